@@ -1,0 +1,1 @@
+//! The filters of a chunk pipeline: deflate (1), shuffle (2), fletcher32 (3).

@@ -1,0 +1,13 @@
+//! hdf5-lite: the HDF5 structures `.loom` files use, in pure Rust.
+//!
+//! Reads every superblock, object header, group, attribute, datatype and chunk index
+//! that loompy, h5py and anndata write; no libhdf5, no C toolchain.
+
+pub mod error;
+pub mod format;
+pub mod storage;
+
+pub use error::{Error, Result};
+#[cfg(feature = "mmap")]
+pub use storage::MmapStorage;
+pub use storage::{FileStorage, MemStorage, Source, Storage};

@@ -1,0 +1,1 @@
+//! Workspace-level compatibility suites live in `tests/`.
