@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod format;
+pub mod read;
 pub mod storage;
 
 pub use error::{Error, Result};

@@ -1,0 +1,400 @@
+//! Assembling a hyperslab from contiguous, compact or chunked storage.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::format::chunk_index::{chunk_records, ChunkGeometry, ChunkRecord};
+use crate::format::filters::decode_chunk;
+use crate::format::messages::{Dataspace, FilterPipeline, Layout};
+use crate::format::{Ctx, UNDEF};
+use crate::read::dataset::Hyperslab;
+
+/// Chunks decoded together; bounds the memory of one batch of a large read.
+const BATCH: usize = 256;
+
+/// A chunked dataset's stored chunks, indexed by their element offset.
+#[derive(Debug)]
+pub(crate) struct ChunkMap {
+    chunk_dims: Vec<u64>,
+    layout_flags: u8,
+    records: Vec<ChunkRecord>,
+    by_offset: HashMap<Vec<u64>, usize>,
+}
+
+impl ChunkMap {
+    pub(crate) fn build(
+        ctx: &Ctx,
+        layout: &Layout,
+        space: &Dataspace,
+        unfiltered: bool,
+    ) -> Result<Self> {
+        let Layout::Chunked {
+            version,
+            flags,
+            chunk_dims,
+            element_size,
+            index,
+            address,
+        } = layout
+        else {
+            return Err(Error::corrupt(
+                "layout message",
+                0,
+                "chunk map of an unchunked dataset",
+            ));
+        };
+        let geometry = ChunkGeometry {
+            layout_version: *version,
+            layout_flags: *flags,
+            dims: space.dims.clone(),
+            maxdims: space.maxdims.clone().unwrap_or_else(|| space.dims.clone()),
+            chunk_dims: chunk_dims.clone(),
+            element_size: *element_size,
+            filtered: !unfiltered,
+        };
+        let records = if *address == UNDEF {
+            Vec::new()
+        } else {
+            chunk_records(ctx, index, *address, &geometry)?
+        };
+        let mut by_offset = HashMap::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            if r.offset.len() != chunk_dims.len()
+                || r.offset.iter().zip(chunk_dims).any(|(&o, &c)| o % c != 0)
+            {
+                return Err(Error::corrupt(
+                    "chunk index",
+                    *address,
+                    format!(
+                        "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
+                        r.offset
+                    ),
+                ));
+            }
+            by_offset.insert(r.offset.clone(), i);
+        }
+        Ok(ChunkMap {
+            chunk_dims: chunk_dims.clone(),
+            layout_flags: *flags,
+            records,
+            by_offset,
+        })
+    }
+
+    pub(crate) fn records(&self) -> &[ChunkRecord] {
+        &self.records
+    }
+}
+
+/// An output buffer of `n` elements, each set to `fill`.
+fn filled(n: u64, fill: &[u8]) -> Result<Vec<u8>> {
+    let bytes = n
+        .checked_mul(fill.len() as u64)
+        .and_then(|b| usize::try_from(b).ok())
+        .ok_or(Error::TooLarge {
+            what: "selection",
+            size: u128::from(n) * fill.len() as u128,
+        })?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(bytes).map_err(|_| Error::TooLarge {
+        what: "selection",
+        size: bytes as u128,
+    })?;
+    if fill.iter().all(|&b| b == 0) {
+        out.resize(bytes, 0);
+    } else {
+        for _ in 0..n {
+            out.extend_from_slice(fill);
+        }
+    }
+    Ok(out)
+}
+
+/// C-order strides (in elements) of an array of shape `dims`.
+fn strides(dims: &[u64]) -> Vec<u64> {
+    let mut s = vec![1u64; dims.len()];
+    for d in (0..dims.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1].saturating_mul(dims[d + 1]);
+    }
+    s
+}
+
+/// Calls `f` with every index of the box `lo..hi` in all dimensions but the last, in C
+/// order (once with an empty index for rank 0 or 1).
+fn for_each_row(lo: &[u64], hi: &[u64], mut f: impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
+    let outer = lo.len().saturating_sub(1);
+    if (0..outer).any(|d| lo[d] >= hi[d]) {
+        return Ok(());
+    }
+    let mut idx: Vec<u64> = lo[..outer].to_vec();
+    loop {
+        f(&idx)?;
+        let mut d = outer;
+        loop {
+            if d == 0 {
+                return Ok(());
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < hi[d] {
+                break;
+            }
+            idx[d] = lo[d];
+        }
+    }
+}
+
+fn linear(idx: &[u64], origin: &[u64], strides: &[u64]) -> u64 {
+    idx.iter()
+        .zip(origin)
+        .zip(strides)
+        .map(|((&i, &o), &s)| (i - o) * s)
+        .sum()
+}
+
+/// Copies the part of `sel` inside the box at `origin` of shape `dims` (whose elements are
+/// `src`) into `out`, the selection's buffer.
+fn copy_box(
+    src: &[u8],
+    origin: &[u64],
+    dims: &[u64],
+    sel: &Hyperslab,
+    out: &mut [u8],
+    elem: u64,
+) -> Result<()> {
+    let rank = dims.len();
+    if rank == 0 {
+        let n = elem as usize;
+        if let (Some(o), Some(s)) = (out.get_mut(..n), src.get(..n)) {
+            o.copy_from_slice(s);
+        }
+        return Ok(());
+    }
+    let lo: Vec<u64> = (0..rank).map(|d| sel.start[d].max(origin[d])).collect();
+    let hi: Vec<u64> = (0..rank)
+        .map(|d| (sel.start[d] + sel.count[d]).min(origin[d] + dims[d]))
+        .collect();
+    if lo.iter().zip(&hi).any(|(l, h)| l >= h) {
+        return Ok(());
+    }
+    let (src_strides, dst_strides) = (strides(dims), strides(&sel.count));
+    let last = rank - 1;
+    let run = ((hi[last] - lo[last]) * elem) as usize;
+    for_each_row(&lo, &hi, |prefix| {
+        let mut at = prefix.to_vec();
+        at.push(lo[last]);
+        let s = (linear(&at, origin, &src_strides) * elem) as usize;
+        let d = (linear(&at, &sel.start, &dst_strides) * elem) as usize;
+        let (Some(dst), Some(from)) = (out.get_mut(d..d + run), src.get(s..s + run)) else {
+            return Err(Error::corrupt(
+                "chunk",
+                0,
+                "chunk smaller than its dimensions",
+            ));
+        };
+        dst.copy_from_slice(from);
+        Ok(())
+    })
+}
+
+/// A selection out of data held in memory (compact layout).
+pub(crate) fn read_flat(
+    data: &[u8],
+    shape: &[u64],
+    elem: u64,
+    sel: &Hyperslab,
+    path: &str,
+) -> Result<Vec<u8>> {
+    let total: u64 = shape.iter().product::<u64>() * elem;
+    if (data.len() as u64) < total {
+        return Err(Error::corrupt(
+            "layout message",
+            0,
+            format!("{path}: compact data holds {} of {total} bytes", data.len()),
+        ));
+    }
+    let mut out = filled(sel.len(), &vec![0; elem as usize])?;
+    copy_box(data, &vec![0; shape.len()], shape, sel, &mut out, elem)?;
+    Ok(out)
+}
+
+/// A selection out of contiguous storage, reading only the rows it needs.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_contiguous(
+    ctx: &Ctx,
+    address: u64,
+    size: u64,
+    shape: &[u64],
+    elem: u64,
+    sel: &Hyperslab,
+    fill: &[u8],
+    path: &str,
+) -> Result<Vec<u8>> {
+    let mut out = filled(sel.len(), fill)?;
+    if address == UNDEF || sel.is_empty() {
+        return Ok(out);
+    }
+    let total = shape
+        .iter()
+        .try_fold(elem, |acc, &d| acc.checked_mul(d))
+        .ok_or(Error::TooLarge {
+            what: "contiguous dataset",
+            size: u128::MAX,
+        })?;
+    if size < total {
+        return Err(Error::corrupt(
+            "layout message",
+            address,
+            format!("{path}: {size} bytes stored for {total}"),
+        ));
+    }
+    if sel.count == shape {
+        out.copy_from_slice(&ctx.read(address, total)?);
+        return Ok(out);
+    }
+    let rank = shape.len();
+    let last = rank - 1;
+    let (src_strides, dst_strides) = (strides(shape), strides(&sel.count));
+    let hi: Vec<u64> = (0..rank).map(|d| sel.start[d] + sel.count[d]).collect();
+    let run = sel.count[last] * elem;
+    let zero = vec![0u64; rank];
+    for_each_row(&sel.start, &hi, |prefix| {
+        let mut at = prefix.to_vec();
+        at.push(sel.start[last]);
+        let s = linear(&at, &zero, &src_strides) * elem;
+        let d = (linear(&at, &sel.start, &dst_strides) * elem) as usize;
+        let bytes = ctx.read(address + s, run)?;
+        out[d..d + run as usize].copy_from_slice(&bytes);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A selection out of chunked storage: each chunk it touches is read and decoded once;
+/// chunks never written read as the fill value.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_chunked(
+    ctx: &Ctx,
+    map: &ChunkMap,
+    pipeline: &FilterPipeline,
+    shape: &[u64],
+    elem: u64,
+    sel: &Hyperslab,
+    fill: &[u8],
+    path: &str,
+) -> Result<Vec<u8>> {
+    let mut out = filled(sel.len(), fill)?;
+    if sel.is_empty() || map.records.is_empty() {
+        return Ok(out);
+    }
+    let cd = &map.chunk_dims;
+    let rank = cd.len();
+    let lo: Vec<u64> = (0..rank).map(|d| sel.start[d] / cd[d]).collect();
+    let hi: Vec<u64> = (0..rank)
+        .map(|d| (sel.start[d] + sel.count[d] - 1) / cd[d] + 1)
+        .collect();
+    let grid: u128 = lo.iter().zip(&hi).map(|(l, h)| u128::from(h - l)).product();
+    let needed: Vec<&ChunkRecord> = if grid <= map.records.len() as u128 {
+        let mut v = Vec::new();
+        let mut coord_hi = hi.clone();
+        let last = rank - 1;
+        coord_hi[last] = hi[last];
+        for_each_row(&lo, &coord_hi, |prefix| {
+            for c in lo[last]..hi[last] {
+                let offset: Vec<u64> = prefix
+                    .iter()
+                    .chain(std::iter::once(&c))
+                    .zip(cd)
+                    .map(|(&i, &n)| i * n)
+                    .collect();
+                if let Some(&i) = map.by_offset.get(&offset) {
+                    v.push(&map.records[i]);
+                }
+            }
+            Ok(())
+        })?;
+        v
+    } else {
+        map.records
+            .iter()
+            .filter(|r| {
+                (0..rank).all(|d| r.offset[d] / cd[d] >= lo[d] && r.offset[d] / cd[d] < hi[d])
+            })
+            .collect()
+    };
+    let chunk_bytes = cd
+        .iter()
+        .try_fold(elem, |acc, &d| acc.checked_mul(d))
+        .and_then(|b| usize::try_from(b).ok());
+    let chunk_bytes = chunk_bytes.ok_or(Error::TooLarge {
+        what: "chunk",
+        size: u128::MAX,
+    })?;
+    let decode = |r: &ChunkRecord| -> Result<Vec<u8>> {
+        let stored = ctx.read(r.address, r.size)?;
+        let edge = (0..rank).any(|d| r.offset[d] + cd[d] > shape[d]);
+        if pipeline.filters.is_empty() || (edge && map.layout_flags & 1 != 0) {
+            if stored.len() < chunk_bytes {
+                return Err(Error::corrupt(
+                    "chunk",
+                    r.address,
+                    format!(
+                        "{path}: {} bytes stored for a {chunk_bytes}-byte chunk",
+                        stored.len()
+                    ),
+                ));
+            }
+            return Ok(stored[..chunk_bytes].to_vec());
+        }
+        decode_chunk(
+            pipeline,
+            r.filter_mask,
+            stored.into_owned(),
+            chunk_bytes,
+            ctx.base.saturating_add(r.address),
+            path,
+        )
+    };
+    for batch in needed.chunks(BATCH) {
+        #[cfg(feature = "parallel")]
+        let decoded: Vec<Result<Vec<u8>>> = {
+            use rayon::prelude::*;
+            batch.par_iter().map(|r| decode(r)).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let decoded: Vec<Result<Vec<u8>>> = batch.iter().map(|r| decode(r)).collect();
+        for (r, data) in batch.iter().zip(decoded) {
+            copy_box(&data?, &r.offset, cd, sel, &mut out, elem)?;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_the_intersection_of_a_chunk_and_a_selection() {
+        // A 4x4 chunk at (4, 0) holding 0..16; select rows 5..7, cols 1..3 of an 8x4 array.
+        let chunk: Vec<u8> = (0..16).collect();
+        let sel = Hyperslab {
+            start: vec![5, 1],
+            count: vec![2, 2],
+        };
+        let mut out = vec![0u8; 4];
+        copy_box(&chunk, &[4, 0], &[4, 4], &sel, &mut out, 1).unwrap();
+        assert_eq!(out, vec![5, 6, 9, 10]);
+    }
+
+    #[test]
+    fn rows_in_c_order() {
+        let mut seen = Vec::new();
+        for_each_row(&[0, 1, 0], &[2, 3, 5], |i| {
+            seen.push(i.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, vec![vec![0, 1], vec![0, 2], vec![1, 1], vec![1, 2]]);
+    }
+}

@@ -1,0 +1,147 @@
+//! Numeric conversion from any stored integer, float or enum type to a Rust number.
+//!
+//! Conversion follows numpy's `astype`: integers widen or wrap, floats truncate toward
+//! zero when read as integers (saturating at the target's range; NaN reads as 0).
+
+use crate::error::{Error, Result};
+use crate::format::messages::{ByteOrder, Datatype};
+use crate::read::value::{f16_to_f32, sign_extend, uint};
+
+/// A Rust number that stored numeric elements can be read as.
+pub trait Numeric: Copy + Default + Send + Sync + 'static {
+    /// The type's name, for errors.
+    const NAME: &'static str;
+    /// From a signed integer.
+    fn from_i64(v: i64) -> Self;
+    /// From an unsigned integer.
+    fn from_u64(v: u64) -> Self;
+    /// From a float.
+    fn from_f64(v: f64) -> Self;
+    /// Decodes `bytes` holding little-endian values of exactly this type, when this type
+    /// has that layout natively; `None` sends the caller to the general path.
+    fn from_native_le(_bytes: &[u8], _dtype: &Datatype) -> Option<Vec<Self>> {
+        None
+    }
+}
+
+macro_rules! numeric {
+    ($($t:ty, $name:literal, $kind:ident);* $(;)?) => {$(
+        impl Numeric for $t {
+            const NAME: &'static str = $name;
+            fn from_i64(v: i64) -> Self { v as $t }
+            fn from_u64(v: u64) -> Self { v as $t }
+            fn from_f64(v: f64) -> Self { v as $t }
+            fn from_native_le(bytes: &[u8], dtype: &Datatype) -> Option<Vec<Self>> {
+                const N: usize = std::mem::size_of::<$t>();
+                if !numeric!(@is $kind, N, dtype) {
+                    return None;
+                }
+                Some(bytes.chunks_exact(N).map(|c| {
+                    let mut a = [0u8; N];
+                    a.copy_from_slice(c);
+                    <$t>::from_le_bytes(a)
+                }).collect())
+            }
+        }
+    )*};
+    (@is int, $n:expr, $d:expr) => {
+        matches!($d, Datatype::Integer { size, signed: true, order: ByteOrder::Little } if *size as usize == $n)
+    };
+    (@is uint, $n:expr, $d:expr) => {
+        matches!($d, Datatype::Integer { size, signed: false, order: ByteOrder::Little } if *size as usize == $n)
+    };
+    (@is float, $n:expr, $d:expr) => {
+        matches!($d, Datatype::Float { size, order: ByteOrder::Little } if *size as usize == $n)
+    };
+}
+
+numeric! {
+    i8, "i8", int; i16, "i16", int; i32, "i32", int; i64, "i64", int;
+    u8, "u8", uint; u16, "u16", uint; u32, "u32", uint; u64, "u64", uint;
+    f32, "f32", float; f64, "f64", float;
+}
+
+/// Converts raw stored elements of `dtype` into `T`.
+pub fn convert<T: Numeric>(bytes: &[u8], dtype: &Datatype) -> Result<Vec<T>> {
+    if let Some(v) = T::from_native_le(bytes, dtype) {
+        return Ok(v);
+    }
+    let base = match dtype {
+        Datatype::Enum { base, .. } => base.as_ref(),
+        other => other,
+    };
+    let mismatch = || Error::TypeMismatch {
+        datatype: format!("{dtype:?}"),
+        target: T::NAME,
+    };
+    match *base {
+        Datatype::Integer {
+            size,
+            signed,
+            order,
+        } => {
+            let n = size as usize;
+            Ok(bytes
+                .chunks_exact(n)
+                .map(|c| {
+                    let raw = uint(c, order);
+                    if signed {
+                        T::from_i64(sign_extend(raw, n))
+                    } else {
+                        T::from_u64(raw)
+                    }
+                })
+                .collect())
+        }
+        Datatype::Float { size, order } => {
+            let n = size as usize;
+            let conv = |c: &[u8]| -> T {
+                let raw = uint(c, order);
+                T::from_f64(match n {
+                    2 => f64::from(f16_to_f32(raw as u16)),
+                    4 => f64::from(f32::from_bits(raw as u32)),
+                    _ => f64::from_bits(raw),
+                })
+            };
+            if !matches!(n, 2 | 4 | 8) {
+                return Err(mismatch());
+            }
+            Ok(bytes.chunks_exact(n).map(conv).collect())
+        }
+        _ => Err(mismatch()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_between_types() {
+        let be_i16 = Datatype::Integer {
+            size: 2,
+            signed: true,
+            order: ByteOrder::Big,
+        };
+        assert_eq!(
+            convert::<f64>(&[0xff, 0xfe, 0x00, 0x05], &be_i16).unwrap(),
+            vec![-2.0, 5.0]
+        );
+        let le_f32 = Datatype::Float {
+            size: 4,
+            order: ByteOrder::Little,
+        };
+        let bytes: Vec<u8> = [1.5f32, -2.25]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(convert::<f32>(&bytes, &le_f32).unwrap(), vec![1.5, -2.25]);
+        assert_eq!(convert::<i32>(&bytes, &le_f32).unwrap(), vec![1, -2]);
+        let text = Datatype::FixedString {
+            size: 2,
+            padding: crate::format::messages::StringPadding::NullPad,
+            charset: crate::format::messages::CharSet::Ascii,
+        };
+        assert!(convert::<u8>(b"ab", &text).is_err());
+    }
+}

@@ -1,0 +1,379 @@
+//! Datasets: shape, type, layout and filters, and reads of the whole dataset or a
+//! hyperslab into raw bytes, typed ndarrays or decoded values.
+
+use std::sync::{Arc, Mutex};
+
+use ndarray::{ArrayD, IxDyn};
+
+use crate::error::{Error, Result};
+use crate::format::messages::{
+    kind, Dataspace, DataspaceKind, Datatype, FillValue, Filter, FilterPipeline, Layout,
+};
+use crate::format::object_header::ObjectHeader;
+use crate::read::attribute::{attributes_of, Attribute};
+use crate::read::chunks::{self, ChunkMap};
+use crate::read::convert::{convert, Numeric};
+use crate::read::group::find_attribute;
+use crate::read::value::{Decoder, Value};
+use crate::read::File;
+
+/// A rectangular selection: `count[d]` elements from `start[d]` in each dimension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hyperslab {
+    /// First element in each dimension.
+    pub start: Vec<u64>,
+    /// Number of elements in each dimension.
+    pub count: Vec<u64>,
+}
+
+impl Hyperslab {
+    /// The whole of a dataset of shape `shape`.
+    pub fn all(shape: &[u64]) -> Self {
+        Hyperslab {
+            start: vec![0; shape.len()],
+            count: shape.to_vec(),
+        }
+    }
+
+    /// Number of elements selected.
+    pub fn len(&self) -> u64 {
+        self.count.iter().product()
+    }
+
+    /// Whether nothing is selected.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn check(&self, shape: &[u64], path: &str) -> Result<()> {
+        if self.start.len() != shape.len() || self.count.len() != shape.len() {
+            return Err(Error::Selection(format!(
+                "{path}: selection has {} start and {} count values for {} dimensions",
+                self.start.len(),
+                self.count.len(),
+                shape.len()
+            )));
+        }
+        for (d, ((&s, &c), &n)) in self.start.iter().zip(&self.count).zip(shape).enumerate() {
+            if s.checked_add(c).is_none_or(|end| end > n) {
+                return Err(Error::Selection(format!(
+                    "{path}: dimension {d} selects {s}..{} of {n}",
+                    s.saturating_add(c)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A dataset. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    file: File,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: String,
+    header: Arc<ObjectHeader>,
+    dataspace: Dataspace,
+    datatype: Datatype,
+    layout: Layout,
+    pipeline: FilterPipeline,
+    fill: FillValue,
+    chunk_map: Mutex<Option<Arc<ChunkMap>>>,
+}
+
+impl Dataset {
+    pub(crate) fn new(file: File, path: String, header: Arc<ObjectHeader>) -> Result<Self> {
+        let ctx = file.ctx();
+        let message = |k: u16, what: &'static str| -> Result<Option<crate::format::Cursor<'_>>> {
+            match header.find(k) {
+                Some(m) if m.is_shared() => Err(Error::unsupported(format!(
+                    "shared {what} message (committed datatype or shared object header message) in {path}"
+                ))),
+                Some(m) => Ok(Some(ctx.cursor(&m.data, m.offset, what))),
+                None => Ok(None),
+            }
+        };
+        let missing = |what: &str| {
+            Error::corrupt(
+                "object header",
+                header.address,
+                format!("dataset without a {what} message"),
+            )
+        };
+        let dataspace = Dataspace::decode(
+            &mut message(kind::DATASPACE, "dataspace message")?
+                .ok_or_else(|| missing("dataspace"))?,
+        )?;
+        let datatype = Datatype::decode(
+            &mut message(kind::DATATYPE, "datatype message")?.ok_or_else(|| missing("datatype"))?,
+        )?;
+        let layout = Layout::decode(
+            &mut message(kind::LAYOUT, "layout message")?.ok_or_else(|| missing("layout"))?,
+        )?;
+        let pipeline = match message(kind::FILTER_PIPELINE, "filter pipeline message")? {
+            Some(mut c) => FilterPipeline::decode(&mut c)?,
+            None => FilterPipeline::default(),
+        };
+        let fill = match message(kind::FILL_VALUE, "fill value message")? {
+            Some(mut c) => FillValue::decode(&mut c)?,
+            None => match message(kind::FILL_VALUE_OLD, "old fill value message")? {
+                Some(mut c) => FillValue::decode_old(&mut c)?,
+                None => FillValue::default(),
+            },
+        };
+        if let Layout::Chunked { chunk_dims, .. } = &layout {
+            if chunk_dims.len() != dataspace.dims.len() || chunk_dims.contains(&0) {
+                return Err(Error::corrupt(
+                    "layout message",
+                    header.address,
+                    format!(
+                        "chunk dims {chunk_dims:?} do not fit dataset dims {:?}",
+                        dataspace.dims
+                    ),
+                ));
+            }
+        }
+        let inner = Inner {
+            path,
+            header,
+            dataspace,
+            datatype,
+            layout,
+            pipeline,
+            fill,
+            chunk_map: Mutex::new(None),
+        };
+        Ok(Dataset {
+            file,
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The dataset's absolute path.
+    pub fn path(&self) -> &str {
+        &self.inner.path
+    }
+
+    /// The address of its object header.
+    pub fn address(&self) -> u64 {
+        self.inner.header.address
+    }
+
+    /// Current shape (empty for scalars and null dataspaces).
+    pub fn shape(&self) -> &[u64] {
+        &self.inner.dataspace.dims
+    }
+
+    /// The dataspace (scalar, simple or null).
+    pub fn dataspace(&self) -> &Dataspace {
+        &self.inner.dataspace
+    }
+
+    /// Whether the dataspace is null (no elements, no shape).
+    pub fn is_null(&self) -> bool {
+        self.inner.dataspace.kind == DataspaceKind::Null
+    }
+
+    /// Maximum shape, `None` in a dimension meaning unlimited.
+    pub fn maxshape(&self) -> Vec<Option<u64>> {
+        match &self.inner.dataspace.maxdims {
+            Some(m) => m.iter().map(|&d| (d != u64::MAX).then_some(d)).collect(),
+            None => self.inner.dataspace.dims.iter().map(|&d| Some(d)).collect(),
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> u64 {
+        self.inner.dataspace.num_elements().unwrap_or(0)
+    }
+
+    /// Whether the dataset has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The element type.
+    pub fn datatype(&self) -> &Datatype {
+        &self.inner.datatype
+    }
+
+    /// The storage layout.
+    pub fn layout(&self) -> &Layout {
+        &self.inner.layout
+    }
+
+    /// Chunk shape, for chunked datasets.
+    pub fn chunks(&self) -> Option<&[u64]> {
+        match &self.inner.layout {
+            Layout::Chunked { chunk_dims, .. } => Some(chunk_dims),
+            _ => None,
+        }
+    }
+
+    /// The filters, in the order they are applied when writing.
+    pub fn filters(&self) -> &[Filter] {
+        &self.inner.pipeline.filters
+    }
+
+    /// The fill value's bytes, when the file defines one.
+    pub fn fill_value(&self) -> Option<&[u8]> {
+        self.inner.fill.value.as_deref()
+    }
+
+    /// The dataset's attributes, sorted by name.
+    pub fn attributes(&self) -> Result<Vec<Attribute>> {
+        attributes_of(&self.file, &self.inner.header)
+    }
+
+    /// The attribute called `name`.
+    pub fn attribute(&self, name: &str) -> Result<Attribute> {
+        find_attribute(&self.file, &self.inner.header, &self.inner.path, name)
+    }
+
+    /// Every element's stored bytes, C order.
+    pub fn read_raw(&self) -> Result<Vec<u8>> {
+        self.read_raw_slice(&Hyperslab::all(self.shape()))
+    }
+
+    /// The stored bytes of a hyperslab, C order. For chunked data, only the chunks the
+    /// selection touches are read, each decoded once (in parallel with the `parallel`
+    /// feature).
+    pub fn read_raw_slice(&self, sel: &Hyperslab) -> Result<Vec<u8>> {
+        if self.is_null() {
+            return Ok(Vec::new());
+        }
+        sel.check(self.shape(), &self.inner.path)?;
+        let elem = u64::from(self.inner.datatype.size());
+        let fill = self.fill_element()?;
+        let ctx = self.file.ctx();
+        match &self.inner.layout {
+            Layout::Compact { data } => {
+                chunks::read_flat(data, self.shape(), elem, sel, &self.inner.path)
+            }
+            Layout::Contiguous { address, size } => chunks::read_contiguous(
+                ctx,
+                *address,
+                *size,
+                self.shape(),
+                elem,
+                sel,
+                &fill,
+                &self.inner.path,
+            ),
+            Layout::Chunked { .. } => {
+                let map = self.chunk_map()?;
+                chunks::read_chunked(
+                    ctx,
+                    &map,
+                    &self.inner.pipeline,
+                    self.shape(),
+                    elem,
+                    sel,
+                    &fill,
+                    &self.inner.path,
+                )
+            }
+            Layout::Virtual => Err(Error::unsupported(format!(
+                "virtual dataset layout ({})",
+                self.inner.path
+            ))),
+        }
+    }
+
+    fn fill_element(&self) -> Result<Vec<u8>> {
+        let size = self.inner.datatype.size() as usize;
+        match &self.inner.fill.value {
+            Some(v) if v.len() == size => Ok(v.clone()),
+            Some(v) => Err(Error::corrupt(
+                "fill value message",
+                self.inner.header.address,
+                format!("fill value of {} bytes for {size}-byte elements", v.len()),
+            )),
+            None => Ok(vec![0; size]),
+        }
+    }
+
+    fn chunk_map(&self) -> Result<Arc<ChunkMap>> {
+        let mut guard = self
+            .inner
+            .chunk_map
+            .lock()
+            .map_err(|_| Error::unsupported("poisoned chunk map lock"))?;
+        if let Some(map) = guard.as_ref() {
+            return Ok(map.clone());
+        }
+        let map = Arc::new(ChunkMap::build(
+            self.file.ctx(),
+            &self.inner.layout,
+            &self.inner.dataspace,
+            self.inner.pipeline.filters.is_empty(),
+        )?);
+        *guard = Some(map.clone());
+        Ok(map)
+    }
+
+    /// Every stored chunk (offset in elements, address, stored size, filter mask).
+    pub fn chunk_records(&self) -> Result<Vec<crate::format::chunk_index::ChunkRecord>> {
+        Ok(self.chunk_map()?.records().to_vec())
+    }
+
+    /// The whole dataset converted to `T`.
+    pub fn read<T: Numeric>(&self) -> Result<ArrayD<T>> {
+        self.read_hyperslab(&Hyperslab::all(self.shape()))
+    }
+
+    /// A hyperslab converted to `T`.
+    pub fn read_slice<T: Numeric>(&self, start: &[u64], count: &[u64]) -> Result<ArrayD<T>> {
+        self.read_hyperslab(&Hyperslab {
+            start: start.to_vec(),
+            count: count.to_vec(),
+        })
+    }
+
+    /// A hyperslab converted to `T`.
+    pub fn read_hyperslab<T: Numeric>(&self, sel: &Hyperslab) -> Result<ArrayD<T>> {
+        let raw = self.read_raw_slice(sel)?;
+        let values = convert::<T>(&raw, &self.inner.datatype)?;
+        let shape: Vec<usize> = sel.count.iter().map(|&c| c as usize).collect();
+        ArrayD::from_shape_vec(IxDyn(&shape), values)
+            .map_err(|e| Error::Selection(format!("{}: {e}", self.inner.path)))
+    }
+
+    /// Every element decoded (strings, compounds, …), C order.
+    pub fn read_values(&self) -> Result<Vec<Value>> {
+        self.read_values_slice(&Hyperslab::all(self.shape()))
+    }
+
+    /// A hyperslab's elements decoded, C order.
+    pub fn read_values_slice(&self, sel: &Hyperslab) -> Result<Vec<Value>> {
+        let raw = self.read_raw_slice(sel)?;
+        Decoder::new(self.file.ctx()).decode_all(&self.inner.datatype, &raw)
+    }
+
+    /// Every element as a string; an error unless the type is a string type.
+    pub fn read_strings(&self) -> Result<Vec<String>> {
+        if !matches!(
+            self.inner.datatype,
+            Datatype::FixedString { .. } | Datatype::VarLenString { .. }
+        ) {
+            return Err(Error::TypeMismatch {
+                datatype: format!("{:?}", self.inner.datatype),
+                target: "String",
+            });
+        }
+        self.read_values()?
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(Error::TypeMismatch {
+                    datatype: format!("{:?}", self.inner.datatype),
+                    target: "String",
+                }),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,193 @@
+//! The reading API: open a file, walk groups by path, read datasets and attributes.
+//!
+//! ```no_run
+//! use hdf5_lite::read::File;
+//!
+//! let file = File::open("cells.loom")?;
+//! let matrix = file.dataset("/matrix")?;
+//! println!("shape {:?}, chunks {:?}", matrix.shape(), matrix.chunks());
+//! let corner = matrix.read_slice::<f32>(&[0, 0], &[10, 10])?;
+//! println!("{corner}");
+//! for name in file.group("/row_attrs")?.member_names()? {
+//!     println!("row attribute {name}");
+//! }
+//! # Ok::<(), hdf5_lite::Error>(())
+//! ```
+
+mod attribute;
+mod chunks;
+mod convert;
+mod dataset;
+mod group;
+mod value;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use attribute::Attribute;
+pub use convert::Numeric;
+pub use dataset::{Dataset, Hyperslab};
+pub use group::Group;
+pub use value::Value;
+
+use crate::error::{Error, Result};
+use crate::format::messages::kind;
+use crate::format::object_header::ObjectHeader;
+use crate::format::superblock::Superblock;
+use crate::format::Ctx;
+use crate::storage::{MemStorage, Source, Storage};
+
+/// An open HDF5 file. Cheap to clone; `Send + Sync`, so one file can be read from many
+/// threads at once.
+#[derive(Debug, Clone)]
+pub struct File {
+    inner: Arc<FileInner>,
+}
+
+#[derive(Debug)]
+struct FileInner {
+    ctx: Ctx,
+    superblock: Superblock,
+}
+
+impl File {
+    /// Opens the file at `path` (memory-mapped when the `mmap` feature is on, else read
+    /// with positioned reads).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let file = std::fs::File::open(path.as_ref())?;
+        #[cfg(feature = "mmap")]
+        let storage: Arc<dyn Storage> = Arc::new(crate::storage::MmapStorage::new(&file)?);
+        #[cfg(not(feature = "mmap"))]
+        let storage: Arc<dyn Storage> = Arc::new(crate::storage::FileStorage::new(file)?);
+        Self::from_storage(storage)
+    }
+
+    /// Opens a file held in memory.
+    pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Result<Self> {
+        Self::from_storage(Arc::new(MemStorage::new(bytes)))
+    }
+
+    /// Opens a file from any storage backend.
+    pub fn from_storage(storage: Arc<dyn Storage>) -> Result<Self> {
+        let source = Source::new(storage);
+        let mut superblock = Superblock::find(&source)?;
+        let ctx = Ctx {
+            source,
+            base: superblock.base_address,
+            sizes: superblock.sizes,
+        };
+        superblock.read_extension(&ctx)?;
+        Ok(File {
+            inner: Arc::new(FileInner { ctx, superblock }),
+        })
+    }
+
+    /// The decoded superblock.
+    pub fn superblock(&self) -> &Superblock {
+        &self.inner.superblock
+    }
+
+    pub(crate) fn ctx(&self) -> &Ctx {
+        &self.inner.ctx
+    }
+
+    /// The root group.
+    pub fn root(&self) -> Result<Group> {
+        let addr = self.inner.superblock.root_object_header;
+        let header = ObjectHeader::read(self.ctx(), addr)?;
+        Group::new(self.clone(), "/".to_owned(), Arc::new(header))
+    }
+
+    /// The object at an absolute path such as `/row_attrs/Gene`.
+    pub fn object(&self, path: &str) -> Result<Object> {
+        self.root()?.object(path)
+    }
+
+    /// The group at `path`.
+    pub fn group(&self, path: &str) -> Result<Group> {
+        self.object(path)?.into_group(path)
+    }
+
+    /// The dataset at `path`.
+    pub fn dataset(&self, path: &str) -> Result<Dataset> {
+        self.object(path)?.into_dataset(path)
+    }
+
+    /// Reads the object header at `address` and wraps it as the object at `path`.
+    pub(crate) fn object_at(&self, address: u64, path: String) -> Result<Object> {
+        let header = Arc::new(ObjectHeader::read(self.ctx(), address)?);
+        if header.find(kind::SYMBOL_TABLE).is_some() || header.find(kind::LINK_INFO).is_some() {
+            return Ok(Object::Group(Group::new(self.clone(), path, header)?));
+        }
+        if header.find(kind::LAYOUT).is_some() {
+            return Ok(Object::Dataset(Dataset::new(self.clone(), path, header)?));
+        }
+        if header.find(kind::DATATYPE).is_some() {
+            return Ok(Object::Datatype(path));
+        }
+        if header.find(kind::LINK).is_some() || header.messages.is_empty() {
+            // A new-style group with compact links and no Link Info, or an empty group.
+            return Ok(Object::Group(Group::new(self.clone(), path, header)?));
+        }
+        Err(Error::corrupt(
+            "object header",
+            address,
+            "neither a group, a dataset nor a datatype",
+        ))
+    }
+}
+
+/// Anything a link can point at.
+#[derive(Debug, Clone)]
+pub enum Object {
+    /// A group.
+    Group(Group),
+    /// A dataset.
+    Dataset(Dataset),
+    /// A committed (named) datatype, by path.
+    Datatype(String),
+}
+
+impl Object {
+    /// "group", "dataset" or "datatype".
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Object::Group(_) => "group",
+            Object::Dataset(_) => "dataset",
+            Object::Datatype(_) => "datatype",
+        }
+    }
+
+    /// The group, or a [`Error::WrongKind`].
+    pub fn into_group(self, path: &str) -> Result<Group> {
+        match self {
+            Object::Group(g) => Ok(g),
+            other => Err(Error::WrongKind {
+                path: path.to_owned(),
+                expected: "group",
+                found: other.kind_name(),
+            }),
+        }
+    }
+
+    /// The dataset, or a [`Error::WrongKind`].
+    pub fn into_dataset(self, path: &str) -> Result<Dataset> {
+        match self {
+            Object::Dataset(d) => Ok(d),
+            other => Err(Error::WrongKind {
+                path: path.to_owned(),
+                expected: "dataset",
+                found: other.kind_name(),
+            }),
+        }
+    }
+}
+
+/// Joins a group path and a member name.
+pub(crate) fn join(parent: &str, name: &str) -> String {
+    if parent.ends_with('/') {
+        format!("{parent}{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}

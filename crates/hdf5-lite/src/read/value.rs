@@ -1,0 +1,250 @@
+//! Decoding stored elements of any datatype into [`Value`]s.
+
+use crate::error::{Error, Result};
+use crate::format::global_heap::GlobalHeap;
+use crate::format::messages::{ByteOrder, Datatype, StringPadding};
+use crate::format::{Ctx, Cursor};
+
+/// One element of any datatype, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A signed integer (or an enum over a signed base).
+    Int(i64),
+    /// An unsigned integer (or an enum over an unsigned base).
+    UInt(u64),
+    /// A float of any width, widened.
+    Float(f64),
+    /// A string: fixed-length padding stripped, invalid UTF-8 replaced by U+FFFD.
+    String(String),
+    /// Opaque, bitfield, reference or time bytes.
+    Bytes(Vec<u8>),
+    /// A compound element: each field's name and value, in stored order.
+    Compound(Vec<(String, Value)>),
+    /// An array member (nested by dimension) or a variable-length sequence.
+    List(Vec<Value>),
+}
+
+/// Decodes a run of stored elements, resolving variable-length data through the global heap.
+pub(crate) struct Decoder<'a> {
+    ctx: &'a Ctx,
+    heap: GlobalHeap,
+}
+
+impl<'a> Decoder<'a> {
+    pub(crate) fn new(ctx: &'a Ctx) -> Self {
+        Decoder {
+            ctx,
+            heap: GlobalHeap::new(),
+        }
+    }
+
+    /// Decodes every element of `bytes` (a whole number of `dtype` elements).
+    pub(crate) fn decode_all(&mut self, dtype: &Datatype, bytes: &[u8]) -> Result<Vec<Value>> {
+        let size = dtype.size() as usize;
+        if size == 0 {
+            return Err(Error::corrupt("datatype", 0, "element size 0"));
+        }
+        bytes
+            .chunks_exact(size)
+            .map(|e| self.decode(dtype, e))
+            .collect()
+    }
+
+    /// Decodes one element.
+    pub(crate) fn decode(&mut self, dtype: &Datatype, bytes: &[u8]) -> Result<Value> {
+        Ok(match dtype {
+            Datatype::Integer { signed, order, .. } => {
+                let raw = uint(bytes, *order);
+                if *signed {
+                    Value::Int(sign_extend(raw, bytes.len()))
+                } else {
+                    Value::UInt(raw)
+                }
+            }
+            Datatype::Float { order, .. } => Value::Float(float(bytes, *order)?),
+            Datatype::Enum { base, .. } => self.decode(base, bytes)?,
+            Datatype::FixedString { padding, .. } => Value::String(fixed_string(bytes, *padding)),
+            Datatype::VarLenString { padding, .. } => {
+                let data = self.vlen_bytes(bytes, 1)?;
+                Value::String(fixed_string(&data, *padding))
+            }
+            Datatype::VarLenSequence { base, .. } => {
+                let item = base.size() as usize;
+                let data = self.vlen_bytes(bytes, item)?;
+                Value::List(self.decode_all(base, &data)?)
+            }
+            Datatype::Compound { fields, .. } => {
+                let mut out = Vec::with_capacity(fields.len());
+                for f in fields {
+                    let start = f.offset as usize;
+                    let end = start + f.datatype.size() as usize;
+                    let field = bytes.get(start..end).ok_or_else(|| {
+                        Error::corrupt(
+                            "compound datatype",
+                            0,
+                            format!("field {:?} overruns the element", f.name),
+                        )
+                    })?;
+                    out.push((f.name.clone(), self.decode(&f.datatype, field)?));
+                }
+                Value::Compound(out)
+            }
+            Datatype::Array { base, dims } => {
+                let items = self.decode_all(base, bytes)?;
+                nest(items, dims)
+            }
+            Datatype::Bitfield { .. }
+            | Datatype::Opaque { .. }
+            | Datatype::Reference { .. }
+            | Datatype::Time { .. } => Value::Bytes(bytes.to_vec()),
+        })
+    }
+
+    /// The bytes a variable-length element refers to: `length(4) | collection | index(4)`;
+    /// `length` counts items of `item_size` bytes.
+    fn vlen_bytes(&mut self, element: &[u8], item_size: usize) -> Result<Vec<u8>> {
+        let mut c = Cursor::new(element, 0, "variable-length element", self.ctx.sizes);
+        let len = u64::from(c.u32()?);
+        let collection = c.offset()?;
+        let index = c.u32()?;
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let object = self.heap.object(self.ctx, collection, index)?;
+        let want = len.saturating_mul(item_size as u64);
+        let n = usize::try_from(want)
+            .ok()
+            .filter(|&n| n <= object.len())
+            .ok_or_else(|| {
+                Error::corrupt(
+                    "global heap object",
+                    collection,
+                    format!(
+                        "object {index} holds {} bytes, element needs {want}",
+                        object.len()
+                    ),
+                )
+            })?;
+        Ok(object[..n].to_vec())
+    }
+}
+
+/// Reshapes a flat list into nested lists, outermost dimension first.
+pub(crate) fn nest(items: Vec<Value>, dims: &[u32]) -> Value {
+    match dims {
+        [] | [_] => Value::List(items),
+        [_, inner @ ..] => {
+            let stride: usize = inner.iter().map(|&d| d as usize).product::<usize>().max(1);
+            let mut rows = Vec::with_capacity(items.len() / stride);
+            let mut it = items.into_iter();
+            loop {
+                let row: Vec<Value> = it.by_ref().take(stride).collect();
+                if row.is_empty() {
+                    break;
+                }
+                rows.push(nest(row, inner));
+            }
+            Value::List(rows)
+        }
+    }
+}
+
+fn fixed_string(bytes: &[u8], padding: StringPadding) -> String {
+    let pad = if padding == StringPadding::SpacePad {
+        b' '
+    } else {
+        0
+    };
+    let end = bytes.iter().rposition(|&b| b != pad).map_or(0, |p| p + 1);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+pub(crate) fn uint(bytes: &[u8], order: ByteOrder) -> u64 {
+    let fold = |acc: u64, &b: &u8| (acc << 8) | u64::from(b);
+    match order {
+        ByteOrder::Little => bytes.iter().rev().take(8).fold(0, fold),
+        ByteOrder::Big => bytes.iter().take(8).fold(0, fold),
+    }
+}
+
+pub(crate) fn sign_extend(raw: u64, size: usize) -> i64 {
+    if size >= 8 || size == 0 {
+        return raw as i64;
+    }
+    let shift = 64 - 8 * size as u32;
+    ((raw << shift) as i64) >> shift
+}
+
+pub(crate) fn float(bytes: &[u8], order: ByteOrder) -> Result<f64> {
+    let raw = uint(bytes, order);
+    Ok(match bytes.len() {
+        2 => f64::from(f16_to_f32(raw as u16)),
+        4 => f64::from(f32::from_bits(raw as u32)),
+        8 => f64::from_bits(raw),
+        n => return Err(Error::unsupported(format!("{n}-byte floating point"))),
+    })
+}
+
+/// IEEE half precision to single precision.
+pub(crate) fn f16_to_f32(h: u16) -> f32 {
+    let sign = u32::from(h >> 15) << 31;
+    let exp = u32::from((h >> 10) & 0x1f);
+    let man = u32::from(h & 0x3ff);
+    let bits = match (exp, man) {
+        (0, 0) => sign,
+        (0, m) => {
+            // Subnormal: normalise.
+            let mut e = 127 - 15 + 1;
+            let mut m = m;
+            while m & 0x400 == 0 {
+                m <<= 1;
+                e -= 1;
+            }
+            sign | (e << 23) | ((m & 0x3ff) << 13)
+        }
+        (0x1f, m) => sign | 0x7f80_0000 | (m << 13),
+        (e, m) => sign | ((e + 127 - 15) << 23) | (m << 13),
+    };
+    f32::from_bits(bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_precision() {
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0xc000), -2.0);
+        assert_eq!(f16_to_f32(0x7bff), 65504.0);
+        assert_eq!(f16_to_f32(0x0001), 5.960_464_5e-8);
+        assert!(f16_to_f32(0x7e00).is_nan());
+        assert_eq!(f16_to_f32(0xfc00), f32::NEG_INFINITY);
+    }
+
+    #[test]
+    fn integers_and_strings() {
+        assert_eq!(sign_extend(0xff, 1), -1);
+        assert_eq!(sign_extend(0x7f, 1), 127);
+        assert_eq!(uint(&[1, 2], ByteOrder::Big), 0x0102);
+        assert_eq!(fixed_string(b"ab\0\0", StringPadding::NullPad), "ab");
+        assert_eq!(fixed_string(b"ab  ", StringPadding::SpacePad), "ab");
+        assert_eq!(
+            fixed_string(b"\xffa", StringPadding::NullTerminate),
+            "\u{fffd}a"
+        );
+    }
+
+    #[test]
+    fn nesting() {
+        let items: Vec<Value> = (0..6).map(Value::Int).collect();
+        let Value::List(rows) = nest(items, &[2, 3]) else {
+            panic!()
+        };
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[1],
+            Value::List(vec![Value::Int(3), Value::Int(4), Value::Int(5)])
+        );
+    }
+}
