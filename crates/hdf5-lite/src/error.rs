@@ -28,6 +28,15 @@ pub enum Error {
         file_len: u64,
     },
 
+    /// The file is shorter than the end-of-file address its superblock records.
+    #[error("truncated file: the superblock says it ends at byte {eof}, but it has {len} bytes")]
+    Truncated {
+        /// Where the file should end.
+        eof: u64,
+        /// Its actual length.
+        len: u64,
+    },
+
     /// A structure's bytes do not follow the format specification.
     #[error("corrupt {structure} at offset {offset}: {reason}")]
     Corrupt {

@@ -9,6 +9,7 @@ pub mod read;
 pub mod storage;
 
 pub use error::{Error, Result};
+pub use format::filters;
 #[cfg(feature = "mmap")]
 pub use storage::MmapStorage;
 pub use storage::{FileStorage, MemStorage, Source, Storage};

@@ -28,7 +28,7 @@ pub use attribute::Attribute;
 pub use convert::Numeric;
 pub use dataset::{Dataset, Hyperslab};
 pub use group::Group;
-pub use value::Value;
+pub use value::{decode_value, Value};
 
 use crate::error::{Error, Result};
 use crate::format::messages::kind;

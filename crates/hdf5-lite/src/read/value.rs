@@ -26,14 +26,32 @@ pub enum Value {
 
 /// Decodes a run of stored elements, resolving variable-length data through the global heap.
 pub(crate) struct Decoder<'a> {
-    ctx: &'a Ctx,
+    ctx: Option<&'a Ctx>,
     heap: GlobalHeap,
+}
+
+/// Decodes one element of a type that holds no variable-length data (numbers, enums,
+/// fixed strings, compounds and arrays of those), e.g. an enum member's value or a fill
+/// value. Variable-length types are an error: their bytes point into the file.
+pub fn decode_value(dtype: &Datatype, bytes: &[u8]) -> Result<Value> {
+    if bytes.len() != dtype.size() as usize {
+        return Err(Error::corrupt(
+            "datatype",
+            0,
+            format!("{} bytes for a {}-byte element", bytes.len(), dtype.size()),
+        ));
+    }
+    Decoder {
+        ctx: None,
+        heap: GlobalHeap::new(),
+    }
+    .decode(dtype, bytes)
 }
 
 impl<'a> Decoder<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Decoder {
-            ctx,
+            ctx: Some(ctx),
             heap: GlobalHeap::new(),
         }
     }
@@ -103,14 +121,19 @@ impl<'a> Decoder<'a> {
     /// The bytes a variable-length element refers to: `length(4) | collection | index(4)`;
     /// `length` counts items of `item_size` bytes.
     fn vlen_bytes(&mut self, element: &[u8], item_size: usize) -> Result<Vec<u8>> {
-        let mut c = Cursor::new(element, 0, "variable-length element", self.ctx.sizes);
+        let Some(ctx) = self.ctx else {
+            return Err(Error::unsupported(
+                "variable-length data outside a dataset or attribute",
+            ));
+        };
+        let mut c = Cursor::new(element, 0, "variable-length element", ctx.sizes);
         let len = u64::from(c.u32()?);
         let collection = c.offset()?;
         let index = c.u32()?;
         if len == 0 {
             return Ok(Vec::new());
         }
-        let object = self.heap.object(self.ctx, collection, index)?;
+        let object = self.heap.object(ctx, collection, index)?;
         let want = len.saturating_mul(item_size as u64);
         let n = usize::try_from(want)
             .ok()

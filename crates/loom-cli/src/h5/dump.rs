@@ -1,0 +1,173 @@
+//! `loom h5 dump FILE --json [--max-elements N]`: the whole file as one JSON document.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use hdf5_lite::filters::display_name;
+use hdf5_lite::read::{decode_value, Attribute, Dataset, File, Group, Object};
+use serde_json::{json, Map, Value as Json};
+
+use super::json::{dtype, shaped};
+
+/// What to dump.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Datasets with more elements than this are described without their data.
+    pub max_elements: Option<u64>,
+}
+
+/// The dump, and whether any part of the file could not be read.
+#[derive(Debug)]
+pub struct Dump {
+    /// The JSON document.
+    pub json: Json,
+    /// Every error met on the way, with the path it concerns.
+    pub errors: Vec<String>,
+}
+
+/// Dumps the file at `path`. Only a file that cannot be opened at all is an `Err`;
+/// unreadable objects are reported inside the document and in [`Dump::errors`].
+pub fn dump_file(path: &Path, options: Options) -> hdf5_lite::Result<Dump> {
+    dump(&File::open(path)?, options)
+}
+
+/// Dumps an open file, as [`dump_file`] does.
+pub fn dump(file: &File, options: Options) -> hdf5_lite::Result<Dump> {
+    let root = file.root()?;
+    let mut state = State {
+        options,
+        errors: Vec::new(),
+        ancestors: HashSet::new(),
+    };
+    let json = state.group(&root);
+    Ok(Dump {
+        json,
+        errors: state.errors,
+    })
+}
+
+struct State {
+    options: Options,
+    errors: Vec<String>,
+    ancestors: HashSet<u64>,
+}
+
+impl State {
+    fn error(&mut self, path: &str, err: &hdf5_lite::Error) -> Json {
+        let msg = err.to_string();
+        self.errors.push(format!("{path}: {msg}"));
+        json!(msg)
+    }
+
+    fn group(&mut self, group: &Group) -> Json {
+        let mut out = Map::new();
+        out.insert("kind".into(), json!("group"));
+        out.insert(
+            "attributes".into(),
+            self.attributes(group.path(), group.attributes()),
+        );
+        let mut members = Map::new();
+        if !self.ancestors.insert(group.address()) {
+            out.insert(
+                "error".into(),
+                json!(format!("hard link cycle back to {}", group.path())),
+            );
+            self.errors
+                .push(format!("{}: hard link cycle", group.path()));
+        } else {
+            match group.members() {
+                Ok(list) => {
+                    for (name, obj) in list {
+                        let child_path = format!("{}/{}", group.path().trim_end_matches('/'), name);
+                        let value = match obj {
+                            Ok(Object::Group(g)) => self.group(&g),
+                            Ok(Object::Dataset(d)) => self.dataset(&d),
+                            Ok(Object::Datatype(_)) => json!({"kind": "datatype"}),
+                            Err(e) => {
+                                json!({"kind": "error", "error": self.error(&child_path, &e)})
+                            }
+                        };
+                        members.insert(name, value);
+                    }
+                }
+                Err(e) => {
+                    let msg = self.error(group.path(), &e);
+                    out.insert("error".into(), msg);
+                }
+            }
+            self.ancestors.remove(&group.address());
+        }
+        out.insert("members".into(), Json::Object(members));
+        Json::Object(out)
+    }
+
+    fn attributes(&mut self, path: &str, attrs: hdf5_lite::Result<Vec<Attribute>>) -> Json {
+        let attrs = match attrs {
+            Ok(a) => a,
+            Err(e) => {
+                let msg = self.error(path, &e);
+                return json!({"error": msg});
+            }
+        };
+        let mut out = Map::new();
+        for a in attrs {
+            let shape = a.shape().map(|s| s.to_vec());
+            let data = match (&shape, a.values()) {
+                (None, _) => Json::Null,
+                (Some(s), Ok(v)) => shaped(v, s),
+                (Some(_), Err(e)) => {
+                    let msg = self.error(&format!("{path}@{}", a.name()), &e);
+                    json!({"error": msg})
+                }
+            };
+            out.insert(
+                a.name().to_owned(),
+                json!({"dtype": dtype(a.datatype()), "shape": shape, "data": data}),
+            );
+        }
+        Json::Object(out)
+    }
+
+    fn dataset(&mut self, d: &Dataset) -> Json {
+        let null = d.is_null();
+        let shape = (!null).then(|| d.shape().to_vec());
+        let maxshape = (!null).then(|| d.maxshape());
+        let filters: Vec<Json> = d
+            .filters()
+            .iter()
+            .map(|f| json!({"id": f.id, "name": display_name(f), "params": f.client_data}))
+            .collect();
+        let fillvalue = d
+            .fill_value()
+            .and_then(|bytes| decode_value(d.datatype(), bytes).ok())
+            .map_or(Json::Null, super::json::value);
+        let mut out = Map::new();
+        out.insert("kind".into(), json!("dataset"));
+        out.insert("dtype".into(), dtype(d.datatype()));
+        out.insert("shape".into(), json!(shape));
+        out.insert("maxshape".into(), json!(maxshape));
+        out.insert("chunks".into(), json!(d.chunks()));
+        out.insert("filters".into(), Json::Array(filters));
+        out.insert("fillvalue".into(), fillvalue);
+        out.insert(
+            "attributes".into(),
+            self.attributes(d.path(), d.attributes()),
+        );
+        if null {
+            out.insert("data".into(), Json::Null);
+        } else if self.options.max_elements.is_some_and(|max| d.len() > max) {
+            // Described without data.
+        } else {
+            match d.read_values() {
+                Ok(values) => {
+                    out.insert("data".into(), shaped(values, d.shape()));
+                }
+                Err(e) => {
+                    let msg = self.error(d.path(), &e);
+                    out.insert("error".into(), msg);
+                }
+            }
+        }
+        Json::Object(out)
+    }
+}

@@ -1,0 +1,4 @@
+//! The library behind the `loom` command, so the test suites can call each subcommand's
+//! logic directly.
+
+pub mod h5;
