@@ -10,6 +10,8 @@ pub mod storage;
 
 pub use error::{Error, Result};
 pub use format::filters;
+#[cfg(any(unix, windows))]
+pub use storage::FileStorage;
 #[cfg(feature = "mmap")]
 pub use storage::MmapStorage;
-pub use storage::{FileStorage, MemStorage, Source, Storage};
+pub use storage::{MemStorage, Source, Storage};

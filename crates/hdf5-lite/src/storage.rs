@@ -114,13 +114,15 @@ impl Storage for MmapStorage {
     }
 }
 
-/// A file read with positioned reads (no map, no shared cursor).
+/// A file read with positioned reads (no map, no shared cursor). Unix and Windows only.
+#[cfg(any(unix, windows))]
 #[derive(Debug)]
 pub struct FileStorage {
     file: std::fs::File,
     len: u64,
 }
 
+#[cfg(any(unix, windows))]
 impl FileStorage {
     /// Wraps an open file; its length is taken now.
     pub fn new(file: std::fs::File) -> Result<Self> {
@@ -129,6 +131,7 @@ impl FileStorage {
     }
 }
 
+#[cfg(any(unix, windows))]
 impl Storage for FileStorage {
     fn len(&self) -> u64 {
         self.len
@@ -151,14 +154,6 @@ impl Storage for FileStorage {
             offset += n as u64;
         }
         Ok(())
-    }
-
-    #[cfg(not(any(unix, windows)))]
-    fn read_exact_at(&self, _offset: u64, _buf: &mut [u8]) -> std::io::Result<()> {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "positioned file reads are not available on this target; use MemStorage",
-        ))
     }
 }
 

@@ -21,7 +21,6 @@ mod dataset;
 mod group;
 mod value;
 
-use std::path::Path;
 use std::sync::Arc;
 
 pub use attribute::Attribute;
@@ -52,8 +51,9 @@ struct FileInner {
 
 impl File {
     /// Opens the file at `path` (memory-mapped when the `mmap` feature is on, else read
-    /// with positioned reads).
-    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+    /// with positioned reads). Not on `wasm32`: use [`File::from_bytes`] there.
+    #[cfg(any(unix, windows))]
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
         let file = std::fs::File::open(path.as_ref())?;
         #[cfg(feature = "mmap")]
         let storage: Arc<dyn Storage> = Arc::new(crate::storage::MmapStorage::new(&file)?);
