@@ -191,3 +191,27 @@ pub(crate) fn join(parent: &str, name: &str) -> String {
         format!("{parent}/{name}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<File>();
+        check::<Group>();
+        check::<Dataset>();
+        check::<Attribute>();
+        check::<Object>();
+    }
+
+    #[test]
+    fn garbage_is_not_hdf5() {
+        assert!(matches!(
+            File::from_bytes(vec![0u8; 4096]),
+            Err(Error::NotHdf5)
+        ));
+        assert!(matches!(File::from_bytes(Vec::new()), Err(Error::NotHdf5)));
+    }
+}
