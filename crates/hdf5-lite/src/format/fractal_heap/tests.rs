@@ -409,3 +409,70 @@ fn filtered_heaps_are_unsupported() {
     // Tiny objects need no filters.
     assert_eq!(heap.object(&ctx, &[0x20, b'q']).unwrap(), b"q");
 }
+
+/// The link-name heap header of a group with 25 links, from h5py 3.16 (libhdf5 2.0):
+/// `h5py.File(p, "w", libver="latest")`, `create_group("links")`, then 25
+/// `create_group(f"links/link_{i:02d}")`. The header sat at address 1697.
+const H5PY_LINK_HEAP: [u8; 146] = [
+    0x46, 0x52, 0x48, 0x50, 0x00, 0x07, 0x00, 0x00, 0x00, 0x02, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x29, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x59, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x19, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00,
+    0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x20, 0x00, 0x01, 0x00, 0x28, 0x5a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x35,
+    0xdb, 0xaa,
+];
+
+#[test]
+fn decodes_a_real_h5py_header() {
+    let ctx = ctx(H5PY_LINK_HEAP.to_vec());
+    let heap = FractalHeap::read(&ctx, 0).unwrap();
+    assert_eq!(heap.id_len(), 7);
+    assert_eq!(heap.max_managed_size(), 4096);
+    assert_eq!(heap.flags, 2);
+    assert_eq!(heap.width, 4);
+    assert_eq!(heap.start_block, 512);
+    assert_eq!(heap.max_heap_bits, 32);
+    assert_eq!(heap.max_direct_rows, 9);
+    assert_eq!(heap.root, 23080);
+    assert_eq!(heap.root_rows, 0);
+    assert_eq!(heap.huge_btree, UNDEF);
+    // 1 + 4 + 2 = the 7-byte IDs of its v2 B-tree records.
+    assert_eq!((heap.offset_size, heap.length_size), (4, 2));
+    // The root direct block is not in these bytes.
+    assert!(matches!(
+        heap.object(&ctx, &[0, 21, 0, 0, 0, 5, 0]),
+        Err(Error::OutOfBounds { .. })
+    ));
+    let mut bad = H5PY_LINK_HEAP;
+    bad[140] ^= 0x80;
+    assert!(matches!(
+        FractalHeap::read(&super::tests::ctx(bad.to_vec()), 0),
+        Err(Error::Checksum { .. })
+    ));
+}
+
+#[test]
+fn id_field_sizes_follow_libhdf5() {
+    // Dense-attribute heaps of h5py: 40-bit heap, 64 KiB direct blocks, 4 KiB objects.
+    let spec = Spec {
+        id_len: 8,
+        bits: 40,
+        start: 1024,
+        ..direct_spec()
+    };
+    let heap = FractalHeap::read(&ctx(spec.header()), 0).unwrap();
+    assert_eq!((heap.offset_size, heap.length_size), (5, 2));
+    assert_eq!(heap.max_direct_rows, 8);
+    // Small direct blocks limit the length field: 2^8-byte blocks -> 1 byte.
+    let spec = Spec {
+        start: 256,
+        max_direct: 256,
+        ..direct_spec()
+    };
+    let heap = FractalHeap::read(&ctx(spec.header()), 0).unwrap();
+    assert_eq!(heap.length_size, 1);
+}
