@@ -1,9 +1,19 @@
 //! Global heap collections "GCOL" (spec III.E): where variable-length data lives.
+//!
+//! A collection is `"GCOL"`, version 1, three reserved bytes and the collection size
+//! (size-of-lengths, covering the whole collection), padded to a multiple of 8. Then come
+//! objects: index (2), reference count (2), reserved (4), data size (size-of-lengths) and
+//! the data padded to a multiple of 8. Object 0 is the free space at the end; when the
+//! free space is too small for an object header, it is left implicit.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::Ctx;
+
+/// Structure name used in errors.
+const STRUCTURE: &str = "global heap collection";
 
 /// Global heap collections read so far, so each is parsed once per read.
 #[derive(Debug, Default)]
@@ -19,11 +29,184 @@ impl GlobalHeap {
 
     /// The object with `index` in the collection at `collection`.
     pub fn object(&mut self, ctx: &Ctx, collection: u64, index: u32) -> Result<&[u8]> {
-        let _ = (ctx, index, &self.collections);
-        Err(crate::Error::corrupt(
-            "global heap collection",
-            collection,
-            "not implemented",
-        ))
+        let objects = match self.collections.entry(collection) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => v.insert(parse_collection(ctx, collection)?),
+        };
+        u16::try_from(index)
+            .ok()
+            .filter(|&i| i != 0)
+            .and_then(|i| objects.get(&i))
+            .map(Vec::as_slice)
+            .ok_or_else(|| {
+                Error::corrupt(
+                    STRUCTURE,
+                    collection,
+                    format!("no object with index {index} in the collection"),
+                )
+            })
+    }
+}
+
+/// Rounds `n` up to a multiple of 8.
+fn align8(n: usize) -> Option<usize> {
+    n.checked_add(7).map(|v| v & !7)
+}
+
+/// Reads every object of the collection at `address`.
+fn parse_collection(ctx: &Ctx, address: u64) -> Result<HashMap<u16, Vec<u8>>> {
+    let lengths = usize::from(ctx.sizes.lengths);
+    let fixed = 8 + lengths;
+    let header_len = align8(fixed).unwrap_or(fixed);
+    let head = ctx.read(address, fixed as u64)?;
+    let mut c = ctx.cursor(&head, address, STRUCTURE);
+    c.signature(b"GCOL")?;
+    let version = c.u8()?;
+    if version != 1 {
+        return Err(c.corrupt(format!("unknown global heap version {version}")));
+    }
+    c.skip(3)?;
+    let size = c.length()?;
+    if size < header_len as u64 {
+        return Err(c.corrupt(format!("collection size {size} is smaller than its header")));
+    }
+    // Bounds-checked against the file before anything is allocated.
+    let bytes = ctx.read(address, size)?;
+    let mut c = ctx.cursor(&bytes, address, STRUCTURE);
+    c.seek(header_len)?;
+    let object_header_len = 8 + lengths;
+    let mut objects = HashMap::new();
+    // Every pass consumes at least one object header, so this ends.
+    while c.remaining() >= object_header_len {
+        let index = c.u16()?;
+        let _refcount = c.u16()?;
+        c.skip(4)?;
+        let len = c.length()?;
+        if index == 0 {
+            break;
+        }
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&n| n <= c.remaining())
+            .ok_or_else(|| {
+                c.corrupt(format!(
+                    "object {index} of {len} bytes runs past the end of the collection"
+                ))
+            })?;
+        let data = c.bytes(len)?;
+        if objects.insert(index, data.to_vec()).is_some() {
+            return Err(c.corrupt(format!("object index {index} appears twice")));
+        }
+        let padding = align8(len).map_or(0, |p| p - len).min(c.remaining());
+        c.skip(padding)?;
+    }
+    Ok(objects)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::format::Sizes;
+    use crate::storage::{MemStorage, Source};
+    use std::sync::Arc;
+
+    fn ctx(bytes: Vec<u8>) -> Ctx {
+        Ctx {
+            source: Source::new(Arc::new(MemStorage::new(bytes))),
+            base: 0,
+            sizes: Sizes::default(),
+        }
+    }
+
+    fn object(index: u16, data: &[u8]) -> Vec<u8> {
+        let mut b = index.to_le_bytes().to_vec();
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        b.extend_from_slice(data);
+        b.resize(b.len().div_ceil(8) * 8, 0);
+        b
+    }
+
+    /// A collection at `at` in the file holding `objects`, with free space up to `size`.
+    fn collection(at: usize, size: usize, objects: &[Vec<u8>]) -> Vec<u8> {
+        let mut b = vec![0xaa; at];
+        b.extend_from_slice(b"GCOL\x01\0\0\0");
+        b.extend_from_slice(&(size as u64).to_le_bytes());
+        for o in objects {
+            b.extend_from_slice(o);
+        }
+        let used = b.len() - at;
+        if size >= used + 16 {
+            let mut free = object(0, &[]);
+            free[8..16].copy_from_slice(&((size - used) as u64).to_le_bytes());
+            b.extend_from_slice(&free);
+        }
+        b.resize(at + size, 0);
+        b
+    }
+
+    #[test]
+    fn finds_objects_and_caches_the_collection() {
+        let file = collection(
+            40,
+            4096,
+            &[
+                object(1, b"hello"),
+                object(3, b""),
+                object(2, b"a longer string!"),
+            ],
+        );
+        let ctx = ctx(file);
+        let mut heap = GlobalHeap::new();
+        assert_eq!(heap.object(&ctx, 40, 1).unwrap(), b"hello");
+        assert_eq!(heap.object(&ctx, 40, 2).unwrap(), b"a longer string!");
+        assert_eq!(heap.object(&ctx, 40, 3).unwrap(), b"");
+        assert!(matches!(
+            heap.object(&ctx, 40, 4),
+            Err(Error::Corrupt { .. })
+        ));
+        assert!(heap.object(&ctx, 40, 0).is_err());
+        assert!(heap.object(&ctx, 40, 70_000).is_err());
+        assert_eq!(heap.collections.len(), 1);
+    }
+
+    #[test]
+    fn accepts_small_collections_without_free_space() {
+        // 16 header + 24 object, no room for an object 0 header.
+        let file = collection(0, 40, &[object(1, b"12345678")]);
+        let mut heap = GlobalHeap::new();
+        assert_eq!(heap.object(&ctx(file), 0, 1).unwrap(), b"12345678");
+    }
+
+    #[test]
+    fn rejects_corrupt_collections() {
+        let good = collection(0, 64, &[object(1, b"hi")]);
+        let mut bad = good.clone();
+        bad[0] = b'X';
+        assert!(GlobalHeap::new().object(&ctx(bad), 0, 1).is_err());
+        let mut bad = good.clone();
+        bad[4] = 2;
+        assert!(GlobalHeap::new().object(&ctx(bad), 0, 1).is_err());
+        // Collection larger than the file.
+        assert!(matches!(
+            GlobalHeap::new().object(&ctx(good[..48].to_vec()), 0, 1),
+            Err(Error::OutOfBounds { .. })
+        ));
+        // Collection size smaller than its header.
+        let mut bad = good.clone();
+        bad[8..16].copy_from_slice(&8u64.to_le_bytes());
+        assert!(GlobalHeap::new().object(&ctx(bad), 0, 1).is_err());
+        // Object size running past the collection.
+        let mut bad = good.clone();
+        bad[24..32].copy_from_slice(&1000u64.to_le_bytes());
+        assert!(matches!(
+            GlobalHeap::new().object(&ctx(bad), 0, 1),
+            Err(Error::Corrupt { .. })
+        ));
+        // Duplicate indices.
+        let dup = collection(0, 64, &[object(1, b"a"), object(1, b"b")]);
+        assert!(GlobalHeap::new().object(&ctx(dup), 0, 1).is_err());
     }
 }
