@@ -53,7 +53,7 @@ impl Spec {
         if self.filter_len > 0 {
             b.extend_from_slice(&512u64.to_le_bytes());
             b.extend_from_slice(&0u32.to_le_bytes());
-            b.extend(std::iter::repeat(0).take(usize::from(self.filter_len)));
+            b.extend(std::iter::repeat_n(0, usize::from(self.filter_len)));
         }
         let sum = lookup3(&b, 0);
         b.extend_from_slice(&sum.to_le_bytes());
