@@ -234,4 +234,25 @@ mod tests {
         assert!(decode(&b).is_err());
         assert!(decode(&[]).is_err());
     }
+
+    proptest::proptest! {
+        /// Arbitrary bytes after a valid version byte never panic any decoder of this
+        /// family.
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            version in 1u8..6,
+            rest in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            use crate::format::messages::{FillValue, FilterPipeline, Layout};
+            let mut b = vec![version];
+            b.extend(rest);
+            let s = Sizes::default();
+            let _ = decode(&b);
+            let _ = Dataspace::decode(&mut Cursor::new(&b, 0, "t", s));
+            let _ = Layout::decode(&mut Cursor::new(&b, 0, "t", s));
+            let _ = FillValue::decode(&mut Cursor::new(&b, 0, "t", s));
+            let _ = FillValue::decode_old(&mut Cursor::new(&b, 0, "t", s));
+            let _ = FilterPipeline::decode(&mut Cursor::new(&b, 0, "t", s));
+        }
+    }
 }

@@ -437,6 +437,42 @@ mod tests {
         );
     }
 
+    /// Layout messages written by h5py 3.16 (libhdf5 2.0) with `libver='latest'`:
+    /// `chunks=(100,)` with shuffle+gzip+fletcher32, and `chunks=(20,)` of 20 int32 with gzip.
+    #[test]
+    fn h5py_latest_version5() {
+        let fa = decode(&hex("05020002016404030add07000000000000")).unwrap();
+        assert_eq!(
+            fa,
+            Layout::Chunked {
+                version: 5,
+                flags: 0,
+                chunk_dims: vec![100],
+                element_size: 4,
+                index: ChunkIndexKind::FixedArray { page_bits: 10 },
+                address: 0x7dd
+            }
+        );
+        let single = decode(&hex(
+            "05020202011404012d00000000000000000000001499000000000000",
+        ))
+        .unwrap();
+        assert_eq!(
+            single,
+            Layout::Chunked {
+                version: 5,
+                flags: 2,
+                chunk_dims: vec![20],
+                element_size: 4,
+                index: ChunkIndexKind::SingleChunk {
+                    filtered_size: Some(45),
+                    filter_mask: 0
+                },
+                address: 0x9914
+            }
+        );
+    }
+
     #[test]
     fn errors() {
         let bad = [
