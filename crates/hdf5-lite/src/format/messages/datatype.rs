@@ -3,6 +3,11 @@
 use crate::error::Result;
 use crate::format::Cursor;
 
+mod decode;
+mod describe;
+#[cfg(test)]
+mod tests;
+
 /// Byte order of a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ByteOrder {
@@ -146,7 +151,7 @@ pub enum Datatype {
 impl Datatype {
     /// Decodes the message body (or a datatype nested in another message).
     pub fn decode(c: &mut Cursor<'_>) -> Result<Self> {
-        Err(c.corrupt("datatype decoding not implemented"))
+        decode::decode_at(c, 0)
     }
 
     /// Bytes per stored element.
