@@ -56,6 +56,7 @@ impl AttributeInfo {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::format::{Sizes, UNDEF};

@@ -39,6 +39,7 @@ impl BTreeK {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::format::Sizes;

@@ -29,6 +29,7 @@ impl Continuation {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::format::Sizes;

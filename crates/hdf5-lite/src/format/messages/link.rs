@@ -132,6 +132,7 @@ impl Link {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::format::Sizes;

@@ -22,6 +22,7 @@ impl SymbolTableMessage {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::format::Sizes;
