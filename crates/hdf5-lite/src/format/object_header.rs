@@ -1,8 +1,17 @@
 //! Object headers (spec IV.A.1.a version 1, IV.A.1.b version 2 "OHDR"/"OCHK"), with
-//! their continuation blocks.
+//! their continuation blocks (IV.A.2.q).
+//!
+//! A header is a prefix followed by one or more blocks of messages. Version 1 blocks are
+//! bare lists of 8-byte-aligned messages; version 2 blocks are packed, may end in a gap
+//! shorter than a message header, and carry a lookup3 checksum. Continuation messages
+//! name further blocks; they are followed in the order they are found, each block once.
 
-use crate::error::Result;
-use crate::format::Ctx;
+use std::collections::VecDeque;
+
+use crate::error::{Error, Result};
+use crate::format::checksum::lookup3;
+use crate::format::messages::{kind, Continuation};
+use crate::format::{Ctx, Visited};
 
 /// One message of an object header, undecoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,16 +49,315 @@ pub struct ObjectHeader {
     pub messages: Vec<RawMessage>,
 }
 
+/// Name used in errors.
+const STRUCTURE: &str = "object header";
+/// Message flags bit 7: fail to open the object if the message type is not understood,
+/// even read-only. (Bit 3 asks the same only of writers.)
+const FAIL_IF_UNKNOWN_ALWAYS: u8 = 0x80;
+/// The highest message type the format defines (0x18: metadata cache image). Higher
+/// types are "unknown" in the sense of the message flags.
+const LAST_KNOWN_KIND: u16 = 0x18;
+/// Most blocks (prefix block plus continuations) one header may have.
+const MAX_BLOCKS: usize = 1 << 16;
+/// Version 2 header flags: bits 0-1 size of chunk #0 size, bit 2 creation order
+/// tracked, bit 3 indexed, bit 4 phase change values stored, bit 5 times stored.
+const V2_CREATION_ORDER: u8 = 0x04;
+const V2_PHASE_CHANGE: u8 = 0x10;
+const V2_TIMES: u8 = 0x20;
+const V2_RESERVED: u8 = 0xc0;
+
+/// The state of one header walk.
+struct Walk<'c> {
+    ctx: &'c Ctx,
+    version: u8,
+    /// Whether v2 message headers carry a creation order.
+    creation_order: bool,
+    visited: Visited,
+    pending: VecDeque<Continuation>,
+    blocks: usize,
+    bytes: u64,
+    messages: Vec<RawMessage>,
+    refcount_message: Option<u32>,
+}
+
+impl<'c> Walk<'c> {
+    fn new(ctx: &'c Ctx, version: u8) -> Self {
+        Walk {
+            ctx,
+            version,
+            creation_order: false,
+            visited: Visited::default(),
+            pending: VecDeque::new(),
+            blocks: 0,
+            bytes: 0,
+            messages: Vec::new(),
+            refcount_message: None,
+        }
+    }
+
+    /// Reads the block of `len` bytes at `addr`, refusing cycles, too many blocks, and
+    /// blocks adding up to more bytes than the file holds (blocks of a sound header do
+    /// not overlap).
+    fn block(&mut self, addr: u64, len: u64) -> Result<std::borrow::Cow<'c, [u8]>> {
+        self.visited.visit("object header continuation", addr)?;
+        let bytes = self.ctx.read(addr, len)?;
+        self.blocks += 1;
+        self.bytes = self.bytes.saturating_add(len);
+        let at = self.ctx.base.saturating_add(addr);
+        if self.blocks > MAX_BLOCKS {
+            return Err(Error::corrupt(
+                STRUCTURE,
+                at,
+                format!("more than {MAX_BLOCKS} continuation blocks"),
+            ));
+        }
+        if self.bytes > self.ctx.source.len() {
+            return Err(Error::corrupt(
+                STRUCTURE,
+                at,
+                "object header blocks add up to more bytes than the file holds",
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// Records one message found in a block.
+    fn message(
+        &mut self,
+        kind: u16,
+        flags: u8,
+        creation_order: Option<u16>,
+        body: &[u8],
+        body_addr: u64,
+    ) -> Result<()> {
+        match kind {
+            kind::NIL => return Ok(()),
+            kind::CONTINUATION => {
+                let mut c = self
+                    .ctx
+                    .cursor(body, body_addr, "object header continuation message");
+                let cont = Continuation::decode(&mut c)?;
+                self.pending.push_back(cont);
+                return Ok(());
+            }
+            kind::REFERENCE_COUNT if flags & 0x02 == 0 => {
+                let mut c = self
+                    .ctx
+                    .cursor(body, body_addr, "object reference count message");
+                let version = c.u8()?;
+                if version != 0 {
+                    return Err(Error::unsupported(format!(
+                        "object reference count message version {version}"
+                    )));
+                }
+                self.refcount_message = Some(c.u32()?);
+            }
+            k if k > LAST_KNOWN_KIND => {
+                if flags & FAIL_IF_UNKNOWN_ALWAYS != 0 {
+                    return Err(Error::unsupported(format!(
+                        "object header message type {k:#06x}, which must be understood to open the object"
+                    )));
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.messages.push(RawMessage {
+            kind,
+            flags,
+            creation_order,
+            offset: self.ctx.base.saturating_add(body_addr),
+            data: body.to_vec(),
+        });
+        Ok(())
+    }
+
+    /// Walks the messages of a version 1 block (`bytes`, at address `addr`).
+    fn v1_messages(&mut self, bytes: &[u8], addr: u64) -> Result<()> {
+        let mut c = self.ctx.cursor(bytes, addr, STRUCTURE);
+        while c.remaining() >= 8 {
+            let kind = c.u16()?;
+            let size = usize::from(c.u16()?);
+            let flags = c.u8()?;
+            c.skip(3)?;
+            let body_addr = addr.saturating_add(c.pos() as u64);
+            let body = message_body(&mut c, kind, size)?;
+            self.message(kind, flags, None, body, body_addr)?;
+            // Sizes include padding to a multiple of 8; tolerate one that does not.
+            if c.align(8).is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Walks the messages of a version 2 block: `bytes` (at address `addr`) hold the
+    /// messages and the gap, without signature, prefix or checksum.
+    fn v2_messages(&mut self, bytes: &[u8], addr: u64) -> Result<()> {
+        let header_len = if self.creation_order { 6 } else { 4 };
+        let mut c = self.ctx.cursor(bytes, addr, STRUCTURE);
+        while c.remaining() >= header_len {
+            let kind = u16::from(c.u8()?);
+            let size = usize::from(c.u16()?);
+            let flags = c.u8()?;
+            let creation_order = if self.creation_order {
+                Some(c.u16()?)
+            } else {
+                None
+            };
+            let body_addr = addr.saturating_add(c.pos() as u64);
+            let body = message_body(&mut c, kind, size)?;
+            self.message(kind, flags, creation_order, body, body_addr)?;
+        }
+        Ok(())
+    }
+
+    /// Reads every continuation block found so far, and those they name in turn.
+    fn continuations(&mut self) -> Result<()> {
+        while let Some(cont) = self.pending.pop_front() {
+            let block = self.block(cont.address, cont.length)?;
+            if self.version == 1 {
+                self.v1_messages(&block, cont.address)?;
+            } else {
+                let mut c = self.ctx.cursor(&block, cont.address, STRUCTURE);
+                c.signature(b"OCHK")?;
+                let inner = checked_v2_block(self.ctx, &block, cont.address, 4)?;
+                self.v2_messages(inner, cont.address.saturating_add(4))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Takes a message body of `size` bytes; running past the block is corrupt.
+fn message_body<'a>(c: &mut crate::format::Cursor<'a>, kind: u16, size: usize) -> Result<&'a [u8]> {
+    if size > c.remaining() {
+        return Err(c.corrupt(format!(
+            "message type {kind:#06x} of {size} bytes at position {} runs past the end of its block ({} bytes left)",
+            c.pos(),
+            c.remaining()
+        )));
+    }
+    c.bytes(size)
+}
+
+/// Verifies the lookup3 checksum in the last 4 bytes of a version 2 block (at address
+/// `addr`) and returns the bytes between `skip` and the checksum.
+fn checked_v2_block<'a>(ctx: &Ctx, block: &'a [u8], addr: u64, skip: usize) -> Result<&'a [u8]> {
+    let at = ctx.base.saturating_add(addr);
+    let body_end = block.len().checked_sub(4).filter(|&e| e >= skip);
+    let Some(body_end) = body_end else {
+        return Err(Error::corrupt(
+            STRUCTURE,
+            at,
+            format!("block of {} bytes is too short", block.len()),
+        ));
+    };
+    let (covered, tail) = block.split_at(body_end);
+    let stored = tail
+        .iter()
+        .rev()
+        .fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
+    let computed = lookup3(covered, 0);
+    if stored != computed {
+        return Err(Error::Checksum {
+            structure: STRUCTURE,
+            offset: at,
+            stored,
+            computed,
+        });
+    }
+    Ok(covered.get(skip..).unwrap_or_default())
+}
+
 impl ObjectHeader {
     /// Reads the header at `address`, following continuation blocks (cycles are an error)
     /// and verifying version 2 checksums.
     pub fn read(ctx: &Ctx, address: u64) -> Result<Self> {
-        let _ = ctx;
-        Err(crate::Error::corrupt(
-            "object header",
+        let head = ctx.read_up_to(address, 4)?;
+        if head.as_ref() == b"OHDR" {
+            Self::read_v2(ctx, address)
+        } else if head.first() == Some(&1) {
+            Self::read_v1(ctx, address)
+        } else {
+            Err(Error::corrupt(
+                STRUCTURE,
+                ctx.base.saturating_add(address),
+                format!(
+                    "neither a version 1 header nor the \"OHDR\" signature: {:02x?}",
+                    head.as_ref()
+                ),
+            ))
+        }
+    }
+
+    /// Version 1: a 16-byte prefix (version, reserved, message count, reference count,
+    /// header size, 4 bytes of padding), then the first block of messages.
+    fn read_v1(ctx: &Ctx, address: u64) -> Result<Self> {
+        let prefix = ctx.read(address, 16)?;
+        let mut c = ctx.cursor(&prefix, address, STRUCTURE);
+        let _version = c.u8()?;
+        c.skip(1)?;
+        // The total message count is only a hint: the blocks say how many there are.
+        let _nmesgs = c.u16()?;
+        let refcount = c.u32()?;
+        let size = u64::from(c.u32()?);
+        let first = address
+            .checked_add(16)
+            .ok_or_else(|| c.corrupt("header address overflows"))?;
+        let mut walk = Walk::new(ctx, 1);
+        // Both the prefix and its message block count as visited.
+        walk.visited.visit("object header continuation", address)?;
+        let block = walk.block(first, size)?;
+        walk.v1_messages(&block, first)?;
+        walk.continuations()?;
+        Ok(ObjectHeader {
             address,
-            "object header decoding not implemented",
-        ))
+            version: 1,
+            refcount,
+            messages: walk.messages,
+        })
+    }
+
+    /// Version 2: "OHDR", version, flags, optional times and attribute phase change
+    /// values, the size of chunk #0, its messages, a gap, and a checksum.
+    fn read_v2(ctx: &Ctx, address: u64) -> Result<Self> {
+        let prefix = ctx.read_up_to(address, 4 + 1 + 1 + 16 + 4 + 8)?;
+        let mut c = ctx.cursor(&prefix, address, STRUCTURE);
+        c.signature(b"OHDR")?;
+        let version = c.u8()?;
+        if version != 2 {
+            return Err(Error::unsupported(format!(
+                "object header version {version} with the OHDR signature"
+            )));
+        }
+        let flags = c.u8()?;
+        if flags & V2_RESERVED != 0 {
+            return Err(c.corrupt(format!("reserved object header flags set: {flags:#04x}")));
+        }
+        if flags & V2_TIMES != 0 {
+            c.skip(16)?;
+        }
+        if flags & V2_PHASE_CHANGE != 0 {
+            c.skip(4)?;
+        }
+        let size = c.uint(1 << (flags & 0x03))?;
+        let prefix_len = c.pos();
+        let total = size
+            .checked_add(prefix_len as u64 + 4)
+            .ok_or_else(|| c.corrupt(format!("chunk #0 size {size} overflows")))?;
+        let mut walk = Walk::new(ctx, 2);
+        walk.creation_order = flags & V2_CREATION_ORDER != 0;
+        let block = walk.block(address, total)?;
+        let messages = checked_v2_block(ctx, &block, address, prefix_len)?;
+        walk.v2_messages(messages, address.saturating_add(prefix_len as u64))?;
+        walk.continuations()?;
+        Ok(ObjectHeader {
+            address,
+            version: 2,
+            refcount: walk.refcount_message.unwrap_or(1),
+            messages: walk.messages,
+        })
     }
 
     /// The first message of type `kind`.
@@ -62,3 +370,7 @@ impl ObjectHeader {
         self.messages.iter().filter(move |m| m.kind == kind)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

@@ -1,6 +1,6 @@
 //! Attribute Info message, type 0x0015 (spec IV.A.2.v).
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::Cursor;
 
 /// Where an object's dense attributes live.
@@ -16,9 +16,94 @@ pub struct AttributeInfo {
     pub creation_order_index: Option<u64>,
 }
 
+/// Flags bit 0: creation order is tracked.
+const TRACKED: u8 = 0x01;
+/// Flags bit 1: creation order is indexed.
+const INDEXED: u8 = 0x02;
+
 impl AttributeInfo {
-    /// Decodes the message body.
+    /// Decodes the message body (version 0).
     pub fn decode(c: &mut Cursor<'_>) -> Result<Self> {
-        Err(c.corrupt("attribute info decoding not implemented"))
+        let version = c.u8()?;
+        if version != 0 {
+            return Err(Error::unsupported(format!(
+                "attribute info message version {version}"
+            )));
+        }
+        let flags = c.u8()?;
+        if flags & !(TRACKED | INDEXED) != 0 {
+            return Err(c.corrupt(format!("reserved attribute info flags set: {flags:#04x}")));
+        }
+        let max_creation_index = if flags & TRACKED != 0 {
+            Some(c.u16()?)
+        } else {
+            None
+        };
+        let fractal_heap = c.offset()?;
+        let name_index = c.offset()?;
+        let creation_order_index = if flags & INDEXED != 0 {
+            Some(c.offset()?)
+        } else {
+            None
+        };
+        Ok(AttributeInfo {
+            max_creation_index,
+            fractal_heap,
+            name_index,
+            creation_order_index,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::format::{Sizes, UNDEF};
+
+    fn dec(b: &[u8]) -> Result<AttributeInfo> {
+        AttributeInfo::decode(&mut Cursor::new(b, 0, "attribute info", Sizes::default()))
+    }
+
+    #[test]
+    fn compact_attributes() {
+        let mut b = vec![0, 0];
+        b.extend_from_slice(&[0xff; 16]);
+        let ai = dec(&b).unwrap();
+        assert_eq!(
+            ai,
+            AttributeInfo {
+                max_creation_index: None,
+                fractal_heap: UNDEF,
+                name_index: UNDEF,
+                creation_order_index: None
+            }
+        );
+        assert!(dec(&b[..10]).is_err());
+    }
+
+    #[test]
+    fn dense_tracked_and_indexed() {
+        let mut b = vec![0, 3, 12, 0];
+        b.extend_from_slice(&0x100u64.to_le_bytes());
+        b.extend_from_slice(&0x200u64.to_le_bytes());
+        b.extend_from_slice(&0x300u64.to_le_bytes());
+        let ai = dec(&b).unwrap();
+        assert_eq!(ai.max_creation_index, Some(12));
+        assert_eq!(ai.fractal_heap, 0x100);
+        assert_eq!(ai.name_index, 0x200);
+        assert_eq!(ai.creation_order_index, Some(0x300));
+        // Truncated before the creation order index.
+        assert!(dec(&b[..25]).is_err());
+    }
+
+    #[test]
+    fn rejects_bad_version_and_flags() {
+        let mut b = vec![2, 0];
+        b.extend_from_slice(&[0xff; 16]);
+        assert!(matches!(dec(&b), Err(Error::Unsupported { .. })));
+        b[0] = 0;
+        b[1] = 0x80;
+        assert!(matches!(dec(&b), Err(Error::Corrupt { .. })));
     }
 }

@@ -1,7 +1,7 @@
 //! Object Header Continuation message, type 0x0010 (spec IV.A.2.q).
 
 use crate::error::Result;
-use crate::format::Cursor;
+use crate::format::{Cursor, UNDEF};
 
 /// Where an object header goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,8 +13,60 @@ pub struct Continuation {
 }
 
 impl Continuation {
-    /// Decodes the message body.
+    /// Decodes the message body: an address (size of offsets) and a length (size of
+    /// lengths). An undefined address or a zero length is corrupt.
     pub fn decode(c: &mut Cursor<'_>) -> Result<Self> {
-        Err(c.corrupt("continuation decoding not implemented"))
+        let address = c.offset()?;
+        let length = c.length()?;
+        if address == UNDEF {
+            return Err(c.corrupt("continuation block at the undefined address"));
+        }
+        if length == 0 {
+            return Err(c.corrupt("continuation block of length 0"));
+        }
+        Ok(Continuation { address, length })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::format::Sizes;
+    use crate::Error;
+
+    #[test]
+    fn decodes_address_and_length() {
+        let mut b = vec![];
+        b.extend_from_slice(&0x1234u64.to_le_bytes());
+        b.extend_from_slice(&0x200u64.to_le_bytes());
+        let mut c = Cursor::new(&b, 0, "continuation", Sizes::default());
+        let m = Continuation::decode(&mut c).unwrap();
+        assert_eq!(
+            m,
+            Continuation {
+                address: 0x1234,
+                length: 0x200
+            }
+        );
+    }
+
+    #[test]
+    fn small_sizes_and_errors() {
+        let sizes = Sizes {
+            offsets: 4,
+            lengths: 2,
+        };
+        let b = [0x10, 0, 0, 0, 0x40, 0];
+        let m = Continuation::decode(&mut Cursor::new(&b, 0, "c", sizes)).unwrap();
+        assert_eq!((m.address, m.length), (0x10, 0x40));
+
+        let undef = [0xff, 0xff, 0xff, 0xff, 0x40, 0];
+        let e = Continuation::decode(&mut Cursor::new(&undef, 0, "c", sizes)).unwrap_err();
+        assert!(matches!(e, Error::Corrupt { .. }), "{e}");
+        let zero = [0x10, 0, 0, 0, 0, 0];
+        assert!(Continuation::decode(&mut Cursor::new(&zero, 0, "c", sizes)).is_err());
+        let short = [0x10, 0, 0, 0, 0x40];
+        assert!(Continuation::decode(&mut Cursor::new(&short, 0, "c", sizes)).is_err());
     }
 }

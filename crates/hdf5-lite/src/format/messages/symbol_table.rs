@@ -13,8 +13,41 @@ pub struct SymbolTableMessage {
 }
 
 impl SymbolTableMessage {
-    /// Decodes the message body.
+    /// Decodes the message body: the v1 B-tree address, then the local heap address.
     pub fn decode(c: &mut Cursor<'_>) -> Result<Self> {
-        Err(c.corrupt("symbol table message decoding not implemented"))
+        let btree = c.offset()?;
+        let local_heap = c.offset()?;
+        Ok(SymbolTableMessage { btree, local_heap })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::format::Sizes;
+
+    #[test]
+    fn decodes_both_addresses() {
+        // Root group of an h5py default file: B-tree at 0x88, heap at 0x2a8.
+        let mut b = vec![];
+        b.extend_from_slice(&0x88u64.to_le_bytes());
+        b.extend_from_slice(&0x2a8u64.to_le_bytes());
+        let m =
+            SymbolTableMessage::decode(&mut Cursor::new(&b, 0, "stab", Sizes::default())).unwrap();
+        assert_eq!(
+            m,
+            SymbolTableMessage {
+                btree: 0x88,
+                local_heap: 0x2a8
+            }
+        );
+        assert!(SymbolTableMessage::decode(&mut Cursor::new(
+            &b[..12],
+            0,
+            "stab",
+            Sizes::default()
+        ))
+        .is_err());
     }
 }
