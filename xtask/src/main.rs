@@ -1,1 +1,74 @@
-fn main() {}
+//! Developer tasks for loom-rs, run as `cargo xtask <command> [args]`
+//! (the alias lives in `.cargo/config.toml`).
+//!
+//! Commands are listed in [`COMMANDS`]; adding one means adding a row there and a
+//! module with a `run(&Workspace, &[String]) -> Result<(), String>` function.
+
+mod fixtures;
+mod util;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Paths every command needs.
+#[derive(Debug)]
+pub struct Workspace {
+    /// The workspace root (the directory holding the top-level `Cargo.toml`).
+    pub root: PathBuf,
+}
+
+/// A subcommand: name, one-line summary, usage text and entry point.
+struct Command {
+    name: &'static str,
+    summary: &'static str,
+    usage: &'static str,
+    run: fn(&Workspace, &[String]) -> Result<(), String>,
+}
+
+/// Every `cargo xtask` subcommand.
+const COMMANDS: &[Command] = &[Command {
+    name: "fixtures",
+    summary: "regenerate fixtures/ (HDF5/.loom files + expected JSON) with h5py/loompy",
+    usage: fixtures::USAGE,
+    run: fixtures::run,
+}];
+
+fn print_help() {
+    eprintln!("usage: cargo xtask <command> [args]\n\ncommands:");
+    for c in COMMANDS {
+        eprintln!("  {:<10} {}", c.name, c.summary);
+    }
+    eprintln!("\n`cargo xtask <command> --help` shows a command's options.");
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(name) = args.first() else {
+        print_help();
+        return ExitCode::from(2);
+    };
+    if matches!(name.as_str(), "help" | "-h" | "--help") {
+        print_help();
+        return ExitCode::SUCCESS;
+    }
+    let Some(cmd) = COMMANDS.iter().find(|c| c.name == name) else {
+        eprintln!("error: unknown xtask command `{name}`\n");
+        print_help();
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
+        eprintln!("{}", cmd.usage);
+        return ExitCode::SUCCESS;
+    }
+    let ws = Workspace {
+        root: util::workspace_root(),
+    };
+    match (cmd.run)(&ws, rest) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: xtask {}: {msg}", cmd.name);
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `cargo xtask fixtures`: regenerate the HDF5/.loom fixtures and their expected
+//! JSON dumps with the real tools (h5py = libhdf5 2.0, loompy, anndata) in a pinned
+//! virtualenv at `target/xtask-venv`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::util::{self, Venv};
+use crate::Workspace;
+
+/// Usage text for `cargo xtask fixtures --help`.
+pub const USAGE: &str = "\
+usage: cargo xtask fixtures [--out DIR] [--python PY] [--reinstall] [FILTER]
+
+Creates the virtualenv target/xtask-venv (python3 -m venv) if it is missing,
+installs fixtures/requirements.txt into it, then runs
+`fixtures/generate.py DIR [FILTER]`, which writes every fixture NAME.ext and its
+expected dump NAME.ext.json into DIR (default: fixtures/).
+
+  --out DIR      write the fixtures somewhere else (default: fixtures/)
+  --python PY    use this interpreter as is (no venv, no pip install);
+                 it must already have the packages of fixtures/requirements.txt
+  --reinstall    run pip install even if the requirements did not change
+  FILTER         only build fixtures whose file name contains FILTER
+
+The base interpreter for the venv is `python3`, or $XTASK_PYTHON if set.
+File 55 also needs the system libhdf5 1.10 (Debian: libhdf5-103-1, pulled in by
+hdf5-tools); without it only that fixture fails.
+loompy writes timestamps, so a regeneration always changes a few bytes and the
+JSON `CreationDate`/`last_modified` values; review with `git status fixtures/`.";
+
+struct Options {
+    out: Option<PathBuf>,
+    python: Option<String>,
+    reinstall: bool,
+    filter: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        out: None,
+        python: None,
+        reinstall: false,
+        filter: None,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--out" => {
+                let v = it.next().ok_or("--out needs a directory")?;
+                o.out = Some(PathBuf::from(v));
+            }
+            "--python" => {
+                let v = it.next().ok_or("--python needs an interpreter path")?;
+                o.python = Some(v.clone());
+            }
+            "--reinstall" => o.reinstall = true,
+            s if s.starts_with('-') => return Err(format!("unknown option `{s}`\n\n{USAGE}")),
+            s if o.filter.is_none() => o.filter = Some(s.to_string()),
+            s => return Err(format!("unexpected argument `{s}`\n\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Entry point of `cargo xtask fixtures`.
+pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
+    let opts = parse(args)?;
+    let fixtures_dir = ws.root.join("fixtures");
+    let script = fixtures_dir.join("generate.py");
+    let requirements = fixtures_dir.join("requirements.txt");
+    if !script.exists() {
+        return Err(format!("{} is missing", script.display()));
+    }
+
+    let python: PathBuf = match &opts.python {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let venv = Venv {
+                dir: ws.root.join("target").join("xtask-venv"),
+            };
+            let base = std::env::var("XTASK_PYTHON").unwrap_or_else(|_| "python3".to_string());
+            venv.ensure(&base)?;
+            venv.install_requirements(&requirements, opts.reinstall)?;
+            venv.python()
+        }
+    };
+
+    let out = opts.out.unwrap_or_else(|| fixtures_dir.clone());
+    let mut cmd = Command::new(&python);
+    cmd.arg(&script).arg(&out).current_dir(&ws.root);
+    if let Some(f) = &opts.filter {
+        cmd.arg(f);
+    }
+    util::run(
+        &mut cmd,
+        "See the messages above; each failing fixture is named (FAILED NAME: ...).",
+    )?;
+    eprintln!(
+        "fixtures written to {}; check `h5dump` on them and review `git status` before committing.",
+        out.display()
+    );
+    Ok(())
+}
