@@ -252,6 +252,8 @@ mod tests {
         assert_eq!(uint(&[1, 2], ByteOrder::Big), 0x0102);
         assert_eq!(fixed_string(b"ab\0\0", StringPadding::NullPad), "ab");
         assert_eq!(fixed_string(b"ab  ", StringPadding::SpacePad), "ab");
+        assert_eq!(fixed_string(b"ab \0 ", StringPadding::SpacePad), "ab");
+        assert_eq!(fixed_string(b"ab  ", StringPadding::NullPad), "ab  ");
         assert_eq!(
             fixed_string(b"\xffa", StringPadding::NullTerminate),
             "\u{fffd}a"
