@@ -71,6 +71,15 @@ impl File {
     pub fn from_storage(storage: Arc<dyn Storage>) -> Result<Self> {
         let source = Source::new(storage);
         let mut superblock = Superblock::find(&source)?;
+        // libhdf5 refuses a file shorter than its end-of-file address ("truncated
+        // file"), and so do we: a cut file must never read as a smaller valid one.
+        let end = superblock.base_address.checked_add(superblock.eof_address);
+        if end.is_none_or(|end| end > source.len()) {
+            return Err(Error::Truncated {
+                eof: end.unwrap_or(u64::MAX),
+                len: source.len(),
+            });
+        }
         let ctx = Ctx {
             source,
             base: superblock.base_address,
