@@ -205,7 +205,7 @@ pub(crate) fn read_flat(
     sel: &Hyperslab,
     path: &str,
 ) -> Result<Vec<u8>> {
-    let total: u64 = shape.iter().product::<u64>() * elem;
+    let total = shape.iter().fold(elem, |a, &d| a.saturating_mul(d));
     if (data.len() as u64) < total {
         return Err(Error::corrupt(
             "layout message",
@@ -293,7 +293,10 @@ pub(crate) fn read_chunked(
     let hi: Vec<u64> = (0..rank)
         .map(|d| (sel.start[d] + sel.count[d] - 1) / cd[d] + 1)
         .collect();
-    let grid: u128 = lo.iter().zip(&hi).map(|(l, h)| u128::from(h - l)).product();
+    let grid = lo
+        .iter()
+        .zip(&hi)
+        .fold(1u128, |a, (l, h)| a.saturating_mul(u128::from(h - l)));
     let needed: Vec<&ChunkRecord> = if grid <= map.records.len() as u128 {
         let mut v = Vec::new();
         let mut coord_hi = hi.clone();

@@ -35,9 +35,9 @@ impl Hyperslab {
         }
     }
 
-    /// Number of elements selected.
+    /// Number of elements selected (`u64::MAX` if that overflows).
     pub fn len(&self) -> u64 {
-        self.count.iter().product()
+        self.count.iter().fold(1u64, |a, &c| a.saturating_mul(c))
     }
 
     /// Whether nothing is selected.
@@ -186,9 +186,9 @@ impl Dataset {
         }
     }
 
-    /// Number of elements.
+    /// Number of elements (`u64::MAX` when the dimensions overflow).
     pub fn len(&self) -> u64 {
-        self.inner.dataspace.num_elements().unwrap_or(0)
+        self.inner.dataspace.num_elements().unwrap_or(u64::MAX)
     }
 
     /// Whether the dataset has no elements.

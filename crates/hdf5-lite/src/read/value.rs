@@ -157,7 +157,10 @@ pub(crate) fn nest(items: Vec<Value>, dims: &[u32]) -> Value {
     match dims {
         [] | [_] => Value::List(items),
         [_, inner @ ..] => {
-            let stride: usize = inner.iter().map(|&d| d as usize).product::<usize>().max(1);
+            let stride = inner
+                .iter()
+                .fold(1usize, |a, &d| a.saturating_mul(d as usize))
+                .max(1);
             let mut rows = Vec::with_capacity(items.len() / stride);
             let mut it = items.into_iter();
             loop {

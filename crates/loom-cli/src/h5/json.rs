@@ -95,7 +95,7 @@ pub fn shaped(values: Vec<Value>, shape: &[u64]) -> Json {
         [] => values.into_iter().next().map_or(Json::Null, value),
         [_] => Json::Array(values.into_iter().map(value).collect()),
         [_, inner @ ..] => {
-            let stride = inner.iter().product::<u64>() as usize;
+            let stride = inner.iter().fold(1u64, |a, &d| a.saturating_mul(d)) as usize;
             if stride == 0 {
                 return Json::Array((0..shape[0]).map(|_| shaped(Vec::new(), inner)).collect());
             }
