@@ -72,11 +72,12 @@ impl File {
         let source = Source::new(storage);
         let mut superblock = Superblock::find(&source)?;
         // libhdf5 refuses a file shorter than its end-of-file address ("truncated
-        // file"), and so do we: a cut file must never read as a smaller valid one.
-        let end = superblock.base_address.checked_add(superblock.eof_address);
-        if end.is_none_or(|end| end > source.len()) {
+        // file"), and so do we: a cut file must never read as a smaller valid one. Files
+        // with a userblock store the end of file counting the userblock, so the address
+        // is compared with the length as it is.
+        if superblock.eof_address > source.len() {
             return Err(Error::Truncated {
-                eof: end.unwrap_or(u64::MAX),
+                eof: superblock.eof_address,
                 len: source.len(),
             });
         }

@@ -175,13 +175,11 @@ pub(crate) fn nest(items: Vec<Value>, dims: &[u32]) -> Value {
     }
 }
 
+/// Strips a fixed-length string's padding: trailing NULs, and for space padding trailing
+/// spaces too (h5py writes numpy's NUL-padded bytes into space-padded types as they are).
 fn fixed_string(bytes: &[u8], padding: StringPadding) -> String {
-    let pad = if padding == StringPadding::SpacePad {
-        b' '
-    } else {
-        0
-    };
-    let end = bytes.iter().rposition(|&b| b != pad).map_or(0, |p| p + 1);
+    let is_pad = |b: u8| b == 0 || (padding == StringPadding::SpacePad && b == b' ');
+    let end = bytes.iter().rposition(|&b| !is_pad(b)).map_or(0, |p| p + 1);
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
@@ -255,6 +253,8 @@ mod tests {
         assert_eq!(uint(&[1, 2], ByteOrder::Big), 0x0102);
         assert_eq!(fixed_string(b"ab\0\0", StringPadding::NullPad), "ab");
         assert_eq!(fixed_string(b"ab  ", StringPadding::SpacePad), "ab");
+        assert_eq!(fixed_string(b"ab \0 ", StringPadding::SpacePad), "ab");
+        assert_eq!(fixed_string(b"ab  ", StringPadding::NullPad), "ab  ");
         assert_eq!(fixed_string(b"ab \0 ", StringPadding::SpacePad), "ab");
         assert_eq!(fixed_string(b"ab  ", StringPadding::NullPad), "ab  ");
         assert_eq!(
