@@ -202,3 +202,153 @@ fn walk(
     let node = w.read_node(root, None)?;
     w.descend(node, leaf)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::format::chunk_index::testutil::{Bytes, Image};
+
+    /// A node: header, then (key, child) pairs, then the last key.
+    fn node(kind: u8, level: u8, keys: &[Vec<u8>], children: &[u64]) -> Vec<u8> {
+        let mut b = Bytes::new()
+            .raw(b"TREE")
+            .u8(kind)
+            .u8(level)
+            .u16(children.len() as u16)
+            .u64(UNDEF)
+            .u64(UNDEF);
+        for (k, c) in keys.iter().zip(children) {
+            b = b.raw(k).u64(*c);
+        }
+        b.raw(&keys[children.len()]).0
+    }
+
+    fn heap_keys(n: usize) -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|i| (8 * i as u64).to_le_bytes().to_vec())
+            .collect()
+    }
+
+    /// A chunk key: size, mask, offsets (plus the trailing 0).
+    fn chunk_key(size: u32, mask: u32, offset: &[u64]) -> Vec<u8> {
+        let mut b = Bytes::new().u32(size).u32(mask);
+        for &o in offset {
+            b = b.u64(o);
+        }
+        b.u64(0).0
+    }
+
+    /// Root (level 1) at 100 with two leaves at 300 and 500.
+    fn group_tree() -> Image {
+        let mut img = Image::default();
+        img.put(100, &node(0, 1, &heap_keys(3), &[300, 500]));
+        img.put(300, &node(0, 0, &heap_keys(3), &[1000, 1100]));
+        img.put(500, &node(0, 0, &heap_keys(2), &[1200]));
+        img.put(1300, &[0]);
+        img
+    }
+
+    #[test]
+    fn group_tree_lists_symbol_nodes_left_to_right() {
+        let img = group_tree();
+        let got = group_symbol_nodes(&img.ctx(), 100).unwrap();
+        assert_eq!(got, vec![1000, 1100, 1200]);
+    }
+
+    #[test]
+    fn chunk_tree_decodes_keys() {
+        let mut img = Image::default();
+        let keys = vec![
+            chunk_key(40, 0, &[0, 0]),
+            chunk_key(37, 2, &[0, 10]),
+            chunk_key(0, 0, &[10, 0]),
+        ];
+        img.put(0, &node(1, 0, &keys, &[4000, 4040]));
+        img.put(5000, &[0]);
+        let got = chunk_records(&img.ctx(), 0, 2).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                ChunkRecord {
+                    offset: vec![0, 0],
+                    address: 4000,
+                    size: 40,
+                    filter_mask: 0
+                },
+                ChunkRecord {
+                    offset: vec![0, 10],
+                    address: 4040,
+                    size: 37,
+                    filter_mask: 2
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_signature_type_and_truncation() {
+        let mut img = group_tree();
+        img.put(300, b"TRE!");
+        let err = group_symbol_nodes(&img.ctx(), 100).unwrap_err();
+        assert!(matches!(err, Error::Corrupt { offset: 300, .. }), "{err}");
+
+        // A group tree read as a chunk tree.
+        let img = group_tree();
+        let err = chunk_records(&img.ctx(), 100, 2).unwrap_err();
+        assert!(err.to_string().contains("node type 0"), "{err}");
+
+        // Entries used larger than the file holds.
+        let mut img = group_tree();
+        img.0.truncate(520);
+        let err = group_symbol_nodes(&img.ctx(), 100).unwrap_err();
+        assert!(matches!(err, Error::OutOfBounds { .. }), "{err}");
+    }
+
+    #[test]
+    fn rejects_cycles_and_level_jumps() {
+        let mut img = group_tree();
+        // The second leaf points back to the root.
+        img.put(100, &node(0, 1, &heap_keys(3), &[300, 100]));
+        let err = group_symbol_nodes(&img.ctx(), 100).unwrap_err();
+        assert!(matches!(err, Error::Cycle { offset: 100, .. }), "{err}");
+
+        // A level-2 root whose child is a leaf.
+        let mut img = group_tree();
+        img.put(100, &node(0, 2, &heap_keys(3), &[300, 500]));
+        let err = group_symbol_nodes(&img.ctx(), 100).unwrap_err();
+        assert!(err.to_string().contains("level 1 was expected"), "{err}");
+    }
+
+    #[test]
+    fn four_byte_offsets_and_lengths() {
+        // A leaf group node with 4-byte fields: header 16 bytes, keys of 4 bytes.
+        let mut img = Image::default();
+        let leaf = Bytes::new()
+            .raw(b"TREE")
+            .u8(0)
+            .u8(0)
+            .u16(2)
+            .u32(u32::MAX)
+            .u32(u32::MAX)
+            .u32(0)
+            .u32(640)
+            .u32(8)
+            .u32(720)
+            .u32(16);
+        img.put(40, &leaf.0);
+        let mut ctx = img.ctx();
+        ctx.sizes = crate::format::Sizes {
+            offsets: 4,
+            lengths: 4,
+        };
+        assert_eq!(group_symbol_nodes(&ctx, 40).unwrap(), vec![640, 720]);
+    }
+
+    #[test]
+    fn bad_rank_is_an_error() {
+        let img = group_tree();
+        assert!(chunk_records(&img.ctx(), 100, 0).is_err());
+        assert!(chunk_records(&img.ctx(), 100, 33).is_err());
+    }
+}

@@ -386,3 +386,137 @@ impl Walk<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::tests::geom;
+    use super::super::testutil::{Bytes, Image};
+    use super::*;
+
+    fn addrs(a: &[u64]) -> Vec<u8> {
+        a.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+
+    fn block(sig: &[u8; 4], offset: Option<u8>, body: &[u8]) -> Vec<u8> {
+        let mut b = Bytes::new().raw(sig).u8(0).u8(0).u64(0);
+        if let Some(o) = offset {
+            b = b.u8(o);
+        }
+        b.raw(body).checksum().0
+    }
+
+    /// Max bits 8, 1 index block element, data blocks of at least 2 elements, 2 data
+    /// block pointers per super block, pages of 4 elements: super block u has
+    /// 2^(u/2) data blocks of 2^((u+1)/2)·2 elements; super blocks 0 and 1 are
+    /// listed in the index block; data blocks of super block 3 (8 elements) are paged.
+    fn array(sblock3_bitmap: [u8; 2]) -> Image {
+        let mut img = Image::default();
+        let header = Bytes::new()
+            .raw(b"EAHD")
+            .raw(&[0, 0, 8, 8, 1, 2, 2, 2])
+            .u64(2)
+            .u64(0)
+            .u64(4)
+            .u64(0)
+            .u64(20)
+            .u64(12)
+            .u64(100)
+            .checksum();
+        img.put(0, &header.0);
+        let mut sblocks = vec![400, 500];
+        sblocks.resize(6, UNDEF);
+        let iblock = [addrs(&[1000]), addrs(&[200, 300]), addrs(&sblocks)].concat();
+        img.put(100, &block(b"EAIB", None, &iblock));
+        img.put(200, &block(b"EADB", Some(0), &addrs(&[1001, UNDEF])));
+        img.put(
+            300,
+            &block(b"EADB", Some(2), &addrs(&[1003, 1004, 1005, 1006])),
+        );
+        img.put(400, &block(b"EASB", Some(6), &addrs(&[600, UNDEF])));
+        img.put(
+            600,
+            &block(b"EADB", Some(6), &addrs(&[1007, 1008, 1009, 1010])),
+        );
+        let sb3 = [sblock3_bitmap.to_vec(), addrs(&[700, UNDEF])].concat();
+        img.put(500, &block(b"EASB", Some(14), &sb3));
+        img.put(700, &block(b"EADB", Some(14), &[]));
+        img.put(719, &[0xee; 36]);
+        let page = Bytes::new()
+            .raw(&addrs(&[1019, 1020, 1021, 1022]))
+            .checksum();
+        img.put(755, &page.0);
+        img
+    }
+
+    #[test]
+    fn walks_index_super_and_paged_data_blocks() {
+        let img = array([0b0100_0000, 0]);
+        // The unlimited dimension is the second one: element i is chunk [i % 2, i / 2].
+        let g = geom(&[2, 10], &[2, u64::MAX], &[1, 1], false);
+        let got = chunk_records(&img.ctx(), 0, &g).unwrap();
+        let summary: Vec<_> = got.iter().map(|r| (r.offset.clone(), r.address)).collect();
+        let want: Vec<_> = [0u64, 1, 3, 4, 5, 6, 7, 8, 9, 10, 19]
+            .iter()
+            .map(|&i| (vec![i % 2, i / 2], 1000 + i))
+            .collect();
+        assert_eq!(summary, want);
+        assert!(got.iter().all(|r| r.size == 4 && r.filter_mask == 0));
+    }
+
+    #[test]
+    fn uninitialised_pages_are_not_read_but_initialised_ones_are_checked() {
+        // Page 0 of the paged data block is garbage: marking it initialised fails.
+        let img = array([0b1100_0000, 0]);
+        let g = geom(&[2, 10], &[2, u64::MAX], &[1, 1], false);
+        let err = chunk_records(&img.ctx(), 0, &g).unwrap_err();
+        assert!(matches!(err, Error::Checksum { offset: 719, .. }), "{err}");
+    }
+
+    #[test]
+    fn the_extent_limits_the_walk() {
+        // Only 3 rows: elements 0..6.
+        let img = array([0b1100_0000, 0]);
+        let g = geom(&[2, 3], &[2, u64::MAX], &[1, 1], false);
+        let got = chunk_records(&img.ctx(), 0, &g).unwrap();
+        let addrs: Vec<_> = got.iter().map(|r| r.address).collect();
+        assert_eq!(addrs, vec![1000, 1001, 1003, 1004, 1005]);
+    }
+
+    #[test]
+    fn corrupt_arrays() {
+        let g = geom(&[2, 10], &[2, u64::MAX], &[1, 1], false);
+        // A super block listed twice.
+        let mut img = array([0, 0]);
+        let mut sblocks = vec![400, 400];
+        sblocks.resize(6, UNDEF);
+        let iblock = [addrs(&[1000]), addrs(&[200, 300]), addrs(&sblocks)].concat();
+        img.put(100, &block(b"EAIB", None, &iblock));
+        let err = chunk_records(&img.ctx(), 0, &g).unwrap_err();
+        assert!(matches!(err, Error::Cycle { offset: 400, .. }), "{err}");
+
+        // A data block with a bad signature.
+        let mut img = array([0, 0]);
+        img.put(600, b"EADX");
+        let err = chunk_records(&img.ctx(), 0, &g).unwrap_err();
+        assert!(matches!(err, Error::Corrupt { offset: 600, .. }), "{err}");
+
+        // Two unlimited dimensions.
+        let img = array([0, 0]);
+        let g2 = geom(&[2, 10], &[u64::MAX, u64::MAX], &[1, 1], false);
+        assert!(chunk_records(&img.ctx(), 0, &g2).is_err());
+
+        // Truncated in the index block.
+        let mut img = array([0, 0]);
+        img.0.truncate(150);
+        let err = chunk_records(&img.ctx(), 0, &g).unwrap_err();
+        assert!(matches!(err, Error::OutOfBounds { .. }), "{err}");
+
+        // Data block minimum that is not a power of two.
+        let mut img = array([0, 0]);
+        let mut h = img.0[..68].to_vec();
+        h[9] = 3;
+        img.put(0, &Bytes::new().raw(&h).checksum().0);
+        assert!(chunk_records(&img.ctx(), 0, &g).is_err());
+    }
+}

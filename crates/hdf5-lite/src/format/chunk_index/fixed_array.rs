@@ -73,11 +73,17 @@ pub(super) fn chunk_records(
     let npages = nmax.div_ceil(page_elements);
     let bitmap_len = if paged { npages.div_ceil(8) } else { 0 };
     let entry = entry_size as u64;
-    let elements_len = if paged { 0 } else { nmax * entry };
-    // nmax is at most the grid's chunk count and entries are at most 20 bytes; the block
-    // must still be in the file before anything is allocated for it.
+    // All elements, and the page checksums: they must all be in the file.
+    let all_elements = nmax
+        .checked_mul(entry)
+        .and_then(|n| n.checked_add(if paged { npages.checked_mul(4)? } else { 0 }))
+        .ok_or_else(|| Error::corrupt(HEADER, at, format!("{nmax} entries overflow")))?;
+    let elements_len = if paged { 0 } else { all_elements };
+    // `ctx.read` checks the block is in the file before allocating anything for it.
     let prefix = 6 + o + bitmap_len;
-    let block_len = prefix + elements_len + 4;
+    let block_len = (prefix + 4)
+        .checked_add(elements_len)
+        .ok_or_else(|| Error::corrupt(HEADER, at, format!("{nmax} entries overflow")))?;
     let block = ctx.read(data_block, block_len)?;
     let mut c = ctx.cursor(&block, data_block, DATA_BLOCK);
     c.signature(b"FADB")?;
@@ -122,7 +128,7 @@ pub(super) fn chunk_records(
     let full_page_len = page_elements * entry + 4;
     let pages_at = data_block + block_len;
     ctx.source
-        .check(ctx.base.saturating_add(pages_at), nmax * entry + npages * 4)?;
+        .check(ctx.base.saturating_add(pages_at), all_elements)?;
     for page in 0..npages {
         let initialised = bitmap
             .get((page / 8) as usize)
@@ -143,4 +149,145 @@ pub(super) fn chunk_records(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::tests::geom;
+    use super::super::testutil::{Bytes, Image};
+    use super::*;
+
+    fn header(client: u8, entry: u8, page_bits: u8, nmax: u64) -> Vec<u8> {
+        Bytes::new()
+            .raw(b"FAHD")
+            .u8(0)
+            .u8(client)
+            .u8(entry)
+            .u8(page_bits)
+            .u64(nmax)
+            .u64(100)
+            .checksum()
+            .0
+    }
+
+    fn block(client: u8, bitmap: &[u8], elements: &[u8]) -> Vec<u8> {
+        Bytes::new()
+            .raw(b"FADB")
+            .u8(0)
+            .u8(client)
+            .u64(0)
+            .raw(bitmap)
+            .raw(elements)
+            .checksum()
+            .0
+    }
+
+    fn addrs(a: &[u64]) -> Vec<u8> {
+        a.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn unpaged_unfiltered() {
+        let mut img = Image::default();
+        img.put(0, &header(0, 8, 10, 4));
+        img.put(100, &block(0, &[], &addrs(&[1000, UNDEF, 1200, 1300])));
+        let g = geom(&[4, 4], &[4, 4], &[2, 2], false);
+        let got = chunk_records(&img.ctx(), 0, &g).unwrap();
+        let summary: Vec<_> = got
+            .iter()
+            .map(|r| (r.offset.clone(), r.address, r.size))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (vec![0, 0], 1000, 16),
+                (vec![2, 0], 1200, 16),
+                (vec![2, 2], 1300, 16)
+            ]
+        );
+    }
+
+    #[test]
+    fn paged_with_an_uninitialised_page() {
+        // 5 entries, 2 per page: pages 0 and 2 initialised (bits 0 and 2, MSB first).
+        let mut img = Image::default();
+        img.put(0, &header(0, 8, 1, 5));
+        img.put(100, &block(0, &[0xa0], &[]));
+        let page = |a: &[u64]| Bytes::new().raw(&addrs(a)).checksum().0;
+        img.put(119, &page(&[500, 600]));
+        img.put(139, &[0xee; 20]);
+        img.put(159, &page(&[900]));
+        let g = geom(&[5], &[5], &[1], false);
+        let got = chunk_records(&img.ctx(), 0, &g).unwrap();
+        let summary: Vec<_> = got.iter().map(|r| (r.offset[0], r.address)).collect();
+        assert_eq!(summary, vec![(0, 500), (1, 600), (4, 900)]);
+
+        img.0[160] ^= 1;
+        let err = chunk_records(&img.ctx(), 0, &g).unwrap_err();
+        assert!(matches!(err, Error::Checksum { offset: 159, .. }), "{err}");
+    }
+
+    #[test]
+    fn filtered_elements() {
+        // Entry = address (8) + 3-byte size + mask (4), as layout v4 writes for chunks
+        // of 64 KiB or more.
+        let e = |a: u64, size: u64, mask: u32| Bytes::new().u64(a).uint(size, 3).u32(mask).0;
+        let mut img = Image::default();
+        img.put(0, &header(1, 15, 10, 2));
+        img.put(
+            100,
+            &block(1, &[], &[e(4000, 70000, 0), e(UNDEF, 0, 0)].concat()),
+        );
+        let g = geom(&[2], &[2], &[1], true);
+        let got = chunk_records(&img.ctx(), 0, &g).unwrap();
+        assert_eq!(
+            got,
+            vec![ChunkRecord {
+                offset: vec![0],
+                address: 4000,
+                size: 70000,
+                filter_mask: 0
+            }]
+        );
+    }
+
+    #[test]
+    fn corrupt_arrays() {
+        let g = geom(&[4, 4], &[4, 4], &[2, 2], false);
+        // More entries than chunks in the grid.
+        let mut img = Image::default();
+        img.put(0, &header(0, 8, 10, 5));
+        img.put(100, &block(0, &[], &addrs(&[1; 5])));
+        assert!(chunk_records(&img.ctx(), 0, &g).is_err());
+
+        // Data block pointing to another header.
+        let mut img = Image::default();
+        img.put(0, &header(0, 8, 10, 4));
+        let mut b = block(0, &[], &addrs(&[1; 4]));
+        b[6] = 9;
+        img.put(100, &b);
+        let err = chunk_records(&img.ctx(), 0, &g).unwrap_err();
+        assert!(matches!(err, Error::Corrupt { offset: 100, .. }), "{err}");
+
+        // Header checksum.
+        let mut img = Image::default();
+        img.put(0, &header(0, 8, 10, 4));
+        img.put(100, &block(0, &[], &addrs(&[1; 4])));
+        img.0[9] ^= 0x40;
+        let err = chunk_records(&img.ctx(), 0, &g).unwrap_err();
+        assert!(matches!(err, Error::Checksum { offset: 0, .. }), "{err}");
+
+        // Element size that matches neither client.
+        let mut img = Image::default();
+        img.put(0, &header(0, 12, 10, 4));
+        assert!(chunk_records(&img.ctx(), 0, &g).is_err());
+
+        // Truncated data block.
+        let mut img = Image::default();
+        img.put(0, &header(0, 8, 10, 4));
+        img.put(100, &block(0, &[], &addrs(&[1; 4]))[..30]);
+        let err = chunk_records(&img.ctx(), 0, &g).unwrap_err();
+        assert!(matches!(err, Error::OutOfBounds { .. }), "{err}");
+    }
 }

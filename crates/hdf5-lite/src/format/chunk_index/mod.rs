@@ -310,3 +310,279 @@ fn implicit(ctx: &Ctx, address: u64, geometry: &ChunkGeometry) -> Result<Vec<Chu
     }
     Ok(out)
 }
+
+/// Helpers for the unit tests of the B-tree and chunk index modules: hand-built file
+/// images.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use std::sync::Arc;
+
+    use crate::format::checksum::lookup3;
+    use crate::format::{Ctx, Sizes};
+    use crate::storage::{MemStorage, Source};
+
+    /// A file image being assembled structure by structure.
+    #[derive(Debug, Default)]
+    pub(crate) struct Image(pub(crate) Vec<u8>);
+
+    impl Image {
+        /// Writes `bytes` at `addr`, growing the image as needed.
+        pub(crate) fn put(&mut self, addr: u64, bytes: &[u8]) -> &mut Self {
+            let at = addr as usize;
+            if self.0.len() < at + bytes.len() {
+                self.0.resize(at + bytes.len(), 0);
+            }
+            self.0[at..at + bytes.len()].copy_from_slice(bytes);
+            self
+        }
+
+        /// A decoding context over the image (base 0, 8-byte offsets and lengths).
+        pub(crate) fn ctx(&self) -> Ctx {
+            Ctx {
+                source: Source::new(Arc::new(MemStorage::new(self.0.clone()))),
+                base: 0,
+                sizes: Sizes::default(),
+            }
+        }
+    }
+
+    /// Builds little-endian structures field by field.
+    #[derive(Debug, Default, Clone)]
+    pub(crate) struct Bytes(pub(crate) Vec<u8>);
+
+    impl Bytes {
+        pub(crate) fn new() -> Self {
+            Bytes(Vec::new())
+        }
+        pub(crate) fn raw(mut self, b: &[u8]) -> Self {
+            self.0.extend_from_slice(b);
+            self
+        }
+        pub(crate) fn u8(self, v: u8) -> Self {
+            self.raw(&[v])
+        }
+        pub(crate) fn u16(self, v: u16) -> Self {
+            self.raw(&v.to_le_bytes())
+        }
+        pub(crate) fn u32(self, v: u32) -> Self {
+            self.raw(&v.to_le_bytes())
+        }
+        pub(crate) fn u64(self, v: u64) -> Self {
+            self.raw(&v.to_le_bytes())
+        }
+        /// The low `n` bytes of `v`.
+        pub(crate) fn uint(self, v: u64, n: usize) -> Self {
+            self.raw(&v.to_le_bytes()[..n])
+        }
+        /// Appends the lookup3 checksum of everything so far.
+        pub(crate) fn checksum(self) -> Self {
+            let sum = lookup3(&self.0, 0);
+            self.u32(sum)
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::testutil::{Bytes, Image};
+    use super::*;
+
+    pub(super) fn geom(
+        dims: &[u64],
+        maxdims: &[u64],
+        chunks: &[u64],
+        filtered: bool,
+    ) -> ChunkGeometry {
+        ChunkGeometry {
+            layout_version: 4,
+            layout_flags: 0,
+            dims: dims.to_vec(),
+            maxdims: maxdims.to_vec(),
+            chunk_dims: chunks.to_vec(),
+            element_size: 4,
+            filtered,
+        }
+    }
+
+    fn rec(offset: &[u64], address: u64, size: u64, filter_mask: u32) -> ChunkRecord {
+        ChunkRecord {
+            offset: offset.to_vec(),
+            address,
+            size,
+            filter_mask,
+        }
+    }
+
+    #[test]
+    fn single_chunk() {
+        let ctx = Image::default().ctx();
+        let g = geom(&[4, 5], &[4, 5], &[4, 5], false);
+        let kind = ChunkIndexKind::SingleChunk {
+            filtered_size: None,
+            filter_mask: 0,
+        };
+        let got = chunk_records(&ctx, &kind, 2048, &g).unwrap();
+        assert_eq!(got, vec![rec(&[0, 0], 2048, 80, 0)]);
+
+        let kind = ChunkIndexKind::SingleChunk {
+            filtered_size: Some(33),
+            filter_mask: 1,
+        };
+        let g = geom(&[4, 5], &[4, 5], &[4, 5], true);
+        let got = chunk_records(&ctx, &kind, 2048, &g).unwrap();
+        assert_eq!(got, vec![rec(&[0, 0], 2048, 33, 1)]);
+
+        assert!(chunk_records(&ctx, &kind, UNDEF, &g).unwrap().is_empty());
+    }
+
+    #[test]
+    fn implicit_uses_the_maximum_grid() {
+        // dims 25×30 of max 44×50 in 10×7 chunks: a 5×8 grid is allocated, the 3×5 chunks
+        // inside the extent are listed (what libhdf5 2.0 writes for early allocation).
+        let mut img = Image::default();
+        img.put(100 + 40 * 280 - 1, &[0]);
+        let g = geom(&[25, 30], &[44, 50], &[10, 7], false);
+        let got = chunk_records(&img.ctx(), &ChunkIndexKind::Implicit, 100, &g).unwrap();
+        assert_eq!(got.len(), 15);
+        assert_eq!(got[0], rec(&[0, 0], 100, 280, 0));
+        assert_eq!(got[7], rec(&[10, 14], 100 + (8 + 2) * 280, 280, 0));
+
+        // The allocation must lie in the file.
+        img.0.truncate(100 + 39 * 280);
+        let err = chunk_records(&img.ctx(), &ChunkIndexKind::Implicit, 100, &g).unwrap_err();
+        assert!(matches!(err, Error::OutOfBounds { .. }), "{err}");
+
+        let g = geom(&[25, 30], &[u64::MAX, 50], &[10, 7], false);
+        assert!(chunk_records(&img.ctx(), &ChunkIndexKind::Implicit, 100, &g).is_err());
+    }
+
+    /// A v1 chunk B-tree leaf (rank 2) at address 0.
+    fn v1_leaf(chunks: &[(&[u64], u64)]) -> Image {
+        let mut b = Bytes::new()
+            .raw(b"TREE")
+            .u8(1)
+            .u8(0)
+            .u16(chunks.len() as u16)
+            .u64(UNDEF)
+            .u64(UNDEF);
+        for (offset, addr) in chunks {
+            b = b
+                .u32(16)
+                .u32(0)
+                .u64(offset[0])
+                .u64(offset[1])
+                .u64(0)
+                .u64(*addr);
+        }
+        b = b.u32(0).u32(0).u64(99).u64(99).u64(0);
+        let mut img = Image::default();
+        img.put(0, &b.0);
+        img
+    }
+
+    #[test]
+    fn v1_btree_records_are_sorted_and_clipped_to_the_extent() {
+        let img = v1_leaf(&[(&[2, 0], 900), (&[0, 2], 800), (&[4, 0], 700)]);
+        let g = geom(&[4, 4], &[4, 4], &[2, 2], false);
+        let got = chunk_records(&img.ctx(), &ChunkIndexKind::BTreeV1, 0, &g).unwrap();
+        assert_eq!(
+            got,
+            vec![rec(&[0, 2], 800, 16, 0), rec(&[2, 0], 900, 16, 0)]
+        );
+
+        let img = v1_leaf(&[(&[0, 2], 900), (&[0, 2], 800)]);
+        let err = chunk_records(&img.ctx(), &ChunkIndexKind::BTreeV1, 0, &g).unwrap_err();
+        assert!(err.to_string().contains("same chunk"), "{err}");
+    }
+
+    #[test]
+    fn bad_geometry_is_an_error() {
+        let img = v1_leaf(&[]);
+        let g = geom(&[4, 4], &[4, 4], &[2, 0], false);
+        assert!(chunk_records(&img.ctx(), &ChunkIndexKind::BTreeV1, 0, &g).is_err());
+        let g = geom(&[4, 4], &[4], &[2, 2], false);
+        assert!(chunk_records(&img.ctx(), &ChunkIndexKind::BTreeV1, 0, &g).is_err());
+    }
+
+    /// A leaf-only v2 B-tree of `record_type` at 0 whose leaf is at 200.
+    fn bt2(record_type: u8, record_size: u16, records: &[Vec<u8>]) -> Image {
+        let header = Bytes::new()
+            .raw(b"BTHD")
+            .u8(0)
+            .u8(record_type)
+            .u32(2048)
+            .u16(record_size)
+            .u16(0)
+            .u8(100)
+            .u8(40)
+            .u64(200)
+            .u16(records.len() as u16)
+            .u64(records.len() as u64)
+            .checksum();
+        let mut leaf = Bytes::new().raw(b"BTLF").u8(0).u8(record_type);
+        for r in records {
+            leaf = leaf.raw(r);
+        }
+        let mut img = Image::default();
+        img.put(0, &header.0).put(200, &leaf.checksum().0);
+        img
+    }
+
+    #[test]
+    fn btree_v2_unfiltered_records() {
+        let r = |addr: u64, a: u64, b: u64| Bytes::new().u64(addr).u64(a).u64(b).0;
+        let img = bt2(10, 24, &[r(5000, 0, 1), r(6000, 1, 0), r(4000, 0, 0)]);
+        let g = geom(&[6, 6], &[u64::MAX, u64::MAX], &[3, 3], false);
+        let kind = ChunkIndexKind::BTreeV2 {
+            node_size: 2048,
+            split_percent: 100,
+            merge_percent: 40,
+        };
+        let got = chunk_records(&img.ctx(), &kind, 0, &g).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                rec(&[0, 0], 4000, 36, 0),
+                rec(&[0, 3], 5000, 36, 0),
+                rec(&[3, 0], 6000, 36, 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn btree_v2_filtered_records() {
+        // Layout v4 sizes the chunk size field from the chunk's 36 bytes: 2 bytes.
+        let r = |addr: u64, size: u64, mask: u32, a: u64, b: u64| {
+            Bytes::new()
+                .u64(addr)
+                .uint(size, 2)
+                .u32(mask)
+                .u64(a)
+                .u64(b)
+                .0
+        };
+        let img = bt2(11, 30, &[r(5000, 30, 0, 1, 1), r(6000, 36, 1, 0, 0)]);
+        let g = geom(&[6, 6], &[u64::MAX, u64::MAX], &[3, 3], true);
+        let kind = ChunkIndexKind::BTreeV2 {
+            node_size: 2048,
+            split_percent: 100,
+            merge_percent: 40,
+        };
+        let got = chunk_records(&img.ctx(), &kind, 0, &g).unwrap();
+        assert_eq!(
+            got,
+            vec![rec(&[0, 0], 6000, 36, 1), rec(&[3, 3], 5000, 30, 0)]
+        );
+
+        // A record size that fits neither layout.
+        let img = bt2(11, 27, &[vec![0; 27]]);
+        assert!(chunk_records(&img.ctx(), &kind, 0, &g).is_err());
+    }
+
+    #[test]
+    fn unravel_is_c_order() {
+        assert_eq!(unravel(7, &[3, 4]), vec![1, 3]);
+        assert_eq!(unravel(0, &[]), Vec::<u64>::new());
+    }
+}
