@@ -2,8 +2,8 @@
 //! of stored chunks.
 //!
 //! Five index kinds besides the version 1 B-tree of layout versions 1 to 3: single chunk
-//! (C.A), implicit (C.B), fixed array (C.C, [`fixed_array`]), extensible array (C.D,
-//! [`extensible_array`]) and version 2 B-tree (C.E, [`btree_v2_chunks`]). The arrays
+//! (C.A), implicit (C.B), fixed array (C.C, `fixed_array`), extensible array (C.D,
+//! `extensible_array`) and version 2 B-tree (C.E, `btree_v2_chunks`). The arrays
 //! store one element per position of a grid of chunks; this module maps positions to
 //! chunk offsets the way libhdf5 does (over the grid of the *maximum* dimensions).
 
@@ -249,6 +249,23 @@ pub fn chunk_records(
         }
         ChunkIndexKind::BTreeV2 { .. } => btree_v2_chunks::chunk_records(ctx, address, geometry)?,
     };
+    let misaligned = records.iter().find(|r| {
+        r.offset.len() != geometry.chunk_dims.len()
+            || r.offset
+                .iter()
+                .zip(&geometry.chunk_dims)
+                .any(|(o, c)| o % c != 0)
+    });
+    if let Some(r) = misaligned {
+        return Err(Error::corrupt(
+            "chunk index",
+            ctx.base.saturating_add(address),
+            format!(
+                "chunk offset {:?} is not on the {:?} chunk grid",
+                r.offset, geometry.chunk_dims
+            ),
+        ));
+    }
     records.retain(|r| geometry.in_extent(&r.offset));
     records.sort_by(|a, b| a.offset.cmp(&b.offset));
     if records.windows(2).any(|w| w[0].offset == w[1].offset) {
@@ -311,76 +328,8 @@ fn implicit(ctx: &Ctx, address: u64, geometry: &ChunkGeometry) -> Result<Vec<Chu
     Ok(out)
 }
 
-/// Helpers for the unit tests of the B-tree and chunk index modules: hand-built file
-/// images.
 #[cfg(test)]
-pub(crate) mod testutil {
-    use std::sync::Arc;
-
-    use crate::format::checksum::lookup3;
-    use crate::format::{Ctx, Sizes};
-    use crate::storage::{MemStorage, Source};
-
-    /// A file image being assembled structure by structure.
-    #[derive(Debug, Default)]
-    pub(crate) struct Image(pub(crate) Vec<u8>);
-
-    impl Image {
-        /// Writes `bytes` at `addr`, growing the image as needed.
-        pub(crate) fn put(&mut self, addr: u64, bytes: &[u8]) -> &mut Self {
-            let at = addr as usize;
-            if self.0.len() < at + bytes.len() {
-                self.0.resize(at + bytes.len(), 0);
-            }
-            self.0[at..at + bytes.len()].copy_from_slice(bytes);
-            self
-        }
-
-        /// A decoding context over the image (base 0, 8-byte offsets and lengths).
-        pub(crate) fn ctx(&self) -> Ctx {
-            Ctx {
-                source: Source::new(Arc::new(MemStorage::new(self.0.clone()))),
-                base: 0,
-                sizes: Sizes::default(),
-            }
-        }
-    }
-
-    /// Builds little-endian structures field by field.
-    #[derive(Debug, Default, Clone)]
-    pub(crate) struct Bytes(pub(crate) Vec<u8>);
-
-    impl Bytes {
-        pub(crate) fn new() -> Self {
-            Bytes(Vec::new())
-        }
-        pub(crate) fn raw(mut self, b: &[u8]) -> Self {
-            self.0.extend_from_slice(b);
-            self
-        }
-        pub(crate) fn u8(self, v: u8) -> Self {
-            self.raw(&[v])
-        }
-        pub(crate) fn u16(self, v: u16) -> Self {
-            self.raw(&v.to_le_bytes())
-        }
-        pub(crate) fn u32(self, v: u32) -> Self {
-            self.raw(&v.to_le_bytes())
-        }
-        pub(crate) fn u64(self, v: u64) -> Self {
-            self.raw(&v.to_le_bytes())
-        }
-        /// The low `n` bytes of `v`.
-        pub(crate) fn uint(self, v: u64, n: usize) -> Self {
-            self.raw(&v.to_le_bytes()[..n])
-        }
-        /// Appends the lookup3 checksum of everything so far.
-        pub(crate) fn checksum(self) -> Self {
-            let sum = lookup3(&self.0, 0);
-            self.u32(sum)
-        }
-    }
-}
+pub(crate) mod testutil;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -494,6 +443,10 @@ mod tests {
         let img = v1_leaf(&[(&[0, 2], 900), (&[0, 2], 800)]);
         let err = chunk_records(&img.ctx(), &ChunkIndexKind::BTreeV1, 0, &g).unwrap_err();
         assert!(err.to_string().contains("same chunk"), "{err}");
+
+        let img = v1_leaf(&[(&[0, 3], 900)]);
+        let err = chunk_records(&img.ctx(), &ChunkIndexKind::BTreeV1, 0, &g).unwrap_err();
+        assert!(err.to_string().contains("not on the"), "{err}");
     }
 
     #[test]
