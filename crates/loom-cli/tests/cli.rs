@@ -13,7 +13,7 @@ fn loom(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_loom"))
         .args(args)
         .output()
-        .unwrap()
+        .unwrap_or_else(|e| panic!("cannot run loom: {e}"))
 }
 
 fn text(bytes: &[u8]) -> String {
