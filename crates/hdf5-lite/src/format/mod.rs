@@ -74,6 +74,22 @@ impl Ctx {
     }
 }
 
+/// Hands out file space for new structures (the writer's append-only allocator).
+pub trait Allocate {
+    /// A fresh, 8-byte-aligned address with `size` bytes of space, never handed out
+    /// before and not reachable from the last committed superblock.
+    fn allocate(&mut self, size: u64) -> u64;
+}
+
+/// Encoded bytes destined for an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Where the bytes go.
+    pub address: u64,
+    /// The encoded structure.
+    pub bytes: Vec<u8>,
+}
+
 /// Guards a walk over linked structures against cycles and runaway sizes.
 #[derive(Debug, Default)]
 pub struct Visited {

@@ -1,0 +1,121 @@
+//! The `loom` binary as a user runs it: output, exit codes and error messages.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name)
+}
+
+fn loom(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loom"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run loom: {e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn ls_lists_shapes_types_chunks_and_filters() {
+    let out = loom(&[
+        "h5",
+        "ls",
+        fixture("01_loompy_create_dense.loom").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let matrix = stdout.lines().find(|l| l.starts_with("/matrix ")).unwrap();
+    for part in [
+        "dataset",
+        "<f4",
+        "(100, 70)",
+        "max (100, inf)",
+        "chunks (64, 64)",
+        "deflate[2]",
+    ] {
+        assert!(matrix.contains(part), "{part:?} missing from {matrix:?}");
+    }
+    assert!(stdout
+        .lines()
+        .any(|l| l.starts_with("/row_attrs/Gene ") && l.contains("string[variable, utf-8]")));
+}
+
+#[test]
+fn dump_skips_data_of_large_datasets_with_max_elements() {
+    let path = fixture("01_loompy_create_dense.loom");
+    let out = loom(&[
+        "h5",
+        "dump",
+        "--json",
+        "--max-elements",
+        "100",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let matrix = &json["members"]["matrix"];
+    assert_eq!(matrix["shape"], serde_json::json!([100, 70]));
+    assert!(
+        matrix.get("data").is_none(),
+        "7000 elements > 100: no data expected"
+    );
+    let gene = &json["members"]["row_attrs"]["members"]["Gene"];
+    assert_eq!(gene["data"].as_array().map(Vec::len), Some(100));
+}
+
+#[test]
+fn dump_reports_unreadable_datasets_and_exits_2() {
+    let out = loom(&[
+        "h5",
+        "dump",
+        "--json",
+        fixture("46_feat_filter_lzf.h5").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lzf = json["members"]["lzf"]["error"].as_str().unwrap();
+    assert!(lzf.contains("lzf") && lzf.contains("32000"), "{lzf}");
+    assert!(json["members"]["deflate_ok"]["data"].is_array());
+    assert!(text(&out.stderr).contains("/lzf"));
+}
+
+#[test]
+fn diff_is_silent_on_equal_files_and_lists_differences() {
+    let a = fixture("01_loompy_create_dense.loom");
+    let same = loom(&["h5", "diff", a.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(same.status.code(), Some(0));
+    assert!(same.stdout.is_empty());
+
+    let b = fixture("02_loompy_create_sparse.loom");
+    let differ = loom(&["h5", "diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(differ.status.code(), Some(1));
+    assert!(
+        text(&differ.stdout).contains("/matrix"),
+        "{}",
+        text(&differ.stdout)
+    );
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let missing = loom(&["h5", "ls", "/nonexistent/file.loom"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("No such file"),
+        "{}",
+        text(&missing.stderr)
+    );
+
+    let not_hdf5 = loom(&["h5", "ls", fixture("README.md").to_str().unwrap()]);
+    assert_eq!(not_hdf5.status.code(), Some(2));
+    assert!(
+        text(&not_hdf5.stderr).contains("not an HDF5 file"),
+        "{}",
+        text(&not_hdf5.stderr)
+    );
+}
