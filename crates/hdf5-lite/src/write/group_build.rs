@@ -99,10 +99,8 @@ pub fn build_group(
     }
     let data = heap.into_bytes();
     let heap_address = alloc.allocate(local_heap::HEADER_LEN + data.len() as u64);
-    let mut heap_bytes = local_heap::encode_header(
-        data.len() as u64,
-        heap_address + local_heap::HEADER_LEN,
-    );
+    let mut heap_bytes =
+        local_heap::encode_header(data.len() as u64, heap_address + local_heap::HEADER_LEN);
     heap_bytes.extend_from_slice(&data);
     let mut blocks = vec![Block {
         address: heap_address,
@@ -281,7 +279,13 @@ mod tests {
         heap.extend_from_slice(&le(128));
         heap.extend_from_slice(&[0; 8]);
         heap.extend_from_slice(b"a\0\0\0\0\0\0\0col_attrs\0\0\0\0\0\0\0zeta\0\0\0\0");
-        assert_eq!(g.blocks[0], Block { address: 96, bytes: heap });
+        assert_eq!(
+            g.blocks[0],
+            Block {
+                address: 96,
+                bytes: heap
+            }
+        );
 
         // One full-size SNOD at 168 with the entries sorted.
         let snod = &g.blocks[1];
@@ -330,7 +334,13 @@ mod tests {
         let mut tree = b"TREE\0\0\0\0".to_vec();
         tree.extend_from_slice(&[0xff; 16]);
         tree.resize(544, 0);
-        assert_eq!(g.blocks[1], Block { address: 40, bytes: tree });
+        assert_eq!(
+            g.blocks[1],
+            Block {
+                address: 40,
+                bytes: tree
+            }
+        );
         let img = image(&g.blocks);
         assert!(group_symbol_nodes(&img.ctx(), g.btree).unwrap().is_empty());
     }
