@@ -477,7 +477,7 @@ fn encode_v1_message_size_limit() {
     // 65521 bytes pad to 65528: still fits.
     assert!(encode_v1(&[raw(kind::ATTRIBUTE, 0, &vec![7; 65521])], 1).is_ok());
     let big = raw(kind::ATTRIBUTE, 0, &vec![7; 65529]);
-    let e = encode_v1(&[big.clone()], 1).err().unwrap();
+    let e = encode_v1(std::slice::from_ref(&big), 1).err().unwrap();
     let text = e.to_string();
     assert!(text.contains("0x000c"), "{text}");
     assert!(
