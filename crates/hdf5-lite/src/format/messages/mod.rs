@@ -84,3 +84,7 @@ pub mod kind {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod encode_tests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod encode_proptests;
