@@ -8,6 +8,7 @@ pub mod format;
 pub mod read;
 mod region;
 pub mod storage;
+pub mod write;
 
 pub use error::{Error, Result};
 pub use format::filters;

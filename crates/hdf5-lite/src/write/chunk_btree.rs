@@ -21,7 +21,7 @@ const MAX_RANK: usize = 32;
 
 /// The error for a chunk index that cannot be written.
 fn invalid(reason: impl std::fmt::Display) -> Error {
-    Error::unsupported(format!("writing a chunk B-tree: {reason}"))
+    Error::InvalidInput(format!("writing a chunk B-tree: {reason}"))
 }
 
 /// A child of a node being built, with the keys on either side of it.

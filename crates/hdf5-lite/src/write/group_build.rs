@@ -41,7 +41,7 @@ pub struct BuiltGroup {
 
 /// The error for a group that cannot be written.
 fn invalid(reason: impl std::fmt::Display) -> Error {
-    Error::unsupported(format!("writing a group: {reason}"))
+    Error::InvalidInput(format!("writing a group: {reason}"))
 }
 
 /// Splits `n` items into the fewest runs of at most `cap` items, of nearly equal
