@@ -128,6 +128,23 @@ pub enum Error {
         target: &'static str,
     },
 
+    /// A request that cannot be carried out as asked (a shape mismatch, a bad dataset
+    /// specification, a write outside the dataset).
+    #[error("invalid request: {0}")]
+    InvalidInput(String),
+
+    /// An object already exists where one was to be created.
+    #[error("{path:?} already exists")]
+    Exists {
+        /// The path.
+        path: String,
+    },
+
+    /// An earlier write of this transaction failed; the file still holds its last
+    /// committed state, and this writer must be reopened.
+    #[error("an earlier write failed ({0}); the file keeps its last committed state: reopen it to continue")]
+    Aborted(String),
+
     /// A size computed from the file does not fit in memory or in `usize`.
     #[error("{what} is too large ({size} bytes)")]
     TooLarge {

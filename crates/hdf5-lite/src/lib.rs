@@ -6,7 +6,9 @@
 pub mod error;
 pub mod format;
 pub mod read;
+mod region;
 pub mod storage;
+pub mod write;
 
 pub use error::{Error, Result};
 pub use format::filters;

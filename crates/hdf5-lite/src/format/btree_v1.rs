@@ -6,6 +6,10 @@
 //! is read: the node's allocated size (which depends on K) does not matter for reading.
 //! Children of nodes at level > 0 are nodes one level down; children at level 0 are the
 //! data (symbol table nodes for type 0, raw data chunks for type 1).
+//!
+//! The encoders ([`encode_group_node`], [`encode_chunk_node`]) always use 8-byte offsets
+//! and lengths and zero-fill each node to its full size for K (2K + 1 keys and 2K
+//! children): libhdf5 reads and rewrites whole node images.
 
 use crate::error::{Error, Result};
 use crate::format::chunk_index::ChunkRecord;
@@ -61,6 +65,145 @@ pub fn chunk_records(ctx: &Ctx, address: u64, rank: usize) -> Result<Vec<ChunkRe
         Ok(())
     })?;
     Ok(out)
+}
+
+/// Level and sibling addresses of a node being encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeLinks {
+    /// 0 for leaves; one more than the children's level otherwise.
+    pub level: u8,
+    /// The node to the left on the same level, or [`UNDEF`].
+    pub left: u64,
+    /// The node to the right on the same level, or [`UNDEF`].
+    pub right: u64,
+}
+
+/// A chunk B-tree key (8-byte offsets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkKey {
+    /// Stored (filtered) size of the chunk to the right of the key; 0 for a final key.
+    pub size: u32,
+    /// Filter mask of that chunk.
+    pub filter_mask: u32,
+    /// Chunk offset in elements, one per dataset dimension.
+    pub offset: Vec<u64>,
+    /// The trailing offset of the element-size dimension: 0, except that libhdf5 puts the
+    /// element size there in a tree's right-most key.
+    pub element_offset: u64,
+}
+
+/// Bytes of the fixed part of a node: signature, type, level, entries, siblings.
+const NODE_HEADER_LEN: u64 = 24;
+
+/// Bytes of a node with `2k` children and `2k + 1` keys of `key_len` bytes.
+fn node_len(k: u16, key_len: u64) -> u64 {
+    let k = u64::from(k);
+    NODE_HEADER_LEN + (2 * k + 1) * key_len + 2 * k * 8
+}
+
+/// Bytes of a group node (type 0) for K = `k`: 544 for K = 16.
+pub fn group_node_len(k: u16) -> u64 {
+    node_len(k, 8)
+}
+
+/// Bytes of a chunk key for a dataset of rank `rank`.
+pub fn chunk_key_len(rank: usize) -> u64 {
+    8 + 8 * (rank as u64 + 1)
+}
+
+/// Bytes of a chunk node (type 1) for K = `k` and rank `rank`: 2096 for K = 32, rank 1.
+pub fn chunk_node_len(k: u16, rank: usize) -> u64 {
+    node_len(k, chunk_key_len(rank))
+}
+
+/// Encodes a node whose keys are already encoded; `keys` has one more item than
+/// `children`.
+fn encode_node(
+    node_type: u8,
+    links: NodeLinks,
+    keys: &[Vec<u8>],
+    key_len: u64,
+    children: &[u64],
+    k: u16,
+) -> Result<Vec<u8>> {
+    let what = if node_type == GROUP { "group" } else { "chunk" };
+    if k == 0 || children.len() > 2 * usize::from(k) || keys.len() != children.len() + 1 {
+        return Err(Error::unsupported(format!(
+            "writing a {what} B-tree node with {} children and {} keys for K {k}",
+            children.len(),
+            keys.len()
+        )));
+    }
+    if keys.iter().any(|key| key.len() as u64 != key_len) {
+        return Err(Error::unsupported(format!(
+            "writing a {what} B-tree node with keys of the wrong size"
+        )));
+    }
+    let total = node_len(k, key_len);
+    let mut b = Vec::with_capacity(total as usize);
+    b.extend_from_slice(b"TREE");
+    b.push(node_type);
+    b.push(links.level);
+    // children.len() <= 2 * k <= 131070: checked above, so this fits unless K > 32767.
+    let used = u16::try_from(children.len()).map_err(|_| {
+        Error::unsupported(format!(
+            "writing a {what} B-tree node of over 65535 children"
+        ))
+    })?;
+    b.extend_from_slice(&used.to_le_bytes());
+    b.extend_from_slice(&links.left.to_le_bytes());
+    b.extend_from_slice(&links.right.to_le_bytes());
+    for (key, child) in keys.iter().zip(children) {
+        b.extend_from_slice(key);
+        b.extend_from_slice(&child.to_le_bytes());
+    }
+    if let Some(last) = keys.last() {
+        b.extend_from_slice(last);
+    }
+    b.resize(total as usize, 0);
+    Ok(b)
+}
+
+/// Encodes a group node (type 0): `keys` are local heap offsets, one more than
+/// `children`. Zero-filled to [`group_node_len`]`(k)` bytes.
+pub fn encode_group_node(
+    links: NodeLinks,
+    keys: &[u64],
+    children: &[u64],
+    k: u16,
+) -> Result<Vec<u8>> {
+    let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.to_le_bytes().to_vec()).collect();
+    encode_node(GROUP, links, &keys, 8, children, k)
+}
+
+/// Encodes a chunk node (type 1) of a dataset of rank `rank`: one more key than
+/// `children`. Zero-filled to [`chunk_node_len`]`(k, rank)` bytes.
+pub fn encode_chunk_node(
+    links: NodeLinks,
+    keys: &[ChunkKey],
+    children: &[u64],
+    k: u16,
+    rank: usize,
+) -> Result<Vec<u8>> {
+    if rank == 0 || rank > MAX_RANK || keys.iter().any(|key| key.offset.len() != rank) {
+        return Err(Error::unsupported(format!(
+            "writing a chunk B-tree node with keys that do not match rank {rank}"
+        )));
+    }
+    let keys: Vec<Vec<u8>> = keys
+        .iter()
+        .map(|key| {
+            let mut b = Vec::with_capacity(chunk_key_len(rank) as usize);
+            b.extend_from_slice(&key.size.to_le_bytes());
+            b.extend_from_slice(&key.filter_mask.to_le_bytes());
+            for o in &key.offset {
+                b.extend_from_slice(&o.to_le_bytes());
+            }
+            b.extend_from_slice(&key.element_offset.to_le_bytes());
+            b
+        })
+        .collect();
+    encode_node(CHUNK, links, &keys, chunk_key_len(rank), children, k)
 }
 
 /// A little-endian u32 at `at` of a slice whose length the caller has checked.
@@ -350,5 +493,99 @@ mod tests {
         let img = group_tree();
         assert!(chunk_records(&img.ctx(), 100, 0).is_err());
         assert!(chunk_records(&img.ctx(), 100, 33).is_err());
+    }
+
+    const ROOT: NodeLinks = NodeLinks {
+        level: 0,
+        left: UNDEF,
+        right: UNDEF,
+    };
+
+    #[test]
+    fn encodes_group_nodes_exactly() {
+        assert_eq!(group_node_len(16), 544);
+        let bytes = encode_group_node(ROOT, &[0, 8, 16], &[1000, 1100], 16).unwrap();
+        assert_eq!(bytes.len(), 544);
+        let mut want = node(0, 0, &heap_keys(3), &[1000, 1100]);
+        want.resize(544, 0);
+        assert_eq!(bytes, want);
+        let mut img = Image::default();
+        img.put(0, &bytes);
+        assert_eq!(group_symbol_nodes(&img.ctx(), 0).unwrap(), vec![1000, 1100]);
+
+        // An empty root, as libhdf5 writes for an empty group: key 0 only.
+        let empty = encode_group_node(ROOT, &[0], &[], 16).unwrap();
+        let mut want = b"TREE\0\0\0\0".to_vec();
+        want.extend_from_slice(&[0xff; 16]);
+        want.resize(544, 0);
+        assert_eq!(empty, want);
+
+        // Siblings and level land in the header.
+        let links = NodeLinks {
+            level: 2,
+            left: 0x1122,
+            right: 0x3344,
+        };
+        let b = encode_group_node(links, &[0, 8], &[7], 2).unwrap();
+        assert_eq!(b.len() as u64, group_node_len(2));
+        assert_eq!(&b[5..8], &[2, 1, 0]);
+        assert_eq!(&b[8..16], &0x1122u64.to_le_bytes());
+        assert_eq!(&b[16..24], &0x3344u64.to_le_bytes());
+
+        // Too many children, mismatched keys, K = 0.
+        assert!(encode_group_node(ROOT, &[0; 6], &[1; 5], 2).is_err());
+        assert!(encode_group_node(ROOT, &[0; 2], &[1; 2], 2).is_err());
+        assert!(encode_group_node(ROOT, &[0], &[], 0).is_err());
+    }
+
+    #[test]
+    fn encodes_chunk_nodes_exactly() {
+        assert_eq!(chunk_node_len(32, 1), 2096);
+        assert_eq!(chunk_node_len(32, 2), 2616);
+        let keys = vec![
+            ChunkKey {
+                size: 40,
+                filter_mask: 0,
+                offset: vec![0, 0],
+                element_offset: 0,
+            },
+            ChunkKey {
+                size: 37,
+                filter_mask: 2,
+                offset: vec![0, 10],
+                element_offset: 0,
+            },
+            ChunkKey {
+                size: 0,
+                filter_mask: 0,
+                offset: vec![10, 0],
+                element_offset: 0,
+            },
+        ];
+        let bytes = encode_chunk_node(ROOT, &keys, &[4000, 4040], 32, 2).unwrap();
+        assert_eq!(bytes.len(), 2616);
+        let raw: Vec<Vec<u8>> = keys
+            .iter()
+            .map(|k| chunk_key(k.size, k.filter_mask, &k.offset))
+            .collect();
+        let mut want = node(1, 0, &raw, &[4000, 4040]);
+        want.resize(2616, 0);
+        assert_eq!(bytes, want);
+        let mut img = Image::default();
+        img.put(0, &bytes);
+        let got = chunk_records(&img.ctx(), 0, 2).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].offset, vec![0, 10]);
+        assert_eq!((got[1].size, got[1].filter_mask), (37, 2));
+
+        // The element offset is the key's last field.
+        let mut last = keys[2].clone();
+        last.element_offset = 4;
+        let b = encode_chunk_node(ROOT, &[keys[0].clone(), last], &[4000], 32, 2).unwrap();
+        assert_eq!(&b[24 + 32 + 8 + 24..24 + 32 + 8 + 32], &4u64.to_le_bytes());
+
+        // Rank mismatches.
+        assert!(encode_chunk_node(ROOT, &keys, &[4000, 4040], 32, 1).is_err());
+        assert!(encode_chunk_node(ROOT, &[], &[], 32, 0).is_err());
     }
 }

@@ -171,7 +171,43 @@ fn verify_fletcher32(mut data: Vec<u8>, offset: u64) -> Result<Vec<u8>> {
     Ok(data)
 }
 
-/// Applies the byte shuffle (the inverse of [`unshuffle`]); used by tests and the writer.
+/// Applies `pipeline` to one chunk's elements, in order, as libhdf5 does when writing:
+/// shuffle, deflate (a zlib stream), Fletcher-32 (appended little-endian).
+pub fn encode_chunk(pipeline: &FilterPipeline, data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = data.to_vec();
+    for filter in &pipeline.filters {
+        out = match filter.id {
+            SHUFFLE => shuffle(
+                &out,
+                filter.client_data.first().copied().unwrap_or(1) as usize,
+            ),
+            DEFLATE => {
+                let level = filter.client_data.first().copied().unwrap_or(6).min(9);
+                let mut e = flate2::write::ZlibEncoder::new(
+                    Vec::with_capacity(out.len() / 2),
+                    flate2::Compression::new(level),
+                );
+                std::io::Write::write_all(&mut e, &out)?;
+                e.finish()?
+            }
+            FLETCHER32 => {
+                let sum = fletcher32(&out);
+                out.extend_from_slice(&sum.to_le_bytes());
+                out
+            }
+            _ => {
+                return Err(Error::UnsupportedFilter {
+                    id: filter.id,
+                    name: display_name(filter),
+                    path: "(writing)".to_owned(),
+                })
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// Applies the byte shuffle (the inverse of [`unshuffle`]).
 pub fn shuffle(data: &[u8], size: usize) -> Vec<u8> {
     if size <= 1 || data.len() < size {
         return data.to_vec();
@@ -230,6 +266,25 @@ mod tests {
             decode_chunk(&p, 0, bad, raw.len(), 0, "/d"),
             Err(Error::Checksum { .. })
         ));
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        let raw: Vec<u8> = (0..1000u32).map(|i| (i % 7) as u8).collect();
+        let p = FilterPipeline {
+            filters: vec![
+                filter(SHUFFLE, &[4]),
+                filter(DEFLATE, &[2]),
+                filter(FLETCHER32, &[]),
+            ],
+        };
+        let stored = encode_chunk(&p, &raw).unwrap();
+        assert!(stored.len() < raw.len());
+        assert_eq!(&stored[..2], &[0x78, 0x5e], "zlib header for level 2");
+        assert_eq!(
+            decode_chunk(&p, 0, stored, raw.len(), 0, "/d").unwrap(),
+            raw
+        );
     }
 
     #[test]

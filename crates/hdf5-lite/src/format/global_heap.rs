@@ -5,6 +5,10 @@
 //! objects: index (2), reference count (2), reserved (4), data size (size-of-lengths) and
 //! the data padded to a multiple of 8. Object 0 is the free space at the end; when the
 //! free space is too small for an object header, it is left implicit.
+//!
+//! The encoder ([`encode_collection`]) uses 8-byte lengths, makes collections at least
+//! [`MIN_COLLECTION_SIZE`] bytes (libhdf5 rejects smaller ones) and always describes the
+//! free space at the end with an explicit object 0.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -46,6 +50,78 @@ impl GlobalHeap {
                 )
             })
     }
+}
+
+/// The smallest collection libhdf5 accepts (`H5HG_MINSIZE`).
+pub const MIN_COLLECTION_SIZE: u64 = 4096;
+
+/// Bytes of the collection header and of each object header (8-byte lengths).
+const HEADER_LEN: u64 = 16;
+
+/// The most objects one collection can hold (indices are 16 bits and 0 is free space).
+pub const MAX_OBJECTS: usize = 65535;
+
+/// Bytes `object` takes in a collection: its header and its data padded to 8.
+pub fn object_footprint(object: &[u8]) -> u64 {
+    HEADER_LEN + (object.len() as u64).div_ceil(8) * 8
+}
+
+/// The size of the collection [`encode_collection`] makes for objects taking `used`
+/// bytes (see [`object_footprint`]) after the header.
+pub fn collection_size(used: u64) -> u64 {
+    let needed = HEADER_LEN.saturating_add(used);
+    let size = needed
+        .max(MIN_COLLECTION_SIZE)
+        .div_ceil(8)
+        .saturating_mul(8);
+    // All sizes are multiples of 8, so the tail is 0, 8 or at least 16 bytes. Grow an
+    // 8-byte tail so that it holds a free-space object header.
+    if size - needed == 8 {
+        size + 8
+    } else {
+        size
+    }
+}
+
+/// Encodes a collection holding `objects` with indices 1, 2, ... and reference count
+/// 0 (as libhdf5 writes them), then a free-space object (index 0) covering the rest.
+/// The collection is [`collection_size`] bytes long.
+pub fn encode_collection(objects: &[&[u8]]) -> Result<Vec<u8>> {
+    if objects.len() > MAX_OBJECTS {
+        return Err(Error::unsupported(format!(
+            "writing a global heap collection of {} objects (at most {MAX_OBJECTS})",
+            objects.len()
+        )));
+    }
+    let used = objects
+        .iter()
+        .try_fold(0u64, |acc, o| acc.checked_add(object_footprint(o)))
+        .ok_or(Error::TooLarge {
+            what: "global heap collection",
+            size: u128::MAX,
+        })?;
+    let size = collection_size(used);
+    let len = usize::try_from(size).map_err(|_| Error::TooLarge {
+        what: "global heap collection",
+        size: u128::from(size),
+    })?;
+    let mut b = Vec::with_capacity(len);
+    b.extend_from_slice(b"GCOL\x01\0\0\0");
+    b.extend_from_slice(&size.to_le_bytes());
+    for (index, object) in (1u16..).zip(objects) {
+        b.extend_from_slice(&index.to_le_bytes());
+        b.extend_from_slice(&[0; 6]);
+        b.extend_from_slice(&(object.len() as u64).to_le_bytes());
+        b.extend_from_slice(object);
+        b.resize(b.len().div_ceil(8) * 8, 0);
+    }
+    let free = (len - b.len()) as u64;
+    if free >= HEADER_LEN {
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&free.to_le_bytes());
+    }
+    b.resize(len, 0);
+    Ok(b)
 }
 
 /// Rounds `n` up to a multiple of 8.
@@ -208,5 +284,70 @@ mod tests {
         // Duplicate indices.
         let dup = collection(0, 64, &[object(1, b"a"), object(1, b"b")]);
         assert!(GlobalHeap::new().object(&ctx(dup), 0, 1).is_err());
+    }
+
+    #[test]
+    fn encodes_collections_exactly() {
+        let bytes = encode_collection(&[b"hello", b"", b"a longer string!"]).unwrap();
+        let mut want = collection(
+            0,
+            4096,
+            &[
+                object(1, b"hello"),
+                object(2, b""),
+                object(3, b"a longer string!"),
+            ],
+        );
+        // The helper writes refcount 1; libhdf5 (and the encoder) write 0.
+        for at in [18, 42, 58, 90] {
+            want[at] = 0;
+        }
+        assert!(bytes == want, "encoded collection differs");
+        // The free-space object: index 0 and the rest of the collection.
+        let free_at = 16 + 24 + 16 + 32;
+        assert_eq!(&bytes[free_at..free_at + 8], &[0; 8]);
+        assert_eq!(
+            &bytes[free_at + 8..free_at + 16],
+            &((4096 - free_at) as u64).to_le_bytes()
+        );
+        let ctx = ctx(bytes);
+        let mut heap = GlobalHeap::new();
+        assert_eq!(heap.object(&ctx, 0, 1).unwrap(), b"hello");
+        assert_eq!(heap.object(&ctx, 0, 2).unwrap(), b"");
+        assert_eq!(heap.object(&ctx, 0, 3).unwrap(), b"a longer string!");
+        assert!(heap.object(&ctx, 0, 4).is_err());
+    }
+
+    #[test]
+    fn sizes_collections_without_tiny_tails() {
+        assert_eq!(encode_collection(&[]).unwrap().len(), 4096);
+        // 16 + 16 + 4064 = 4096 exactly: no free object.
+        let big = vec![7u8; 4064];
+        let bytes = encode_collection(&[&big]).unwrap();
+        assert_eq!(bytes.len(), 4096);
+        assert_eq!(
+            GlobalHeap::new().object(&ctx(bytes), 0, 1).unwrap(),
+            &big[..]
+        );
+        // 8 bytes left over: grown so a free object fits.
+        let big = vec![7u8; 4056];
+        let bytes = encode_collection(&[&big]).unwrap();
+        assert_eq!(bytes.len(), 4104);
+        assert_eq!(
+            &bytes[4088..4104],
+            &[0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0]
+        );
+        // Larger than the minimum: exactly as big as needed.
+        let big = vec![1u8; 10_001];
+        let bytes = encode_collection(&[&big, b"x"]).unwrap();
+        assert_eq!(bytes.len() as u64, 16 + 16 + 10_008 + 16 + 8);
+        assert_eq!(&bytes[8..16], &(bytes.len() as u64).to_le_bytes());
+        let mut heap = GlobalHeap::new();
+        let ctx = ctx(bytes);
+        assert_eq!(heap.object(&ctx, 0, 1).unwrap(), &big[..]);
+        assert_eq!(heap.object(&ctx, 0, 2).unwrap(), b"x");
+        // Too many objects.
+        let many = vec![&b""[..]; MAX_OBJECTS + 1];
+        assert!(encode_collection(&many).is_err());
     }
 }

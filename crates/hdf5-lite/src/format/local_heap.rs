@@ -4,6 +4,9 @@
 //! the free-list head (both size-of-lengths), and the data segment's address. The data
 //! segment starts right after the header when the heap is created, but libhdf5 moves it
 //! elsewhere in the file when it grows, so it is always read from its stored address.
+//!
+//! The writer ([`encode_header`], [`DataSegment`]) always uses 8-byte offsets and lengths
+//! and leaves no free space: the free-list head is 1, libhdf5's "empty list" value.
 
 use crate::error::{Error, Result};
 use crate::format::Ctx;
@@ -67,6 +70,69 @@ impl LocalHeap {
             )
         })?;
         Ok(&rest[..end])
+    }
+}
+
+/// Bytes of an encoded heap header with 8-byte offsets and lengths.
+pub const HEADER_LEN: u64 = 32;
+
+/// The free-list head that means "no free blocks" (libhdf5's `H5HL_FREE_NULL`).
+pub const FREE_LIST_NONE: u64 = 1;
+
+/// Encodes a heap header (8-byte offsets and lengths) whose `data_size`-byte data segment
+/// is at `data_address` and has no free blocks.
+pub fn encode_header(data_size: u64, data_address: u64) -> Vec<u8> {
+    let mut b = Vec::with_capacity(HEADER_LEN as usize);
+    b.extend_from_slice(b"HEAP");
+    b.extend_from_slice(&[0, 0, 0, 0]);
+    b.extend_from_slice(&data_size.to_le_bytes());
+    b.extend_from_slice(&FREE_LIST_NONE.to_le_bytes());
+    b.extend_from_slice(&data_address.to_le_bytes());
+    b
+}
+
+/// A data segment being built: offset 0 holds the empty string, then each added string,
+/// NUL-terminated and padded with zeros to a multiple of 8 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSegment {
+    bytes: Vec<u8>,
+}
+
+impl Default for DataSegment {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DataSegment {
+    /// A segment holding only the empty string at offset 0 (8 bytes).
+    pub fn new() -> Self {
+        DataSegment { bytes: vec![0; 8] }
+    }
+
+    /// Appends `s` and returns its offset. `s` must not contain a NUL byte.
+    pub fn push(&mut self, s: &[u8]) -> Result<u64> {
+        if s.contains(&0) {
+            return Err(Error::unsupported(format!(
+                "writing a local heap string containing a NUL byte ({:?})",
+                String::from_utf8_lossy(s)
+            )));
+        }
+        let offset = self.bytes.len() as u64;
+        self.bytes.extend_from_slice(s);
+        let padded = (s.len() + 1).div_ceil(8) * 8;
+        self.bytes.resize(offset as usize + padded, 0);
+        Ok(offset)
+    }
+
+    /// The encoded segment (always a non-zero multiple of 8 bytes).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The encoded segment.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
     }
 }
 
@@ -149,5 +215,35 @@ mod tests {
         // An empty heap is fine and has no strings.
         let empty = LocalHeap::read(&ctx(header(0, u64::MAX)), 0).unwrap();
         assert!(empty.string_at(0).is_err());
+    }
+
+    #[test]
+    fn encodes_header_and_segment_exactly() {
+        let mut seg = DataSegment::new();
+        assert_eq!(seg.push(b"alpha").unwrap(), 8);
+        assert_eq!(seg.push(b"").unwrap(), 16);
+        assert_eq!(seg.push(b"12345678").unwrap(), 24);
+        assert_eq!(seg.push(b"b").unwrap(), 40);
+        assert!(seg.push(b"a\0b").is_err());
+        let data = seg.into_bytes();
+        let mut want = vec![0u8; 8];
+        want.extend_from_slice(b"alpha\0\0\0");
+        want.extend_from_slice(&[0; 8]);
+        want.extend_from_slice(b"12345678\0\0\0\0\0\0\0\0");
+        want.extend_from_slice(b"b\0\0\0\0\0\0\0");
+        assert_eq!(data, want);
+
+        let head = encode_header(data.len() as u64, 32);
+        assert_eq!(head.len() as u64, HEADER_LEN);
+        assert_eq!(head, header(48, 32));
+
+        let mut file = head;
+        file.extend_from_slice(&data);
+        let heap = LocalHeap::read(&ctx(file), 0).unwrap();
+        assert_eq!(heap.data, data);
+        assert_eq!(heap.string_at(0).unwrap(), b"");
+        assert_eq!(heap.string_at(8).unwrap(), b"alpha");
+        assert_eq!(heap.string_at(24).unwrap(), b"12345678");
+        assert_eq!(heap.string_at(40).unwrap(), b"b");
     }
 }

@@ -371,6 +371,66 @@ impl ObjectHeader {
     }
 }
 
+/// Largest body a version 1 message can have: the 16-bit size field, rounded down to
+/// the 8-byte alignment of version 1 messages.
+const MAX_V1_BODY: usize = 65528;
+
+/// Encodes a version 1 object header (spec IV.A.1.a): the 16-byte prefix (version 1,
+/// message count, `refcount`, header size) followed by `messages`, each with its body
+/// zero-padded to a multiple of 8 bytes. Nothing else is added (no NIL padding: libhdf5
+/// does not need it).
+///
+/// A body longer than 65528 bytes is an error naming the message type.
+pub fn encode_v1(messages: &[RawMessage], refcount: u32) -> Result<Vec<u8>> {
+    let body = encode_continuation_block(messages)?;
+    let count = u16::try_from(messages.len()).map_err(|_| {
+        Error::unsupported(format!(
+            "{} messages in a version 1 object header (at most 65535)",
+            messages.len()
+        ))
+    })?;
+    let size = u32::try_from(body.len()).map_err(|_| {
+        Error::unsupported(format!(
+            "{} bytes of messages in a version 1 object header",
+            body.len()
+        ))
+    })?;
+    let mut b = Vec::with_capacity(16 + body.len());
+    b.push(1); // version
+    b.push(0); // reserved
+    b.extend_from_slice(&count.to_le_bytes());
+    b.extend_from_slice(&refcount.to_le_bytes());
+    b.extend_from_slice(&size.to_le_bytes());
+    b.extend_from_slice(&[0; 4]); // aligns the first message to 8 bytes
+    b.extend_from_slice(&body);
+    Ok(b)
+}
+
+/// Encodes the messages of a version 1 header block: for each, type (2 bytes), body
+/// size (2 bytes, a multiple of 8), flags, 3 reserved bytes, then the body zero-padded
+/// to that size. This is also the whole of a version 1 continuation block.
+pub fn encode_continuation_block(messages: &[RawMessage]) -> Result<Vec<u8>> {
+    let mut b = Vec::new();
+    for m in messages {
+        let padded = m.data.len().next_multiple_of(8);
+        if padded > MAX_V1_BODY {
+            return Err(Error::unsupported(format!(
+                "message type {:#06x} of {} bytes: message too large for a version 1 object header \
+                 (at most {MAX_V1_BODY} bytes)",
+                m.kind,
+                m.data.len()
+            )));
+        }
+        b.extend_from_slice(&m.kind.to_le_bytes());
+        b.extend_from_slice(&(padded as u16).to_le_bytes());
+        b.push(m.flags);
+        b.extend_from_slice(&[0; 3]);
+        b.extend_from_slice(&m.data);
+        b.resize(b.len() + (padded - m.data.len()), 0);
+    }
+    Ok(b)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;

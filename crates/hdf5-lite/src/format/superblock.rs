@@ -237,6 +237,52 @@ impl Superblock {
     }
 }
 
+impl Superblock {
+    /// Encodes a version 0 superblock (spec II.A), 96 bytes, as libhdf5 writes for the
+    /// "earliest" format: sizes of offsets and lengths 8, the group K values from
+    /// `self`, consistency flags 0, the free-space and driver-info addresses undefined,
+    /// and the root symbol table entry (cache type 1 with the B-tree and local heap
+    /// addresses when [`Superblock::root_cache`] is set, else cache type 0).
+    ///
+    /// Only 8-byte offsets and lengths are written; other sizes are an error.
+    pub fn encode_v0(&self) -> Result<Vec<u8>> {
+        if self.sizes.offsets != 8 || self.sizes.lengths != 8 {
+            return Err(Error::unsupported(format!(
+                "writing a superblock with {}-byte offsets and {}-byte lengths (only 8 and 8)",
+                self.sizes.offsets, self.sizes.lengths
+            )));
+        }
+        let mut b = Vec::with_capacity(SUPERBLOCK_V0_LEN);
+        b.extend_from_slice(&SIGNATURE);
+        // Superblock, free-space, root entry versions, reserved, shared header version.
+        b.extend_from_slice(&[0, 0, 0, 0, 0]);
+        b.extend_from_slice(&[8, 8, 0]);
+        b.extend_from_slice(&self.group_leaf_k.to_le_bytes());
+        b.extend_from_slice(&self.group_internal_k.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes()); // consistency flags
+        for addr in [self.base_address, UNDEF, self.eof_address, UNDEF] {
+            b.extend_from_slice(&addr.to_le_bytes());
+        }
+        // Root group symbol table entry (III.C): link name offset 0, object header,
+        // cache type, reserved, 16 bytes of scratch.
+        b.extend_from_slice(&0u64.to_le_bytes());
+        b.extend_from_slice(&self.root_object_header.to_le_bytes());
+        let (cache_type, btree, heap) = match self.root_cache {
+            Some((btree, heap)) => (1u32, btree, heap),
+            None => (0, 0, 0),
+        };
+        b.extend_from_slice(&cache_type.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&btree.to_le_bytes());
+        b.extend_from_slice(&heap.to_le_bytes());
+        debug_assert_eq!(b.len(), SUPERBLOCK_V0_LEN);
+        Ok(b)
+    }
+}
+
+/// Length of a version 0 superblock with 8-byte offsets and lengths.
+const SUPERBLOCK_V0_LEN: usize = 96;
+
 /// Reads the size of offsets and size of lengths bytes; each must be 2, 4 or 8.
 fn read_sizes(c: &mut Cursor<'_>) -> Result<Sizes> {
     let offsets = c.u8()?;

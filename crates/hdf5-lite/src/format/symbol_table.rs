@@ -4,6 +4,9 @@
 //! then the entries. A node has room for 2K entries, but only the used ones are read.
 //! An entry is the link name's offset in the group's local heap, the object header
 //! address, the cache type (4), four reserved bytes and a 16-byte scratch pad.
+//!
+//! The encoders ([`SymbolTableEntry::encode`], [`encode_node`]) always use 8-byte offsets
+//! and allocate nodes at their full size, 2K entries, as libhdf5 requires.
 
 use crate::error::{Error, Result};
 use crate::format::{Ctx, Cursor, Sizes, UNDEF};
@@ -46,6 +49,40 @@ impl SymbolTableEntry {
         })
     }
 
+    /// An entry for an object that is not a group (cache type 0, zero scratch pad).
+    pub fn object(name_offset: u64, object_header: u64) -> Self {
+        SymbolTableEntry {
+            name_offset,
+            object_header,
+            cache_type: 0,
+            scratch: [0; 16],
+        }
+    }
+
+    /// An entry for a group, caching its B-tree and local heap addresses (cache type 1).
+    pub fn group(name_offset: u64, object_header: u64, btree: u64, heap: u64) -> Self {
+        let mut scratch = [0u8; 16];
+        scratch[..8].copy_from_slice(&btree.to_le_bytes());
+        scratch[8..].copy_from_slice(&heap.to_le_bytes());
+        SymbolTableEntry {
+            name_offset,
+            object_header,
+            cache_type: 1,
+            scratch,
+        }
+    }
+
+    /// Encodes the entry with 8-byte offsets (40 bytes).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(ENTRY_LEN);
+        b.extend_from_slice(&self.name_offset.to_le_bytes());
+        b.extend_from_slice(&self.object_header.to_le_bytes());
+        b.extend_from_slice(&self.cache_type.to_le_bytes());
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&self.scratch);
+        b
+    }
+
     /// For cache type 1: the cached (B-tree address, local heap address) of the group.
     pub fn cached_group(&self, sizes: Sizes) -> Option<(u64, u64)> {
         if self.cache_type != 1 {
@@ -65,6 +102,37 @@ impl SymbolTableEntry {
         let [a, b, c, d, ..] = self.scratch;
         Some(u32::from_le_bytes([a, b, c, d]))
     }
+}
+
+/// Bytes of an encoded entry with 8-byte offsets.
+pub const ENTRY_LEN: usize = 40;
+
+/// Bytes of a node with room for `2 * leaf_k` entries (8-byte offsets): 328 for K = 4.
+pub fn node_len(leaf_k: u16) -> u64 {
+    8 + 2 * u64::from(leaf_k) * ENTRY_LEN as u64
+}
+
+/// Encodes a SNOD holding `entries` (already sorted by name), zero-filled to its full
+/// size of [`node_len`]`(leaf_k)` bytes.
+pub fn encode_node(entries: &[SymbolTableEntry], leaf_k: u16) -> Result<Vec<u8>> {
+    let capacity = 2 * usize::from(leaf_k);
+    if leaf_k == 0 || entries.len() > capacity {
+        return Err(Error::unsupported(format!(
+            "writing a symbol table node of {} entries with leaf K {leaf_k}",
+            entries.len()
+        )));
+    }
+    let mut b = Vec::with_capacity(node_len(leaf_k) as usize);
+    b.extend_from_slice(b"SNOD\x01\x00");
+    // At most 2 * 65535 entries: checked above against u16 K, and len <= capacity.
+    let count = u16::try_from(entries.len())
+        .map_err(|_| Error::unsupported("writing a symbol table node of over 65535 entries"))?;
+    b.extend_from_slice(&count.to_le_bytes());
+    for e in entries {
+        b.extend_from_slice(&e.encode());
+    }
+    b.resize(node_len(leaf_k) as usize, 0);
+    Ok(b)
 }
 
 /// Reads the SNOD at `address` and returns its used entries.
@@ -198,5 +266,34 @@ mod tests {
         let short = entry(8, 800, 0, [0; 16]);
         let mut c = Cursor::new(&short[..30], 0, "test", Sizes::default());
         assert!(SymbolTableEntry::decode(&mut c).is_err());
+    }
+
+    #[test]
+    fn encodes_entries_and_nodes_exactly() {
+        let mut scratch = [0u8; 16];
+        scratch[..8].copy_from_slice(&136u64.to_le_bytes());
+        scratch[8..].copy_from_slice(&680u64.to_le_bytes());
+        let g = SymbolTableEntry::group(8, 800, 136, 680);
+        assert_eq!(g.encode(), entry(8, 800, 1, scratch));
+        let d = SymbolTableEntry::object(16, 1200);
+        assert_eq!(d.encode(), entry(16, 1200, 0, [0; 16]));
+        assert_eq!(g.encode().len(), ENTRY_LEN);
+        assert_eq!(ENTRY_LEN, SymbolTableEntry::encoded_len(Sizes::default()));
+
+        let bytes = encode_node(&[g, d], 4).unwrap();
+        assert_eq!(bytes.len(), 328);
+        assert_eq!(node_len(4), 328);
+        let mut want = node(2, &[g.encode(), d.encode()]);
+        want.resize(328, 0);
+        assert_eq!(bytes, want);
+        assert_eq!(read_node(&ctx(bytes), 0).unwrap(), vec![g, d]);
+        assert_eq!(
+            read_node(&ctx(encode_node(&[], 4).unwrap()), 0).unwrap(),
+            vec![]
+        );
+        // Over-full nodes and K = 0 are refused.
+        assert!(encode_node(&[d; 9], 4).is_err());
+        assert!(encode_node(&[], 0).is_err());
+        assert_eq!(encode_node(&[d; 8], 4).unwrap().len(), 328);
     }
 }

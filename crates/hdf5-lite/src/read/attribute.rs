@@ -23,6 +23,10 @@ pub struct Attribute {
 }
 
 impl Attribute {
+    pub(crate) fn message(&self) -> &AttributeMessage {
+        &self.message
+    }
+
     /// The attribute's name.
     pub fn name(&self) -> &str {
         &self.message.name

@@ -8,6 +8,7 @@ use crate::format::filters::decode_chunk;
 use crate::format::messages::{Dataspace, FilterPipeline, Layout};
 use crate::format::{Ctx, UNDEF};
 use crate::read::dataset::Hyperslab;
+use crate::region::{self, for_each_row, strides, Grid};
 
 /// Chunks decoded together; bounds the memory of one batch of a large read.
 const BATCH: usize = 256;
@@ -110,48 +111,6 @@ fn filled(n: u64, fill: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// C-order strides (in elements) of an array of shape `dims`.
-fn strides(dims: &[u64]) -> Vec<u64> {
-    let mut s = vec![1u64; dims.len()];
-    for d in (0..dims.len().saturating_sub(1)).rev() {
-        s[d] = s[d + 1].saturating_mul(dims[d + 1]);
-    }
-    s
-}
-
-/// Calls `f` with every index of the box `lo..hi` in all dimensions but the last, in C
-/// order (once with an empty index for rank 0 or 1).
-fn for_each_row(lo: &[u64], hi: &[u64], mut f: impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
-    let outer = lo.len().saturating_sub(1);
-    if (0..outer).any(|d| lo[d] >= hi[d]) {
-        return Ok(());
-    }
-    let mut idx: Vec<u64> = lo[..outer].to_vec();
-    loop {
-        f(&idx)?;
-        let mut d = outer;
-        loop {
-            if d == 0 {
-                return Ok(());
-            }
-            d -= 1;
-            idx[d] += 1;
-            if idx[d] < hi[d] {
-                break;
-            }
-            idx[d] = lo[d];
-        }
-    }
-}
-
-fn linear(idx: &[u64], origin: &[u64], strides: &[u64]) -> u64 {
-    idx.iter()
-        .zip(origin)
-        .zip(strides)
-        .map(|((&i, &o), &s)| (i - o) * s)
-        .sum()
-}
-
 /// Copies the part of `sel` inside the box at `origin` of shape `dims` (whose elements are
 /// `src`) into `out`, the selection's buffer.
 fn copy_box(
@@ -162,39 +121,20 @@ fn copy_box(
     out: &mut [u8],
     elem: u64,
 ) -> Result<()> {
-    let rank = dims.len();
-    if rank == 0 {
-        let n = elem as usize;
-        if let (Some(o), Some(s)) = (out.get_mut(..n), src.get(..n)) {
-            o.copy_from_slice(s);
-        }
-        return Ok(());
-    }
-    let lo: Vec<u64> = (0..rank).map(|d| sel.start[d].max(origin[d])).collect();
-    let hi: Vec<u64> = (0..rank)
-        .map(|d| (sel.start[d] + sel.count[d]).min(origin[d] + dims[d]))
-        .collect();
-    if lo.iter().zip(&hi).any(|(l, h)| l >= h) {
-        return Ok(());
-    }
-    let (src_strides, dst_strides) = (strides(dims), strides(&sel.count));
-    let last = rank - 1;
-    let run = ((hi[last] - lo[last]) * elem) as usize;
-    for_each_row(&lo, &hi, |prefix| {
-        let mut at = prefix.to_vec();
-        at.push(lo[last]);
-        let s = (linear(&at, origin, &src_strides) * elem) as usize;
-        let d = (linear(&at, &sel.start, &dst_strides) * elem) as usize;
-        let (Some(dst), Some(from)) = (out.get_mut(d..d + run), src.get(s..s + run)) else {
-            return Err(Error::corrupt(
-                "chunk",
-                0,
-                "chunk smaller than its dimensions",
-            ));
-        };
-        dst.copy_from_slice(from);
+    let from = Grid { origin, dims };
+    let to = Grid {
+        origin: &sel.start,
+        dims: &sel.count,
+    };
+    if region::copy(src, from, out, to, elem) {
         Ok(())
-    })
+    } else {
+        Err(Error::corrupt(
+            "chunk",
+            0,
+            "chunk smaller than its dimensions",
+        ))
+    }
 }
 
 /// A selection out of data held in memory (compact layout).
@@ -257,8 +197,15 @@ pub(crate) fn read_contiguous(
     let (src_strides, dst_strides) = (strides(shape), strides(&sel.count));
     let hi: Vec<u64> = (0..rank).map(|d| sel.start[d] + sel.count[d]).collect();
     let run = sel.count[last] * elem;
+    let linear = |idx: &[u64], origin: &[u64], strides: &[u64]| -> u64 {
+        idx.iter()
+            .zip(origin)
+            .zip(strides)
+            .map(|((&i, &o), &s)| (i - o) * s)
+            .sum()
+    };
     let zero = vec![0u64; rank];
-    for_each_row(&sel.start, &hi, |prefix| {
+    for_each_row::<Error>(&sel.start, &hi, |prefix| {
         let mut at = prefix.to_vec();
         at.push(sel.start[last]);
         let s = linear(&at, &zero, &src_strides) * elem;
@@ -302,7 +249,7 @@ pub(crate) fn read_chunked(
         let mut coord_hi = hi.clone();
         let last = rank - 1;
         coord_hi[last] = hi[last];
-        for_each_row(&lo, &coord_hi, |prefix| {
+        for_each_row::<Error>(&lo, &coord_hi, |prefix| {
             for c in lo[last]..hi[last] {
                 let offset: Vec<u64> = prefix
                     .iter()
@@ -371,33 +318,4 @@ pub(crate) fn read_chunked(
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn copies_the_intersection_of_a_chunk_and_a_selection() {
-        // A 4x4 chunk at (4, 0) holding 0..16; select rows 5..7, cols 1..3 of an 8x4 array.
-        let chunk: Vec<u8> = (0..16).collect();
-        let sel = Hyperslab {
-            start: vec![5, 1],
-            count: vec![2, 2],
-        };
-        let mut out = vec![0u8; 4];
-        copy_box(&chunk, &[4, 0], &[4, 4], &sel, &mut out, 1).unwrap();
-        assert_eq!(out, vec![5, 6, 9, 10]);
-    }
-
-    #[test]
-    fn rows_in_c_order() {
-        let mut seen = Vec::new();
-        for_each_row(&[0, 1, 0], &[2, 3, 5], |i| {
-            seen.push(i.to_vec());
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(seen, vec![vec![0, 1], vec![0, 2], vec![1, 1], vec![1, 2]]);
-    }
 }

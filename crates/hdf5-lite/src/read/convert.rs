@@ -22,6 +22,16 @@ pub trait Numeric: Copy + Default + Send + Sync + 'static {
     fn from_native_le(_bytes: &[u8], _dtype: &Datatype) -> Option<Vec<Self>> {
         None
     }
+    /// The HDF5 type with this type's native layout (little-endian).
+    fn datatype() -> Datatype;
+    /// Appends the little-endian bytes of `values` to `out`.
+    fn extend_le(values: &[Self], out: &mut Vec<u8>);
+    /// As a signed integer (floats truncate toward zero, saturating).
+    fn to_i64(self) -> i64;
+    /// As an unsigned integer (floats truncate toward zero, saturating).
+    fn to_u64(self) -> u64;
+    /// As a float.
+    fn to_f64(self) -> f64;
 }
 
 macro_rules! numeric {
@@ -31,6 +41,15 @@ macro_rules! numeric {
             fn from_i64(v: i64) -> Self { v as $t }
             fn from_u64(v: u64) -> Self { v as $t }
             fn from_f64(v: f64) -> Self { v as $t }
+            fn datatype() -> Datatype { numeric!(@dt $kind, std::mem::size_of::<$t>() as u32) }
+            fn extend_le(values: &[Self], out: &mut Vec<u8>) {
+                for v in values {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            fn to_i64(self) -> i64 { self as i64 }
+            fn to_u64(self) -> u64 { self as u64 }
+            fn to_f64(self) -> f64 { self as f64 }
             fn from_native_le(bytes: &[u8], dtype: &Datatype) -> Option<Vec<Self>> {
                 const N: usize = std::mem::size_of::<$t>();
                 if !numeric!(@is $kind, N, dtype) {
@@ -44,6 +63,9 @@ macro_rules! numeric {
             }
         }
     )*};
+    (@dt int, $n:expr) => { Datatype::Integer { size: $n, signed: true, order: ByteOrder::Little } };
+    (@dt uint, $n:expr) => { Datatype::Integer { size: $n, signed: false, order: ByteOrder::Little } };
+    (@dt float, $n:expr) => { Datatype::Float { size: $n, order: ByteOrder::Little } };
     (@is int, $n:expr, $d:expr) => {
         matches!($d, Datatype::Integer { size, signed: true, order: ByteOrder::Little } if *size as usize == $n)
     };

@@ -153,6 +153,18 @@ impl Dataset {
         })
     }
 
+    pub(crate) fn header(&self) -> &ObjectHeader {
+        &self.inner.header
+    }
+
+    pub(crate) fn fill(&self) -> &FillValue {
+        &self.inner.fill
+    }
+
+    pub(crate) fn pipeline(&self) -> &FilterPipeline {
+        &self.inner.pipeline
+    }
+
     /// The dataset's absolute path.
     pub fn path(&self) -> &str {
         &self.inner.path

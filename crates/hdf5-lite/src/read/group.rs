@@ -32,6 +32,10 @@ impl Group {
         Ok(Group { file, path, header })
     }
 
+    pub(crate) fn header(&self) -> &ObjectHeader {
+        &self.header
+    }
+
     /// The group's absolute path.
     pub fn path(&self) -> &str {
         &self.path

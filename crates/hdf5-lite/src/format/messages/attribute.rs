@@ -114,6 +114,63 @@ impl AttributeMessage {
     }
 }
 
+impl AttributeMessage {
+    /// Encodes a version 1 message, as libhdf5 writes in an "earliest" file: the name
+    /// size (with its NUL), the datatype and dataspace sizes (unpadded), then the name,
+    /// datatype and dataspace each padded with zeros to a multiple of 8, then the data.
+    ///
+    /// Version 1 has no name character set: a UTF-8 name is written as is and reads
+    /// back as [`CharSet::Ascii`], as in h5py's own files. The data must hold exactly
+    /// the dataspace's elements of the datatype's size.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        if self.name.as_bytes().contains(&0) {
+            return Err(Error::unsupported(format!(
+                "writing an attribute name containing a NUL byte: {:?}",
+                self.name
+            )));
+        }
+        let datatype = self.datatype.encode()?;
+        let dataspace = self.dataspace.encode();
+        let expected =
+            u128::from(self.dataspace.num_elements()?) * u128::from(self.datatype.size());
+        if expected != self.data.len() as u128 {
+            return Err(Error::unsupported(format!(
+                "writing attribute {:?} with {} data bytes; its type and shape need {expected}",
+                self.name,
+                self.data.len()
+            )));
+        }
+        let field = |what: &str, n: usize| {
+            u16::try_from(n).map_err(|_| {
+                Error::unsupported(format!(
+                    "writing attribute {:?}: {what} of {n} bytes (at most 65535)",
+                    self.name
+                ))
+            })
+        };
+        let name_size = field("name", self.name.len() + 1)?;
+        let datatype_size = field("datatype", datatype.len())?;
+        let dataspace_size = field("dataspace", dataspace.len())?;
+        let mut b = vec![1, 0];
+        for n in [name_size, datatype_size, dataspace_size] {
+            b.extend_from_slice(&n.to_le_bytes());
+        }
+        // (bytes, length counted): the name's NUL is counted, and written as padding.
+        let parts: [(&[u8], usize); 3] = [
+            (self.name.as_bytes(), usize::from(name_size)),
+            (&datatype, datatype.len()),
+            (&dataspace, dataspace.len()),
+        ];
+        for (part, len) in parts {
+            let start = b.len();
+            b.extend_from_slice(part);
+            b.resize(start + len.next_multiple_of(8), 0);
+        }
+        b.extend_from_slice(&self.data);
+        Ok(b)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,14 @@ impl Continuation {
         }
         Ok(Continuation { address, length })
     }
+
+    /// Encodes the message body with 8-byte offsets and lengths: address, then length.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(16);
+        b.extend_from_slice(&self.address.to_le_bytes());
+        b.extend_from_slice(&self.length.to_le_bytes());
+        b
+    }
 }
 
 #[cfg(test)]
@@ -68,5 +76,17 @@ mod tests {
         assert!(Continuation::decode(&mut Cursor::new(&zero, 0, "c", sizes)).is_err());
         let short = [0x10, 0, 0, 0, 0x40];
         assert!(Continuation::decode(&mut Cursor::new(&short, 0, "c", sizes)).is_err());
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        let m = Continuation {
+            address: 0x1234,
+            length: 0x200,
+        };
+        let b = m.encode();
+        assert_eq!(b.len(), 16);
+        let mut c = Cursor::new(&b, 0, "continuation", Sizes::default());
+        assert_eq!(Continuation::decode(&mut c).unwrap(), m);
     }
 }

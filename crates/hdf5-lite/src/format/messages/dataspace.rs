@@ -86,6 +86,37 @@ impl Dataspace {
         })
     }
 
+    /// Encodes the message body as libhdf5 writes it in an "earliest" file.
+    ///
+    /// Scalar and simple dataspaces are version 1; simple ones always store their
+    /// maximum dimensions (flags bit 0), which are [`Dataspace::maxdims`] or, when
+    /// absent, the current dimensions (`u64::MAX` is unlimited). A null dataspace needs
+    /// version 2 (version 1 cannot express it): `02 00 00 02`. A simple dataspace of
+    /// rank 0 is written as scalar.
+    ///
+    /// The rank must be at most 32 and `maxdims`, when present, must have one entry per
+    /// dimension (otherwise the current dimensions are written as the maximum).
+    pub fn encode(&self) -> Vec<u8> {
+        match self.kind {
+            DataspaceKind::Null => vec![2, 0, 0, 2],
+            DataspaceKind::Scalar => vec![1, 0, 0, 0, 0, 0, 0, 0],
+            DataspaceKind::Simple if self.dims.is_empty() => vec![1, 0, 0, 0, 0, 0, 0, 0],
+            DataspaceKind::Simple => {
+                debug_assert!(self.dims.len() <= usize::from(MAX_RANK));
+                let max = match &self.maxdims {
+                    Some(m) if m.len() == self.dims.len() => m,
+                    _ => &self.dims,
+                };
+                let mut b = Vec::with_capacity(8 + 16 * self.dims.len());
+                b.extend_from_slice(&[1, self.dims.len() as u8, 1, 0, 0, 0, 0, 0]);
+                for d in self.dims.iter().chain(max.iter()) {
+                    b.extend_from_slice(&d.to_le_bytes());
+                }
+                b
+            }
+        }
+    }
+
     /// Number of elements (1 for scalar, 0 for null), or an error if it overflows.
     pub fn num_elements(&self) -> Result<u64> {
         match self.kind {

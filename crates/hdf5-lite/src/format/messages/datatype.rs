@@ -5,6 +5,7 @@ use crate::format::Cursor;
 
 mod decode;
 mod describe;
+mod encode;
 #[cfg(test)]
 mod tests;
 
@@ -152,6 +153,19 @@ impl Datatype {
     /// Decodes the message body (or a datatype nested in another message).
     pub fn decode(c: &mut Cursor<'_>) -> Result<Self> {
         decode::decode_at(c, 0)
+    }
+
+    /// Encodes the message body as libhdf5 writes it in an "earliest" file: version 1,
+    /// or version 2 for array types and types containing one (see the `encode`
+    /// module). Offsets of compound members are stored in 4 bytes; a variable-length
+    /// string's base type is an unsigned byte.
+    ///
+    /// Reference and time types are not written; sizes the decoder would refuse
+    /// (e.g. a 3-byte integer) are errors.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        encode::encode_into(self, &mut out, 0, 1)?;
+        Ok(out)
     }
 
     /// Bytes per stored element.

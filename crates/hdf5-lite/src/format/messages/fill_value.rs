@@ -60,6 +60,21 @@ impl FillValue {
         }
     }
 
+    /// Encodes a version 2 Fill Value message (type 0x0005) as libhdf5 writes it:
+    /// allocation time and fill time as given, "defined" set, then the size (4 bytes)
+    /// and the value, or size 0 (the library default, zero bytes) when `value` is
+    /// `None`. The old message (type 0x0004) that libhdf5 also writes for a defined
+    /// value is not needed by readers and is not produced here.
+    pub fn encode(&self) -> Vec<u8> {
+        let value = self.value.as_deref().unwrap_or_default();
+        debug_assert!(u32::try_from(value.len()).is_ok());
+        let mut b = Vec::with_capacity(8 + value.len());
+        b.extend_from_slice(&[2, self.alloc_time, self.fill_time, 1]);
+        b.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        b.extend_from_slice(value);
+        b
+    }
+
     /// Decodes an old Fill Value message (type 0x0004).
     pub fn decode_old(c: &mut Cursor<'_>) -> Result<Self> {
         Ok(FillValue {

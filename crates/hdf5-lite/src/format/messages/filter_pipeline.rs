@@ -51,6 +51,49 @@ impl FilterPipeline {
     }
 }
 
+impl FilterPipeline {
+    /// Encodes a version 1 message, as libhdf5 writes in an "earliest" file. Each
+    /// filter stores its name (NUL-terminated, padded with NULs to a multiple of 8; the
+    /// stored length counts the padding); a filter without a name gets libhdf5's name
+    /// for the built-in ids ("deflate", "shuffle", "fletcher32"), others none. An odd
+    /// number of client data values is followed by 4 bytes of padding.
+    ///
+    /// At most 32 filters, names shorter than 65535 bytes and at most 65535 client data
+    /// values each are expected.
+    pub fn encode(&self) -> Vec<u8> {
+        debug_assert!(self.filters.len() <= usize::from(MAX_FILTERS));
+        let mut b = vec![1, self.filters.len() as u8, 0, 0, 0, 0, 0, 0];
+        for f in &self.filters {
+            let stored = f.name.as_deref().filter(|n| !n.is_empty());
+            let name = stored.or(match f.id {
+                1 => Some("deflate"),
+                2 => Some("shuffle"),
+                3 => Some("fletcher32"),
+                _ => None,
+            });
+            let name = name.unwrap_or_default().as_bytes();
+            let name_len = if name.is_empty() {
+                0
+            } else {
+                (name.len() + 1).next_multiple_of(8)
+            };
+            b.extend_from_slice(&f.id.to_le_bytes());
+            b.extend_from_slice(&(name_len as u16).to_le_bytes());
+            b.extend_from_slice(&f.flags.to_le_bytes());
+            b.extend_from_slice(&(f.client_data.len() as u16).to_le_bytes());
+            b.extend_from_slice(name);
+            b.resize(b.len() + name_len - name.len(), 0);
+            for v in &f.client_data {
+                b.extend_from_slice(&v.to_le_bytes());
+            }
+            if f.client_data.len() % 2 == 1 {
+                b.extend_from_slice(&[0; 4]);
+            }
+        }
+        b
+    }
+}
+
 /// At most 32 filters in one pipeline (`H5Z_MAX_NFILTERS`).
 const MAX_FILTERS: u8 = 32;
 

@@ -130,6 +130,79 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// Encodes a version 3 message, as libhdf5 writes in an "earliest" file:
+    /// compact `03 00 size(2) data`, contiguous `03 01 address size`, chunked
+    /// `03 02 rank+1 address chunk-dims(4 each) element-size(4)`.
+    ///
+    /// A chunked layout must use a version 1 B-tree index (its `version` and `flags`
+    /// are not written: version 3 has neither); chunk dimensions must be 1 to
+    /// `u32::MAX`, the rank 1 to 32. Compact data is at most 65535 bytes. Virtual
+    /// layouts are not written.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        match self {
+            Layout::Compact { data } => {
+                let size = u16::try_from(data.len()).map_err(|_| {
+                    Error::unsupported(format!(
+                        "writing {} bytes of compact data (at most 65535)",
+                        data.len()
+                    ))
+                })?;
+                let mut b = vec![3, 0];
+                b.extend_from_slice(&size.to_le_bytes());
+                b.extend_from_slice(data);
+                Ok(b)
+            }
+            Layout::Contiguous { address, size } => {
+                let mut b = vec![3, 1];
+                b.extend_from_slice(&address.to_le_bytes());
+                b.extend_from_slice(&size.to_le_bytes());
+                Ok(b)
+            }
+            Layout::Chunked {
+                chunk_dims,
+                element_size,
+                index,
+                address,
+                ..
+            } => {
+                if *index != ChunkIndexKind::BTreeV1 {
+                    return Err(Error::unsupported(format!(
+                        "writing a {index:?} chunk index (only version 1 B-trees)"
+                    )));
+                }
+                let ndims = u8::try_from(chunk_dims.len() + 1)
+                    .ok()
+                    .filter(|n| (2..=MAX_CHUNK_NDIMS).contains(n))
+                    .ok_or_else(|| {
+                        Error::unsupported(format!(
+                            "writing a chunked layout of rank {} (1 to {})",
+                            chunk_dims.len(),
+                            MAX_CHUNK_NDIMS - 1
+                        ))
+                    })?;
+                if *element_size == 0 {
+                    return Err(Error::unsupported("writing chunks of 0-byte elements"));
+                }
+                let mut b = vec![3, 2, ndims];
+                b.extend_from_slice(&address.to_le_bytes());
+                for &d in chunk_dims {
+                    let d = u32::try_from(d).ok().filter(|&d| d > 0).ok_or_else(|| {
+                        Error::unsupported(format!(
+                            "writing chunk dimensions {chunk_dims:?} (each 1 to {})",
+                            u32::MAX
+                        ))
+                    })?;
+                    b.extend_from_slice(&d.to_le_bytes());
+                }
+                b.extend_from_slice(&element_size.to_le_bytes());
+                Ok(b)
+            }
+            Layout::Virtual => Err(Error::unsupported("writing virtual datasets")),
+        }
+    }
+}
+
 fn check_ndims(c: &Cursor<'_>, ndims: u8) -> Result<()> {
     if !(2..=MAX_CHUNK_NDIMS).contains(&ndims) {
         return Err(c.corrupt(format!(

@@ -80,3 +80,11 @@ pub mod kind {
     /// 0x0017 File Space Info.
     pub const FILE_SPACE_INFO: u16 = 0x17;
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod encode_tests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod encode_proptests;

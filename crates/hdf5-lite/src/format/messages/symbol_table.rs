@@ -19,6 +19,15 @@ impl SymbolTableMessage {
         let local_heap = c.offset()?;
         Ok(SymbolTableMessage { btree, local_heap })
     }
+
+    /// Encodes the message body with 8-byte offsets: B-tree address, then local heap
+    /// address.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(16);
+        b.extend_from_slice(&self.btree.to_le_bytes());
+        b.extend_from_slice(&self.local_heap.to_le_bytes());
+        b
+    }
 }
 
 #[cfg(test)]
@@ -49,5 +58,20 @@ mod tests {
             Sizes::default()
         ))
         .is_err());
+    }
+
+    #[test]
+    fn encode_matches_h5py() {
+        // The root group's message in `h5py.File(p, 'w')`: B-tree 0x88, heap 0x2a8.
+        let m = SymbolTableMessage {
+            btree: 0x88,
+            local_heap: 0x2a8,
+        };
+        let mut expected = vec![0x88, 0, 0, 0, 0, 0, 0, 0];
+        expected.extend_from_slice(&[0xa8, 0x02, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(m.encode(), expected);
+        let b = m.encode();
+        let d = SymbolTableMessage::decode(&mut Cursor::new(&b, 0, "stab", Sizes::default()));
+        assert_eq!(d.unwrap(), m);
     }
 }

@@ -1,0 +1,162 @@
+//! Copying rectangular regions between C-order arrays of elements: the one loop behind
+//! assembling a selection from chunks (reading) and scattering a selection into chunks
+//! (writing).
+
+/// A C-order array of `elem`-byte elements with shape `dims`, whose first element sits at
+/// coordinates `origin` of the dataset.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grid<'a> {
+    /// Dataset coordinates of element 0.
+    pub origin: &'a [u64],
+    /// Shape of the array.
+    pub dims: &'a [u64],
+}
+
+/// C-order strides (in elements) of an array of shape `dims`.
+pub(crate) fn strides(dims: &[u64]) -> Vec<u64> {
+    let mut s = vec![1u64; dims.len()];
+    for d in (0..dims.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1].saturating_mul(dims[d + 1]);
+    }
+    s
+}
+
+/// Calls `f` with every index of the box `lo..hi` in all dimensions but the last, in C
+/// order (once with an empty index for rank 0 or 1).
+pub(crate) fn for_each_row<E>(
+    lo: &[u64],
+    hi: &[u64],
+    mut f: impl FnMut(&[u64]) -> Result<(), E>,
+) -> Result<(), E> {
+    let outer = lo.len().saturating_sub(1);
+    if (0..outer).any(|d| lo[d] >= hi[d]) {
+        return Ok(());
+    }
+    let mut idx: Vec<u64> = lo[..outer].to_vec();
+    loop {
+        f(&idx)?;
+        let mut d = outer;
+        loop {
+            if d == 0 {
+                return Ok(());
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < hi[d] {
+                break;
+            }
+            idx[d] = lo[d];
+        }
+    }
+}
+
+/// Copies the elements both arrays hold (the intersection of their boxes) from `src` to
+/// `dst`. Returns false, copying nothing more, if a buffer is shorter than its shape says.
+pub(crate) fn copy(src: &[u8], from: Grid<'_>, dst: &mut [u8], to: Grid<'_>, elem: u64) -> bool {
+    let rank = from.dims.len();
+    if rank == 0 {
+        let n = elem as usize;
+        return match (dst.get_mut(..n), src.get(..n)) {
+            (Some(d), Some(s)) => {
+                d.copy_from_slice(s);
+                true
+            }
+            _ => false,
+        };
+    }
+    let lo: Vec<u64> = (0..rank)
+        .map(|d| from.origin[d].max(to.origin[d]))
+        .collect();
+    let hi: Vec<u64> = (0..rank)
+        .map(|d| (from.origin[d] + from.dims[d]).min(to.origin[d] + to.dims[d]))
+        .collect();
+    if lo.iter().zip(&hi).any(|(l, h)| l >= h) {
+        return true;
+    }
+    let (src_strides, dst_strides) = (strides(from.dims), strides(to.dims));
+    let last = rank - 1;
+    let run = ((hi[last] - lo[last]) * elem) as usize;
+    let linear = |idx: &[u64], origin: &[u64], strides: &[u64]| -> usize {
+        let n: u64 = idx
+            .iter()
+            .zip(origin)
+            .zip(strides)
+            .map(|((&i, &o), &s)| (i - o) * s)
+            .sum();
+        (n * elem) as usize
+    };
+    let mut at = vec![0u64; rank];
+    for_each_row(&lo, &hi, |prefix| {
+        at[..last].copy_from_slice(prefix);
+        at[last] = lo[last];
+        let (s, d) = (
+            linear(&at, from.origin, &src_strides),
+            linear(&at, to.origin, &dst_strides),
+        );
+        match (dst.get_mut(d..d + run), src.get(s..s + run)) {
+            (Some(dst), Some(src)) => {
+                dst.copy_from_slice(src);
+                Ok(())
+            }
+            _ => Err(()),
+        }
+    })
+    .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_the_intersection_both_ways() {
+        // A 4x4 chunk at (4, 0) holding 0..16; a 2x2 selection at (5, 1) of an 8x4 array.
+        let chunk: Vec<u8> = (0..16).collect();
+        let chunk_grid = Grid {
+            origin: &[4, 0],
+            dims: &[4, 4],
+        };
+        let sel_grid = Grid {
+            origin: &[5, 1],
+            dims: &[2, 2],
+        };
+        let mut out = vec![0u8; 4];
+        assert!(copy(&chunk, chunk_grid, &mut out, sel_grid, 1));
+        assert_eq!(out, vec![5, 6, 9, 10]);
+
+        let mut back = vec![0u8; 16];
+        assert!(copy(&out, sel_grid, &mut back, chunk_grid, 1));
+        assert_eq!(back.iter().filter(|&&b| b != 0).count(), 4);
+        assert_eq!(back[5], 5);
+        assert_eq!(back[10], 10);
+    }
+
+    #[test]
+    fn rows_in_c_order() {
+        let mut seen = Vec::new();
+        for_each_row::<()>(&[0, 1, 0], &[2, 3, 5], |i| {
+            seen.push(i.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, vec![vec![0, 1], vec![0, 2], vec![1, 1], vec![1, 2]]);
+    }
+
+    #[test]
+    fn short_buffers_are_reported() {
+        let mut out = vec![0u8; 2];
+        assert!(!copy(
+            &[1, 2, 3, 4],
+            Grid {
+                origin: &[0],
+                dims: &[4]
+            },
+            &mut out,
+            Grid {
+                origin: &[0],
+                dims: &[4]
+            },
+            1
+        ));
+    }
+}

@@ -1,0 +1,423 @@
+//! Building the chunk index of a layout-v3 chunked dataset: a version 1 B-tree of type 1
+//! (spec III.A.1, IV.A.2.i).
+//!
+//! Keys are sorted by chunk offset (C order). Each node is allocated for 2K children and
+//! 2K + 1 keys. A key to the left of a chunk holds the chunk's stored size, filter mask
+//! and offset (in elements) followed by a 0 for the element-size dimension. Adjacent
+//! nodes share the key between them, as libhdf5's own splits leave them: the right key of
+//! a node is the left key of the next node on its level, and the tree's right-most key
+//! is the last chunk's offset plus the chunk dimensions, with the element size in the
+//! last place. That key is strictly greater than every chunk and lies on the chunk grid,
+//! as libhdf5 requires.
+
+use crate::error::{Error, Result};
+use crate::format::btree_v1::{chunk_node_len, encode_chunk_node, ChunkKey, NodeLinks};
+use crate::format::chunk_index::ChunkRecord;
+use crate::format::{Allocate, Block, UNDEF};
+use crate::write::group_build::balanced_runs;
+
+/// Highest dataset rank libhdf5 supports.
+const MAX_RANK: usize = 32;
+
+/// The error for a chunk index that cannot be written.
+fn invalid(reason: impl std::fmt::Display) -> Error {
+    Error::InvalidInput(format!("writing a chunk B-tree: {reason}"))
+}
+
+/// A child of a node being built, with the keys on either side of it.
+#[derive(Debug, Clone)]
+struct Child {
+    address: u64,
+    left: ChunkKey,
+    right: ChunkKey,
+}
+
+/// Checks `records` against the chunk grid and returns them sorted by offset.
+fn sorted_records<'a>(
+    records: &'a [ChunkRecord],
+    chunk_dims: &[u64],
+) -> Result<Vec<&'a ChunkRecord>> {
+    let rank = chunk_dims.len();
+    for r in records {
+        if r.offset.len() != rank {
+            return Err(invalid(format!(
+                "chunk offset {:?} does not have rank {rank}",
+                r.offset
+            )));
+        }
+        if r.offset.iter().zip(chunk_dims).any(|(o, d)| o % d != 0) {
+            return Err(invalid(format!(
+                "chunk offset {:?} is not a multiple of the chunk dimensions {chunk_dims:?}",
+                r.offset
+            )));
+        }
+        if r.size == 0 || r.size > u64::from(u32::MAX) {
+            return Err(invalid(format!(
+                "chunk at {:?} has a stored size of {} bytes",
+                r.offset, r.size
+            )));
+        }
+        if r.address == UNDEF {
+            return Err(invalid(format!("chunk at {:?} has no address", r.offset)));
+        }
+    }
+    let mut sorted: Vec<&ChunkRecord> = records.iter().collect();
+    sorted.sort_by(|a, b| a.offset.cmp(&b.offset));
+    for pair in sorted.windows(2) {
+        if let [a, b] = pair {
+            if a.offset == b.offset {
+                return Err(invalid(format!("two chunks at offset {:?}", a.offset)));
+            }
+        }
+    }
+    Ok(sorted)
+}
+
+/// The key to the left of chunk `r`.
+fn key_of(r: &ChunkRecord) -> ChunkKey {
+    ChunkKey {
+        // Checked by `sorted_records`.
+        size: u32::try_from(r.size).unwrap_or(u32::MAX),
+        filter_mask: r.filter_mask,
+        offset: r.offset.clone(),
+        element_offset: 0,
+    }
+}
+
+/// Lays out a chunk B-tree with K = `k` (32 unless the superblock says otherwise) over
+/// `records` (offsets in elements, any order) of a dataset whose chunks have dimensions
+/// `chunk_dims` and whose elements have `element_size` bytes. Returns the root address
+/// and the encoded nodes; no records give ([`UNDEF`], no blocks), which libhdf5 reads as
+/// "no chunk written yet".
+pub fn build_chunk_btree(
+    records: &[ChunkRecord],
+    chunk_dims: &[u64],
+    element_size: u32,
+    k: u16,
+    alloc: &mut dyn Allocate,
+) -> Result<(u64, Vec<Block>)> {
+    let rank = chunk_dims.len();
+    if rank == 0 || rank > MAX_RANK || chunk_dims.contains(&0) {
+        return Err(invalid(format!("chunk dimensions {chunk_dims:?}")));
+    }
+    if element_size == 0 || k == 0 {
+        return Err(invalid(format!("element size {element_size}, K {k}")));
+    }
+    let sorted = sorted_records(records, chunk_dims)?;
+    let Some(last) = sorted.last() else {
+        return Ok((UNDEF, Vec::new()));
+    };
+    let right_most = ChunkKey {
+        size: 0,
+        filter_mask: 0,
+        offset: last
+            .offset
+            .iter()
+            .zip(chunk_dims)
+            .map(|(o, d)| o.checked_add(*d))
+            .collect::<Option<Vec<u64>>>()
+            .ok_or_else(|| invalid(format!("chunk offset {:?} overflows", last.offset)))?,
+        element_offset: u64::from(element_size),
+    };
+
+    // Level 0: the chunks themselves; chunk i's right key is chunk i + 1's left key.
+    let mut children: Vec<Child> = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Child {
+            address: r.address,
+            left: key_of(r),
+            right: sorted
+                .get(i + 1)
+                .map_or_else(|| right_most.clone(), |next| key_of(next)),
+        })
+        .collect();
+
+    let node_len = chunk_node_len(k, rank);
+    let mut blocks = Vec::new();
+    let mut level: u8 = 0;
+    loop {
+        let runs = balanced_runs(children.len(), 2 * usize::from(k));
+        let addresses: Vec<u64> = runs.iter().map(|_| alloc.allocate(node_len)).collect();
+        let mut parents = Vec::with_capacity(runs.len());
+        for (i, run) in runs.iter().enumerate() {
+            let slice = children.get(run.clone()).unwrap_or(&[]);
+            let (Some(first), Some(end)) = (slice.first(), slice.last()) else {
+                return Err(invalid("empty node"));
+            };
+            let mut keys: Vec<ChunkKey> = slice.iter().map(|c| c.left.clone()).collect();
+            keys.push(end.right.clone());
+            let child_addresses: Vec<u64> = slice.iter().map(|c| c.address).collect();
+            let links = NodeLinks {
+                level,
+                left: i
+                    .checked_sub(1)
+                    .and_then(|j| addresses.get(j))
+                    .copied()
+                    .unwrap_or(UNDEF),
+                right: addresses.get(i + 1).copied().unwrap_or(UNDEF),
+            };
+            let address = addresses.get(i).copied().unwrap_or(UNDEF);
+            blocks.push(Block {
+                address,
+                bytes: encode_chunk_node(links, &keys, &child_addresses, k, rank)?,
+            });
+            parents.push(Child {
+                address,
+                left: first.left.clone(),
+                right: end.right.clone(),
+            });
+        }
+        if let [root] = parents.as_slice() {
+            return Ok((root.address, blocks));
+        }
+        children = parents;
+        level = level
+            .checked_add(1)
+            .ok_or_else(|| invalid("B-tree deeper than 255 levels"))?;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::format::btree_v1::{chunk_key_len, chunk_records};
+    use crate::format::chunk_index::testutil::Image;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Hands out consecutive 8-aligned space from `next`.
+    struct Bump {
+        next: u64,
+    }
+
+    impl Allocate for Bump {
+        fn allocate(&mut self, size: u64) -> u64 {
+            let at = self.next;
+            self.next += size.div_ceil(8) * 8;
+            at
+        }
+    }
+
+    fn rec(offset: &[u64], address: u64, size: u64, filter_mask: u32) -> ChunkRecord {
+        ChunkRecord {
+            offset: offset.to_vec(),
+            address,
+            size,
+            filter_mask,
+        }
+    }
+
+    fn key_bytes(size: u32, mask: u32, offset: &[u64], last: u64) -> Vec<u8> {
+        let mut b = size.to_le_bytes().to_vec();
+        b.extend_from_slice(&mask.to_le_bytes());
+        for o in offset {
+            b.extend_from_slice(&o.to_le_bytes());
+        }
+        b.extend_from_slice(&last.to_le_bytes());
+        b
+    }
+
+    #[test]
+    fn single_leaf_bytes_are_exact() {
+        let records = vec![
+            rec(&[10, 0], 0x3000, 70, 0),
+            rec(&[0, 10], 0x2000, 60, 1),
+            rec(&[0, 0], 0x1000, 50, 0),
+        ];
+        let mut alloc = Bump { next: 96 };
+        let (root, blocks) = build_chunk_btree(&records, &[10, 10], 4, 32, &mut alloc).unwrap();
+        assert_eq!(root, 96);
+        assert_eq!(blocks.len(), 1);
+        let mut want = b"TREE\x01\x00\x03\x00".to_vec();
+        want.extend_from_slice(&[0xff; 16]);
+        for (key, child) in [
+            (key_bytes(50, 0, &[0, 0], 0), 0x1000u64),
+            (key_bytes(60, 1, &[0, 10], 0), 0x2000),
+            (key_bytes(70, 0, &[10, 0], 0), 0x3000),
+        ] {
+            want.extend_from_slice(&key);
+            want.extend_from_slice(&child.to_le_bytes());
+        }
+        // Right-most key: last offset + chunk dims, element size last.
+        want.extend_from_slice(&key_bytes(0, 0, &[20, 10], 4));
+        want.resize(2616, 0);
+        assert_eq!(blocks[0].address, 96);
+        assert!(blocks[0].bytes == want, "chunk node bytes differ");
+        assert_eq!(alloc.next, 96 + 2616);
+    }
+
+    #[test]
+    fn no_records_is_an_undefined_index() {
+        let mut alloc = Bump { next: 0 };
+        let (root, blocks) = build_chunk_btree(&[], &[5], 8, 32, &mut alloc).unwrap();
+        assert_eq!(root, UNDEF);
+        assert!(blocks.is_empty());
+        assert_eq!(alloc.next, 0);
+    }
+
+    #[test]
+    fn rejects_bad_records() {
+        let mut a = Bump { next: 0 };
+        let ok = rec(&[0, 0], 100, 10, 0);
+        let cases = [
+            vec![rec(&[0, 5], 100, 10, 0)],            // off the grid
+            vec![ok.clone(), rec(&[0, 0], 200, 9, 0)], // duplicate
+            vec![rec(&[0], 100, 10, 0)],               // wrong rank
+            vec![rec(&[0, 0], 100, 0, 0)],             // empty chunk
+            vec![rec(&[0, 0], 100, 1 << 32, 0)],       // size too big for a key
+            vec![rec(&[0, 0], UNDEF, 10, 0)],          // no address
+            vec![rec(&[u64::MAX - 9, 0], 100, 10, 0)], // right key overflows
+        ];
+        for records in &cases {
+            assert!(build_chunk_btree(records, &[10, 10], 4, 32, &mut a).is_err());
+        }
+        let one = [ok];
+        assert!(build_chunk_btree(&one, &[10, 0], 4, 32, &mut a).is_err());
+        assert!(build_chunk_btree(&one, &[], 4, 32, &mut a).is_err());
+        assert!(build_chunk_btree(&one, &[10, 10], 0, 32, &mut a).is_err());
+        assert!(build_chunk_btree(&one, &[10, 10], 4, 0, &mut a).is_err());
+    }
+
+    /// A stored node: level, siblings, keys (size, mask, offsets incl. the last) and
+    /// children.
+    struct RawNode {
+        level: u8,
+        left: u64,
+        right: u64,
+        keys: Vec<(u32, u32, Vec<u64>)>,
+        children: Vec<u64>,
+    }
+
+    fn raw_node(img: &Image, at: u64, k: u16, rank: usize) -> RawNode {
+        let b = &img.0[at as usize..(at + chunk_node_len(k, rank)) as usize];
+        assert_eq!(&b[..5], b"TREE\x01");
+        let used = usize::from(u16::from_le_bytes([b[6], b[7]]));
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+        let key_len = chunk_key_len(rank) as usize;
+        let key_at = |i: usize| {
+            let s = 24 + i * (key_len + 8);
+            let offs = (0..=rank).map(|d| u64_at(s + 8 + 8 * d)).collect();
+            (u32_at(s), u32_at(s + 4), offs)
+        };
+        RawNode {
+            level: b[5],
+            left: u64_at(8),
+            right: u64_at(16),
+            keys: (0..=used).map(key_at).collect(),
+            children: (0..used)
+                .map(|i| u64_at(24 + i * (key_len + 8) + key_len))
+                .collect(),
+        }
+    }
+
+    type Key = (u32, u32, Vec<u64>);
+
+    /// Checks the subtree at `at` and returns its (left, right) keys.
+    fn check_subtree(
+        img: &Image,
+        at: u64,
+        k: u16,
+        rank: usize,
+        levels: &mut BTreeMap<u8, Vec<(u64, u64, u64)>>,
+    ) -> (Key, Key) {
+        let node = raw_node(img, at, k, rank);
+        assert!(!node.children.is_empty() && node.children.len() <= 2 * usize::from(k));
+        levels
+            .entry(node.level)
+            .or_default()
+            .push((at, node.left, node.right));
+        for pair in node.keys.windows(2) {
+            assert!(pair[0].2 < pair[1].2, "keys out of order in node {at}");
+        }
+        if node.level > 0 {
+            for (i, &child) in node.children.iter().enumerate() {
+                let (l, r) = check_subtree(img, child, k, rank, levels);
+                assert_eq!(l, node.keys[i]);
+                assert_eq!(r, node.keys[i + 1]);
+            }
+        }
+        (node.keys[0].clone(), node.keys.last().unwrap().clone())
+    }
+
+    fn check_tree(records: &[ChunkRecord], dims: &[u64], elem: u32, k: u16) {
+        let mut alloc = Bump { next: 4096 };
+        let (root, blocks) = build_chunk_btree(records, dims, elem, k, &mut alloc).unwrap();
+        let mut want = records.to_vec();
+        want.sort_by(|a, b| a.offset.cmp(&b.offset));
+        if records.is_empty() {
+            assert_eq!((root, blocks.len()), (UNDEF, 0));
+            return;
+        }
+        let mut img = Image::default();
+        for b in &blocks {
+            assert_eq!(b.bytes.len() as u64, chunk_node_len(k, dims.len()));
+            img.put(b.address, &b.bytes);
+        }
+        assert_eq!(chunk_records(&img.ctx(), root, dims.len()).unwrap(), want);
+
+        let mut levels = BTreeMap::new();
+        let (_, right) = check_subtree(&img, root, k, dims.len(), &mut levels);
+        let last = &want.last().unwrap().offset;
+        let mut expected: Vec<u64> = last.iter().zip(dims).map(|(o, d)| o + d).collect();
+        expected.push(u64::from(elem));
+        assert_eq!(right, (0, 0, expected));
+        for nodes in levels.values() {
+            for (i, &(_, left, right)) in nodes.iter().enumerate() {
+                let prev = if i == 0 { UNDEF } else { nodes[i - 1].0 };
+                let next = nodes.get(i + 1).map_or(UNDEF, |n| n.0);
+                assert_eq!((left, right), (prev, next));
+            }
+        }
+    }
+
+    #[test]
+    fn multi_level_trees_share_keys_between_neighbours() {
+        let records: Vec<ChunkRecord> = (0..200u64)
+            .rev()
+            .map(|i| rec(&[(i / 20) * 64, (i % 20) * 32], 0x10_0000 + i * 100, 90, 0))
+            .collect();
+        check_tree(&records, &[64, 32], 4, 32);
+        check_tree(&records, &[64, 32], 4, 1);
+        check_tree(&records, &[64, 32], 8, 2);
+        check_tree(&records[..1], &[64, 32], 8, 1);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        #[test]
+        fn round_trips_through_the_reader(
+            cells in prop::collection::btree_set((0u64..40, 0u64..40, 0u64..40), 0..3000),
+            rank in 1usize..=3,
+            dims in (1u64..5, 1u64..5, 1u64..5),
+            elem in 1u32..9,
+            k in 1u16..40,
+            seed in any::<u64>(),
+        ) {
+            let dims = [dims.0, dims.1, dims.2];
+            let dims = &dims[..rank];
+            let cells: BTreeSet<Vec<u64>> = cells
+                .into_iter()
+                .map(|(a, b, c)| [a, b, c][..rank].to_vec())
+                .collect();
+            let records: Vec<ChunkRecord> = cells
+                .into_iter()
+                .enumerate()
+                .map(|(i, cell)| {
+                    let i = i as u64;
+                    let h = seed.wrapping_mul(i + 1).rotate_left(17);
+                    ChunkRecord {
+                        offset: cell.iter().zip(dims).map(|(c, d)| c * d).collect(),
+                        address: 1 << 40 | i << 8,
+                        size: 1 + h % 100_000,
+                        filter_mask: (h >> 32) as u32 & 3,
+                    }
+                })
+                .rev()
+                .collect();
+            check_tree(&records, dims, elem, k);
+        }
+    }
+}

@@ -1,0 +1,572 @@
+//! Writing a dataset's elements: new datasets from a [`DatasetSpec`], hyperslab writes
+//! (partial chunks are read, merged and rewritten; chunks compress in parallel) and
+//! resizes along unlimited dimensions. Element data always goes to fresh space.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::format::chunk_index::ChunkRecord;
+use crate::format::filters::{decode_chunk, encode_chunk};
+use crate::format::messages::{
+    Dataspace, DataspaceKind, Datatype, FillValue, Filter, FilterPipeline,
+};
+use crate::format::{Allocate, UNDEF};
+use crate::read::Hyperslab;
+use crate::region::{self, Grid};
+use crate::write::spec::{element_count, DatasetSpec};
+use crate::write::tree::{DataStorage, DatasetNode};
+use crate::write::Space;
+
+/// Chunks merged and compressed together; bounds the memory of one batch.
+const BATCH: usize = 256;
+
+impl DatasetNode {
+    /// A new dataset, validated; its chunks or block are allocated on first write.
+    pub(crate) fn create(path: &str, spec: &DatasetSpec) -> Result<Self> {
+        let invalid = |why: String| Err(Error::InvalidInput(format!("{path}: {why}")));
+        let rank = spec.shape.len();
+        let elem = spec.datatype.size();
+        if elem == 0 {
+            return invalid("the datatype has size 0".into());
+        }
+        if rank > 32 {
+            return invalid(format!("rank {rank} is above HDF5's limit of 32"));
+        }
+        let maxshape: Vec<Option<u64>> = spec
+            .maxshape
+            .clone()
+            .unwrap_or_else(|| spec.shape.iter().map(|&d| Some(d)).collect());
+        if maxshape.len() != rank {
+            return invalid(format!(
+                "maxshape {maxshape:?} does not match shape {:?}",
+                spec.shape
+            ));
+        }
+        if let Some((d, m)) = spec
+            .shape
+            .iter()
+            .zip(&maxshape)
+            .find(|(d, m)| m.is_some_and(|m| m < **d))
+        {
+            return invalid(format!("dimension of {d} exceeds its maximum {m:?}"));
+        }
+        element_count(&spec.shape)?;
+        if let Some(fill) = &spec.fill_value {
+            if fill.len() != elem as usize {
+                return invalid(format!(
+                    "fill value of {} bytes for {elem}-byte elements",
+                    fill.len()
+                ));
+            }
+        }
+        let filtered = spec.deflate.is_some() || spec.shuffle || spec.fletcher32;
+        let mut filters = Vec::new();
+        if spec.shuffle {
+            filters.push(Filter {
+                id: 2,
+                name: None,
+                flags: 1,
+                client_data: vec![elem],
+            });
+        }
+        if let Some(level) = spec.deflate {
+            if level > 9 {
+                return invalid(format!("gzip level {level} is not 0–9"));
+            }
+            filters.push(Filter {
+                id: 1,
+                name: None,
+                flags: 1,
+                client_data: vec![level],
+            });
+        }
+        if spec.fletcher32 {
+            filters.push(Filter {
+                id: 3,
+                name: None,
+                flags: 0,
+                client_data: Vec::new(),
+            });
+        }
+        let unlimited = maxshape.iter().any(Option::is_none);
+        let data = match &spec.chunks {
+            Some(chunks) => {
+                if chunks.len() != rank || chunks.contains(&0) {
+                    return invalid(format!(
+                        "chunk shape {chunks:?} does not fit shape {:?}",
+                        spec.shape
+                    ));
+                }
+                let bytes = chunks
+                    .iter()
+                    .try_fold(u64::from(elem), |a, &c| a.checked_mul(c));
+                if bytes.is_none_or(|b| b > u64::from(u32::MAX))
+                    || chunks.iter().any(|&c| c > u64::from(u32::MAX))
+                {
+                    return invalid(format!("chunks of {chunks:?} exceed 4 GiB"));
+                }
+                DataStorage::Chunked {
+                    chunk_dims: chunks.clone(),
+                    records: BTreeMap::new(),
+                }
+            }
+            None if filtered || unlimited => {
+                return invalid("filters and unlimited dimensions need a chunk shape".into())
+            }
+            None => {
+                let size = element_count(&spec.shape)? * u64::from(elem);
+                DataStorage::Contiguous {
+                    address: UNDEF,
+                    size,
+                    fresh: false,
+                }
+            }
+        };
+        let chunked = matches!(data, DataStorage::Chunked { .. });
+        let fill_time = if matches!(
+            spec.datatype,
+            Datatype::VarLenString { .. } | Datatype::VarLenSequence { .. }
+        ) {
+            0
+        } else {
+            2
+        };
+        Ok(DatasetNode {
+            path: path.to_owned(),
+            dataspace: Dataspace {
+                kind: if rank == 0 {
+                    DataspaceKind::Scalar
+                } else {
+                    DataspaceKind::Simple
+                },
+                dims: spec.shape.clone(),
+                maxdims: Some(maxshape.iter().map(|m| m.unwrap_or(u64::MAX)).collect()),
+            },
+            datatype: spec.datatype.clone(),
+            fill: FillValue {
+                alloc_time: if chunked { 3 } else { 2 },
+                fill_time,
+                value: spec.fill_value.clone(),
+            },
+            pipeline: FilterPipeline { filters },
+            data,
+            attrs: BTreeMap::new(),
+            passthrough: Vec::new(),
+            loaded: false,
+        })
+    }
+
+    fn fill_element(&self) -> Vec<u8> {
+        match &self.fill.value {
+            Some(v) if v.len() == self.datatype.size() as usize => v.clone(),
+            _ => vec![0; self.datatype.size() as usize],
+        }
+    }
+
+    fn check_selection(&self, sel: &Hyperslab, data_len: usize) -> Result<()> {
+        let shape = &self.dataspace.dims;
+        let ok_rank = sel.start.len() == shape.len() && sel.count.len() == shape.len();
+        if !ok_rank
+            || sel
+                .start
+                .iter()
+                .zip(&sel.count)
+                .zip(shape)
+                .any(|((&s, &c), &n)| s.checked_add(c).is_none_or(|e| e > n))
+        {
+            return Err(Error::Selection(format!(
+                "{}: write of {sel:?} outside shape {shape:?}",
+                self.path
+            )));
+        }
+        let want = element_count(&sel.count)? * u64::from(self.datatype.size());
+        if data_len as u64 != want {
+            return Err(Error::InvalidInput(format!(
+                "{}: {data_len} bytes given for a selection of {want}",
+                self.path
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes `data` (elements in the dataset's datatype, C order) to the selection.
+    pub(crate) fn write(
+        &mut self,
+        space: &mut Space<'_>,
+        sel: &Hyperslab,
+        data: &[u8],
+    ) -> Result<()> {
+        self.check_selection(sel, data.len())?;
+        if sel.is_empty() {
+            return Ok(());
+        }
+        let elem = u64::from(self.datatype.size());
+        let shape = self.dataspace.dims.clone();
+        let fill = self.fill_element();
+        let from = Grid {
+            origin: &sel.start,
+            dims: &sel.count,
+        };
+        match &mut self.data {
+            DataStorage::Compact(bytes) => {
+                if !region::copy(
+                    data,
+                    from,
+                    bytes,
+                    Grid {
+                        origin: &vec![0; shape.len()],
+                        dims: &shape,
+                    },
+                    elem,
+                ) {
+                    return Err(Error::InvalidInput(format!(
+                        "{}: compact data shorter than its shape",
+                        self.path
+                    )));
+                }
+                Ok(())
+            }
+            DataStorage::Contiguous {
+                address,
+                size,
+                fresh,
+            } => {
+                if !*fresh {
+                    let mut block = Vec::new();
+                    block
+                        .try_reserve_exact(*size as usize)
+                        .map_err(|_| Error::TooLarge {
+                            what: "dataset",
+                            size: u128::from(*size),
+                        })?;
+                    if *address == UNDEF {
+                        for _ in 0..*size / elem {
+                            block.extend_from_slice(&fill);
+                        }
+                    } else {
+                        block.resize(*size as usize, 0);
+                        space.get(*address, &mut block)?;
+                    }
+                    let new = space.alloc.allocate(*size);
+                    space.put(new, &block)?;
+                    (*address, *fresh) = (new, true);
+                }
+                let mut rows = Vec::new();
+                // Scatter row by row straight into the fresh block.
+                let strides = region::strides(&shape);
+                let sel_strides = region::strides(&sel.count);
+                let rank = shape.len();
+                let hi: Vec<u64> = (0..rank).map(|d| sel.start[d] + sel.count[d]).collect();
+                let run = if rank == 0 {
+                    elem
+                } else {
+                    sel.count[rank - 1] * elem
+                };
+                region::for_each_row::<Error>(&sel.start, &hi, |prefix| {
+                    let mut at: Vec<u64> = prefix.to_vec();
+                    if rank > 0 {
+                        at.push(sel.start[rank - 1]);
+                    }
+                    let file_off: u64 =
+                        at.iter().zip(&strides).map(|(&i, &s)| i * s).sum::<u64>() * elem;
+                    let src_off: u64 = at
+                        .iter()
+                        .zip(&sel.start)
+                        .zip(&sel_strides)
+                        .map(|((&i, &o), &s)| (i - o) * s)
+                        .sum::<u64>()
+                        * elem;
+                    rows.push((file_off, src_off));
+                    Ok(())
+                })?;
+                for (file_off, src_off) in rows {
+                    let src = &data[src_off as usize..(src_off + run) as usize];
+                    space.put(*address + file_off, src)?;
+                }
+                Ok(())
+            }
+            DataStorage::Chunked {
+                chunk_dims,
+                records,
+            } => {
+                let chunk_dims = chunk_dims.clone();
+                let ctx = ChunkCtx {
+                    shape: &shape,
+                    chunk_dims: &chunk_dims,
+                    elem,
+                    fill: &fill,
+                    pipeline: &self.pipeline,
+                    path: &self.path,
+                };
+                write_chunks(&ctx, space, records, sel, data)
+            }
+        }
+    }
+
+    /// Changes the shape; only chunked datasets within their maximum shape can change.
+    pub(crate) fn resize(&mut self, space: &mut Space<'_>, shape: &[u64]) -> Result<()> {
+        let old = self.dataspace.dims.clone();
+        if shape.len() != old.len() {
+            return Err(Error::InvalidInput(format!(
+                "{}: new shape {shape:?} has rank {}, not {}",
+                self.path,
+                shape.len(),
+                old.len()
+            )));
+        }
+        let max = self
+            .dataspace
+            .maxdims
+            .clone()
+            .unwrap_or_else(|| old.clone());
+        let elem = u64::from(self.datatype.size());
+        let fill = self.fill_element();
+        if let Some((d, m)) = shape.iter().zip(&max).find(|(d, m)| d > m) {
+            return Err(Error::InvalidInput(format!(
+                "{}: dimension of {d} exceeds its maximum {m}",
+                self.path
+            )));
+        }
+        let DataStorage::Chunked {
+            chunk_dims,
+            records,
+        } = &mut self.data
+        else {
+            if shape == old.as_slice() {
+                return Ok(());
+            }
+            return Err(Error::InvalidInput(format!(
+                "{}: only chunked datasets can be resized",
+                self.path
+            )));
+        };
+        element_count(shape)?;
+        // Chunks wholly outside the new shape go; chunks the new boundary cuts are
+        // rewritten with the fill value beyond it, so growing again reads as fill.
+        records.retain(|off, _| off.iter().zip(shape).all(|(&o, &n)| o < n));
+        let cut: Vec<Vec<u64>> = records
+            .keys()
+            .filter(|off| {
+                off.iter()
+                    .zip(chunk_dims.iter())
+                    .zip(shape.iter().zip(&old))
+                    .any(|((&o, &c), (&n, &was))| n < was && o + c > n)
+            })
+            .cloned()
+            .collect();
+        let chunk_dims = chunk_dims.clone();
+        let ctx = ChunkCtx {
+            shape,
+            chunk_dims: &chunk_dims,
+            elem,
+            fill: &fill,
+            pipeline: &self.pipeline,
+            path: &self.path,
+        };
+        for off in cut {
+            if let Some(rec) = records.get(&off) {
+                let mut chunk = ctx.decode(space, rec)?;
+                ctx.clear_outside(&off, &mut chunk);
+                let stored = encode_chunk(ctx.pipeline, &chunk)?;
+                let address = space.alloc.allocate(stored.len() as u64);
+                space.put(address, &stored)?;
+                records.insert(
+                    off.clone(),
+                    ChunkRecord {
+                        offset: off,
+                        address,
+                        size: stored.len() as u64,
+                        filter_mask: 0,
+                    },
+                );
+            }
+        }
+        self.dataspace.dims = shape.to_vec();
+        Ok(())
+    }
+}
+
+struct ChunkCtx<'a> {
+    shape: &'a [u64],
+    chunk_dims: &'a [u64],
+    elem: u64,
+    fill: &'a [u8],
+    pipeline: &'a FilterPipeline,
+    path: &'a str,
+}
+
+impl ChunkCtx<'_> {
+    fn chunk_bytes(&self) -> usize {
+        (self.chunk_dims.iter().product::<u64>() * self.elem) as usize
+    }
+
+    fn filled(&self) -> Vec<u8> {
+        let n = self.chunk_bytes() / self.fill.len().max(1);
+        let mut v = Vec::with_capacity(self.chunk_bytes());
+        for _ in 0..n {
+            v.extend_from_slice(self.fill);
+        }
+        v
+    }
+
+    fn decode(&self, space: &Space<'_>, rec: &ChunkRecord) -> Result<Vec<u8>> {
+        let mut stored = vec![0u8; rec.size as usize];
+        space.get(rec.address, &mut stored)?;
+        if self.pipeline.filters.is_empty() {
+            if stored.len() < self.chunk_bytes() {
+                return Err(Error::corrupt(
+                    "chunk",
+                    rec.address,
+                    format!("{}: chunk shorter than its shape", self.path),
+                ));
+            }
+            stored.truncate(self.chunk_bytes());
+            return Ok(stored);
+        }
+        decode_chunk(
+            self.pipeline,
+            rec.filter_mask,
+            stored,
+            self.chunk_bytes(),
+            rec.address,
+            self.path,
+        )
+    }
+
+    /// Sets the elements of the chunk at `off` that lie outside the shape to the fill value.
+    fn clear_outside(&self, off: &[u64], chunk: &mut [u8]) {
+        let blank = self.filled();
+        let zero: Vec<u64> = vec![0; off.len()];
+        let inside: Vec<u64> = off
+            .iter()
+            .zip(self.chunk_dims)
+            .zip(self.shape)
+            .map(|((&o, &c), &n)| c.min(n.saturating_sub(o)))
+            .collect();
+        let mut kept = blank.clone();
+        let _ = region::copy(
+            chunk,
+            Grid {
+                origin: &zero,
+                dims: self.chunk_dims,
+            },
+            &mut kept,
+            Grid {
+                origin: &zero,
+                dims: &inside,
+            },
+            self.elem,
+        );
+        let mut out = blank;
+        let _ = region::copy(
+            &kept,
+            Grid {
+                origin: &zero,
+                dims: &inside,
+            },
+            &mut out,
+            Grid {
+                origin: &zero,
+                dims: self.chunk_dims,
+            },
+            self.elem,
+        );
+        chunk.copy_from_slice(&out);
+    }
+}
+
+/// Whether the selection covers every element of the chunk at `off` that lies inside the
+/// dataset (then the chunk's old contents are not needed).
+fn covers(sel: &Hyperslab, off: &[u64], chunk_dims: &[u64], shape: &[u64]) -> bool {
+    (0..off.len()).all(|d| {
+        let end = (off[d] + chunk_dims[d]).min(shape[d]);
+        sel.start[d] <= off[d] && sel.start[d] + sel.count[d] >= end
+    })
+}
+
+fn write_chunks(
+    ctx: &ChunkCtx<'_>,
+    space: &mut Space<'_>,
+    records: &mut BTreeMap<Vec<u64>, ChunkRecord>,
+    sel: &Hyperslab,
+    data: &[u8],
+) -> Result<()> {
+    let rank = ctx.chunk_dims.len();
+    let lo: Vec<u64> = (0..rank)
+        .map(|d| sel.start[d] / ctx.chunk_dims[d])
+        .collect();
+    let hi: Vec<u64> = (0..rank)
+        .map(|d| (sel.start[d] + sel.count[d] - 1) / ctx.chunk_dims[d] + 1)
+        .collect();
+    let mut offsets = Vec::new();
+    region::for_each_row::<Error>(&lo, &hi, |prefix| {
+        for c in lo[rank - 1]..hi[rank - 1] {
+            let off: Vec<u64> = prefix
+                .iter()
+                .chain(std::iter::once(&c))
+                .zip(ctx.chunk_dims)
+                .map(|(&i, &n)| i * n)
+                .collect();
+            offsets.push(off);
+        }
+        Ok(())
+    })?;
+    let from = Grid {
+        origin: &sel.start,
+        dims: &sel.count,
+    };
+    for batch in offsets.chunks(BATCH) {
+        // Old contents of partly covered chunks, read before the parallel part.
+        let mut bases = Vec::with_capacity(batch.len());
+        for off in batch {
+            bases.push(match records.get(off) {
+                Some(rec) if !covers(sel, off, ctx.chunk_dims, ctx.shape) => {
+                    Some(ctx.decode(space, rec)?)
+                }
+                _ => None,
+            });
+        }
+        let build = |(off, base): (&Vec<u64>, Option<Vec<u8>>)| -> Result<Vec<u8>> {
+            let mut chunk = base.unwrap_or_else(|| ctx.filled());
+            if !region::copy(
+                data,
+                from,
+                &mut chunk,
+                Grid {
+                    origin: off,
+                    dims: ctx.chunk_dims,
+                },
+                ctx.elem,
+            ) {
+                return Err(Error::InvalidInput(format!(
+                    "{}: data shorter than the selection",
+                    ctx.path
+                )));
+            }
+            encode_chunk(ctx.pipeline, &chunk)
+        };
+        let work: Vec<(&Vec<u64>, Option<Vec<u8>>)> = batch.iter().zip(bases).collect();
+        #[cfg(feature = "parallel")]
+        let encoded: Vec<Result<Vec<u8>>> = {
+            use rayon::prelude::*;
+            work.into_par_iter().map(build).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let encoded: Vec<Result<Vec<u8>>> = work.into_iter().map(build).collect();
+        for (off, stored) in batch.iter().zip(encoded) {
+            let stored = stored?;
+            let address = space.alloc.allocate(stored.len() as u64);
+            space.put(address, &stored)?;
+            records.insert(
+                off.clone(),
+                ChunkRecord {
+                    offset: off.clone(),
+                    address,
+                    size: stored.len() as u64,
+                    filter_mask: 0,
+                },
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,752 @@
+//! The writing API: create a file or open one read-write, edit it, and commit the edits
+//! as one transaction.
+//!
+//! Every commit is copy-on-write: new and changed structures go to fresh space at the end
+//! of the file, nothing reachable from the last committed superblock is overwritten, and
+//! the superblock is written last, with a sync before and after. A crash at any point
+//! leaves the file readable with either the old or the new contents. Space an edit leaves
+//! behind (old headers, old chunks, replaced B-trees) is not reused: a file grows with
+//! every commit by the size of what the commit rewrote, as loompy's files grow with every
+//! deletion.
+//!
+//! The structures written are the ones loompy and h5py write by default, so files open in
+//! every libhdf5 from 1.8 on: superblock v0, version 1 object headers, symbol-table
+//! groups, layout version 3 with v1 B-tree chunk indexes, and global heap collections for
+//! variable-length strings.
+//!
+//! ```
+//! use hdf5_lite::read::{File, Numeric};
+//! use hdf5_lite::write::{AttrValue, DatasetSpec, MemFile, Writer};
+//! use std::sync::Arc;
+//!
+//! let storage = MemFile::new();
+//! let mut w = Writer::create_in(Arc::new(storage.clone()))?;
+//! w.create_group("/layers")?;
+//! let spec = DatasetSpec::new(f32::datatype(), &[2, 3]).chunks(&[2, 2]).deflate(2);
+//! w.create_dataset("/matrix", &spec)?;
+//! w.write_numbers("/matrix", &[0, 0], &[2, 3], &[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0])?;
+//! w.set_attribute("/", "title", &AttrValue::string("demo"))?;
+//! w.close()?;
+//!
+//! let file = File::from_bytes(storage.to_bytes())?;
+//! let m = file.dataset("/matrix")?.read::<f32>()?;
+//! assert_eq!(m[[1, 2]], 6.0);
+//! # Ok::<(), hdf5_lite::Error>(())
+//! ```
+
+pub mod chunk_btree;
+mod data;
+pub mod group_build;
+mod spec;
+mod storage;
+mod tree;
+pub mod vlen;
+
+use std::sync::Arc;
+
+pub use spec::{encode_numbers, vlen_utf8, AttrData, AttrValue, DatasetSpec};
+#[cfg(unix)]
+pub use storage::RwFile;
+pub use storage::{MemFile, StorageMut};
+
+use crate::error::{Error, Result};
+use crate::format::messages::{
+    AttributeMessage, CharSet, Dataspace, DataspaceKind, Datatype, StringPadding,
+};
+use crate::format::object_header::ObjectHeader;
+use crate::format::superblock::Superblock;
+use crate::format::{Allocate, Sizes};
+use crate::read::{File, Hyperslab, Numeric};
+use crate::storage::Storage;
+use tree::{Child, DatasetNode, GroupNode};
+
+/// Bytes of the version 0 superblock, which always sits at offset 0 of files we write.
+const SUPERBLOCK_SIZE: u64 = 96;
+
+/// Hands out space after the end of the file; never reuses anything.
+#[derive(Debug)]
+pub(crate) struct Appender {
+    next: u64,
+}
+
+impl Allocate for Appender {
+    fn allocate(&mut self, size: u64) -> u64 {
+        let address = self.next.div_ceil(8) * 8;
+        self.next = address + size;
+        address
+    }
+}
+
+/// Fresh-space access for one transaction.
+pub(crate) struct Space<'a> {
+    storage: &'a dyn StorageMut,
+    pub(crate) alloc: &'a mut Appender,
+    pub(crate) leaf_k: u16,
+    pub(crate) internal_k: u16,
+    pub(crate) istore_k: u16,
+}
+
+impl Space<'_> {
+    /// Writes `bytes` at address `address`.
+    pub(crate) fn put(&self, address: u64, bytes: &[u8]) -> Result<()> {
+        Ok(self.storage.write_all_at(address, bytes)?)
+    }
+
+    /// Reads `buf.len()` bytes at `address` (committed or written in this transaction).
+    pub(crate) fn get(&self, address: u64, buf: &mut [u8]) -> Result<()> {
+        Ok(self.storage.read_exact_at(address, buf)?)
+    }
+}
+
+/// A file open for writing. Edits are staged and written by [`Writer::commit`],
+/// [`Writer::close`], or when the writer is dropped.
+pub struct Writer {
+    storage: Arc<dyn StorageMut>,
+    committed: Option<File>,
+    alloc: Appender,
+    k: (u16, u16, u16),
+    root: Option<GroupNode>,
+    aborted: Option<String>,
+    closed: bool,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("storage", &self.storage)
+            .field("end", &self.alloc.next)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    /// Creates (or truncates) the file at `path`.
+    #[cfg(unix)]
+    pub fn create(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        Self::create_in(Arc::new(RwFile::new(file)))
+    }
+
+    /// Opens the file at `path` for editing (h5py's `r+`).
+    #[cfg(unix)]
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
+        Self::open_in(Arc::new(RwFile::new(file)))
+    }
+
+    /// A new, empty file in `storage` (whatever it held is ignored and overwritten).
+    pub fn create_in(storage: Arc<dyn StorageMut>) -> Result<Self> {
+        Ok(Writer {
+            storage,
+            committed: None,
+            alloc: Appender {
+                next: SUPERBLOCK_SIZE,
+            },
+            k: (4, 16, 32),
+            root: Some(GroupNode::default()),
+            aborted: None,
+            closed: false,
+        })
+    }
+
+    /// Opens the HDF5 file in `storage` for editing.
+    pub fn open_in(storage: Arc<dyn StorageMut>) -> Result<Self> {
+        let file = File::from_storage(storage.clone())?;
+        let sb = file.superblock();
+        if sb.version != 0
+            || sb.sizes != Sizes::default()
+            || sb.signature_offset != 0
+            || sb.base_address != 0
+        {
+            return Err(Error::unsupported(format!(
+                "editing a file with superblock version {} ({}-byte offsets, userblock of {} bytes): hdf5-lite writes superblock version 0 with 8-byte offsets and no userblock",
+                sb.version, sb.sizes.offsets, sb.signature_offset
+            )));
+        }
+        let k = (sb.group_leaf_k, sb.group_internal_k, sb.indexed_storage_k);
+        let end = storage.current_len().max(sb.eof_address);
+        Ok(Writer {
+            storage,
+            committed: Some(file),
+            alloc: Appender { next: end },
+            k,
+            root: None,
+            aborted: None,
+            closed: false,
+        })
+    }
+
+    fn check(&self) -> Result<()> {
+        match &self.aborted {
+            Some(why) => Err(Error::Aborted(why.clone())),
+            None if self.closed => Err(Error::InvalidInput("the writer is closed".into())),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs an edit; an I/O error poisons the writer (the file keeps its last commit).
+    fn edit<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.check()?;
+        let result = f(self);
+        if let Err(Error::Io(e)) = &result {
+            self.aborted = Some(e.to_string());
+        }
+        result
+    }
+
+    fn root(&mut self) -> Result<&mut GroupNode> {
+        if self.root.is_none() {
+            let file = self
+                .committed
+                .as_ref()
+                .ok_or_else(|| Error::InvalidInput("no file".into()))?;
+            let address = file.superblock().root_object_header;
+            match tree::load(file, address, "/")? {
+                Child::Group(g) => self.root = Some(*g),
+                _ => {
+                    return Err(Error::corrupt(
+                        "object header",
+                        address,
+                        "the root object is not a group",
+                    ))
+                }
+            }
+        }
+        self.root
+            .as_mut()
+            .ok_or_else(|| Error::InvalidInput("no root group".into()))
+    }
+
+    /// The staged node at `path`, loading it (and every group above it) for editing.
+    fn node(&mut self, path: &str) -> Result<NodeMut<'_>> {
+        let parts = split(path)?;
+        self.root()?;
+        let (Some(root), file) = (self.root.as_mut(), self.committed.as_ref()) else {
+            return Err(Error::InvalidInput("no root group".into()));
+        };
+        let mut current = NodeMut::Group(root);
+        let mut walked = String::new();
+        for part in parts {
+            walked.push('/');
+            walked.push_str(part);
+            let NodeMut::Group(group) = current else {
+                return Err(Error::WrongKind {
+                    path: walked,
+                    expected: "group",
+                    found: "dataset",
+                });
+            };
+            let child = group
+                .links
+                .get_mut(part.as_bytes())
+                .ok_or_else(|| Error::NotFound {
+                    path: walked.clone(),
+                })?;
+            if let Child::Clean(address) = child {
+                let file = file.ok_or_else(|| Error::NotFound {
+                    path: walked.clone(),
+                })?;
+                *child = tree::load(file, *address, &walked)?;
+            }
+            current = match child {
+                Child::Group(g) => NodeMut::Group(g),
+                Child::Dataset(d) => NodeMut::Dataset(d),
+                Child::Clean(_) => return Err(Error::NotFound { path: walked }),
+            };
+        }
+        Ok(current)
+    }
+
+    fn group(&mut self, path: &str) -> Result<&mut GroupNode> {
+        match self.node(path)? {
+            NodeMut::Group(g) => Ok(g),
+            NodeMut::Dataset(_) => Err(Error::WrongKind {
+                path: path.to_owned(),
+                expected: "group",
+                found: "dataset",
+            }),
+        }
+    }
+
+    fn dataset_and_space(&mut self, path: &str) -> Result<(&mut DatasetNode, Space<'_>)> {
+        let (leaf_k, internal_k, istore_k) = self.k;
+        self.node(path)?;
+        let storage: &dyn StorageMut = self.storage.as_ref();
+        let alloc = &mut self.alloc;
+        let root = self
+            .root
+            .as_mut()
+            .ok_or_else(|| Error::InvalidInput("no root group".into()))?;
+        let node = find_loaded(root, &split(path)?).ok_or_else(|| Error::NotFound {
+            path: path.to_owned(),
+        })?;
+        match node {
+            NodeMut::Dataset(d) => Ok((
+                d,
+                Space {
+                    storage,
+                    alloc,
+                    leaf_k,
+                    internal_k,
+                    istore_k,
+                },
+            )),
+            NodeMut::Group(_) => Err(Error::WrongKind {
+                path: path.to_owned(),
+                expected: "dataset",
+                found: "group",
+            }),
+        }
+    }
+
+    /// Creates a group, and any missing groups above it (as h5py does).
+    pub fn create_group(&mut self, path: &str) -> Result<()> {
+        self.edit(|w| {
+            let parts = split(path)?;
+            let mut walked = String::new();
+            for part in parts {
+                let parent = if walked.is_empty() {
+                    "/".to_owned()
+                } else {
+                    walked.clone()
+                };
+                walked.push('/');
+                walked.push_str(part);
+                let group = w.group(&parent)?;
+                match group.links.get(part.as_bytes()) {
+                    None => {
+                        group
+                            .links
+                            .insert(part.as_bytes().to_vec(), Child::Group(Box::default()));
+                    }
+                    Some(_) if walked.len() == path.trim_end_matches('/').len() => {
+                        return Err(Error::Exists {
+                            path: path.to_owned(),
+                        })
+                    }
+                    Some(_) => {}
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Creates a dataset (its group must exist).
+    pub fn create_dataset(&mut self, path: &str, spec: &DatasetSpec) -> Result<()> {
+        self.edit(|w| {
+            let (parent, name) = parent_and_name(path)?;
+            let node = DatasetNode::create(path, spec)?;
+            let group = w.group(&parent)?;
+            if group.links.contains_key(name.as_bytes()) {
+                return Err(Error::Exists {
+                    path: path.to_owned(),
+                });
+            }
+            group
+                .links
+                .insert(name.as_bytes().to_vec(), Child::Dataset(Box::new(node)));
+            Ok(())
+        })
+    }
+
+    /// Writes raw elements (in the dataset's datatype, C order) to a hyperslab.
+    pub fn write_raw(&mut self, path: &str, sel: &Hyperslab, data: &[u8]) -> Result<()> {
+        self.edit(|w| {
+            let (node, mut space) = w.dataset_and_space(path)?;
+            node.write(&mut space, sel, data)
+        })
+    }
+
+    /// Writes numbers to the hyperslab `start`/`count`, converted to the dataset's type.
+    pub fn write_numbers<T: Numeric>(
+        &mut self,
+        path: &str,
+        start: &[u64],
+        count: &[u64],
+        values: &[T],
+    ) -> Result<()> {
+        self.edit(|w| {
+            let (node, mut space) = w.dataset_and_space(path)?;
+            let raw = encode_numbers(values, &node.datatype)?;
+            node.write(
+                &mut space,
+                &Hyperslab {
+                    start: start.to_vec(),
+                    count: count.to_vec(),
+                },
+                &raw,
+            )
+        })
+    }
+
+    /// Writes strings to the hyperslab `start`/`count` of a string dataset (variable-length
+    /// strings go to the global heap; fixed-length ones are padded and must fit).
+    pub fn write_strings(
+        &mut self,
+        path: &str,
+        start: &[u64],
+        count: &[u64],
+        values: &[&str],
+    ) -> Result<()> {
+        self.edit(|w| {
+            let (node, mut space) = w.dataset_and_space(path)?;
+            let raw = encode_strings(&mut space, &node.datatype, values)?;
+            node.write(
+                &mut space,
+                &Hyperslab {
+                    start: start.to_vec(),
+                    count: count.to_vec(),
+                },
+                &raw,
+            )
+        })
+    }
+
+    /// Changes a chunked dataset's shape within its maximum shape.
+    pub fn resize(&mut self, path: &str, shape: &[u64]) -> Result<()> {
+        self.edit(|w| {
+            let (node, mut space) = w.dataset_and_space(path)?;
+            node.resize(&mut space, shape)
+        })
+    }
+
+    /// Creates or replaces the attribute `name` of the object at `path`.
+    pub fn set_attribute(&mut self, path: &str, name: &str, value: &AttrValue) -> Result<()> {
+        self.edit(|w| {
+            let (leaf_k, internal_k, istore_k) = w.k;
+            let storage: &dyn StorageMut = w.storage.as_ref();
+            let mut space = Space { storage, alloc: &mut w.alloc, leaf_k, internal_k, istore_k };
+            let message = attribute_message(&mut space, name, value)?;
+            let encoded = message.encode()?.len();
+            if encoded > 65_000 {
+                return Err(Error::InvalidInput(format!(
+                    "attribute {name:?} of {path} takes {encoded} bytes; version 1 object headers hold at most 64 KiB per message, and dense attribute storage is not written"
+                )));
+            }
+            attrs_of(w.node(path)?).insert(name.to_owned(), message);
+            Ok(())
+        })
+    }
+
+    /// Deletes the attribute `name` of the object at `path`.
+    pub fn delete_attribute(&mut self, path: &str, name: &str) -> Result<()> {
+        self.edit(|w| match attrs_of(w.node(path)?).remove(name) {
+            Some(_) => Ok(()),
+            None => Err(Error::NotFound {
+                path: format!("{path}@{name}"),
+            }),
+        })
+    }
+
+    /// Removes the link at `path` (the object's space is not reclaimed).
+    pub fn unlink(&mut self, path: &str) -> Result<()> {
+        self.edit(|w| {
+            let (parent, name) = parent_and_name(path)?;
+            let clean = match w.group(&parent)?.links.get(name.as_bytes()) {
+                None => {
+                    return Err(Error::NotFound {
+                        path: path.to_owned(),
+                    })
+                }
+                Some(Child::Clean(address)) => Some(*address),
+                Some(_) => None,
+            };
+            if let Some(address) = clean {
+                w.check_single_link(address, path)?;
+            }
+            w.group(&parent)?.links.remove(name.as_bytes());
+            Ok(())
+        })
+    }
+
+    /// Moves or renames the link at `from` to `to` (whose group must exist).
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        self.edit(|w| {
+            let (from_parent, from_name) = parent_and_name(from)?;
+            let (to_parent, to_name) = parent_and_name(to)?;
+            if to.starts_with(&format!("{}/", from.trim_end_matches('/'))) {
+                return Err(Error::InvalidInput(format!(
+                    "cannot move {from} inside itself ({to})"
+                )));
+            }
+            w.group(&to_parent)?;
+            if w.group(&to_parent)?.links.contains_key(to_name.as_bytes()) {
+                return Err(Error::Exists {
+                    path: to.to_owned(),
+                });
+            }
+            let child = w
+                .group(&from_parent)?
+                .links
+                .remove(from_name.as_bytes())
+                .ok_or_else(|| Error::NotFound {
+                    path: from.to_owned(),
+                })?;
+            w.group(&to_parent)?
+                .links
+                .insert(to_name.as_bytes().to_vec(), child);
+            Ok(())
+        })
+    }
+
+    /// Refuses to unlink an object that other hard links also reach: its reference count
+    /// lives in its own header, which the other links would still point at unchanged.
+    fn check_single_link(&self, address: u64, path: &str) -> Result<()> {
+        let file = self.committed.as_ref().ok_or_else(|| Error::NotFound {
+            path: path.to_owned(),
+        })?;
+        let header = ObjectHeader::read(file.ctx(), address)?;
+        if header.refcount > 1 {
+            return Err(Error::unsupported(format!(
+                "unlinking {path:?}: it is reachable through {} hard links, and its reference count would go stale",
+                header.refcount
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes every staged edit and then the superblock, syncing before and after. On
+    /// success the file holds the new contents; on failure it still holds the old ones,
+    /// and the writer refuses further edits.
+    pub fn commit(&mut self) -> Result<()> {
+        self.check()?;
+        let Some(root) = self.root.take() else {
+            return Ok(());
+        };
+        let result = self.write_commit(&root);
+        match result {
+            Ok(file) => {
+                self.committed = Some(file);
+                Ok(())
+            }
+            Err(e) => {
+                self.aborted = Some(e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    fn write_commit(&mut self, root: &GroupNode) -> Result<File> {
+        let (leaf_k, internal_k, istore_k) = self.k;
+        let storage: &dyn StorageMut = self.storage.as_ref();
+        let mut space = Space {
+            storage,
+            alloc: &mut self.alloc,
+            leaf_k,
+            internal_k,
+            istore_k,
+        };
+        let (root_address, cache) = root.flush(&mut space, self.committed.as_ref())?;
+        let eof = self.alloc.next;
+        let superblock = Superblock {
+            version: 0,
+            signature_offset: 0,
+            sizes: Sizes::default(),
+            base_address: 0,
+            eof_address: eof,
+            root_object_header: root_address,
+            root_cache: Some(cache),
+            group_leaf_k: leaf_k,
+            group_internal_k: internal_k,
+            indexed_storage_k: istore_k,
+            extension: None,
+        };
+        let bytes = superblock.encode_v0()?;
+        // Everything the new superblock points at must be durable before it is written.
+        self.storage.sync()?;
+        self.storage.write_all_at(0, &bytes)?;
+        self.storage.sync()?;
+        let view: Arc<dyn Storage> = self.storage.clone();
+        File::from_storage(view)
+    }
+
+    /// Commits and closes.
+    pub fn close(mut self) -> Result<()> {
+        let result = self.commit();
+        self.closed = true;
+        result
+    }
+}
+
+impl Drop for Writer {
+    /// Commits what is staged; errors are lost here, so call [`Writer::close`] to see them.
+    fn drop(&mut self) {
+        if !self.closed && self.aborted.is_none() {
+            let _ = self.commit();
+        }
+    }
+}
+
+enum NodeMut<'a> {
+    Group(&'a mut GroupNode),
+    Dataset(&'a mut DatasetNode),
+}
+
+fn attrs_of(node: NodeMut<'_>) -> &mut std::collections::BTreeMap<String, AttributeMessage> {
+    match node {
+        NodeMut::Group(g) => &mut g.attrs,
+        NodeMut::Dataset(d) => &mut d.attrs,
+    }
+}
+
+/// The already loaded node at `parts` below `root`.
+fn find_loaded<'a>(root: &'a mut GroupNode, parts: &[&str]) -> Option<NodeMut<'a>> {
+    let mut current = NodeMut::Group(root);
+    for part in parts {
+        let NodeMut::Group(g) = current else {
+            return None;
+        };
+        current = match g.links.get_mut(part.as_bytes())? {
+            Child::Group(g) => NodeMut::Group(g),
+            Child::Dataset(d) => NodeMut::Dataset(d),
+            Child::Clean(_) => return None,
+        };
+    }
+    Some(current)
+}
+
+/// The components of an absolute or root-relative path.
+fn split(path: &str) -> Result<Vec<&str>> {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.contains(&"..") {
+        return Err(Error::InvalidInput(format!(
+            "path {path:?}: '..' is not supported"
+        )));
+    }
+    Ok(parts)
+}
+
+fn parent_and_name(path: &str) -> Result<(String, String)> {
+    let parts = split(path)?;
+    let Some((name, dirs)) = parts.split_last() else {
+        return Err(Error::InvalidInput(format!(
+            "{path:?} names the root group"
+        )));
+    };
+    Ok((format!("/{}", dirs.join("/")), (*name).to_owned()))
+}
+
+/// Encodes strings as elements of a string datatype.
+fn encode_strings(space: &mut Space<'_>, datatype: &Datatype, values: &[&str]) -> Result<Vec<u8>> {
+    match datatype {
+        Datatype::VarLenString { .. } => {
+            let objects: Vec<&[u8]> = values.iter().map(|s| s.as_bytes()).collect();
+            let (refs, blocks) = vlen::build(&objects, space.alloc)?;
+            for block in &blocks {
+                space.put(block.address, &block.bytes)?;
+            }
+            let mut out = Vec::with_capacity(values.len() * 16);
+            for (s, (collection, index)) in values.iter().zip(refs) {
+                let len = u32::try_from(s.len())
+                    .map_err(|_| Error::InvalidInput("string over 4 GiB".into()))?;
+                let reference = if s.is_empty() {
+                    [0u8; 16]
+                } else {
+                    vlen::encode_reference(len, collection, index)
+                };
+                out.extend_from_slice(&reference);
+            }
+            Ok(out)
+        }
+        Datatype::FixedString {
+            size,
+            padding,
+            charset,
+        } => {
+            let size = *size as usize;
+            let pad = if *padding == StringPadding::SpacePad {
+                b' '
+            } else {
+                0
+            };
+            let mut out = Vec::with_capacity(values.len() * size);
+            for s in values {
+                if *charset == CharSet::Ascii && !s.is_ascii() {
+                    return Err(Error::InvalidInput(format!(
+                        "{s:?} is not ASCII, but the string type is"
+                    )));
+                }
+                if s.len() > size {
+                    return Err(Error::InvalidInput(format!(
+                        "{s:?} is longer than the {size}-byte string type"
+                    )));
+                }
+                out.extend_from_slice(s.as_bytes());
+                out.extend(std::iter::repeat_n(pad, size - s.len()));
+            }
+            Ok(out)
+        }
+        other => Err(Error::TypeMismatch {
+            datatype: format!("{other:?}"),
+            target: "strings",
+        }),
+    }
+}
+
+/// An attribute message from a value, storing variable-length strings in fresh space.
+fn attribute_message(
+    space: &mut Space<'_>,
+    name: &str,
+    value: &AttrValue,
+) -> Result<AttributeMessage> {
+    let dataspace = match &value.shape {
+        None => Dataspace {
+            kind: DataspaceKind::Null,
+            dims: Vec::new(),
+            maxdims: None,
+        },
+        Some(s) if s.is_empty() => Dataspace {
+            kind: DataspaceKind::Scalar,
+            dims: Vec::new(),
+            maxdims: None,
+        },
+        Some(s) => Dataspace {
+            kind: DataspaceKind::Simple,
+            dims: s.clone(),
+            maxdims: None,
+        },
+    };
+    let count = if value.shape.is_none() {
+        0
+    } else {
+        spec::element_count(&dataspace.dims)?
+    };
+    let data = match &value.data {
+        AttrData::Raw(raw) => raw.clone(),
+        AttrData::Strings(strings) => {
+            let refs: Vec<&str> = strings.iter().map(String::as_str).collect();
+            encode_strings(space, &value.datatype, &refs)?
+        }
+    };
+    let want = count * u64::from(value.datatype.size());
+    if data.len() as u64 != want {
+        return Err(Error::InvalidInput(format!(
+            "attribute {name:?}: {} bytes of data for {count} elements of {} bytes",
+            data.len(),
+            value.datatype.size()
+        )));
+    }
+    let name_charset = if name.is_ascii() {
+        CharSet::Ascii
+    } else {
+        CharSet::Utf8
+    };
+    Ok(AttributeMessage {
+        name: name.to_owned(),
+        name_charset,
+        datatype: value.datatype.clone(),
+        dataspace,
+        data,
+    })
+}

@@ -1,0 +1,326 @@
+//! The staged tree of a transaction: objects loaded from the committed file for editing,
+//! or new, and their flushing into fresh space when the transaction commits.
+//!
+//! Copy-on-write: an edited object is encoded whole at a new address, and so is every
+//! group above it up to the root; untouched objects keep their addresses. Nothing the last
+//! committed superblock reaches is ever overwritten.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::format::chunk_index::ChunkRecord;
+use crate::format::messages::LinkTarget;
+use crate::format::messages::{
+    kind, AttributeMessage, ChunkIndexKind, Dataspace, Datatype, FillValue, FilterPipeline, Layout,
+    SymbolTableMessage,
+};
+use crate::format::object_header::{encode_v1, ObjectHeader, RawMessage};
+use crate::format::{Allocate, UNDEF};
+use crate::read::{File, Object};
+use crate::write::chunk_btree::build_chunk_btree;
+use crate::write::group_build::{build_group, GroupEntry};
+use crate::write::Space;
+
+/// A link of a staged group.
+#[derive(Debug)]
+pub(crate) enum Child {
+    /// An object left as it is in the committed file.
+    Clean(u64),
+    /// A group being edited or created.
+    Group(Box<GroupNode>),
+    /// A dataset being edited or created.
+    Dataset(Box<DatasetNode>),
+}
+
+/// A group being edited or created.
+#[derive(Debug, Default)]
+pub(crate) struct GroupNode {
+    pub links: BTreeMap<Vec<u8>, Child>,
+    pub attrs: BTreeMap<String, AttributeMessage>,
+    /// Messages of the original header kept as they are.
+    pub passthrough: Vec<RawMessage>,
+}
+
+/// Where a staged dataset's elements are.
+#[derive(Debug)]
+pub(crate) enum DataStorage {
+    Compact(Vec<u8>),
+    Contiguous {
+        address: u64,
+        size: u64,
+        /// Allocated by this transaction, so it may be written in place.
+        fresh: bool,
+    },
+    Chunked {
+        chunk_dims: Vec<u64>,
+        records: BTreeMap<Vec<u64>, ChunkRecord>,
+    },
+}
+
+/// A dataset being edited or created.
+#[derive(Debug)]
+pub(crate) struct DatasetNode {
+    pub path: String,
+    pub dataspace: Dataspace,
+    pub datatype: Datatype,
+    pub fill: FillValue,
+    pub pipeline: FilterPipeline,
+    pub data: DataStorage,
+    pub attrs: BTreeMap<String, AttributeMessage>,
+    /// Messages of the original header kept as they are (datatype, fill value and filter
+    /// pipeline included, so types we only read survive untouched).
+    pub passthrough: Vec<RawMessage>,
+    /// Whether `passthrough` already holds the datatype, fill value and filter messages.
+    pub loaded: bool,
+}
+
+fn check_editable(header: &ObjectHeader, path: &str) -> Result<()> {
+    if header.version != 1 {
+        return Err(Error::unsupported(format!(
+            "editing {path:?}: it has a version {} object header; hdf5-lite writes version 1 headers only",
+            header.version
+        )));
+    }
+    if header.refcount > 1 {
+        return Err(Error::unsupported(format!(
+            "editing {path:?}: it is reachable through {} hard links, and a copy-on-write edit would leave the other links stale",
+            header.refcount
+        )));
+    }
+    for (k, what) in [
+        (
+            kind::LINK_INFO,
+            "new-style group storage (link info message)",
+        ),
+        (kind::LINK, "link messages"),
+        (
+            kind::ATTRIBUTE_INFO,
+            "dense attribute storage (attribute info message)",
+        ),
+    ] {
+        if header.find(k).is_some() {
+            return Err(Error::unsupported(format!(
+                "editing {path:?}: it uses {what}, which hdf5-lite does not write"
+            )));
+        }
+    }
+    if let Some(m) = header.messages.iter().find(|m| m.is_shared()) {
+        return Err(Error::unsupported(format!(
+            "editing {path:?}: message type {:#06x} is shared (committed datatype or shared message table)",
+            m.kind
+        )));
+    }
+    Ok(())
+}
+
+fn keep(header: &ObjectHeader, regenerated: &[u16]) -> Vec<RawMessage> {
+    header
+        .messages
+        .iter()
+        .filter(|m| !regenerated.contains(&m.kind))
+        .cloned()
+        .collect()
+}
+
+/// Loads the committed object at `address` for editing.
+pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
+    match file.object_at(address, path.to_owned())? {
+        Object::Group(g) => {
+            let header = g.header();
+            check_editable(header, path)?;
+            let mut links = BTreeMap::new();
+            for link in g.links()? {
+                match link.target {
+                    LinkTarget::Hard(addr) => {
+                        links.insert(link.name.into_bytes(), Child::Clean(addr));
+                    }
+                    other => {
+                        return Err(Error::unsupported(format!(
+                            "editing {path:?}: its link {:?} is a {other:?} link; hdf5-lite writes hard links only",
+                            link.name
+                        )))
+                    }
+                }
+            }
+            let attrs = g
+                .attributes()?
+                .into_iter()
+                .map(|a| (a.name().to_owned(), a.message().clone()))
+                .collect();
+            let passthrough = keep(header, &[kind::SYMBOL_TABLE, kind::ATTRIBUTE]);
+            Ok(Child::Group(Box::new(GroupNode {
+                links,
+                attrs,
+                passthrough,
+            })))
+        }
+        Object::Dataset(d) => {
+            let header = d.header();
+            check_editable(header, path)?;
+            let data = match d.layout() {
+                Layout::Compact { data } => DataStorage::Compact(data.clone()),
+                Layout::Contiguous { address, size } => {
+                    DataStorage::Contiguous { address: *address, size: *size, fresh: false }
+                }
+                Layout::Chunked { version, index: ChunkIndexKind::BTreeV1, chunk_dims, .. } if *version <= 3 => {
+                    let records = d.chunk_records()?.into_iter().map(|r| (r.offset.clone(), r)).collect();
+                    DataStorage::Chunked { chunk_dims: chunk_dims.clone(), records }
+                }
+                Layout::Chunked { version, index, .. } => {
+                    return Err(Error::unsupported(format!(
+                        "editing {path:?}: layout version {version} with a {index:?} chunk index; hdf5-lite writes layout version 3 with v1 B-trees only"
+                    )))
+                }
+                Layout::Virtual => return Err(Error::unsupported(format!("editing virtual dataset {path:?}"))),
+            };
+            let attrs = d
+                .attributes()?
+                .into_iter()
+                .map(|a| (a.name().to_owned(), a.message().clone()))
+                .collect();
+            let passthrough = keep(header, &[kind::DATASPACE, kind::LAYOUT, kind::ATTRIBUTE]);
+            Ok(Child::Dataset(Box::new(DatasetNode {
+                path: path.to_owned(),
+                dataspace: d.dataspace().clone(),
+                datatype: d.datatype().clone(),
+                fill: d.fill().clone(),
+                pipeline: d.pipeline().clone(),
+                data,
+                attrs,
+                passthrough,
+                loaded: true,
+            })))
+        }
+        Object::Datatype(_) => Err(Error::unsupported(format!(
+            "editing committed datatype {path:?}"
+        ))),
+    }
+}
+
+fn message(kind: u16, flags: u8, data: Vec<u8>) -> RawMessage {
+    RawMessage {
+        kind,
+        flags,
+        creation_order: None,
+        offset: 0,
+        data,
+    }
+}
+
+fn attribute_messages(attrs: &BTreeMap<String, AttributeMessage>) -> Result<Vec<RawMessage>> {
+    attrs
+        .values()
+        .map(|a| Ok(message(kind::ATTRIBUTE, 0, a.encode()?)))
+        .collect()
+}
+
+fn write_header(space: &mut Space<'_>, messages: &[RawMessage]) -> Result<u64> {
+    let bytes = encode_v1(messages, 1)?;
+    let address = space.alloc.allocate(bytes.len() as u64);
+    space.put(address, &bytes)?;
+    Ok(address)
+}
+
+/// The (B-tree, local heap) of the committed group at `address`, for its parent's cache.
+fn cached_symbol_table(file: Option<&File>, address: u64) -> Result<Option<(u64, u64)>> {
+    let Some(file) = file else { return Ok(None) };
+    let header = ObjectHeader::read(file.ctx(), address)?;
+    match header.find(kind::SYMBOL_TABLE) {
+        Some(m) => {
+            let st = SymbolTableMessage::decode(&mut file.ctx().cursor(
+                &m.data,
+                m.offset,
+                "symbol table message",
+            ))?;
+            Ok(Some((st.btree, st.local_heap)))
+        }
+        None => Ok(None),
+    }
+}
+
+impl GroupNode {
+    /// Writes the group (and every staged object below it) to fresh space; returns its
+    /// header address and its (B-tree, local heap).
+    pub(crate) fn flush(
+        &self,
+        space: &mut Space<'_>,
+        file: Option<&File>,
+    ) -> Result<(u64, (u64, u64))> {
+        let mut entries = Vec::with_capacity(self.links.len());
+        for (name, child) in &self.links {
+            let (object_header, cache) = match child {
+                Child::Clean(addr) => (*addr, cached_symbol_table(file, *addr)?),
+                Child::Group(g) => {
+                    let (addr, cache) = g.flush(space, file)?;
+                    (addr, Some(cache))
+                }
+                Child::Dataset(d) => (d.flush(space)?, None),
+            };
+            entries.push(GroupEntry {
+                name: name.clone(),
+                object_header,
+                cache,
+            });
+        }
+        let built = build_group(&entries, space.leaf_k, space.internal_k, space.alloc)?;
+        for block in &built.blocks {
+            space.put(block.address, &block.bytes)?;
+        }
+        let table = SymbolTableMessage {
+            btree: built.btree,
+            local_heap: built.local_heap,
+        };
+        let mut messages = vec![message(kind::SYMBOL_TABLE, 0, table.encode())];
+        messages.extend(self.passthrough.iter().cloned());
+        messages.extend(attribute_messages(&self.attrs)?);
+        Ok((
+            write_header(space, &messages)?,
+            (built.btree, built.local_heap),
+        ))
+    }
+}
+
+impl DatasetNode {
+    /// Writes the dataset's header (and chunk index) to fresh space; returns its address.
+    pub(crate) fn flush(&self, space: &mut Space<'_>) -> Result<u64> {
+        let layout = match &self.data {
+            DataStorage::Compact(data) => Layout::Compact { data: data.clone() },
+            DataStorage::Contiguous { address, size, .. } => Layout::Contiguous {
+                address: *address,
+                size: *size,
+            },
+            DataStorage::Chunked {
+                chunk_dims,
+                records,
+            } => {
+                let list: Vec<ChunkRecord> = records.values().cloned().collect();
+                let elem = self.datatype.size();
+                let (root, blocks) =
+                    build_chunk_btree(&list, chunk_dims, elem, space.istore_k, space.alloc)?;
+                for block in &blocks {
+                    space.put(block.address, &block.bytes)?;
+                }
+                Layout::Chunked {
+                    version: 3,
+                    flags: 0,
+                    chunk_dims: chunk_dims.clone(),
+                    element_size: elem,
+                    index: ChunkIndexKind::BTreeV1,
+                    address: if list.is_empty() { UNDEF } else { root },
+                }
+            }
+        };
+        let mut messages = vec![message(kind::DATASPACE, 0, self.dataspace.encode())];
+        if !self.loaded {
+            messages.push(message(kind::DATATYPE, 1, self.datatype.encode()?));
+            messages.push(message(kind::FILL_VALUE, 1, self.fill.encode()));
+        }
+        messages.push(message(kind::LAYOUT, 0, layout.encode()?));
+        if !self.loaded && !self.pipeline.filters.is_empty() {
+            messages.push(message(kind::FILTER_PIPELINE, 1, self.pipeline.encode()));
+        }
+        messages.extend(self.passthrough.iter().cloned());
+        messages.extend(attribute_messages(&self.attrs)?);
+        write_header(space, &messages)
+    }
+}

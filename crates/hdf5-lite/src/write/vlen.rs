@@ -1,0 +1,214 @@
+//! Variable-length data (spec III.E global heap, IV.A.2.d datatype class 9): packing
+//! objects into global heap collections and encoding the 16-byte references that
+//! dataset elements and attribute values hold.
+//!
+//! Objects are packed in order into collections of [`MIN_COLLECTION_SIZE`] bytes (the
+//! size libhdf5 creates), at most 65535 objects each; an object too big for that gets a
+//! collection of its own, sized to fit.
+
+use crate::error::Result;
+use crate::format::global_heap::{
+    encode_collection, object_footprint, MAX_OBJECTS, MIN_COLLECTION_SIZE,
+};
+use crate::format::{Allocate, Block};
+
+/// Bytes of a collection header (8-byte lengths).
+const COLLECTION_HEADER_LEN: u64 = 16;
+
+/// Where each object went, (collection address, object index), and the encoded
+/// collections.
+pub type Packed = (Vec<(u64, u32)>, Vec<Block>);
+
+/// The 16-byte reference to a variable-length value: its length (bytes for a string,
+/// elements for a sequence), the collection address and the object index.
+pub fn encode_reference(len: u32, collection: u64, index: u32) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..4].copy_from_slice(&len.to_le_bytes());
+    b[4..12].copy_from_slice(&collection.to_le_bytes());
+    b[12..].copy_from_slice(&index.to_le_bytes());
+    b
+}
+
+/// Packs `objects` into new global heap collections allocated from `alloc`. Returns the
+/// (collection address, object index) of each object, in order, and the encoded
+/// collections.
+pub fn build(objects: &[&[u8]], alloc: &mut dyn Allocate) -> Result<Packed> {
+    let mut places = Vec::with_capacity(objects.len());
+    let mut blocks = Vec::new();
+    let mut start = 0;
+    while start < objects.len() {
+        // Take objects while they fit in a minimum-size collection (always at least one).
+        let mut used = 0u64;
+        let mut end = start;
+        for o in objects.iter().skip(start) {
+            let fp = object_footprint(o);
+            let fits = COLLECTION_HEADER_LEN
+                .saturating_add(used)
+                .saturating_add(fp)
+                <= MIN_COLLECTION_SIZE;
+            if end > start && (!fits || end - start >= MAX_OBJECTS) {
+                break;
+            }
+            used = used.saturating_add(fp);
+            end += 1;
+        }
+        let run = objects.get(start..end).unwrap_or(&[]);
+        let bytes = encode_collection(run)?;
+        let address = alloc.allocate(bytes.len() as u64);
+        places.extend((1u32..).take(run.len()).map(|index| (address, index)));
+        blocks.push(Block { address, bytes });
+        start = end;
+    }
+    Ok((places, blocks))
+}
+
+/// Collects variable-length objects, then lays them out with [`build`].
+#[derive(Debug, Default, Clone)]
+pub struct VlenWriter {
+    objects: Vec<Vec<u8>>,
+}
+
+impl VlenWriter {
+    /// No objects yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an object and returns its number (0, 1, ...), which indexes the places
+    /// [`VlenWriter::finish`] returns.
+    pub fn push(&mut self, bytes: &[u8]) -> usize {
+        self.objects.push(bytes.to_vec());
+        self.objects.len() - 1
+    }
+
+    /// How many objects were added.
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Whether no object was added.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    /// Packs the objects into collections: the (collection address, index) of each
+    /// object in the order added, and the encoded collections.
+    pub fn finish(self, alloc: &mut dyn Allocate) -> Result<Packed> {
+        let refs: Vec<&[u8]> = self.objects.iter().map(Vec::as_slice).collect();
+        build(&refs, alloc)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::format::chunk_index::testutil::Image;
+    use crate::format::global_heap::GlobalHeap;
+    use proptest::prelude::*;
+
+    /// Hands out consecutive 8-aligned space from `next`.
+    struct Bump {
+        next: u64,
+    }
+
+    impl Allocate for Bump {
+        fn allocate(&mut self, size: u64) -> u64 {
+            let at = self.next;
+            self.next += size.div_ceil(8) * 8;
+            at
+        }
+    }
+
+    #[test]
+    fn references_are_length_address_index() {
+        assert_eq!(
+            encode_reference(5, 0x0102_0304_0506_0708, 0x0a0b_0c0d),
+            [5, 0, 0, 0, 8, 7, 6, 5, 4, 3, 2, 1, 0x0d, 0x0c, 0x0b, 0x0a]
+        );
+    }
+
+    #[test]
+    fn packs_small_objects_and_isolates_big_ones() {
+        let mut w = VlenWriter::new();
+        assert!(w.is_empty());
+        assert_eq!(w.push(b"Actb"), 0);
+        let big = vec![9u8; 5000];
+        w.push(&big);
+        w.push(b"Gapdh");
+        w.push(b"");
+        assert_eq!(w.len(), 4);
+        let mut alloc = Bump { next: 800 };
+        let (places, blocks) = w.finish(&mut alloc).unwrap();
+        // "Actb" alone (the big one does not fit with it), the big one alone (exactly
+        // sized, no free space), then the
+        // last two together.
+        assert_eq!(blocks.len(), 3);
+        let sizes: Vec<usize> = blocks.iter().map(|b| b.bytes.len()).collect();
+        assert_eq!(sizes, vec![4096, 16 + 16 + 5000, 4096]);
+        assert_eq!(
+            places,
+            vec![
+                (800, 1),
+                (800 + 4096, 1),
+                (800 + 4096 + 5032, 1),
+                (800 + 4096 + 5032, 2)
+            ]
+        );
+        let mut img = Image::default();
+        for b in &blocks {
+            img.put(b.address, &b.bytes);
+        }
+        let ctx = img.ctx();
+        let mut heap = GlobalHeap::new();
+        assert_eq!(
+            heap.object(&ctx, places[0].0, places[0].1).unwrap(),
+            b"Actb"
+        );
+        assert_eq!(heap.object(&ctx, places[1].0, 1).unwrap(), &big[..]);
+        assert_eq!(heap.object(&ctx, places[2].0, 1).unwrap(), b"Gapdh");
+        assert_eq!(heap.object(&ctx, places[3].0, 2).unwrap(), b"");
+        // Nothing to write: no collections.
+        assert_eq!(build(&[], &mut alloc).unwrap(), (vec![], vec![]));
+    }
+
+    #[test]
+    fn at_most_65535_objects_per_collection() {
+        let objects = vec![&b""[..]; 70_000];
+        let mut alloc = Bump { next: 0 };
+        let (places, blocks) = build(&objects, &mut alloc).unwrap();
+        // 16 bytes each: 255 fit in 4096 bytes, far below the index limit.
+        assert_eq!(places.len(), 70_000);
+        assert!(places.iter().all(|&(_, i)| (1..=255).contains(&i)));
+        assert_eq!(blocks.len(), 70_000usize.div_ceil(255));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn round_trips_through_the_reader(
+            objects in prop::collection::vec(
+                prop_oneof![
+                    8 => prop::collection::vec(any::<u8>(), 0..40),
+                    1 => prop::collection::vec(any::<u8>(), 0..9000),
+                ],
+                0..400),
+        ) {
+            let refs: Vec<&[u8]> = objects.iter().map(Vec::as_slice).collect();
+            let mut alloc = Bump { next: 96 };
+            let (places, blocks) = build(&refs, &mut alloc).unwrap();
+            prop_assert_eq!(places.len(), objects.len());
+            let mut img = Image::default();
+            for b in &blocks {
+                prop_assert!(b.bytes.len() as u64 >= MIN_COLLECTION_SIZE);
+                prop_assert_eq!(b.bytes.len() % 8, 0);
+                img.put(b.address, &b.bytes);
+            }
+            let ctx = img.ctx();
+            let mut heap = GlobalHeap::new();
+            for (o, &(collection, index)) in objects.iter().zip(&places) {
+                prop_assert_eq!(heap.object(&ctx, collection, index).unwrap(), &o[..]);
+            }
+        }
+    }
+}
