@@ -3,7 +3,7 @@
 //! byte-for-byte unchanged.
 
 // Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
