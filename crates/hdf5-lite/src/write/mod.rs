@@ -581,6 +581,11 @@ impl Writer {
         File::from_storage(view)
     }
 
+    /// The same as [`Writer::commit`], under h5py's name.
+    pub fn flush(&mut self) -> Result<()> {
+        self.commit()
+    }
+
     /// Commits and closes.
     pub fn close(mut self) -> Result<()> {
         let result = self.commit();
