@@ -106,6 +106,9 @@ pub struct Writer {
     alloc: Appender,
     k: (u16, u16, u16),
     root: Option<GroupNode>,
+    /// Whether an edit has succeeded since the last commit; objects loaded by an edit
+    /// that then failed are not written.
+    dirty: bool,
     aborted: Option<String>,
     closed: bool,
 }
@@ -152,6 +155,7 @@ impl Writer {
             },
             k: (4, 16, 32),
             root: Some(GroupNode::default()),
+            dirty: true,
             aborted: None,
             closed: false,
         })
@@ -179,6 +183,7 @@ impl Writer {
             alloc: Appender { next: end },
             k,
             root: None,
+            dirty: false,
             aborted: None,
             closed: false,
         })
@@ -196,8 +201,10 @@ impl Writer {
     fn edit<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         self.check()?;
         let result = f(self);
-        if let Err(Error::Io(e)) = &result {
-            self.aborted = Some(e.to_string());
+        match &result {
+            Ok(_) => self.dirty = true,
+            Err(Error::Io(e)) => self.aborted = Some(e.to_string()),
+            Err(_) => {}
         }
         result
     }
@@ -421,6 +428,9 @@ impl Writer {
     /// Creates or replaces the attribute `name` of the object at `path`.
     pub fn set_attribute(&mut self, path: &str, name: &str, value: &AttrValue) -> Result<()> {
         self.edit(|w| {
+            // Load (and so validate) the target before writing any string to the heap, so
+            // that a refused edit leaves the file untouched.
+            w.node(path)?;
             let (leaf_k, internal_k, istore_k) = w.k;
             let storage: &dyn StorageMut = w.storage.as_ref();
             let mut space = Space { storage, alloc: &mut w.alloc, leaf_k, internal_k, istore_k };
@@ -521,6 +531,9 @@ impl Writer {
         let Some(root) = self.root.take() else {
             return Ok(());
         };
+        if !std::mem::take(&mut self.dirty) {
+            return Ok(());
+        }
         let result = self.write_commit(&root);
         match result {
             Ok(file) => {
@@ -566,6 +579,11 @@ impl Writer {
         self.storage.sync()?;
         let view: Arc<dyn Storage> = self.storage.clone();
         File::from_storage(view)
+    }
+
+    /// The same as [`Writer::commit`], under h5py's name.
+    pub fn flush(&mut self) -> Result<()> {
+        self.commit()
     }
 
     /// Commits and closes.
