@@ -8,8 +8,9 @@ use ndarray::{ArrayD, IxDyn};
 use crate::error::{Error, Result};
 use crate::format::messages::{
     kind, Dataspace, DataspaceKind, Datatype, FillValue, Filter, FilterPipeline, Layout,
+    SharedMessage,
 };
-use crate::format::object_header::ObjectHeader;
+use crate::format::object_header::{ObjectHeader, RawMessage};
 use crate::read::attribute::{attributes_of, Attribute};
 use crate::read::chunks::{self, ChunkMap};
 use crate::read::convert::{convert, Numeric};
@@ -91,7 +92,7 @@ impl Dataset {
         let message = |k: u16, what: &'static str| -> Result<Option<crate::format::Cursor<'_>>> {
             match header.find(k) {
                 Some(m) if m.is_shared() => Err(Error::unsupported(format!(
-                    "shared {what} message (committed datatype or shared object header message) in {path}"
+                    "shared {what} (shared object header message) in {path}"
                 ))),
                 Some(m) => Ok(Some(ctx.cursor(&m.data, m.offset, what))),
                 None => Ok(None),
@@ -108,9 +109,11 @@ impl Dataset {
             &mut message(kind::DATASPACE, "dataspace message")?
                 .ok_or_else(|| missing("dataspace"))?,
         )?;
-        let datatype = Datatype::decode(
-            &mut message(kind::DATATYPE, "datatype message")?.ok_or_else(|| missing("datatype"))?,
-        )?;
+        let datatype = match header.find(kind::DATATYPE) {
+            Some(m) if m.is_shared() => committed_datatype(ctx, m, &path)?,
+            Some(m) => Datatype::decode(&mut ctx.cursor(&m.data, m.offset, "datatype message"))?,
+            None => return Err(missing("datatype")),
+        };
         let layout = Layout::decode(
             &mut message(kind::LAYOUT, "layout message")?.ok_or_else(|| missing("layout"))?,
         )?;
@@ -421,5 +424,38 @@ impl Dataset {
                 }),
             })
             .collect()
+    }
+}
+
+/// The datatype a shared datatype message refers to: a committed (named) datatype's
+/// object header holds the real message.
+fn committed_datatype(
+    ctx: &crate::format::Ctx,
+    message: &RawMessage,
+    path: &str,
+) -> Result<Datatype> {
+    let shared = SharedMessage::decode(&mut ctx.cursor(
+        &message.data,
+        message.offset,
+        "shared datatype message",
+    ))?;
+    let address = match shared {
+        SharedMessage::Committed(address) => address,
+        SharedMessage::SharedHeap(_) => {
+            return Err(Error::unsupported(format!(
+                "datatype of {path} stored in the shared object header message heap"
+            )))
+        }
+    };
+    let header = ObjectHeader::read(ctx, address)?;
+    match header.find(kind::DATATYPE) {
+        Some(m) if !m.is_shared() => {
+            Datatype::decode(&mut ctx.cursor(&m.data, m.offset, "committed datatype"))
+        }
+        _ => Err(Error::corrupt(
+            "object header",
+            address,
+            format!("{path}: committed datatype without a datatype message"),
+        )),
     }
 }

@@ -14,6 +14,7 @@ pub mod filter_pipeline;
 pub mod layout;
 pub mod link;
 pub mod link_info;
+pub mod shared;
 pub mod symbol_table;
 
 pub use attribute::AttributeMessage;
@@ -27,6 +28,7 @@ pub use filter_pipeline::{Filter, FilterPipeline};
 pub use layout::{ChunkIndexKind, Layout};
 pub use link::{Link, LinkTarget};
 pub use link_info::LinkInfo;
+pub use shared::SharedMessage;
 pub use symbol_table::SymbolTableMessage;
 
 /// Message type numbers (spec IV.A.2, "Header Message Type").
