@@ -4,6 +4,7 @@
 //! Commands are listed in [`COMMANDS`]; adding one means adding a row there and a
 //! module with a `run(&Workspace, &[String]) -> Result<(), String>` function.
 
+mod bench;
 mod fixtures;
 mod util;
 
@@ -26,12 +27,20 @@ struct Command {
 }
 
 /// Every `cargo xtask` subcommand.
-const COMMANDS: &[Command] = &[Command {
-    name: "fixtures",
-    summary: "regenerate fixtures/ (HDF5/.loom files + expected JSON) with h5py/loompy",
-    usage: fixtures::USAGE,
-    run: fixtures::run,
-}];
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "fixtures",
+        summary: "regenerate fixtures/ (HDF5/.loom files + expected JSON) with h5py/loompy",
+        usage: fixtures::USAGE,
+        run: fixtures::run,
+    },
+    Command {
+        name: "bench",
+        summary: "time loom-rs against loompy on a synthetic .loom (target/bench/report.md)",
+        usage: bench::USAGE,
+        run: bench::run,
+    },
+];
 
 fn print_help() {
     eprintln!("usage: cargo xtask <command> [args]\n\ncommands:");
