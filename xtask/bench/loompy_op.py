@@ -7,13 +7,14 @@ OP is one of connect_attrs, read_full, row_1, rows_slice_100, col_1,
 cols_slice_1000; INDEX is the row, column or slice start (from
 FILE.indices). Prints one line
 
-    BENCH wall_s=.. user_s=.. sys_s=.. rss_before_kb=.. peak_rss_kb=.. n=.. sum=..
+    BENCH wall_s=.. user_s=.. sys_s=.. rss_before_kb=.. peak_rss_kb=..
+          rss_anon_kb=.. rss_file_kb=.. n=.. sum=..
 
 Method (as in perf-baseline.md): `import loompy` and, for the read ops,
 `loompy.connect(FILE, "r")` are untimed setup. Only the operation is timed:
 wall with time.perf_counter, CPU as user+sys from getrusage(RUSAGE_SELF).
 VmHWM is reset (/proc/self/clear_refs = 5) just before the operation and read
-just after it. The float64 checksum is computed after the timed region.
+just after it, with RssAnon and RssFile (mapped file pages). The float64 checksum is computed after the timed region.
 """
 import resource
 import sys
@@ -78,6 +79,7 @@ def main():
     t1 = time.perf_counter()
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     peak = status_kb("VmHWM")
+    anon, file = status_kb("RssAnon"), status_kb("RssFile")
 
     if op == "connect_attrs":
         total, n = 0.0, 0
@@ -95,6 +97,7 @@ def main():
         f" user_s={r1.ru_utime - r0.ru_utime!r}"
         f" sys_s={r1.ru_stime - r0.ru_stime!r}"
         f" rss_before_kb={rss_before} peak_rss_kb={peak}"
+        f" rss_anon_kb={anon} rss_file_kb={file}"
         f" n={n} sum={total!r}",
         flush=True,
     )

@@ -81,10 +81,12 @@ fn measure<T>(
     let wall = t0.elapsed();
     let cpu1 = sys::cpu_times()?;
     let peak = sys::status_kb("VmHWM")?;
+    let (anon, file) = (sys::status_kb("RssAnon")?, sys::status_kb("RssFile")?);
     let out = result.map_err(|e| e.to_string())?;
     let (sum, n) = checksum(&out);
     println!(
-        "BENCH wall_s={:?} user_s={:?} sys_s={:?} rss_before_kb={rss_before} peak_rss_kb={peak} n={n} sum={sum:?}",
+        "BENCH wall_s={:?} user_s={:?} sys_s={:?} rss_before_kb={rss_before} peak_rss_kb={peak} \
+         rss_anon_kb={anon} rss_file_kb={file} n={n} sum={sum:?}",
         wall.as_secs_f64(),
         cpu1.user.saturating_sub(cpu0.user).as_secs_f64(),
         cpu1.sys.saturating_sub(cpu0.sys).as_secs_f64(),

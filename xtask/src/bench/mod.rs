@@ -123,6 +123,10 @@ pub struct Sample {
     pub rss_before_kb: u64,
     /// VmHWM just after the operation, kB.
     pub peak_kb: u64,
+    /// RssAnon just after the operation, kB.
+    pub anon_kb: u64,
+    /// RssFile just after the operation (pages of mapped files), kB.
+    pub file_kb: u64,
     /// Elements read.
     pub n: u64,
     /// float64 checksum of what was read.
@@ -155,6 +159,8 @@ fn parse_sample(stdout: &str) -> Result<Sample, String> {
         sys: float("sys_s")?,
         rss_before_kb: int("rss_before_kb")?,
         peak_kb: int("peak_rss_kb")?,
+        anon_kb: int("rss_anon_kb")?,
+        file_kb: int("rss_file_kb")?,
         n: int("n")?,
         sum: float("sum")?,
     })

@@ -205,9 +205,9 @@ pub fn render(
     let _ = writeln!(t, "## Details\n");
     let _ = writeln!(
         t,
-        "| op | impl | wall, every run | user (median) | sys (median) | CPU/wall | CPU speed-up | elements | checksum |"
+        "| op | impl | wall, every run | user (median) | sys (median) | CPU/wall | CPU speed-up | RssAnon / RssFile after | elements | checksum |"
     );
-    let _ = writeln!(t, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(t, "|---|---|---|---|---|---|---|---|---|---|");
     for op in ops {
         let cpu_rs = med(get(op, "loom-rs"), |s| s.user + s.sys);
         let cpu_py = med(get(op, "loompy"), |s| s.user + s.sys);
@@ -217,7 +217,7 @@ pub fn render(
             let cpu = med(v, |s| s.user + s.sys);
             let _ = writeln!(
                 t,
-                "| {op} | {imp} | {} | {} | {} | {:.2} | {} | {} | {} |",
+                "| {op} | {imp} | {} | {} | {} | {:.2} | {} | {:.0} / {:.0} MiB | {} | {} |",
                 walls.join(", "),
                 fmt_time(med(v, |s| s.user)),
                 fmt_time(med(v, |s| s.sys)),
@@ -227,6 +227,8 @@ pub fn render(
                 } else {
                     String::new()
                 },
+                med(v, |s| s.anon_kb as f64) / 1024.0,
+                med(v, |s| s.file_kb as f64) / 1024.0,
                 v.first().map_or(0, |s| s.n),
                 v.first()
                     .map_or("-".to_string(), |s| format!("{:?}", s.sum)),
