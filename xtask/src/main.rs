@@ -4,6 +4,7 @@
 //! Commands are listed in [`COMMANDS`]; adding one means adding a row there and a
 //! module with a `run(&Workspace, &[String]) -> Result<(), String>` function.
 
+mod bench;
 mod crosscheck;
 mod fixtures;
 mod util;
@@ -39,6 +40,12 @@ const COMMANDS: &[Command] = &[
         summary: "compare `loom h5 dump --json` with h5py on random (or given) files",
         usage: crosscheck::USAGE,
         run: crosscheck::run,
+    },
+    Command {
+        name: "bench",
+        summary: "time loom-rs against loompy on a synthetic .loom (target/bench/report.md)",
+        usage: bench::USAGE,
+        run: bench::run,
     },
 ];
 

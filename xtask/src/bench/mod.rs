@@ -1,0 +1,349 @@
+//! `cargo xtask bench`: time loom-rs (hdf5-lite) against loompy 3.0.8 on the same
+//! synthetic .loom file, each run of each operation in a fresh process, and write a
+//! markdown report to `target/bench/report.md`. See `docs/benchmarks.md`.
+
+mod child;
+mod report;
+mod sys;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{self, Venv};
+use crate::Workspace;
+
+/// Usage text for `cargo xtask bench --help`.
+pub const USAGE: &str = "\
+usage: cargo xtask bench [--size small|medium] [--runs N] [--ops a,b,c]
+                         [--python PY] [--timeout SECS]
+
+Times loom-rs (hdf5-lite, this release build) against loompy 3.0.8 on a synthetic
+.loom file. Each run of each op is a fresh process (loom-rs: this binary with
+--child; loompy: xtask/bench/loompy_op.py); the table shows the median of the runs
+and every op's float64 checksum must agree between the two. The report goes to
+target/bench/report.md (and report-SIZE.md) and stdout.
+
+  --size S       small (2000 x 5000, 3 layers; default) or medium (20000 x 50000,
+                 ~245 MB; creating it takes about a minute and ~10 GB of RAM)
+  --runs N       runs per op and implementation (default 3)
+  --ops LIST     comma-separated subset of: connect_attrs, read_full, row_1,
+                 rows_slice_100, col_1, cols_slice_1000 (default: all)
+  --python PY    use this interpreter as is (needs loompy, numpy, scipy) instead of
+                 the pinned venv target/xtask-venv (fixtures/requirements.txt)
+  --timeout SECS kill a run after SECS seconds (default 300)
+
+The data file target/bench/data/SIZE.loom is made by xtask/bench/make_data.py
+(seed 0) if it is missing; delete it to regenerate. Linux only.";
+
+/// Every operation, with what it reads.
+pub const OPS: &[(&str, &str)] = &[
+    (
+        "connect_attrs",
+        "open the file, read every row and column attribute",
+    ),
+    ("read_full", "the whole /matrix as float32"),
+    ("row_1", "one row: /matrix[i, :]"),
+    ("rows_slice_100", "100 contiguous rows: /matrix[a:a+100, :]"),
+    ("col_1", "one column: /matrix[:, j]"),
+    (
+        "cols_slice_1000",
+        "1000 contiguous columns: /matrix[:, b:b+1000]",
+    ),
+];
+
+/// The two implementations, in the order each run executes them.
+pub const IMPLS: [&str; 2] = ["loom-rs", "loompy"];
+
+struct Options {
+    size: String,
+    runs: usize,
+    ops: Vec<String>,
+    python: Option<String>,
+    timeout: Duration,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        size: "small".to_string(),
+        runs: 3,
+        ops: OPS.iter().map(|(n, _)| n.to_string()).collect(),
+        python: None,
+        timeout: Duration::from_secs(300),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |what: &str| it.next().ok_or(format!("{a} needs {what}")).cloned();
+        match a.as_str() {
+            "--size" => {
+                o.size = value("small or medium")?;
+                if !matches!(o.size.as_str(), "small" | "medium") {
+                    return Err(format!("--size must be small or medium, not `{}`", o.size));
+                }
+            }
+            "--runs" => {
+                let v = value("a number")?;
+                o.runs = v.parse().map_err(|e| format!("--runs `{v}`: {e}"))?;
+                if o.runs == 0 {
+                    return Err("--runs must be at least 1".to_string());
+                }
+            }
+            "--ops" => {
+                let v = value("a comma-separated list")?;
+                o.ops = v.split(',').map(|s| s.trim().to_string()).collect();
+                for op in &o.ops {
+                    if !OPS.iter().any(|(n, _)| n == op) {
+                        return Err(format!("unknown op `{op}`\n\n{USAGE}"));
+                    }
+                }
+            }
+            "--python" => o.python = Some(value("an interpreter path")?),
+            "--timeout" => {
+                let v = value("seconds")?;
+                let secs: u64 = v.parse().map_err(|e| format!("--timeout `{v}`: {e}"))?;
+                o.timeout = Duration::from_secs(secs);
+            }
+            s => return Err(format!("unexpected argument `{s}`\n\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// One run of one op by one implementation, as printed on its `BENCH` line.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// Wall time of the operation, seconds.
+    pub wall: f64,
+    /// User CPU time, seconds.
+    pub user: f64,
+    /// System CPU time, seconds.
+    pub sys: f64,
+    /// VmRSS just before the operation, kB.
+    pub rss_before_kb: u64,
+    /// VmHWM just after the operation, kB.
+    pub peak_kb: u64,
+    /// RssAnon just after the operation, kB.
+    pub anon_kb: u64,
+    /// RssFile just after the operation (pages of mapped files), kB.
+    pub file_kb: u64,
+    /// Elements read.
+    pub n: u64,
+    /// float64 checksum of what was read.
+    pub sum: f64,
+}
+
+fn parse_sample(stdout: &str) -> Result<Sample, String> {
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("BENCH "))
+        .ok_or("no BENCH line in the output")?;
+    let fields: BTreeMap<&str, &str> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let get = |k: &str| fields.get(k).copied().ok_or(format!("no {k} in `{line}`"));
+    let float = |k: &str| -> Result<f64, String> {
+        let v = get(k)?;
+        v.parse().map_err(|e| format!("{k}={v}: {e}"))
+    };
+    let int = |k: &str| -> Result<u64, String> {
+        let v = get(k)?;
+        v.parse().map_err(|e| format!("{k}={v}: {e}"))
+    };
+    Ok(Sample {
+        wall: float("wall_s")?,
+        user: float("user_s")?,
+        sys: float("sys_s")?,
+        rss_before_kb: int("rss_before_kb")?,
+        peak_kb: int("peak_rss_kb")?,
+        anon_kb: int("rss_anon_kb")?,
+        file_kb: int("rss_file_kb")?,
+        n: int("n")?,
+        sum: float("sum")?,
+    })
+}
+
+/// Runs one child process to completion (or kills it after `timeout`); its stderr
+/// goes to `log`, which is shown on failure.
+fn run_child(cmd: &mut Command, timeout: Duration, log: &Path) -> Result<Sample, String> {
+    let line = util::show(cmd);
+    let err_file =
+        std::fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(err_file)
+        .spawn()
+        .map_err(|e| format!("could not run `{line}`: {e}"))?;
+    let t0 = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) if t0.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("`{line}` timed out after {timeout:?}"));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(format!("waiting for `{line}`: {e}")),
+        }
+    };
+    let mut stdout = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        use std::io::Read;
+        out.read_to_string(&mut stdout)
+            .map_err(|e| format!("reading the output of `{line}`: {e}"))?;
+    }
+    let stderr = std::fs::read_to_string(log).unwrap_or_default();
+    if !status.success() {
+        return Err(format!("`{line}` failed ({status}):\n{stdout}{stderr}"));
+    }
+    parse_sample(&stdout).map_err(|e| format!("`{line}`: {e}\n{stdout}{stderr}"))
+}
+
+/// `key value` lines of a file the generator wrote.
+fn read_pairs(path: &Path) -> Result<BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+        .collect())
+}
+
+/// The interpreter: `--python`, or the pinned venv (created / updated as needed).
+fn python(ws: &Workspace, opts: &Options) -> Result<PathBuf, String> {
+    if let Some(p) = &opts.python {
+        return Ok(PathBuf::from(p));
+    }
+    let venv = Venv {
+        dir: ws.root.join("target").join("xtask-venv"),
+    };
+    let base = std::env::var("XTASK_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    venv.ensure(&base)?;
+    venv.install_requirements(&ws.root.join("fixtures").join("requirements.txt"), false)?;
+    Ok(venv.python())
+}
+
+/// The data file of `size`, generated if missing; with its indices and info.
+fn ensure_data(ws: &Workspace, py: &Path, size: &str) -> Result<Data, String> {
+    let dir = ws.root.join("target").join("bench").join("data");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let loom = dir.join(format!("{size}.loom"));
+    let with = |ext: &str| PathBuf::from(format!("{}.{ext}", loom.display()));
+    if !(loom.exists() && with("indices").exists() && with("info").exists()) {
+        eprintln!("making {} (once) ...", loom.display());
+        util::run(
+            Command::new(py)
+                .arg(ws.root.join("xtask").join("bench").join("make_data.py"))
+                .arg(size)
+                .arg(&loom),
+            "make_data.py failed; it needs loompy, numpy and scipy.",
+        )?;
+    }
+    Ok(Data {
+        indices: read_pairs(&with("indices"))?,
+        info: read_pairs(&with("info"))?,
+        loom,
+    })
+}
+
+/// The benchmark file and what the generator recorded about it.
+pub struct Data {
+    /// The .loom file.
+    pub loom: PathBuf,
+    /// Op name to its row / column / slice start.
+    pub indices: BTreeMap<String, String>,
+    /// Shape, nnz, matrix sum, ...
+    pub info: BTreeMap<String, String>,
+}
+
+/// All samples: (op, implementation) to one sample per run.
+pub type Results = BTreeMap<(String, &'static str), Vec<Sample>>;
+
+/// Entry point of `cargo xtask bench`.
+pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
+    if args.first().map(String::as_str) == Some("--child") {
+        return child::run(&args[1..]);
+    }
+    let opts = parse(args)?;
+    let py = python(ws, &opts)?;
+    let data = ensure_data(ws, &py, &opts.size)?;
+    let out_dir = ws.root.join("target").join("bench");
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
+    let script = ws.root.join("xtask").join("bench").join("loompy_op.py");
+    let log = out_dir.join("child-stderr.log");
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+
+    let mut results = Results::new();
+    let started = Instant::now();
+    for op in &opts.ops {
+        let index = data.indices.get(op.as_str()).cloned();
+        for run in 0..opts.runs {
+            for imp in IMPLS {
+                let mut cmd = if imp == "loom-rs" {
+                    let mut c = Command::new(&exe);
+                    c.args(["bench", "--child"]);
+                    c
+                } else {
+                    let mut c = Command::new(&py);
+                    c.arg(&script);
+                    c
+                };
+                cmd.arg(&data.loom).arg(op).current_dir(&ws.root);
+                if let Some(i) = &index {
+                    cmd.arg(i);
+                }
+                let s = run_child(&mut cmd, opts.timeout, &log)?;
+                eprintln!(
+                    "{op:<16} run {run} {imp:<8} wall {:>10.6} s  cpu {:>10.6} s  peak {:>8} kB  sum {:?}",
+                    s.wall,
+                    s.user + s.sys,
+                    s.peak_kb,
+                    s.sum
+                );
+                results.entry((op.clone(), imp)).or_default().push(s);
+            }
+        }
+    }
+    let load_after = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+
+    let meta = report::Meta {
+        size: opts.size.clone(),
+        runs: opts.runs,
+        elapsed: started.elapsed(),
+        load_before: load_before.trim().to_string(),
+        load_after: load_after.trim().to_string(),
+        commit: git_head(&ws.root),
+    };
+    let (text, mismatches) = report::render(&meta, &data, &opts.ops, &results);
+    println!("{text}");
+    for name in ["report.md".to_string(), format!("report-{}.md", opts.size)] {
+        let path = out_dir.join(name);
+        std::fs::write(&path, &text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    eprintln!("report written to {}", out_dir.join("report.md").display());
+    if mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "CHECKSUM MISMATCH between loom-rs and loompy:\n  {}",
+            mismatches.join("\n  ")
+        ))
+    }
+}
+
+fn git_head(root: &Path) -> String {
+    Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}

@@ -1,0 +1,261 @@
+//! The markdown report of `cargo xtask bench`: the summary table (medians), the
+//! per-run details and the checksum comparison.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::{Data, Results, Sample, IMPLS, OPS};
+
+/// Facts about the whole benchmark run.
+#[derive(Debug)]
+pub struct Meta {
+    /// small or medium.
+    pub size: String,
+    /// Runs per op and implementation.
+    pub runs: usize,
+    /// Wall time of all runs.
+    pub elapsed: Duration,
+    /// /proc/loadavg before the first run.
+    pub load_before: String,
+    /// /proc/loadavg after the last run.
+    pub load_after: String,
+    /// Short hash of HEAD.
+    pub commit: String,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+fn med(samples: &[Sample], f: impl Fn(&Sample) -> f64) -> f64 {
+    median(samples.iter().map(f).collect())
+}
+
+/// Seconds as `10.59 s`, `79 ms`, `3.00 ms` or `450 µs`.
+pub fn fmt_time(s: f64) -> String {
+    if !s.is_finite() {
+        "-".to_string()
+    } else if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 0.01 {
+        format!("{:.0} ms", s * 1e3)
+    } else if s >= 0.001 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
+}
+
+/// Peak RSS and its growth over the RSS before the op, in MiB.
+fn fmt_rss(samples: &[Sample]) -> String {
+    let peak = med(samples, |s| s.peak_kb as f64) / 1024.0;
+    let delta = med(samples, |s| {
+        s.peak_kb.saturating_sub(s.rss_before_kb) as f64
+    }) / 1024.0;
+    format!("{peak:.0} MiB (+{delta:.0})")
+}
+
+fn fmt_ratio(r: f64) -> String {
+    if !r.is_finite() {
+        "-".to_string()
+    } else if r >= 10.0 {
+        format!("{r:.0}×")
+    } else {
+        format!("{r:.1}×")
+    }
+}
+
+/// Compares every run's checksum and element count across both implementations
+/// (and read_full against the generator's matrix sum); returns the disagreements.
+fn check_sums(data: &Data, ops: &[String], results: &Results) -> Vec<String> {
+    let mut bad = Vec::new();
+    for op in ops {
+        let mut all: Vec<(&str, usize, &Sample)> = Vec::new();
+        for imp in IMPLS {
+            if let Some(v) = results.get(&(op.clone(), imp)) {
+                all.extend(v.iter().enumerate().map(|(i, s)| (imp, i, s)));
+            }
+        }
+        let Some(&(imp0, run0, first)) = all.first() else {
+            continue;
+        };
+        for &(imp, run, s) in &all[1..] {
+            if s.sum.to_bits() != first.sum.to_bits() || s.n != first.n {
+                bad.push(format!(
+                    "{op}: {imp} run {run} has sum {:?} over {} elements, {imp0} run {run0} has {:?} over {}",
+                    s.sum, s.n, first.sum, first.n
+                ));
+            }
+        }
+        if op == "read_full" {
+            if let Some(expected) = data
+                .info
+                .get("matrix_sum")
+                .and_then(|v| v.parse::<f64>().ok())
+            {
+                if first.sum.to_bits() != expected.to_bits() {
+                    bad.push(format!(
+                        "read_full: sum {:?}, but the generator's matrix sum is {expected:?}",
+                        first.sum
+                    ));
+                }
+            }
+        }
+    }
+    bad
+}
+
+/// The report text and the list of checksum disagreements.
+pub fn render(
+    meta: &Meta,
+    data: &Data,
+    ops: &[String],
+    results: &Results,
+) -> (String, Vec<String>) {
+    let mut t = String::new();
+    let info = |k: &str| data.info.get(k).map(String::as_str).unwrap_or("?");
+    let get = |op: &str, imp: &'static str| {
+        results
+            .get(&(op.to_string(), imp))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    };
+    let _ = writeln!(t, "# loom-rs vs loompy 3.0.8: `{}` dataset\n", meta.size);
+    if cfg!(debug_assertions) {
+        let _ = writeln!(
+            t,
+            "**WARNING: this xtask binary is a debug build, so the loom-rs numbers are \
+             meaningless. Run `cargo xtask bench` (the alias builds in release).**\n"
+        );
+    }
+    let _ = writeln!(
+        t,
+        "Data: `{}`, {} (genes × cells), nnz {}, density {}, {} B, layers {}.  ",
+        data.loom
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
+        info("shape"),
+        info("nnz"),
+        info("density"),
+        info("file_bytes"),
+        info("layers"),
+    );
+    let idx: Vec<String> = data
+        .indices
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let _ = writeln!(
+        t,
+        "Indices (np.random.default_rng(12345)): {}.  ",
+        idx.join(", ")
+    );
+    let _ = writeln!(
+        t,
+        "Median of {} runs, each a fresh process; runs alternate loom-rs, loompy. \
+         Commit {}, {} CPUs available, load average before: `{}`, after: `{}`; \
+         all runs took {:.0} s.\n",
+        meta.runs,
+        meta.commit,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        meta.load_before,
+        meta.load_after,
+        meta.elapsed.as_secs_f64(),
+    );
+
+    let _ = writeln!(
+        t,
+        "| op | loom-rs wall | loom-rs CPU | loom-rs peak RSS | loompy wall | loompy CPU | loompy peak RSS | speed-up (wall) |"
+    );
+    let _ = writeln!(t, "|---|---|---|---|---|---|---|---|");
+    for op in ops {
+        let (r, p) = (get(op, "loom-rs"), get(op, "loompy"));
+        let rw = med(r, |s| s.wall);
+        let pw = med(p, |s| s.wall);
+        let _ = writeln!(
+            t,
+            "| {op} | {} | {} | {} | {} | {} | {} | {} |",
+            fmt_time(rw),
+            fmt_time(med(r, |s| s.user + s.sys)),
+            fmt_rss(r),
+            fmt_time(pw),
+            fmt_time(med(p, |s| s.user + s.sys)),
+            fmt_rss(p),
+            fmt_ratio(pw / rw),
+        );
+    }
+    let _ = writeln!(
+        t,
+        "\nCPU = user + sys of the whole process over the timed region (loom-rs decodes \
+         chunks on all cores with rayon; loompy/h5py use one). Peak RSS = VmHWM after \
+         the op, reset just before it; (+n) = growth over the RSS before the op. \
+         MiB = 2^20 B.\n"
+    );
+
+    let _ = writeln!(t, "## Details\n");
+    let _ = writeln!(
+        t,
+        "| op | impl | wall, every run | user (median) | sys (median) | CPU/wall | CPU speed-up | RssAnon / RssFile after | elements | checksum |"
+    );
+    let _ = writeln!(t, "|---|---|---|---|---|---|---|---|---|---|");
+    for op in ops {
+        let cpu_rs = med(get(op, "loom-rs"), |s| s.user + s.sys);
+        let cpu_py = med(get(op, "loompy"), |s| s.user + s.sys);
+        for imp in IMPLS {
+            let v = get(op, imp);
+            let walls: Vec<String> = v.iter().map(|s| fmt_time(s.wall)).collect();
+            let cpu = med(v, |s| s.user + s.sys);
+            let _ = writeln!(
+                t,
+                "| {op} | {imp} | {} | {} | {} | {:.2} | {} | {:.0} / {:.0} MiB | {} | {} |",
+                walls.join(", "),
+                fmt_time(med(v, |s| s.user)),
+                fmt_time(med(v, |s| s.sys)),
+                cpu / med(v, |s| s.wall),
+                if imp == "loom-rs" {
+                    fmt_ratio(cpu_py / cpu_rs)
+                } else {
+                    String::new()
+                },
+                med(v, |s| s.anon_kb as f64) / 1024.0,
+                med(v, |s| s.file_kb as f64) / 1024.0,
+                v.first().map_or(0, |s| s.n),
+                v.first()
+                    .map_or("-".to_string(), |s| format!("{:?}", s.sum)),
+            );
+        }
+    }
+
+    let bad = check_sums(data, ops, results);
+    let _ = writeln!(t, "\n## Checksums\n");
+    if bad.is_empty() {
+        let _ = writeln!(
+            t,
+            "Every run of both implementations gave the same float64 checksum and element \
+             count for each op (read_full also equals the generator's matrix sum {}).",
+            info("matrix_sum")
+        );
+    } else {
+        let _ = writeln!(t, "**CHECKSUM MISMATCH**:\n");
+        for b in &bad {
+            let _ = writeln!(t, "- {b}");
+        }
+    }
+    let _ = writeln!(t, "\nOps:\n");
+    for (name, what) in OPS {
+        if ops.iter().any(|o| o == name) {
+            let _ = writeln!(t, "- `{name}`: {what}");
+        }
+    }
+    (t, bad)
+}
