@@ -30,7 +30,7 @@ pub fn group_symbol_nodes(ctx: &Ctx, address: u64) -> Result<Vec<u64>> {
     // A group key is one heap offset of "size of lengths" bytes.
     let key_size = usize::from(ctx.sizes.lengths);
     let mut out = Vec::new();
-    walk(ctx, address, GROUP, key_size, &mut |_key, child| {
+    walk(ctx, address, GROUP, key_size, None, &mut |_key, child| {
         out.push(child);
         Ok(())
     })?;
@@ -43,6 +43,27 @@ pub fn group_symbol_nodes(ctx: &Ctx, address: u64) -> Result<Vec<u64>> {
 /// Each chunk is described by the key to its left: chunk size (4), filter mask (4) and
 /// `rank + 1` 64-bit offsets, the last of which (for the element dimension) is zero.
 pub fn chunk_records(ctx: &Ctx, address: u64, rank: usize) -> Result<Vec<ChunkRecord>> {
+    chunk_walk(ctx, address, rank, None)
+}
+
+/// The chunks whose offsets lie in the box `lo..hi` (element coordinates, per
+/// dimension), reading only the nodes whose key ranges can hold such chunks.
+pub fn chunk_records_in(
+    ctx: &Ctx,
+    address: u64,
+    rank: usize,
+    lo: &[u64],
+    hi: &[u64],
+) -> Result<Vec<ChunkRecord>> {
+    chunk_walk(ctx, address, rank, Some((lo, hi)))
+}
+
+fn chunk_walk(
+    ctx: &Ctx,
+    address: u64,
+    rank: usize,
+    within: Option<(&[u64], &[u64])>,
+) -> Result<Vec<ChunkRecord>> {
     if rank == 0 || rank > MAX_RANK {
         return Err(Error::corrupt(
             STRUCTURE,
@@ -51,20 +72,76 @@ pub fn chunk_records(ctx: &Ctx, address: u64, rank: usize) -> Result<Vec<ChunkRe
         ));
     }
     let key_size = 8 + 8 * (rank + 1);
+    let offsets = |key: &[u8]| -> Vec<u64> { (0..rank).map(|d| le_u64(key, 8 + 8 * d)).collect() };
+    let prune = |left: Option<&[u8]>, right: Option<&[u8]>| -> bool {
+        let Some((lo, hi)) = within else { return true };
+        let (a, b) = (left.map(offsets), right.map(offsets));
+        interval_meets_box(a.as_deref(), b.as_deref(), lo, hi)
+    };
     let mut out = Vec::new();
-    walk(ctx, address, CHUNK, key_size, &mut |key, child| {
-        let size = u64::from(le_u32(key, 0));
-        let filter_mask = le_u32(key, 4);
-        let offset = (0..rank).map(|d| le_u64(key, 8 + 8 * d)).collect();
-        out.push(ChunkRecord {
-            offset,
-            address: child,
-            size,
-            filter_mask,
-        });
-        Ok(())
-    })?;
+    walk(
+        ctx,
+        address,
+        CHUNK,
+        key_size,
+        Some(&prune),
+        &mut |key, child| {
+            let offset = offsets(key);
+            if let Some((lo, hi)) = within {
+                if offset
+                    .iter()
+                    .zip(lo.iter().zip(hi))
+                    .any(|(o, (l, h))| o < l || o >= h)
+                {
+                    return Ok(());
+                }
+            }
+            out.push(ChunkRecord {
+                offset,
+                address: child,
+                size: u64::from(le_u32(key, 0)),
+                filter_mask: le_u32(key, 4),
+            });
+            Ok(())
+        },
+    )?;
     Ok(out)
+}
+
+/// Whether some point `x` of the box `lo..hi` has `a <= x < b` in lexicographic (C)
+/// order; a missing bound is unbounded. Exact for well-ordered keys, and `true` (read the
+/// node) whenever the keys are out of order.
+fn interval_meets_box(a: Option<&[u64]>, b: Option<&[u64]>, lo: &[u64], hi: &[u64]) -> bool {
+    // The box's lexicographic extremes are its corners.
+    let max_at_least = |a: &[u64]| -> bool {
+        let top: Vec<u64> = hi.iter().map(|h| h.saturating_sub(1)).collect();
+        top.as_slice() >= a
+    };
+    let min_below = |b: &[u64]| -> bool { lo < b };
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), None) => max_at_least(a),
+        (None, Some(b)) => min_below(b),
+        (Some(a), Some(b)) => between(a, b, lo, hi),
+    }
+}
+
+fn between(a: &[u64], b: &[u64], lo: &[u64], hi: &[u64]) -> bool {
+    let (Some((&a0, ar)), Some((&b0, br))) = (a.split_first(), b.split_first()) else {
+        return false;
+    };
+    let (l0, h0) = (lo[0], hi[0]);
+    let inside = |v: u64| l0 <= v && v < h0;
+    let (lr, hr) = (&lo[1..], &hi[1..]);
+    match a0.cmp(&b0) {
+        std::cmp::Ordering::Equal => inside(a0) && between(ar, br, lr, hr),
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => {
+            let full_row = a0.saturating_add(1).max(l0) < b0.min(h0);
+            let top: Vec<u64> = hr.iter().map(|h| h.saturating_sub(1)).collect();
+            full_row || (inside(a0) && top.as_slice() >= ar) || (inside(b0) && lr < br)
+        }
+    }
 }
 
 /// Level and sibling addresses of a node being encoded.
@@ -234,6 +311,11 @@ struct Node {
     entries: Vec<(Vec<u8>, u64)>,
 }
 
+/// Which children of an internal node to visit: called with the keys on either side of
+/// a child (`None` where a bound is not to be trusted), it says whether the child can
+/// hold anything wanted.
+type Prune<'a> = &'a dyn Fn(Option<&[u8]>, Option<&[u8]>) -> bool;
+
 /// State of one walk over a tree.
 struct Walker<'a> {
     ctx: &'a Ctx,
@@ -293,7 +375,7 @@ impl Walker<'_> {
             .ok_or_else(|| c.corrupt("node address overflows"))?;
         let body = ctx.read(body_addr, body_len as u64)?;
         let mut c = ctx.cursor(&body, body_addr, STRUCTURE);
-        let mut entries = Vec::with_capacity(used);
+        let mut entries = Vec::with_capacity(used + 1);
         for _ in 0..used {
             let key = c.bytes(self.key_size)?.to_vec();
             let child = c.offset()?;
@@ -302,6 +384,9 @@ impl Walker<'_> {
             }
             entries.push((key, child));
         }
+        // The final key, kept with a placeholder child so `entries[i + 1].0` is always the
+        // key to the right of child `i`.
+        entries.push((c.bytes(self.key_size)?.to_vec(), UNDEF));
         Ok(Node { level, entries })
     }
 
@@ -310,17 +395,29 @@ impl Walker<'_> {
     fn descend(
         &mut self,
         node: Node,
+        prune: Option<Prune<'_>>,
         leaf: &mut dyn FnMut(&[u8], u64) -> Result<()>,
     ) -> Result<()> {
+        let children = node.entries.len() - 1;
         if node.level == 0 {
-            for (key, child) in &node.entries {
+            for (key, child) in &node.entries[..children] {
                 leaf(key, *child)?;
             }
             return Ok(());
         }
-        for (_key, child) in node.entries {
-            let sub = self.read_node(child, Some(node.level - 1))?;
-            self.descend(sub, leaf)?;
+        for i in 0..children {
+            if let Some(wanted) = prune {
+                // libhdf5 never updates a node's right-most key after the first insert,
+                // so the last child has no trusted upper bound (and, to be safe, the
+                // first child no lower one).
+                let left = (i > 0).then(|| node.entries[i].0.as_slice());
+                let right = (i + 1 < children).then(|| node.entries[i + 1].0.as_slice());
+                if !wanted(left, right) {
+                    continue;
+                }
+            }
+            let sub = self.read_node(node.entries[i].1, Some(node.level - 1))?;
+            self.descend(sub, prune, leaf)?;
         }
         Ok(())
     }
@@ -333,6 +430,7 @@ fn walk(
     root: u64,
     node_type: u8,
     key_size: usize,
+    prune: Option<Prune<'_>>,
     leaf: &mut dyn FnMut(&[u8], u64) -> Result<()>,
 ) -> Result<()> {
     let mut w = Walker {
@@ -343,7 +441,7 @@ fn walk(
         budget: ctx.source.len(),
     };
     let node = w.read_node(root, None)?;
-    w.descend(node, leaf)
+    w.descend(node, prune, leaf)
 }
 
 #[cfg(test)]
@@ -587,5 +685,40 @@ mod tests {
         // Rank mismatches.
         assert!(encode_chunk_node(ROOT, &keys, &[4000, 4040], 32, 1).is_err());
         assert!(encode_chunk_node(ROOT, &[], &[], 32, 0).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn interval_test_agrees_with_brute_force(
+            rank in 1usize..4,
+            raw in proptest::collection::vec(0u64..5, 12),
+        ) {
+            let (a, b) = (&raw[..rank], &raw[rank..2 * rank]);
+            let lo: Vec<u64> = raw[2 * rank..3 * rank].to_vec();
+            let hi: Vec<u64> = lo.iter().zip(&raw[3 * rank.min(3)..]).map(|(l, e)| l + e % 3 + 1).collect();
+            proptest::prop_assume!(hi.len() == rank && a <= b);
+            // Enumerate the box.
+            let mut hit = false;
+            let mut x = lo.clone();
+            'outer: loop {
+                if a <= x.as_slice() && x.as_slice() < b {
+                    hit = true;
+                    break;
+                }
+                let mut d = rank;
+                loop {
+                    if d == 0 {
+                        break 'outer;
+                    }
+                    d -= 1;
+                    x[d] += 1;
+                    if x[d] < hi[d] {
+                        break;
+                    }
+                    x[d] = lo[d];
+                }
+            }
+            proptest::prop_assert_eq!(interval_meets_box(Some(a), Some(b), &lo, &hi), hit);
+        }
     }
 }

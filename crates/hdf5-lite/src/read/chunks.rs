@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
+use crate::format::btree_v1;
 use crate::format::chunk_index::{chunk_records, ChunkGeometry, ChunkRecord};
 use crate::format::filters::decode_chunk;
-use crate::format::messages::{Dataspace, FilterPipeline, Layout};
+use crate::format::messages::{ChunkIndexKind, Dataspace, FilterPipeline, Layout};
 use crate::format::{Ctx, UNDEF};
 use crate::read::dataset::Hyperslab;
 use crate::region::{self, for_each_row, strides, Grid};
@@ -13,13 +14,26 @@ use crate::region::{self, for_each_row, strides, Grid};
 /// Chunks decoded together; bounds the memory of one batch of a large read.
 const BATCH: usize = 256;
 
-/// A chunked dataset's stored chunks, indexed by their element offset.
+/// Where a chunked dataset's chunk records come from.
+#[derive(Debug)]
+enum Records {
+    /// Listed once (fixed and extensible arrays, v2 B-trees, single and implicit
+    /// indexes), looked up by element offset.
+    Listed {
+        records: Vec<ChunkRecord>,
+        by_offset: HashMap<Vec<u64>, usize>,
+    },
+    /// A v1 B-tree, walked per read through only the nodes a selection needs: a small
+    /// read of a large matrix touches a few hundred of its thousands of nodes.
+    BTree { address: u64 },
+}
+
+/// A chunked dataset's stored chunks.
 #[derive(Debug)]
 pub(crate) struct ChunkMap {
     chunk_dims: Vec<u64>,
     layout_flags: u8,
-    records: Vec<ChunkRecord>,
-    by_offset: HashMap<Vec<u64>, usize>,
+    records: Records,
 }
 
 impl ChunkMap {
@@ -44,46 +58,118 @@ impl ChunkMap {
                 "chunk map of an unchunked dataset",
             ));
         };
-        let geometry = ChunkGeometry {
-            layout_version: *version,
-            layout_flags: *flags,
-            dims: space.dims.clone(),
-            maxdims: space.maxdims.clone().unwrap_or_else(|| space.dims.clone()),
-            chunk_dims: chunk_dims.clone(),
-            element_size: *element_size,
-            filtered: !unfiltered,
-        };
-        let records = if *address == UNDEF {
-            Vec::new()
+        let records = if *address != UNDEF && *index == ChunkIndexKind::BTreeV1 {
+            Records::BTree { address: *address }
         } else {
-            chunk_records(ctx, index, *address, &geometry)?
+            let geometry = ChunkGeometry {
+                layout_version: *version,
+                layout_flags: *flags,
+                dims: space.dims.clone(),
+                maxdims: space.maxdims.clone().unwrap_or_else(|| space.dims.clone()),
+                chunk_dims: chunk_dims.clone(),
+                element_size: *element_size,
+                filtered: !unfiltered,
+            };
+            let records = if *address == UNDEF {
+                Vec::new()
+            } else {
+                chunk_records(ctx, index, *address, &geometry)?
+            };
+            check_aligned(&records, chunk_dims, *address)?;
+            let by_offset = records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.offset.clone(), i))
+                .collect();
+            Records::Listed { records, by_offset }
         };
-        let mut by_offset = HashMap::with_capacity(records.len());
-        for (i, r) in records.iter().enumerate() {
-            if r.offset.len() != chunk_dims.len()
-                || r.offset.iter().zip(chunk_dims).any(|(&o, &c)| o % c != 0)
-            {
-                return Err(Error::corrupt(
-                    "chunk index",
-                    *address,
-                    format!(
-                        "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
-                        r.offset
-                    ),
-                ));
-            }
-            by_offset.insert(r.offset.clone(), i);
-        }
         Ok(ChunkMap {
             chunk_dims: chunk_dims.clone(),
             layout_flags: *flags,
             records,
-            by_offset,
         })
     }
 
-    pub(crate) fn records(&self) -> &[ChunkRecord] {
-        &self.records
+    /// Every stored chunk.
+    pub(crate) fn records(&self, ctx: &Ctx) -> Result<Vec<ChunkRecord>> {
+        match &self.records {
+            Records::Listed { records, .. } => Ok(records.clone()),
+            Records::BTree { address } => {
+                let records = btree_v1::chunk_records(ctx, *address, self.chunk_dims.len())?;
+                check_aligned(&records, &self.chunk_dims, *address)?;
+                Ok(records)
+            }
+        }
+    }
+
+    /// The stored chunks whose chunk coordinates lie in `lo..hi`.
+    fn needed(&self, ctx: &Ctx, lo: &[u64], hi: &[u64]) -> Result<Vec<ChunkRecord>> {
+        let cd = &self.chunk_dims;
+        let rank = cd.len();
+        match &self.records {
+            Records::BTree { address } => {
+                let lo_el: Vec<u64> = lo
+                    .iter()
+                    .zip(cd)
+                    .map(|(&l, &c)| l.saturating_mul(c))
+                    .collect();
+                let hi_el: Vec<u64> = hi
+                    .iter()
+                    .zip(cd)
+                    .map(|(&h, &c)| h.saturating_mul(c))
+                    .collect();
+                let records = btree_v1::chunk_records_in(ctx, *address, rank, &lo_el, &hi_el)?;
+                check_aligned(&records, cd, *address)?;
+                Ok(records)
+            }
+            Records::Listed { records, by_offset } => {
+                let grid = lo
+                    .iter()
+                    .zip(hi)
+                    .fold(1u128, |a, (l, h)| a.saturating_mul(u128::from(h - l)));
+                if grid > records.len() as u128 {
+                    let inside = |r: &&ChunkRecord| {
+                        (0..rank)
+                            .all(|d| r.offset[d] / cd[d] >= lo[d] && r.offset[d] / cd[d] < hi[d])
+                    };
+                    return Ok(records.iter().filter(inside).cloned().collect());
+                }
+                let mut out = Vec::new();
+                let last = rank - 1;
+                for_each_row::<Error>(lo, hi, |prefix| {
+                    for c in lo[last]..hi[last] {
+                        let offset: Vec<u64> = prefix
+                            .iter()
+                            .chain(std::iter::once(&c))
+                            .zip(cd)
+                            .map(|(&i, &n)| i * n)
+                            .collect();
+                        if let Some(&i) = by_offset.get(&offset) {
+                            out.push(records[i].clone());
+                        }
+                    }
+                    Ok(())
+                })?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn check_aligned(records: &[ChunkRecord], chunk_dims: &[u64], address: u64) -> Result<()> {
+    match records.iter().find(|r| {
+        r.offset.len() != chunk_dims.len()
+            || r.offset.iter().zip(chunk_dims).any(|(&o, &c)| o % c != 0)
+    }) {
+        Some(r) => Err(Error::corrupt(
+            "chunk index",
+            address,
+            format!(
+                "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
+                r.offset
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -231,7 +317,7 @@ pub(crate) fn read_chunked(
     path: &str,
 ) -> Result<Vec<u8>> {
     let mut out = filled(sel.len(), fill)?;
-    if sel.is_empty() || map.records.is_empty() {
+    if sel.is_empty() {
         return Ok(out);
     }
     let cd = &map.chunk_dims;
@@ -240,38 +326,7 @@ pub(crate) fn read_chunked(
     let hi: Vec<u64> = (0..rank)
         .map(|d| (sel.start[d] + sel.count[d] - 1) / cd[d] + 1)
         .collect();
-    let grid = lo
-        .iter()
-        .zip(&hi)
-        .fold(1u128, |a, (l, h)| a.saturating_mul(u128::from(h - l)));
-    let needed: Vec<&ChunkRecord> = if grid <= map.records.len() as u128 {
-        let mut v = Vec::new();
-        let mut coord_hi = hi.clone();
-        let last = rank - 1;
-        coord_hi[last] = hi[last];
-        for_each_row::<Error>(&lo, &coord_hi, |prefix| {
-            for c in lo[last]..hi[last] {
-                let offset: Vec<u64> = prefix
-                    .iter()
-                    .chain(std::iter::once(&c))
-                    .zip(cd)
-                    .map(|(&i, &n)| i * n)
-                    .collect();
-                if let Some(&i) = map.by_offset.get(&offset) {
-                    v.push(&map.records[i]);
-                }
-            }
-            Ok(())
-        })?;
-        v
-    } else {
-        map.records
-            .iter()
-            .filter(|r| {
-                (0..rank).all(|d| r.offset[d] / cd[d] >= lo[d] && r.offset[d] / cd[d] < hi[d])
-            })
-            .collect()
-    };
+    let needed = map.needed(ctx, &lo, &hi)?;
     let chunk_bytes = cd
         .iter()
         .try_fold(elem, |acc, &d| acc.checked_mul(d))
@@ -309,10 +364,10 @@ pub(crate) fn read_chunked(
         #[cfg(feature = "parallel")]
         let decoded: Vec<Result<Vec<u8>>> = {
             use rayon::prelude::*;
-            batch.par_iter().map(|r| decode(r)).collect()
+            batch.par_iter().map(&decode).collect()
         };
         #[cfg(not(feature = "parallel"))]
-        let decoded: Vec<Result<Vec<u8>>> = batch.iter().map(|r| decode(r)).collect();
+        let decoded: Vec<Result<Vec<u8>>> = batch.iter().map(&decode).collect();
         for (r, data) in batch.iter().zip(decoded) {
             copy_box(&data?, &r.offset, cd, sel, &mut out, elem)?;
         }

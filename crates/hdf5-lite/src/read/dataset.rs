@@ -333,7 +333,7 @@ impl Dataset {
 
     /// Every stored chunk (offset in elements, address, stored size, filter mask).
     pub fn chunk_records(&self) -> Result<Vec<crate::format::chunk_index::ChunkRecord>> {
-        Ok(self.chunk_map()?.records().to_vec())
+        self.chunk_map()?.records(self.file.ctx())
     }
 
     /// The whole dataset converted to `T`.
