@@ -50,19 +50,18 @@ pub(crate) fn for_each_row<E>(
     }
 }
 
-/// Copies the elements both arrays hold (the intersection of their boxes) from `src` to
-/// `dst`. Returns false, copying nothing more, if a buffer is shorter than its shape says.
-pub(crate) fn copy(src: &[u8], from: Grid<'_>, dst: &mut [u8], to: Grid<'_>, elem: u64) -> bool {
+/// Calls `f(src, dst, len)` with the byte offsets into each array and the byte length
+/// of every contiguous run of the elements both arrays hold (the intersection of their
+/// boxes), in C order.
+pub(crate) fn for_each_run<E>(
+    from: Grid<'_>,
+    to: Grid<'_>,
+    elem: u64,
+    mut f: impl FnMut(usize, usize, usize) -> Result<(), E>,
+) -> Result<(), E> {
     let rank = from.dims.len();
     if rank == 0 {
-        let n = elem as usize;
-        return match (dst.get_mut(..n), src.get(..n)) {
-            (Some(d), Some(s)) => {
-                d.copy_from_slice(s);
-                true
-            }
-            _ => false,
-        };
+        return f(0, 0, elem as usize);
     }
     let lo: Vec<u64> = (0..rank)
         .map(|d| from.origin[d].max(to.origin[d]))
@@ -71,7 +70,7 @@ pub(crate) fn copy(src: &[u8], from: Grid<'_>, dst: &mut [u8], to: Grid<'_>, ele
         .map(|d| (from.origin[d] + from.dims[d]).min(to.origin[d] + to.dims[d]))
         .collect();
     if lo.iter().zip(&hi).any(|(l, h)| l >= h) {
-        return true;
+        return Ok(());
     }
     let (src_strides, dst_strides) = (strides(from.dims), strides(to.dims));
     let last = rank - 1;
@@ -89,11 +88,19 @@ pub(crate) fn copy(src: &[u8], from: Grid<'_>, dst: &mut [u8], to: Grid<'_>, ele
     for_each_row(&lo, &hi, |prefix| {
         at[..last].copy_from_slice(prefix);
         at[last] = lo[last];
-        let (s, d) = (
+        f(
             linear(&at, from.origin, &src_strides),
             linear(&at, to.origin, &dst_strides),
-        );
-        match (dst.get_mut(d..d + run), src.get(s..s + run)) {
+            run,
+        )
+    })
+}
+
+/// Copies the elements both arrays hold (the intersection of their boxes) from `src` to
+/// `dst`. Returns false, copying nothing more, if a buffer is shorter than its shape says.
+pub(crate) fn copy(src: &[u8], from: Grid<'_>, dst: &mut [u8], to: Grid<'_>, elem: u64) -> bool {
+    for_each_run(from, to, elem, |s, d, n| {
+        match (dst.get_mut(d..d + n), src.get(s..s + n)) {
             (Some(dst), Some(src)) => {
                 dst.copy_from_slice(src);
                 Ok(())

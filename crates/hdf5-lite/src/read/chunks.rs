@@ -6,10 +6,11 @@ use crate::error::{Error, Result};
 use crate::format::btree_v1;
 use crate::format::chunk_index::{chunk_records, ChunkGeometry, ChunkRecord};
 use crate::format::filters::decode_chunk;
-use crate::format::messages::{ChunkIndexKind, Dataspace, FilterPipeline, Layout};
+use crate::format::messages::{ChunkIndexKind, Dataspace, Datatype, FilterPipeline, Layout};
 use crate::format::{Ctx, UNDEF};
+use crate::read::convert::{convert_into, Numeric};
 use crate::read::dataset::Hyperslab;
-use crate::region::{self, for_each_row, strides, Grid};
+use crate::region::{self, for_each_row, Grid};
 
 /// Chunks decoded together; bounds the memory of one batch of a large read.
 const BATCH: usize = 256;
@@ -174,7 +175,7 @@ fn check_aligned(records: &[ChunkRecord], chunk_dims: &[u64], address: u64) -> R
 }
 
 /// An output buffer of `n` elements, each set to `fill`.
-fn filled(n: u64, fill: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn filled(n: u64, fill: &[u8]) -> Result<Vec<u8>> {
     let bytes = n
         .checked_mul(fill.len() as u64)
         .and_then(|b| usize::try_from(b).ok())
@@ -197,30 +198,70 @@ fn filled(n: u64, fill: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Copies the part of `sel` inside the box at `origin` of shape `dims` (whose elements are
-/// `src`) into `out`, the selection's buffer.
-fn copy_box(
+/// Where the elements of a selection go as they are read.
+pub(crate) trait Sink {
+    /// Stores `src` (whole stored elements) from element `at` of the selection on.
+    fn put(&mut self, at: usize, src: &[u8]) -> Result<()>;
+}
+
+/// Stored bytes, copied as they are.
+pub(crate) struct RawSink<'a> {
+    pub out: &'a mut [u8],
+    pub elem: usize,
+}
+
+impl Sink for RawSink<'_> {
+    fn put(&mut self, at: usize, src: &[u8]) -> Result<()> {
+        let start = at * self.elem;
+        let dst = self
+            .out
+            .get_mut(start..start + src.len())
+            .ok_or_else(|| Error::Selection("element outside the selection".into()))?;
+        dst.copy_from_slice(src);
+        Ok(())
+    }
+}
+
+/// Numbers, converted run by run straight into the typed output (no byte buffer of the
+/// whole selection in between).
+pub(crate) struct TypedSink<'a, T> {
+    pub out: &'a mut [T],
+    pub datatype: &'a Datatype,
+    pub elem: usize,
+}
+
+impl<T: Numeric> Sink for TypedSink<'_, T> {
+    fn put(&mut self, at: usize, src: &[u8]) -> Result<()> {
+        let n = src.len() / self.elem.max(1);
+        let dst = self
+            .out
+            .get_mut(at..at + n)
+            .ok_or_else(|| Error::Selection("element outside the selection".into()))?;
+        convert_into(src, self.datatype, dst)
+    }
+}
+
+/// Sends the part of `sel` inside the box at `origin` of shape `dims` (whose elements are
+/// `src`) to the sink.
+fn scatter(
     src: &[u8],
     origin: &[u64],
     dims: &[u64],
     sel: &Hyperslab,
-    out: &mut [u8],
     elem: u64,
+    sink: &mut dyn Sink,
 ) -> Result<()> {
     let from = Grid { origin, dims };
     let to = Grid {
         origin: &sel.start,
         dims: &sel.count,
     };
-    if region::copy(src, from, out, to, elem) {
-        Ok(())
-    } else {
-        Err(Error::corrupt(
-            "chunk",
-            0,
-            "chunk smaller than its dimensions",
-        ))
-    }
+    region::for_each_run(from, to, elem, |s, d, n| {
+        let bytes = src
+            .get(s..s + n)
+            .ok_or_else(|| Error::corrupt("chunk", 0, "chunk smaller than its dimensions"))?;
+        sink.put(d / elem as usize, bytes)
+    })
 }
 
 /// A selection out of data held in memory (compact layout).
@@ -230,7 +271,8 @@ pub(crate) fn read_flat(
     elem: u64,
     sel: &Hyperslab,
     path: &str,
-) -> Result<Vec<u8>> {
+    sink: &mut dyn Sink,
+) -> Result<()> {
     let total = shape.iter().fold(elem, |a, &d| a.saturating_mul(d));
     if (data.len() as u64) < total {
         return Err(Error::corrupt(
@@ -239,12 +281,11 @@ pub(crate) fn read_flat(
             format!("{path}: compact data holds {} of {total} bytes", data.len()),
         ));
     }
-    let mut out = filled(sel.len(), &vec![0; elem as usize])?;
-    copy_box(data, &vec![0; shape.len()], shape, sel, &mut out, elem)?;
-    Ok(out)
+    scatter(data, &vec![0; shape.len()], shape, sel, elem, sink)
 }
 
-/// A selection out of contiguous storage, reading only the rows it needs.
+/// A selection out of contiguous storage, reading only the runs it needs. Never-written
+/// storage (an undefined address) leaves the sink's fill values.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_contiguous(
     ctx: &Ctx,
@@ -253,12 +294,11 @@ pub(crate) fn read_contiguous(
     shape: &[u64],
     elem: u64,
     sel: &Hyperslab,
-    fill: &[u8],
     path: &str,
-) -> Result<Vec<u8>> {
-    let mut out = filled(sel.len(), fill)?;
+    sink: &mut dyn Sink,
+) -> Result<()> {
     if address == UNDEF || sel.is_empty() {
-        return Ok(out);
+        return Ok(());
     }
     let total = shape
         .iter()
@@ -275,36 +315,25 @@ pub(crate) fn read_contiguous(
         ));
     }
     if sel.count == shape {
-        out.copy_from_slice(&ctx.read(address, total)?);
-        return Ok(out);
+        return sink.put(0, &ctx.read(address, total)?);
     }
-    let rank = shape.len();
-    let last = rank - 1;
-    let (src_strides, dst_strides) = (strides(shape), strides(&sel.count));
-    let hi: Vec<u64> = (0..rank).map(|d| sel.start[d] + sel.count[d]).collect();
-    let run = sel.count[last] * elem;
-    let linear = |idx: &[u64], origin: &[u64], strides: &[u64]| -> u64 {
-        idx.iter()
-            .zip(origin)
-            .zip(strides)
-            .map(|((&i, &o), &s)| (i - o) * s)
-            .sum()
+    let zero = vec![0u64; shape.len()];
+    let from = Grid {
+        origin: &zero,
+        dims: shape,
     };
-    let zero = vec![0u64; rank];
-    for_each_row::<Error>(&sel.start, &hi, |prefix| {
-        let mut at = prefix.to_vec();
-        at.push(sel.start[last]);
-        let s = linear(&at, &zero, &src_strides) * elem;
-        let d = (linear(&at, &sel.start, &dst_strides) * elem) as usize;
-        let bytes = ctx.read(address + s, run)?;
-        out[d..d + run as usize].copy_from_slice(&bytes);
-        Ok(())
-    })?;
-    Ok(out)
+    let to = Grid {
+        origin: &sel.start,
+        dims: &sel.count,
+    };
+    region::for_each_run(from, to, elem, |s, d, n| {
+        sink.put(d / elem as usize, &ctx.read(address + s as u64, n as u64)?)
+    })
 }
 
-/// A selection out of chunked storage: each chunk it touches is read and decoded once;
-/// chunks never written read as the fill value.
+/// A selection out of chunked storage: each chunk it touches is read and decoded once
+/// (in parallel with the `parallel` feature); chunks never written leave the sink's fill
+/// values.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_chunked(
     ctx: &Ctx,
@@ -313,12 +342,11 @@ pub(crate) fn read_chunked(
     shape: &[u64],
     elem: u64,
     sel: &Hyperslab,
-    fill: &[u8],
     path: &str,
-) -> Result<Vec<u8>> {
-    let mut out = filled(sel.len(), fill)?;
+    sink: &mut dyn Sink,
+) -> Result<()> {
     if sel.is_empty() {
-        return Ok(out);
+        return Ok(());
     }
     let cd = &map.chunk_dims;
     let rank = cd.len();
@@ -330,11 +358,11 @@ pub(crate) fn read_chunked(
     let chunk_bytes = cd
         .iter()
         .try_fold(elem, |acc, &d| acc.checked_mul(d))
-        .and_then(|b| usize::try_from(b).ok());
-    let chunk_bytes = chunk_bytes.ok_or(Error::TooLarge {
-        what: "chunk",
-        size: u128::MAX,
-    })?;
+        .and_then(|b| usize::try_from(b).ok())
+        .ok_or(Error::TooLarge {
+            what: "chunk",
+            size: u128::MAX,
+        })?;
     let decode = |r: &ChunkRecord| -> Result<Vec<u8>> {
         let stored = ctx.read(r.address, r.size)?;
         let edge = (0..rank).any(|d| r.offset[d] + cd[d] > shape[d]);
@@ -369,8 +397,8 @@ pub(crate) fn read_chunked(
         #[cfg(not(feature = "parallel"))]
         let decoded: Vec<Result<Vec<u8>>> = batch.iter().map(&decode).collect();
         for (r, data) in batch.iter().zip(decoded) {
-            copy_box(&data?, &r.offset, cd, sel, &mut out, elem)?;
+            scatter(&data?, &r.offset, cd, sel, elem, sink)?;
         }
     }
-    Ok(out)
+    Ok(())
 }

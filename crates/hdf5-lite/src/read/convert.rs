@@ -17,10 +17,10 @@ pub trait Numeric: Copy + Default + Send + Sync + 'static {
     fn from_u64(v: u64) -> Self;
     /// From a float.
     fn from_f64(v: f64) -> Self;
-    /// Decodes `bytes` holding little-endian values of exactly this type, when this type
-    /// has that layout natively; `None` sends the caller to the general path.
-    fn from_native_le(_bytes: &[u8], _dtype: &Datatype) -> Option<Vec<Self>> {
-        None
+    /// Decodes `bytes` into `out` when they hold little-endian values of exactly this
+    /// type; `false` sends the caller to the general path.
+    fn native_le_into(_bytes: &[u8], _dtype: &Datatype, _out: &mut [Self]) -> bool {
+        false
     }
     /// The HDF5 type with this type's native layout (little-endian).
     fn datatype() -> Datatype;
@@ -50,16 +50,17 @@ macro_rules! numeric {
             fn to_i64(self) -> i64 { self as i64 }
             fn to_u64(self) -> u64 { self as u64 }
             fn to_f64(self) -> f64 { self as f64 }
-            fn from_native_le(bytes: &[u8], dtype: &Datatype) -> Option<Vec<Self>> {
+            fn native_le_into(bytes: &[u8], dtype: &Datatype, out: &mut [Self]) -> bool {
                 const N: usize = std::mem::size_of::<$t>();
                 if !numeric!(@is $kind, N, dtype) {
-                    return None;
+                    return false;
                 }
-                Some(bytes.chunks_exact(N).map(|c| {
+                for (c, o) in bytes.chunks_exact(N).zip(out.iter_mut()) {
                     let mut a = [0u8; N];
                     a.copy_from_slice(c);
-                    <$t>::from_le_bytes(a)
-                }).collect())
+                    *o = <$t>::from_le_bytes(a);
+                }
+                true
             }
         }
     )*};
@@ -85,8 +86,20 @@ numeric! {
 
 /// Converts raw stored elements of `dtype` into `T`.
 pub fn convert<T: Numeric>(bytes: &[u8], dtype: &Datatype) -> Result<Vec<T>> {
-    if let Some(v) = T::from_native_le(bytes, dtype) {
-        return Ok(v);
+    let size = dtype.size() as usize;
+    let mut out = vec![T::default(); bytes.len().checked_div(size).unwrap_or(0)];
+    convert_into(bytes, dtype, &mut out)?;
+    Ok(out)
+}
+
+/// Converts raw stored elements of `dtype` into `out` (as many as both hold).
+pub(crate) fn convert_into<T: Numeric>(
+    bytes: &[u8],
+    dtype: &Datatype,
+    out: &mut [T],
+) -> Result<()> {
+    if T::native_le_into(bytes, dtype, out) {
+        return Ok(());
     }
     let base = match dtype {
         Datatype::Enum { base, .. } => base.as_ref(),
@@ -101,34 +114,29 @@ pub fn convert<T: Numeric>(bytes: &[u8], dtype: &Datatype) -> Result<Vec<T>> {
             size,
             signed,
             order,
-        } => {
+        } if matches!(size, 1 | 2 | 4 | 8) => {
             let n = size as usize;
-            Ok(bytes
-                .chunks_exact(n)
-                .map(|c| {
-                    let raw = uint(c, order);
-                    if signed {
-                        T::from_i64(sign_extend(raw, n))
-                    } else {
-                        T::from_u64(raw)
-                    }
-                })
-                .collect())
-        }
-        Datatype::Float { size, order } => {
-            let n = size as usize;
-            let conv = |c: &[u8]| -> T {
+            for (c, o) in bytes.chunks_exact(n).zip(out.iter_mut()) {
                 let raw = uint(c, order);
-                T::from_f64(match n {
+                *o = if signed {
+                    T::from_i64(sign_extend(raw, n))
+                } else {
+                    T::from_u64(raw)
+                };
+            }
+            Ok(())
+        }
+        Datatype::Float { size, order } if matches!(size, 2 | 4 | 8) => {
+            let n = size as usize;
+            for (c, o) in bytes.chunks_exact(n).zip(out.iter_mut()) {
+                let raw = uint(c, order);
+                *o = T::from_f64(match n {
                     2 => f64::from(f16_to_f32(raw as u16)),
                     4 => f64::from(f32::from_bits(raw as u32)),
                     _ => f64::from_bits(raw),
-                })
-            };
-            if !matches!(n, 2 | 4 | 8) {
-                return Err(mismatch());
+                });
             }
-            Ok(bytes.chunks_exact(n).map(conv).collect())
+            Ok(())
         }
         _ => Err(mismatch()),
     }

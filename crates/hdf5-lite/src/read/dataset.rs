@@ -12,7 +12,7 @@ use crate::format::messages::{
 };
 use crate::format::object_header::{ObjectHeader, RawMessage};
 use crate::read::attribute::{attributes_of, Attribute};
-use crate::read::chunks::{self, ChunkMap};
+use crate::read::chunks::{self, ChunkMap, RawSink, Sink, TypedSink};
 use crate::read::convert::{convert, Numeric};
 use crate::read::group::find_attribute;
 use crate::read::value::{Decoder, Value};
@@ -262,23 +262,29 @@ impl Dataset {
             return Ok(Vec::new());
         }
         sel.check(self.shape(), &self.inner.path)?;
+        let elem = self.inner.datatype.size() as usize;
+        let mut out = chunks::filled(sel.len(), &self.fill_element()?)?;
+        self.read_into(
+            sel,
+            &mut RawSink {
+                out: &mut out,
+                elem,
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// Reads a checked, non-null selection into `sink`, which holds the fill value.
+    fn read_into(&self, sel: &Hyperslab, sink: &mut dyn Sink) -> Result<()> {
         let elem = u64::from(self.inner.datatype.size());
-        let fill = self.fill_element()?;
-        let ctx = self.file.ctx();
+        let (ctx, path) = (self.file.ctx(), &self.inner.path);
         match &self.inner.layout {
             Layout::Compact { data } => {
-                chunks::read_flat(data, self.shape(), elem, sel, &self.inner.path)
+                chunks::read_flat(data, self.shape(), elem, sel, path, sink)
             }
-            Layout::Contiguous { address, size } => chunks::read_contiguous(
-                ctx,
-                *address,
-                *size,
-                self.shape(),
-                elem,
-                sel,
-                &fill,
-                &self.inner.path,
-            ),
+            Layout::Contiguous { address, size } => {
+                chunks::read_contiguous(ctx, *address, *size, self.shape(), elem, sel, path, sink)
+            }
             Layout::Chunked { .. } => {
                 let map = self.chunk_map()?;
                 chunks::read_chunked(
@@ -288,13 +294,12 @@ impl Dataset {
                     self.shape(),
                     elem,
                     sel,
-                    &fill,
-                    &self.inner.path,
+                    path,
+                    sink,
                 )
             }
             Layout::Virtual => Err(Error::unsupported(format!(
-                "virtual dataset layout ({})",
-                self.inner.path
+                "virtual dataset layout ({path})"
             ))),
         }
     }
@@ -349,12 +354,35 @@ impl Dataset {
         })
     }
 
-    /// A hyperslab converted to `T`.
+    /// A hyperslab converted to `T`, chunk by chunk straight into the array (no byte
+    /// copy of the whole selection in between).
     pub fn read_hyperslab<T: Numeric>(&self, sel: &Hyperslab) -> Result<ArrayD<T>> {
-        let raw = self.read_raw_slice(sel)?;
-        let values = convert::<T>(&raw, &self.inner.datatype)?;
         let shape: Vec<usize> = sel.count.iter().map(|&c| c as usize).collect();
-        ArrayD::from_shape_vec(IxDyn(&shape), values)
+        let fill = convert::<T>(&self.fill_element()?, &self.inner.datatype)?;
+        if self.is_null() {
+            return Ok(ArrayD::from_elem(IxDyn(&[0]), T::default()));
+        }
+        sel.check(self.shape(), &self.inner.path)?;
+        let n = usize::try_from(sel.len()).map_err(|_| Error::TooLarge {
+            what: "selection",
+            size: u128::from(sel.len()),
+        })?;
+        let mut out: Vec<T> = Vec::new();
+        out.try_reserve_exact(n).map_err(|_| Error::TooLarge {
+            what: "selection",
+            size: n as u128,
+        })?;
+        out.resize(n, fill.first().copied().unwrap_or_default());
+        let elem = self.inner.datatype.size() as usize;
+        self.read_into(
+            sel,
+            &mut TypedSink {
+                out: &mut out,
+                datatype: &self.inner.datatype,
+                elem,
+            },
+        )?;
+        ArrayD::from_shape_vec(IxDyn(&shape), out)
             .map_err(|e| Error::Selection(format!("{}: {e}", self.inner.path)))
     }
 
