@@ -184,21 +184,9 @@ mod tests {
     use super::*;
     use crate::format::btree_v1::{chunk_key_len, chunk_records};
     use crate::format::chunk_index::testutil::Image;
+    use crate::write::Appender;
     use proptest::prelude::*;
     use std::collections::{BTreeMap, BTreeSet};
-
-    /// Hands out consecutive 8-aligned space from `next`.
-    struct Bump {
-        next: u64,
-    }
-
-    impl Allocate for Bump {
-        fn allocate(&mut self, size: u64) -> u64 {
-            let at = self.next;
-            self.next += size.div_ceil(8) * 8;
-            at
-        }
-    }
 
     fn rec(offset: &[u64], address: u64, size: u64, filter_mask: u32) -> ChunkRecord {
         ChunkRecord {
@@ -226,7 +214,7 @@ mod tests {
             rec(&[0, 10], 0x2000, 60, 1),
             rec(&[0, 0], 0x1000, 50, 0),
         ];
-        let mut alloc = Bump { next: 96 };
+        let mut alloc = Appender::new(96);
         let (root, blocks) = build_chunk_btree(&records, &[10, 10], 4, 32, &mut alloc).unwrap();
         assert_eq!(root, 96);
         assert_eq!(blocks.len(), 1);
@@ -250,7 +238,7 @@ mod tests {
 
     #[test]
     fn no_records_is_an_undefined_index() {
-        let mut alloc = Bump { next: 0 };
+        let mut alloc = Appender::new(0);
         let (root, blocks) = build_chunk_btree(&[], &[5], 8, 32, &mut alloc).unwrap();
         assert_eq!(root, UNDEF);
         assert!(blocks.is_empty());
@@ -259,7 +247,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_records() {
-        let mut a = Bump { next: 0 };
+        let mut a = Appender::new(0);
         let ok = rec(&[0, 0], 100, 10, 0);
         let cases = [
             vec![rec(&[0, 5], 100, 10, 0)],            // off the grid
@@ -343,7 +331,7 @@ mod tests {
     }
 
     fn check_tree(records: &[ChunkRecord], dims: &[u64], elem: u32, k: u16) {
-        let mut alloc = Bump { next: 4096 };
+        let mut alloc = Appender::new(4096);
         let (root, blocks) = build_chunk_btree(records, dims, elem, k, &mut alloc).unwrap();
         let mut want = records.to_vec();
         want.sort_by(|a, b| a.offset.cmp(&b.offset));

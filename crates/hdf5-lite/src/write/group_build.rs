@@ -220,21 +220,9 @@ mod tests {
     use crate::format::local_heap::LocalHeap;
     use crate::format::symbol_table::read_node;
     use crate::format::Sizes;
+    use crate::write::Appender;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
-
-    /// Hands out consecutive 8-aligned space from `next`.
-    struct Bump {
-        next: u64,
-    }
-
-    impl Allocate for Bump {
-        fn allocate(&mut self, size: u64) -> u64 {
-            let at = self.next;
-            self.next += size.div_ceil(8) * 8;
-            at
-        }
-    }
 
     fn image(blocks: &[Block]) -> Image {
         let mut img = Image::default();
@@ -267,7 +255,7 @@ mod tests {
             },
             plain(b"a", 0x700),
         ];
-        let mut alloc = Bump { next: 96 };
+        let mut alloc = Appender::new(96);
         let g = build_group(&entries, 4, 16, &mut alloc).unwrap();
         assert_eq!(g.local_heap, 96);
         assert_eq!(g.blocks.len(), 3);
@@ -321,7 +309,7 @@ mod tests {
 
     #[test]
     fn empty_group_is_an_empty_leaf_and_a_heap_with_the_empty_string() {
-        let mut alloc = Bump { next: 0 };
+        let mut alloc = Appender::new(0);
         let g = build_group(&[], 4, 16, &mut alloc).unwrap();
         assert_eq!(g.blocks.len(), 2);
         let mut heap = b"HEAP\0\0\0\0".to_vec();
@@ -347,7 +335,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_entries() {
-        let mut alloc = Bump { next: 0 };
+        let mut alloc = Appender::new(0);
         let dup = [plain(b"x", 1), plain(b"y", 2), plain(b"x", 3)];
         assert!(build_group(&dup, 4, 16, &mut alloc).is_err());
         assert!(build_group(&[plain(b"", 1)], 4, 16, &mut alloc).is_err());
@@ -425,7 +413,7 @@ mod tests {
     }
 
     fn check_group(entries: &[GroupEntry], leaf_k: u16, internal_k: u16) {
-        let mut alloc = Bump { next: 800 };
+        let mut alloc = Appender::new(800);
         let g = build_group(entries, leaf_k, internal_k, &mut alloc).unwrap();
         let img = image(&g.blocks);
         let ctx = img.ctx();

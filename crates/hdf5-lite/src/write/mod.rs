@@ -69,6 +69,13 @@ pub(crate) struct Appender {
     next: u64,
 }
 
+impl Appender {
+    /// An allocator whose first block starts at `next` (rounded up to 8).
+    pub(crate) fn new(next: u64) -> Self {
+        Appender { next }
+    }
+}
+
 impl Allocate for Appender {
     fn allocate(&mut self, size: u64) -> u64 {
         let address = self.next.div_ceil(8) * 8;
@@ -180,7 +187,7 @@ impl Writer {
         Ok(Writer {
             storage,
             committed: Some(file),
-            alloc: Appender { next: end },
+            alloc: Appender::new(end),
             k,
             root: None,
             dirty: false,

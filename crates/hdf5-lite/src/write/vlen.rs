@@ -105,20 +105,8 @@ mod tests {
     use super::*;
     use crate::format::chunk_index::testutil::Image;
     use crate::format::global_heap::GlobalHeap;
+    use crate::write::Appender;
     use proptest::prelude::*;
-
-    /// Hands out consecutive 8-aligned space from `next`.
-    struct Bump {
-        next: u64,
-    }
-
-    impl Allocate for Bump {
-        fn allocate(&mut self, size: u64) -> u64 {
-            let at = self.next;
-            self.next += size.div_ceil(8) * 8;
-            at
-        }
-    }
 
     #[test]
     fn references_are_length_address_index() {
@@ -138,7 +126,7 @@ mod tests {
         w.push(b"Gapdh");
         w.push(b"");
         assert_eq!(w.len(), 4);
-        let mut alloc = Bump { next: 800 };
+        let mut alloc = Appender::new(800);
         let (places, blocks) = w.finish(&mut alloc).unwrap();
         // "Actb" alone (the big one does not fit with it), the big one alone (exactly
         // sized, no free space), then the
@@ -175,7 +163,7 @@ mod tests {
     #[test]
     fn at_most_65535_objects_per_collection() {
         let objects = vec![&b""[..]; 70_000];
-        let mut alloc = Bump { next: 0 };
+        let mut alloc = Appender::new(0);
         let (places, blocks) = build(&objects, &mut alloc).unwrap();
         // 16 bytes each: 255 fit in 4096 bytes, far below the index limit.
         assert_eq!(places.len(), 70_000);
@@ -195,7 +183,7 @@ mod tests {
                 0..400),
         ) {
             let refs: Vec<&[u8]> = objects.iter().map(Vec::as_slice).collect();
-            let mut alloc = Bump { next: 96 };
+            let mut alloc = Appender::new(96);
             let (places, blocks) = build(&refs, &mut alloc).unwrap();
             prop_assert_eq!(places.len(), objects.len());
             let mut img = Image::default();

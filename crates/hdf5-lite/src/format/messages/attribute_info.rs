@@ -1,6 +1,6 @@
 //! Attribute Info message, type 0x0015 (spec IV.A.2.v).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::format::Cursor;
 
 /// Where an object's dense attributes live.
@@ -16,41 +16,15 @@ pub struct AttributeInfo {
     pub creation_order_index: Option<u64>,
 }
 
-/// Flags bit 0: creation order is tracked.
-const TRACKED: u8 = 0x01;
-/// Flags bit 1: creation order is indexed.
-const INDEXED: u8 = 0x02;
-
 impl AttributeInfo {
     /// Decodes the message body (version 0).
     pub fn decode(c: &mut Cursor<'_>) -> Result<Self> {
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(Error::unsupported(format!(
-                "attribute info message version {version}"
-            )));
-        }
-        let flags = c.u8()?;
-        if flags & !(TRACKED | INDEXED) != 0 {
-            return Err(c.corrupt(format!("reserved attribute info flags set: {flags:#04x}")));
-        }
-        let max_creation_index = if flags & TRACKED != 0 {
-            Some(c.u16()?)
-        } else {
-            None
-        };
-        let fractal_heap = c.offset()?;
-        let name_index = c.offset()?;
-        let creation_order_index = if flags & INDEXED != 0 {
-            Some(c.offset()?)
-        } else {
-            None
-        };
+        let info = super::StorageInfo::decode(c, "attribute info", 2)?;
         Ok(AttributeInfo {
-            max_creation_index,
-            fractal_heap,
-            name_index,
-            creation_order_index,
+            max_creation_index: info.max_creation_index.map(|v| v as u16),
+            fractal_heap: info.fractal_heap,
+            name_index: info.name_index,
+            creation_order_index: info.creation_order_index,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Link Info message, type 0x0002 (spec IV.A.2.c).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::format::Cursor;
 
 /// Where a new-style group's links live.
@@ -16,41 +16,15 @@ pub struct LinkInfo {
     pub creation_order_index: Option<u64>,
 }
 
-/// Flags bit 0: creation order is tracked.
-const TRACKED: u8 = 0x01;
-/// Flags bit 1: creation order is indexed.
-const INDEXED: u8 = 0x02;
-
 impl LinkInfo {
     /// Decodes the message body (version 0).
     pub fn decode(c: &mut Cursor<'_>) -> Result<Self> {
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(Error::unsupported(format!(
-                "link info message version {version}"
-            )));
-        }
-        let flags = c.u8()?;
-        if flags & !(TRACKED | INDEXED) != 0 {
-            return Err(c.corrupt(format!("reserved link info flags set: {flags:#04x}")));
-        }
-        let max_creation_index = if flags & TRACKED != 0 {
-            Some(c.u64()?)
-        } else {
-            None
-        };
-        let fractal_heap = c.offset()?;
-        let name_index = c.offset()?;
-        let creation_order_index = if flags & INDEXED != 0 {
-            Some(c.offset()?)
-        } else {
-            None
-        };
+        let info = super::StorageInfo::decode(c, "link info", 8)?;
         Ok(LinkInfo {
-            max_creation_index,
-            fractal_heap,
-            name_index,
-            creation_order_index,
+            max_creation_index: info.max_creation_index.map(|v| v as u64),
+            fractal_heap: info.fractal_heap,
+            name_index: info.name_index,
+            creation_order_index: info.creation_order_index,
         })
     }
 }

@@ -31,6 +31,57 @@ pub use link_info::LinkInfo;
 pub use shared::SharedMessage;
 pub use symbol_table::SymbolTableMessage;
 
+/// The common layout of the Link Info and Attribute Info messages: where a group's
+/// links, or an object's attributes, are stored densely.
+struct StorageInfo {
+    max_creation_index: Option<u64>,
+    fractal_heap: u64,
+    name_index: u64,
+    creation_order_index: Option<u64>,
+}
+
+impl StorageInfo {
+    /// Version 0: flags (bit 0 creation order tracked, bit 1 indexed), the maximum
+    /// creation index in `index_width` bytes when tracked, the fractal heap and name index
+    /// addresses, and the creation order index address when indexed.
+    fn decode(
+        c: &mut crate::format::Cursor<'_>,
+        what: &str,
+        index_width: usize,
+    ) -> crate::Result<Self> {
+        const TRACKED: u8 = 0x01;
+        const INDEXED: u8 = 0x02;
+        let version = c.u8()?;
+        if version != 0 {
+            return Err(crate::Error::unsupported(format!(
+                "{what} message version {version}"
+            )));
+        }
+        let flags = c.u8()?;
+        if flags & !(TRACKED | INDEXED) != 0 {
+            return Err(c.corrupt(format!("reserved {what} flags set: {flags:#04x}")));
+        }
+        let max_creation_index = if flags & TRACKED != 0 {
+            Some(c.uint(index_width)?)
+        } else {
+            None
+        };
+        let fractal_heap = c.offset()?;
+        let name_index = c.offset()?;
+        let creation_order_index = if flags & INDEXED != 0 {
+            Some(c.offset()?)
+        } else {
+            None
+        };
+        Ok(StorageInfo {
+            max_creation_index,
+            fractal_heap,
+            name_index,
+            creation_order_index,
+        })
+    }
+}
+
 /// Message type numbers (spec IV.A.2, "Header Message Type").
 pub mod kind {
     /// 0x0000 NIL: padding, skipped.
