@@ -33,6 +33,7 @@ impl LinkInfo {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::error::Error;
     use crate::format::{Sizes, UNDEF};
 
     fn dec(b: &[u8]) -> Result<LinkInfo> {
