@@ -21,7 +21,7 @@ impl LinkInfo {
     pub fn decode(c: &mut Cursor<'_>) -> Result<Self> {
         let info = super::StorageInfo::decode(c, "link info", 8)?;
         Ok(LinkInfo {
-            max_creation_index: info.max_creation_index.map(|v| v as u64),
+            max_creation_index: info.max_creation_index,
             fractal_heap: info.fractal_heap,
             name_index: info.name_index,
             creation_order_index: info.creation_order_index,
