@@ -5,6 +5,7 @@
 //! module with a `run(&Workspace, &[String]) -> Result<(), String>` function.
 
 mod fixtures;
+mod interop;
 mod util;
 
 use std::path::PathBuf;
@@ -26,12 +27,20 @@ struct Command {
 }
 
 /// Every `cargo xtask` subcommand.
-const COMMANDS: &[Command] = &[Command {
-    name: "fixtures",
-    summary: "regenerate fixtures/ (HDF5/.loom files + expected JSON) with h5py/loompy",
-    usage: fixtures::USAGE,
-    run: fixtures::run,
-}];
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "fixtures",
+        summary: "regenerate fixtures/ (HDF5/.loom files + expected JSON) with h5py/loompy",
+        usage: fixtures::USAGE,
+        run: fixtures::run,
+    },
+    Command {
+        name: "interop",
+        summary: "check files written by hdf5-lite with h5py, h5dump and loompy",
+        usage: interop::USAGE,
+        run: interop::run,
+    },
+];
 
 fn print_help() {
     eprintln!("usage: cargo xtask <command> [args]\n\ncommands:");
