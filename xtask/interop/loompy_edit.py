@@ -4,6 +4,8 @@ spec), add the layer and column attributes the manifest's "loompy" section gives
 close. hdf5-lite then reads them back.
 
 Usage: loompy_edit.py MANIFEST
+       loompy_edit.py --validate MANIFEST   (only connect read-only, validating, to
+                                              every loom file and read every layer)
 
 Prints "ok FILE" or "FAIL FILE: reason" per file; exits 1 if any failed.
 """
@@ -40,18 +42,41 @@ def edit(directory, plan):
             raise AssertionError("loompy reads the new layer back differently")
 
 
+def validate(directory, entry):
+    path = os.path.join(directory, entry["file"])
+    with loompy.connect(path, "r", validate=True) as ds:
+        for name in ds.layers.keys():
+            layer = ds.layers[name][:, :]
+            if layer.shape != ds.shape:
+                raise AssertionError(f"layer {name!r} has shape {layer.shape}")
+        for name in ds.ca.keys():
+            if len(ds.ca[name]) != ds.shape[1]:
+                raise AssertionError(f"column attribute {name!r} has the wrong length")
+        for name in ds.ra.keys():
+            if len(ds.ra[name]) != ds.shape[0]:
+                raise AssertionError(f"row attribute {name!r} has the wrong length")
+
+
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    only_validate = args[:1] == ["--validate"]
+    if only_validate:
+        args = args[1:]
+    if len(args) != 1:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    with open(sys.argv[1], encoding="utf-8") as fh:
+    with open(args[0], encoding="utf-8") as fh:
         manifest = json.load(fh)
-    directory = os.path.dirname(os.path.abspath(sys.argv[1]))
+    directory = os.path.dirname(os.path.abspath(args[0]))
     print(f"loompy {loompy.__version__}")
     failed = 0
-    for plan in manifest["loompy"]:
+    if only_validate:
+        work = [(e, validate) for e in manifest["files"] if e.get("loom")]
+    else:
+        work = [(p, edit) for p in manifest["loompy"]]
+    for plan, action in work:
         try:
-            edit(directory, plan)
+            action(directory, plan)
             print(f"ok {plan['file']}")
         except Exception as e:  # noqa: BLE001 - every failure is reported
             failed += 1

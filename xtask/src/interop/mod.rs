@@ -13,8 +13,10 @@ mod created_b;
 mod created_c;
 mod edits;
 mod edits_more;
+mod h5py_edits;
 mod loom;
 mod model;
+mod roundtrip;
 mod session;
 mod tools;
 
@@ -88,6 +90,8 @@ impl Tally {
 pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let opts = parse(args)?;
     let started = Instant::now();
+    let h5dump = tools::ensure_h5dump()?;
+    let python = tools::ensure_python(ws, opts.python.as_deref())?;
     let dir = match &opts.keep {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!("loom-interop-{}", std::process::id())),
@@ -98,8 +102,6 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
 
-    let h5dump = tools::ensure_h5dump()?;
-    let python = tools::ensure_python(ws, opts.python.as_deref())?;
     let setup = started.elapsed();
 
     // 1. Write the files.
@@ -114,8 +116,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         ("strings", created_b::strings),
         ("enum_compound", created_b::enum_compound),
         ("attrs", created_b::attrs),
-        ("links", created_b::links),
-        ("multi_commit", created_b::multi_commit),
+        ("links", created_c::links),
+        ("multi_commit", created_c::multi_commit),
         ("extras", created_c::extras),
         ("loom_shaped", loom::loom_shaped),
         ("loom_renamed", loom::loom_renamed),
@@ -172,32 +174,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
 
     // 2. h5py checks.
     let scripts = ws.root.join("xtask").join("interop");
-    let mut h5py = Tally::default();
-    let (stdout, ok) = tools::python(&python, &scripts.join("check.py"), &[&manifest_path])?;
-    let last = stdout.lines().last().unwrap_or("");
-    let counts: Vec<usize> = last
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|t| t.parse().ok())
-        .collect();
-    match (last.starts_with("interop:"), counts.as_slice()) {
-        (true, [p, f]) => {
-            h5py.passed = *p;
-            h5py.failed = stdout
-                .lines()
-                .filter(|l| l.starts_with("FAIL"))
-                .map(str::to_owned)
-                .collect();
-            if h5py.failed.len() != *f {
-                h5py.failed.push(format!("check.py reported {f} failures"));
-            }
-        }
-        _ => h5py
-            .failed
-            .push(format!("check.py did not finish (last line {last:?})")),
-    }
-    if !ok && h5py.failed.is_empty() {
-        h5py.failed.push("check.py exited with an error".into());
-    }
+    let h5py = run_check(&python, &scripts, &manifest_path)?;
 
     // 3. h5dump on every file.
     let mut dump = Tally::default();
@@ -212,19 +189,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     }
 
     // 4. loompy adds a layer and column attributes; hdf5-lite reads everything back.
-    let mut loompy = Tally::default();
-    let (stdout, ok) = tools::python(&python, &scripts.join("loompy_edit.py"), &[&manifest_path])?;
-    loompy.passed = stdout.lines().filter(|l| l.starts_with("ok ")).count();
-    loompy.failed = stdout
-        .lines()
-        .filter(|l| l.starts_with("FAIL"))
-        .map(str::to_owned)
-        .collect();
-    if !ok && loompy.failed.is_empty() {
-        loompy
-            .failed
-            .push("loompy_edit.py exited with an error".into());
-    }
+    let mut loompy = run_loompy(&python, &scripts, &[&manifest_path])?;
     if loompy.passed + loompy.failed.len() < plans.len() {
         loompy.failed.push(format!(
             "loompy_edit.py handled {} of {} files",
@@ -253,12 +218,97 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         eprintln!("FAIL read-back {f}");
     }
 
+    // 5. hdf5-lite edits what loompy (libhdf5) just wrote; checked again by all three.
+    let mut again = Tally::default();
+    let mut exps2 = Vec::new();
+    for plan in &plans {
+        match roundtrip::reedit(&dir, plan) {
+            Ok(e) => {
+                again.passed += 1;
+                exps2.push(e);
+            }
+            Err(e) => {
+                eprintln!("FAIL re-edit {e}");
+                again.failed.push(e);
+            }
+        }
+    }
+    let manifest2 = json!({
+        "version": 1,
+        "files": exps2.iter().map(Exp::to_json).collect::<Vec<_>>(),
+        "loompy": [],
+    });
+    let manifest2_path = dir.join("manifest_roundtrip.json");
+    let text = serde_json::to_string_pretty(&manifest2).map_err(|e| e.to_string())?;
+    std::fs::write(&manifest2_path, text).map_err(|e| format!("cannot write manifest: {e}"))?;
+    let h5py2 = run_check(&python, &scripts, &manifest2_path)?;
+    for exp in &exps2 {
+        match tools::h5dump(&h5dump, &dir.join(&exp.name)) {
+            Ok(()) => again.passed += 1,
+            Err(e) => again
+                .failed
+                .push(format!("{}: h5dump after the re-edit: {e}", exp.name)),
+        }
+    }
+    let validate: &Path = Path::new("--validate");
+    let loompy2 = run_loompy(&python, &scripts, &[validate, &manifest2_path])?;
+    for t in [h5py2, loompy2] {
+        again.passed += t.passed;
+        again.failed.extend(t.failed);
+    }
+
+    // 6. libhdf5 (h5py) edits our B-trees, heaps and headers; checked again.
+    let mut h5py_step = Tally::default();
+    let (ops, edited) = h5py_edits::plan(&mut exps)?;
+    let ops_path = dir.join("manifest_h5py_ops.json");
+    let text = serde_json::to_string_pretty(&ops).map_err(|e| e.to_string())?;
+    std::fs::write(&ops_path, text)
+        .map_err(|e| format!("cannot write {}: {e}", ops_path.display()))?;
+    let (stdout, ok) = tools::python(&python, &scripts.join("h5py_edit.py"), &[&ops_path])?;
+    h5py_step.passed += stdout.lines().filter(|l| l.starts_with("ok ")).count();
+    h5py_step.failed.extend(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("FAIL"))
+            .map(str::to_owned),
+    );
+    if !ok && h5py_step.failed.is_empty() {
+        h5py_step
+            .failed
+            .push("h5py_edit.py exited with an error".into());
+    }
+    let after: Vec<&Exp> = exps.iter().filter(|e| edited.contains(&e.name)).collect();
+    let manifest3 = json!({
+        "version": 1,
+        "files": after.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
+        "loompy": [],
+    });
+    let manifest3_path = dir.join("manifest_after_h5py.json");
+    let text = serde_json::to_string_pretty(&manifest3).map_err(|e| e.to_string())?;
+    std::fs::write(&manifest3_path, text).map_err(|e| format!("cannot write manifest: {e}"))?;
+    let t = run_check(&python, &scripts, &manifest3_path)?;
+    h5py_step.passed += t.passed;
+    h5py_step.failed.extend(t.failed);
+    for exp in &after {
+        match tools::h5dump(&h5dump, &dir.join(&exp.name)) {
+            Ok(()) => h5py_step.passed += 1,
+            Err(e) => h5py_step
+                .failed
+                .push(format!("{}: h5dump after h5py: {e}", exp.name)),
+        }
+        let (p, f) = loom::read_back_models(&dir, exp);
+        h5py_step.passed += p;
+        h5py_step.failed.extend(f);
+    }
+
     let steps = [
         ("1. hdf5-lite writes the files", &write),
         ("2. h5py checks (check.py)", &h5py),
         ("3. h5dump (libhdf5 1.10)", &dump),
         ("4a. loompy.connect r+ edits", &loompy),
         ("4b. hdf5-lite reads back", &back),
+        ("5. re-edit after loompy, recheck", &again),
+        ("6. h5py edits our structures", &h5py_step),
     ];
     let failures: usize = steps.iter().map(|(_, t)| t.failed.len()).sum();
     eprintln!(
@@ -284,4 +334,52 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(())
+}
+
+/// Runs check.py on a manifest and collects its counts and failures.
+fn run_check(python: &Path, scripts: &Path, manifest: &Path) -> Result<Tally, String> {
+    let mut t = Tally::default();
+    let (stdout, ok) = tools::python(python, &scripts.join("check.py"), &[manifest])?;
+    let last = stdout.lines().last().unwrap_or("");
+    let counts: Vec<usize> = last
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    match (last.starts_with("interop:"), counts.as_slice()) {
+        (true, [p, f]) => {
+            t.passed = *p;
+            t.failed = stdout
+                .lines()
+                .filter(|l| l.starts_with("FAIL"))
+                .map(str::to_owned)
+                .collect();
+            if t.failed.len() != *f {
+                t.failed.push(format!("check.py reported {f} failures"));
+            }
+        }
+        _ => t
+            .failed
+            .push(format!("check.py did not finish (last line {last:?})")),
+    }
+    if !ok && t.failed.is_empty() {
+        t.failed.push("check.py exited with an error".into());
+    }
+    Ok(t)
+}
+
+/// Runs loompy_edit.py and collects its "ok"/"FAIL" lines.
+fn run_loompy(python: &Path, scripts: &Path, args: &[&Path]) -> Result<Tally, String> {
+    let (stdout, ok) = tools::python(python, &scripts.join("loompy_edit.py"), args)?;
+    let mut t = Tally {
+        passed: stdout.lines().filter(|l| l.starts_with("ok ")).count(),
+        failed: stdout
+            .lines()
+            .filter(|l| l.starts_with("FAIL"))
+            .map(str::to_owned)
+            .collect(),
+    };
+    if !ok && t.failed.is_empty() {
+        t.failed.push("loompy_edit.py exited with an error".into());
+    }
+    Ok(t)
 }

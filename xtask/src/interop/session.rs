@@ -66,7 +66,7 @@ pub struct ObjExp {
 }
 
 impl ObjExp {
-    fn group() -> Self {
+    pub fn group() -> Self {
         ObjExp {
             dataset: None,
             attrs: BTreeMap::new(),
@@ -118,7 +118,7 @@ impl Exp {
         }
     }
 
-    fn insert(&mut self, path: &str, obj: ObjExp) {
+    pub fn insert(&mut self, path: &str, obj: ObjExp) {
         let (parent, name) = parent_of(path);
         if let Some(p) = self.objects.get_mut(&parent) {
             if let Some(m) = p.members.as_mut() {
@@ -129,7 +129,7 @@ impl Exp {
         self.objects.insert(path.to_owned(), obj);
     }
 
-    fn remove(&mut self, top: &str) -> Vec<(String, ObjExp)> {
+    pub fn remove(&mut self, top: &str) -> Vec<(String, ObjExp)> {
         let keys: Vec<String> = self
             .objects
             .keys()
