@@ -4,9 +4,13 @@
 //! 1. write a set of files covering everything the writer does (and edit copies of
 //!    loompy/h5py fixtures), with `manifest.json` saying what each must contain;
 //! 2. `xtask/interop/check.py` checks every file with h5py (libhdf5 2.0);
-//! 3. `h5dump` (libhdf5 1.10) must dump every file without complaint;
+//! 3. `h5dump` and `h5stat` (libhdf5 1.10) must read every file without complaint;
 //! 4. `loompy.connect` (validating) opens every loom file r+ and adds a layer and column
-//!    attributes, which hdf5-lite then reads back, with everything it wrote before.
+//!    attributes, which hdf5-lite then reads back, with everything it wrote before;
+//! 5. hdf5-lite edits those files again (what libhdf5 just wrote), and h5py, h5dump and
+//!    loompy check them once more;
+//! 6. h5py edits some of our files (inserting into and deleting from our group and chunk
+//!    B-trees, heaps and attribute lists), and h5py, h5dump and hdf5-lite check them.
 
 mod created_a;
 mod created_b;
@@ -33,8 +37,10 @@ pub const USAGE: &str = "\
 usage: cargo xtask interop [--keep DIR] [--python PY]
 
 Writes files with hdf5-lite's writer into a temporary directory (or DIR), then checks
-them with h5py (xtask/interop/check.py against manifest.json), h5dump and loompy, and
-reads loompy's additions back with hdf5-lite.
+them with h5py (xtask/interop/check.py against manifest.json), h5dump, h5stat and
+loompy; reads loompy's additions back with hdf5-lite and edits them again; lets h5py
+edit our files and checks the result (manifest_roundtrip.json, manifest_h5py_ops.json,
+manifest_after_h5py.json).
 
   --keep DIR     write the files, manifest.json and logs into DIR and keep them
                  (without it they are removed after a clean run, kept after a failure)
@@ -176,14 +182,18 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let scripts = ws.root.join("xtask").join("interop");
     let h5py = run_check(&python, &scripts, &manifest_path)?;
 
-    // 3. h5dump on every file.
+    // 3. h5dump (every element) and h5stat (every structure) on every file.
     let mut dump = Tally::default();
+    let h5stat = tools::h5stat_next_to(&h5dump);
     for exp in &exps {
-        match tools::h5dump(&h5dump, &dir.join(&exp.name)) {
-            Ok(()) => dump.passed += 1,
-            Err(e) => {
-                eprintln!("FAIL h5dump {}: {e}", exp.name);
-                dump.failed.push(format!("{}: {e}", exp.name));
+        for tool in [&h5dump, &h5stat] {
+            match tools::h5dump(tool, &dir.join(&exp.name)) {
+                Ok(()) => dump.passed += 1,
+                Err(e) => {
+                    let what = format!("{} {}: {e}", tool.display(), exp.name);
+                    eprintln!("FAIL {what}");
+                    dump.failed.push(what);
+                }
             }
         }
     }
@@ -304,7 +314,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let steps = [
         ("1. hdf5-lite writes the files", &write),
         ("2. h5py checks (check.py)", &h5py),
-        ("3. h5dump (libhdf5 1.10)", &dump),
+        ("3. h5dump + h5stat (libhdf5 1.10)", &dump),
         ("4a. loompy.connect r+ edits", &loompy),
         ("4b. hdf5-lite reads back", &back),
         ("5. re-edit after loompy, recheck", &again),

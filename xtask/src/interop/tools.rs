@@ -115,12 +115,21 @@ pub fn ensure_python(ws: &Workspace, python: Option<&str>) -> Result<PathBuf, St
     Ok(venv.python())
 }
 
-/// Runs `h5dump` on `file`: `Ok(())` when it exits 0 with nothing on stderr.
-pub fn h5dump(h5dump: &Path, file: &Path) -> Result<(), String> {
-    let out = Command::new(h5dump)
+/// `h5stat` from the same place as `h5dump`.
+pub fn h5stat_next_to(h5dump: &Path) -> PathBuf {
+    match h5dump.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join("h5stat"),
+        _ => PathBuf::from("h5stat"),
+    }
+}
+
+/// Runs a libhdf5 tool (`h5dump`, `h5stat`) on `file`: `Ok(())` when it exits 0 with
+/// nothing on stderr.
+pub fn h5dump(tool: &Path, file: &Path) -> Result<(), String> {
+    let out = Command::new(tool)
         .arg(file)
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", h5dump.display()))?;
+        .map_err(|e| format!("cannot run {}: {e}", tool.display()))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.success() && stderr.trim().is_empty() {
         return Ok(());
