@@ -42,7 +42,7 @@ loompy; reads loompy's additions back with hdf5-lite and edits them again; lets 
 edit our files and checks the result (manifest_roundtrip.json, manifest_h5py_ops.json,
 manifest_after_h5py.json).
 
-  --keep DIR     write the files, manifest.json and logs into DIR and keep them
+  --keep DIR     write the files and manifests into DIR and keep them
                  (without it they are removed after a clean run, kept after a failure)
   --python PY    use this interpreter as is (no venv, no pip install); it needs
                  h5py, numpy and loompy
