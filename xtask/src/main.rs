@@ -7,6 +7,7 @@
 mod bench;
 mod crosscheck;
 mod fixtures;
+mod interop;
 mod util;
 
 use std::path::PathBuf;
@@ -46,6 +47,12 @@ const COMMANDS: &[Command] = &[
         summary: "time loom-rs against loompy on a synthetic .loom (target/bench/report.md)",
         usage: bench::USAGE,
         run: bench::run,
+    },
+    Command {
+        name: "interop",
+        summary: "check files written by hdf5-lite with h5py, h5dump and loompy",
+        usage: interop::USAGE,
+        run: interop::run,
     },
 ];
 
