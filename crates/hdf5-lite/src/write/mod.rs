@@ -588,6 +588,13 @@ impl Writer {
         File::from_storage(view)
     }
 
+    /// Drops every edit staged since the last commit; the file keeps its committed
+    /// contents (space already written for the dropped edits is left unused).
+    pub fn rollback(&mut self) {
+        self.root = None;
+        self.dirty = false;
+    }
+
     /// The same as [`Writer::commit`], under h5py's name.
     pub fn flush(&mut self) -> Result<()> {
         self.commit()
