@@ -22,6 +22,15 @@ enum Command {
     /// Commands for any HDF5 file.
     #[command(subcommand)]
     H5(H5Command),
+    /// A loom file at a glance: shape, layers, attributes, graphs, global attributes and
+    /// the corner of the matrix.
+    Info {
+        /// The loom file.
+        file: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -55,6 +64,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::H5(cmd) => run_h5(cmd),
+        Command::Info { file, json } => match loom_cli::info::info(&file) {
+            Ok(info) if json => {
+                println!("{}", info.json);
+                ExitCode::SUCCESS
+            }
+            Ok(info) => {
+                print!("{}", info.text);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(format_args!("{}: {e}", file.display())),
+        },
     }
 }
 

@@ -119,3 +119,52 @@ fn bad_input_is_a_clear_error() {
         text(&not_hdf5.stderr)
     );
 }
+
+#[test]
+fn info_json_describes_a_loom_file() {
+    let out = loom(&[
+        "info",
+        "--json",
+        fixture("01_loompy_create_dense.loom").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["shape"], serde_json::json!([100, 70]));
+    assert_eq!(j["spec_version"], "3.0.0");
+    let layers: Vec<&String> = j["layers"].as_object().unwrap().keys().collect();
+    assert_eq!(layers, ["", "counts", "spliced"]);
+    assert_eq!(j["layers"][""]["dtype"], "<f4");
+    assert_eq!(j["layers"]["spliced"]["dtype"], "<u2");
+    assert_eq!(j["row_attrs"]["Gene"]["dtype"]["size"], "variable");
+    assert_eq!(
+        j["row_attrs"]["Embedding"]["shape"],
+        serde_json::json!([100, 3])
+    );
+    assert_eq!(j["col_attrs"]["Cluster"]["dtype"], "<i8");
+    assert_eq!(j["row_graphs"]["KNN"]["edges"], 300);
+    assert_eq!(j["col_graphs"]["MKNN"]["edges"], 140);
+    assert_eq!(j["attrs"]["title"], "dense fixture");
+    assert_eq!(j["attrs"]["vec"], serde_json::json!([1.5, 2.5, 3.5]));
+}
+
+#[test]
+fn info_reads_legacy_and_invalid_files() {
+    // loom spec 2: global attributes are HDF5 attributes of the root group.
+    let out = loom(&[
+        "info",
+        "--json",
+        fixture("30_emul_loompy2_fixedlen.loom").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["spec_version"], "2.0.1");
+    assert!(!j["attrs"].as_object().unwrap().is_empty());
+    // pySCENIC's compound attributes fail loompy's validator but are described.
+    let out = loom(&[
+        "info",
+        fixture("10_pyscenic_regulons.loom").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Regulons"));
+    assert!(text(&out.stdout).contains("compound{"));
+}
