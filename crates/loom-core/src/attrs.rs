@@ -306,24 +306,22 @@ pub fn guess_chunk(shape: &[u64], typesize: u64) -> Vec<u64> {
     chunks.into_iter().map(|c| c as u64).collect()
 }
 
-/// Writes `values` at `path` as loompy writes an attribute: chunked (h5py's guess),
+/// Writes encoded values of `shape` at `path` as loompy writes an attribute: chunked (h5py's guess),
 /// gzip 2, maxshape (n,) or (n, unlimited); an existing dataset is replaced.
 pub(crate) fn write_attr_dataset(
     w: &mut Writer,
     path: &str,
-    values: &AttrValues,
+    shape: &[u64],
+    encoded: &Encoded,
     legacy: bool,
     exists: bool,
 ) -> hdf5_lite::Result<()> {
-    let encoded =
-        encode(values, legacy).map_err(|e| hdf5_lite::Error::InvalidInput(e.to_string()))?;
-    let shape: Vec<u64> = values.shape().iter().map(|&d| d as u64).collect();
-    let (datatype, typesize) = match &encoded {
+    let (datatype, typesize) = match encoded {
         Encoded::Numbers(dt, _) => (dt.clone(), u64::from(dt.size())),
         Encoded::Strings(dt, _) if legacy => (dt.clone(), u64::from(dt.size())),
         Encoded::Strings(dt, _) => (dt.clone(), 8),
     };
-    let mut chunks = guess_chunk(&shape, typesize);
+    let mut chunks = guess_chunk(shape, typesize);
     if let (Some(c), Some(&n)) = (chunks.first_mut(), shape.first()) {
         *c = (*c).min(n.max(1));
     }
@@ -337,12 +335,12 @@ pub(crate) fn write_attr_dataset(
     }
     w.create_dataset(
         path,
-        &DatasetSpec::new(datatype, &shape)
+        &DatasetSpec::new(datatype, shape)
             .maxshape(&maxshape)
             .chunks(&chunks)
             .deflate(2),
     )?;
-    write_values(w, path, &shape, &encoded)
+    write_values(w, path, shape, encoded)
 }
 
 /// Writes encoded values over the whole dataset at `path` (nothing for an empty one).
@@ -439,6 +437,8 @@ impl<'a> AttrsMut<'a> {
             ));
         }
         let legacy = is_legacy(&self.ds.spec_version());
+        let encoded = encode(&values, legacy)?;
+        let shape: Vec<u64> = values.shape().iter().map(|&d| d as u64).collect();
         let exists = attrs.contains(name);
         let g = group(self.axis);
         let path = format!("{g}/{name}");
@@ -447,7 +447,7 @@ impl<'a> AttrsMut<'a> {
             if !has_group {
                 w.create_group(g)?;
             }
-            write_attr_dataset(w, &path, &values, legacy, exists)?;
+            write_attr_dataset(w, &path, &shape, &encoded, legacy, exists)?;
             let stamp = AttrValue::string(&timestamp());
             for target in [path.as_str(), g, "/"] {
                 w.set_attribute(target, "last_modified", &stamp)?;

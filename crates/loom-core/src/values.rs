@@ -286,8 +286,7 @@ macro_rules! from_numbers {
         impl From<Vec<$t>> for AttrValues {
             fn from(v: Vec<$t>) -> Self {
                 AttrValues::$variant {
-                    values: ArrayD::from_shape_vec(IxDyn(&[v.len()]), v.into_iter().map(|x| x as $wide).collect())
-                        .unwrap_or_else(|_| ArrayD::from_elem(IxDyn(&[0]), Default::default())),
+                    values: Array::from_vec(v.into_iter().map(|x| x as $wide).collect::<Vec<_>>()).into_dyn(),
                     bytes: $bytes,
                 }
             }

@@ -534,3 +534,128 @@ fn guess_chunk_matches_h5py() {
     assert_eq!(guess_chunk(&[200], 8), [200]);
     assert_eq!(guess_chunk(&[200, 3], 8), [200, 3]);
 }
+
+#[test]
+fn changes_since_matches_loompy_on_fixture_02() {
+    let ds =
+        LoomConnection::open(fixture("02_loompy_create_sparse.loom"), Mode::Read, true).unwrap();
+    // loompy: {'row_attrs': ['Chrom', 'Gene'], 'col_attrs': ['CellID', 'Depth'], 'layers': ['']}
+    let c = ds.get_changes_since("20261120T235308.100000Z");
+    assert_eq!(c.row_attrs, ["Chrom", "Gene"]);
+    assert_eq!(c.col_attrs, ["CellID", "Depth"]);
+    assert_eq!(c.layers, [""]); // /matrix has no stamp: counts as changed now
+    assert!(c.row_graphs.is_empty() && c.col_graphs.is_empty());
+    let c = ds.get_changes_since("20261120T235308.299000Z");
+    assert!(c.row_attrs.is_empty());
+    assert_eq!(c.col_attrs, ["CellID", "Depth"]);
+    assert_eq!(
+        ds.ra().last_modified(Some("Chrom")),
+        "20261120T235308.298856Z"
+    );
+    // Fixture 01 has graphs (loompy raises KeyError 'row_graphsKNN' here); we list them.
+    let ds =
+        LoomConnection::open(fixture("01_loompy_create_dense.loom"), Mode::Read, true).unwrap();
+    let c = ds.get_changes_since("20261120T235308.100000Z");
+    assert_eq!(c.row_attrs, ["Bool", "Embedding"]);
+    assert_eq!(c.col_attrs, ["CellID", "Cluster", "Score", "TSNE"]);
+    assert_eq!(c.row_graphs, ["KNN"]);
+    assert_eq!(c.col_graphs, ["MKNN"]);
+}
+
+#[test]
+fn bool_enums_and_unsupported_types() {
+    use hdf5_lite::format::messages::{CompoundField, EnumMember};
+    let (mem, ds) = mem_loom(2, 2);
+    drop(ds);
+    let i8t = i8::datatype();
+    let mut w = Writer::open_in(mem.clone()).unwrap();
+    // h5py's bool: an enum FALSE=0, TRUE=1 over int8.
+    let bool_t = Datatype::Enum {
+        base: Box::new(i8t.clone()),
+        members: vec![
+            EnumMember {
+                name: "FALSE".into(),
+                value: vec![0],
+            },
+            EnumMember {
+                name: "TRUE".into(),
+                value: vec![1],
+            },
+        ],
+    };
+    w.create_dataset("/row_attrs/Flag", &DatasetSpec::new(bool_t, &[2]))
+        .unwrap();
+    w.write_raw(
+        "/row_attrs/Flag",
+        &hdf5_lite::read::Hyperslab::all(&[2]),
+        &[1, 0],
+    )
+    .unwrap();
+    let opaque = Datatype::Opaque {
+        size: 1,
+        tag: "blob".into(),
+    };
+    w.create_dataset("/row_attrs/Blob", &DatasetSpec::new(opaque, &[2]))
+        .unwrap();
+    let compound = Datatype::Compound {
+        size: 17,
+        fields: vec![
+            CompoundField {
+                name: "n".into(),
+                offset: 0,
+                datatype: i8t,
+            },
+            CompoundField {
+                name: "s".into(),
+                offset: 1,
+                datatype: hdf5_lite::write::vlen_utf8(),
+            },
+        ],
+    };
+    w.create_dataset("/col_attrs/Mixed", &DatasetSpec::new(compound, &[2]))
+        .unwrap();
+    w.close().unwrap();
+    let ds = LoomConnection::open_in(mem, Mode::Read, false).unwrap();
+    assert_eq!(
+        ds.ra().get("Flag").unwrap(),
+        AttrValues::from(vec![true, false])
+    );
+    let e = invalid(ds.ra().get("Blob").unwrap_err());
+    assert!(e.contains("/row_attrs/Blob") && e.contains("Opaque"), "{e}");
+    let e = invalid(ds.ca().get("Mixed").unwrap_err());
+    assert!(e.contains("/col_attrs/Mixed") && e.contains("\"s\""), "{e}");
+    // Compounds can be read but not written.
+    let p = LoomConnection::open(fixture("10_pyscenic_regulons.loom"), Mode::Read, false).unwrap();
+    let regulons = p.ra().get("Regulons").unwrap();
+    let (_m, mut ds) = mem_loom(50, 1);
+    assert!(invalid(ds.ra_mut().set("R", regulons).unwrap_err()).contains("compound"));
+}
+
+#[test]
+fn values_convert() {
+    let v = AttrValues::from(vec![300i64, -1, 2]);
+    assert_eq!(v.dtype().name(), "int64");
+    assert_eq!(
+        v.cast(Dtype::UInt8).unwrap(),
+        AttrValues::from(vec![44u8, 255, 2])
+    );
+    assert_eq!(
+        v.cast(Dtype::Int8).unwrap(),
+        AttrValues::from(vec![44i8, -1, 2])
+    );
+    assert_eq!(
+        v.cast(Dtype::Float32).unwrap(),
+        AttrValues::from(vec![300f32, -1.0, 2.0])
+    );
+    assert_eq!(
+        v.cast(Dtype::Bool).unwrap(),
+        AttrValues::from(vec![true, true, true])
+    );
+    assert!(AttrValues::from("x").cast(Dtype::Int64).is_err());
+    assert_eq!(AttrValues::from("x").as_str(), Some("x"));
+    assert_eq!(AttrValues::from("x").ndim(), 0);
+    assert_eq!(AttrValues::from(vec!["a", "b"]).dtype().name(), "object");
+    assert_eq!(AttrValues::from(&[1.5f64][..]).len(), 1);
+    assert_eq!(AttrValues::from(array![[true], [false]]).shape(), [2, 1]);
+    assert!(AttrValues::from(Vec::<f32>::new()).is_empty());
+}
