@@ -421,7 +421,24 @@ fn empty_matrix_accepts_any_length() {
     assert_eq!(
         ds.ca().get("anything").unwrap(),
         AttrValues::from(vec![1i64, 2])
+    ); // Empty values (h5py reads these files back: chunks (1,), maxshape (0,)).
+    ds.ra_mut().set("empty", Vec::<f64>::new()).unwrap();
+    ds.ra_mut().set("estr", Vec::<String>::new()).unwrap();
+    ds.attrs_mut().set("gempty", Vec::<&str>::new()).unwrap();
+    ds.attrs_mut().set("gs", "").unwrap();
+    assert_eq!(
+        ds.ra().get("empty").unwrap(),
+        AttrValues::from(Vec::<f64>::new())
     );
+    assert_eq!(
+        ds.ra().get("estr").unwrap(),
+        AttrValues::from(Vec::<String>::new())
+    );
+    assert_eq!(
+        ds.attrs().get("gempty").unwrap(),
+        AttrValues::from(Vec::<String>::new())
+    );
+    assert_eq!(ds.attrs().get("gs").unwrap().as_str(), Some(""));
 }
 
 #[test]
