@@ -13,13 +13,20 @@
 //! # Ok::<(), loom_core::LoomError>(())
 //! ```
 
+mod attrs;
 mod connection;
 mod error;
+mod global_attrs;
+pub mod strings;
 pub mod timestamp;
 mod validate;
+mod values;
 
+pub use attrs::{guess_chunk, Attrs, AttrsMut};
 #[cfg(unix)]
 pub use connection::{connect, new};
 pub use connection::{new_in, LoomConnection, Mode, SPEC_VERSION};
 pub use error::{LoomError, Result};
+pub use global_attrs::{Changes, GlobalAttrs, GlobalAttrsMut};
 pub use validate::{LoomValidator, Strictness};
+pub use values::{AttrValues, Dtype};

@@ -1,0 +1,139 @@
+//! The string rules (loompy-api.md §9, §10.6, §12 items 2–3).
+//!
+//! - Spec 3 files store strings as variable-length UTF-8. loom-core reads them back
+//!   **exactly**: loompy 3.0.8 (with h5py ≥ 3) drops every non-ASCII character and
+//!   HTML-unescapes every string; we deliberately do neither, so what is written is what is
+//!   read.
+//! - Legacy files (spec < 3.0.0, loompy 2) store fixed-length ASCII with XML character
+//!   references for non-ASCII characters (Python's `encode('ascii', 'xmlcharrefreplace')`).
+//!   Reading unescapes them ([`unescape`]), writing escapes them ([`escape`]), so a spec 2
+//!   file stays spec 2.
+
+/// Whether a spec version string ("3.0.0", "2.0.1", …) is older than 3.0.0, i.e. uses the
+/// legacy string and global-attribute rules.
+pub fn is_legacy(version: &str) -> bool {
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    major < 3
+}
+
+/// Python's `s.encode('ascii', 'xmlcharrefreplace')`: every non-ASCII character becomes
+/// `&#NNN;` (decimal code point); ASCII, `&` included, is left alone.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("&#{};", u32::from(c)));
+        }
+    }
+    out
+}
+
+/// HTML character-reference decoding, as Python's `html.unescape` does for what loom files
+/// hold: decimal `&#NNN;` and hexadecimal `&#xHH;` references (the `;` optional) and the
+/// named references `&amp; &lt; &gt; &quot; &apos; &nbsp;`. Anything else is kept as is.
+pub fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        match reference(tail) {
+            Some((c, used)) => {
+                out.push(c);
+                rest = &tail[used..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Decodes the reference at the start of `s` (which starts with `&`): the character and
+/// the number of bytes used.
+fn reference(s: &str) -> Option<(char, usize)> {
+    let body = s.get(1..)?;
+    if let Some(num) = body.strip_prefix('#') {
+        let (digits, radix, skip) = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => (hex, 16, 3),
+            None => (num, 10, 2),
+        };
+        let len = digits
+            .char_indices()
+            .find(|(_, c)| !c.is_digit(radix))
+            .map_or(digits.len(), |(i, _)| i);
+        if len == 0 {
+            return None;
+        }
+        let code = u32::from_str_radix(&digits[..len], radix).ok()?;
+        // html.unescape maps invalid code points to U+FFFD.
+        let c = char::from_u32(code)
+            .filter(|&c| c != '\0')
+            .unwrap_or('\u{FFFD}');
+        let semi = usize::from(digits[len..].starts_with(';'));
+        return Some((c, skip + len + semi));
+    }
+    for (name, c) in [
+        ("amp", '&'),
+        ("lt", '<'),
+        ("gt", '>'),
+        ("quot", '"'),
+        ("apos", '\''),
+        ("nbsp", '\u{A0}'),
+    ] {
+        if let Some(after) = body.strip_prefix(name) {
+            let semi = usize::from(after.starts_with(';'));
+            if semi == 1 || name != "apos" {
+                return Some((c, 1 + name.len() + semi));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_xmlcharrefreplace() {
+        assert_eq!(escape("café"), "caf&#233;");
+        assert_eq!(escape("a&b <α>"), "a&b <&#945;>");
+        assert_eq!(escape("😀"), "&#128512;");
+        assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn unescapes_like_html_unescape() {
+        assert_eq!(unescape("caf&#233;0"), "café0");
+        assert_eq!(unescape("G&#228;pdh"), "Gäpdh");
+        assert_eq!(unescape("&#xe9;&#XE9;"), "éé");
+        assert_eq!(unescape("a&amp;b&lt;c&gt;&quot;&apos;"), "a&b<c>\"'");
+        assert_eq!(unescape("a&ampb"), "a&b");
+        assert_eq!(unescape("&#233"), "é");
+        assert_eq!(unescape("& &# &#; &bogus; &"), "& &# &#; &bogus; &");
+        assert_eq!(unescape("&#0;"), "\u{FFFD}");
+        assert_eq!(unescape(&escape("Åland_ß α")), "Åland_ß α");
+    }
+
+    #[test]
+    fn legacy_versions() {
+        assert!(is_legacy("2.0.1"));
+        assert!(is_legacy("0.0.0"));
+        assert!(is_legacy("garbage"));
+        assert!(!is_legacy("3.0.0"));
+        assert!(!is_legacy("3.1.0"));
+    }
+}
