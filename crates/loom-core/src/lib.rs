@@ -15,6 +15,10 @@
 
 mod connection;
 mod error;
+mod layers;
+mod layers_write;
+mod matrix_io;
+mod selection;
 pub mod timestamp;
 mod validate;
 
@@ -22,4 +26,6 @@ mod validate;
 pub use connection::{connect, new};
 pub use connection::{new_in, LoomConnection, Mode, SPEC_VERSION};
 pub use error::{LoomError, Result};
+pub use layers::{dtype_name, parse_dtype, LayerOptions, Layers};
+pub use selection::Selection;
 pub use validate::{LoomValidator, Strictness};
