@@ -80,6 +80,16 @@ fn plan2(ds: &Dataset, rows: &[u64], cols: &[u64]) -> (Vec<Group>, Vec<Group>) {
     }
 }
 
+/// The first index when `wanted` is a run of consecutive increasing indices.
+fn run_start(wanted: &[u64]) -> Option<u64> {
+    let first = *wanted.first()?;
+    wanted
+        .iter()
+        .enumerate()
+        .all(|(k, &i)| i == first + k as u64)
+        .then_some(first)
+}
+
 fn usize_of(v: u64) -> Result<usize> {
     usize::try_from(v).map_err(|_| LoomError::Selection(format!("{v} elements is too many")))
 }
@@ -95,6 +105,14 @@ pub(crate) fn read_selection<T: Numeric>(
     let mut out = Array2::<T>::default((rows.len(), cols.len()));
     if rows.is_empty() || cols.is_empty() {
         return Ok(out);
+    }
+    if let (Some(r0), Some(c0)) = (run_start(rows), run_start(cols)) {
+        // One rectangle (`:`, `a:b`): a single hyperslab read, decoded in parallel by
+        // hdf5-lite where it can.
+        let block = ds.read_slice::<T>(&[r0, c0], &[rows.len() as u64, cols.len() as u64])?;
+        return block
+            .into_dimensionality()
+            .map_err(|e| LoomError::Selection(format!("{}: {e}", ds.path())));
     }
     let (row_groups, col_groups) = plan2(ds, rows, cols);
     for rg in &row_groups {
@@ -182,5 +200,9 @@ mod tests {
         let spans: Vec<(u64, u64)> = runs.iter().map(|g| (g.lo, g.hi)).collect();
         assert_eq!(spans, vec![(1, 3), (5, 5), (9, 9)]);
         assert!(plan(&[], Some(4)).is_empty());
+        assert_eq!(run_start(&[4, 5, 6]), Some(4));
+        assert_eq!(run_start(&[4, 6]), None);
+        assert_eq!(run_start(&[4, 4]), None);
+        assert_eq!(run_start(&[]), None);
     }
 }

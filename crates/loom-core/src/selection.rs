@@ -53,7 +53,8 @@ impl Selection {
 
     /// The indices selected on an axis of length `len`, in output order.
     ///
-    /// Errors are h5py's: `Index (300) out of range for (0-199)`, `Step must be >= 1
+    /// Errors are h5py's: `Index (300) out of range for (0-199)` (a negative index is
+    /// reported after adding the length: -201 on 200 gives `Index (-1) …`), `Step must be >= 1
     /// (got -1)`, `boolean index did not match indexed array`.
     pub fn resolve(&self, len: u64) -> Result<Vec<u64>> {
         let n = i64::try_from(len)
@@ -61,8 +62,9 @@ impl Selection {
         let one = |i: i64| -> Result<u64> {
             let j = if i < 0 { i + n } else { i };
             if j < 0 || j >= n {
+                // h5py reports a negative index after adding the length.
                 return Err(LoomError::Selection(format!(
-                    "Index ({i}) out of range for (0-{})",
+                    "Index ({j}) out of range for (0-{})",
                     n - 1
                 )));
             }
@@ -250,7 +252,7 @@ mod tests {
         );
         assert_eq!(
             r(-201, 200).unwrap_err().to_string(),
-            "Index (-201) out of range for (0-199)"
+            "Index (-1) out of range for (0-199)"
         );
         assert_eq!(r(vec![3, -1, 3, 0], 5).ok(), Some(vec![3, 4, 3, 0]));
         assert_eq!(r(vec![2usize, 0], 5).ok(), Some(vec![2, 0]));
