@@ -50,8 +50,10 @@ pub fn dtype_name(dt: &Datatype) -> Option<&'static str> {
 }
 
 /// The HDF5 type (little-endian) for a numpy dtype name: "float32", "f4", "<f4",
-/// "int16", "uint8", "float" (float64), "int" (int64), … "bool" and string types give
-/// loompy's "Matrix elements must be integer or float".
+/// "int16", "uint8", "float" (float64), "int" (int64), "float16", … "bool" and string
+/// types give loompy's "Matrix elements must be integer or float". (float16 layers can
+/// be created empty and read, but not yet written: hdf5-lite does not encode 2-byte
+/// floats.)
 pub fn parse_dtype(name: &str) -> Result<Datatype> {
     let le = ByteOrder::Little;
     let int = |size, signed| Datatype::Integer {
@@ -61,6 +63,7 @@ pub fn parse_dtype(name: &str) -> Result<Datatype> {
     };
     let key = name.trim_start_matches(['<', '=', '|']);
     Ok(match key {
+        "float16" | "f2" | "half" => Datatype::Float { size: 2, order: le },
         "float32" | "f4" | "single" => Datatype::Float { size: 4, order: le },
         "float64" | "f8" | "float" | "double" | "d" => Datatype::Float { size: 8, order: le },
         "int8" | "i1" | "byte" => int(1, true),

@@ -437,8 +437,11 @@ proptest! {
         let (ds, model) = fixture08();
         let r = rs.resolve(10).unwrap();
         let c = cs.resolve(6400).unwrap();
-        let got = ds.read::<f64>(rs, cs).unwrap();
-        prop_assert_eq!(got, model_select(model, &r, &c));
+        let got = ds.read::<f64>(rs.clone(), cs.clone()).unwrap();
+        prop_assert_eq!(&got, &model_select(model, &r, &c));
+        let sparse = ds.sparse(rs, cs, "").unwrap();
+        prop_assert_eq!(sparse.nnz(), got.iter().filter(|v| **v != 0.0).count());
+        prop_assert_eq!(sparse.to_csr::<usize>().to_dense(), got);
     }
 
     #[test]
@@ -456,5 +459,50 @@ proptest! {
             }
         }
         prop_assert_eq!(ds.read::<f64>(.., ..).unwrap(), model);
+    }
+}
+
+#[test]
+fn float16_layers_are_created_and_read() {
+    let (_f, mut ds) = mem();
+    ds.set_layer("", Array2::<f32>::ones((3, 2)).view())
+        .unwrap();
+    ds.create_layer("half", "float16").unwrap();
+    assert_eq!(ds.layers().dtype("half").unwrap(), "float16");
+    assert_eq!(
+        ds.layers().read::<f32>("half", .., ..).unwrap(),
+        Array2::<f32>::zeros((3, 2))
+    );
+}
+
+#[test]
+fn contiguous_matrices_read_and_write_in_row_runs() {
+    use hdf5_lite::read::Numeric;
+    use hdf5_lite::write::{DatasetSpec, Writer};
+    let f = Arc::new(MemFile::new());
+    new_in(f.clone()).unwrap().close().unwrap();
+    let mut model = Array2::from_shape_fn((23, 17), |(i, j)| (i * 17 + j) as f64);
+    let mut w = Writer::open_in(f.clone()).unwrap();
+    w.create_dataset("/matrix", &DatasetSpec::new(f64::datatype(), &[23, 17]))
+        .unwrap();
+    w.write_numbers("/matrix", &[0, 0], &[23, 17], model.as_slice().unwrap())
+        .unwrap();
+    w.close().unwrap();
+    let mut ds = LoomConnection::open_in(f, Mode::ReadWrite, false).unwrap();
+    assert_eq!(ds.layers().dataset("").unwrap().chunks(), None);
+    let mut rng = Lcg(99);
+    for _ in 0..60 {
+        let (rs, cs) = (rng.selection(23), rng.selection(17));
+        let (r, c) = (rs.resolve(23).unwrap(), cs.resolve(17).unwrap());
+        let got = ds.read::<f64>(rs.clone(), cs.clone()).unwrap();
+        assert_eq!(got, model_select(&model, &r, &c), "{rs:?} {cs:?}");
+        let vals = Array2::from_shape_fn((r.len(), c.len()), |(i, j)| -((i * 100 + j) as f64));
+        ds.write(rs, cs, vals.view()).unwrap();
+        for (i, &ri) in r.iter().enumerate() {
+            for (j, &cj) in c.iter().enumerate() {
+                model[[ri as usize, cj as usize]] = vals[[i, j]];
+            }
+        }
+        assert_eq!(ds.read::<f64>(.., ..).unwrap(), model);
     }
 }
