@@ -1,0 +1,208 @@
+//! Reading and writing arbitrary 2-D selections of a chunked or contiguous dataset
+//! (loompy-api.md §3.4, §3.5, §4.2), chunk by chunk.
+//!
+//! The wanted row indices are grouped by the chunk row they fall in and the column
+//! indices by chunk column. For each (chunk row, chunk column) pair the hyperslab from
+//! the smallest to the largest wanted row and column inside that one chunk is read, so
+//! every needed chunk is decoded exactly once and no other chunk is touched; the block is
+//! then scattered into the output in the requested order (repeats included). Contiguous
+//! datasets are read in runs of consecutive rows.
+
+use hdf5_lite::read::{Dataset, Numeric};
+use hdf5_lite::write::Writer;
+use ndarray::{Array2, ArrayView2};
+
+use crate::error::{LoomError, Result};
+
+/// Wanted indices that fall in one block of an axis.
+#[derive(Debug)]
+struct Group {
+    /// Smallest wanted index in the block.
+    lo: u64,
+    /// Largest wanted index in the block.
+    hi: u64,
+    /// (position in the output, index in the dataset).
+    members: Vec<(usize, u64)>,
+}
+
+/// Groups `wanted` (output order) by block. With `chunk = Some(c)` a block is a chunk of
+/// `c` along the axis; with `None` blocks are runs of consecutive distinct indices.
+fn plan(wanted: &[u64], chunk: Option<u64>) -> Vec<Group> {
+    let mut sorted: Vec<(u64, usize)> = wanted.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+    sorted.sort_unstable();
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, p) in sorted {
+        let same = match (groups.last(), chunk) {
+            (Some(g), Some(c)) => g.lo / c == i / c,
+            (Some(g), None) => i <= g.hi + 1,
+            (None, _) => false,
+        };
+        match groups.last_mut() {
+            Some(g) if same => {
+                g.hi = i;
+                g.members.push((p, i));
+            }
+            _ => groups.push(Group {
+                lo: i,
+                hi: i,
+                members: vec![(p, i)],
+            }),
+        }
+    }
+    groups
+}
+
+/// Chunk shape of a 2-D dataset, or `None` when it is not chunked.
+fn chunk_shape(ds: &Dataset) -> Option<(u64, u64)> {
+    match ds.chunks() {
+        Some([r, c, ..]) if *r > 0 && *c > 0 => Some((*r, *c)),
+        _ => None,
+    }
+}
+
+/// Checks that `ds` is 2-D and returns its shape.
+pub(crate) fn shape2(ds: &Dataset) -> Result<(u64, u64)> {
+    match ds.shape() {
+        [n, m] => Ok((*n, *m)),
+        other => Err(LoomError::InvalidInput(format!(
+            "{} is not a matrix: its shape is {other:?}",
+            ds.path()
+        ))),
+    }
+}
+
+/// Row and column groups for reading or writing `rows` × `cols` of `ds`.
+fn plan2(ds: &Dataset, rows: &[u64], cols: &[u64]) -> (Vec<Group>, Vec<Group>) {
+    match chunk_shape(ds) {
+        Some((cr, cc)) => (plan(rows, Some(cr)), plan(cols, Some(cc))),
+        // Contiguous: runs of rows, and one span of columns per run.
+        None => (plan(rows, None), plan(cols, Some(u64::MAX))),
+    }
+}
+
+/// The first index when `wanted` is a run of consecutive increasing indices.
+fn run_start(wanted: &[u64]) -> Option<u64> {
+    let first = *wanted.first()?;
+    wanted
+        .iter()
+        .enumerate()
+        .all(|(k, &i)| i == first + k as u64)
+        .then_some(first)
+}
+
+fn usize_of(v: u64) -> Result<usize> {
+    usize::try_from(v).map_err(|_| LoomError::Selection(format!("{v} elements is too many")))
+}
+
+/// Reads the rows `rows` and columns `cols` (dataset indices, already checked against
+/// the shape, in output order) of the 2-D dataset `ds`, converted to `T`.
+pub(crate) fn read_selection<T: Numeric>(
+    ds: &Dataset,
+    rows: &[u64],
+    cols: &[u64],
+) -> Result<Array2<T>> {
+    shape2(ds)?;
+    let mut out = Array2::<T>::default((rows.len(), cols.len()));
+    if rows.is_empty() || cols.is_empty() {
+        return Ok(out);
+    }
+    if let (Some(r0), Some(c0)) = (run_start(rows), run_start(cols)) {
+        // One rectangle (`:`, `a:b`): a single hyperslab read, decoded in parallel by
+        // hdf5-lite where it can.
+        let block = ds.read_slice::<T>(&[r0, c0], &[rows.len() as u64, cols.len() as u64])?;
+        return block
+            .into_dimensionality()
+            .map_err(|e| LoomError::Selection(format!("{}: {e}", ds.path())));
+    }
+    let (row_groups, col_groups) = plan2(ds, rows, cols);
+    for rg in &row_groups {
+        for cg in &col_groups {
+            let block =
+                ds.read_slice::<T>(&[rg.lo, cg.lo], &[rg.hi - rg.lo + 1, cg.hi - cg.lo + 1])?;
+            let width = usize_of(cg.hi - cg.lo + 1)?;
+            let flat = block
+                .as_slice()
+                .ok_or_else(|| LoomError::Selection("block is not contiguous".to_owned()))?;
+            for &(pr, r) in &rg.members {
+                let base = usize_of(r - rg.lo)? * width;
+                for &(pc, c) in &cg.members {
+                    let v = flat
+                        .get(base + usize_of(c - cg.lo)?)
+                        .copied()
+                        .unwrap_or_default();
+                    if let Some(o) = out.get_mut((pr, pc)) {
+                        *o = v;
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Writes `values` (shape `rows.len()` × `cols.len()`) to rows `rows` and columns `cols`
+/// of the dataset at `path`. Each touched block is read, updated and written back, so
+/// any order works; where an index repeats, the last value given wins.
+pub(crate) fn write_selection<T: Numeric>(
+    w: &mut Writer,
+    ds: &Dataset,
+    rows: &[u64],
+    cols: &[u64],
+    values: ArrayView2<T>,
+) -> hdf5_lite::Result<()> {
+    if rows.is_empty() || cols.is_empty() {
+        return Ok(());
+    }
+    let (row_groups, col_groups) = plan2(ds, rows, cols);
+    let path = ds.path().to_owned();
+    for rg in &row_groups {
+        for cg in &col_groups {
+            let (h, wd) = (rg.hi - rg.lo + 1, cg.hi - cg.lo + 1);
+            let full = rg.members.len() as u64 == h
+                && cg.members.len() as u64 == wd
+                && rg.members.windows(2).all(|p| p[0].1 != p[1].1)
+                && cg.members.windows(2).all(|p| p[0].1 != p[1].1);
+            let mut block: Vec<T> = if full {
+                vec![T::default(); (h * wd) as usize]
+            } else {
+                ds.read_slice::<T>(&[rg.lo, cg.lo], &[h, wd])?
+                    .into_raw_vec_and_offset()
+                    .0
+            };
+            // Members are sorted by (index, output position), so the last of a repeated
+            // index is written last.
+            for &(pr, r) in &rg.members {
+                for &(pc, c) in &cg.members {
+                    let at = ((r - rg.lo) * wd + (c - cg.lo)) as usize;
+                    if let (Some(b), Some(v)) = (block.get_mut(at), values.get((pr, pc))) {
+                        *b = *v;
+                    }
+                }
+            }
+            w.write_numbers(&path, &[rg.lo, cg.lo], &[h, wd], &block)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_group_by_chunk_and_keep_output_positions() {
+        let g = plan(&[70, 3, 64, 3, 63], Some(64));
+        assert_eq!(g.len(), 2);
+        assert_eq!((g[0].lo, g[0].hi), (3, 63));
+        assert_eq!(g[0].members, vec![(1, 3), (3, 3), (4, 63)]);
+        assert_eq!((g[1].lo, g[1].hi), (64, 70));
+        let runs = plan(&[5, 1, 2, 3, 9], None);
+        let spans: Vec<(u64, u64)> = runs.iter().map(|g| (g.lo, g.hi)).collect();
+        assert_eq!(spans, vec![(1, 3), (5, 5), (9, 9)]);
+        assert!(plan(&[], Some(4)).is_empty());
+        assert_eq!(run_start(&[4, 5, 6]), Some(4));
+        assert_eq!(run_start(&[4, 6]), None);
+        assert_eq!(run_start(&[4, 4]), None);
+        assert_eq!(run_start(&[]), None);
+    }
+}
