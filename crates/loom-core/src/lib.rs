@@ -15,6 +15,7 @@
 
 mod connection;
 mod error;
+mod graphs;
 pub mod timestamp;
 mod validate;
 
@@ -22,4 +23,5 @@ mod validate;
 pub use connection::{connect, new};
 pub use connection::{new_in, LoomConnection, Mode, SPEC_VERSION};
 pub use error::{LoomError, Result};
+pub use graphs::{GraphManager, GraphManagerMut};
 pub use validate::{LoomValidator, Strictness};
