@@ -2,3 +2,4 @@
 //! logic directly.
 
 pub mod h5;
+pub mod validate;
