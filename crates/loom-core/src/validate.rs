@@ -132,7 +132,7 @@ impl LoomValidator {
         if self.version.is_none() {
             self.version = Some(spec_version(file));
         }
-        let spec = match self.validate_spec(file) {
+        let spec = match self.spec_checks(file) {
             Ok(ok) => ok,
             Err(Crash(e)) => {
                 self.crash = Some(e);
@@ -155,7 +155,7 @@ impl LoomValidator {
             ));
             return false;
         }
-        match self.validate_conventions(file) {
+        match self.conventions_checks(file) {
             Ok(true) => true,
             Ok(false) => {
                 self.errors
@@ -169,9 +169,29 @@ impl LoomValidator {
         }
     }
 
-    /// The format checks (loompy's `validate_spec`), with loompy's messages and summary.
-    /// `Ok` tells whether no error has been found so far (in this or earlier files).
-    pub(crate) fn validate_spec(&mut self, file: &File) -> std::result::Result<bool, Crash> {
+    /// The format checks alone (loompy's `validate_spec`), with loompy's messages and
+    /// summary. Like loompy it returns whether no error has been found so far, in this or
+    /// earlier files. Where loompy raises, the checks stop and [`Self::crash`] says why.
+    pub fn validate_spec(&mut self, file: &File) -> bool {
+        if self.version.is_none() {
+            self.version = Some(spec_version(file));
+        }
+        self.spec_checks(file).unwrap_or_else(|Crash(e)| {
+            self.crash = Some(e);
+            false
+        })
+    }
+
+    /// The conventions checks alone (loompy's `validate_conventions`); see
+    /// [`Self::validate_spec`].
+    pub fn validate_conventions(&mut self, file: &File) -> bool {
+        self.conventions_checks(file).unwrap_or_else(|Crash(e)| {
+            self.crash = Some(e);
+            false
+        })
+    }
+
+    fn spec_checks(&mut self, file: &File) -> std::result::Result<bool, Crash> {
         let v3 = self.version() == "3.0.0";
         let root = file.root().ok();
         let root_names = root

@@ -18,13 +18,28 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A private copy of fixture 01 (100×70, row graph KNN, column graph MKNN).
-fn scratch(tag: &str) -> PathBuf {
+/// A private copy of fixture 01 (100×70, row graph KNN, column graph MKNN), removed
+/// when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn path(&self) -> PathBuf {
+        self.0.join("g.loom")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(tag: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("loom-graphs-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("g.loom");
-    std::fs::copy(fixture("01_loompy_create_dense.loom"), &p).unwrap();
-    p
+    let s = Scratch(dir);
+    std::fs::copy(fixture("01_loompy_create_dense.loom"), s.path()).unwrap();
+    s
 }
 
 #[test]
@@ -64,7 +79,8 @@ fn reads_loompys_graphs() {
 
 #[test]
 fn writes_loompys_layout_and_reads_it_back() {
-    let path = scratch("write");
+    let tmp = scratch("write");
+    let path = tmp.path();
     let mut ds = LoomConnection::open(&path, Mode::ReadWrite, true).unwrap();
     let mut t = TriMat::new((100, 100));
     for (i, j, v) in [(3, 4, 1.5), (3, 4, 0.25), (99, 0, 0.0)] {
@@ -145,7 +161,8 @@ fn writes_loompys_layout_and_reads_it_back() {
 
 #[test]
 fn loompys_errors() {
-    let path = scratch("errors");
+    let tmp = scratch("errors");
+    let path = tmp.path();
     let mut ds = LoomConnection::open(&path, Mode::ReadWrite, true).unwrap();
     let msg = |r: Result<(), LoomError>| match r {
         Err(LoomError::InvalidInput(m)) => m,
@@ -197,7 +214,8 @@ fn old_edges_groups_are_seen_only_after_a_read_write_open() {
     // Fixture 01 with its row graph moved to the pre-2.0 place, /row_edges/KNN (loompy
     // 3.0.8 on this file, checked by hand: mode 'r' lists no row graphs, mode 'r+' moves
     // it to /row_graphs/KNN and deletes /row_edges).
-    let path = scratch("edges");
+    let tmp = scratch("edges");
+    let path = tmp.path();
     let mut w = Writer::open(&path).unwrap();
     w.create_group("/row_edges").unwrap();
     w.rename("/row_graphs/KNN", "/row_edges/KNN").unwrap();

@@ -140,7 +140,7 @@ impl LoomValidator {
     }
 
     /// The conventions checks. `Ok` tells whether no error has been found so far.
-    pub(crate) fn validate_conventions(&mut self, file: &File) -> Result<bool, Crash> {
+    pub(super) fn conventions_checks(&mut self, file: &File) -> Result<bool, Crash> {
         let (n_genes, n_cells) = match file.object("/matrix") {
             Ok(Object::Dataset(d)) => match d.shape() {
                 [n, m] => (*n, *m),

@@ -137,3 +137,65 @@ pub(crate) fn is_string(dt: &Datatype) -> bool {
         Datatype::VarLenString { .. } | Datatype::FixedString { .. }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hdf5_lite::format::messages::{CompoundField, EnumMember};
+
+    fn int(size: u32, signed: bool, order: ByteOrder) -> Datatype {
+        Datatype::Integer {
+            size,
+            signed,
+            order,
+        }
+    }
+
+    #[test]
+    fn names_as_numpy_prints_them() {
+        assert_eq!(numpy_name(&int(4, true, ByteOrder::Little)), "int32");
+        assert_eq!(numpy_name(&int(1, false, ByteOrder::Big)), "uint8");
+        assert_eq!(numpy_name(&int(4, true, ByteOrder::Big)), ">i4");
+        assert!(!is_matrix_type(&int(4, true, ByteOrder::Big)));
+        let boolean = Datatype::Enum {
+            base: Box::new(int(1, true, ByteOrder::Little)),
+            members: vec![
+                EnumMember {
+                    name: "FALSE".into(),
+                    value: vec![0],
+                },
+                EnumMember {
+                    name: "TRUE".into(),
+                    value: vec![1],
+                },
+            ],
+        };
+        assert_eq!(
+            (numpy_name(&boolean), numpy_code(&boolean)),
+            ("bool".into(), "|b1".into())
+        );
+        assert!(!is_matrix_type(&boolean));
+        let compound = Datatype::Compound {
+            size: 12,
+            fields: vec![
+                CompoundField {
+                    name: "x".into(),
+                    offset: 0,
+                    datatype: int(8, true, ByteOrder::Little),
+                },
+                CompoundField {
+                    name: "y".into(),
+                    offset: 8,
+                    datatype: Datatype::Float {
+                        size: 4,
+                        order: ByteOrder::Little,
+                    },
+                },
+            ],
+        };
+        assert_eq!(numpy_name(&compound), "[('x', '<i8'), ('y', '<f4')]");
+        assert_eq!(tuple(&[5u64]), "(5,)");
+        assert_eq!(tuple(&[100u64, 70]), "(100, 70)");
+        assert_eq!(tuple(&[] as &[u64]), "()");
+    }
+}
