@@ -3,3 +3,4 @@
 
 pub mod h5;
 pub mod info;
+pub mod validate;

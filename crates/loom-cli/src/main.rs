@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use loom_cli::h5;
+use loom_cli::{h5, validate};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +31,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a loom file as loompy's LoomValidator does: exit 0 when valid, 1 when
+    /// invalid, 2 when it cannot be read.
+    Validate {
+        /// The file.
+        file: PathBuf,
+        /// What to check: the format only, or also the Linnarsson lab's conventions.
+        #[arg(long, value_enum, default_value = "speconly")]
+        strictness: StrictnessArg,
+        /// Also print the summary of the file's structure.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StrictnessArg {
+    Speconly,
+    Conventions,
 }
 
 #[derive(Subcommand)]
@@ -75,6 +93,27 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(format_args!("{}: {e}", file.display())),
         },
+        Command::Validate {
+            file,
+            strictness,
+            verbose,
+        } => {
+            let strictness = match strictness {
+                StrictnessArg::Speconly => loom_core::Strictness::SpecOnly,
+                StrictnessArg::Conventions => loom_core::Strictness::Conventions,
+            };
+            match validate::validate(&file, strictness, verbose) {
+                Ok(report) => {
+                    print!("{}", report.text);
+                    if report.valid {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => fail(format_args!("{}: {e}", file.display())),
+            }
+        }
     }
 }
 

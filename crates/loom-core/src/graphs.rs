@@ -1,0 +1,317 @@
+//! Row and column graphs (loompy-api.md §7 `GraphManager`, §3.17 `list_edges`,
+//! `get_edges`, `set_edges`): sparse N×N (or M×M) adjacency matrices stored as the
+//! COO vectors `/row_graphs/<g>/{a,b,w}` (`/col_graphs/…`), contiguous int32 `a`, `b`
+//! and float64 `w` as loompy writes them (§10.2), stamped `last_modified` (§10.3).
+
+use hdf5_lite::read::{Numeric, Object};
+use hdf5_lite::write::{AttrValue, DatasetSpec, Writer};
+use ndarray::Array2;
+use sprs::TriMat;
+
+use crate::connection::LoomConnection;
+use crate::error::{LoomError, Result};
+use crate::timestamp::timestamp;
+
+const GROUPS: [&str; 2] = ["row_graphs", "col_graphs"];
+
+/// The graphs of one axis (loompy's `ds.row_graphs` / `ds.col_graphs`), read side.
+///
+/// ```no_run
+/// let ds = loom_core::connect("cells.loom", loom_core::Mode::Read)?;
+/// for name in ds.col_graphs().keys() {
+///     let g = ds.col_graphs().get(&name)?;
+///     println!("{name}: {} edges", g.nnz());
+/// }
+/// # Ok::<(), loom_core::LoomError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct GraphManager<'a> {
+    ds: &'a LoomConnection,
+    axis: usize,
+}
+
+/// The graphs of one axis, for writing (from [`LoomConnection::row_graphs_mut`]).
+#[derive(Debug)]
+pub struct GraphManagerMut<'a> {
+    ds: &'a mut LoomConnection,
+    axis: usize,
+}
+
+fn group_path(axis: usize) -> String {
+    format!("/{}", GROUPS[axis.min(1)])
+}
+
+impl<'a> GraphManager<'a> {
+    /// The axis: 0 for rows, 1 for columns.
+    pub fn axis(&self) -> usize {
+        self.axis
+    }
+
+    /// The graph names, sorted. On a read-only connection, graphs still stored in an old
+    /// `/row_edges` or `/col_edges` group are not seen (as in loompy).
+    pub fn keys(&self) -> Vec<String> {
+        self.ds
+            .hdf5()
+            .group(&group_path(self.axis))
+            .and_then(|g| g.member_names())
+            .unwrap_or_default()
+    }
+
+    /// Number of graphs.
+    pub fn len(&self) -> usize {
+        self.keys().len()
+    }
+
+    /// No graphs on this axis.
+    pub fn is_empty(&self) -> bool {
+        self.keys().is_empty()
+    }
+
+    /// Whether a graph of that name exists.
+    pub fn contains(&self, name: &str) -> bool {
+        self.keys().iter().any(|k| k == name)
+    }
+
+    /// The graph as a COO matrix (`a` rows, `b` columns, `w` values, in stored order,
+    /// duplicates and explicit zeros kept), of shape n×n with n the axis length.
+    pub fn get(&self, name: &str) -> Result<TriMat<f64>> {
+        let (a, b, w) = self.edges(name)?;
+        let n = self.n();
+        let bad = || {
+            LoomError::InvalidInput(format!(
+                "graph '{name}' has a vertex outside 0..{n} or vectors of different lengths"
+            ))
+        };
+        if a.len() != b.len() || a.len() != w.len() {
+            return Err(bad());
+        }
+        let index = |v: &[i64]| -> Result<Vec<usize>> {
+            v.iter()
+                .map(|&x| {
+                    usize::try_from(x)
+                        .ok()
+                        .filter(|&x| (x as u64) < n)
+                        .ok_or_else(bad)
+                })
+                .collect()
+        };
+        let n = usize::try_from(n).map_err(|_| bad())?;
+        Ok(TriMat::from_triplets((n, n), index(&a)?, index(&b)?, w))
+    }
+
+    /// The raw vectors `(a, b, w)` of a graph (loompy's `get_edges`).
+    pub fn edges(&self, name: &str) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+        let missing = || LoomError::Missing {
+            kind: "graph",
+            name: name.to_owned(),
+        };
+        if name.contains('/') || !self.contains(name) {
+            return Err(missing());
+        }
+        let path = format!("{}/{name}", group_path(self.axis));
+        let file = self.ds.hdf5();
+        let Ok(Object::Group(_)) = file.object(&path) else {
+            return Err(missing());
+        };
+        fn vector<T: Numeric>(file: &hdf5_lite::read::File, p: String) -> Result<Vec<T>> {
+            Ok(file.dataset(&p)?.read::<T>()?.iter().copied().collect())
+        }
+        Ok((
+            vector(file, format!("{path}/a"))?,
+            vector(file, format!("{path}/b"))?,
+            vector(file, format!("{path}/w"))?,
+        ))
+    }
+
+    fn n(&self) -> u64 {
+        let (n, m) = self.ds.shape();
+        [n, m][self.axis.min(1)]
+    }
+}
+
+impl GraphManagerMut<'_> {
+    /// The read side.
+    pub fn get(&self) -> GraphManager<'_> {
+        GraphManager {
+            ds: self.ds,
+            axis: self.axis,
+        }
+    }
+
+    /// Stores a graph, replacing any of that name (loompy's `g[name] = m`). It must be
+    /// n×n with n the axis length. Entries are written in the matrix's triplet order.
+    pub fn set(&mut self, name: &str, graph: &TriMat<f64>) -> Result<()> {
+        let (r, c) = graph.shape();
+        let a: Vec<u64> = graph.row_inds().iter().map(|&x| x as u64).collect();
+        let b: Vec<u64> = graph.col_inds().iter().map(|&x| x as u64).collect();
+        self.write(name, (r as u64, c as u64), &a, &b, graph.data())
+    }
+
+    /// Stores a dense adjacency matrix: each nonzero becomes an edge, in row-major
+    /// order (as `scipy.sparse.coo_matrix(dense)`).
+    pub fn set_dense(&mut self, name: &str, dense: &Array2<f64>) -> Result<()> {
+        let (mut a, mut b, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        for ((i, j), &v) in dense.indexed_iter() {
+            if v != 0.0 {
+                a.push(i as u64);
+                b.push(j as u64);
+                w.push(v);
+            }
+        }
+        let (r, c) = dense.dim();
+        self.write(name, (r as u64, c as u64), &a, &b, &w)
+    }
+
+    /// Deletes a graph; a missing name is ignored (as in loompy).
+    pub fn delete(&mut self, name: &str) -> Result<()> {
+        if name.contains('/') || !self.get().contains(name) {
+            return Ok(());
+        }
+        let path = format!("{}/{name}", group_path(self.axis));
+        self.ds.edit(|w| w.unlink(&path))
+    }
+
+    fn write(
+        &mut self,
+        name: &str,
+        shape: (u64, u64),
+        a: &[u64],
+        b: &[u64],
+        w: &[f64],
+    ) -> Result<()> {
+        if name.contains('/') {
+            return Err(LoomError::InvalidInput(
+                "Graph name cannot contain slash (/)".into(),
+            ));
+        }
+        let n = self.get().n();
+        if shape != (n, n) {
+            return Err(LoomError::InvalidInput(format!(
+                "Adjacency matrix shape for axis {} must be ({n},{n}) but shape was ({}, {})",
+                self.axis, shape.0, shape.1
+            )));
+        }
+        let to_i32 = |v: &[u64]| -> Result<Vec<i32>> {
+            v.iter()
+                .map(|&x| {
+                    i32::try_from(x).map_err(|_| {
+                        LoomError::InvalidInput(format!(
+                            "vertex {x} does not fit loompy's int32 index vectors"
+                        ))
+                    })
+                })
+                .collect()
+        };
+        let (a, b) = (to_i32(a)?, to_i32(b)?);
+        let group = group_path(self.axis);
+        let exists = self.get().contains(name);
+        let path = format!("{group}/{name}");
+        self.ds
+            .edit(|wr| write_graph(wr, &group, &path, exists, &a, &b, w))
+    }
+}
+
+fn write_graph(
+    wr: &mut Writer,
+    group: &str,
+    path: &str,
+    exists: bool,
+    a: &[i32],
+    b: &[i32],
+    w: &[f64],
+) -> hdf5_lite::Result<()> {
+    if exists {
+        wr.unlink(path)?;
+    }
+    wr.create_group(path)?;
+    let len = [a.len() as u64];
+    for (v, data) in [("a", a), ("b", b)] {
+        let p = format!("{path}/{v}");
+        wr.create_dataset(&p, &DatasetSpec::new(i32::datatype(), &len))?;
+        wr.write_numbers(&p, &[0], &len, data)?;
+    }
+    let p = format!("{path}/w");
+    wr.create_dataset(&p, &DatasetSpec::new(f64::datatype(), &len))?;
+    wr.write_numbers(&p, &[0], &len, w)?;
+    for target in [path, group, "/"] {
+        wr.set_attribute(target, "last_modified", &AttrValue::string(&timestamp()))?;
+    }
+    Ok(())
+}
+
+impl LoomConnection {
+    /// The row graphs (loompy's `ds.row_graphs`).
+    pub fn row_graphs(&self) -> GraphManager<'_> {
+        GraphManager { ds: self, axis: 0 }
+    }
+
+    /// The column graphs (loompy's `ds.col_graphs`).
+    pub fn col_graphs(&self) -> GraphManager<'_> {
+        GraphManager { ds: self, axis: 1 }
+    }
+
+    /// The row graphs, for writing.
+    ///
+    /// ```no_run
+    /// let mut ds = loom_core::connect("cells.loom", loom_core::Mode::ReadWrite)?;
+    /// let n = ds.shape().0 as usize;
+    /// let mut knn = sprs::TriMat::new((n, n));
+    /// knn.add_triplet(0, 1, 0.5);
+    /// ds.row_graphs_mut().set("KNN", &knn)?;
+    /// # Ok::<(), loom_core::LoomError>(())
+    /// ```
+    pub fn row_graphs_mut(&mut self) -> GraphManagerMut<'_> {
+        GraphManagerMut { ds: self, axis: 0 }
+    }
+
+    /// The column graphs, for writing.
+    pub fn col_graphs_mut(&mut self) -> GraphManagerMut<'_> {
+        GraphManagerMut { ds: self, axis: 1 }
+    }
+
+    /// Graph names on an axis (deprecated loompy `list_edges`); any other axis gives none.
+    pub fn list_edges(&self, axis: usize) -> Vec<String> {
+        match axis {
+            0 | 1 => GraphManager { ds: self, axis }.keys(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The `(a, b, w)` vectors of a graph (deprecated loompy `get_edges`).
+    pub fn get_edges(&self, name: &str, axis: usize) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+        match axis {
+            0 | 1 => GraphManager { ds: self, axis }.edges(name),
+            _ => Err(LoomError::InvalidInput("Axis must be 0 or 1".into())),
+        }
+    }
+
+    /// Stores a graph from its vectors (deprecated loompy `set_edges`). Vectors of
+    /// different lengths or vertices outside the axis give loompy's "Input arrays could
+    /// not be converted to a sparse matrix".
+    pub fn set_edges(
+        &mut self,
+        name: &str,
+        a: &[i64],
+        b: &[i64],
+        w: &[f64],
+        axis: usize,
+    ) -> Result<()> {
+        let convert = || {
+            LoomError::InvalidInput("Input arrays could not be converted to a sparse matrix".into())
+        };
+        if axis > 1 {
+            return Err(convert());
+        }
+        let n = GraphManager { ds: self, axis }.n();
+        if a.len() != b.len() || a.len() != w.len() {
+            return Err(convert());
+        }
+        let check = |v: &[i64]| -> Result<Vec<u64>> {
+            v.iter()
+                .map(|&x| u64::try_from(x).ok().filter(|&x| x < n).ok_or_else(convert))
+                .collect()
+        };
+        let (a, b) = (check(a)?, check(b)?);
+        GraphManagerMut { ds: self, axis }.write(name, (n, n), &a, &b, w)
+    }
+}
