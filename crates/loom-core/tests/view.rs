@@ -485,3 +485,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn graphs_match_loompy_on_increasing_selections() {
+    // loompy 3.0.8 (with np.in1d = np.isin, see loompy-api.md §7): on increasing
+    // selections without repeats, its rank renumbering and our positions agree.
+    // ds.view[[0, 3, 7, 42, 99], :].row_graphs["KNN"] is the single edge (2, 0, 0.625).
+    let ds = open("01_loompy_create_dense");
+    let v = ds.view(vec![0, 3, 7, 42, 99], ..).unwrap();
+    assert_eq!(
+        triplets(&v.row_graphs()["KNN"]),
+        [(2, 0, 0.625f64.to_bits())]
+    );
+    // ds.view[:, 10:40].col_graphs["MKNN"]: 28 edges, the first six (sorted) below.
+    let v = ds.view(.., 10..40).unwrap();
+    let t = triplets(&v.col_graphs()["MKNN"]);
+    assert_eq!(t.len(), 28);
+    let one = 1f64.to_bits();
+    let first = [
+        (3, 10, one),
+        (6, 28, one),
+        (7, 11, one),
+        (8, 12, one),
+        (9, 14, one),
+        (10, 8, one),
+    ];
+    assert_eq!(t[..6], first);
+}
