@@ -26,6 +26,7 @@ pub mod strings;
 pub mod timestamp;
 mod validate;
 mod values;
+mod view;
 
 pub use attrs::{guess_chunk, Attrs, AttrsMut};
 #[cfg(unix)]
@@ -38,3 +39,4 @@ pub use layers::{dtype_name, parse_dtype, LayerOptions, Layers};
 pub use selection::Selection;
 pub use validate::{LoomValidator, Strictness};
 pub use values::{AttrValues, Dtype};
+pub use view::{LoomView, ViewLayer};
