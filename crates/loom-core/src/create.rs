@@ -179,7 +179,7 @@ fn check(
         return invalid("Data for default layer must be provided".into());
     };
     let shape = layers[main].1.shape();
-    if shape.contains(&0) {
+    if shape.first() == Some(&0) || shape.get(1) == Some(&0) {
         return invalid("Main matrix cannot be empty".into());
     }
     if shape.len() != 2 {
