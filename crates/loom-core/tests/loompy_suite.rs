@@ -387,7 +387,8 @@ fn extra_loompy_reads_our_create() {
         \x20   print(json.dumps({'shape': list(ds.shape), 'layers': list(ds.layers.keys()),\n\
         \x20       'm': ds[:, :].tolist(), 'sp': ds.layers['sp'][:, :].tolist(),\n\
         \x20       'n': ds.ca.n.tolist(), 'ra': list(ds.ra.keys()), 'title': ds.attrs.title,\n\
-        \x20       'dtype': str(ds.layers[''].dtype)}))\n";
+        \x20       'dtype': str(ds.layers[''].dtype),\n\
+        \x20       'valid': loompy.LoomValidator().validate(sys.argv[1])}))\n";
     let out = std::process::Command::new(&python)
         .arg("-c")
         .arg(script)
@@ -409,4 +410,33 @@ fn extra_loompy_reads_our_create() {
     assert_eq!(v["ra"], serde_json::json!(["Gene"]));
     assert_eq!(v["title"], serde_json::json!("t"));
     assert_eq!(v["dtype"], serde_json::json!("float32"));
+    assert_eq!(v["valid"], serde_json::json!(true));
+}
+
+/// Our documented divergences, on files `create` made: a list of strings works as a global
+/// attribute (loompy: AttributeError, and a partial file), non-ASCII strings are kept
+/// (loompy drops them on read), a deleted layer leaves `keys()` (loompy keeps listing it).
+#[test]
+fn extra_documented_divergences() {
+    let mem = Arc::new(MemFile::new());
+    let m = Array2::<f32>::ones((2, 2));
+    create_in(
+        mem.clone(),
+        &[("", LayerInput::from(&m)), ("extra", (&m).into())],
+        &[("Gene", AttrValues::from(vec!["Ærø", "b"]))],
+        &[],
+        &[("tags", AttrValues::from(vec!["x", "y", "z"]))],
+    )
+    .unwrap();
+    let mut ds = LoomConnection::open_in(mem, Mode::ReadWrite, true).unwrap();
+    let tags = ds.attrs().get("tags").unwrap();
+    assert_eq!(
+        tags.as_strings().unwrap().iter().collect::<Vec<_>>(),
+        ["x", "y", "z"]
+    );
+    assert_eq!(ds.ra().get("Gene").unwrap().as_strings().unwrap()[0], "Ærø");
+    ds.delete_layer("extra").unwrap();
+    assert_eq!(ds.layers().keys().unwrap(), [""]);
+    // Reads are 2-D even for a single index (numpy would drop the axis).
+    assert_eq!(ds.read::<f32>(1, ..).unwrap().dim(), (1, 2));
 }
