@@ -15,6 +15,7 @@
 
 mod attrs;
 mod connection;
+mod create;
 mod error;
 mod global_attrs;
 mod graphs;
@@ -32,6 +33,9 @@ pub use attrs::{guess_chunk, Attrs, AttrsMut};
 #[cfg(unix)]
 pub use connection::{connect, new};
 pub use connection::{new_in, LoomConnection, Mode, SPEC_VERSION};
+#[cfg(unix)]
+pub use create::{create, create_with};
+pub use create::{create_in, create_in_with, CreateOptions, LayerInput};
 pub use error::{LoomError, Result};
 pub use global_attrs::{Changes, GlobalAttrs, GlobalAttrsMut};
 pub use graphs::{GraphManager, GraphManagerMut};
