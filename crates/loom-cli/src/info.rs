@@ -21,32 +21,30 @@ pub struct Info {
     pub text: String,
 }
 
-fn datasets(file: &File, group: &str) -> Vec<(String, Dataset)> {
+/// The members of `group` that `pick` accepts, by name (none if the group is missing).
+fn members<T>(file: &File, group: &str, pick: impl Fn(Object) -> Option<T>) -> Vec<(String, T)> {
     let Ok(g) = file.group(group) else {
         return Vec::new();
     };
     g.members()
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|(name, obj)| match obj {
-            Ok(Object::Dataset(d)) => Some((name, d)),
-            _ => None,
-        })
+        .filter_map(|(name, obj)| obj.ok().and_then(&pick).map(|t| (name, t)))
         .collect()
 }
 
+fn datasets(file: &File, group: &str) -> Vec<(String, Dataset)> {
+    members(file, group, |o| match o {
+        Object::Dataset(d) => Some(d),
+        _ => None,
+    })
+}
+
 fn groups(file: &File, group: &str) -> Vec<(String, Group)> {
-    let Ok(g) = file.group(group) else {
-        return Vec::new();
-    };
-    g.members()
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(name, obj)| match obj {
-            Ok(Object::Group(g)) => Some((name, g)),
-            _ => None,
-        })
-        .collect()
+    members(file, group, |o| match o {
+        Object::Group(g) => Some(g),
+        _ => None,
+    })
 }
 
 /// A few values of a 1-D or 2-D attribute, as text.
