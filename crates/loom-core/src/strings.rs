@@ -48,7 +48,7 @@ pub fn unescape(s: &str) -> String {
         let tail = &rest[at..];
         match reference(tail) {
             Some((c, used)) => {
-                out.push(c);
+                out.extend(c);
                 rest = &tail[used..];
             }
             None => {
@@ -61,9 +61,9 @@ pub fn unescape(s: &str) -> String {
     out
 }
 
-/// Decodes the reference at the start of `s` (which starts with `&`): the character and
-/// the number of bytes used.
-fn reference(s: &str) -> Option<(char, usize)> {
+/// Decodes the reference at the start of `s` (which starts with `&`): the character (none
+/// for a code point HTML5 drops) and the number of bytes used.
+fn reference(s: &str) -> Option<(Option<char>, usize)> {
     let body = s.get(1..)?;
     if let Some(num) = body.strip_prefix('#') {
         let (digits, radix, skip) = match num.strip_prefix(['x', 'X']) {
@@ -77,13 +77,10 @@ fn reference(s: &str) -> Option<(char, usize)> {
         if len == 0 {
             return None;
         }
-        let code = u32::from_str_radix(&digits[..len], radix).ok()?;
-        // html.unescape maps invalid code points to U+FFFD.
-        let c = char::from_u32(code)
-            .filter(|&c| c != '\0')
-            .unwrap_or('\u{FFFD}');
+        // Digits beyond u32 are a code point above U+10FFFF all the same.
+        let code = u32::from_str_radix(&digits[..len], radix).unwrap_or(u32::MAX);
         let semi = usize::from(digits[len..].starts_with(';'));
-        return Some((c, skip + len + semi));
+        return Some((numeric(code), skip + len + semi));
     }
     for (name, c) in [
         ("amp", '&'),
@@ -96,11 +93,32 @@ fn reference(s: &str) -> Option<(char, usize)> {
         if let Some(after) = body.strip_prefix(name) {
             let semi = usize::from(after.starts_with(';'));
             if semi == 1 || name != "apos" {
-                return Some((c, 1 + name.len() + semi));
+                return Some((Some(c), 1 + name.len() + semi));
             }
         }
     }
     None
+}
+
+/// A numeric character reference decoded by HTML5's rules, as Python's `html.unescape`
+/// (which loompy uses) applies them: 0x80–0x9F name Windows-1252 characters, NUL and
+/// surrogates or code points past U+10FFFF become U+FFFD, and control or noncharacter
+/// code points are dropped.
+fn numeric(code: u32) -> Option<char> {
+    const WINDOWS_1252: [u32; 32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0x8D, 0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+        0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+    ];
+    match code {
+        0 => Some('\u{FFFD}'),
+        0x0D => Some('\r'),
+        0x80..=0x9F => char::from_u32(WINDOWS_1252[(code - 0x80) as usize]),
+        0xD800..=0xDFFF | 0x11_0000.. => Some('\u{FFFD}'),
+        0x01..=0x08 | 0x0B | 0x0E..=0x1F | 0x7F | 0xFDD0..=0xFDEF => None,
+        c if c & 0xFFFE == 0xFFFE => None,
+        c => char::from_u32(c),
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +144,29 @@ mod tests {
         assert_eq!(unescape("& &# &#; &bogus; &"), "& &# &#; &bogus; &");
         assert_eq!(unescape("&#0;"), "\u{FFFD}");
         assert_eq!(unescape(&escape("Åland_ß α")), "Åland_ß α");
+    }
+
+    #[test]
+    fn numeric_references_follow_html5_like_python() {
+        // Expected values printed by Python 3.11's html.unescape.
+        for (input, want) in [
+            ("&#128;", "€"),
+            ("&#150;", "–"),
+            ("&#1;", ""),
+            ("&#0;", "\u{FFFD}"),
+            ("&#13;", "\r"),
+            ("&#x110000;", "\u{FFFD}"),
+            ("&#55296;", "\u{FFFD}"),
+            ("&#65534;", ""),
+            ("&#127;", ""),
+            ("&#233;", "é"),
+            ("&#x1F600;", "😀"),
+            ("&#99999999999;", "\u{FFFD}"),
+            ("a&#159;b", "aŸb"),
+            ("price &#128;", "price €"),
+        ] {
+            assert_eq!(unescape(input), want, "{input}");
+        }
     }
 
     #[test]
