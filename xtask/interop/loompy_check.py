@@ -59,6 +59,13 @@ def expected_array(spec):
     return np.array(vals, dtype=dt).reshape(spec["shape"])
 
 
+def loompy2(s):
+    """What loompy (2 or 3) reads back from a spec 2 string it would have written: the
+    string escaped with xmlcharrefreplace, then html.unescape'd (which maps, e.g.,
+    &#150; to U+2013, as HTML5 says, not back to U+0096)."""
+    return html.unescape(s.encode("ascii", "xmlcharrefreplace").decode("ascii"))
+
+
 def strip(s):
     return html.unescape(s.encode("utf-8").decode("ascii", "ignore"))
 
@@ -99,13 +106,14 @@ def compare_strings(got, dset, spec, spec2):
     stored, shape, fixed = raw_strings(dset)
     if shape != list(spec["shape"]):
         return f"stored shape {shape}, expected {spec['shape']}", ""
-    if stored != spec["values"]:
-        return f"stored strings differ (h5py): {stored[:3]} vs {spec['values'][:3]}", ""
+    expected = [loompy2(s) for s in spec["values"]] if fixed else spec["values"]
+    if stored != expected:
+        return f"stored strings differ (h5py): {stored[:3]} vs {expected[:3]}", ""
     if spec2 and not fixed:
         return "spec 2 file but the strings are not fixed-length ASCII", ""
     if len(shape) == 2:
         return None, " (2-D strings: h5py only)"
-    want = spec["values"] if fixed else [strip(s) for s in spec["values"]]
+    want = expected if fixed else [strip(s) for s in spec["values"]]
     got = np.asarray(got, dtype=object).reshape(-1)
     if [str(x) for x in got] != want:
         return f"loompy gives {list(got[:3])}, expected (stripped) {want[:3]}", ""
@@ -140,10 +148,12 @@ def check_file(d, entry):
         return
     report(file, "loompy.connect (validate)", None)
     base = loompy.connect(entry["base"], "r") if entry.get("base") else None
+    absent = {sec: set(names) for sec, names in entry.get("absent", {}).items()}
     with ds, h5py.File(path, "r") as f:
         report(file, "shape", None if list(ds.shape) == entry["shape"] else f"{ds.shape}")
         # Layers.
         want_keys = set(entry["layers"]) | (set(base.layers.keys()) if base else set())
+        want_keys -= absent.get("layers", set())
         got_keys = set(ds.layers.keys())
         report(file, "layer keys", None if got_keys == want_keys else f"{sorted(got_keys)} vs {sorted(want_keys)}")
         for k, spec in entry["layers"].items():
@@ -152,6 +162,7 @@ def check_file(d, entry):
         for sec, group in (("ra", "row_attrs"), ("ca", "col_attrs")):
             mgr = getattr(ds, sec)
             want_keys = set(entry[sec]) | (set(getattr(base, sec).keys()) if base else set())
+            want_keys -= absent.get(sec, set())
             got_keys = set(mgr.keys())
             report(file, f"{sec} keys", None if got_keys == want_keys else f"{sorted(got_keys)} vs {sorted(want_keys)}")
             for k, spec in entry[sec].items():
@@ -160,6 +171,7 @@ def check_file(d, entry):
         for sec in ("row_graphs", "col_graphs"):
             mgr = getattr(ds, sec)
             want_keys = set(entry[sec]) | (set(getattr(base, sec).keys()) if base else set())
+            want_keys -= absent.get(sec, set())
             got_keys = set(mgr.keys())
             report(file, f"{sec} keys", None if got_keys == want_keys else f"{sorted(got_keys)} vs {sorted(want_keys)}")
             for k, spec in entry[sec].items():
@@ -174,6 +186,7 @@ def check_file(d, entry):
                 report(file, f"{sec}.{k}", problem)
         # Globals.
         want_keys = set(entry["globals"]) | (set(base.attrs.keys()) if base else set())
+        want_keys -= absent.get("globals", set())
         got_keys = set(ds.attrs.keys())
         extra = got_keys - want_keys - IGNORED_GLOBALS
         missing = want_keys - got_keys
@@ -185,15 +198,15 @@ def check_file(d, entry):
                 if legacy:
                     raw = np.asarray(f.attrs[k])
                     stored = [html.unescape(x.decode("ascii") if isinstance(x, bytes) else str(x)) for x in raw.reshape(-1)]
-                    want_loompy = spec["values"]
-                    fixed = True
+                    want_stored = want_loompy = [loompy2(s) for s in spec["values"]]
                 else:
                     stored, _, fixed = raw_strings(f["attrs"][k])
-                    want_loompy = spec["values"] if fixed else [strip(s) for s in spec["values"]]
+                    want_stored = [loompy2(s) for s in spec["values"]] if fixed else spec["values"]
+                    want_loompy = want_stored if fixed else [strip(s) for s in spec["values"]]
                 g = [str(x) for x in np.asarray(got, dtype=object).reshape(-1)]
                 problem = None
-                if stored != spec["values"]:
-                    problem = f"stored {stored} vs {spec['values']}"
+                if stored != want_stored:
+                    problem = f"stored {stored} vs {want_stored}"
                 elif g != want_loompy:
                     problem = f"loompy gives {g}, expected {want_loompy}"
                 report(file, f"attrs.{k}", problem)
@@ -208,11 +221,11 @@ def check_file(d, entry):
         if base:
             with base:
                 for k in base.layers.keys():
-                    if k not in entry["layers"]:
+                    if k not in entry["layers"] and k not in absent.get("layers", ()):
                         report(file, f"base layer {k!r}", None if same_loompy(ds.layers[k][:, :], base.layers[k][:, :]) else "differs from the base")
                 for sec in ("ra", "ca", "row_graphs", "col_graphs"):
                     for k in getattr(base, sec).keys():
-                        if k in entry[sec]:
+                        if k in entry[sec] or k in absent.get(sec, ()):
                             continue
                         a, b = getattr(ds, sec)[k], getattr(base, sec)[k]
                         if sec.endswith("graphs"):
@@ -221,7 +234,7 @@ def check_file(d, entry):
                             ok = same_loompy(a, b)
                         report(file, f"base {sec}.{k}", None if ok else "differs from the base")
                 for k in base.attrs.keys():
-                    if k not in entry["globals"] and k not in IGNORED_GLOBALS:
+                    if k not in entry["globals"] and k not in IGNORED_GLOBALS and k not in absent.get("globals", ()):
                         report(file, f"base attrs.{k}", None if same_loompy(ds.attrs[k], base.attrs[k]) else "differs from the base")
 
 

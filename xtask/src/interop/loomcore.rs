@@ -12,6 +12,8 @@ use loom_core::{AttrValues, LayerOptions, LoomConnection, Mode};
 use ndarray::{Array2, ArrayD, IxDyn};
 use serde_json::{json, Map, Value};
 
+use super::loomcore_read::{float, values_json};
+
 type R<T> = Result<T, String>;
 
 fn err(what: &str) -> impl Fn(loom_core::LoomError) -> String + '_ {
@@ -54,50 +56,6 @@ impl Expect {
             "globals": self.globals,
             "absent": self.absent,
         })
-    }
-}
-
-/// `{"dtype", "shape", "values"}` (values flattened in C order; bools as stored, 0/1).
-pub fn values_json(v: &AttrValues) -> Value {
-    let shape: Vec<usize> = v.shape().to_vec();
-    let flat = |it: Vec<Value>| Value::Array(it);
-    let (dtype, values) = match v {
-        AttrValues::Int { values, .. } => (
-            v.dtype().name(),
-            flat(values.iter().map(|&x| json!(x)).collect()),
-        ),
-        AttrValues::UInt { values, .. } => (
-            v.dtype().name(),
-            flat(values.iter().map(|&x| json!(x)).collect()),
-        ),
-        AttrValues::Float { values, .. } => (
-            v.dtype().name(),
-            flat(values.iter().map(|&x| float(x)).collect()),
-        ),
-        AttrValues::Bool(values) => (
-            "uint8",
-            flat(values.iter().map(|&x| json!(u8::from(x))).collect()),
-        ),
-        AttrValues::Str(values) => ("str", flat(values.iter().map(|x| json!(x)).collect())),
-        AttrValues::Compound(fields) => {
-            let f: Map<String, Value> = fields
-                .iter()
-                .map(|(n, v)| (n.clone(), values_json(v)))
-                .collect();
-            return json!({"dtype": "compound", "shape": shape, "fields": f});
-        }
-    };
-    json!({"dtype": dtype, "shape": shape, "values": values})
-}
-
-/// A float as JSON: a number, or "nan"/"inf"/"-inf" (JSON has no such numbers).
-pub fn float(x: f64) -> Value {
-    if x.is_nan() {
-        json!("nan")
-    } else if x.is_infinite() {
-        json!(if x > 0.0 { "inf" } else { "-inf" })
-    } else {
-        json!(x)
     }
 }
 
@@ -489,6 +447,10 @@ fn attrs(dir: &Path) -> R<Value> {
     set_global(&mut ds, &mut e, "vector", vec![1.0f32, -2.5, 1e-3].into())?;
     set_global(&mut ds, &mut e, "ints", vec![3u32, 1, 4, 1, 5].into())?;
     set_global(&mut ds, &mut e, "matrix2d", arr2(2, 3, |x| x as i64 * 11)?)?;
+    set_global(&mut ds, &mut e, "flag", true.into())?;
+    set_global(&mut ds, &mut e, "big", u64::MAX.into())?;
+    set_global(&mut ds, &mut e, "tiny", (-128i8).into())?;
+    set_global(&mut ds, &mut e, "single", 1.5f32.into())?;
     set_global(&mut ds, &mut e, "gone_global", 1i32.into())?;
     ds.attrs_mut()
         .delete("gone_global")
@@ -575,6 +537,24 @@ fn spec2(dir: &Path, fixtures: &Path) -> R<Value> {
     ds.set_edges("RNN", &a, &b, &w, 0).map_err(err("RNN"))?;
     e.row_graphs
         .insert("RNN".into(), json!({"a": a, "b": b, "w": w}));
+    // C1 controls are escaped as loompy does (&#150;), which html.unescape (so loompy)
+    // reads back as the cp1252 character (U+2013), not U+0096.
+    let c1: Vec<String> = (0..m)
+        .map(|j| ["price \u{80}", "dash \u{96}", "euro €", "ok"][j % 4].to_owned())
+        .collect();
+    set_attr(&mut ds, &mut e, 1, "C1Controls", AttrValues::from(c1))?;
+    // 2-D strings (fixed-length, escaped) and deletions of what loompy 2 wrote.
+    set_attr(&mut ds, &mut e, 1, "Names2d", arr2(m, 2, |x| word(x + 1))?)?;
+    ds.ra_mut()
+        .delete("Accession")
+        .map_err(err("delete Accession"))?;
+    e.absent("ra", "Accession");
+    ds.delete_layer("spliced").map_err(err("delete spliced"))?;
+    e.absent("layers", "spliced");
+    ds.attrs_mut()
+        .delete("title")
+        .map_err(err("delete title"))?;
+    e.absent("globals", "title");
     let spec = ds.spec_version();
     let shape = ds.shape();
     ds.close().map_err(err("close"))?;

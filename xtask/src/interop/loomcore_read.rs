@@ -14,9 +14,51 @@
 use std::path::Path;
 
 use loom_core::{AttrValues, LoomConnection, Mode};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use super::loomcore::{float, values_json};
+/// `{"dtype", "shape", "values"}` (values flattened in C order; bools as stored, 0/1).
+pub fn values_json(v: &AttrValues) -> Value {
+    let shape: Vec<usize> = v.shape().to_vec();
+    let flat = |it: Vec<Value>| Value::Array(it);
+    let (dtype, values) = match v {
+        AttrValues::Int { values, .. } => (
+            v.dtype().name(),
+            flat(values.iter().map(|&x| json!(x)).collect()),
+        ),
+        AttrValues::UInt { values, .. } => (
+            v.dtype().name(),
+            flat(values.iter().map(|&x| json!(x)).collect()),
+        ),
+        AttrValues::Float { values, .. } => (
+            v.dtype().name(),
+            flat(values.iter().map(|&x| float(x)).collect()),
+        ),
+        AttrValues::Bool(values) => (
+            "uint8",
+            flat(values.iter().map(|&x| json!(u8::from(x))).collect()),
+        ),
+        AttrValues::Str(values) => ("str", flat(values.iter().map(|x| json!(x)).collect())),
+        AttrValues::Compound(fields) => {
+            let f: Map<String, Value> = fields
+                .iter()
+                .map(|(n, v)| (n.clone(), values_json(v)))
+                .collect();
+            return json!({"dtype": "compound", "shape": shape, "fields": f});
+        }
+    };
+    json!({"dtype": dtype, "shape": shape, "values": values})
+}
+
+/// A float as JSON: a number, or "nan"/"inf"/"-inf" (JSON has no such numbers).
+pub fn float(x: f64) -> Value {
+    if x.is_nan() {
+        json!("nan")
+    } else if x.is_infinite() {
+        json!(if x > 0.0 { "inf" } else { "-inf" })
+    } else {
+        json!(x)
+    }
+}
 
 /// Two JSON values equal as dumped values: numbers compared exactly (integers as
 /// integers, floats as f64), "nan" equal to "nan".

@@ -13,8 +13,9 @@
 //!    B-trees, heaps and attribute lists), and h5py, h5dump and hdf5-lite check them;
 //! 7. loom-core (its public API) writes loom files, which loompy opens with validation
 //!    and compares value by value (`xtask/interop/loompy_check.py`);
-//! 8. loompy dumps every loom fixture (`xtask/interop/loompy_dump.py`) and loom-core
-//!    reads each one and compares value by value.
+//! 8. loompy dumps every loom fixture and the files of step 7
+//!    (`xtask/interop/loompy_dump.py`); loom-core reads each one and compares value by
+//!    value.
 
 mod created_a;
 mod created_b;
@@ -353,6 +354,14 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         .filter(|p| p.extension().is_some_and(|x| x == "loom"))
         .collect();
     loom_fixtures.sort();
+    // loom-core's own files too: what loompy reads there, loom-core must read.
+    loom_fixtures.extend(
+        lc_manifest["files"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|f| f["file"].as_str().map(|n| dir.join(n))),
+    );
     let dump_path = dir.join("loompy_dump.json");
     let mut dump_args: Vec<&Path> = vec![&dump_path];
     dump_args.extend(loom_fixtures.iter().map(PathBuf::as_path));
@@ -376,8 +385,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         ("6. h5py edits our structures", &h5py_step),
         ("7a. loom-core writes loom files", &lc_write),
         ("7b. loompy reads them (validating)", &lc_check),
-        ("8a. loompy dumps the loom fixtures", &lc_dump),
-        ("8b. loom-core reads the fixtures", &lc_read),
+        ("8a. loompy dumps fixtures+7a files", &lc_dump),
+        ("8b. loom-core reads loompy's dumps", &lc_read),
     ];
     let failures: usize = steps.iter().map(|(_, t)| t.failed.len()).sum();
     eprintln!(
