@@ -10,7 +10,12 @@
 //! 5. hdf5-lite edits those files again (what libhdf5 just wrote), and h5py, h5dump and
 //!    loompy check them once more;
 //! 6. h5py edits some of our files (inserting into and deleting from our group and chunk
-//!    B-trees, heaps and attribute lists), and h5py, h5dump and hdf5-lite check them.
+//!    B-trees, heaps and attribute lists), and h5py, h5dump and hdf5-lite check them;
+//! 7. loom-core (its public API) writes loom files, which loompy opens with validation
+//!    and compares value by value (`xtask/interop/loompy_check.py`);
+//! 8. loompy dumps every loom fixture and the files of step 7
+//!    (`xtask/interop/loompy_dump.py`); loom-core reads each one and compares value by
+//!    value.
 
 mod created_a;
 mod created_b;
@@ -19,6 +24,8 @@ mod edits;
 mod edits_more;
 mod h5py_edits;
 mod loom;
+mod loomcore;
+mod loomcore_read;
 mod model;
 mod roundtrip;
 mod session;
@@ -40,7 +47,9 @@ Writes files with hdf5-lite's writer into a temporary directory (or DIR), then c
 them with h5py (xtask/interop/check.py against manifest.json), h5dump, h5stat and
 loompy; reads loompy's additions back with hdf5-lite and edits them again; lets h5py
 edit our files and checks the result (manifest_roundtrip.json, manifest_h5py_ops.json,
-manifest_after_h5py.json).
+manifest_after_h5py.json). loom-core writes loom files that loompy (validating) compares
+value by value (manifest_loomcore.json), and loom-core reads every loom fixture as loompy
+dumps it (loompy_dump.json).
 
   --keep DIR     write the files and manifests into DIR and keep them
                  (without it they are removed after a clean run, kept after a failure)
@@ -311,6 +320,61 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         h5py_step.failed.extend(f);
     }
 
+    // 7. loom-core writes loom files; loompy (validating) reads them value by value.
+    let (lc_manifest, lc_written, lc_failed) = loomcore::write_all(&dir, &fixtures);
+    let mut lc_write = Tally {
+        passed: lc_written,
+        failed: lc_failed,
+    };
+    for f in &lc_write.failed {
+        eprintln!("FAIL {f}");
+    }
+    let lc_path = dir.join("manifest_loomcore.json");
+    let text = serde_json::to_string_pretty(&lc_manifest).map_err(|e| e.to_string())?;
+    std::fs::write(&lc_path, text).map_err(|e| format!("cannot write manifest: {e}"))?;
+    let lc_check = run_lines(&python, &scripts.join("loompy_check.py"), &[&dir, &lc_path])?;
+    for f in lc_manifest["files"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+    {
+        match f["file"]
+            .as_str()
+            .map(|n| tools::h5dump(&h5dump, &dir.join(n)))
+        {
+            Some(Ok(())) => lc_write.passed += 1,
+            Some(Err(e)) => lc_write.failed.push(format!("{}: h5dump: {e}", f["file"])),
+            None => {}
+        }
+    }
+
+    // 8. loompy dumps every loom fixture; loom-core reads them value by value.
+    let mut loom_fixtures: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .map_err(|e| format!("cannot list {}: {e}", fixtures.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "loom"))
+        .collect();
+    loom_fixtures.sort();
+    // loom-core's own files too: what loompy reads there, loom-core must read.
+    loom_fixtures.extend(
+        lc_manifest["files"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|f| f["file"].as_str().map(|n| dir.join(n))),
+    );
+    let dump_path = dir.join("loompy_dump.json");
+    let mut dump_args: Vec<&Path> = vec![&dump_path];
+    dump_args.extend(loom_fixtures.iter().map(PathBuf::as_path));
+    let lc_dump = run_lines(&python, &scripts.join("loompy_dump.py"), &dump_args)?;
+    let (p, f) = loomcore_read::compare_dump(&dump_path);
+    for x in &f {
+        eprintln!("FAIL loom-core reads {x}");
+    }
+    let lc_read = Tally {
+        passed: p,
+        failed: f,
+    };
+
     let steps = [
         ("1. hdf5-lite writes the files", &write),
         ("2. h5py checks (check.py)", &h5py),
@@ -319,6 +383,10 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         ("4b. hdf5-lite reads back", &back),
         ("5. re-edit after loompy, recheck", &again),
         ("6. h5py edits our structures", &h5py_step),
+        ("7a. loom-core writes loom files", &lc_write),
+        ("7b. loompy reads them (validating)", &lc_check),
+        ("8a. loompy dumps fixtures+7a files", &lc_dump),
+        ("8b. loom-core reads loompy's dumps", &lc_read),
     ];
     let failures: usize = steps.iter().map(|(_, t)| t.failed.len()).sum();
     eprintln!(
@@ -373,6 +441,24 @@ fn run_check(python: &Path, scripts: &Path, manifest: &Path) -> Result<Tally, St
     }
     if !ok && t.failed.is_empty() {
         t.failed.push("check.py exited with an error".into());
+    }
+    Ok(t)
+}
+
+/// Runs a script printing "ok ..." / "FAIL ..." lines and collects them.
+fn run_lines(python: &Path, script: &Path, args: &[&Path]) -> Result<Tally, String> {
+    let (stdout, ok) = tools::python(python, script, args)?;
+    let mut t = Tally {
+        passed: stdout.lines().filter(|l| l.starts_with("ok ")).count(),
+        failed: stdout
+            .lines()
+            .filter(|l| l.starts_with("FAIL"))
+            .map(str::to_owned)
+            .collect(),
+    };
+    if !ok && t.failed.is_empty() {
+        t.failed
+            .push(format!("{} exited with an error", script.display()));
     }
     Ok(t)
 }
