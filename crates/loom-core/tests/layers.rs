@@ -473,6 +473,14 @@ fn float16_layers_are_created_and_read() {
         ds.layers().read::<f32>("half", .., ..).unwrap(),
         Array2::<f32>::zeros((3, 2))
     );
+    // Values are written to half precision with numpy's rounding.
+    let values = ndarray::array![[0.1f32, -2.0], [65504.0, 1e-8], [0.5, 3.0]];
+    ds.write_layer("half", .., .., values.view()).unwrap();
+    let back = ds.layers().read::<f32>("half", .., ..).unwrap();
+    assert_eq!(
+        back,
+        ndarray::array![[0.099_975_586f32, -2.0], [65504.0, 0.0], [0.5, 3.0]]
+    );
 }
 
 #[test]

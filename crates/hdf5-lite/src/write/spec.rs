@@ -190,6 +190,11 @@ pub fn encode_numbers<T: Numeric>(values: &[T], datatype: &Datatype) -> Result<V
                 b
             }
             ('f', 8) => v.to_f64().to_le_bytes(),
+            ('f', 2) => {
+                let mut b = [0u8; 8];
+                b[..2].copy_from_slice(&f16_bits(v.to_f64()).to_le_bytes());
+                b
+            }
             _ => {
                 return Err(Error::unsupported(format!(
                     "writing {size}-byte floats from {}",
@@ -204,4 +209,65 @@ pub fn encode_numbers<T: Numeric>(values: &[T], datatype: &Datatype) -> Result<V
         out.extend_from_slice(b);
     }
     Ok(out)
+}
+
+/// IEEE half-precision bits of `x`, rounded to nearest, ties to even (numpy's
+/// `astype(float16)`); values beyond the half range become infinities.
+pub(crate) fn f16_bits(x: f64) -> u16 {
+    let sign: u16 = if x.is_sign_negative() { 0x8000 } else { 0 };
+    if x.is_nan() {
+        return sign | 0x7e00;
+    }
+    let a = x.abs();
+    if a < 6.103_515_625e-5 {
+        // Below the smallest normal (2^-14): a multiple of 2^-24; 1024 is that normal.
+        return sign | (a * 16_777_216.0).round_ties_even() as u16;
+    }
+    if a.is_infinite() {
+        return sign | 0x7c00;
+    }
+    let mut exp = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    let mut frac = ((a / 2f64.powi(exp) - 1.0) * 1024.0).round_ties_even() as u32;
+    if frac == 1024 {
+        frac = 0;
+        exp += 1;
+    }
+    if exp > 15 {
+        return sign | 0x7c00;
+    }
+    sign | (((exp + 15) as u16) << 10) | frac as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_precision_rounds_like_numpy() {
+        // Expected bits from numpy: np.array([...], dtype=np.float64).astype(np.float16).view(np.uint16)
+        for (x, bits) in [
+            (1.0, 0x3c00u16),
+            (-2.0, 0xc000),
+            (65504.0, 0x7bff),
+            (65519.0, 0x7bff),
+            (65520.0, 0x7c00),
+            (5.960_464_477_539_063e-8, 0x0001),
+            (1e-8, 0x0000),
+            (0.1, 0x2e66),
+            (6.1e-5, 0x03ff),
+            (f64::INFINITY, 0x7c00),
+            (-0.0, 0x8000),
+        ] {
+            assert_eq!(f16_bits(x), bits, "{x}");
+        }
+        assert_eq!(f16_bits(f64::NAN) & 0x7c00, 0x7c00);
+        let dt = Datatype::Float {
+            size: 2,
+            order: ByteOrder::Little,
+        };
+        assert_eq!(
+            encode_numbers(&[1.0f32, -2.0], &dt).unwrap(),
+            vec![0x00, 0x3c, 0x00, 0xc0]
+        );
+    }
 }
