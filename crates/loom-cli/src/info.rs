@@ -187,6 +187,15 @@ pub fn describe(ds: &LoomConnection) -> Info {
             }
         }
     }
+    let mut validator = loom_core::LoomValidator::new();
+    if validator.validate_file(file, loom_core::Strictness::SpecOnly) {
+        let _ = writeln!(text, "\nloompy's validator (speconly): valid");
+    } else {
+        let _ = writeln!(text, "\nloompy's validator (speconly): not valid");
+        for e in validator.errors() {
+            let _ = writeln!(text, "  {e}");
+        }
+    }
     Info {
         json: Json::Object(out),
         text,

@@ -167,4 +167,6 @@ fn info_reads_legacy_and_invalid_files() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Regulons"));
     assert!(text(&out.stdout).contains("compound{"));
+    assert!(text(&out.stdout).contains("loompy's validator (speconly): not valid"));
+    assert!(text(&out.stdout).contains("Row attribute 'Regulons' dtype"));
 }
