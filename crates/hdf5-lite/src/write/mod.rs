@@ -38,6 +38,7 @@ pub mod chunk_btree;
 mod data;
 mod elements;
 pub mod group_build;
+mod nav;
 mod spec;
 mod storage;
 mod tree;
@@ -51,13 +52,13 @@ pub use storage::RwFile;
 pub use storage::{MemFile, StorageMut};
 
 use crate::error::{Error, Result};
-use crate::format::messages::AttributeMessage;
 use crate::format::object_header::ObjectHeader;
 use crate::format::superblock::Superblock;
 use crate::format::{Allocate, Sizes};
 use crate::read::{File, Hyperslab, Numeric};
 use crate::storage::Storage;
 use elements::{attribute_message, encode_strings};
+use nav::{attrs_of, find_loaded, parent_and_name, split, NodeMut};
 use tree::{Child, DatasetNode, GroupNode};
 
 /// Bytes of the version 0 superblock, which always sits at offset 0 of files we write.
@@ -615,56 +616,4 @@ impl Drop for Writer {
             let _ = self.commit();
         }
     }
-}
-
-enum NodeMut<'a> {
-    Group(&'a mut GroupNode),
-    Dataset(&'a mut DatasetNode),
-}
-
-fn attrs_of(node: NodeMut<'_>) -> &mut std::collections::BTreeMap<String, AttributeMessage> {
-    match node {
-        NodeMut::Group(g) => &mut g.attrs,
-        NodeMut::Dataset(d) => &mut d.attrs,
-    }
-}
-
-/// The already loaded node at `parts` below `root`.
-fn find_loaded<'a>(root: &'a mut GroupNode, parts: &[&str]) -> Option<NodeMut<'a>> {
-    let mut current = NodeMut::Group(root);
-    for part in parts {
-        let NodeMut::Group(g) = current else {
-            return None;
-        };
-        current = match g.links.get_mut(part.as_bytes())? {
-            Child::Group(g) => NodeMut::Group(g),
-            Child::Dataset(d) => NodeMut::Dataset(d),
-            Child::Clean(_) => return None,
-        };
-    }
-    Some(current)
-}
-
-/// The components of an absolute or root-relative path.
-fn split(path: &str) -> Result<Vec<&str>> {
-    let parts: Vec<&str> = path
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    if parts.contains(&"..") {
-        return Err(Error::InvalidInput(format!(
-            "path {path:?}: '..' is not supported"
-        )));
-    }
-    Ok(parts)
-}
-
-fn parent_and_name(path: &str) -> Result<(String, String)> {
-    let parts = split(path)?;
-    let Some((name, dirs)) = parts.split_last() else {
-        return Err(Error::InvalidInput(format!(
-            "{path:?} names the root group"
-        )));
-    };
-    Ok((format!("/{}", dirs.join("/")), (*name).to_owned()))
 }
