@@ -4,8 +4,10 @@
     python loompy_op.py FILE OP [INDEX]
 
 OP is one of connect_attrs, read_full, row_1, rows_slice_100, col_1,
-cols_slice_1000; INDEX is the row, column or slice start (from
-FILE.indices). Prints one line
+cols_slice_1000, rows_100, cols_10, cols_100, cols_1000, sparse_main; INDEX is
+the row, column or slice start, or the comma-separated sorted index list (from
+FILE.indices). sparse_main's checksum is the sum of the COO values and n its
+nnz. Prints one line
 
     BENCH wall_s=.. user_s=.. sys_s=.. rss_before_kb=.. peak_rss_kb=..
           rss_anon_kb=.. rss_file_kb=.. n=.. sum=..
@@ -45,7 +47,10 @@ def checksum(values):
 
 def main():
     path, op = sys.argv[1], sys.argv[2]
-    index = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    arg = sys.argv[3] if len(sys.argv) > 3 else "0"
+    # A number, or a comma-separated sorted index list (rows_100, cols_*).
+    index = int(arg) if "," not in arg else 0
+    picks = [int(x) for x in arg.split(",")] if "," in arg else []
 
     import loompy
 
@@ -66,6 +71,13 @@ def main():
             "rows_slice_100": lambda: ds[index : index + 100, :],
             "col_1": lambda: ds[:, index],
             "cols_slice_1000": lambda: ds[:, index : index + 1000],
+            # h5py fancy lists (sorted, as h5py requires), as in the baseline.
+            "rows_100": lambda: ds[picks, :],
+            "cols_10": lambda: ds[:, picks],
+            "cols_100": lambda: ds[:, picks],
+            "cols_1000": lambda: ds[:, picks],
+            # scipy.sparse.coo_matrix of the main layer.
+            "sparse_main": lambda: ds.layers[""].sparse(),
         }
         if op not in ops:
             sys.exit(f"unknown op {op!r}")
@@ -88,6 +100,10 @@ def main():
             total += s
             n += k
         d.close()
+    elif op == "sparse_main":
+        # Sum of the stored values and their count (nnz).
+        total, n = float(np.sum(result.data, dtype=np.float64)), int(result.nnz)
+        ds.close()
     else:
         total, n = checksum(np.asarray(result))
         ds.close()

@@ -2,11 +2,13 @@
 """Synthetic single-cell .loom files for `cargo xtask bench` (deterministic).
 
     python make_data.py SIZE OUT.loom [--seed N]
+    python make_data.py SIZE OUT.loom --indices-only   (rewrite OUT.loom.indices only)
 
 SIZE is `small` (2,000 genes x 5,000 cells, layers "", spliced, unspliced) or
 `medium` (20,000 x 50,000, main matrix only). Written next to OUT.loom:
-  OUT.loom.indices   one "op value" line per read op: the row/column index or the
-                     slice start it uses, drawn from np.random.default_rng(12345)
+  OUT.loom.indices   one "op value" line per read op: the row/column index, the
+                     slice start or the comma-separated sorted index list it uses,
+                     drawn from np.random.default_rng(12345)
   OUT.loom.info      "key value" lines: shape, nnz, density, value stats, matrix sum
 
 The recipe follows the loompy performance baseline (perf-baseline.md, section 1):
@@ -141,7 +143,19 @@ def indices(n_genes, n_cells):
         "rows_slice_100": int(rng.integers(0, n_genes - 100 + 1)),
         "col_1": int(rng.integers(0, n_cells)),
         "cols_slice_1000": int(rng.integers(0, n_cells - 1000 + 1)),
+        # Fancy-index lists, drawn after the scalars from the same generator (so the
+        # scalars above keep their values): k distinct indices, sorted ascending as
+        # h5py requires, written comma-separated.
+        "rows_100": sorted_choice(rng, n_genes, 100),
+        "cols_10": sorted_choice(rng, n_cells, 10),
+        "cols_100": sorted_choice(rng, n_cells, 100),
+        "cols_1000": sorted_choice(rng, n_cells, 1000),
     }
+
+
+def sorted_choice(rng, n, k):
+    """k distinct indices below n, sorted, as "i,j,..." text."""
+    return ",".join(str(int(i)) for i in np.sort(rng.choice(n, k, replace=False)))
 
 
 def write_lines(path, pairs):
@@ -157,7 +171,15 @@ def main():
     ap.add_argument("size", choices=sorted(SHAPES))
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--indices-only",
+        action="store_true",
+        help="only (re)write OUT.indices (for a file made before an op was added)",
+    )
     a = ap.parse_args()
+    if a.indices_only:
+        write_lines(a.out + ".indices", indices(*SHAPES[a.size]))
+        return
 
     import loompy
 

@@ -1,14 +1,16 @@
 //! One timed loom-rs read operation in a fresh process: the Rust counterpart of
 //! `xtask/bench/loompy_op.py`, run as `xtask bench --child FILE OP [INDEX]`.
 //!
-//! Untimed setup: `File::open` and `file.dataset("/matrix")` for the read ops (loompy's
-//! `connect` is untimed there too). Timed: the operation only. The float64 checksum is
-//! computed after the timed region.
+//! Untimed setup: `File::open` and `file.dataset("/matrix")` for the hyperslab read ops,
+//! `LoomConnection::open(path, Mode::Read, false)` for the loom-core ops (fancy lists
+//! and `sparse_main`); loompy's `connect` is untimed there too. Timed: the operation
+//! only. The float64 checksum is computed after the timed region.
 
 use std::time::Instant;
 
 use hdf5_lite::read::File;
 use hdf5_lite::Error;
+use loom_core::{LoomConnection, LoomError, Mode, Selection};
 
 use super::sys;
 
@@ -69,8 +71,8 @@ fn attrs_checksum(cols: &[AttrColumn]) -> (f64, u64) {
 
 /// Runs `op` once between the measurements and prints the `BENCH` line; `checksum`
 /// runs after the timed region, on the still-live result.
-fn measure<T>(
-    op: impl FnOnce() -> Result<T, Error>,
+fn measure<T, E: std::fmt::Display>(
+    op: impl FnOnce() -> Result<T, E>,
     checksum: impl FnOnce(&T) -> (f64, u64),
 ) -> Result<(), String> {
     sys::reset_peak_rss()?;
@@ -100,10 +102,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         [p, o, ..] => (p.as_str(), o.as_str()),
         _ => return Err("--child needs FILE OP [INDEX]".to_string()),
     };
-    let index: u64 = match args.get(2) {
-        Some(s) => s.parse().map_err(|e| format!("bad index `{s}`: {e}"))?,
-        None => 0,
-    };
+    let arg = args.get(2).map(String::as_str).unwrap_or("0");
+    if matches!(
+        op,
+        "rows_100" | "cols_10" | "cols_100" | "cols_1000" | "sparse_main"
+    ) {
+        return loom_core_op(path, op, arg).map_err(|e| format!("{op} on {path}: {e}"));
+    }
+    let index: u64 = arg.parse().map_err(|e| format!("bad index `{arg}`: {e}"))?;
     let fail = |e: Error| format!("{op} on {path}: {e}");
 
     if op == "connect_attrs" {
@@ -119,4 +125,32 @@ pub fn run(args: &[String]) -> Result<(), String> {
         |a| (a.iter().map(|&x| f64::from(x)).sum(), a.len() as u64),
     )
     .map_err(|e| format!("{op} on {path}: {e}"))
+}
+
+/// The ops that go through loom-core: a fancy-index list on one axis (`ds.read::<f32>`
+/// with `Selection::List`), or the main layer as COO (`ds.sparse`).
+fn loom_core_op(path: &str, op: &str, arg: &str) -> Result<(), String> {
+    let ds = LoomConnection::open(path, Mode::Read, false).map_err(|e| e.to_string())?;
+    if op == "sparse_main" {
+        return measure(
+            || ds.sparse(Selection::All, Selection::All, ""),
+            |m| (m.data().iter().sum(), m.nnz() as u64),
+        );
+    }
+    let picks = arg
+        .split(',')
+        .map(|s| {
+            s.parse::<i64>()
+                .map_err(|e| format!("bad index `{s}`: {e}"))
+        })
+        .collect::<Result<Vec<i64>, String>>()?;
+    let (rows, cols) = if op == "rows_100" {
+        (Selection::List(picks), Selection::All)
+    } else {
+        (Selection::All, Selection::List(picks))
+    };
+    measure(
+        || -> Result<_, LoomError> { ds.read::<f32>(rows, cols) },
+        |a| (a.iter().map(|&x| f64::from(x)).sum(), a.len() as u64),
+    )
 }

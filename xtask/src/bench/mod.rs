@@ -19,7 +19,7 @@ pub const USAGE: &str = "\
 usage: cargo xtask bench [--size small|medium] [--runs N] [--ops a,b,c]
                          [--python PY] [--timeout SECS]
 
-Times loom-rs (hdf5-lite, this release build) against loompy 3.0.8 on a synthetic
+Times loom-rs (hdf5-lite / loom-core, this release build) against loompy 3.0.8 on a synthetic
 .loom file. Each run of each op is a fresh process (loom-rs: this binary with
 --child; loompy: xtask/bench/loompy_op.py); the table shows the median of the runs
 and every op's float64 checksum must agree between the two. The report goes to
@@ -29,7 +29,8 @@ target/bench/report.md (and report-SIZE.md) and stdout.
                  ~245 MB; creating it takes about a minute and ~10 GB of RAM)
   --runs N       runs per op and implementation (default 3)
   --ops LIST     comma-separated subset of: connect_attrs, read_full, row_1,
-                 rows_slice_100, col_1, cols_slice_1000 (default: all)
+                 rows_slice_100, col_1, cols_slice_1000, rows_100, cols_10,
+                 cols_100, cols_1000, sparse_main (default: all)
   --python PY    use this interpreter as is (needs loompy, numpy, scipy) instead of
                  the pinned venv target/xtask-venv (fixtures/requirements.txt)
   --timeout SECS kill a run after SECS seconds (default 300)
@@ -51,7 +52,26 @@ pub const OPS: &[(&str, &str)] = &[
         "cols_slice_1000",
         "1000 contiguous columns: /matrix[:, b:b+1000]",
     ),
+    (
+        "rows_100",
+        "100 sorted random rows (loompy: h5py fancy list; loom-rs: loom-core Selection::List)",
+    ),
+    (
+        "cols_10",
+        "10 sorted random columns (fancy list, as rows_100)",
+    ),
+    ("cols_100", "100 sorted random columns (fancy list)"),
+    ("cols_1000", "1000 sorted random columns (fancy list)"),
+    (
+        "sparse_main",
+        "the main layer as COO (loompy: `ds.layers[\"\"].sparse()`; loom-rs: loom-core \
+         `ds.sparse(.., .., \"\")`); checksum = sum of values, n = nnz",
+    ),
 ];
+
+/// Ops whose index is a comma-separated list; files made before they existed get
+/// their `.indices` rewritten (`make_data.py --indices-only`, same values for the rest).
+const LIST_OPS: &[&str] = &["rows_100", "cols_10", "cols_100", "cols_1000"];
 
 /// The two implementations, in the order each run executes them.
 pub const IMPLS: [&str; 2] = ["loom-rs", "loompy"];
@@ -244,8 +264,24 @@ fn ensure_data(ws: &Workspace, py: &Path, size: &str) -> Result<Data, String> {
             "make_data.py failed; it needs loompy, numpy and scipy.",
         )?;
     }
+    let mut indices = read_pairs(&with("indices"))?;
+    if LIST_OPS.iter().any(|op| !indices.contains_key(*op)) {
+        eprintln!(
+            "adding the index lists to {} ...",
+            with("indices").display()
+        );
+        util::run(
+            Command::new(py)
+                .arg(ws.root.join("xtask").join("bench").join("make_data.py"))
+                .arg(size)
+                .arg(&loom)
+                .arg("--indices-only"),
+            "make_data.py --indices-only failed.",
+        )?;
+        indices = read_pairs(&with("indices"))?;
+    }
     Ok(Data {
-        indices: read_pairs(&with("indices"))?,
+        indices,
         info: read_pairs(&with("info"))?,
         loom,
     })

@@ -96,7 +96,7 @@ fn check_sums(data: &Data, ops: &[String], results: &Results) -> Vec<String> {
                 ));
             }
         }
-        if op == "read_full" {
+        if op == "read_full" || op == "sparse_main" {
             if let Some(expected) = data
                 .info
                 .get("matrix_sum")
@@ -104,8 +104,18 @@ fn check_sums(data: &Data, ops: &[String], results: &Results) -> Vec<String> {
             {
                 if first.sum.to_bits() != expected.to_bits() {
                     bad.push(format!(
-                        "read_full: sum {:?}, but the generator's matrix sum is {expected:?}",
+                        "{op}: sum {:?}, but the generator's matrix sum is {expected:?}",
                         first.sum
+                    ));
+                }
+            }
+        }
+        if op == "sparse_main" {
+            if let Some(nnz) = data.info.get("nnz").and_then(|v| v.parse::<u64>().ok()) {
+                if first.n != nnz {
+                    bad.push(format!(
+                        "sparse_main: nnz {}, but the generator's nnz is {nnz}",
+                        first.n
                     ));
                 }
             }
@@ -153,7 +163,16 @@ pub fn render(
     let idx: Vec<String> = data
         .indices
         .iter()
-        .map(|(k, v)| format!("{k} {v}"))
+        .map(|(k, v)| {
+            // Index lists: their length and the first few entries only.
+            let list: Vec<&str> = v.split(',').collect();
+            if list.len() > 1 {
+                let head = list.get(..3).unwrap_or(&list).join(", ");
+                format!("{k} [{} sorted: {head}, ...]", list.len())
+            } else {
+                format!("{k} {v}")
+            }
+        })
         .collect();
     let _ = writeln!(
         t,
@@ -242,7 +261,8 @@ pub fn render(
         let _ = writeln!(
             t,
             "Every run of both implementations gave the same float64 checksum and element \
-             count for each op (read_full also equals the generator's matrix sum {}).",
+             count for each op (read_full and sparse_main also equal the generator's matrix \
+             sum {}; sparse_main's count is the nnz).",
             info("matrix_sum")
         );
     } else {
