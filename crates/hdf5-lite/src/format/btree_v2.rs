@@ -4,7 +4,7 @@
 //! records interleaved with child pointers `(address, records in child, [total records
 //! below child])`, leaves hold only records. The byte widths of the child-pointer counts
 //! follow from the maximum number of records each level can hold (computed as libhdf5's
-//! `H5B2__hdr_init` does, see [`LevelInfo`]). Every header and node ends with a lookup3
+//! `H5B2__hdr_init` does, see `LevelInfo`). Every header and node ends with a lookup3
 //! checksum over the bytes before it.
 
 use crate::error::{Error, Result};

@@ -1,7 +1,7 @@
 //! A bounds-checked little-endian reader over one structure's bytes.
 //!
 //! Every decoder reads through a [`Cursor`]: running off the end is an
-//! [`Error::Corrupt`](crate::Error::Corrupt) naming the structure and its file offset,
+//! [`Error::Corrupt`] naming the structure and its file offset,
 //! never a panic.
 
 use crate::error::{Error, Result};

@@ -207,7 +207,7 @@ pub fn encode_chunk(pipeline: &FilterPipeline, data: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Applies the byte shuffle (the inverse of [`unshuffle`]).
+/// Applies the byte shuffle (the inverse of the unshuffle reading does).
 pub fn shuffle(data: &[u8], size: usize) -> Vec<u8> {
     if size <= 1 || data.len() < size {
         return data.to_vec();
