@@ -298,3 +298,19 @@ proptest! {
         run(&case)?;
     }
 }
+
+#[test]
+fn scalar_datasets_cannot_be_chunked() {
+    let mut w = Writer::create_in(Arc::new(MemFile::new())).unwrap();
+    let spec = DatasetSpec::new(
+        Datatype::Integer {
+            size: 4,
+            signed: true,
+            order: ByteOrder::Little,
+        },
+        &[],
+    )
+    .chunks(&[]);
+    let err = w.create_dataset("/s", &spec).unwrap_err();
+    assert!(matches!(err, hdf5_lite::Error::InvalidInput(_)), "{err}");
+}

@@ -129,7 +129,10 @@ impl Dataset {
             },
         };
         if let Layout::Chunked { chunk_dims, .. } = &layout {
-            if chunk_dims.len() != dataspace.dims.len() || chunk_dims.contains(&0) {
+            if chunk_dims.is_empty()
+                || chunk_dims.len() != dataspace.dims.len()
+                || chunk_dims.contains(&0)
+            {
                 return Err(Error::corrupt(
                     "layout message",
                     header.address,

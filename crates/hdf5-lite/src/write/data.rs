@@ -91,7 +91,7 @@ impl DatasetNode {
         let unlimited = maxshape.iter().any(Option::is_none);
         let data = match &spec.chunks {
             Some(chunks) => {
-                if chunks.len() != rank || chunks.contains(&0) {
+                if rank == 0 || chunks.len() != rank || chunks.contains(&0) {
                     return invalid(format!(
                         "chunk shape {chunks:?} does not fit shape {:?}",
                         spec.shape
@@ -232,21 +232,21 @@ impl DatasetNode {
                 fresh,
             } => {
                 if !*fresh {
-                    let mut block = Vec::new();
-                    block
-                        .try_reserve_exact(*size as usize)
-                        .map_err(|_| Error::TooLarge {
-                            what: "dataset",
-                            size: u128::from(*size),
-                        })?;
-                    if *address == UNDEF {
+                    let block = if *address == UNDEF {
+                        let mut block = Vec::new();
+                        block
+                            .try_reserve_exact(*size as usize)
+                            .map_err(|_| Error::TooLarge {
+                                what: "dataset",
+                                size: u128::from(*size),
+                            })?;
                         for _ in 0..*size / elem {
                             block.extend_from_slice(&fill);
                         }
+                        block
                     } else {
-                        block.resize(*size as usize, 0);
-                        space.get(*address, &mut block)?;
-                    }
+                        space.get_vec(*address, *size)?
+                    };
                     let new = space.alloc.allocate(*size);
                     space.put(new, &block)?;
                     (*address, *fresh) = (new, true);
@@ -410,8 +410,7 @@ impl ChunkCtx<'_> {
     }
 
     fn decode(&self, space: &Space<'_>, rec: &ChunkRecord) -> Result<Vec<u8>> {
-        let mut stored = vec![0u8; rec.size as usize];
-        space.get(rec.address, &mut stored)?;
+        let mut stored = space.get_vec(rec.address, rec.size)?;
         if self.pipeline.filters.is_empty() {
             if stored.len() < self.chunk_bytes() {
                 return Err(Error::corrupt(

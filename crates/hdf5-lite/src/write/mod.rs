@@ -104,6 +104,22 @@ impl Space<'_> {
     pub(crate) fn get(&self, address: u64, buf: &mut [u8]) -> Result<()> {
         Ok(self.storage.read_exact_at(address, buf)?)
     }
+
+    /// The `len` bytes at `address`; a range past the end of the storage (a corrupt size
+    /// from the file) is an error before anything is allocated.
+    pub(crate) fn get_vec(&self, address: u64, len: u64) -> Result<Vec<u8>> {
+        let end = self.storage.current_len();
+        if address.checked_add(len).is_none_or(|e| e > end) {
+            return Err(Error::OutOfBounds {
+                offset: address,
+                len,
+                file_len: end,
+            });
+        }
+        let mut buf = vec![0u8; len as usize];
+        self.get(address, &mut buf)?;
+        Ok(buf)
+    }
 }
 
 /// A file open for writing. Edits are staged and written by [`Writer::commit`],
