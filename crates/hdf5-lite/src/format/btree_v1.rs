@@ -13,6 +13,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::chunk_index::ChunkRecord;
+use crate::format::MAX_RANK;
 use crate::format::{Ctx, Visited, UNDEF};
 
 const STRUCTURE: &str = "v1 B-tree node";
@@ -21,9 +22,6 @@ const STRUCTURE: &str = "v1 B-tree node";
 const GROUP: u8 = 0;
 /// Node type 1: the tree indexes a dataset's raw data chunks.
 const CHUNK: u8 = 1;
-
-/// Highest dataset rank a chunk key may describe (libhdf5 allows 32 dimensions).
-const MAX_RANK: usize = 32;
 
 /// The SNOD addresses of a group B-tree (type 0), left to right.
 pub fn group_symbol_nodes(ctx: &Ctx, address: u64) -> Result<Vec<u64>> {

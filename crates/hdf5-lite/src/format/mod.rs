@@ -26,6 +26,12 @@ pub use cursor::{Cursor, Sizes};
 use crate::error::{Error, Result};
 use crate::storage::Source;
 
+/// The largest rank of a dataspace or array type (libhdf5's `H5S_MAX_RANK`).
+pub const MAX_RANK: usize = 32;
+
+/// The deepest nesting of datatypes (compound in array in vlen …) decoded or encoded.
+pub(crate) const MAX_TYPE_DEPTH: u32 = 32;
+
 /// The undefined address: all bits set (spec, Appendix A).
 pub const UNDEF: u64 = u64::MAX;
 

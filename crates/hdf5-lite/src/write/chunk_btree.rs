@@ -13,11 +13,9 @@
 use crate::error::{Error, Result};
 use crate::format::btree_v1::{chunk_node_len, encode_chunk_node, ChunkKey, NodeLinks};
 use crate::format::chunk_index::ChunkRecord;
+use crate::format::MAX_RANK;
 use crate::format::{Allocate, Block, UNDEF};
 use crate::write::group_build::balanced_runs;
-
-/// Highest dataset rank libhdf5 supports.
-const MAX_RANK: usize = 32;
 
 /// The error for a chunk index that cannot be written.
 fn invalid(reason: impl std::fmt::Display) -> Error {

@@ -310,7 +310,7 @@ impl DatasetNode {
                 }
             }
         };
-        let mut messages = vec![message(kind::DATASPACE, 0, self.dataspace.encode())];
+        let mut messages = vec![message(kind::DATASPACE, 0, self.dataspace.encode()?)];
         if !self.loaded {
             messages.push(message(kind::DATATYPE, 1, self.datatype.encode()?));
             messages.push(message(kind::FILL_VALUE, 1, self.fill.encode()));

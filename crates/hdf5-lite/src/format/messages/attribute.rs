@@ -130,7 +130,7 @@ impl AttributeMessage {
             )));
         }
         let datatype = self.datatype.encode()?;
-        let dataspace = self.dataspace.encode();
+        let dataspace = self.dataspace.encode()?;
         let expected =
             u128::from(self.dataspace.num_elements()?) * u128::from(self.datatype.size());
         if expected != self.data.len() as u128 {

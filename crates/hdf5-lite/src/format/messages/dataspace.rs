@@ -1,10 +1,7 @@
 //! Dataspace message, type 0x0001 (spec IV.A.2.b), versions 1 and 2.
 
 use crate::error::{Error, Result};
-use crate::format::Cursor;
-
-/// The largest rank libhdf5 allows (`H5S_MAX_RANK`).
-const MAX_RANK: u8 = 32;
+use crate::format::{Cursor, MAX_RANK};
 
 /// The shape class of a dataspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +35,7 @@ impl Dataspace {
         let version = c.u8()?;
         let rank = c.u8()?;
         let flags = c.u8()?;
-        if rank > MAX_RANK {
+        if usize::from(rank) > MAX_RANK {
             return Err(c.corrupt(format!("dataspace rank {rank} exceeds {MAX_RANK}")));
         }
         let kind = match version {
@@ -96,13 +93,18 @@ impl Dataspace {
     ///
     /// The rank must be at most 32 and `maxdims`, when present, must have one entry per
     /// dimension (otherwise the current dimensions are written as the maximum).
-    pub fn encode(&self) -> Vec<u8> {
-        match self.kind {
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        if self.dims.len() > MAX_RANK {
+            return Err(Error::InvalidInput(format!(
+                "a dataspace of rank {} (at most {MAX_RANK})",
+                self.dims.len()
+            )));
+        }
+        Ok(match self.kind {
             DataspaceKind::Null => vec![2, 0, 0, 2],
             DataspaceKind::Scalar => vec![1, 0, 0, 0, 0, 0, 0, 0],
             DataspaceKind::Simple if self.dims.is_empty() => vec![1, 0, 0, 0, 0, 0, 0, 0],
             DataspaceKind::Simple => {
-                debug_assert!(self.dims.len() <= usize::from(MAX_RANK));
                 let max = match &self.maxdims {
                     Some(m) if m.len() == self.dims.len() => m,
                     _ => &self.dims,
@@ -114,7 +116,7 @@ impl Dataspace {
                 }
                 b
             }
-        }
+        })
     }
 
     /// Number of elements (1 for scalar, 0 for null), or an error if it overflows.
@@ -262,5 +264,21 @@ mod tests {
             maxdims: None,
         };
         assert_eq!(ds.num_elements().unwrap(), 0);
+    }
+
+    #[test]
+    fn ranks_over_32_are_not_encoded() {
+        let too_deep = Dataspace {
+            kind: DataspaceKind::Simple,
+            dims: vec![1; 33],
+            maxdims: None,
+        };
+        assert!(matches!(too_deep.encode(), Err(Error::InvalidInput(_))));
+        let ok = Dataspace {
+            kind: DataspaceKind::Simple,
+            dims: vec![1; 32],
+            maxdims: None,
+        };
+        assert_eq!(ok.encode().unwrap()[1], 32);
     }
 }

@@ -229,7 +229,7 @@ fn layout() -> impl Strategy<Value = Layout> {
 proptest! {
     #[test]
     fn dataspace_round_trips(ds in dataspace()) {
-        let b = ds.encode();
+        let b = ds.encode().unwrap();
         let back = Dataspace::decode(&mut cursor(&b)).unwrap();
         // Simple dataspaces always store maxdims (the dims when none were given).
         let mut want = ds.clone();

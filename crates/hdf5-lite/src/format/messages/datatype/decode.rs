@@ -2,13 +2,7 @@
 
 use super::{ByteOrder, CharSet, CompoundField, Datatype, EnumMember, StringPadding};
 use crate::error::{Error, Result};
-use crate::format::Cursor;
-
-/// Deepest nesting of datatypes (compound in array in vlen …) accepted.
-const MAX_DEPTH: u32 = 32;
-
-/// Largest array rank accepted (libhdf5's `H5S_MAX_RANK`).
-const MAX_ARRAY_RANK: u8 = 32;
+use crate::format::{Cursor, MAX_RANK, MAX_TYPE_DEPTH as MAX_DEPTH};
 
 /// The fixed 8-byte header shared by every class.
 struct Header {
@@ -191,7 +185,9 @@ fn offset_width(size: u32) -> usize {
 
 fn compound(c: &mut Cursor<'_>, h: &Header, depth: u32) -> Result<Datatype> {
     let n = (h.bits & 0xffff) as usize;
-    let mut fields = Vec::with_capacity(n.min(c.remaining()));
+    // Each field takes at least a name, an offset and a type header: size the list by the
+    // bytes present, not by the count the message claims.
+    let mut fields = Vec::with_capacity(n.min(c.remaining() / 10));
     for _ in 0..n {
         let field_name = name(c, h.version < 3)?;
         let offset = if h.version < 3 {
@@ -294,7 +290,7 @@ fn array(c: &mut Cursor<'_>, h: &Header, depth: u32) -> Result<Datatype> {
         return Err(c.corrupt("array datatype in a version 1 datatype message"));
     }
     let ndims = c.u8()?;
-    if ndims == 0 || ndims > MAX_ARRAY_RANK {
+    if ndims == 0 || usize::from(ndims) > MAX_RANK {
         return Err(c.corrupt(format!("array datatype of rank {ndims}")));
     }
     if h.version == 2 {

@@ -14,12 +14,7 @@
 
 use super::{ByteOrder, CharSet, Datatype, StringPadding};
 use crate::error::{Error, Result};
-
-/// Deepest nesting written (the decoder refuses deeper types).
-const MAX_DEPTH: u32 = 32;
-
-/// Largest array rank written (libhdf5's `H5S_MAX_RANK`).
-const MAX_ARRAY_RANK: usize = 32;
+use crate::format::{MAX_RANK as MAX_ARRAY_RANK, MAX_TYPE_DEPTH as MAX_DEPTH};
 
 /// Longest opaque tag libhdf5 accepts, padded to a multiple of 8 (`H5T_OPAQUE_TAG_MAX`
 /// is 256 including the NUL; the stored length is a multiple of 8 below 256).
