@@ -23,6 +23,10 @@ const STRUCTURE: &str = "global heap collection";
 #[derive(Debug, Default)]
 pub struct GlobalHeap {
     collections: HashMap<u64, HashMap<u16, Vec<u8>>>,
+    /// Bytes of the collections cached. Collections of a sound file never overlap, so
+    /// together they fit in the file; crafted overlapping ones would otherwise copy the
+    /// file once per collection.
+    cached: u64,
 }
 
 impl GlobalHeap {
@@ -35,7 +39,18 @@ impl GlobalHeap {
     pub fn object(&mut self, ctx: &Ctx, collection: u64, index: u32) -> Result<&[u8]> {
         let objects = match self.collections.entry(collection) {
             Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(v) => v.insert(parse_collection(ctx, collection)?),
+            Entry::Vacant(v) => {
+                let (objects, size) = parse_collection(ctx, collection)?;
+                self.cached = self.cached.saturating_add(size);
+                if self.cached > ctx.source.len() {
+                    return Err(Error::corrupt(
+                        STRUCTURE,
+                        collection,
+                        "collections overlap: more collection bytes than the file holds",
+                    ));
+                }
+                v.insert(objects)
+            }
         };
         u16::try_from(index)
             .ok()
@@ -130,7 +145,8 @@ fn align8(n: usize) -> Option<usize> {
 }
 
 /// Reads every object of the collection at `address`.
-fn parse_collection(ctx: &Ctx, address: u64) -> Result<HashMap<u16, Vec<u8>>> {
+/// Returns them with the collection's size.
+fn parse_collection(ctx: &Ctx, address: u64) -> Result<(HashMap<u16, Vec<u8>>, u64)> {
     let lengths = usize::from(ctx.sizes.lengths);
     let fixed = 8 + lengths;
     let header_len = align8(fixed).unwrap_or(fixed);
@@ -176,7 +192,7 @@ fn parse_collection(ctx: &Ctx, address: u64) -> Result<HashMap<u16, Vec<u8>>> {
         let padding = align8(len).map_or(0, |p| p - len).min(c.remaining());
         c.skip(padding)?;
     }
-    Ok(objects)
+    Ok((objects, size))
 }
 
 #[cfg(test)]

@@ -8,12 +8,9 @@
 
 use crate::error::Result;
 use crate::format::global_heap::{
-    encode_collection, object_footprint, MAX_OBJECTS, MIN_COLLECTION_SIZE,
+    collection_size, encode_collection, object_footprint, MAX_OBJECTS, MIN_COLLECTION_SIZE,
 };
 use crate::format::{Allocate, Block};
-
-/// Bytes of a collection header (8-byte lengths).
-const COLLECTION_HEADER_LEN: u64 = 16;
 
 /// Where each object went, (collection address, object index), and the encoded
 /// collections.
@@ -42,10 +39,7 @@ pub fn build(objects: &[&[u8]], alloc: &mut dyn Allocate) -> Result<Packed> {
         let mut end = start;
         for o in objects.iter().skip(start) {
             let fp = object_footprint(o);
-            let fits = COLLECTION_HEADER_LEN
-                .saturating_add(used)
-                .saturating_add(fp)
-                <= MIN_COLLECTION_SIZE;
+            let fits = collection_size(used.saturating_add(fp)) <= MIN_COLLECTION_SIZE;
             if end > start && (!fits || end - start >= MAX_OBJECTS) {
                 break;
             }
@@ -60,43 +54,6 @@ pub fn build(objects: &[&[u8]], alloc: &mut dyn Allocate) -> Result<Packed> {
         start = end;
     }
     Ok((places, blocks))
-}
-
-/// Collects variable-length objects, then lays them out with [`build`].
-#[derive(Debug, Default, Clone)]
-pub struct VlenWriter {
-    objects: Vec<Vec<u8>>,
-}
-
-impl VlenWriter {
-    /// No objects yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds an object and returns its number (0, 1, ...), which indexes the places
-    /// [`VlenWriter::finish`] returns.
-    pub fn push(&mut self, bytes: &[u8]) -> usize {
-        self.objects.push(bytes.to_vec());
-        self.objects.len() - 1
-    }
-
-    /// How many objects were added.
-    pub fn len(&self) -> usize {
-        self.objects.len()
-    }
-
-    /// Whether no object was added.
-    pub fn is_empty(&self) -> bool {
-        self.objects.is_empty()
-    }
-
-    /// Packs the objects into collections: the (collection address, index) of each
-    /// object in the order added, and the encoded collections.
-    pub fn finish(self, alloc: &mut dyn Allocate) -> Result<Packed> {
-        let refs: Vec<&[u8]> = self.objects.iter().map(Vec::as_slice).collect();
-        build(&refs, alloc)
-    }
 }
 
 #[cfg(test)]
@@ -118,16 +75,10 @@ mod tests {
 
     #[test]
     fn packs_small_objects_and_isolates_big_ones() {
-        let mut w = VlenWriter::new();
-        assert!(w.is_empty());
-        assert_eq!(w.push(b"Actb"), 0);
         let big = vec![9u8; 5000];
-        w.push(&big);
-        w.push(b"Gapdh");
-        w.push(b"");
-        assert_eq!(w.len(), 4);
+        let objects: [&[u8]; 4] = [b"Actb", &big, b"Gapdh", b""];
         let mut alloc = Appender::new(800);
-        let (places, blocks) = w.finish(&mut alloc).unwrap();
+        let (places, blocks) = build(&objects, &mut alloc).unwrap();
         // "Actb" alone (the big one does not fit with it), the big one alone (exactly
         // sized, no free space), then the
         // last two together.

@@ -63,7 +63,7 @@ impl Datatype {
                 format!("array[{}]<{}>", d.join("x"), base.describe())
             }
             Datatype::Bitfield { size, order } => {
-                format!("bitfield{}{}", size * 8, order_suffix(*order))
+                format!("bitfield{}{}", u64::from(*size) * 8, order_suffix(*order))
             }
             Datatype::Opaque { size, tag } if tag.is_empty() => format!("opaque[{size}]"),
             Datatype::Opaque { size, tag } => format!("opaque[{size}] {tag:?}"),
