@@ -8,7 +8,7 @@
 //! checksum over the bytes before it.
 
 use crate::error::{Error, Result};
-use crate::format::checksum::lookup3;
+use crate::format::checksum::verify_at;
 use crate::format::{Ctx, Visited, UNDEF};
 
 const HEADER: &str = "v2 B-tree header";
@@ -85,7 +85,7 @@ impl BTreeV2 {
         let root = c.offset()?;
         let root_records = c.u16()?;
         let total_records = c.length()?;
-        verify_checksum(ctx, &bytes, c.pos(), address, HEADER)?;
+        verify_at(ctx, &bytes, c.pos(), address, HEADER)?;
         let tree = BTreeV2 {
             address,
             record_type,
@@ -210,29 +210,6 @@ impl BTreeV2 {
     }
 }
 
-/// Checks the lookup3 checksum stored at `bytes[at..at + 4]` against `bytes[..at]`.
-fn verify_checksum(
-    ctx: &Ctx,
-    bytes: &[u8],
-    at: usize,
-    address: u64,
-    structure: &'static str,
-) -> Result<()> {
-    let mut c = ctx.cursor(bytes, address, structure);
-    c.seek(at)?;
-    let stored = c.u32()?;
-    let computed = lookup3(bytes.get(..at).unwrap_or_default(), 0);
-    if stored != computed {
-        return Err(Error::Checksum {
-            structure,
-            offset: ctx.base.saturating_add(address),
-            stored,
-            computed,
-        });
-    }
-    Ok(())
-}
-
 /// State of one in-order traversal.
 struct Walk<'a> {
     tree: &'a BTreeV2,
@@ -313,7 +290,7 @@ impl Walk<'_> {
                 children.push((child, child_nrec));
             }
         }
-        verify_checksum(ctx, &bytes, c.pos(), address, structure)?;
+        verify_at(ctx, &bytes, c.pos(), address, structure)?;
 
         if depth == 0 {
             self.push_all(records.iter().map(|r| r.to_vec()))?;

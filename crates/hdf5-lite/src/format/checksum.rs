@@ -2,6 +2,46 @@
 //! structure and the link/attribute name hashes) and Fletcher-32 (the H5Z fletcher32
 //! filter, as libhdf5's `H5_checksum_fletcher32` computes it).
 
+use crate::error::{Error, Result};
+use crate::format::Ctx;
+
+/// Checks the lookup3 checksum stored little-endian right after `bytes[..at]`, which it
+/// covers; `offset` (the structure's file offset) and `structure` name it in errors.
+pub(crate) fn verify(bytes: &[u8], at: usize, structure: &'static str, offset: u64) -> Result<()> {
+    let (Some(body), Some(tail)) = (
+        bytes.get(..at),
+        at.checked_add(4).and_then(|end| bytes.get(at..end)),
+    ) else {
+        return Err(Error::corrupt(
+            structure,
+            offset,
+            "too short to hold its checksum",
+        ));
+    };
+    let stored = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
+    let computed = lookup3(body, 0);
+    if stored != computed {
+        return Err(Error::Checksum {
+            structure,
+            offset,
+            stored,
+            computed,
+        });
+    }
+    Ok(())
+}
+
+/// [`verify`] for a structure at address `address` of `ctx`'s file.
+pub(crate) fn verify_at(
+    ctx: &Ctx,
+    bytes: &[u8],
+    at: usize,
+    address: u64,
+    structure: &'static str,
+) -> Result<()> {
+    verify(bytes, at, structure, ctx.base.saturating_add(address))
+}
+
 /// lookup3 `hashlittle(data, initval)`: bytes taken little-endian, 12 at a time.
 pub fn lookup3(data: &[u8], initval: u32) -> u32 {
     let init = 0xdead_beef_u32

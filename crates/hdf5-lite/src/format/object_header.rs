@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use crate::error::{Error, Result};
-use crate::format::checksum::lookup3;
+use crate::format::checksum;
 use crate::format::messages::{kind, Continuation};
 use crate::format::{Ctx, Visited};
 
@@ -253,20 +253,8 @@ fn checked_v2_block<'a>(ctx: &Ctx, block: &'a [u8], addr: u64, skip: usize) -> R
             format!("block of {} bytes is too short", block.len()),
         ));
     };
-    let (covered, tail) = block.split_at(body_end);
-    let stored = tail
-        .iter()
-        .rev()
-        .fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
-    let computed = lookup3(covered, 0);
-    if stored != computed {
-        return Err(Error::Checksum {
-            structure: STRUCTURE,
-            offset: at,
-            stored,
-            computed,
-        });
-    }
+    checksum::verify(block, body_end, STRUCTURE, at)?;
+    let covered = &block[..body_end];
     Ok(covered.get(skip..).unwrap_or_default())
 }
 

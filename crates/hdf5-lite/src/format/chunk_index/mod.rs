@@ -12,7 +12,7 @@ mod extensible_array;
 mod fixed_array;
 
 use crate::error::{Error, Result};
-use crate::format::checksum::lookup3;
+use crate::format::checksum::verify_at as verify;
 use crate::format::messages::ChunkIndexKind;
 use crate::format::{btree_v1, Ctx, Sizes, UNDEF};
 
@@ -111,24 +111,6 @@ impl ChunkGeometry {
     fn in_extent(&self, offset: &[u64]) -> bool {
         offset.iter().zip(&self.dims).all(|(&o, &d)| o < d)
     }
-}
-
-/// Checks the lookup3 checksum stored right after `bytes[..at]` (the bytes of
-/// `structure`, read from `address`).
-fn verify(ctx: &Ctx, bytes: &[u8], at: usize, address: u64, structure: &'static str) -> Result<()> {
-    let mut c = ctx.cursor(bytes, address, structure);
-    c.seek(at)?;
-    let stored = c.u32()?;
-    let computed = lookup3(bytes.get(..at).unwrap_or_default(), 0);
-    if stored != computed {
-        return Err(Error::Checksum {
-            structure,
-            offset: ctx.base.saturating_add(address),
-            stored,
-            computed,
-        });
-    }
-    Ok(())
 }
 
 /// Splits a linear index into coordinates of a C-order grid with sizes `grid`.

@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{log2_floor, verify_checksum, FractalHeap};
+use super::{log2_floor, FractalHeap};
 use crate::error::{Error, Result};
-use crate::format::checksum::lookup3;
+use crate::format::checksum::{self, lookup3};
 use crate::format::{Ctx, Visited, UNDEF};
 
 const DIRECT: &str = "fractal heap direct block";
@@ -175,7 +175,7 @@ impl FractalHeap {
                 "block offset {stored_offset}, expected {block_offset}"
             )));
         }
-        verify_checksum(&bytes, INDIRECT, c.base())?;
+        checksum::verify(&bytes, bytes.len().saturating_sub(4), INDIRECT, c.base())?;
         // `entries` addresses were read from the file, so the count is bounded by it.
         let children = (0..entries)
             .map(|_| c.offset())

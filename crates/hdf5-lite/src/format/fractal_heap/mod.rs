@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::format::btree_v2::BTreeV2;
-use crate::format::checksum::lookup3;
+use crate::format::checksum;
 use crate::format::{Ctx, UNDEF};
 
 use managed::BlockCache;
@@ -77,29 +77,6 @@ fn log2_floor(v: u64) -> u32 {
     63 - v.max(1).leading_zeros()
 }
 
-/// Verifies the lookup3 checksum stored little-endian in the last 4 bytes of `bytes`.
-fn verify_checksum(bytes: &[u8], structure: &'static str, offset: u64) -> Result<()> {
-    let split = bytes
-        .len()
-        .checked_sub(4)
-        .ok_or_else(|| Error::corrupt(structure, offset, "too short to hold a checksum"))?;
-    let (body, tail) = bytes.split_at(split);
-    let stored = u32::from_le_bytes(
-        tail.try_into()
-            .map_err(|_| Error::corrupt(structure, offset, "short checksum"))?,
-    );
-    let computed = lookup3(body, 0);
-    if stored != computed {
-        return Err(Error::Checksum {
-            structure,
-            offset,
-            stored,
-            computed,
-        });
-    }
-    Ok(())
-}
-
 impl FractalHeap {
     /// Reads the header at `address`.
     pub fn read(ctx: &Ctx, address: u64) -> Result<Self> {
@@ -145,7 +122,7 @@ impl FractalHeap {
             }
             + 4;
         let all = ctx.read(address, total)?;
-        verify_checksum(&all, HEADER, c.base())?;
+        checksum::verify(&all, all.len().saturating_sub(4), HEADER, c.base())?;
 
         if !width.is_power_of_two() {
             return Err(c.corrupt(format!("table width {width} is not a power of two")));
