@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::format::checksum::lookup3;
 use crate::format::Sizes;
 use crate::storage::{MemStorage, Source};
 
