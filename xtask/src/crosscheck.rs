@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::util::{self, Venv};
+use crate::util;
 use crate::Workspace;
 
 /// Usage text for `cargo xtask crosscheck --help`.
@@ -101,7 +101,6 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let fixtures_dir = ws.root.join("fixtures");
     let generator = fixtures_dir.join("random_files.py");
     let checker = fixtures_dir.join("crosscheck.py");
-    let requirements = fixtures_dir.join("requirements.txt");
     for script in [&generator, &checker] {
         if !script.exists() {
             return Err(format!("{} is missing", script.display()));
@@ -110,18 +109,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
 
     let loom = build_loom(ws)?;
 
-    let python: PathBuf = match &opts.python {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let venv = Venv {
-                dir: ws.root.join("target").join("xtask-venv"),
-            };
-            let base = std::env::var("XTASK_PYTHON").unwrap_or_else(|_| "python3".to_string());
-            venv.ensure(&base)?;
-            venv.install_requirements(&requirements, opts.reinstall)?;
-            venv.python()
-        }
-    };
+    let python = util::ensure_python(&ws.root, opts.python.as_deref(), opts.reinstall)?;
 
     // Files to check: the given ones, or a directory of fresh random files.
     let (targets, generated) = if opts.files.is_empty() {
@@ -206,43 +194,14 @@ fn build_loom(ws: &Workspace) -> Result<PathBuf, String> {
     stdout
         .lines()
         .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
-        .filter_map(|l| json_string_field(l, "executable"))
-        .map(PathBuf::from)
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v.get("executable")?.as_str().map(PathBuf::from))
         .find(|p| is_loom_binary(p))
         .ok_or_else(|| format!("`{line}` did not report the loom executable"))
 }
 
 fn is_loom_binary(p: &Path) -> bool {
     p.file_stem().is_some_and(|s| s == "loom")
-}
-
-/// The string value of `"key":"..."` in one line of cargo's JSON messages
-/// (`None` if absent or `null`). Handles the escapes JSON uses in paths.
-fn json_string_field(line: &str, key: &str) -> Option<String> {
-    let marker = format!("\"{key}\":\"");
-    let start = line.find(&marker)? + marker.len();
-    let mut out = String::new();
-    let mut chars = line.get(start..)?.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some(out),
-            '\\' => match chars.next()? {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                'r' => out.push('\r'),
-                'b' => out.push('\u{8}'),
-                'f' => out.push('\u{c}'),
-                'u' => {
-                    let hex: String = chars.by_ref().take(4).collect();
-                    let code = u32::from_str_radix(&hex, 16).ok()?;
-                    out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
-                }
-                other => out.push(other), // \" \\ \/
-            },
-            c => out.push(c),
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -266,16 +225,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_executable_from_cargo_message() {
-        let line = r#"{"reason":"compiler-artifact","filenames":["/t/release/loom"],"executable":"C:\\t\\release\\loom.exe","fresh":true}"#;
-        assert_eq!(
-            json_string_field(line, "executable").as_deref(),
-            Some(r"C:\t\release\loom.exe")
-        );
-        assert_eq!(
-            json_string_field(r#"{"executable":null}"#, "executable"),
-            None
-        );
+    fn recognises_loom_binary() {
         assert!(is_loom_binary(Path::new("/t/release/loom")));
         assert!(!is_loom_binary(Path::new("/t/release/libloom_cli.rlib")));
     }

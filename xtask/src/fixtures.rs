@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{self, Venv};
+use crate::util;
 use crate::Workspace;
 
 /// Usage text for `cargo xtask fixtures --help`.
@@ -68,23 +68,11 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let opts = parse(args)?;
     let fixtures_dir = ws.root.join("fixtures");
     let script = fixtures_dir.join("generate.py");
-    let requirements = fixtures_dir.join("requirements.txt");
     if !script.exists() {
         return Err(format!("{} is missing", script.display()));
     }
 
-    let python: PathBuf = match &opts.python {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let venv = Venv {
-                dir: ws.root.join("target").join("xtask-venv"),
-            };
-            let base = std::env::var("XTASK_PYTHON").unwrap_or_else(|_| "python3".to_string());
-            venv.ensure(&base)?;
-            venv.install_requirements(&requirements, opts.reinstall)?;
-            venv.python()
-        }
-    };
+    let python = util::ensure_python(&ws.root, opts.python.as_deref(), opts.reinstall)?;
 
     let out = opts.out.unwrap_or_else(|| fixtures_dir.clone());
     let mut cmd = Command::new(&python);

@@ -8,10 +8,10 @@ mod sys;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::util::{self, Venv};
+use crate::util;
 use crate::Workspace;
 
 /// Usage text for `cargo xtask bench --help`.
@@ -190,35 +190,15 @@ fn parse_sample(stdout: &str) -> Result<Sample, String> {
 /// goes to `log`, which is shown on failure.
 fn run_child(cmd: &mut Command, timeout: Duration, log: &Path) -> Result<Sample, String> {
     let line = util::show(cmd);
-    let err_file =
-        std::fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(err_file)
-        .spawn()
-        .map_err(|e| format!("could not run `{line}`: {e}"))?;
-    let t0 = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break st,
-            Ok(None) if t0.elapsed() > timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("`{line}` timed out after {timeout:?}"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(format!("waiting for `{line}`: {e}")),
-        }
-    };
-    let mut stdout = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        use std::io::Read;
-        out.read_to_string(&mut stdout)
-            .map_err(|e| format!("reading the output of `{line}`: {e}"))?;
-    }
-    let stderr = std::fs::read_to_string(log).unwrap_or_default();
-    if !status.success() {
-        return Err(format!("`{line}` failed ({status}):\n{stdout}{stderr}"));
+    let out = util::run_with_timeout(cmd, timeout)?;
+    std::fs::write(log, &out.stderr).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!(
+            "`{line}` failed ({}):\n{stdout}{stderr}",
+            out.status
+        ));
     }
     parse_sample(&stdout).map_err(|e| format!("`{line}`: {e}\n{stdout}{stderr}"))
 }
@@ -239,13 +219,7 @@ fn python(ws: &Workspace, opts: &Options) -> Result<PathBuf, String> {
     if let Some(p) = &opts.python {
         return Ok(PathBuf::from(p));
     }
-    let venv = Venv {
-        dir: ws.root.join("target").join("xtask-venv"),
-    };
-    let base = std::env::var("XTASK_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    venv.ensure(&base)?;
-    venv.install_requirements(&ws.root.join("fixtures").join("requirements.txt"), false)?;
-    Ok(venv.python())
+    util::ensure_python(&ws.root, opts.python.as_deref(), false)
 }
 
 /// The data file of `size`, generated if missing; with its indices and info.

@@ -106,7 +106,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let opts = parse(args)?;
     let started = Instant::now();
     let h5dump = tools::ensure_h5dump()?;
-    let python = tools::ensure_python(ws, opts.python.as_deref())?;
+    let python = crate::util::ensure_python(&ws.root, opts.python.as_deref(), false)?;
     let dir = match &opts.keep {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!("loom-interop-{}", std::process::id())),

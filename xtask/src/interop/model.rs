@@ -6,6 +6,8 @@ use hdf5_lite::format::messages::{ByteOrder, CharSet, Datatype, StringPadding};
 use hdf5_lite::read::Numeric;
 use serde_json::{json, Map, Value};
 
+use super::loomcore_read::float;
+
 /// A dense array of elements `T` in C order, with the value unwritten elements read as.
 #[derive(Debug, Clone)]
 pub struct Model<T> {
@@ -217,16 +219,6 @@ pub fn numpy_dtype(dt: &Datatype) -> Option<String> {
     }
 }
 
-fn float_json(x: f64) -> Value {
-    if x.is_nan() {
-        json!("nan")
-    } else if x.is_infinite() {
-        json!(if x > 0.0 { "inf" } else { "-inf" })
-    } else {
-        json!(x)
-    }
-}
-
 fn be_or_le(bytes: &[u8], order: ByteOrder) -> [u8; 8] {
     let mut b = [0u8; 8];
     let n = bytes.len().min(8);
@@ -257,11 +249,9 @@ pub fn number_json(dt: &Datatype, bytes: &[u8]) -> Value {
         }
         Datatype::Float { size: 4, order } => {
             let b = be_or_le(bytes, *order);
-            float_json(f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+            float(f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
         }
-        Datatype::Float { size: 8, order } => {
-            float_json(f64::from_le_bytes(be_or_le(bytes, *order)))
-        }
+        Datatype::Float { size: 8, order } => float(f64::from_le_bytes(be_or_le(bytes, *order))),
         Datatype::Enum { base, .. } => number_json(base, bytes),
         other => json!(format!("unsupported element type {other:?}")),
     }
