@@ -115,14 +115,27 @@ impl<'a> Attrs<'a> {
     /// # Ok::<(), loom_core::LoomError>(())
     /// ```
     pub fn get(&self, name: &str) -> Result<AttrValues> {
-        if !self.contains(name) {
-            return Err(LoomError::Missing {
-                kind: kind(self.axis),
-                name: name.to_owned(),
-            });
+        self.get_in(name, is_legacy(&self.ds.spec_version()))
+    }
+
+    /// The attribute's dataset, found with one lookup, or `None` when there is none.
+    fn find(&self, name: &str) -> Option<hdf5_lite::read::Dataset> {
+        if name.contains('/') {
+            return None;
         }
-        let d = self.ds.hdf5().dataset(&self.path(name))?;
-        read_dataset(&d, is_legacy(&self.ds.spec_version()))
+        match self.ds.hdf5().object(&self.path(name)) {
+            Ok(Object::Dataset(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// [`Attrs::get`] with the file's legacy-string flag already known.
+    fn get_in(&self, name: &str, legacy: bool) -> Result<AttrValues> {
+        let d = self.find(name).ok_or_else(|| LoomError::Missing {
+            kind: kind(self.axis),
+            name: name.to_owned(),
+        })?;
+        read_dataset(&d, legacy)
     }
 
     /// loompy's `get(name, default)`: the attribute, or `default` when it is missing.
@@ -152,12 +165,13 @@ impl<'a> Attrs<'a> {
     /// all their columns). They must all have the same dtype, else loompy's "Cannot stack
     /// attributes of different types (…)". (loompy fails on three or more; we stack them.)
     pub fn get_many(&self, names: &[&str]) -> Result<AttrValues> {
+        let legacy = is_legacy(&self.ds.spec_version());
         let mut found: Vec<AttrValues> = Vec::new();
         for name in names {
-            if !self.contains(name) {
+            let Some(d) = self.find(name) else {
                 continue;
-            }
-            let v = self.get(name)?;
+            };
+            let v = read_dataset(&d, legacy)?;
             if let Some(first) = found.first() {
                 if first.dtype() != v.dtype() {
                     return Err(LoomError::InvalidInput(format!(
@@ -181,9 +195,10 @@ impl<'a> Attrs<'a> {
 
     /// Every attribute with its values, in key order (loompy's `items()`).
     pub fn items(&self) -> Result<Vec<(String, AttrValues)>> {
+        let legacy = is_legacy(&self.ds.spec_version());
         self.keys()
             .into_iter()
-            .map(|k| self.get(&k).map(|v| (k, v)))
+            .map(|k| self.get_in(&k, legacy).map(|v| (k, v)))
             .collect()
     }
 

@@ -29,10 +29,6 @@ pub enum LoomError {
     #[error("cannot write to {}: the connection is read-only (open it with mode 'r+')", .0.display())]
     ReadOnly(PathBuf),
 
-    /// The connection was closed.
-    #[error("the connection to {} is closed", .0.display())]
-    Closed(PathBuf),
-
     /// A request that does not fit the file (shape, length, dtype, name), with loompy's
     /// message where loompy has one.
     #[error("{0}")]

@@ -71,21 +71,45 @@ impl GlobalAttrs<'_> {
     /// # Ok::<(), loom_core::LoomError>(())
     /// ```
     pub fn get(&self, name: &str) -> Result<AttrValues> {
+        self.get_in(name, is_legacy(&self.ds.spec_version()), self.attrs_group())
+    }
+
+    /// The `/attrs` group, or `None` in the legacy layout.
+    fn attrs_group(&self) -> Option<hdf5_lite::read::Group> {
+        match self.ds.hdf5().object("/attrs") {
+            Ok(Object::Group(g)) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// [`GlobalAttrs::get`] with the string flag and the layout already known: one lookup.
+    fn get_in(
+        &self,
+        name: &str,
+        legacy: bool,
+        attrs: Option<hdf5_lite::read::Group>,
+    ) -> Result<AttrValues> {
         let missing = || LoomError::Missing {
             kind: "global attribute",
             name: name.to_owned(),
         };
-        if !self.contains(name) {
+        if name.contains('/') {
             return Err(missing());
         }
-        let legacy = is_legacy(&self.ds.spec_version());
-        let file = self.ds.hdf5();
-        if self.is_legacy_layout() {
-            let a = file.root()?.attribute(name).map_err(|_| missing())?;
-            read_attribute(&a, legacy)
-        } else {
-            let d = file.dataset(&format!("/attrs/{name}"))?;
-            read_dataset(&d, legacy)
+        match attrs {
+            None => {
+                let a = self
+                    .ds
+                    .hdf5()
+                    .root()?
+                    .attribute(name)
+                    .map_err(|_| missing())?;
+                read_attribute(&a, legacy)
+            }
+            Some(g) => match g.object(name) {
+                Ok(Object::Dataset(d)) => read_dataset(&d, legacy),
+                _ => Err(missing()),
+            },
         }
     }
 
@@ -96,9 +120,11 @@ impl GlobalAttrs<'_> {
 
     /// Every global attribute with its value, in key order.
     pub fn items(&self) -> Result<Vec<(String, AttrValues)>> {
+        let legacy = is_legacy(&self.ds.spec_version());
+        let attrs = self.attrs_group();
         self.keys()
             .into_iter()
-            .map(|k| self.get(&k).map(|v| (k, v)))
+            .map(|k| self.get_in(&k, legacy, attrs.clone()).map(|v| (k, v)))
             .collect()
     }
 }

@@ -105,22 +105,17 @@ impl<'a> GraphManager<'a> {
             kind: "graph",
             name: name.to_owned(),
         };
-        if name.contains('/') || !self.contains(name) {
+        if name.is_empty() || name.contains('/') {
             return Err(missing());
         }
         let path = format!("{}/{name}", group_path(self.axis));
-        let file = self.ds.hdf5();
-        let Ok(Object::Group(_)) = file.object(&path) else {
+        let Ok(Object::Group(g)) = self.ds.hdf5().object(&path) else {
             return Err(missing());
         };
-        fn vector<T: Numeric>(file: &hdf5_lite::read::File, p: String) -> Result<Vec<T>> {
-            Ok(file.dataset(&p)?.read::<T>()?.iter().copied().collect())
+        fn vector<T: Numeric>(g: &hdf5_lite::read::Group, p: &str) -> Result<Vec<T>> {
+            Ok(g.dataset(p)?.read::<T>()?.iter().copied().collect())
         }
-        Ok((
-            vector(file, format!("{path}/a"))?,
-            vector(file, format!("{path}/b"))?,
-            vector(file, format!("{path}/w"))?,
-        ))
+        Ok((vector(&g, "a")?, vector(&g, "b")?, vector(&g, "w")?))
     }
 
     fn n(&self) -> u64 {

@@ -206,15 +206,29 @@ impl<'a> Layers<'a> {
             .unwrap_or(64)
             .max(1);
         let budget = (1u64 << 22) / (r.len() as u64).max(1);
-        let window = ((budget / chunk_cols).max(1) * chunk_cols) as usize;
+        let window = usize::try_from((budget / chunk_cols).max(1).saturating_mul(chunk_cols))
+            .ok()
+            .filter(|&w| w > 0)
+            .ok_or_else(|| {
+                LoomError::Selection(format!("{name}: chunk width {chunk_cols} is too large"))
+            })?;
         let mut coo = sprs::TriMat::new((r.len(), c.len()));
-        for (w, cols) in c.chunks(window).enumerate() {
-            let block = read_selection::<f64>(&d, &r, cols)?;
+        // Windows of at least `window` columns, cut only where the chunk column changes so
+        // no chunk is decoded for two windows.
+        let mut start = 0;
+        for k in 1..=c.len() {
+            let cut =
+                k == c.len() || (k - start >= window && c[k] / chunk_cols != c[k - 1] / chunk_cols);
+            if !cut {
+                continue;
+            }
+            let block = read_selection::<f64>(&d, &r, &c[start..k])?;
             for ((i, j), &v) in block.indexed_iter() {
                 if v != 0.0 {
-                    coo.add_triplet(i, w * window + j, v);
+                    coo.add_triplet(i, start + j, v);
                 }
             }
+            start = k;
         }
         Ok(coo)
     }

@@ -170,7 +170,14 @@ impl LoomConnection {
         let shape = (matrix.rows() as u64, matrix.cols() as u64);
         self.check_layer(name, shape, &dtype)?;
         let exists = self.layers().contains(name);
-        let csc = matrix.to_csc();
+        // Column windows read CSC columns; CSC input is used as is, CSR converted once.
+        let converted;
+        let csc = if matrix.is_csc() {
+            matrix
+        } else {
+            converted = matrix.to_csc();
+            &converted
+        };
         let (n, m) = shape;
         self.edit(|w| {
             let path = Self::fresh_layer(w, name, shape, dtype, opts, exists)?;

@@ -141,8 +141,12 @@ pub(crate) fn read_selection<T: Numeric>(
 }
 
 /// Writes `values` (shape `rows.len()` × `cols.len()`) to rows `rows` and columns `cols`
-/// of the dataset at `path`. Each touched block is read, updated and written back, so
-/// any order works; where an index repeats, the last value given wins.
+/// of the dataset at `path`; where an index repeats, the last value given wins.
+///
+/// A rectangle is one hyperslab write. Otherwise, without repeated indices, each run of
+/// consecutive rows × run of consecutive columns is written directly (the writer merges
+/// partial chunks itself). Only selections with repeats read each touched block first,
+/// update it in order and write it back.
 pub(crate) fn write_selection<T: Numeric>(
     w: &mut Writer,
     ds: &Dataset,
@@ -153,22 +157,46 @@ pub(crate) fn write_selection<T: Numeric>(
     if rows.is_empty() || cols.is_empty() {
         return Ok(());
     }
-    let (row_groups, col_groups) = plan2(ds, rows, cols);
     let path = ds.path().to_owned();
+    if let (Some(r0), Some(c0)) = (run_start(rows), run_start(cols)) {
+        let flat: Vec<T> = values.iter().copied().collect();
+        return w.write_numbers(
+            &path,
+            &[r0, c0],
+            &[rows.len() as u64, cols.len() as u64],
+            &flat,
+        );
+    }
+    let distinct = |g: &Group| g.members.windows(2).all(|p| p[0].1 != p[1].1);
+    let (row_runs, col_runs) = (plan(rows, None), plan(cols, None));
+    if row_runs.iter().all(distinct) && col_runs.iter().all(distinct) {
+        for rg in &row_runs {
+            for cg in &col_runs {
+                // Members are sorted by index, and a run without repeats covers lo..=hi.
+                let mut block: Vec<T> = Vec::with_capacity(rg.members.len() * cg.members.len());
+                for &(pr, _) in &rg.members {
+                    for &(pc, _) in &cg.members {
+                        block.push(values.get((pr, pc)).copied().unwrap_or_default());
+                    }
+                }
+                w.write_numbers(
+                    &path,
+                    &[rg.lo, cg.lo],
+                    &[rg.hi - rg.lo + 1, cg.hi - cg.lo + 1],
+                    &block,
+                )?;
+            }
+        }
+        return Ok(());
+    }
+    let (row_groups, col_groups) = plan2(ds, rows, cols);
     for rg in &row_groups {
         for cg in &col_groups {
             let (h, wd) = (rg.hi - rg.lo + 1, cg.hi - cg.lo + 1);
-            let full = rg.members.len() as u64 == h
-                && cg.members.len() as u64 == wd
-                && rg.members.windows(2).all(|p| p[0].1 != p[1].1)
-                && cg.members.windows(2).all(|p| p[0].1 != p[1].1);
-            let mut block: Vec<T> = if full {
-                vec![T::default(); (h * wd) as usize]
-            } else {
-                ds.read_slice::<T>(&[rg.lo, cg.lo], &[h, wd])?
-                    .into_raw_vec_and_offset()
-                    .0
-            };
+            let mut block: Vec<T> = ds
+                .read_slice::<T>(&[rg.lo, cg.lo], &[h, wd])?
+                .into_raw_vec_and_offset()
+                .0;
             // Members are sorted by (index, output position), so the last of a repeated
             // index is written last.
             for &(pr, r) in &rg.members {

@@ -19,6 +19,8 @@ use sprs::TriMat;
 
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
+use crate::layers::dtype_name;
+use crate::matrix_io::{read_selection, shape2};
 use crate::selection::Selection;
 use crate::values::AttrValues;
 
@@ -75,15 +77,29 @@ impl LoomConnection {
     pub fn view(&self, rows: impl Into<Selection>, cols: impl Into<Selection>) -> Result<LoomView> {
         let (rows, cols) = (rows.into(), cols.into());
         let (n, m) = self.shape();
-        let r = to_usize(rows.resolve(n)?)?;
-        let c = to_usize(cols.resolve(m)?)?;
+        let (r64, c64) = (rows.resolve(n)?, cols.resolve(m)?);
         let layers_api = self.layers();
         let mut layers = BTreeMap::new();
         for name in layers_api.keys()? {
-            let values = layers_api.read::<f64>(&name, &rows, &cols)?;
-            let dtype = layers_api.dtype(&name)?.to_owned();
+            let d = layers_api.dataset(&name)?;
+            let values = if shape2(&d)? == (n, m) {
+                read_selection::<f64>(&d, &r64, &c64)?
+            } else {
+                // A layer whose shape differs from the main matrix: resolve against it.
+                layers_api.read::<f64>(&name, &rows, &cols)?
+            };
+            let dtype = dtype_name(d.datatype())
+                .ok_or_else(|| {
+                    LoomError::InvalidInput(format!(
+                        "layer '{name}' has a non-numeric type {:?}",
+                        d.datatype()
+                    ))
+                })?
+                .to_owned();
             layers.insert(name, ViewLayer { values, dtype });
         }
+        let r = to_usize(r64)?;
+        let c = to_usize(c64)?;
         let attrs_of = |axis: usize, idx: &[usize]| -> Result<BTreeMap<String, AttrValues>> {
             let a = if axis == 0 { self.ra() } else { self.ca() };
             let len = [n, m][axis] as usize;
