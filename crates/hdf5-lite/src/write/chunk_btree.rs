@@ -11,23 +11,15 @@
 //! as libhdf5 requires.
 
 use crate::error::{Error, Result};
-use crate::format::btree_v1::{chunk_node_len, encode_chunk_node, ChunkKey, NodeLinks};
+use crate::format::btree_v1::{chunk_node_len, encode_chunk_node, ChunkKey};
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::MAX_RANK;
 use crate::format::{Allocate, Block, UNDEF};
-use crate::write::group_build::balanced_runs;
+use crate::write::btree_levels::{build_levels, Child};
 
 /// The error for a chunk index that cannot be written.
 fn invalid(reason: impl std::fmt::Display) -> Error {
     Error::InvalidInput(format!("writing a chunk B-tree: {reason}"))
-}
-
-/// A child of a node being built, with the keys on either side of it.
-#[derive(Debug, Clone)]
-struct Child {
-    address: u64,
-    left: ChunkKey,
-    right: ChunkKey,
 }
 
 /// Checks `records` against the chunk grid and returns them sorted by offset.
@@ -119,7 +111,7 @@ pub fn build_chunk_btree(
     };
 
     // Level 0: the chunks themselves; chunk i's right key is chunk i + 1's left key.
-    let mut children: Vec<Child> = sorted
+    let children: Vec<Child<ChunkKey>> = sorted
         .iter()
         .enumerate()
         .map(|(i, r)| Child {
@@ -131,49 +123,17 @@ pub fn build_chunk_btree(
         })
         .collect();
 
-    let node_len = chunk_node_len(k, rank);
     let mut blocks = Vec::new();
-    let mut level: u8 = 0;
-    loop {
-        let runs = balanced_runs(children.len(), 2 * usize::from(k));
-        let addresses: Vec<u64> = runs.iter().map(|_| alloc.allocate(node_len)).collect();
-        let mut parents = Vec::with_capacity(runs.len());
-        for (i, run) in runs.iter().enumerate() {
-            let slice = children.get(run.clone()).unwrap_or(&[]);
-            let (Some(first), Some(end)) = (slice.first(), slice.last()) else {
-                return Err(invalid("empty node"));
-            };
-            let mut keys: Vec<ChunkKey> = slice.iter().map(|c| c.left.clone()).collect();
-            keys.push(end.right.clone());
-            let child_addresses: Vec<u64> = slice.iter().map(|c| c.address).collect();
-            let links = NodeLinks {
-                level,
-                left: i
-                    .checked_sub(1)
-                    .and_then(|j| addresses.get(j))
-                    .copied()
-                    .unwrap_or(UNDEF),
-                right: addresses.get(i + 1).copied().unwrap_or(UNDEF),
-            };
-            let address = addresses.get(i).copied().unwrap_or(UNDEF);
-            blocks.push(Block {
-                address,
-                bytes: encode_chunk_node(links, &keys, &child_addresses, k, rank)?,
-            });
-            parents.push(Child {
-                address,
-                left: first.left.clone(),
-                right: end.right.clone(),
-            });
-        }
-        if let [root] = parents.as_slice() {
-            return Ok((root.address, blocks));
-        }
-        children = parents;
-        level = level
-            .checked_add(1)
-            .ok_or_else(|| invalid("B-tree deeper than 255 levels"))?;
-    }
+    let root = build_levels(
+        children,
+        k,
+        chunk_node_len(k, rank),
+        right_most,
+        alloc,
+        &mut blocks,
+        |links, keys, kids| encode_chunk_node(links, keys, kids, k, rank),
+    )?;
+    Ok((root, blocks))
 }
 
 #[cfg(test)]

@@ -8,13 +8,12 @@
 //! 2 × internal K children, siblings linked on every level. An empty group is a single
 //! empty leaf node and a heap holding only `""`, as libhdf5 creates one.
 
-use std::ops::Range;
-
 use crate::error::{Error, Result};
-use crate::format::btree_v1::{encode_group_node, group_node_len, NodeLinks};
+use crate::format::btree_v1::{encode_group_node, group_node_len};
 use crate::format::local_heap::{self, DataSegment};
 use crate::format::symbol_table::{self, SymbolTableEntry};
-use crate::format::{Allocate, Block, UNDEF};
+use crate::format::{Allocate, Block};
+use crate::write::btree_levels::{balanced_runs, build_levels, Child};
 
 /// One link of a group being built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,22 +41,6 @@ pub struct BuiltGroup {
 /// The error for a group that cannot be written.
 fn invalid(reason: impl std::fmt::Display) -> Error {
     Error::InvalidInput(format!("writing a group: {reason}"))
-}
-
-/// Splits `n` items into the fewest runs of at most `cap` items, of nearly equal
-/// lengths (none when `n` is 0).
-pub(crate) fn balanced_runs(n: usize, cap: usize) -> Vec<Range<usize>> {
-    let cap = cap.max(1);
-    let runs = n.div_ceil(cap);
-    let mut out = Vec::with_capacity(runs);
-    let mut start = 0;
-    for i in 0..runs {
-        // The first `n % runs` runs get one extra item.
-        let len = n / runs + usize::from(i < n % runs);
-        out.push(start..start + len);
-        start += len;
-    }
-    out
 }
 
 /// Lays out the symbol table of a group holding `entries` (in any order) with the
@@ -108,7 +91,7 @@ pub fn build_group(
     }];
 
     // Symbol table nodes; each is a B-tree child whose right key is its largest name.
-    let mut children: Vec<Child> = Vec::new();
+    let mut children: Vec<Child<u64>> = Vec::new();
     for run in balanced_runs(sorted.len(), 2 * usize::from(leaf_k)) {
         let node_entries: Vec<SymbolTableEntry> = run
             .clone()
@@ -119,7 +102,7 @@ pub fn build_group(
             address,
             bytes: symbol_table::encode_node(&node_entries, leaf_k)?,
         });
-        let left = children.last().map_or(0, |c| c.right_key);
+        let left = children.last().map_or(0, |c| c.right);
         let right_key = run
             .end
             .checked_sub(1)
@@ -128,12 +111,20 @@ pub fn build_group(
             .unwrap_or(0);
         children.push(Child {
             address,
-            left_key: left,
-            right_key,
+            left,
+            right: right_key,
         });
     }
 
-    let btree = build_levels(children, internal_k, alloc, &mut blocks)?;
+    let btree = build_levels(
+        children,
+        internal_k,
+        group_node_len(internal_k),
+        0,
+        alloc,
+        &mut blocks,
+        |links, keys, kids| encode_group_node(links, keys, kids, internal_k),
+    )?;
     Ok(BuiltGroup {
         btree,
         local_heap: heap_address,
@@ -149,68 +140,6 @@ fn entry(e: &GroupEntry, name_offset: u64) -> SymbolTableEntry {
     }
 }
 
-/// A child of a B-tree node: its address and the heap offsets of the keys around it.
-#[derive(Debug, Clone, Copy)]
-struct Child {
-    address: u64,
-    left_key: u64,
-    right_key: u64,
-}
-
-/// Builds the B-tree levels over `children` (symbol table nodes) bottom up and returns
-/// the root's address.
-fn build_levels(
-    mut children: Vec<Child>,
-    k: u16,
-    alloc: &mut dyn Allocate,
-    blocks: &mut Vec<Block>,
-) -> Result<u64> {
-    let node_len = group_node_len(k);
-    let mut level: u8 = 0;
-    loop {
-        let mut runs = balanced_runs(children.len(), 2 * usize::from(k));
-        if runs.is_empty() {
-            // An empty group: one empty leaf holding key 0 only.
-            runs.push(0..0);
-        }
-        let addresses: Vec<u64> = runs.iter().map(|_| alloc.allocate(node_len)).collect();
-        let mut parents = Vec::with_capacity(runs.len());
-        for (i, run) in runs.iter().enumerate() {
-            let slice = children.get(run.clone()).unwrap_or(&[]);
-            let left_key = slice.first().map_or(0, |c| c.left_key);
-            let mut keys = vec![left_key];
-            keys.extend(slice.iter().map(|c| c.right_key));
-            let child_addresses: Vec<u64> = slice.iter().map(|c| c.address).collect();
-            let links = NodeLinks {
-                level,
-                left: i
-                    .checked_sub(1)
-                    .and_then(|j| addresses.get(j))
-                    .copied()
-                    .unwrap_or(UNDEF),
-                right: addresses.get(i + 1).copied().unwrap_or(UNDEF),
-            };
-            let address = addresses.get(i).copied().unwrap_or(UNDEF);
-            blocks.push(Block {
-                address,
-                bytes: encode_group_node(links, &keys, &child_addresses, k)?,
-            });
-            parents.push(Child {
-                address,
-                left_key,
-                right_key: keys.last().copied().unwrap_or(0),
-            });
-        }
-        if let [root] = parents.as_slice() {
-            return Ok(root.address);
-        }
-        children = parents;
-        level = level
-            .checked_add(1)
-            .ok_or_else(|| invalid("B-tree deeper than 255 levels"))?;
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -219,7 +148,7 @@ mod tests {
     use crate::format::chunk_index::testutil::Image;
     use crate::format::local_heap::LocalHeap;
     use crate::format::symbol_table::read_node;
-    use crate::format::Sizes;
+    use crate::format::{Sizes, UNDEF};
     use crate::write::Appender;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
@@ -342,14 +271,6 @@ mod tests {
         assert!(build_group(&[plain(b"a\0b", 1)], 4, 16, &mut alloc).is_err());
         assert!(build_group(&[plain(b"a", 1)], 0, 16, &mut alloc).is_err());
         assert!(build_group(&[plain(b"a", 1)], 4, 0, &mut alloc).is_err());
-    }
-
-    #[test]
-    fn balanced_runs_cover_everything() {
-        assert!(balanced_runs(0, 8).is_empty());
-        assert_eq!(balanced_runs(8, 8), vec![0..8]);
-        assert_eq!(balanced_runs(9, 8), vec![0..5, 5..9]);
-        assert_eq!(balanced_runs(17, 8), vec![0..6, 6..12, 12..17]);
     }
 
     /// A B-tree node as stored: level, siblings, keys and children.

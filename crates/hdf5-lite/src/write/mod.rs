@@ -34,6 +34,7 @@
 //! # Ok::<(), hdf5_lite::Error>(())
 //! ```
 
+mod btree_levels;
 pub mod chunk_btree;
 mod data;
 mod elements;
