@@ -144,6 +144,11 @@ pub struct Writer {
     /// a commit checks it is still there.
     expected: Option<(u64, u64)>,
     committed: Option<File>,
+    /// The storage's length after the last commit (or at open): a failed transaction
+    /// cuts it back to this, so the file is byte-identical to before.
+    committed_len: u64,
+    /// Where the allocator stood after the last commit.
+    committed_next: u64,
     alloc: Appender,
     k: (u16, u16, u16),
     root: Option<GroupNode>,
@@ -193,12 +198,14 @@ impl Writer {
     /// A new, empty file in `storage` (whatever it held is ignored and overwritten).
     pub fn create_in(storage: Arc<dyn StorageMut>) -> Result<Self> {
         Ok(Writer {
+            committed_len: storage.current_len(),
             storage,
             file: None,
             #[cfg(feature = "mmap")]
             maps: Vec::new(),
             expected: None,
             committed: None,
+            committed_next: SUPERBLOCK_SIZE,
             alloc: Appender {
                 next: SUPERBLOCK_SIZE,
             },
@@ -225,7 +232,8 @@ impl Writer {
             )));
         }
         let k = (sb.group_leaf_k, sb.group_internal_k, sb.indexed_storage_k);
-        let end = storage.current_len().max(sb.eof_address);
+        let len = storage.current_len();
+        let end = len.max(sb.eof_address);
         Ok(Writer {
             storage,
             file: None,
@@ -233,6 +241,8 @@ impl Writer {
             maps: Vec::new(),
             expected: Some((sb.eof_address, sb.root_object_header)),
             committed: Some(file),
+            committed_len: len,
+            committed_next: end,
             alloc: Appender::new(end),
             k,
             root: None,
@@ -269,6 +279,17 @@ impl Writer {
         }
     }
 
+    /// Whether the storage still starts with the superblock of the last commit (or, for
+    /// a new file, with none), after a failed commit.
+    fn old_superblock_in_place(&self) -> bool {
+        let view: Arc<dyn Storage> = self.storage.clone();
+        match (Superblock::find(&Source::new(view)), self.expected) {
+            (Ok(sb), Some((eof, root))) => sb.eof_address == eof && sb.root_object_header == root,
+            (Err(Error::NotHdf5), None) => true,
+            _ => false,
+        }
+    }
+
     /// A reader of the committed file through this writer's own handle (so a
     /// read-write connection holds one lock): memory-mapped when the `mmap` feature is
     /// on and the writer was opened by path. It shows the file as committed when it was
@@ -302,10 +323,36 @@ impl Writer {
         let result = f(self);
         match &result {
             Ok(_) => self.dirty = true,
-            Err(Error::Io(e)) => self.aborted = Some(e.to_string()),
+            Err(Error::Io(e)) => {
+                self.aborted = Some(e.to_string());
+                self.discard();
+            }
             Err(_) => {}
         }
         result
+    }
+
+    /// Forgets the space of the staged transaction and cuts the file back to its
+    /// committed length (a full disk leaves the file as it was).
+    fn discard(&mut self) {
+        self.alloc = Appender::new(self.committed_next);
+        // A file that cannot be cut keeps unreachable bytes past its end of file, which
+        // is harmless; the error that brought us here is the one to report.
+        let _ = self.cut(self.committed_len);
+    }
+
+    /// Cuts the storage to `len` bytes, but never below the end of a live memory map
+    /// from [`Writer::reader`].
+    fn cut(&mut self, len: u64) -> std::io::Result<()> {
+        #[cfg(feature = "mmap")]
+        let len = {
+            self.maps.retain(|(w, _)| w.strong_count() > 0);
+            self.maps.iter().map(|m| m.1).fold(len, u64::max)
+        };
+        if self.storage.current_len() > len {
+            self.storage.truncate(len)?;
+        }
+        Ok(())
     }
 
     fn root(&mut self) -> Result<&mut GroupNode> {
@@ -637,10 +684,17 @@ impl Writer {
         match result {
             Ok(file) => {
                 self.committed = Some(file);
+                self.committed_len = self.storage.current_len();
+                self.committed_next = self.alloc.next;
                 Ok(())
             }
             Err(e) => {
                 self.aborted = Some(e.to_string());
+                // Cut the transaction's bytes unless the file is someone else's now, or
+                // the new superblock may have reached the disk.
+                if !matches!(e, Error::Conflict { .. }) && self.old_superblock_in_place() {
+                    self.discard();
+                }
                 Err(e)
             }
         }
@@ -719,10 +773,13 @@ impl Writer {
     }
 
     /// Drops every edit staged since the last commit; the file keeps its committed
-    /// contents (space already written for the dropped edits is left unused).
+    /// contents, and the space written for the dropped edits is cut off again.
     pub fn rollback(&mut self) {
         self.root = None;
         self.dirty = false;
+        if self.aborted.is_none() {
+            self.discard();
+        }
     }
 
     /// The same as [`Writer::commit`], under h5py's name.
