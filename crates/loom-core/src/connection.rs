@@ -53,7 +53,6 @@ impl FromStr for Mode {
 #[derive(Debug)]
 pub struct LoomConnection {
     path: PathBuf,
-    backend: Backend,
     mode: Mode,
     file: File,
     writer: Option<Writer>,
@@ -159,7 +158,15 @@ impl LoomConnection {
     }
 
     fn start(path: PathBuf, backend: Backend, mode: Mode, validate: bool) -> Result<Self> {
-        let file = backend.reader(&path)?;
+        // A read-write connection reads through its writer's handle: one lock per file.
+        let mut writer = match mode {
+            Mode::Read => None,
+            Mode::ReadWrite => Some(backend.writer(&path)?),
+        };
+        let file = match writer.as_mut() {
+            Some(w) => w.reader()?,
+            None => backend.reader(&path)?,
+        };
         if validate {
             let mut v = LoomValidator::new();
             if !v.validate_file(&file, Strictness::SpecOnly) {
@@ -170,14 +177,9 @@ impl LoomConnection {
                 });
             }
         }
-        let writer = match mode {
-            Mode::Read => None,
-            Mode::ReadWrite => Some(backend.writer(&path)?),
-        };
         let shape = matrix_shape(&file);
         let mut ds = LoomConnection {
             path,
-            backend,
             mode,
             file,
             writer,
@@ -240,7 +242,7 @@ impl LoomConnection {
                 return Err(e.into());
             }
         };
-        self.file = self.backend.reader(&self.path)?;
+        self.file = w.reader()?;
         self.shape = matrix_shape(&self.file);
         Ok(out)
     }
