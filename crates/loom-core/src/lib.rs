@@ -22,6 +22,7 @@ mod graphs;
 mod layers;
 mod layers_write;
 mod matrix_io;
+pub mod ops;
 mod selection;
 pub mod strings;
 pub mod timestamp;
