@@ -8,11 +8,10 @@ use hdf5_lite::write::{AttrValue, DatasetSpec, Writer};
 use ndarray::Array2;
 use sprs::TriMat;
 
+use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
 use crate::timestamp::timestamp;
-
-const GROUPS: [&str; 2] = ["row_graphs", "col_graphs"];
 
 /// The graphs of one axis (loompy's `ds.row_graphs` / `ds.col_graphs`), read side.
 ///
@@ -27,23 +26,27 @@ const GROUPS: [&str; 2] = ["row_graphs", "col_graphs"];
 #[derive(Debug, Clone, Copy)]
 pub struct GraphManager<'a> {
     ds: &'a LoomConnection,
-    axis: usize,
+    axis: Axis,
 }
 
 /// The graphs of one axis, for writing (from [`LoomConnection::row_graphs_mut`]).
 #[derive(Debug)]
 pub struct GraphManagerMut<'a> {
     ds: &'a mut LoomConnection,
-    axis: usize,
+    axis: Axis,
 }
 
-fn group_path(axis: usize) -> String {
-    format!("/{}", GROUPS[axis.min(1)])
+fn group_path(axis: Axis) -> String {
+    match axis {
+        Axis::Rows => "/row_graphs",
+        Axis::Cols => "/col_graphs",
+    }
+    .to_owned()
 }
 
 impl<'a> GraphManager<'a> {
-    /// The axis: 0 for rows, 1 for columns.
-    pub fn axis(&self) -> usize {
+    /// The axis the graphs connect (rows or columns).
+    pub fn axis(&self) -> Axis {
         self.axis
     }
 
@@ -119,8 +122,7 @@ impl<'a> GraphManager<'a> {
     }
 
     fn n(&self) -> u64 {
-        let (n, m) = self.ds.shape();
-        [n, m][self.axis.min(1)]
+        self.axis.of(self.ds.shape())
     }
 }
 
@@ -183,7 +185,9 @@ impl GraphManagerMut<'_> {
         if shape != (n, n) {
             return Err(LoomError::InvalidInput(format!(
                 "Adjacency matrix shape for axis {} must be ({n},{n}) but shape was ({}, {})",
-                self.axis, shape.0, shape.1
+                self.axis.index(),
+                shape.0,
+                shape.1
             )));
         }
         let to_i32 = |v: &[u64]| -> Result<Vec<i32>> {
@@ -237,12 +241,12 @@ fn write_graph(
 impl LoomConnection {
     /// The row graphs (loompy's `ds.row_graphs`).
     pub fn row_graphs(&self) -> GraphManager<'_> {
-        GraphManager { ds: self, axis: 0 }
+        self.graphs(Axis::Rows)
     }
 
     /// The column graphs (loompy's `ds.col_graphs`).
     pub fn col_graphs(&self) -> GraphManager<'_> {
-        GraphManager { ds: self, axis: 1 }
+        self.graphs(Axis::Cols)
     }
 
     /// The row graphs, for writing.
@@ -256,28 +260,32 @@ impl LoomConnection {
     /// # Ok::<(), loom_core::LoomError>(())
     /// ```
     pub fn row_graphs_mut(&mut self) -> GraphManagerMut<'_> {
-        GraphManagerMut { ds: self, axis: 0 }
+        self.graphs_mut(Axis::Rows)
     }
 
     /// The column graphs, for writing.
     pub fn col_graphs_mut(&mut self) -> GraphManagerMut<'_> {
-        GraphManagerMut { ds: self, axis: 1 }
+        self.graphs_mut(Axis::Cols)
     }
 
-    /// Graph names on an axis (deprecated loompy `list_edges`); any other axis gives none.
-    pub fn list_edges(&self, axis: usize) -> Vec<String> {
-        match axis {
-            0 | 1 => GraphManager { ds: self, axis }.keys(),
-            _ => Vec::new(),
-        }
+    /// The graphs of one axis (`ds.row_graphs` for [`Axis::Rows`]).
+    pub fn graphs(&self, axis: Axis) -> GraphManager<'_> {
+        GraphManager { ds: self, axis }
+    }
+
+    /// The graphs of one axis, for writing.
+    pub fn graphs_mut(&mut self, axis: Axis) -> GraphManagerMut<'_> {
+        GraphManagerMut { ds: self, axis }
+    }
+
+    /// Graph names on an axis (deprecated loompy `list_edges`).
+    pub fn list_edges(&self, axis: Axis) -> Vec<String> {
+        self.graphs(axis).keys()
     }
 
     /// The `(a, b, w)` vectors of a graph (deprecated loompy `get_edges`).
-    pub fn get_edges(&self, name: &str, axis: usize) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
-        match axis {
-            0 | 1 => GraphManager { ds: self, axis }.edges(name),
-            _ => Err(LoomError::InvalidInput("Axis must be 0 or 1".into())),
-        }
+    pub fn get_edges(&self, name: &str, axis: Axis) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+        self.graphs(axis).edges(name)
     }
 
     /// Stores a graph from its vectors (deprecated loompy `set_edges`). Vectors of
@@ -289,15 +297,12 @@ impl LoomConnection {
         a: &[i64],
         b: &[i64],
         w: &[f64],
-        axis: usize,
+        axis: Axis,
     ) -> Result<()> {
         let convert = || {
             LoomError::InvalidInput("Input arrays could not be converted to a sparse matrix".into())
         };
-        if axis > 1 {
-            return Err(convert());
-        }
-        let n = GraphManager { ds: self, axis }.n();
+        let n = self.graphs(axis).n();
         if a.len() != b.len() || a.len() != w.len() {
             return Err(convert());
         }
@@ -307,6 +312,6 @@ impl LoomConnection {
                 .collect()
         };
         let (a, b) = (check(a)?, check(b)?);
-        GraphManagerMut { ds: self, axis }.write(name, (n, n), &a, &b, w)
+        self.graphs_mut(axis).write(name, (n, n), &a, &b, w)
     }
 }

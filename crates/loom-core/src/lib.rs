@@ -14,6 +14,7 @@
 //! ```
 
 mod attrs;
+mod axis;
 mod connection;
 mod create;
 mod error;
@@ -31,6 +32,7 @@ mod values;
 mod view;
 
 pub use attrs::{guess_chunk, Attrs, AttrsMut};
+pub use axis::Axis;
 #[cfg(unix)]
 pub use connection::{connect, new};
 pub use connection::{new_in, LoomConnection, Mode, SPEC_VERSION};

@@ -70,7 +70,13 @@ impl File {
     /// Opens a file from any storage backend.
     pub fn from_storage(storage: Arc<dyn Storage>) -> Result<Self> {
         let source = Source::new(storage);
-        let mut superblock = Superblock::find(&source)?;
+        let superblock = Superblock::find(&source)?;
+        Self::with_superblock(source, superblock)
+    }
+
+    /// The file in `source` as `superblock` describes it, whether or not that superblock
+    /// is the one stored at its start (a writer's snapshot of staged edits).
+    pub(crate) fn with_superblock(source: Source, mut superblock: Superblock) -> Result<Self> {
         // libhdf5 refuses a file shorter than its end-of-file address ("truncated
         // file"), and so do we: a cut file must never read as a smaller valid one. Files
         // with a userblock store the end of file counting the userblock, so the address

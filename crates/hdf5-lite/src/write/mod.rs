@@ -57,7 +57,7 @@ use crate::format::object_header::ObjectHeader;
 use crate::format::superblock::Superblock;
 use crate::format::{Allocate, Sizes};
 use crate::read::{File, Hyperslab, Numeric};
-use crate::storage::Storage;
+use crate::storage::{Source, Storage};
 use elements::{attribute_message, encode_strings};
 use nav::{attrs_of, find_loaded, parent_and_name, split, NodeMut};
 use tree::{Child, DatasetNode, GroupNode};
@@ -572,7 +572,8 @@ impl Writer {
         }
     }
 
-    fn write_commit(&mut self, root: &GroupNode) -> Result<File> {
+    /// Writes the staged tree to fresh space; returns the superblock that points at it.
+    fn write_staged(&mut self, root: &GroupNode) -> Result<Superblock> {
         let (leaf_k, internal_k, istore_k) = self.k;
         let storage: &dyn StorageMut = self.storage.as_ref();
         let mut space = Space {
@@ -584,7 +585,7 @@ impl Writer {
         };
         let (root_address, cache) = root.flush(&mut space, self.committed.as_ref())?;
         let eof = self.alloc.next;
-        let superblock = Superblock {
+        Ok(Superblock {
             version: 0,
             signature_offset: 0,
             sizes: Sizes::default(),
@@ -596,7 +597,11 @@ impl Writer {
             group_internal_k: internal_k,
             indexed_storage_k: istore_k,
             extension: None,
-        };
+        })
+    }
+
+    fn write_commit(&mut self, root: &GroupNode) -> Result<File> {
+        let superblock = self.write_staged(root)?;
         let bytes = superblock.encode_v0()?;
         // Everything the new superblock points at must be durable before it is written.
         self.storage.sync()?;
@@ -604,6 +609,37 @@ impl Writer {
         self.storage.sync()?;
         let view: Arc<dyn Storage> = self.storage.clone();
         File::from_storage(view)
+    }
+
+    /// A read-only view of the file as it would be after [`Writer::commit`]: the staged
+    /// edits are written to fresh space (the superblock is not), and the returned
+    /// [`File`] reads them through the root group they would commit. The file on disk
+    /// is unchanged; later edits, [`Writer::commit`] and [`Writer::rollback`] work as
+    /// before.
+    ///
+    /// The snapshot shows the staged state at the time of the call. Once the writer
+    /// edits, commits or rolls back again, the space the snapshot reads may be reused,
+    /// so take a new snapshot rather than keep reading an old one (reads of a stale
+    /// snapshot may fail or see newer bytes, but never touch the committed file).
+    pub fn snapshot(&mut self) -> Result<File> {
+        self.check()?;
+        if !self.dirty || self.root.is_none() {
+            if let Some(file) = &self.committed {
+                return Ok(file.clone());
+            }
+        }
+        let Some(root) = self.root.take() else {
+            return Err(Error::InvalidInput("no root group".into()));
+        };
+        let result = self.write_staged(&root).and_then(|superblock| {
+            let view: Arc<dyn Storage> = self.storage.clone();
+            File::with_superblock(Source::new(view), superblock)
+        });
+        self.root = Some(root);
+        if let Err(Error::Io(e)) = &result {
+            self.aborted = Some(e.to_string());
+        }
+        result
     }
 
     /// Drops every edit staged since the last commit; the file keeps its committed
