@@ -6,8 +6,8 @@
 
 mod ops_support;
 
-use loom_core::ops::{Axis, Items, Part, ScanOptions};
-use loom_core::{connect, Mode};
+use loom_core::ops::{Items, Part, ScanOptions};
+use loom_core::{connect, Axis, Mode};
 use ops_support::*;
 use serde_json::Value;
 

@@ -4,7 +4,7 @@
 use ndarray::{ArrayView1, Axis as NdAxis};
 
 use super::scan::Items;
-use super::Axis;
+use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
 
@@ -19,7 +19,7 @@ impl LoomConnection {
     ///
     /// ```no_run
     /// # use loom_core::{connect, Mode};
-    /// use loom_core::ops::Axis;
+    /// use loom_core::Axis;
     /// let ds = connect("cells.loom", Mode::Read)?;
     /// let sum = |v: ndarray::ArrayView1<f64>| v.sum();
     /// let nnz = |v: ndarray::ArrayView1<f64>| v.iter().filter(|&&x| x != 0.0).count() as f64;

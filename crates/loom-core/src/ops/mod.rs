@@ -23,46 +23,6 @@ use std::cmp::Ordering;
 use crate::error::{LoomError, Result};
 use crate::values::AttrValues;
 
-/// A matrix axis: rows (genes, axis 0) or columns (cells, axis 1).
-///
-/// A stand-in with the shape of the backbone's `loom_core::Axis` until that lands; then
-/// this definition becomes a re-export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Axis {
-    /// Axis 0.
-    Rows,
-    /// Axis 1.
-    Cols,
-}
-
-impl Axis {
-    /// 0 for rows, 1 for columns.
-    pub fn index(self) -> usize {
-        match self {
-            Axis::Rows => 0,
-            Axis::Cols => 1,
-        }
-    }
-
-    /// The other axis.
-    pub fn other(self) -> Axis {
-        match self {
-            Axis::Rows => Axis::Cols,
-            Axis::Cols => Axis::Rows,
-        }
-    }
-
-    /// The axis numbered as loompy numbers them; anything but 0 or 1 is loompy's
-    /// "axis must be 0 or 1".
-    pub fn from_index(i: usize) -> Result<Axis> {
-        match i {
-            0 => Ok(Axis::Rows),
-            1 => Ok(Axis::Cols),
-            _ => Err(LoomError::InvalidInput("axis must be 0 or 1".to_owned())),
-        }
-    }
-}
-
 /// numpy's `argsort` of a 1-D attribute: numbers ascending with NaN last, strings by
 /// code point. Ties keep their stored order (numpy's default sort leaves the order of
 /// ties to the CPU's SIMD sort, so loompy's differs between machines).

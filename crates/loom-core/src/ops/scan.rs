@@ -22,7 +22,8 @@ use hdf5_lite::read::Dataset;
 use ndarray::{Array2, Axis as NdAxis, Ix2};
 use sprs::TriMat;
 
-use super::{argsort, Axis};
+use super::argsort;
+use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
 use crate::values::AttrValues;
@@ -175,7 +176,8 @@ impl LoomConnection {
     ///
     /// ```no_run
     /// # use loom_core::{connect, Mode};
-    /// use loom_core::ops::{Axis, ScanOptions};
+    /// use loom_core::ops::ScanOptions;
+    /// use loom_core::Axis;
     /// let ds = connect("cells.loom", Mode::Read)?;
     /// let mut totals = vec![0.0; ds.shape().1 as usize];
     /// for batch in ds.scan(Axis::Cols, ScanOptions::default())? {
