@@ -29,7 +29,7 @@ pub struct AttrsMut<'a> {
     axis: Axis,
 }
 
-fn group(axis: Axis) -> &'static str {
+pub(crate) fn group(axis: Axis) -> &'static str {
     match axis {
         Axis::Rows => "/row_attrs",
         Axis::Cols => "/col_attrs",

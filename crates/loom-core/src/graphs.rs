@@ -36,7 +36,7 @@ pub struct GraphManagerMut<'a> {
     axis: Axis,
 }
 
-fn group_path(axis: Axis) -> String {
+pub(crate) fn group_path(axis: Axis) -> String {
     match axis {
         Axis::Rows => "/row_graphs",
         Axis::Cols => "/col_graphs",
@@ -210,7 +210,7 @@ impl GraphManagerMut<'_> {
     }
 }
 
-fn write_graph(
+pub(crate) fn write_graph(
     wr: &mut Writer,
     group: &str,
     path: &str,

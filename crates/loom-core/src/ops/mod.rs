@@ -13,6 +13,7 @@
 
 mod export;
 mod map;
+mod permute;
 mod scan;
 
 pub use map::MapFn;
@@ -55,5 +56,114 @@ pub(crate) fn cmp_nan_last(a: f64, b: f64) -> Ordering {
         (true, false) => Ordering::Greater,
         (false, true) => Ordering::Less,
         _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// Runs `$body` with `$T` the Rust type of the numpy dtype name `$dtype` (a layer's
+/// stored type), so a layer is copied in its own type, never through `f64`.
+macro_rules! with_numeric {
+    ($dtype:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            "float32" => {
+                type $T = f32;
+                $body
+            }
+            "float64" => {
+                type $T = f64;
+                $body
+            }
+            "int8" => {
+                type $T = i8;
+                $body
+            }
+            "int16" => {
+                type $T = i16;
+                $body
+            }
+            "int32" => {
+                type $T = i32;
+                $body
+            }
+            "int64" => {
+                type $T = i64;
+                $body
+            }
+            "uint8" => {
+                type $T = u8;
+                $body
+            }
+            "uint16" => {
+                type $T = u16;
+                $body
+            }
+            "uint32" => {
+                type $T = u32;
+                $body
+            }
+            "uint64" => {
+                type $T = u64;
+                $body
+            }
+            other => Err(crate::error::LoomError::InvalidInput(format!(
+                "layers of type {other} cannot be rewritten yet"
+            ))),
+        }
+    };
+}
+pub(crate) use with_numeric;
+
+/// Whether layers of this numpy dtype can be rewritten ([`with_numeric`] knows it).
+pub(crate) fn check_rewritable(dtype: &str) -> Result<()> {
+    with_numeric!(dtype, T => Ok(std::mem::size_of::<T>()).map(|_| ()))
+}
+
+/// An attribute ready to be written inside a writer edit: its path, shape and encoded
+/// values (encoding can fail, so it happens before the edit starts).
+pub(crate) struct StagedAttr {
+    path: String,
+    shape: Vec<u64>,
+    encoded: crate::values::Encoded,
+    legacy: bool,
+    exists: bool,
+}
+
+impl StagedAttr {
+    /// `values` as the attribute `name` of `axis` in `ds` (replacing one that exists).
+    pub(crate) fn new(
+        ds: &crate::LoomConnection,
+        axis: crate::Axis,
+        name: &str,
+        values: &AttrValues,
+    ) -> Result<Self> {
+        if name.contains('/') {
+            return Err(LoomError::InvalidInput(
+                "Attribute name cannot contain slash (/)".into(),
+            ));
+        }
+        let legacy = crate::strings::is_legacy(&ds.spec_version());
+        Ok(StagedAttr {
+            path: format!("{}/{name}", crate::attrs::group(axis)),
+            shape: values.shape().iter().map(|&d| d as u64).collect(),
+            encoded: crate::values::encode(values, legacy)?,
+            legacy,
+            exists: ds.axis_attrs(axis).contains(name),
+        })
+    }
+
+    /// Writes it and stamps it with `last_modified`.
+    pub(crate) fn write(
+        &self,
+        w: &mut hdf5_lite::write::Writer,
+        stamp: &hdf5_lite::write::AttrValue,
+    ) -> hdf5_lite::Result<()> {
+        crate::attrs::write_attr_dataset(
+            w,
+            &self.path,
+            &self.shape,
+            &self.encoded,
+            self.legacy,
+            self.exists,
+        )?;
+        w.set_attribute(&self.path, "last_modified", stamp)
     }
 }

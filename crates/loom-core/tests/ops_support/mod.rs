@@ -123,3 +123,56 @@ pub fn assert_view_parts(view: &LoomView, want: &Value, graphs: bool, what: &str
         }
     }
 }
+
+/// A whole file against loompy's dump of its result (graphs when the dump has them).
+pub fn assert_dump(ds: &loom_core::LoomConnection, want: &Value, what: &str) {
+    let shape = want["shape"].as_array().unwrap();
+    assert_eq!(
+        ds.shape(),
+        (shape[0].as_u64().unwrap(), shape[1].as_u64().unwrap()),
+        "{what}: shape"
+    );
+    let layers = want["layers"].as_object().unwrap();
+    let mut names: Vec<&String> = layers.keys().collect();
+    names.sort();
+    assert_eq!(
+        ds.layers().keys().unwrap().iter().collect::<Vec<_>>(),
+        names,
+        "{what}: layers"
+    );
+    for (k, l) in layers {
+        assert_eq!(
+            ds.layers().dtype(k).unwrap(),
+            l["dtype"].as_str().unwrap(),
+            "{what}: dtype of {k:?}"
+        );
+        let got = ds.layers().read::<f64>(k, .., ..).unwrap();
+        assert_close(&got, &matrix(&l["values"]), &format!("{what}: layer {k:?}"));
+    }
+    for (side, attrs) in [("ra", ds.ra()), ("ca", ds.ca())] {
+        let w = want[side].as_object().unwrap();
+        let mut got = attrs.keys();
+        got.sort();
+        let mut names: Vec<String> = w.keys().cloned().collect();
+        names.sort();
+        assert_eq!(got, names, "{what}: {side} names");
+        for (k, v) in w {
+            assert_attr(&attrs.get(k).unwrap(), v, &format!("{what}: {side}[{k}]"));
+        }
+    }
+    for (side, g) in [
+        ("row_graphs", ds.row_graphs()),
+        ("col_graphs", ds.col_graphs()),
+    ] {
+        if let Some(w) = want.get(side).and_then(Value::as_object) {
+            assert_eq!(g.keys().len(), w.len(), "{what}: {side}");
+            for (k, v) in w {
+                assert_eq!(
+                    edges(&g.get(k).unwrap()),
+                    json_edges(v),
+                    "{what}: {side}[{k}]"
+                );
+            }
+        }
+    }
+}
