@@ -24,6 +24,7 @@ mod layers;
 mod layers_write;
 pub mod layout;
 mod matrix_io;
+pub mod ops;
 mod selection;
 pub mod strings;
 pub mod timestamp;
