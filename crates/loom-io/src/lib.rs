@@ -6,7 +6,9 @@
 //! dense in memory: layers are created at full shape and filled one chunk-aligned window
 //! at a time.
 
+mod anndata;
 mod error;
+mod h5ad_import;
 mod mtx;
 mod mtx_layers;
 mod sink;
@@ -14,6 +16,7 @@ mod tenx;
 mod text;
 
 pub use error::{IoError, Result};
+pub use h5ad_import::{import_h5ad, H5adImport};
 pub use mtx::{Entry, Field, MtxReader};
 pub use mtx_layers::{fill_layers, import_matrix_market, mtx_shape, MtxImport};
 pub use tenx::{import_10x, TenxImport};
