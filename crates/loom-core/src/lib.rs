@@ -27,6 +27,7 @@ mod matrix_io;
 mod selection;
 pub mod strings;
 pub mod timestamp;
+mod transaction;
 mod validate;
 mod values;
 mod view;
