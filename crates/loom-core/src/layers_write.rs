@@ -16,6 +16,7 @@ use crate::error::{LoomError, Result};
 use crate::layers::{parse_dtype, LayerOptions};
 use crate::layout::layer_path;
 use crate::transaction::unlink_if_present;
+use crate::windows::{AxisWindows, DEFAULT_BUDGET};
 
 /// loompy's NaN/Inf check on dense input.
 fn check_finite<T: Numeric>(values: &ArrayView2<T>) -> Result<()> {
@@ -27,9 +28,6 @@ fn check_finite<T: Numeric>(values: &ArrayView2<T>) -> Result<()> {
         ))
     }
 }
-
-/// Elements per column window when writing sparse input densely.
-const WINDOW_ELEMENTS: u64 = 1 << 22;
 
 impl LoomConnection {
     /// The checks loompy makes before storing a layer, in loompy's order (after the
@@ -183,14 +181,12 @@ impl LoomConnection {
                 return Ok(());
             }
             let chunk_cols = opts.chunks.map_or(m.clamp(1, 64), |c| c.1.max(1));
-            let window = ((WINDOW_ELEMENTS / n / chunk_cols).max(1) * chunk_cols).min(m) as usize;
-            let mut start = 0usize;
-            while (start as u64) < m {
-                let width = window.min(m as usize - start);
+            for win in AxisWindows::all(m, chunk_cols, n, DEFAULT_BUDGET) {
+                let width = win.len();
                 let mut block = Array2::<T>::default((n as usize, width));
                 let mut any = false;
-                for j in 0..width {
-                    if let Some(col) = csc.outer_view(start + j) {
+                for (j, col) in win.clone().enumerate() {
+                    if let Some(col) = csc.outer_view(col) {
                         for (i, &v) in col.iter() {
                             if let Some(b) = block.get_mut((i, j)) {
                                 *b = v;
@@ -202,9 +198,9 @@ impl LoomConnection {
                 // All-zero windows are left unwritten: the fill value is 0.
                 if any {
                     let flat = block.as_slice().unwrap_or(&[]);
-                    w.write_numbers(&path, &[0, start as u64], &[n, width as u64], flat)?;
+                    let at = [0, win.start as u64];
+                    w.write_numbers(&path, &at, &[n, width as u64], flat)?;
                 }
-                start += width;
             }
             Ok(())
         })?;

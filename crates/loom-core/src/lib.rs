@@ -31,6 +31,7 @@ mod transaction;
 mod validate;
 mod values;
 mod view;
+mod windows;
 
 /// The array crate loom-core's signatures use (`Array2`, `ArrayView2`, `ArrayD`).
 pub use ndarray;
@@ -54,3 +55,4 @@ pub use selection::Selection;
 pub use validate::{LoomValidator, Strictness};
 pub use values::{AttrValues, Dtype};
 pub use view::{LoomView, ViewLayer};
+pub use windows::{AxisWindows, DEFAULT_BUDGET};
