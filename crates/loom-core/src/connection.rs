@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use hdf5_lite::read::File;
 use hdf5_lite::write::{vlen_utf8, DatasetSpec, StorageMut, Writer};
+use hdf5_lite::FileOptions;
 
 use crate::error::{LoomError, Result};
 use crate::layout::{self, matrix_shape, GROUPS, SPEC_VERSION};
@@ -46,7 +47,6 @@ impl FromStr for Mode {
 #[derive(Debug)]
 pub struct LoomConnection {
     pub(crate) path: PathBuf,
-    pub(crate) backend: Backend,
     pub(crate) mode: Mode,
     /// The writer and the file reads see; behind a lock because reads (`&self`) refresh
     /// the file from the writer's staged state when an edit is pending.
@@ -80,47 +80,45 @@ pub(crate) struct State {
 /// Where the bytes of a connection live.
 #[derive(Debug, Clone)]
 pub(crate) enum Backend {
-    /// A file: read through a memory map, written with positioned writes.
-    #[cfg(unix)]
-    Path,
+    /// A file, opened with these options (locks): read through a memory map, written
+    /// with positioned writes.
+    Path(FileOptions),
     /// Any writable storage (in memory, in a browser, a test backend).
     Storage(Arc<dyn StorageMut>),
 }
 
 impl Backend {
-    pub(crate) fn reader(&self, path: &Path) -> Result<File> {
+    /// A reader for a read-only connection (a shared lock on a file).
+    fn reader(&self, path: &Path) -> Result<File> {
         match self {
-            #[cfg(unix)]
-            Backend::Path => Ok(File::open(path)?),
+            Backend::Path(opts) => Ok(opts.open(path)?),
             Backend::Storage(s) => {
-                let _ = path;
                 let storage: Arc<dyn hdf5_lite::Storage> = s.clone();
                 Ok(File::from_storage(storage)?)
             }
         }
     }
 
+    /// The writer of a read-write connection (an exclusive lock on a file).
     fn writer(&self, path: &Path) -> Result<Writer> {
         match self {
-            #[cfg(unix)]
-            Backend::Path => Ok(Writer::open(path)?),
-            Backend::Storage(s) => {
-                let _ = path;
-                Ok(Writer::open_in(s.clone())?)
-            }
+            Backend::Path(opts) => Ok(opts.open_rw(path)?),
+            Backend::Storage(s) => Ok(Writer::open_in(s.clone())?),
         }
     }
 }
 
-/// Opens a loom file after validating it (loompy's `connect(filename, mode)`).
-#[cfg(unix)]
+/// Opens a loom file after validating it (loompy's `connect(filename, mode)`). The file
+/// is locked while the connection lives (shared for `'r'`, exclusive for `'r+'`), as
+/// libhdf5 locks it: a second read-write connection, in this process or another, fails
+/// with a "locked" error. `HDF5_USE_FILE_LOCKING=FALSE` turns locks off, as for libhdf5;
+/// so does [`LoomConnection::open_with`].
 pub fn connect(path: impl AsRef<Path>, mode: Mode) -> Result<LoomConnection> {
     LoomConnection::open(path, mode, true)
 }
 
 /// Creates an empty loom file, overwriting any file at `path`, and opens it read-write
 /// (loompy's `new`). Its shape is (0, 0) until the main layer is written.
-#[cfg(unix)]
 pub fn new(path: impl AsRef<Path>) -> Result<LoomConnection> {
     let path = path.as_ref();
     let w = Writer::create(path)?;
@@ -158,13 +156,24 @@ impl LoomConnection {
     /// created and `/row_edges`, `/col_edges` graphs move to `/row_graphs`, `/col_graphs`),
     /// but only with the first write: until then the file is not touched, and the graphs
     /// of the old groups are read where they are.
-    #[cfg(unix)]
     pub fn open(path: impl AsRef<Path>, mode: Mode, validate: bool) -> Result<Self> {
+        Self::open_with(path, mode, validate, FileOptions::new())
+    }
+
+    /// [`LoomConnection::open`] with file options: `FileOptions::new().locking(false)`
+    /// opens without a lock (for file systems without working locks; a commit still
+    /// refuses a file that another writer changed meanwhile).
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        mode: Mode,
+        validate: bool,
+        options: FileOptions,
+    ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if !path.exists() {
             return Err(LoomError::FileNotFound(path));
         }
-        Self::start(path, Backend::Path, mode, validate)
+        Self::start(path, Backend::Path(options), mode, validate)
     }
 
     /// Opens the loom file held in `storage` (see [`LoomConnection::open`]).
@@ -178,7 +187,15 @@ impl LoomConnection {
     }
 
     fn start(path: PathBuf, backend: Backend, mode: Mode, validate: bool) -> Result<Self> {
-        let file = backend.reader(&path)?;
+        // A read-write connection reads through its writer's handle: one lock per file.
+        let mut writer = match mode {
+            Mode::Read => None,
+            Mode::ReadWrite => Some(backend.writer(&path)?),
+        };
+        let file = match writer.as_mut() {
+            Some(w) => w.reader()?,
+            None => backend.reader(&path)?,
+        };
         if validate {
             let mut v = LoomValidator::new();
             if !v.validate_file(&file, Strictness::SpecOnly) {
@@ -189,13 +206,12 @@ impl LoomConnection {
                 });
             }
         }
-        let (writer, upgrade) = match mode {
-            Mode::Read => (None, None),
-            Mode::ReadWrite => (Some(backend.writer(&path)?), Upgrade::find(&file)?),
+        let upgrade = match mode {
+            Mode::Read => None,
+            Mode::ReadWrite => Upgrade::find(&file)?,
         };
         let mut ds = LoomConnection {
             path,
-            backend,
             mode,
             state: Mutex::new(State {
                 writer,

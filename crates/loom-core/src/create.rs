@@ -279,7 +279,6 @@ fn fill(
 /// )?;
 /// # Ok::<(), loom_core::LoomError>(())
 /// ```
-#[cfg(unix)]
 pub fn create(
     path: impl AsRef<std::path::Path>,
     layers: &[(&str, LayerInput)],
@@ -298,7 +297,6 @@ pub fn create(
 }
 
 /// [`create`] with storage options other than loompy's defaults.
-#[cfg(unix)]
 pub fn create_with(
     path: impl AsRef<std::path::Path>,
     layers: &[(&str, LayerInput)],

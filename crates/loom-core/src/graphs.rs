@@ -233,7 +233,7 @@ impl GraphManagerMut<'_> {
     }
 }
 
-fn write_graph(
+pub(crate) fn write_graph(
     wr: &mut Writer,
     group: &str,
     path: &str,

@@ -37,6 +37,9 @@ pub const GLOBALS: &str = "/attrs";
 /// The global attribute (or root HDF5 attribute) naming the spec version.
 pub const SPEC_VERSION_KEY: &str = "LOOM_SPEC_VERSION";
 
+/// The group loompy's `permute` deletes (tile pyramids of old loom-viewer files).
+pub const TILES: &str = "/tiles";
+
 /// The global attribute holding the creation time.
 pub const CREATION_DATE_KEY: &str = "CreationDate";
 

@@ -24,6 +24,7 @@ mod layers;
 mod layers_write;
 pub mod layout;
 mod matrix_io;
+pub mod ops;
 mod selection;
 pub mod strings;
 pub mod timestamp;
@@ -40,15 +41,14 @@ pub use sprs;
 
 pub use attrs::{guess_chunk, AttrInfo, Attrs, AttrsMut};
 pub use axis::Axis;
-#[cfg(unix)]
 pub use connection::{connect, new};
 pub use connection::{new_in, LoomConnection, Mode};
-#[cfg(unix)]
 pub use create::{create, create_with};
 pub use create::{create_in, create_in_with, CreateOptions, LayerInput};
 pub use error::{LoomError, Result};
 pub use global_attrs::{Changes, GlobalAttrs, GlobalAttrsMut};
 pub use graphs::{GraphManager, GraphManagerMut};
+pub use hdf5_lite::FileOptions;
 pub use layers::{dtype_name, parse_dtype, LayerOptions, Layers};
 pub use layout::SPEC_VERSION;
 pub use selection::Selection;

@@ -194,10 +194,13 @@ impl LoomConnection {
         let _ = self.refresh();
     }
 
-    /// Reads the committed file again.
+    /// Reads the committed file again (through the writer's handle).
     fn refresh(&mut self) -> Result<()> {
-        let file = self.backend.reader(&self.path)?;
         let st = self.state_mut();
+        let Some(w) = st.writer.as_mut() else {
+            return Ok(());
+        };
+        let file = w.reader()?;
         st.file = file.clone();
         st.stale = false;
         st.failed = None;

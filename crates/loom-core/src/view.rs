@@ -420,7 +420,12 @@ fn to_usize(v: Vec<u64>) -> Result<Vec<usize>> {
 
 /// `v[idx]` along the first axis (a 2-D attribute keeps its second axis); `v` must have
 /// `len` values along that axis.
-fn select_rows(v: &AttrValues, idx: &[usize], len: usize, name: &str) -> Result<AttrValues> {
+pub(crate) fn select_rows(
+    v: &AttrValues,
+    idx: &[usize],
+    len: usize,
+    name: &str,
+) -> Result<AttrValues> {
     if v.ndim() == 0 || v.len() != len || idx.iter().any(|&i| i >= len) {
         return Err(LoomError::InvalidInput(format!(
             "attribute '{name}' has shape {:?} but the axis has {len} values",
@@ -454,7 +459,7 @@ fn select_rows(v: &AttrValues, idx: &[usize], len: usize, name: &str) -> Result<
 /// The graph on the vertices `idx` (in that order): an edge (a, b, w) becomes (p, q, w)
 /// for every position p holding a and every position q holding b, in stored edge order.
 /// Edges with an end outside `idx` are dropped.
-fn select_graph(g: &TriMat<f64>, idx: &[usize]) -> TriMat<f64> {
+pub(crate) fn select_graph(g: &TriMat<f64>, idx: &[usize]) -> TriMat<f64> {
     let mut positions: Vec<Vec<usize>> = vec![Vec::new(); g.rows().max(g.cols())];
     for (p, &i) in idx.iter().enumerate() {
         if let Some(slot) = positions.get_mut(i) {

@@ -150,6 +150,8 @@ fn writes_loompys_layout_and_reads_it_back() {
     ds.row_graphs_mut().delete("sparse").unwrap();
     ds.row_graphs_mut().delete("never-there").unwrap();
     assert_eq!(ds.row_graphs().keys(), ["KNN", "old"]);
+    // A reader taken from the connection holds its lock too.
+    drop(f);
     ds.close().unwrap();
     let again = LoomConnection::open(&path, Mode::Read, true).unwrap();
     assert_eq!(

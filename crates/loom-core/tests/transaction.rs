@@ -163,3 +163,40 @@ fn create_is_one_commit_and_stays_small() {
         "{forty} B in one commit, {separate} B in 41"
     );
 }
+
+#[test]
+fn one_writer_per_file() {
+    let dir = std::env::temp_dir().join(format!("loom-core-lock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("locked.loom");
+    let m = array![[1.0f32, 0.0], [0.0, 2.0]];
+    loom_core::create(&path, &[("", LayerInput::from(&m))], &[], &[], &[]).unwrap();
+    let mut first = LoomConnection::open(&path, Mode::ReadWrite, true).unwrap();
+    // issue 7 §1: a second writer (or a reader) is refused at once, naming the file.
+    let e = LoomConnection::open(&path, Mode::ReadWrite, true).unwrap_err();
+    assert!(
+        matches!(e, LoomError::Hdf5(hdf5_lite::Error::Locked { .. })),
+        "{e}"
+    );
+    assert!(e.to_string().contains("locked.loom"), "{e}");
+    assert!(LoomConnection::open(&path, Mode::Read, true).is_err());
+    first.ra_mut().set("Gene", vec!["a", "b"]).unwrap();
+    first.close().unwrap();
+    // Readers share the file.
+    let r1 = LoomConnection::open(&path, Mode::Read, true).unwrap();
+    let r2 = LoomConnection::open(&path, Mode::Read, true).unwrap();
+    assert!(LoomConnection::open(&path, Mode::ReadWrite, true).is_err());
+    assert_eq!(r2.ra().keys(), ["Gene"]);
+    drop((r1, r2));
+    // Without locks, two connections open; the file is still never silently overwritten:
+    // the second commit sees the first and refuses.
+    let off = loom_core::FileOptions::new().locking(false);
+    let mut a = LoomConnection::open_with(&path, Mode::ReadWrite, true, off).unwrap();
+    let mut b = LoomConnection::open_with(&path, Mode::ReadWrite, true, off).unwrap();
+    a.ca_mut().set("x", vec![1i64, 2]).unwrap();
+    assert!(b.ca_mut().set("y", vec![1i64, 2]).is_err());
+    drop((a, b));
+    let ds = LoomConnection::open(&path, Mode::Read, true).unwrap();
+    assert_eq!(ds.ca().keys(), ["x"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
