@@ -356,9 +356,12 @@ impl Writer {
         self.alloc.rolled_back();
         self.heap.reset();
         self.snapshot_blocks.clear();
-        // A file that cannot be cut keeps unreachable bytes past its end of file, which
-        // is harmless; the error that brought us here is the one to report.
-        let _ = self.cut(self.committed_len);
+        // Never cut a file someone else has written to since. A file that cannot be cut
+        // keeps unreachable bytes past its end of file, which is harmless; the error
+        // that brought us here is the one to report.
+        if self.old_superblock_in_place() {
+            let _ = self.cut(self.committed_len);
+        }
     }
 
     /// Cuts the storage to `len` bytes, but never below the end of a live memory map
@@ -588,6 +591,23 @@ impl Writer {
                 },
                 &raw,
             )
+        })
+    }
+
+    /// Stores one chunk as it is, already filtered (compressed) by the dataset's filter
+    /// pipeline: `offset` is its first element (a multiple of the chunk shape),
+    /// `filter_mask` has bit i set when filter i was skipped. With
+    /// [`File::read_raw_chunk`] this copies compressed chunks without decoding them.
+    pub fn write_raw_chunk(
+        &mut self,
+        path: &str,
+        offset: &[u64],
+        filter_mask: u32,
+        bytes: &[u8],
+    ) -> Result<()> {
+        self.edit(|w| {
+            let (node, mut space) = w.dataset_and_space(path)?;
+            node.write_raw_chunk(&mut space, offset, filter_mask, bytes)
         })
     }
 
