@@ -3,4 +3,5 @@
 
 pub mod h5;
 pub mod info;
+pub mod repack;
 pub mod validate;

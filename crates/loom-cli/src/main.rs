@@ -31,6 +31,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a compact copy of a file (only live objects, same values), as h5repack does.
+    Repack(RepackArgs),
     /// Check a loom file as loompy's LoomValidator does: exit 0 when valid, 1 when
     /// invalid, 2 when it cannot be read.
     Validate {
@@ -43,6 +45,23 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct RepackArgs {
+    /// The file to copy.
+    input: PathBuf,
+    /// The compact copy to write (replaced if it exists).
+    output: PathBuf,
+    /// Gzip level 0-9 for every chunked dataset.
+    #[arg(long, value_name = "N")]
+    gzip: Option<u32>,
+    /// Chunk shape for the chunked datasets of that rank, such as 64,64.
+    #[arg(long, value_name = "R,C")]
+    chunks: Option<loom_cli::repack::ChunkShape>,
+    /// Print nothing on success.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -82,6 +101,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::H5(cmd) => run_h5(cmd),
+        Command::Repack(a) => match loom_cli::repack::repack(&a.input, &a.output, a.gzip, a.chunks)
+        {
+            Ok(report) => {
+                if !a.quiet {
+                    eprintln!("loom repack: {report}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(format_args!("{}: {e}", a.input.display())),
+        },
         Command::Info { file, json } => match loom_cli::info::info(&file) {
             Ok(info) if json => {
                 println!("{}", info.json);
