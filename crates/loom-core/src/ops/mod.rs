@@ -11,12 +11,14 @@
 //! Each one streams: memory is bounded by one window (a batch of rows or columns across
 //! the other axis), whatever the size of the file.
 
+mod add_columns;
 mod aggregate;
 mod export;
 mod map;
 mod permute;
 mod scan;
 
+pub use add_columns::FillValues;
 pub use aggregate::{AggregateOptions, Aggregated, Aggregation, CaAggregation, GroupBy, Reduce};
 pub use map::MapFn;
 pub use scan::{BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanOptions};
