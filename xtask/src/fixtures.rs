@@ -93,6 +93,15 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
             .current_dir(&ws.root);
         util::run(&mut ops, "fixtures/ops.py failed; see the messages above.")?;
     }
+    // loom-io's importer and exporter fixtures (10x, mtx, tsv, STARsolo, h5ad), with the
+    // expected values of loompy's importers and anndata's/scanpy's readers.
+    if opts.filter.as_deref().is_none_or(|f| "io/".contains(f)) {
+        let mut io = Command::new(&python);
+        io.arg(fixtures_dir.join("io").join("generate.py"))
+            .arg(out.join("io"))
+            .current_dir(&ws.root);
+        util::run(&mut io, "See the messages above (fixtures/io/generate.py).")?;
+    }
     eprintln!(
         "fixtures written to {}; check `h5dump` on them and review `git status` before committing.",
         out.display()

@@ -10,9 +10,9 @@ use hdf5_lite::write::{AttrValue, DatasetSpec, Writer};
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::strings::is_legacy;
+use crate::layout::{self, is_legacy};
 use crate::timestamp::timestamp;
-use crate::values::{encode, read_dataset, AttrValues, Dtype, Encoded};
+use crate::values::{dtype_of, encode, read_dataset, AttrValues, Dtype, Encoded};
 
 /// Read access to the row or column attributes of a connection.
 #[derive(Debug, Clone, Copy)]
@@ -21,19 +21,23 @@ pub struct Attrs<'a> {
     axis: Axis,
 }
 
+/// What an attribute is, known without reading its values: its element type and shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttrInfo {
+    /// The numpy-style element type ([`Dtype::Compound`] for a compound).
+    pub dtype: Dtype,
+    /// The stored HDF5 type.
+    pub datatype: hdf5_lite::format::messages::Datatype,
+    /// The shape (first axis: the rows or columns).
+    pub shape: Vec<u64>,
+}
+
 /// Read and write access to the row or column attributes (reads through
 /// [`AttrsMut::as_attrs`] or the forwarding `keys`, `get`, `get_many`, `contains`).
 #[derive(Debug)]
 pub struct AttrsMut<'a> {
     ds: &'a mut LoomConnection,
     axis: Axis,
-}
-
-pub(crate) fn group(axis: Axis) -> &'static str {
-    match axis {
-        Axis::Rows => "/row_attrs",
-        Axis::Cols => "/col_attrs",
-    }
 }
 
 fn kind(axis: Axis) -> &'static str {
@@ -59,7 +63,7 @@ impl<'a> Attrs<'a> {
         let mut keys: Vec<String> = self
             .ds
             .hdf5()
-            .group(group(self.axis))
+            .group(layout::attrs_group(self.axis))
             .and_then(|g| g.members())
             .map(|members| {
                 members
@@ -93,7 +97,7 @@ impl<'a> Attrs<'a> {
     }
 
     fn path(&self, name: &str) -> String {
-        format!("{}/{name}", group(self.axis))
+        layout::attr_path(self.axis, name)
     }
 
     /// The values of one attribute (loompy's `ds.ra[name]`). Strings of spec 3 files come
@@ -119,6 +123,20 @@ impl<'a> Attrs<'a> {
             Ok(Object::Dataset(d)) => Some(d),
             _ => None,
         }
+    }
+
+    /// The dtype and shape of one attribute, read from its header only (the values are not
+    /// read).
+    pub fn info(&self, name: &str) -> Result<AttrInfo> {
+        let d = self.find(name).ok_or_else(|| LoomError::Missing {
+            kind: kind(self.axis),
+            name: name.to_owned(),
+        })?;
+        Ok(AttrInfo {
+            dtype: dtype_of(d.datatype())?,
+            datatype: d.datatype().clone(),
+            shape: d.shape().to_vec(),
+        })
     }
 
     /// [`Attrs::get`] with the file's legacy-string flag already known.
@@ -200,7 +218,7 @@ impl<'a> Attrs<'a> {
     pub fn last_modified(&self, name: Option<&str>) -> String {
         let path = match name {
             Some(n) => self.path(n),
-            None => group(self.axis).to_owned(),
+            None => layout::attrs_group(self.axis).to_owned(),
         };
         stamp_of(self.ds, &path).unwrap_or_else(timestamp)
     }
@@ -209,8 +227,8 @@ impl<'a> Attrs<'a> {
 /// The `last_modified` HDF5 attribute of the object at `path`, if it has one.
 pub(crate) fn stamp_of(ds: &LoomConnection, path: &str) -> Option<String> {
     let attr = match ds.hdf5().object(path).ok()? {
-        Object::Dataset(d) => d.attribute("last_modified").ok()?,
-        Object::Group(g) => g.attribute("last_modified").ok()?,
+        Object::Dataset(d) => d.attribute(layout::LAST_MODIFIED).ok()?,
+        Object::Group(g) => g.attribute(layout::LAST_MODIFIED).ok()?,
         _ => return None,
     };
     attr.strings().ok()?.into_iter().next()
@@ -447,8 +465,8 @@ impl<'a> AttrsMut<'a> {
         let encoded = encode(&values, legacy)?;
         let shape: Vec<u64> = values.shape().iter().map(|&d| d as u64).collect();
         let exists = attrs.contains(name);
-        let g = group(self.axis);
-        let path = format!("{g}/{name}");
+        let g = layout::attrs_group(self.axis);
+        let path = layout::attr_path(self.axis, name);
         let has_group = matches!(self.ds.hdf5().object(g), Ok(Object::Group(_)));
         self.ds.edit(|w| {
             if !has_group {
@@ -456,8 +474,8 @@ impl<'a> AttrsMut<'a> {
             }
             write_attr_dataset(w, &path, &shape, &encoded, legacy, exists)?;
             let stamp = AttrValue::string(&timestamp());
-            for target in [path.as_str(), g, "/"] {
-                w.set_attribute(target, "last_modified", &stamp)?;
+            for target in [path.as_str(), g, layout::ROOT] {
+                w.set_attribute(target, layout::LAST_MODIFIED, &stamp)?;
             }
             Ok(())
         })
@@ -468,7 +486,7 @@ impl<'a> AttrsMut<'a> {
         if !self.as_attrs().contains(name) {
             return Ok(());
         }
-        let path = format!("{}/{name}", group(self.axis));
+        let path = layout::attr_path(self.axis, name);
         self.ds.edit(|w| w.unlink(&path))
     }
 }

@@ -11,6 +11,7 @@ use sprs::TriMat;
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
+use crate::layout;
 use crate::timestamp::timestamp;
 
 /// The graphs of one axis (loompy's `ds.row_graphs` / `ds.col_graphs`), read side.
@@ -36,14 +37,6 @@ pub struct GraphManagerMut<'a> {
     axis: Axis,
 }
 
-pub(crate) fn group_path(axis: Axis) -> String {
-    match axis {
-        Axis::Rows => "/row_graphs",
-        Axis::Cols => "/col_graphs",
-    }
-    .to_owned()
-}
-
 impl<'a> GraphManager<'a> {
     /// The axis the graphs connect (rows or columns).
     pub fn axis(&self) -> Axis {
@@ -55,7 +48,7 @@ impl<'a> GraphManager<'a> {
     pub fn keys(&self) -> Vec<String> {
         self.ds
             .hdf5()
-            .group(&group_path(self.axis))
+            .group(layout::graphs_group(self.axis))
             .and_then(|g| g.member_names())
             .unwrap_or_default()
     }
@@ -102,8 +95,15 @@ impl<'a> GraphManager<'a> {
         Ok(TriMat::from_triplets((n, n), index(&a)?, index(&b)?, w))
     }
 
-    /// The raw vectors `(a, b, w)` of a graph (loompy's `get_edges`).
-    pub fn edges(&self, name: &str) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+    /// The number of edges of a graph (the length of its `a` vector), without reading it.
+    pub fn edge_count(&self, name: &str) -> Result<u64> {
+        let g = self.group(name)?;
+        let d = g.dataset(layout::GRAPH_VECTORS[0])?;
+        Ok(d.shape().first().copied().unwrap_or(0))
+    }
+
+    /// The graph's group, or `Missing`.
+    fn group(&self, name: &str) -> Result<hdf5_lite::read::Group> {
         let missing = || LoomError::Missing {
             kind: "graph",
             name: name.to_owned(),
@@ -111,14 +111,20 @@ impl<'a> GraphManager<'a> {
         if name.is_empty() || name.contains('/') {
             return Err(missing());
         }
-        let path = format!("{}/{name}", group_path(self.axis));
-        let Ok(Object::Group(g)) = self.ds.hdf5().object(&path) else {
-            return Err(missing());
-        };
+        match self.ds.hdf5().object(&layout::graph_path(self.axis, name)) {
+            Ok(Object::Group(g)) => Ok(g),
+            _ => Err(missing()),
+        }
+    }
+
+    /// The raw vectors `(a, b, w)` of a graph (loompy's `get_edges`).
+    pub fn edges(&self, name: &str) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+        let g = self.group(name)?;
         fn vector<T: Numeric>(g: &hdf5_lite::read::Group, p: &str) -> Result<Vec<T>> {
             Ok(g.dataset(p)?.read::<T>()?.iter().copied().collect())
         }
-        Ok((vector(&g, "a")?, vector(&g, "b")?, vector(&g, "w")?))
+        let [a, b, w] = layout::GRAPH_VECTORS;
+        Ok((vector(&g, a)?, vector(&g, b)?, vector(&g, w)?))
     }
 
     fn n(&self) -> u64 {
@@ -164,7 +170,7 @@ impl GraphManagerMut<'_> {
         if name.contains('/') || !self.get().contains(name) {
             return Ok(());
         }
-        let path = format!("{}/{name}", group_path(self.axis));
+        let path = layout::graph_path(self.axis, name);
         self.ds.edit(|w| w.unlink(&path))
     }
 
@@ -202,11 +208,11 @@ impl GraphManagerMut<'_> {
                 .collect()
         };
         let (a, b) = (to_i32(a)?, to_i32(b)?);
-        let group = group_path(self.axis);
+        let group = layout::graphs_group(self.axis);
         let exists = self.get().contains(name);
-        let path = format!("{group}/{name}");
+        let path = layout::graph_path(self.axis, name);
         self.ds
-            .edit(|wr| write_graph(wr, &group, &path, exists, &a, &b, w))
+            .edit(|wr| write_graph(wr, group, &path, exists, &a, &b, w))
     }
 }
 
@@ -224,16 +230,19 @@ pub(crate) fn write_graph(
     }
     wr.create_group(path)?;
     let len = [a.len() as u64];
-    for (v, data) in [("a", a), ("b", b)] {
-        let p = format!("{path}/{v}");
+    let [va, vb, vw] = layout::GRAPH_VECTORS.map(|v| layout::child(path, v));
+    for (p, data) in [(va, a), (vb, b)] {
         wr.create_dataset(&p, &DatasetSpec::new(i32::datatype(), &len))?;
         wr.write_numbers(&p, &[0], &len, data)?;
     }
-    let p = format!("{path}/w");
-    wr.create_dataset(&p, &DatasetSpec::new(f64::datatype(), &len))?;
-    wr.write_numbers(&p, &[0], &len, w)?;
-    for target in [path, group, "/"] {
-        wr.set_attribute(target, "last_modified", &AttrValue::string(&timestamp()))?;
+    wr.create_dataset(&vw, &DatasetSpec::new(f64::datatype(), &len))?;
+    wr.write_numbers(&vw, &[0], &len, w)?;
+    for target in [path, group, layout::ROOT] {
+        wr.set_attribute(
+            target,
+            layout::LAST_MODIFIED,
+            &AttrValue::string(&timestamp()),
+        )?;
     }
     Ok(())
 }

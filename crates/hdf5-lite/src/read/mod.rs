@@ -50,16 +50,11 @@ struct FileInner {
 }
 
 impl File {
-    /// Opens the file at `path` (memory-mapped when the `mmap` feature is on, else read
-    /// with positioned reads). Not on `wasm32`: use [`File::from_bytes`] there.
-    #[cfg(any(unix, windows))]
+    /// Opens the file at `path` under a shared lock (memory-mapped when the `mmap`
+    /// feature is on, else read with positioned reads); see [`crate::FileOptions`] to
+    /// open without a lock. In a browser (`wasm32`), use [`File::from_bytes`].
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        let file = std::fs::File::open(path.as_ref())?;
-        #[cfg(feature = "mmap")]
-        let storage: Arc<dyn Storage> = Arc::new(crate::storage::MmapStorage::new(&file)?);
-        #[cfg(not(feature = "mmap"))]
-        let storage: Arc<dyn Storage> = Arc::new(crate::storage::FileStorage::new(file)?);
-        Self::from_storage(storage)
+        crate::FileOptions::new().open(path)
     }
 
     /// Opens a file held in memory.

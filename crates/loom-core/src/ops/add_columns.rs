@@ -23,7 +23,8 @@ use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::create::LayerInput;
 use crate::error::{LoomError, Result};
-use crate::layers::{layer_path, LayerOptions};
+use crate::layers::LayerOptions;
+use crate::layout::{self, layer_path};
 use crate::timestamp::timestamp;
 use crate::values::{AttrValues, Dtype};
 
@@ -208,7 +209,6 @@ impl LoomConnection {
             layer_types.push((*name, m, dtype));
         }
         let total = old_cols + n_cols;
-        let ca_group = crate::attrs::group(Axis::Cols);
         let stamp = AttrValue::string(&timestamp());
         self.edit(|w| {
             for a in &staged_rows {
@@ -233,15 +233,15 @@ impl LoomConnection {
                     path
                 };
                 m.write_at(w, &path, old_cols)?;
-                w.set_attribute(&path, "last_modified", &stamp)?;
+                w.set_attribute(&path, layout::LAST_MODIFIED, &stamp)?;
             }
             for k in &deleted {
-                w.unlink(&format!("{ca_group}/{k}"))?;
+                w.unlink(&layout::attr_path(Axis::Cols, k))?;
             }
             for a in &staged_cols {
                 a.write(w, &stamp)?;
             }
-            w.set_attribute("/", "last_modified", &stamp)
+            w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
         })
     }
 }

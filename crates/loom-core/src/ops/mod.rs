@@ -144,9 +144,9 @@ impl StagedAttr {
                 "Attribute name cannot contain slash (/)".into(),
             ));
         }
-        let legacy = crate::strings::is_legacy(&ds.spec_version());
+        let legacy = crate::layout::is_legacy(&ds.spec_version());
         Ok(StagedAttr {
-            path: format!("{}/{name}", crate::attrs::group(axis)),
+            path: crate::layout::attr_path(axis, name),
             shape: values.shape().iter().map(|&d| d as u64).collect(),
             encoded: crate::values::encode(values, legacy)?,
             legacy,
@@ -168,6 +168,6 @@ impl StagedAttr {
             self.legacy,
             self.exists,
         )?;
-        w.set_attribute(&self.path, "last_modified", stamp)
+        w.set_attribute(&self.path, crate::layout::LAST_MODIFIED, stamp)
     }
 }

@@ -18,6 +18,7 @@ use super::{check_rewritable, with_numeric, StagedAttr};
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
+use crate::layout;
 use crate::timestamp::timestamp;
 use crate::view::select_rows;
 
@@ -79,12 +80,12 @@ impl LoomConnection {
             };
             graphs.push((name.clone(), renumber(a)?, renumber(b)?, w));
         }
-        let tiles = self.hdf5().group("/tiles").is_ok();
-        let graph_group = crate::graphs::group_path(axis);
+        let tiles = self.hdf5().group(layout::TILES).is_ok();
+        let graph_group = layout::graphs_group(axis);
         let stamp = AttrValue::string(&timestamp());
         self.edit(|w| {
             if tiles {
-                w.unlink("/tiles")?;
+                w.unlink(layout::TILES)?;
             }
             for (d, dtype) in &layers {
                 let done: Result<()> =
@@ -98,10 +99,10 @@ impl LoomConnection {
                 a.write(w, &stamp)?;
             }
             for (name, a, b, wts) in &graphs {
-                let path = format!("{graph_group}/{name}");
-                crate::graphs::write_graph(w, &graph_group, &path, true, a, b, wts)?;
+                let path = layout::graph_path(axis, name);
+                crate::graphs::write_graph(w, graph_group, &path, true, a, b, wts)?;
             }
-            w.set_attribute("/", "last_modified", &stamp)
+            w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
         })
     }
 }
