@@ -15,7 +15,8 @@
 
 use std::collections::BTreeMap;
 
-use hdf5_lite::write::AttrValue;
+use hdf5_lite::format::messages::Datatype;
+use hdf5_lite::write::{AttrValue, Writer};
 use ndarray::{concatenate, ArrayD, Axis as NdAxis, IxDyn};
 
 use super::StagedAttr;
@@ -71,6 +72,28 @@ impl LoomConnection {
         row_attrs: Option<&[(&str, AttrValues)]>,
         fill_values: &FillValues,
     ) -> Result<()> {
+        let parts: Vec<AppendLayer> = layers
+            .iter()
+            .map(|(name, m)| AppendLayer {
+                name: (*name).to_owned(),
+                shape: m.shape(),
+                dtype: m.datatype(),
+                write: Box::new(move |w, path, col0| m.write_at(w, path, col0)),
+            })
+            .collect();
+        let no_extra = Extra::default();
+        self.append_columns(&parts, col_attrs, row_attrs, fill_values, &no_extra)
+    }
+
+    /// [`add_columns`](Self::add_columns) with layers that write themselves.
+    pub(super) fn append_columns(
+        &mut self,
+        layers: &[AppendLayer],
+        col_attrs: &[(&str, AttrValues)],
+        row_attrs: Option<&[(&str, AttrValues)]>,
+        fill_values: &FillValues,
+        extra: &Extra,
+    ) -> Result<()> {
         if self.check_writable().is_err() {
             return Err(LoomError::InvalidInput(
                 "Cannot add columns when connected in read-only mode".to_owned(),
@@ -104,13 +127,14 @@ impl LoomConnection {
         }
         let file_layers = self.layers().keys()?;
         let mut n_cols: Option<u64> = None;
-        for (name, m) in layers {
+        for l in layers {
+            let name = l.name.as_str();
             if !is_new && !file_layers.iter().any(|k| k == name) {
                 return Err(LoomError::InvalidInput(format!(
                     "Layer {name} does not exist in the target loom file"
                 )));
             }
-            let shape = m.shape();
+            let shape = &l.shape;
             if shape.len() != 2 {
                 return Err(LoomError::InvalidInput(format!(
                     "Layer {name} is not a matrix: its shape is {shape:?}"
@@ -137,7 +161,7 @@ impl LoomConnection {
         if !is_new {
             if let Some(k) = file_layers
                 .iter()
-                .find(|k| !layers.iter().any(|(n, _)| n == *k))
+                .find(|k| !layers.iter().any(|l| &l.name == *k))
             {
                 return Err(LoomError::InvalidInput(format!(
                     "Layer {k:?} is in the file but not among the layers given"
@@ -164,7 +188,12 @@ impl LoomConnection {
             let joined = match file_ca.get(*k) {
                 Some(old) => concat(old, v, k)?,
                 None if is_new && file_ca.is_empty() => Some(v.clone()),
-                None => match fill_for(fill_values, k, v)? {
+                None => match extra
+                    .fill
+                    .get(*k)
+                    .cloned()
+                    .map_or_else(|| fill_for(fill_values, k, v), |f| Ok(Some(f)))?
+                {
                     Some(fill) => concat(&repeat(&fill, old_cols as usize, k)?, v, k)?,
                     None => continue,
                 },
@@ -200,13 +229,13 @@ impl LoomConnection {
             staged_cols.push(StagedAttr::new(self, Axis::Cols, k, v)?);
         }
         let mut layer_types = Vec::new();
-        for (name, m) in layers {
+        for l in layers {
             let dtype = if is_new {
-                m.datatype()
+                l.dtype.clone()
             } else {
-                self.layers().dataset(name)?.datatype().clone()
+                self.layers().dataset(&l.name)?.datatype().clone()
             };
-            layer_types.push((*name, m, dtype));
+            layer_types.push((l.name.as_str(), l, dtype));
         }
         let total = old_cols + n_cols;
         let stamp = AttrValue::string(&timestamp());
@@ -232,7 +261,7 @@ impl LoomConnection {
                     w.resize(&path, &[n_rows, total])?;
                     path
                 };
-                m.write_at(w, &path, old_cols)?;
+                (m.write)(w, &path, old_cols)?;
                 w.set_attribute(&path, layout::LAST_MODIFIED, &stamp)?;
             }
             for k in &deleted {
@@ -241,9 +270,36 @@ impl LoomConnection {
             for a in &staged_cols {
                 a.write(w, &stamp)?;
             }
+            if let Some(f) = &extra.then {
+                f(w)?;
+            }
             w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
         })
     }
+}
+
+/// Writes a layer's new columns into the dataset at a path from a column on.
+pub(super) type WriteColumns<'a> =
+    Box<dyn Fn(&mut Writer, &str, u64) -> hdf5_lite::Result<()> + 'a>;
+
+/// One layer of an append: its name, the shape of the new block (N × M'), its element
+/// type (used when the file is new), and how to write it.
+pub(super) struct AppendLayer<'a> {
+    pub(super) name: String,
+    pub(super) shape: Vec<usize>,
+    pub(super) dtype: Datatype,
+    pub(super) write: WriteColumns<'a>,
+}
+
+/// Edits made after an append, in its commit.
+pub(super) type MoreEdits<'a> = Box<dyn Fn(&mut Writer) -> hdf5_lite::Result<()> + 'a>;
+
+/// What an operation built on an append adds to it: fill values for particular new
+/// attributes (they win over `fill_values`), and more edits in the same commit.
+#[derive(Default)]
+pub(super) struct Extra<'a> {
+    pub(super) fill: BTreeMap<String, AttrValues>,
+    pub(super) then: Option<MoreEdits<'a>>,
 }
 
 /// The fill value for attribute `k` (whose values look like `like`), or `None` when
@@ -260,7 +316,7 @@ fn fill_for(fill: &FillValues, k: &str, like: &AttrValues) -> Result<Option<Attr
 }
 
 /// numpy's `np.zeros(1, dtype)[0]`, except `""` for strings.
-fn zero_of(like: &AttrValues) -> AttrValues {
+pub(super) fn zero_of(like: &AttrValues) -> AttrValues {
     let one = IxDyn(&[]);
     match like {
         AttrValues::Str(_) => AttrValues::Str(ArrayD::from_elem(one, String::new())),
@@ -284,7 +340,7 @@ fn zero_of(like: &AttrValues) -> AttrValues {
 }
 
 /// `n` copies of the single value `v` (a scalar or a one-element array).
-fn repeat(v: &AttrValues, n: usize, k: &str) -> Result<AttrValues> {
+pub(super) fn repeat(v: &AttrValues, n: usize, k: &str) -> Result<AttrValues> {
     if v.shape().iter().product::<usize>() != 1 {
         return Err(LoomError::InvalidInput(format!(
             "the fill value for '{k}' must be one value, not shape {:?}",

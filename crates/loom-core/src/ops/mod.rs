@@ -12,6 +12,7 @@
 //! the other axis), whatever the size of the file.
 
 mod add_columns;
+mod add_loom;
 mod aggregate;
 mod export;
 mod map;
@@ -19,6 +20,7 @@ mod permute;
 mod scan;
 
 pub use add_columns::FillValues;
+pub use add_loom::AddLoomOptions;
 pub use aggregate::{AggregateOptions, Aggregated, Aggregation, CaAggregation, GroupBy, Reduce};
 pub use map::MapFn;
 pub use scan::{BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanOptions};
