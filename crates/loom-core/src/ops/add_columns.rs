@@ -372,7 +372,7 @@ pub(super) fn repeat(v: &AttrValues, n: usize, k: &str) -> Result<AttrValues> {
 
 /// `np.concatenate([old, new])` with numpy's type promotion among numbers; `None` when
 /// the trailing shapes differ (loompy then deletes the attribute).
-fn concat(old: &AttrValues, new: &AttrValues, k: &str) -> Result<Option<AttrValues>> {
+pub(super) fn concat(old: &AttrValues, new: &AttrValues, k: &str) -> Result<Option<AttrValues>> {
     if old.shape().get(1..) != new.shape().get(1..) {
         return Ok(None);
     }

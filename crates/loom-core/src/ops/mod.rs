@@ -14,6 +14,8 @@
 mod add_columns;
 mod add_loom;
 mod aggregate;
+#[cfg(unix)]
+mod combine;
 mod export;
 mod map;
 mod permute;
@@ -22,6 +24,8 @@ mod scan;
 pub use add_columns::FillValues;
 pub use add_loom::AddLoomOptions;
 pub use aggregate::{AggregateOptions, Aggregated, Aggregation, CaAggregation, GroupBy, Reduce};
+#[cfg(unix)]
+pub use combine::{combine, combine_faster, CombineFasterOptions, CombineOptions};
 pub use map::MapFn;
 pub use scan::{BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanOptions};
 
