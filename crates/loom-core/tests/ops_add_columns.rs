@@ -215,3 +215,28 @@ fn bad_arguments_leave_the_file_byte_identical() {
     );
     assert_eq!(ds.shape(), (0, 0));
 }
+
+#[test]
+fn create_append_creates_then_appends() {
+    let exp = expected();
+    let (main, _) = blocks(&exp);
+    let path = scratch("input.loom", "create-append").with_file_name("ca.loom");
+    let _ = std::fs::remove_file(&path);
+    let genes: Vec<String> = (0..13).map(|i| format!("G{i:02}")).collect();
+    let ra = [("Gene", AttrValues::from(genes))];
+    let ca = [("CellID", AttrValues::from(vec!["a", "b", "c"]))];
+    for _ in 0..2 {
+        loom_core::ops::create_append(
+            &path,
+            &[("", (&main).into())],
+            &ra,
+            &ca,
+            &[],
+            &FillValues::None,
+        )
+        .unwrap();
+    }
+    let ds = connect(&path, Mode::Read).unwrap();
+    assert_eq!(ds.shape(), (13, 6));
+    assert_eq!(ds.read::<f32>(.., 3..6).unwrap(), main);
+}

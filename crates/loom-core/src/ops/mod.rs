@@ -16,6 +16,8 @@ mod add_loom;
 mod aggregate;
 #[cfg(unix)]
 mod combine;
+#[cfg(unix)]
+mod create_append;
 mod export;
 mod map;
 mod permute;
@@ -26,6 +28,8 @@ pub use add_loom::AddLoomOptions;
 pub use aggregate::{AggregateOptions, Aggregated, Aggregation, CaAggregation, GroupBy, Reduce};
 #[cfg(unix)]
 pub use combine::{combine, combine_faster, CombineFasterOptions, CombineOptions};
+#[cfg(unix)]
+pub use create_append::create_append;
 pub use map::MapFn;
 pub use scan::{BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanOptions};
 
