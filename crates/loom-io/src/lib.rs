@@ -8,7 +8,9 @@
 
 mod anndata;
 mod error;
+mod h5ad_export;
 mod h5ad_import;
+mod h5ad_write;
 mod mtx;
 mod mtx_layers;
 mod sink;
@@ -16,6 +18,7 @@ mod tenx;
 mod text;
 
 pub use error::{IoError, Result};
+pub use h5ad_export::{export_h5ad, H5adExport};
 pub use h5ad_import::{import_h5ad, H5adImport};
 pub use mtx::{Entry, Field, MtxReader};
 pub use mtx_layers::{fill_layers, import_matrix_market, mtx_shape, MtxImport};
