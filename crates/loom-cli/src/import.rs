@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use loom_core::LoomConnection;
-use loom_io::{import_10x, import_h5ad, import_matrix_market, H5adImport, MtxImport, TenxImport};
+use loom_io::{
+    import_10x, import_h5ad, import_matrix_market, import_tsv, H5adImport, MtxImport, TenxImport,
+    TsvImport,
+};
 
 use crate::progress::Progress;
 
@@ -68,6 +71,28 @@ pub enum ImportCommand {
         #[arg(long)]
         transposed: bool,
     },
+    /// A tab-separated matrix (genes in rows, a header of cell IDs; .gz accepted), as
+    /// loompy's create_from_tsv.
+    #[command(after_help = "Examples:
+  loom import tsv expression.tsv.gz -o out.loom --sample-id s1_ --col-metadata cells.tsv")]
+    Tsv {
+        /// The matrix file.
+        input: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Prefix of every cell ID (no separator is added).
+        #[arg(long, default_value = "")]
+        sample_id: String,
+        /// Stored type of the matrix.
+        #[arg(long, default_value = "float32")]
+        dtype: String,
+        /// Field delimiter.
+        #[arg(long, default_value_t = '\t')]
+        delim: char,
+        /// Per-cell metadata TSV (header: attribute names; column 1: the cell IDs, in order).
+        #[arg(long)]
+        col_metadata: Option<PathBuf>,
+    },
     /// An h5ad file (anndata): X and layers transposed to genes x cells, obs/var as
     /// column/row attributes, obsm/varm as 2-D attributes, obsp/varp as graphs, scalar and
     /// string uns entries as global attributes.
@@ -104,7 +129,9 @@ pub fn run(cmd: ImportCommand) -> ExitCode {
     let (common, what) = match &cmd {
         ImportCommand::Tenx { common, path, .. } => (common, path.display().to_string()),
         ImportCommand::Mtx { common, .. } => (common, "MatrixMarket files".to_owned()),
-        ImportCommand::H5ad { common, input, .. } => (common, input.display().to_string()),
+        ImportCommand::H5ad { common, input, .. } | ImportCommand::Tsv { common, input, .. } => {
+            (common, input.display().to_string())
+        }
     };
     let progress = Progress::start(&format!("importing {what}"), common.quiet);
     let out = common.output.clone();
@@ -169,6 +196,22 @@ fn import(ds: &mut LoomConnection, cmd: &ImportCommand) -> loom_io::Result<Vec<S
                     file_attrs: Vec::new(),
                 },
             )?;
+            Ok(Vec::new())
+        }
+        ImportCommand::Tsv {
+            input,
+            sample_id,
+            dtype,
+            delim,
+            col_metadata,
+            ..
+        } => {
+            let mut opts = TsvImport::new(input);
+            opts.sample_id = sample_id.clone();
+            opts.dtype = dtype.clone();
+            opts.delim = *delim;
+            opts.col_metadata = col_metadata.clone();
+            import_tsv(ds, &opts)?;
             Ok(Vec::new())
         }
         ImportCommand::H5ad {

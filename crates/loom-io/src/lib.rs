@@ -17,6 +17,7 @@ mod mtx_layers;
 mod sink;
 mod tenx;
 mod text;
+mod tsv;
 
 pub use error::{IoError, Result};
 pub use h5ad_export::{export_h5ad, H5adExport};
@@ -25,3 +26,4 @@ pub use mtx::{Entry, Field, MtxReader};
 pub use mtx_export::{export_mtx, MtxExport};
 pub use mtx_layers::{fill_layers, import_matrix_market, mtx_shape, MtxImport};
 pub use tenx::{import_10x, TenxImport};
+pub use tsv::{import_tsv, TsvImport};
