@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use loom_core::LoomConnection;
 use loom_io::{
-    import_10x, import_h5ad, import_matrix_market, import_tsv, H5adImport, MtxImport, TenxImport,
-    TsvImport,
+    import_10x, import_h5ad, import_matrix_market, import_star, import_tsv, H5adImport, MtxImport,
+    StarImport, TenxImport, TsvImport,
 };
 
 use crate::progress::Progress;
@@ -93,6 +93,32 @@ pub enum ImportCommand {
         #[arg(long)]
         col_metadata: Option<PathBuf>,
     },
+    /// STARsolo output (the folder holding Solo.out, or Solo.out) as loompy's
+    /// create_from_star: Velocyto spliced/unspliced/ambiguous layers, gene-type layers,
+    /// Valid_<layer> flags, a velosum (or chosen) main layer. The emptydrops filter is
+    /// not implemented.
+    #[command(after_help = "Examples:
+  loom import star star_out -o s1.loom --sample-id s1
+  loom import star star_out/Solo.out -o s1.loom --sample-id s1 --cell-filter Gene --main-layer Gene")]
+    Star {
+        /// The STARsolo output folder.
+        dir: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Sample ID of the cell IDs (CellID = SAMPLE:barcode).
+        #[arg(long)]
+        sample_id: String,
+        /// star, none, combine, or a gene type (Gene, GeneFull, GeneFull_ExonOverIntron,
+        /// GeneFull_Ex50pAS).
+        #[arg(long, default_value = "star")]
+        cell_filter: String,
+        /// velosum (spliced + unspliced + ambiguous) or a layer to use as the main layer.
+        #[arg(long, default_value = "velosum")]
+        main_layer: String,
+        /// A gene type to add as a layer (repeatable).
+        #[arg(long = "extra-layer")]
+        extra_layers: Vec<String>,
+    },
     /// An h5ad file (anndata): X and layers transposed to genes x cells, obs/var as
     /// column/row attributes, obsm/varm as 2-D attributes, obsp/varp as graphs, scalar and
     /// string uns entries as global attributes.
@@ -128,6 +154,7 @@ pub struct Common {
 pub fn run(cmd: ImportCommand) -> ExitCode {
     let (common, what) = match &cmd {
         ImportCommand::Tenx { common, path, .. } => (common, path.display().to_string()),
+        ImportCommand::Star { common, dir, .. } => (common, dir.display().to_string()),
         ImportCommand::Mtx { common, .. } => (common, "MatrixMarket files".to_owned()),
         ImportCommand::H5ad { common, input, .. } | ImportCommand::Tsv { common, input, .. } => {
             (common, input.display().to_string())
@@ -197,6 +224,20 @@ fn import(ds: &mut LoomConnection, cmd: &ImportCommand) -> loom_io::Result<Vec<S
                 },
             )?;
             Ok(Vec::new())
+        }
+        ImportCommand::Star {
+            dir,
+            sample_id,
+            cell_filter,
+            main_layer,
+            extra_layers,
+            ..
+        } => {
+            let mut opts = StarImport::new(dir, sample_id);
+            opts.cell_filter = cell_filter.clone();
+            opts.main_layer = main_layer.clone();
+            opts.extra_layers = extra_layers.clone();
+            import_star(ds, &opts)
         }
         ImportCommand::Tsv {
             input,

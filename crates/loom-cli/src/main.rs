@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Convert 10x, MatrixMarket, TSV or h5ad data into a new loom file.
+    /// Convert 10x, MatrixMarket, TSV, STARsolo or h5ad data into a new loom file.
     #[command(subcommand)]
     Import(loom_cli::import::ImportCommand),
     /// Convert a loom file to h5ad, a 10x-style MatrixMarket folder or tab-separated text.
