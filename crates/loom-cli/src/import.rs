@@ -272,7 +272,7 @@ fn import(ds: &mut LoomConnection, cmd: &ImportCommand) -> loom_io::Result<Vec<S
 }
 
 /// Creates `out` through a `.partial` file that is renamed into place on success and
-/// removed on failure.
+/// removed on failure. The import runs as one transaction (one commit at the end).
 pub fn write_new<T>(
     out: &Path,
     f: impl FnOnce(&mut LoomConnection) -> loom_io::Result<T>,
@@ -280,10 +280,22 @@ pub fn write_new<T>(
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     let tmp = out.with_file_name(name);
+    let mut failure = None;
     let result = loom_core::new(&tmp)
         .map_err(loom_io::IoError::from)
         .and_then(|mut ds| {
-            let v = f(&mut ds)?;
+            let v = ds.transaction(|tx| match f(tx) {
+                Ok(v) => Ok(v),
+                Err(e) => {
+                    let msg = e.to_string();
+                    failure = Some(e);
+                    Err(loom_core::LoomError::InvalidInput(msg))
+                }
+            });
+            let v = match (v, failure.take()) {
+                (_, Some(e)) => return Err(e),
+                (v, None) => v?,
+            };
             if ds.shape().0 == 0 || ds.shape().1 == 0 {
                 return Err(loom_io::IoError::Invalid(
                     "the input holds no matrix".into(),
