@@ -31,6 +31,7 @@ pub mod timestamp;
 mod transaction;
 mod validate;
 mod values;
+mod values_ops;
 mod view;
 mod windows;
 
