@@ -140,7 +140,7 @@ impl Layers<'_> {
     /// # use std::sync::Arc;
     /// use loom_core::{Axis, DEFAULT_BUDGET};
     /// let mut ds = loom_core::new_in(Arc::new(hdf5_lite::write::MemFile::new()))?;
-    /// ds.set_layer("", ndarray::Array2::<f32>::ones((3, 200)).view())?;
+    /// ds.layers_mut().set("", ndarray::Array2::<f32>::ones((3, 200)).view())?;
     /// let mut total = 0.0;
     /// for window in ds.layers().read_windows::<f64>("", Axis::Cols, DEFAULT_BUDGET)? {
     ///     let (cols, block) = window?;
