@@ -1,6 +1,7 @@
-//! The library behind the `loom` command, so the test suites can call each subcommand's
-//! logic directly.
+//! The library behind the `loom` command, one module per command, so the test suites can
+//! call each subcommand's logic directly.
 
 pub mod h5;
 pub mod info;
+pub mod output;
 pub mod validate;

@@ -36,6 +36,15 @@ mod values_ops;
 mod view;
 mod windows;
 
+/// The HDF5 layer under loom-core (for raw access through [`LoomConnection::hdf5`]).
+pub use hdf5_lite;
+/// Names loom-core's signatures use, so that depending on loom-core alone is enough:
+/// element types of layers ([`Numeric`]: `i8`…`u64`, `f32`, `f64`), stored types
+/// ([`Datatype`]), HDF5 objects ([`Dataset`], [`File`]) and storages ([`MemFile`],
+/// [`StorageMut`]) for files in memory.
+pub use hdf5_lite::format::messages::Datatype;
+pub use hdf5_lite::read::{Dataset, File, Numeric};
+pub use hdf5_lite::write::{MemFile, StorageMut};
 /// The array crate loom-core's signatures use (`Array2`, `ArrayView2`, `ArrayD`).
 pub use ndarray;
 /// The sparse-matrix crate loom-core's signatures use (`CsMat`, `TriMat`).

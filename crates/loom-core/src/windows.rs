@@ -23,7 +23,8 @@ use crate::selection::Selection;
 /// Elements per window unless told otherwise (4 Mi: 32 MiB of `f64`).
 pub const DEFAULT_BUDGET: u64 = 1 << 22;
 
-/// Windows of positions along one axis; see the [module docs](self).
+/// Windows of positions along one axis, cut on chunk boundaries, about `budget` elements
+/// each (see the module documentation of `windows`).
 ///
 /// ```
 /// use loom_core::AxisWindows;
