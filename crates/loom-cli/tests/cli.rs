@@ -208,3 +208,31 @@ fn errors_are_one_line_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(text(&out.stderr).lines().count(), 1);
 }
+
+#[test]
+fn a_dataset_of_shape_2_pow_61_by_0_dumps_without_panic() {
+    use hdf5_lite::read::Numeric;
+    let dir = std::env::temp_dir().join(format!("loom-cli-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("huge.h5");
+    let mut w = hdf5_lite::write::Writer::create(&path).unwrap();
+    w.create_dataset(
+        "/huge",
+        &hdf5_lite::write::DatasetSpec::new(f32::datatype(), &[1 << 61, 0]),
+    )
+    .unwrap();
+    w.close().unwrap();
+    let out = loom(&["h5", "dump", "--json", path.to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("empty arrays"), "{err}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        j["members"]["huge"]["shape"],
+        serde_json::json!([1u64 << 61, 0])
+    );
+    let out = loom(&["info", path.to_str().unwrap()]);
+    assert!(!text(&out.stderr).contains("panicked"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -361,11 +361,7 @@ impl<'a> AttrsMut<'a> {
     /// ```
     pub fn set(&mut self, name: &str, values: impl Into<AttrValues>) -> Result<()> {
         let values = values.into();
-        if name.contains('/') {
-            return Err(LoomError::InvalidInput(
-                "Attribute name cannot contain slash (/)".into(),
-            ));
-        }
+        layout::check_name("Attribute", name)?;
         let attrs = self.as_attrs();
         let n = attrs.expected_len();
         if values.ndim() == 0 {
@@ -402,7 +398,7 @@ impl<'a> AttrsMut<'a> {
 
     /// loompy's `del ds.ra[name]`: deletes the attribute; a missing name is ignored.
     pub fn delete(&mut self, name: &str) -> Result<()> {
-        if name.contains('/') {
+        if !layout::is_valid_name(name) {
             return Ok(());
         }
         let path = layout::attr_path(self.axis, name);

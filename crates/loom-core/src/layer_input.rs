@@ -117,6 +117,11 @@ impl LayerInput<'_> {
         name: &str,
         opts: &LayerOptions,
     ) -> Result<()> {
+        if let Some((r, c)) = opts.chunks.filter(|&(r, c)| r == 0 || c == 0) {
+            return Err(LoomError::InvalidInput(format!(
+                "chunk shape ({r}, {c}) is not allowed: chunks have at least one row and one column"
+            )));
+        }
         self.inner.store(ds, name, opts)
     }
 }

@@ -37,10 +37,9 @@ impl LoomConnection {
     /// NaN check): the name, the shape (except for the main layer while it is the only
     /// one), the mode, the type.
     fn check_layer(&self, name: &str, shape: (u64, u64), dtype: &Datatype) -> Result<()> {
-        if name.contains('/') {
-            return Err(LoomError::InvalidInput(
-                "Layer name cannot contain slash (/)".to_owned(),
-            ));
+        // "" is the main layer; any other name must be a valid one.
+        if !name.is_empty() {
+            crate::layout::check_name("Layer", name)?;
         }
         let main = self.shape();
         // Whether the main layer may change shape: only while it is the only layer.
@@ -263,6 +262,9 @@ impl LayersMut<'_> {
             return Err(LoomError::InvalidInput(
                 "Cannot delete default layer".to_owned(),
             ));
+        }
+        if !crate::layout::is_valid_name(name) {
+            return Ok(());
         }
         let path = layer_path(name);
         self.ds.edit(|w| unlink_if_present(w, &path))

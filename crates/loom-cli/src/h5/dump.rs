@@ -87,7 +87,7 @@ struct State {
 }
 
 impl State {
-    fn error(&mut self, path: &str, err: &hdf5_lite::Error) -> Json {
+    fn error(&mut self, path: &str, err: &dyn std::fmt::Display) -> Json {
         let msg = err.to_string();
         self.errors.push(format!("{path}: {msg}"));
         json!(msg)
@@ -148,7 +148,10 @@ impl State {
             let shape = a.shape().map(|s| s.to_vec());
             let data = match (&shape, a.values()) {
                 (None, _) => Json::Null,
-                (Some(s), Ok(v)) => shaped(v, s),
+                (Some(s), Ok(v)) => match shaped(v, s) {
+                    Ok(j) => j,
+                    Err(e) => json!({"error": self.error(&format!("{path}@{}", a.name()), &e)}),
+                },
                 (Some(_), Err(e)) => {
                     let msg = self.error(&format!("{path}@{}", a.name()), &e);
                     json!({"error": msg})
@@ -193,9 +196,15 @@ impl State {
             // Described without data.
         } else {
             match d.read_values() {
-                Ok(values) => {
-                    out.insert("data".into(), shaped(values, d.shape()));
-                }
+                Ok(values) => match shaped(values, d.shape()) {
+                    Ok(j) => {
+                        out.insert("data".into(), j);
+                    }
+                    Err(e) => {
+                        let msg = self.error(d.path(), &e);
+                        out.insert("error".into(), msg);
+                    }
+                },
                 Err(e) => {
                     let msg = self.error(d.path(), &e);
                     out.insert("error".into(), msg);
