@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use loom_cli::output::{finish, Outcome};
-use loom_cli::{h5, info, validate};
+use loom_cli::{export, h5, import, info, validate};
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +21,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Convert 10x, MatrixMarket, TSV, STARsolo or h5ad data into a new loom file.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Convert a loom file to h5ad, a 10x-style MatrixMarket folder or tab-separated text.
+    Export(export::ExportArgs),
     /// Commands for any HDF5 file.
     #[command(subcommand)]
     H5(h5::Command),
@@ -36,10 +41,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let outcome: Outcome = match &cli.command {
-        Command::H5(cmd) => h5::run(cmd, &mut out),
-        Command::Info(args) => info::run(args, &mut out),
-        Command::Validate(args) => validate::run(args, &mut out),
+    let outcome: Outcome = match cli.command {
+        // These two write their own output (files, or stdout for `-`).
+        Command::Import(cmd) => return import::run(cmd),
+        Command::Export(args) => return export::run(args),
+        Command::H5(cmd) => h5::run(&cmd, &mut out),
+        Command::Info(args) => info::run(&args, &mut out),
+        Command::Validate(args) => validate::run(&args, &mut out),
     };
     let flushed = out.flush().map_err(Into::into);
     finish(outcome.and_then(|code| flushed.map(|()| code)))

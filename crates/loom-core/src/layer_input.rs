@@ -1,17 +1,25 @@
 //! What a layer is set from (loompy's `ds.layers[name] = …`): a dense array, a sparse
 //! matrix (CSC, CSR or triplets), or a dtype name for a layer of zeros.
 
+use hdf5_lite::format::messages::Datatype;
 use hdf5_lite::read::Numeric;
+use hdf5_lite::write::Writer;
 use ndarray::{ArrayBase, ArrayView, Data, Dimension, Ix2, IxDyn};
 
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::layers::LayerOptions;
+use crate::layers::{parse_dtype, LayerOptions};
+use crate::layers_write::write_csc;
 
 /// What a layer input is made of.
 trait Store {
     fn shape(&self) -> Vec<usize>;
     fn store(&self, ds: &mut LoomConnection, name: &str, opts: &LayerOptions) -> Result<()>;
+    /// The element type given.
+    fn datatype(&self) -> Result<Datatype>;
+    /// Writes the whole input into the existing 2-D dataset at `path`, starting at
+    /// column `col0` (the dataset already has room for it).
+    fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()>;
 }
 
 struct Dense<'a, T>(ArrayView<'a, T, IxDyn>);
@@ -29,6 +37,24 @@ impl<T: Numeric> Store for Dense<'_, T> {
             ))
         })?;
         ds.set_dense(name, view, opts)
+    }
+
+    fn datatype(&self) -> Result<Datatype> {
+        Ok(T::datatype())
+    }
+
+    fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()> {
+        let view =
+            self.0.view().into_dimensionality::<Ix2>().map_err(|_| {
+                hdf5_lite::Error::InvalidInput(format!("{path}: the block is not 2-D"))
+            })?;
+        let (n, m) = view.dim();
+        if n == 0 || m == 0 {
+            return Ok(());
+        }
+        let data = view.as_standard_layout();
+        let flat = data.as_slice().unwrap_or(&[]);
+        w.write_numbers(path, &[0, col0], &[n as u64, m as u64], flat)
     }
 }
 
@@ -54,6 +80,21 @@ impl<T: Numeric> Store for Sparse<'_, T> {
     fn store(&self, ds: &mut LoomConnection, name: &str, opts: &LayerOptions) -> Result<()> {
         ds.set_sparse(name, self.matrix(), opts)
     }
+
+    fn datatype(&self) -> Result<Datatype> {
+        Ok(T::datatype())
+    }
+
+    fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()> {
+        let converted;
+        let csc = if self.matrix().is_csc() {
+            self.matrix()
+        } else {
+            converted = self.matrix().to_csc();
+            &converted
+        };
+        write_csc(w, path, csc, col0, 64)
+    }
 }
 
 struct Zeros(String);
@@ -65,6 +106,15 @@ impl Store for Zeros {
 
     fn store(&self, ds: &mut LoomConnection, name: &str, opts: &LayerOptions) -> Result<()> {
         ds.set_zeros(name, &self.0, opts)
+    }
+
+    fn datatype(&self) -> Result<Datatype> {
+        parse_dtype(&self.0)
+    }
+
+    fn write_at(&self, _: &mut Writer, _: &str, _: u64) -> hdf5_lite::Result<()> {
+        // Zeros are the fill value: nothing to write.
+        Ok(())
     }
 }
 
@@ -108,6 +158,16 @@ impl LayerInput<'_> {
     /// True for a dtype name (a layer of zeros).
     pub fn is_dtype(&self) -> bool {
         self.kind == Kind::Dtype
+    }
+
+    /// The element type given (for a dtype name, that type).
+    pub(crate) fn datatype(&self) -> Result<Datatype> {
+        self.inner.datatype()
+    }
+
+    /// Writes it into the existing dataset at `path` from column `col0` on.
+    pub(crate) fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()> {
+        self.inner.write_at(w, path, col0)
     }
 
     /// Stores it as layer `name` of `ds`.

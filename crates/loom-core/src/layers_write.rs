@@ -63,7 +63,7 @@ impl LoomConnection {
     }
 
     /// Replaces (or creates) the dataset of layer `name` with an empty one.
-    fn fresh_layer(
+    pub(crate) fn fresh_layer(
         w: &mut Writer,
         name: &str,
         shape: (u64, u64),
@@ -160,32 +160,49 @@ impl LoomConnection {
                 return Ok(());
             }
             let chunk_cols = opts.chunks.map_or(m.clamp(1, 64), |c| c.1.max(1));
-            for win in AxisWindows::all(m, chunk_cols, n, DEFAULT_BUDGET) {
-                let width = win.len();
-                let mut block = Array2::<T>::default((n as usize, width));
-                let mut any = false;
-                for (j, col) in win.clone().enumerate() {
-                    if let Some(col) = csc.outer_view(col) {
-                        for (i, &v) in col.iter() {
-                            if let Some(b) = block.get_mut((i, j)) {
-                                *b = v;
-                                any = true;
-                            }
-                        }
-                    }
-                }
-                // All-zero windows are left unwritten: the fill value is 0.
-                if any {
-                    let flat = block.as_slice().unwrap_or(&[]);
-                    let at = [0, win.start as u64];
-                    w.write_numbers(&path, &at, &[n, width as u64], flat)?;
-                }
-            }
+            write_csc(w, &path, csc, 0, chunk_cols)?;
             Ok(())
         })?;
         self.staged_layer(name, shape);
         Ok(())
     }
+}
+
+/// Writes a CSC matrix into the 2-D dataset at `path` from column `col0` on, in dense
+/// chunk-aligned column windows ([`AxisWindows`]) of a few million elements, so it is
+/// never densified whole. All-zero windows are left unwritten (the fill value is 0).
+pub(crate) fn write_csc<T: Numeric>(
+    w: &mut Writer,
+    path: &str,
+    csc: &sprs::CsMat<T>,
+    col0: u64,
+    chunk_cols: u64,
+) -> hdf5_lite::Result<()> {
+    let (n, m) = (csc.rows(), csc.cols());
+    if n == 0 || m == 0 {
+        return Ok(());
+    }
+    for win in AxisWindows::all(m as u64, chunk_cols, n as u64, DEFAULT_BUDGET) {
+        let width = win.len();
+        let mut block = Array2::<T>::default((n, width));
+        let mut any = false;
+        for (j, col) in win.clone().enumerate() {
+            if let Some(col) = csc.outer_view(col) {
+                for (i, &v) in col.iter() {
+                    if let Some(b) = block.get_mut((i, j)) {
+                        *b = v;
+                        any = true;
+                    }
+                }
+            }
+        }
+        if any {
+            let flat = block.as_slice().unwrap_or(&[]);
+            let at = [0, col0 + win.start as u64];
+            w.write_numbers(path, &at, &[n as u64, width as u64], flat)?;
+        }
+    }
+    Ok(())
 }
 
 /// The layers, for writing (loompy's `ds.layers[name] = …`, `ds.layers[name][rows, cols] =
