@@ -69,3 +69,8 @@ pub use validate::{LoomValidator, Strictness};
 pub use values::{AttrValues, Dtype};
 pub use view::{LoomView, ViewLayer};
 pub use windows::{AxisWindows, DEFAULT_BUDGET};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
