@@ -1,12 +1,15 @@
 //! `loom info FILE [--json]`: a loom file at a glance, like loompy's notebook view.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use loom_core::{AttrValues, Axis, LoomConnection, Mode};
 use serde_json::{json, Map, Value as Json};
 
 use crate::h5::json::dtype;
 use crate::h5::ls::dtype_text;
+use crate::output::{Failure, Outcome};
 
 /// Rows and columns of the matrix corner shown, and values shown per attribute.
 const CORNER: u64 = 5;
@@ -69,9 +72,30 @@ fn preview(v: &AttrValues) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
+/// `loom info`: a loom file at a glance: shape, layers, attributes, graphs, global
+/// attributes and the corner of the matrix.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The loom file.
+    pub file: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `loom info`, writing to `out`.
+pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Outcome {
+    let info = info(&args.file).map_err(|e| Failure::about(args.file.display(), e))?;
+    if args.json {
+        writeln!(out, "{}", info.json)?;
+    } else {
+        write!(out, "{}", info.text)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Gathers the report for the file at `path` (opened read-only, without validation, so
 /// files loompy's validator rejects are still described).
-#[cfg(unix)]
 pub fn info(path: &std::path::Path) -> loom_core::Result<Info> {
     let ds = LoomConnection::open(path, Mode::Read, false)?;
     Ok(describe(&ds))

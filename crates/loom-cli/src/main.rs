@@ -1,16 +1,18 @@
-//! The `loom` command.
+//! The `loom` command: parses the command line and runs one command (each lives in its
+//! own module of the library).
 
-use std::path::PathBuf;
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use loom_cli::{h5, validate};
+use loom_cli::output::{finish, Outcome};
+use loom_cli::{export, h5, import, info, repack, validate};
 
 #[derive(Parser)]
 #[command(
     name = "loom",
     version,
-    about = "Inspect, dump, compare and convert .loom and HDF5 files"
+    about = "Inspect, dump and compare .loom and HDF5 files"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -21,183 +23,35 @@ struct Cli {
 enum Command {
     /// Convert 10x, MatrixMarket, TSV, STARsolo or h5ad data into a new loom file.
     #[command(subcommand)]
-    Import(loom_cli::import::ImportCommand),
+    Import(import::ImportCommand),
     /// Convert a loom file to h5ad, a 10x-style MatrixMarket folder or tab-separated text.
-    Export(loom_cli::export::ExportArgs),
+    Export(export::ExportArgs),
     /// Commands for any HDF5 file.
     #[command(subcommand)]
-    H5(H5Command),
+    H5(h5::Command),
     /// A loom file at a glance: shape, layers, attributes, graphs, global attributes and
     /// the corner of the matrix.
-    Info {
-        /// The loom file.
-        file: PathBuf,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Info(info::Args),
     /// Write a compact copy of a file (only live objects, same values), as h5repack does.
-    Repack(RepackArgs),
+    Repack(repack::Args),
     /// Check a loom file as loompy's LoomValidator does: exit 0 when valid, 1 when
     /// invalid, 2 when it cannot be read.
-    Validate {
-        /// The file.
-        file: PathBuf,
-        /// What to check: the format only, or also the Linnarsson lab's conventions.
-        #[arg(long, value_enum, default_value = "speconly")]
-        strictness: StrictnessArg,
-        /// Also print the summary of the file's structure.
-        #[arg(long, short)]
-        verbose: bool,
-    },
-}
-
-#[derive(clap::Args)]
-struct RepackArgs {
-    /// The file to copy.
-    input: PathBuf,
-    /// The compact copy to write (replaced if it exists).
-    output: PathBuf,
-    /// Gzip level 0-9 for every chunked dataset.
-    #[arg(long, value_name = "N")]
-    gzip: Option<u32>,
-    /// Chunk shape for the chunked datasets of that rank, such as 64,64.
-    #[arg(long, value_name = "R,C")]
-    chunks: Option<loom_cli::repack::ChunkShape>,
-    /// Print nothing on success.
-    #[arg(long, short)]
-    quiet: bool,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum StrictnessArg {
-    Speconly,
-    Conventions,
-}
-
-#[derive(Subcommand)]
-enum H5Command {
-    /// List the tree with shapes, types, chunking and filters.
-    Ls {
-        /// The file.
-        file: PathBuf,
-    },
-    /// Print the whole file as one JSON document (JSON is the only format).
-    Dump {
-        /// The file.
-        file: PathBuf,
-        /// Print JSON (the default and only format; accepted for clarity in scripts).
-        #[arg(long)]
-        json: bool,
-        /// Describe datasets of more than N elements without reading their data.
-        #[arg(long, value_name = "N")]
-        max_elements: Option<u64>,
-    },
-    /// Compare two files value by value: exit 0 when equal, 1 when they differ.
-    Diff {
-        /// The first file.
-        a: PathBuf,
-        /// The second file.
-        b: PathBuf,
-    },
+    Validate(validate::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Import(cmd) => loom_cli::import::run(cmd),
-        Command::Export(args) => loom_cli::export::run(args),
-        Command::H5(cmd) => run_h5(cmd),
-        Command::Repack(a) => match loom_cli::repack::repack(&a.input, &a.output, a.gzip, a.chunks)
-        {
-            Ok(report) => {
-                if !a.quiet {
-                    eprintln!("loom repack: {report}");
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(format_args!("{}: {e}", a.input.display())),
-        },
-        Command::Info { file, json } => match loom_cli::info::info(&file) {
-            Ok(info) if json => {
-                println!("{}", info.json);
-                ExitCode::SUCCESS
-            }
-            Ok(info) => {
-                print!("{}", info.text);
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(format_args!("{}: {e}", file.display())),
-        },
-        Command::Validate {
-            file,
-            strictness,
-            verbose,
-        } => {
-            let strictness = match strictness {
-                StrictnessArg::Speconly => loom_core::Strictness::SpecOnly,
-                StrictnessArg::Conventions => loom_core::Strictness::Conventions,
-            };
-            match validate::validate(&file, strictness, verbose) {
-                Ok(report) => {
-                    print!("{}", report.text);
-                    if report.valid {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::from(1)
-                    }
-                }
-                Err(e) => fail(format_args!("{}: {e}", file.display())),
-            }
-        }
-    }
-}
-
-fn fail(err: impl std::fmt::Display) -> ExitCode {
-    eprintln!("loom: {err}");
-    ExitCode::from(2)
-}
-
-fn run_h5(cmd: H5Command) -> ExitCode {
-    match cmd {
-        H5Command::Ls { file } => match h5::ls::list(&file) {
-            Ok((text, failed)) => {
-                print!("{text}");
-                if failed {
-                    ExitCode::from(2)
-                } else {
-                    ExitCode::SUCCESS
-                }
-            }
-            Err(e) => fail(format_args!("{}: {e}", file.display())),
-        },
-        H5Command::Dump {
-            file,
-            json: _,
-            max_elements,
-        } => match h5::dump::dump_file(&file, h5::dump::Options { max_elements }) {
-            Ok(dump) => {
-                println!("{}", dump.json);
-                for e in &dump.errors {
-                    eprintln!("loom: {e}");
-                }
-                if dump.errors.is_empty() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(2)
-                }
-            }
-            Err(e) => fail(format_args!("{}: {e}", file.display())),
-        },
-        H5Command::Diff { a, b } => match h5::diff::diff(&a, &b) {
-            Ok(d) if d.is_empty() => ExitCode::SUCCESS,
-            Ok(d) => {
-                for line in d {
-                    println!("{line}");
-                }
-                ExitCode::from(1)
-            }
-            Err(e) => fail(e),
-        },
-    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let outcome: Outcome = match cli.command {
+        // These two write their own output (files, or stdout for `-`).
+        Command::Import(cmd) => return import::run(cmd),
+        Command::Export(args) => return export::run(args),
+        Command::H5(cmd) => h5::run(&cmd, &mut out),
+        Command::Info(args) => info::run(&args, &mut out),
+        Command::Repack(args) => repack::run(&args),
+        Command::Validate(args) => validate::run(&args, &mut out),
+    };
+    let flushed = out.flush().map_err(Into::into);
+    finish(outcome.and_then(|code| flushed.map(|()| code)))
 }

@@ -1,10 +1,42 @@
 //! `loom repack IN OUT`: a compact copy of a loom (or any HDF5) file with only its live
 //! objects, as `h5repack` makes one; optionally with another gzip level or chunk shape.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use hdf5_lite::repack::RepackStats;
 use hdf5_lite::RepackOptions;
+
+use crate::output::{Failure, Outcome};
+
+/// `loom repack`: write a compact copy of a file (only live objects, same values), as
+/// h5repack does.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file to copy.
+    pub input: PathBuf,
+    /// The compact copy to write (replaced if it exists).
+    pub output: PathBuf,
+    /// Gzip level 0-9 for every chunked dataset.
+    #[arg(long, value_name = "N")]
+    pub gzip: Option<u32>,
+    /// Chunk shape for the chunked datasets of that rank, such as 64,64.
+    #[arg(long, value_name = "R,C")]
+    pub chunks: Option<ChunkShape>,
+    /// Print nothing on success.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs `loom repack`; the summary goes to stderr.
+pub fn run(args: &Args) -> Outcome {
+    let report = repack(&args.input, &args.output, args.gzip, args.chunks.clone())
+        .map_err(|e| Failure::about(args.input.display(), e))?;
+    if !args.quiet {
+        eprintln!("loom repack: {report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 /// A chunk shape given as `R,C` (any number of comma-separated positive sizes).
 #[derive(Debug, Clone, PartialEq, Eq)]

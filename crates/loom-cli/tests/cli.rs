@@ -171,3 +171,68 @@ fn info_reads_legacy_and_invalid_files() {
     assert!(text(&out.stdout).contains("loompy's validator (speconly): not valid"));
     assert!(text(&out.stdout).contains("Row attribute 'Regulons' dtype"));
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // The dump is larger than a pipe's buffer; the reader takes a few bytes and leaves.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loom"))
+        .args([
+            "h5",
+            "dump",
+            "--json",
+            fixture("01_loompy_create_dense.loom").to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = [0u8; 16];
+    stdout.read_exact(&mut head).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stderr), "", "no message, no panic");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn errors_are_one_line_with_exit_2() {
+    let out = loom(&["info", "/nonexistent/x.loom"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("loom: /nonexistent/x.loom: "), "{err}");
+    let out = loom(&["validate", fixture("README.md").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr).lines().count(), 1);
+}
+
+#[test]
+fn a_dataset_of_shape_2_pow_61_by_0_dumps_without_panic() {
+    use hdf5_lite::read::Numeric;
+    let dir = std::env::temp_dir().join(format!("loom-cli-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("huge.h5");
+    let mut w = hdf5_lite::write::Writer::create(&path).unwrap();
+    w.create_dataset(
+        "/huge",
+        &hdf5_lite::write::DatasetSpec::new(f32::datatype(), &[1 << 61, 0]),
+    )
+    .unwrap();
+    w.close().unwrap();
+    let out = loom(&["h5", "dump", "--json", path.to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("empty arrays"), "{err}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        j["members"]["huge"]["shape"],
+        serde_json::json!([1u64 << 61, 0])
+    );
+    let out = loom(&["info", path.to_str().unwrap()]);
+    assert!(!text(&out.stderr).contains("panicked"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -182,17 +182,7 @@ impl<'a> Attrs<'a> {
             let Some(d) = self.find(name) else {
                 continue;
             };
-            let v = read_dataset(&d, legacy)?;
-            if let Some(first) = found.first() {
-                if first.dtype() != v.dtype() {
-                    return Err(LoomError::InvalidInput(format!(
-                        "Cannot stack attributes of different types ({} and {})",
-                        v.dtype().name(),
-                        first.dtype().name()
-                    )));
-                }
-            }
-            found.push(v);
+            found.push(read_dataset(&d, legacy)?);
         }
         match found.len() {
             0 => Err(LoomError::Missing {
@@ -200,7 +190,7 @@ impl<'a> Attrs<'a> {
                 name: names.join(", "),
             }),
             1 => Ok(found.remove(0)),
-            _ => stack(found),
+            _ => AttrValues::stack(&found),
         }
     }
 
@@ -233,71 +223,6 @@ pub(crate) fn stamp_of(ds: &LoomConnection, path: &str) -> Option<String> {
         _ => return None,
     };
     attr.strings().ok()?.into_iter().next()
-}
-
-/// Stacks same-dtype attributes as columns.
-fn stack(found: Vec<AttrValues>) -> Result<AttrValues> {
-    fn columns<T: Clone>(arrays: Vec<ndarray::ArrayD<T>>) -> Result<ndarray::ArrayD<T>> {
-        let cols: Vec<ndarray::ArrayD<T>> = arrays
-            .into_iter()
-            .map(|a| match a.ndim() {
-                1 => Ok(a.insert_axis(ndarray::Axis(1))),
-                2 => Ok(a),
-                d => Err(LoomError::InvalidInput(format!(
-                    "cannot stack {d}-dimensional attributes"
-                ))),
-            })
-            .collect::<Result<_>>()?;
-        let views: Vec<_> = cols.iter().map(|c| c.view()).collect();
-        ndarray::concatenate(ndarray::Axis(1), &views)
-            .map_err(|e| LoomError::InvalidInput(format!("attributes of different lengths: {e}")))
-    }
-    let first = found.first().cloned();
-    Ok(match first {
-        Some(AttrValues::Int { bytes, .. }) => AttrValues::Int {
-            values: columns(found.into_iter().filter_map(|v| v.to_i64()).collect())?,
-            bytes,
-        },
-        Some(AttrValues::UInt { bytes, .. }) => AttrValues::UInt {
-            values: columns(
-                found
-                    .into_iter()
-                    .filter_map(|v| match v {
-                        AttrValues::UInt { values, .. } => Some(values),
-                        _ => None,
-                    })
-                    .collect(),
-            )?,
-            bytes,
-        },
-        Some(AttrValues::Float { bytes, .. }) => AttrValues::Float {
-            values: columns(found.into_iter().filter_map(|v| v.to_f64()).collect())?,
-            bytes,
-        },
-        Some(AttrValues::Bool(_)) => AttrValues::Bool(columns(
-            found
-                .into_iter()
-                .filter_map(|v| match v {
-                    AttrValues::Bool(b) => Some(b),
-                    _ => None,
-                })
-                .collect(),
-        )?),
-        Some(AttrValues::Str(_)) => AttrValues::Str(columns(
-            found
-                .into_iter()
-                .filter_map(|v| match v {
-                    AttrValues::Str(s) => Some(s),
-                    _ => None,
-                })
-                .collect(),
-        )?),
-        _ => {
-            return Err(LoomError::InvalidInput(
-                "compound attributes cannot be stacked".into(),
-            ))
-        }
-    })
 }
 
 /// h5py's `guess_chunk` (loompy-api.md §10.4): the chunk shape h5py picks when asked for
@@ -436,11 +361,7 @@ impl<'a> AttrsMut<'a> {
     /// ```
     pub fn set(&mut self, name: &str, values: impl Into<AttrValues>) -> Result<()> {
         let values = values.into();
-        if name.contains('/') {
-            return Err(LoomError::InvalidInput(
-                "Attribute name cannot contain slash (/)".into(),
-            ));
-        }
+        layout::check_name("Attribute", name)?;
         let attrs = self.as_attrs();
         let n = attrs.expected_len();
         if values.ndim() == 0 {
@@ -477,7 +398,7 @@ impl<'a> AttrsMut<'a> {
 
     /// loompy's `del ds.ra[name]`: deletes the attribute; a missing name is ignored.
     pub fn delete(&mut self, name: &str) -> Result<()> {
-        if name.contains('/') {
+        if !layout::is_valid_name(name) {
             return Ok(());
         }
         let path = layout::attr_path(self.axis, name);

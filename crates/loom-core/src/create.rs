@@ -20,13 +20,11 @@
 
 use std::sync::Arc;
 
-use hdf5_lite::format::messages::Datatype;
-use hdf5_lite::read::Numeric;
-use hdf5_lite::write::{StorageMut, Writer};
-use ndarray::{ArrayBase, ArrayView, Data, Dimension, Ix2, IxDyn};
+use hdf5_lite::write::StorageMut;
 
 use crate::connection::{new_in, LoomConnection};
 use crate::error::{LoomError, Result};
+use crate::layer_input::LayerInput;
 use crate::layers::LayerOptions;
 use crate::layout::{CREATION_DATE_KEY, SPEC_VERSION, SPEC_VERSION_KEY};
 use crate::timestamp::timestamp;
@@ -56,199 +54,6 @@ impl CreateOptions {
     }
 }
 
-/// What a layer given to [`create`] is made of.
-trait Store {
-    fn shape(&self) -> Vec<usize>;
-    fn store(&self, ds: &mut LoomConnection, name: &str, opts: &LayerOptions) -> Result<()>;
-    /// The element type given.
-    fn datatype(&self) -> Datatype;
-    /// Writes the whole input into the existing 2-D dataset at `path`, starting at
-    /// column `col0` (the dataset already has room for it).
-    fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()>;
-}
-
-struct Dense<'a, T>(ArrayView<'a, T, IxDyn>);
-
-impl<T: Numeric> Store for Dense<'_, T> {
-    fn shape(&self) -> Vec<usize> {
-        self.0.shape().to_vec()
-    }
-
-    fn store(&self, ds: &mut LoomConnection, name: &str, opts: &LayerOptions) -> Result<()> {
-        let view = self.0.view().into_dimensionality::<Ix2>().map_err(|_| {
-            LoomError::InvalidInput(format!(
-                "Layer '{name}' is not the same shape as the main matrix"
-            ))
-        })?;
-        ds.set_layer_with(name, view, opts)
-    }
-
-    fn datatype(&self) -> Datatype {
-        T::datatype()
-    }
-
-    fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()> {
-        let view =
-            self.0.view().into_dimensionality::<Ix2>().map_err(|_| {
-                hdf5_lite::Error::InvalidInput(format!("{path}: the block is not 2-D"))
-            })?;
-        let (n, m) = view.dim();
-        if n == 0 || m == 0 {
-            return Ok(());
-        }
-        let data = view.as_standard_layout();
-        let flat = data.as_slice().unwrap_or(&[]);
-        w.write_numbers(path, &[0, col0], &[n as u64, m as u64], flat)
-    }
-}
-
-enum SparseRef<'a, T> {
-    Borrowed(&'a sprs::CsMat<T>),
-    Owned(sprs::CsMat<T>),
-}
-
-impl<T: Numeric> Store for SparseRef<'_, T> {
-    fn shape(&self) -> Vec<usize> {
-        let m = match self {
-            SparseRef::Borrowed(m) => *m,
-            SparseRef::Owned(m) => m,
-        };
-        vec![m.rows(), m.cols()]
-    }
-
-    fn store(&self, ds: &mut LoomConnection, name: &str, opts: &LayerOptions) -> Result<()> {
-        let m = match self {
-            SparseRef::Borrowed(m) => *m,
-            SparseRef::Owned(m) => m,
-        };
-        ds.set_layer_sparse(name, m, opts)
-    }
-
-    fn datatype(&self) -> Datatype {
-        T::datatype()
-    }
-
-    fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()> {
-        let m = match self {
-            SparseRef::Borrowed(m) => *m,
-            SparseRef::Owned(m) => m,
-        };
-        let converted;
-        let csc = if m.is_csc() {
-            m
-        } else {
-            converted = m.to_csc();
-            &converted
-        };
-        let (n, cols) = (csc.rows(), csc.cols());
-        if n == 0 || cols == 0 {
-            return Ok(());
-        }
-        // Dense column windows of about 4 M elements.
-        let window = ((1usize << 22) / n).clamp(1, cols);
-        let mut start = 0;
-        while start < cols {
-            let width = window.min(cols - start);
-            let mut block = ndarray::Array2::<T>::default((n, width));
-            for j in 0..width {
-                if let Some(col) = csc.outer_view(start + j) {
-                    for (i, &v) in col.iter() {
-                        if let Some(b) = block.get_mut((i, j)) {
-                            *b = v;
-                        }
-                    }
-                }
-            }
-            let flat = block.as_slice().unwrap_or(&[]);
-            w.write_numbers(
-                path,
-                &[0, col0 + start as u64],
-                &[n as u64, width as u64],
-                flat,
-            )?;
-            start += width;
-        }
-        Ok(())
-    }
-}
-
-/// One layer for [`create`]: a dense ndarray of any numeric element type and any
-/// dimension (it must be 2-D to be stored), or a sparse `sprs` matrix (`CsMat` or
-/// `TriMat`), which is written without ever being densified whole. Make one with
-/// `From`/`into()`: `LayerInput::from(&array)`, `(&csmat).into()`.
-///
-/// Bool and string matrices are not numbers, so they cannot be given (loompy rejects them
-/// with "Matrix elements must be integer or float"):
-///
-/// ```compile_fail
-/// let m = ndarray::Array2::from_elem((2, 2), true);
-/// let _ = loom_core::LayerInput::from(&m);
-/// ```
-pub struct LayerInput<'a> {
-    inner: Box<dyn Store + 'a>,
-    sparse: bool,
-}
-
-impl LayerInput<'_> {
-    /// The shape of the data.
-    pub fn shape(&self) -> Vec<usize> {
-        self.inner.shape()
-    }
-
-    /// True for sparse input.
-    pub fn is_sparse(&self) -> bool {
-        self.sparse
-    }
-
-    /// The element type given.
-    pub(crate) fn datatype(&self) -> Datatype {
-        self.inner.datatype()
-    }
-
-    /// Writes the input into the dataset at `path` from column `col0` on.
-    pub(crate) fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()> {
-        self.inner.write_at(w, path, col0)
-    }
-}
-
-impl std::fmt::Debug for LayerInput<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LayerInput")
-            .field("shape", &self.shape())
-            .field("sparse", &self.sparse)
-            .finish()
-    }
-}
-
-impl<'a, T: Numeric, S: Data<Elem = T>, D: Dimension> From<&'a ArrayBase<S, D>> for LayerInput<'a> {
-    fn from(a: &'a ArrayBase<S, D>) -> Self {
-        LayerInput {
-            inner: Box::new(Dense(a.view().into_dyn())),
-            sparse: false,
-        }
-    }
-}
-
-impl<'a, T: Numeric> From<&'a sprs::CsMat<T>> for LayerInput<'a> {
-    fn from(m: &'a sprs::CsMat<T>) -> Self {
-        LayerInput {
-            inner: Box::new(SparseRef::Borrowed(m)),
-            sparse: true,
-        }
-    }
-}
-
-impl<'a, T: Numeric + std::ops::Add<Output = T>> From<&'a sprs::TriMat<T>> for LayerInput<'a> {
-    /// A triplet matrix is compressed to CSC (duplicates summed, as scipy does); it is
-    /// not densified.
-    fn from(m: &'a sprs::TriMat<T>) -> Self {
-        LayerInput {
-            inner: Box::new(SparseRef::Owned(m.to_csc())),
-            sparse: true,
-        }
-    }
-}
-
 /// loompy's sanity checks (§2.3), in its order, before anything is written. Returns
 /// the index of the main layer.
 fn check(
@@ -262,7 +67,7 @@ fn check(
         return invalid("Data for default layer must be provided".into());
     };
     let shape = layers[main].1.shape();
-    if shape.first() == Some(&0) || shape.get(1) == Some(&0) {
+    if shape.is_empty() || shape.first() == Some(&0) || shape.get(1) == Some(&0) {
         return invalid("Main matrix cannot be empty".into());
     }
     if shape.len() != 2 {
@@ -271,7 +76,7 @@ fn check(
         ));
     }
     for (name, layer) in layers {
-        if layer.shape() != shape {
+        if !layer.is_dtype() && layer.shape() != shape {
             return invalid(format!(
                 "Layer '{name}' is not the same shape as the main matrix"
             ));
@@ -316,12 +121,12 @@ fn fill(
         }
     }
     let lo = opts.layer_options();
-    layers[main].1.inner.store(ds, "", &lo)?;
+    layers[main].1.store(ds, "", &lo)?;
     for (i, (name, layer)) in layers.iter().enumerate() {
         // Later entries of a name replace earlier ones, as in a dict.
         let superseded = layers[i + 1..].iter().any(|(k, _)| k == name);
         if !name.is_empty() && !superseded {
-            layer.inner.store(ds, name, &lo)?;
+            layer.store(ds, name, &lo)?;
         }
     }
     for (k, v) in row_attrs {

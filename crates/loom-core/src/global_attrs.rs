@@ -141,11 +141,7 @@ impl GlobalAttrsMut<'_> {
     /// array of numbers, bools (stored `uint8`) or strings. Global writes stamp nothing.
     pub fn set(&mut self, name: &str, value: impl Into<AttrValues>) -> Result<()> {
         let value = value.into();
-        if name.contains('/') {
-            return Err(LoomError::InvalidInput(
-                "Attribute name cannot contain slash (/)".into(),
-            ));
-        }
+        layout::check_name("Attribute", name)?;
         let legacy = self.ds.is_legacy();
         let encoded = encode(&value, legacy)?;
         let shape: Vec<u64> = value.shape().iter().map(|&d| d as u64).collect();

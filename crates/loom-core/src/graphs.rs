@@ -161,51 +161,50 @@ impl GraphManagerMut<'_> {
     }
 
     /// Stores a graph, replacing any of that name (loompy's `g[name] = m`). It must be
-    /// n×n with n the axis length. Entries are written in the matrix's triplet order.
-    pub fn set(&mut self, name: &str, graph: &TriMat<f64>) -> Result<()> {
+    /// n×n with n the axis length. Entries are written in the matrix's triplet order;
+    /// vertices as int32 (as scipy's COO matrices hold them), weights in their own float
+    /// type (float32 stays float32; integer weights are stored as float64, the type
+    /// loompy's validator asks for).
+    pub fn set<T: Numeric>(&mut self, name: &str, graph: &TriMat<T>) -> Result<()> {
         let (r, c) = graph.shape();
-        let a: Vec<u64> = graph.row_inds().iter().map(|&x| x as u64).collect();
-        let b: Vec<u64> = graph.col_inds().iter().map(|&x| x as u64).collect();
+        let a = to_i32(graph.row_inds())?;
+        let b = to_i32(graph.col_inds())?;
         self.write(name, (r as u64, c as u64), &a, &b, graph.data())
     }
 
     /// Stores a dense adjacency matrix: each nonzero becomes an edge, in row-major
     /// order (as `scipy.sparse.coo_matrix(dense)`).
-    pub fn set_dense(&mut self, name: &str, dense: &Array2<f64>) -> Result<()> {
+    pub fn set_dense<T: Numeric>(&mut self, name: &str, dense: &Array2<T>) -> Result<()> {
         let (mut a, mut b, mut w) = (Vec::new(), Vec::new(), Vec::new());
         for ((i, j), &v) in dense.indexed_iter() {
-            if v != 0.0 {
-                a.push(i as u64);
-                b.push(j as u64);
+            if v.to_f64() != 0.0 {
+                a.push(i);
+                b.push(j);
                 w.push(v);
             }
         }
         let (r, c) = dense.dim();
-        self.write(name, (r as u64, c as u64), &a, &b, &w)
+        self.write(name, (r as u64, c as u64), &to_i32(&a)?, &to_i32(&b)?, &w)
     }
 
     /// Deletes a graph; a missing name is ignored (as in loompy).
     pub fn delete(&mut self, name: &str) -> Result<()> {
-        if name.contains('/') {
+        if !layout::is_valid_name(name) {
             return Ok(());
         }
         let path = layout::graph_path(self.axis, name);
         self.ds.edit(|w| unlink_if_present(w, &path))
     }
 
-    fn write(
+    fn write<V: Numeric, W: Numeric>(
         &mut self,
         name: &str,
         shape: (u64, u64),
-        a: &[u64],
-        b: &[u64],
-        w: &[f64],
+        a: &[V],
+        b: &[V],
+        w: &[W],
     ) -> Result<()> {
-        if name.contains('/') {
-            return Err(LoomError::InvalidInput(
-                "Graph name cannot contain slash (/)".into(),
-            ));
-        }
+        layout::check_name("Graph", name)?;
         let n = self.get().n();
         if shape != (n, n) {
             return Err(LoomError::InvalidInput(format!(
@@ -215,41 +214,52 @@ impl GraphManagerMut<'_> {
                 shape.1
             )));
         }
-        let to_i32 = |v: &[u64]| -> Result<Vec<i32>> {
-            v.iter()
-                .map(|&x| {
-                    i32::try_from(x).map_err(|_| {
-                        LoomError::InvalidInput(format!(
-                            "vertex {x} does not fit loompy's int32 index vectors"
-                        ))
-                    })
-                })
-                .collect()
-        };
-        let (a, b) = (to_i32(a)?, to_i32(b)?);
         let group = layout::graphs_group(self.axis);
         let path = layout::graph_path(self.axis, name);
-        self.ds.edit(|wr| write_graph(wr, group, &path, &a, &b, w))
+        self.ds.edit(|wr| write_graph(wr, group, &path, a, b, w))
     }
 }
 
-pub(crate) fn write_graph(
+/// Vertex indices as loompy's int32 vectors.
+fn to_i32(v: &[usize]) -> Result<Vec<i32>> {
+    v.iter()
+        .map(|&x| {
+            i32::try_from(x).map_err(|_| {
+                LoomError::InvalidInput(format!(
+                    "vertex {x} does not fit loompy's int32 index vectors"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The stored type of graph weights of type `W`: its own if it is a float, else float64.
+fn weight_type<W: Numeric>() -> hdf5_lite::format::messages::Datatype {
+    match W::datatype() {
+        dt @ hdf5_lite::format::messages::Datatype::Float { .. } => dt,
+        _ => f64::datatype(),
+    }
+}
+
+/// Writes the graph at `path` (replacing one there): vertices in their own integer type,
+/// weights in [`weight_type`], stamped `last_modified` with its group and the root.
+pub(crate) fn write_graph<V: Numeric, W: Numeric>(
     wr: &mut Writer,
     group: &str,
     path: &str,
-    a: &[i32],
-    b: &[i32],
-    w: &[f64],
+    a: &[V],
+    b: &[V],
+    w: &[W],
 ) -> hdf5_lite::Result<()> {
     unlink_if_present(wr, path)?;
     wr.create_group(path)?;
     let len = [a.len() as u64];
     let [va, vb, vw] = layout::GRAPH_VECTORS.map(|v| layout::child(path, v));
     for (p, data) in [(va, a), (vb, b)] {
-        wr.create_dataset(&p, &DatasetSpec::new(i32::datatype(), &len))?;
+        wr.create_dataset(&p, &DatasetSpec::new(V::datatype(), &len))?;
         wr.write_numbers(&p, &[0], &len, data)?;
     }
-    wr.create_dataset(&vw, &DatasetSpec::new(f64::datatype(), &len))?;
+    wr.create_dataset(&vw, &DatasetSpec::new(weight_type::<W>(), &len))?;
     wr.write_numbers(&vw, &[0], &len, w)?;
     for target in [path, group, layout::ROOT] {
         wr.set_attribute(
@@ -311,15 +321,16 @@ impl LoomConnection {
         self.graphs(axis).edges(name)
     }
 
-    /// Stores a graph from its vectors (deprecated loompy `set_edges`). Vectors of
+    /// Stores a graph from its vectors (deprecated loompy `set_edges`), keeping their
+    /// types as loompy does: int64 vertices, float weights in their own type. Vectors of
     /// different lengths or vertices outside the axis give loompy's "Input arrays could
     /// not be converted to a sparse matrix".
-    pub fn set_edges(
+    pub fn set_edges<W: Numeric>(
         &mut self,
         name: &str,
         a: &[i64],
         b: &[i64],
-        w: &[f64],
+        w: &[W],
         axis: Axis,
     ) -> Result<()> {
         let convert = || {
@@ -329,12 +340,10 @@ impl LoomConnection {
         if a.len() != b.len() || a.len() != w.len() {
             return Err(convert());
         }
-        let check = |v: &[i64]| -> Result<Vec<u64>> {
-            v.iter()
-                .map(|&x| u64::try_from(x).ok().filter(|&x| x < n).ok_or_else(convert))
-                .collect()
-        };
-        let (a, b) = (check(a)?, check(b)?);
-        self.graphs_mut(axis).write(name, (n, n), &a, &b, w)
+        let inside = |v: &[i64]| v.iter().all(|&x| u64::try_from(x).is_ok_and(|x| x < n));
+        if !inside(a) || !inside(b) {
+            return Err(convert());
+        }
+        self.graphs_mut(axis).write(name, (n, n), a, b, w)
     }
 }

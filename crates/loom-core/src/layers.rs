@@ -258,7 +258,7 @@ impl LoomConnection {
     }
 
     /// `ds[rows, cols] = values`: writes into the main matrix and stamps `/matrix` and the
-    /// root with `last_modified`.
+    /// root with `last_modified` (see [`LayersMut::write`](crate::LayersMut::write)).
     pub fn write<T: Numeric>(
         &mut self,
         rows: impl Into<Selection>,
@@ -268,10 +268,8 @@ impl LoomConnection {
         self.write_layer("", rows, cols, values)
     }
 
-    /// `ds.layers[name][rows, cols] = values` (loompy's `LoomLayer.__setitem__`): the
-    /// values must have the selection's shape; floats written to an integer layer are
-    /// truncated. Stamps the dataset and the root with `last_modified`.
-    pub fn write_layer<T: Numeric>(
+    /// `ds.layers[name][rows, cols] = values`.
+    pub(crate) fn write_layer<T: Numeric>(
         &mut self,
         name: &str,
         rows: impl Into<Selection>,

@@ -123,6 +123,40 @@ pub fn child(group: &str, name: &str) -> String {
     }
 }
 
+/// The longest name (in bytes) of a layer, attribute or graph that loom-core writes.
+pub const MAX_NAME_BYTES: usize = 4096;
+
+/// Whether `name` can name a layer, attribute or graph: not empty, not `.` or `..`
+/// (HDF5 reads those as paths), no `/`, at most [`MAX_NAME_BYTES`] bytes.
+pub fn is_valid_name(name: &str) -> bool {
+    !(name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains('/')
+        || name.len() > MAX_NAME_BYTES)
+}
+
+/// [`is_valid_name`] as an error for a `kind` ("Attribute", "Layer", "Graph"), with
+/// loompy's message for a slash.
+pub fn check_name(kind: &str, name: &str) -> crate::Result<()> {
+    let bad = |why: String| Err(crate::LoomError::InvalidInput(why));
+    if name.contains('/') {
+        return bad(format!("{kind} name cannot contain slash (/)"));
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return bad(format!(
+            "{kind} name is {} bytes long; names of at most {MAX_NAME_BYTES} bytes are allowed",
+            name.len()
+        ));
+    }
+    if name.is_empty() || name == "." || name == ".." {
+        return bad(format!(
+            "{kind} name {name:?} is not allowed (HDF5 reads it as a path)"
+        ));
+    }
+    Ok(())
+}
+
 /// Whether a spec version string ("3.0.0", "2.0.1", …) is older than 3.0.0, i.e. uses
 /// the spec 2 rules (escaped fixed-length strings; global attributes as root HDF5
 /// attributes when there is no `/attrs` group).

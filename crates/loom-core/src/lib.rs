@@ -20,6 +20,7 @@ mod create;
 mod error;
 mod global_attrs;
 mod graphs;
+mod layer_input;
 mod layers;
 mod layers_write;
 pub mod layout;
@@ -31,9 +32,19 @@ pub mod timestamp;
 mod transaction;
 mod validate;
 mod values;
+mod values_ops;
 mod view;
 mod windows;
 
+/// The HDF5 layer under loom-core (for raw access through [`LoomConnection::hdf5`]).
+pub use hdf5_lite;
+/// Names loom-core's signatures use, so that depending on loom-core alone is enough:
+/// element types of layers ([`Numeric`]: `i8`…`u64`, `f32`, `f64`), stored types
+/// ([`Datatype`]), HDF5 objects ([`Dataset`], [`File`]) and storages ([`MemFile`],
+/// [`StorageMut`]) for files in memory.
+pub use hdf5_lite::format::messages::Datatype;
+pub use hdf5_lite::read::{Dataset, File, Numeric};
+pub use hdf5_lite::write::{MemFile, StorageMut};
 /// The array crate loom-core's signatures use (`Array2`, `ArrayView2`, `ArrayD`).
 pub use ndarray;
 /// The sparse-matrix crate loom-core's signatures use (`CsMat`, `TriMat`).
@@ -44,15 +55,22 @@ pub use axis::Axis;
 pub use connection::{connect, new};
 pub use connection::{new_in, LoomConnection, Mode};
 pub use create::{create, create_with};
-pub use create::{create_in, create_in_with, CreateOptions, LayerInput};
+pub use create::{create_in, create_in_with, CreateOptions};
 pub use error::{LoomError, Result};
 pub use global_attrs::{Changes, GlobalAttrs, GlobalAttrsMut};
 pub use graphs::{GraphManager, GraphManagerMut};
 pub use hdf5_lite::FileOptions;
+pub use layer_input::LayerInput;
 pub use layers::{dtype_name, parse_dtype, LayerOptions, Layers};
+pub use layers_write::LayersMut;
 pub use layout::SPEC_VERSION;
 pub use selection::Selection;
 pub use validate::{LoomValidator, Strictness};
 pub use values::{AttrValues, Dtype};
 pub use view::{LoomView, ViewLayer};
 pub use windows::{AxisWindows, DEFAULT_BUDGET};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -71,7 +71,7 @@ impl Selection {
             Ok(j as u64)
         };
         match self {
-            Selection::All => Ok((0..len).collect()),
+            Selection::All => indices(len, 0..len),
             Selection::Index(i) => Ok(vec![one(*i)?]),
             Selection::List(v) => v.iter().map(|&i| one(i)).collect(),
             Selection::Mask(m) => {
@@ -104,10 +104,22 @@ impl Selection {
                 if a >= b {
                     return Ok(Vec::new());
                 }
-                Ok((a..b).step_by(*step as usize).map(|i| i as u64).collect())
+                let count = (b - a - 1) as u64 / *step as u64 + 1;
+                indices(count, (a..b).step_by(*step as usize).map(|i| i as u64))
             }
         }
     }
+}
+
+/// `count` indices collected from `it`, or an error (not an abort) when a list that long
+/// cannot be held in memory (a crafted file may declare an axis of 2^61).
+fn indices(count: u64, it: impl Iterator<Item = u64>) -> Result<Vec<u64>> {
+    let too_many = || LoomError::Selection(format!("a selection of {count} indices is too large"));
+    let n = usize::try_from(count).map_err(|_| too_many())?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| too_many())?;
+    v.extend(it);
+    Ok(v)
 }
 
 macro_rules! from_int {

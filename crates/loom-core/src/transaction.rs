@@ -94,7 +94,7 @@ impl LoomConnection {
     ///
     /// let mut ds = loom_core::new_in(Arc::new(MemFile::new()))?;
     /// ds.transaction(|tx| {
-    ///     tx.set_layer("", array![[1.0f32, 2.0], [3.0, 4.0]].view())?;
+    ///     tx.layers_mut().set("", array![[1.0f32, 2.0], [3.0, 4.0]].view())?;
     ///     tx.ra_mut().set("Gene", vec!["a", "b"])?;
     ///     assert_eq!(tx.ra().get("Gene")?.len(), 2); // reads see staged edits
     ///     tx.ca_mut().set("Cell", vec![1i64, 2])

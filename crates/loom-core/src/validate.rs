@@ -236,6 +236,9 @@ impl LoomValidator {
             width = width.max(width_of(&n).unwrap_or(0));
         }
 
+        // Rust's format width stops at u16::MAX; loompy pads to the longest name whatever its
+        // length, so an absurdly long name only shortens the padding of the others.
+        let width = width.min(usize::from(u16::MAX));
         self.summary.push("Global attributes:".into());
         if v3 {
             if !self.check(has(globals), || "Global attributes missing".into()) {

@@ -432,28 +432,7 @@ pub(crate) fn select_rows(
             v.shape()
         )));
     }
-    Ok(match v {
-        AttrValues::Int { values, bytes } => AttrValues::Int {
-            values: values.select(ndarray::Axis(0), idx),
-            bytes: *bytes,
-        },
-        AttrValues::UInt { values, bytes } => AttrValues::UInt {
-            values: values.select(ndarray::Axis(0), idx),
-            bytes: *bytes,
-        },
-        AttrValues::Float { values, bytes } => AttrValues::Float {
-            values: values.select(ndarray::Axis(0), idx),
-            bytes: *bytes,
-        },
-        AttrValues::Bool(values) => AttrValues::Bool(values.select(ndarray::Axis(0), idx)),
-        AttrValues::Str(values) => AttrValues::Str(values.select(ndarray::Axis(0), idx)),
-        AttrValues::Compound(fields) => AttrValues::Compound(
-            fields
-                .iter()
-                .map(|(k, f)| Ok((k.clone(), select_rows(f, idx, len, name)?)))
-                .collect::<Result<_>>()?,
-        ),
-    })
+    v.take(idx)
 }
 
 /// The graph on the vertices `idx` (in that order): an edge (a, b, w) becomes (p, q, w)

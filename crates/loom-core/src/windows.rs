@@ -23,7 +23,8 @@ use crate::selection::Selection;
 /// Elements per window unless told otherwise (4 Mi: 32 MiB of `f64`).
 pub const DEFAULT_BUDGET: u64 = 1 << 22;
 
-/// Windows of positions along one axis; see the [module docs](self).
+/// Windows of positions along one axis, cut on chunk boundaries, about `budget` elements
+/// each (see the module documentation of `windows`).
 ///
 /// ```
 /// use loom_core::AxisWindows;
@@ -140,7 +141,7 @@ impl Layers<'_> {
     /// # use std::sync::Arc;
     /// use loom_core::{Axis, DEFAULT_BUDGET};
     /// let mut ds = loom_core::new_in(Arc::new(hdf5_lite::write::MemFile::new()))?;
-    /// ds.set_layer("", ndarray::Array2::<f32>::ones((3, 200)).view())?;
+    /// ds.layers_mut().set("", ndarray::Array2::<f32>::ones((3, 200)).view())?;
     /// let mut total = 0.0;
     /// for window in ds.layers().read_windows::<f64>("", Axis::Cols, DEFAULT_BUDGET)? {
     ///     let (cols, block) = window?;

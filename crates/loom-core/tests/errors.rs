@@ -2,9 +2,9 @@
 //! 3.0.8), where no other test file asserts it already. Those asserted elsewhere:
 //! - missing file on connect, bad mode, invalid and non-HDF5 files: `errors_have_loompys_meaning`
 //!   in tests/connection.rs;
-//! - NaN/Inf in `set_layer`, layer shape, slash in a layer name, bool/str/unknown dtypes
-//!   in `create_layer`, deleting the main layer, broadcast errors, and read-only
-//!   `set_layer`/`create_layer`/`delete_layer`/`write`/`set_layer_sparse`:
+//! - NaN/Inf in `layers_mut().set`, layer shape, slash in a layer name, bool/str/unknown dtypes
+//!   in `layers_mut().set(name, dtype)`, deleting the main layer, broadcast errors, and read-only
+//!   `layers_mut().set`/`set_with`/`delete`/`write`:
 //!   `layer_errors_are_loompys` in tests/layers.rs;
 //! - attribute length, slash, rank, scalar, bad defaults, read-only `ra_mut().set` and
 //!   `attrs_mut().set`: `set_errors_are_loompys` in tests/attrs.rs;
@@ -275,7 +275,7 @@ fn read_only_writes() {
         None
     )));
     assert!(read_only(ro.delete_attr("a", loom_core::Axis::Rows)));
-    assert!(read_only(ro.write_layer(
+    assert!(read_only(ro.layers_mut().write(
         "l",
         0,
         0,

@@ -17,14 +17,19 @@ use proptest::prelude::*;
 #[test]
 fn repeated_indices_keep_untouched_int64_values() {
     let mut ds = new_in(Arc::new(MemFile::new())).unwrap();
-    ds.set_layer("", array![[0i64, 1000, 0]].view()).unwrap();
-    ds.write_layer("", 0, vec![0, 2, 2], array![[1i8, 2, 3]].view())
+    ds.layers_mut()
+        .set("", array![[0i64, 1000, 0]].view())
+        .unwrap();
+    ds.layers_mut()
+        .write("", 0, vec![0, 2, 2], array![[1i8, 2, 3]].view())
         .unwrap();
     assert_eq!(ds.read::<i64>(.., ..).unwrap(), array![[1i64, 1000, 3]]);
     // f32 values into a float64 layer: 0.1 stays float64's 0.1.
-    ds.set_layer("f", array![[0.0f64, 0.1, 0.0]].view())
+    ds.layers_mut()
+        .set("f", array![[0.0f64, 0.1, 0.0]].view())
         .unwrap();
-    ds.write_layer("f", 0, vec![0, 0, 2], array![[1.0f32, 2.0, 3.0]].view())
+    ds.layers_mut()
+        .write("f", 0, vec![0, 0, 2], array![[1.0f32, 2.0, 3.0]].view())
         .unwrap();
     assert_eq!(
         ds.layers().read::<f64>("f", .., ..).unwrap(),
@@ -32,14 +37,17 @@ fn repeated_indices_keep_untouched_int64_values() {
     );
     // f64 values into an int64 layer: 2^53 + 1 survives.
     let big = (1i64 << 53) + 1;
-    ds.set_layer("i", array![[0i64, big, 0]].view()).unwrap();
-    ds.write_layer(
-        "i",
-        vec![0, 0],
-        vec![2, 0],
-        array![[1.0f64, 2.0], [3.0, 4.0]].view(),
-    )
-    .unwrap();
+    ds.layers_mut()
+        .set("i", array![[0i64, big, 0]].view())
+        .unwrap();
+    ds.layers_mut()
+        .write(
+            "i",
+            vec![0, 0],
+            vec![2, 0],
+            array![[1.0f64, 2.0], [3.0, 4.0]].view(),
+        )
+        .unwrap();
     assert_eq!(
         ds.layers().read::<i64>("i", .., ..).unwrap(),
         array![[4i64, big, 3]]
@@ -60,7 +68,7 @@ fn layer(dtype: &str, init: &[i64]) -> LoomConnection {
         chunks: Some((2, 2)),
         compression: None,
     };
-    ds.set_layer_with("", m.view(), &opts).unwrap();
+    ds.layers_mut().set_with("", m.view(), &opts).unwrap();
     ds
 }
 
@@ -77,7 +85,8 @@ fn check<T: Numeric>(dtype: &str, init: &[i64], rows: &[u64], cols: &[u64], valu
         }
     }
     let values = Array2::from_shape_vec((rows.len(), cols.len()), values.to_vec()).unwrap();
-    ds.write_layer("", rows.to_vec(), cols.to_vec(), values.view())
+    ds.layers_mut()
+        .write("", rows.to_vec(), cols.to_vec(), values.view())
         .unwrap();
     let stored = ds.layers().dataset("").unwrap().read_raw().unwrap();
     assert_eq!(stored, model, "{dtype}");

@@ -202,27 +202,31 @@ fn layers_round_trip_in_memory() {
     assert_eq!(ds.shape(), (0, 0));
     assert!(ds.layers().keys().unwrap().is_empty());
     let main = Array2::from_shape_fn((70, 130), |(i, j)| (i * 1000 + j) as f32);
-    ds.set_layer("", main.view()).unwrap();
+    ds.layers_mut().set("", main.view()).unwrap();
     assert_eq!(ds.shape(), (70, 130));
     let d = ds.layers().dataset("").unwrap();
     assert_eq!(d.chunks(), Some(&[64u64, 64][..]));
     assert_eq!(d.maxshape(), vec![Some(70), None]);
     assert_eq!(ds.read::<f32>(.., ..).unwrap(), main);
 
-    ds.set_layer("b_int16", main.mapv(|v| (v as i64 % 30000) as i16).view())
+    ds.layers_mut()
+        .set("b_int16", main.mapv(|v| (v as i64 % 30000) as i16).view())
         .unwrap();
-    ds.create_layer("a_empty", "uint8").unwrap();
+    ds.layers_mut().set("a_empty", "uint8").unwrap();
     let mut tri = sprs::TriMat::<f64>::new((70, 130));
     tri.add_triplet(3, 129, 2.5);
     tri.add_triplet(69, 0, -1.0);
-    ds.set_layer_sparse("c_sparse", &tri.to_csr(), &LayerOptions::default())
+    ds.layers_mut()
+        .set_with("c_sparse", &tri.to_csr(), &LayerOptions::default())
         .unwrap();
     let opts = LayerOptions {
         dtype: Some("float64".into()),
         chunks: Some((10, 20)),
         compression: Some(0),
     };
-    ds.set_layer_with("d_opts", main.view(), &opts).unwrap();
+    ds.layers_mut()
+        .set_with("d_opts", main.view(), &opts)
+        .unwrap();
     assert_eq!(
         ds.layers().keys().unwrap(),
         ["", "a_empty", "b_int16", "c_sparse", "d_opts"]
@@ -257,7 +261,8 @@ fn layers_round_trip_in_memory() {
     .unwrap();
     let m = ds.read::<f32>(vec![2, 65, 3], 0..2).unwrap();
     assert_eq!(m, array![[7.0, 7.0], [7.0, 7.0], [3000.0, 3001.0]]);
-    ds.write_layer("b_int16", 1, vec![129, 0], array![[1.9f64, -2.0]].view())
+    ds.layers_mut()
+        .write("b_int16", 1, vec![129, 0], array![[1.9f64, -2.0]].view())
         .unwrap();
     assert_eq!(
         ds.layers().read::<i16>("b_int16", 1, vec![0, 129]).unwrap(),
@@ -282,14 +287,15 @@ fn layers_round_trip_in_memory() {
         .attribute("last_modified")
         .is_err());
 
-    ds.delete_layer("b_int16").unwrap();
-    ds.delete_layer("never_there").unwrap();
+    ds.layers_mut().delete("b_int16").unwrap();
+    ds.layers_mut().delete("never_there").unwrap();
     assert_eq!(
         ds.layers().keys().unwrap(),
         ["", "a_empty", "c_sparse", "d_opts"]
     );
     // Replacing a layer keeps one dataset of that name.
-    ds.set_layer("a_empty", main.mapv(|v| v / 2.0).view())
+    ds.layers_mut()
+        .set("a_empty", main.mapv(|v| v / 2.0).view())
         .unwrap();
     assert_eq!(ds.layers().dtype("a_empty").unwrap(), "float32");
     ds.close().unwrap();
@@ -309,64 +315,64 @@ fn layers_round_trip_in_memory() {
 fn layer_errors_are_loompys() {
     let (f, mut ds) = mem();
     let main = Array2::<f32>::ones((4, 5));
-    ds.set_layer("", main.view()).unwrap();
+    ds.layers_mut().set("", main.view()).unwrap();
     let msg = |e: LoomError| e.to_string();
     let nan = array![[f32::NAN, 1.0]];
     assert_eq!(
-        msg(ds.set_layer("x", nan.view()).unwrap_err()),
+        msg(ds.layers_mut().set("x", nan.view()).unwrap_err()),
         "INF and NaN not allowed in loom matrix"
     );
     let inf = Array2::from_elem((4, 5), f64::INFINITY);
     assert_eq!(
-        msg(ds.set_layer("x", inf.view()).unwrap_err()),
+        msg(ds.layers_mut().set("x", inf.view()).unwrap_err()),
         "INF and NaN not allowed in loom matrix"
     );
     let small = Array2::<i32>::zeros((2, 5));
     assert_eq!(
-        msg(ds.set_layer("x", small.view()).unwrap_err()),
+        msg(ds.layers_mut().set("x", small.view()).unwrap_err()),
         "All layers must have same shape (4, 5)"
     );
     assert_eq!(
-        msg(ds.set_layer("a/b", main.view()).unwrap_err()),
+        msg(ds.layers_mut().set("a/b", main.view()).unwrap_err()),
         "Layer name cannot contain slash (/)"
     );
     assert_eq!(
-        msg(ds.create_layer("x", "bool").unwrap_err()),
+        msg(ds.layers_mut().set("x", "bool").unwrap_err()),
         "Matrix elements must be integer or float"
     );
     assert_eq!(
-        msg(ds.create_layer("x", "str").unwrap_err()),
+        msg(ds.layers_mut().set("x", "str").unwrap_err()),
         "Matrix elements must be integer or float"
     );
     assert_eq!(
-        msg(ds.create_layer("x", "nonsense").unwrap_err()),
+        msg(ds.layers_mut().set("x", "nonsense").unwrap_err()),
         "data type 'nonsense' not understood"
     );
     assert_eq!(
-        msg(ds.delete_layer("").unwrap_err()),
+        msg(ds.layers_mut().delete("").unwrap_err()),
         "Cannot delete default layer"
     );
     let e = ds
         .write(0..2, .., Array2::<f32>::zeros((3, 5)).view())
         .unwrap_err();
     assert_eq!(msg(e), "Can't broadcast (3, 5) -> (2, 5)");
-    ds.set_layer("other", main.view()).unwrap();
+    ds.layers_mut().set("other", main.view()).unwrap();
     // With other layers present the main layer may not change shape.
-    let e = ds.set_layer("", small.view()).unwrap_err();
+    let e = ds.layers_mut().set("", small.view()).unwrap_err();
     assert_eq!(msg(e), "All layers must have same shape (4, 5)");
     ds.close().unwrap();
 
     let mut ro = LoomConnection::open_in(f, Mode::Read, true).unwrap();
     assert!(matches!(
-        ro.set_layer("y", main.view()),
+        ro.layers_mut().set("y", main.view()),
         Err(LoomError::ReadOnly(_))
     ));
     assert!(matches!(
-        ro.create_layer("y", "float32"),
+        ro.layers_mut().set("y", "float32"),
         Err(LoomError::ReadOnly(_))
     ));
     assert!(matches!(
-        ro.delete_layer("other"),
+        ro.layers_mut().delete("other"),
         Err(LoomError::ReadOnly(_))
     ));
     assert!(matches!(
@@ -375,7 +381,8 @@ fn layer_errors_are_loompys() {
     ));
     let tri = sprs::TriMat::<f32>::new((4, 5));
     assert!(matches!(
-        ro.set_layer_sparse("y", &tri.to_csc(), &LayerOptions::default()),
+        ro.layers_mut()
+            .set_with("y", &tri.to_csc(), &LayerOptions::default()),
         Err(LoomError::ReadOnly(_))
     ));
     assert_eq!(ro.layers().keys().unwrap(), ["", "other"]);
@@ -385,7 +392,7 @@ fn layer_errors_are_loompys() {
 fn every_numeric_dtype_round_trips() {
     let (_f, mut ds) = mem();
     let main = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
-    ds.set_layer("", main.view()).unwrap();
+    ds.layers_mut().set("", main.view()).unwrap();
     for dt in [
         "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32",
         "float64",
@@ -394,10 +401,10 @@ fn every_numeric_dtype_round_trips() {
             dtype: Some(dt.into()),
             ..Default::default()
         };
-        ds.set_layer_with(dt, main.view(), &opts).unwrap();
+        ds.layers_mut().set_with(dt, main.view(), &opts).unwrap();
         assert_eq!(ds.layers().dtype(dt).unwrap(), dt);
         assert_eq!(ds.layers().read::<f64>(dt, .., ..).unwrap(), main, "{dt}");
-        ds.create_layer(&format!("{dt}_z"), dt).unwrap();
+        ds.layers_mut().set(&format!("{dt}_z"), dt).unwrap();
         assert_eq!(
             ds.layers().read::<f64>(&format!("{dt}_z"), .., ..).unwrap(),
             Array2::<f64>::zeros((3, 4))
@@ -448,7 +455,7 @@ proptest! {
     fn writes_match_an_in_memory_model(rs in arb_selection(70), cs in arb_selection(90)) {
         let (_f, mut ds) = mem();
         let mut model = Array2::from_shape_fn((70, 90), |(i, j)| (i * 90 + j) as f64);
-        ds.set_layer("", model.view()).unwrap();
+        ds.layers_mut().set("", model.view()).unwrap();
         let r = rs.resolve(70).unwrap();
         let c = cs.resolve(90).unwrap();
         let vals = Array2::from_shape_fn((r.len(), c.len()), |(i, j)| -((i * 1000 + j) as f64) - 1.0);
@@ -465,9 +472,10 @@ proptest! {
 #[test]
 fn float16_layers_are_created_and_read() {
     let (_f, mut ds) = mem();
-    ds.set_layer("", Array2::<f32>::ones((3, 2)).view())
+    ds.layers_mut()
+        .set("", Array2::<f32>::ones((3, 2)).view())
         .unwrap();
-    ds.create_layer("half", "float16").unwrap();
+    ds.layers_mut().set("half", "float16").unwrap();
     assert_eq!(ds.layers().dtype("half").unwrap(), "float16");
     assert_eq!(
         ds.layers().read::<f32>("half", .., ..).unwrap(),
@@ -475,7 +483,9 @@ fn float16_layers_are_created_and_read() {
     );
     // Values are written to half precision with numpy's rounding.
     let values = ndarray::array![[0.1f32, -2.0], [65504.0, 1e-8], [0.5, 3.0]];
-    ds.write_layer("half", .., .., values.view()).unwrap();
+    ds.layers_mut()
+        .write("half", .., .., values.view())
+        .unwrap();
     let back = ds.layers().read::<f32>("half", .., ..).unwrap();
     assert_eq!(
         back,

@@ -88,7 +88,8 @@ fn test_sparse() {
     )
     .unwrap();
     let mut ds = connect(&tmp.0, Mode::ReadWrite).unwrap();
-    ds.set_layer_sparse("layer", &s.to_csc(), &Default::default())
+    ds.layers_mut()
+        .set_with("layer", &s.to_csc(), &Default::default())
         .unwrap();
     assert_eq!(ds.read::<f64>(.., ..).unwrap(), dense);
     assert_eq!(ds.sparse(.., .., "").unwrap().data(), vec![1.0; 100]);
@@ -437,7 +438,7 @@ fn extra_documented_divergences() {
         ["x", "y", "z"]
     );
     assert_eq!(ds.ra().get("Gene").unwrap().as_strings().unwrap()[0], "Ærø");
-    ds.delete_layer("extra").unwrap();
+    ds.layers_mut().delete("extra").unwrap();
     assert_eq!(ds.layers().keys().unwrap(), [""]);
     // Reads are 2-D even for a single index (numpy would drop the axis).
     assert_eq!(ds.read::<f32>(1, ..).unwrap().dim(), (1, 2));

@@ -21,7 +21,8 @@ fn many_edits_one_commit() {
     let mut ds = new_in(Arc::new(mem.clone())).unwrap();
     let before = mem.to_bytes();
     ds.transaction(|tx| {
-        tx.set_layer("", array![[1.0f32, 2.0], [3.0, 4.0]].view())?;
+        tx.layers_mut()
+            .set("", array![[1.0f32, 2.0], [3.0, 4.0]].view())?;
         tx.ra_mut().set("Gene", vec!["a", "b"])?;
         // Reads see the staged edits.
         assert_eq!(tx.shape(), (2, 2));
@@ -63,9 +64,10 @@ fn a_failed_transaction_writes_nothing() {
     let e = ds
         .transaction(|tx| {
             tx.ra_mut().set("Gene", vec!["a", "b"])?;
-            tx.set_layer("extra", m.view())?;
-            tx.delete_layer("extra")?;
-            tx.set_layer("", Array2::<f32>::zeros((5, 5)).view())?;
+            tx.layers_mut().set("extra", m.view())?;
+            tx.layers_mut().delete("extra")?;
+            tx.layers_mut()
+                .set("", Array2::<f32>::zeros((5, 5)).view())?;
             assert_eq!(tx.shape(), (5, 5));
             Err::<(), _>(LoomError::InvalidInput("no".into()))
         })
@@ -81,7 +83,7 @@ fn a_failed_transaction_writes_nothing() {
     let e = ds
         .transaction(|tx| {
             tx.ra_mut().set("Gene", vec!["a", "b"])?;
-            let _ = tx.set_layer("bad/name", m.view());
+            let _ = tx.layers_mut().set("bad/name", m.view());
             let _ = tx.ra_mut().set("Wrong", vec![1i64; 3]);
             Ok(())
         })
@@ -150,7 +152,7 @@ fn create_is_one_commit_and_stays_small() {
     let mem = MemFile::new();
     let m = Array2::<f32>::from_shape_fn((100, 30), |(i, j)| (i * j % 7) as f32);
     let mut ds = new_in(Arc::new(mem.clone())).unwrap();
-    ds.set_layer("", m.view()).unwrap();
+    ds.layers_mut().set("", m.view()).unwrap();
     for a in 0..40 {
         let v: Vec<String> = (0..100).map(|i| format!("g{a}-{i}")).collect();
         ds.ra_mut().set(&format!("A{a}"), v).unwrap();

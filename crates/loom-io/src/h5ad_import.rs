@@ -180,7 +180,7 @@ fn write_typed<T: Numeric + std::ops::AddAssign>(
                 let block = block
                     .into_dimensionality::<ndarray::Ix2>()
                     .map_err(|e| IoError::Invalid(e.to_string()))?;
-                ds.write_layer(name, .., c0..c1, block.t())?;
+                ds.layers_mut().write(name, .., c0..c1, block.t())?;
                 c0 = c1;
             }
         }
@@ -249,7 +249,7 @@ fn write_typed<T: Numeric + std::ops::AddAssign>(
                             *cell += v[k];
                         }
                     }
-                    ds.write_layer(name, r0..r1, .., block.view())?;
+                    ds.layers_mut().write(name, r0..r1, .., block.view())?;
                 }
                 r0 = r1;
             }

@@ -170,7 +170,7 @@ fn add_window<T: Numeric + AddAssign>(
     }
     if let Some(a) = acc {
         if a.iter().any(|v| v.to_f64() != 0.0) {
-            ds.write_layer(target, .., cols, a.view())?;
+            ds.layers_mut().write(target, .., cols, a.view())?;
         }
     }
     Ok(())

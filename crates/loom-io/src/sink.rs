@@ -49,7 +49,7 @@ pub(crate) fn create_layer(
         dtype: Some(dtype.to_owned()),
         ..LayerOptions::default()
     };
-    ds.set_layer_sparse(name, &empty, &opts)?;
+    ds.layers_mut().set_with(name, &empty, &opts)?;
     Ok(())
 }
 
@@ -110,7 +110,8 @@ impl<T: Numeric + AddAssign> ColumnWriter<T> {
         let w = self.width.min(self.cols.saturating_sub(self.start));
         if self.dirty && w > 0 {
             let view = self.block.slice(s![.., ..w]);
-            ds.write_layer(&self.name, .., self.start..self.start + w, view)?;
+            ds.layers_mut()
+                .write(&self.name, .., self.start..self.start + w, view)?;
             self.block.fill(T::default());
         }
         self.dirty = false;

@@ -126,7 +126,8 @@ pub fn import_tsv(ds: &mut LoomConnection, opts: &TsvImport) -> Result<()> {
         }
         k += 1;
         if k == block.nrows() || r0 + k == nrows {
-            ds.write_layer("", r0..r0 + k, .., block.slice(ndarray::s![..k, ..]))?;
+            ds.layers_mut()
+                .write("", r0..r0 + k, .., block.slice(ndarray::s![..k, ..]))?;
             r0 += k;
             k = 0;
         }

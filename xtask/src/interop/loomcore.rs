@@ -133,7 +133,7 @@ fn dtypes(dir: &Path) -> R<Value> {
     let mut ds = loom_core::new(dir.join(file)).map_err(err("new"))?;
     let mut e = Expect::default();
     let main = grid(n, m, |i, j| ((i * 31 + j * 7) % 23) as f32 * 0.25 - 2.0);
-    ds.set_layer("", main.view()).map_err(err("main"))?;
+    ds.layers_mut().set("", main.view()).map_err(err("main"))?;
     e.layers.insert(
         String::new(),
         layer_json("float32", &main, |x| float(f64::from(x))),
@@ -145,7 +145,7 @@ fn dtypes(dir: &Path) -> R<Value> {
                 1 => <$t>::MAX,
                 _ => ((i * 3 + j) % 100) as $t,
             });
-            ds.set_layer($name, a.view()).map_err(err($name))?;
+            ds.layers_mut().set($name, a.view()).map_err(err($name))?;
             e.layers
                 .insert($name.to_owned(), layer_json($name, &a, |x| json!(x)));
         }};
@@ -164,7 +164,8 @@ fn dtypes(dir: &Path) -> R<Value> {
         2 => -1e-300,
         _ => (i as f64 - j as f64) / 7.0,
     });
-    ds.set_layer("float64", f64s.view())
+    ds.layers_mut()
+        .set("float64", f64s.view())
         .map_err(err("float64"))?;
     e.layers
         .insert("float64".into(), layer_json("float64", &f64s, float));
@@ -175,7 +176,8 @@ fn dtypes(dir: &Path) -> R<Value> {
         compression: Some(0),
     };
     let narrowed = grid(n, m, |i, j| (i * j) as f64 / 8.0);
-    ds.set_layer_with("as_float32", narrowed.view(), &opts)
+    ds.layers_mut()
+        .set_with("as_float32", narrowed.view(), &opts)
         .map_err(err("as_float32"))?;
     e.layers
         .insert("as_float32".into(), layer_json("float32", &narrowed, float));
@@ -191,17 +193,20 @@ fn dtypes(dir: &Path) -> R<Value> {
             dense[(i, j)] = v;
         }
     }
-    ds.set_layer_sparse("sparse", &tri.to_csr(), &LayerOptions::default())
+    ds.layers_mut()
+        .set_with("sparse", &tri.to_csr(), &LayerOptions::default())
         .map_err(err("sparse"))?;
     e.layers
         .insert("sparse".into(), layer_json("int32", &dense, |x| json!(x)));
     // Created empty, then written through selections.
-    ds.create_layer("selected", "float64")
+    ds.layers_mut()
+        .set("selected", "float64")
         .map_err(err("create_layer"))?;
     let mut sel = Array2::<f64>::zeros((n, m));
     let rows: Vec<i64> = vec![3, 1, 66, -1];
     let block = grid(4, 5, |i, j| (i * 10 + j) as f64 + 0.5);
-    ds.write_layer("selected", rows.clone(), 10..15, block.view())
+    ds.layers_mut()
+        .write("selected", rows.clone(), 10..15, block.view())
         .map_err(err("write_layer"))?;
     for (bi, &r) in rows.iter().enumerate() {
         let r = if r < 0 { n as i64 + r } else { r } as usize;
@@ -212,7 +217,8 @@ fn dtypes(dir: &Path) -> R<Value> {
     let mask: Vec<bool> = (0..m).map(|j| j % 4 == 0).collect();
     let picked: Vec<usize> = (0..m).filter(|j| j % 4 == 0).collect();
     let row = grid(1, picked.len(), |_, j| -(j as f64) - 0.25);
-    ds.write_layer("selected", 5, mask, row.view())
+    ds.layers_mut()
+        .write("selected", 5, mask, row.view())
         .map_err(err("write_layer mask"))?;
     for (k, &j) in picked.iter().enumerate() {
         sel[(5, j)] = row[(0, k)];
@@ -220,13 +226,17 @@ fn dtypes(dir: &Path) -> R<Value> {
     e.layers
         .insert("selected".into(), layer_json("float64", &sel, float));
     // float16 can be created (zeros) though not written.
-    ds.create_layer("half", "float16").map_err(err("float16"))?;
+    ds.layers_mut()
+        .set("half", "float16")
+        .map_err(err("float16"))?;
     let zeros = Array2::<f64>::zeros((n, m));
     e.layers
         .insert("half".into(), layer_json("float16", &zeros, float));
     // A layer made and deleted.
-    ds.set_layer("gone", main.view()).map_err(err("gone"))?;
-    ds.delete_layer("gone").map_err(err("delete gone"))?;
+    ds.layers_mut()
+        .set("gone", main.view())
+        .map_err(err("gone"))?;
+    ds.layers_mut().delete("gone").map_err(err("delete gone"))?;
     e.absent("layers", "gone");
     set_attr(
         &mut ds,
@@ -255,7 +265,7 @@ fn attrs(dir: &Path) -> R<Value> {
     let mut ds = loom_core::new(dir.join(file)).map_err(err("new"))?;
     let mut e = Expect::default();
     let main = grid(n, m, |i, j| ((i + 2 * j) % 9) as f32);
-    ds.set_layer("", main.view()).map_err(err("main"))?;
+    ds.layers_mut().set("", main.view()).map_err(err("main"))?;
     e.layers.insert(
         String::new(),
         layer_json("float32", &main, |x| float(f64::from(x))),
@@ -474,7 +484,7 @@ fn global_strings(dir: &Path) -> R<Value> {
     let mut ds = loom_core::new(dir.join(file)).map_err(err("new"))?;
     let mut e = Expect::default();
     let main = grid(6, 4, |i, j| (i * 4 + j) as f64);
-    ds.set_layer("", main.view()).map_err(err("main"))?;
+    ds.layers_mut().set("", main.view()).map_err(err("main"))?;
     e.layers
         .insert(String::new(), layer_json("float64", &main, float));
     set_global(
@@ -528,7 +538,9 @@ fn spec2(dir: &Path, fixtures: &Path) -> R<Value> {
     set_global(&mut ds, &mut e, "edited_by", "loom-core — ünïcode".into())?;
     set_global(&mut ds, &mut e, "edit_count", 3i64.into())?;
     let extra = grid(n, m, |i, j| (i as i32 - j as i32) * 3);
-    ds.set_layer("extra", extra.view()).map_err(err("extra"))?;
+    ds.layers_mut()
+        .set("extra", extra.view())
+        .map_err(err("extra"))?;
     e.layers
         .insert("extra".into(), layer_json("int32", &extra, |x| json!(x)));
     let a: Vec<i64> = (0..n as i64).collect();
@@ -550,7 +562,9 @@ fn spec2(dir: &Path, fixtures: &Path) -> R<Value> {
         .delete("Accession")
         .map_err(err("delete Accession"))?;
     e.absent("ra", "Accession");
-    ds.delete_layer("spliced").map_err(err("delete spliced"))?;
+    ds.layers_mut()
+        .delete("spliced")
+        .map_err(err("delete spliced"))?;
     e.absent("layers", "spliced");
     ds.attrs_mut()
         .delete("title")

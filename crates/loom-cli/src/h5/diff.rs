@@ -1,10 +1,37 @@
 //! `loom h5 diff A B`: compares two files value by value, like h5diff.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use serde_json::Value as Json;
 
 use super::dump::{dump_file, Options};
+
+use crate::output::{Failure, Outcome};
+
+/// `loom h5 diff`: compare two files value by value: exit 0 when equal, 1 when they
+/// differ.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The first file.
+    pub a: PathBuf,
+    /// The second file.
+    pub b: PathBuf,
+}
+
+/// Runs `loom h5 diff`, writing the differences to `out`.
+pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Outcome {
+    let differences = diff(&args.a, &args.b)
+        .map_err(|e| Failure::Error(crate::output::one_line(&e.to_string())))?;
+    for line in &differences {
+        writeln!(out, "{line}")?;
+    }
+    Ok(if differences.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
 
 /// How many differing elements of one dataset or attribute are listed.
 const SHOWN: usize = 10;

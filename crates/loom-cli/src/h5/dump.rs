@@ -1,13 +1,47 @@
 //! `loom h5 dump FILE --json [--max-elements N]`: the whole file as one JSON document.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use hdf5_lite::filters::display_name;
 use hdf5_lite::read::{decode_value, Attribute, Dataset, File, Group, Object};
 use serde_json::{json, Map, Value as Json};
 
 use super::json::{dtype, shaped};
+use crate::output::{warn, Failure, Outcome};
+
+/// `loom h5 dump`: print the whole file as one JSON document (JSON is the only format).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file.
+    pub file: PathBuf,
+    /// Print JSON (the default and only format; accepted for clarity in scripts).
+    #[arg(long)]
+    pub json: bool,
+    /// Describe datasets of more than N elements without reading their data.
+    #[arg(long, value_name = "N")]
+    pub max_elements: Option<u64>,
+}
+
+/// Runs `loom h5 dump`, writing to `out`; exit 2 when part of the file could not be
+/// read (the rest is dumped).
+pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Outcome {
+    let options = Options {
+        max_elements: args.max_elements,
+    };
+    let dump =
+        dump_file(&args.file, options).map_err(|e| Failure::about(args.file.display(), e))?;
+    writeln!(out, "{}", dump.json)?;
+    for e in &dump.errors {
+        warn(e);
+    }
+    Ok(if dump.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
 
 /// What to dump.
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,7 +87,7 @@ struct State {
 }
 
 impl State {
-    fn error(&mut self, path: &str, err: &hdf5_lite::Error) -> Json {
+    fn error(&mut self, path: &str, err: &dyn std::fmt::Display) -> Json {
         let msg = err.to_string();
         self.errors.push(format!("{path}: {msg}"));
         json!(msg)
@@ -114,7 +148,10 @@ impl State {
             let shape = a.shape().map(|s| s.to_vec());
             let data = match (&shape, a.values()) {
                 (None, _) => Json::Null,
-                (Some(s), Ok(v)) => shaped(v, s),
+                (Some(s), Ok(v)) => match shaped(v, s) {
+                    Ok(j) => j,
+                    Err(e) => json!({"error": self.error(&format!("{path}@{}", a.name()), &e)}),
+                },
                 (Some(_), Err(e)) => {
                     let msg = self.error(&format!("{path}@{}", a.name()), &e);
                     json!({"error": msg})
@@ -159,9 +196,15 @@ impl State {
             // Described without data.
         } else {
             match d.read_values() {
-                Ok(values) => {
-                    out.insert("data".into(), shaped(values, d.shape()));
-                }
+                Ok(values) => match shaped(values, d.shape()) {
+                    Ok(j) => {
+                        out.insert("data".into(), j);
+                    }
+                    Err(e) => {
+                        let msg = self.error(d.path(), &e);
+                        out.insert("error".into(), msg);
+                    }
+                },
                 Err(e) => {
                     let msg = self.error(d.path(), &e);
                     out.insert("error".into(), msg);

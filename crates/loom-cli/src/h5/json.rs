@@ -89,19 +89,38 @@ pub fn value(v: Value) -> Json {
     }
 }
 
+/// Empty nested arrays printed at most for a shape with a zero dimension (a shape such as
+/// (2^61, 0) holds no element but would print 2^61 empty arrays).
+pub const MAX_EMPTY_ARRAYS: u64 = 1 << 20;
+
 /// Elements in C order shaped as nested arrays; a scalar (empty shape) is a bare value.
-pub fn shaped(values: Vec<Value>, shape: &[u64]) -> Json {
+/// A shape whose dimensions before its first zero multiply to more than
+/// [`MAX_EMPTY_ARRAYS`] is an error (that many empty arrays is no useful output).
+pub fn shaped(values: Vec<Value>, shape: &[u64]) -> Result<Json, String> {
+    let before_zero = shape
+        .iter()
+        .take_while(|&&d| d != 0)
+        .try_fold(1u64, |a, &d| a.checked_mul(d));
+    if shape.contains(&0) && before_zero.is_none_or(|n| n > MAX_EMPTY_ARRAYS) {
+        return Err(format!(
+            "shape {shape:?} holds no element but more than {MAX_EMPTY_ARRAYS} empty arrays; not printed"
+        ));
+    }
+    Ok(nested(values, shape))
+}
+
+fn nested(values: Vec<Value>, shape: &[u64]) -> Json {
     match shape {
         [] => values.into_iter().next().map_or(Json::Null, value),
         [_] => Json::Array(values.into_iter().map(value).collect()),
         [_, inner @ ..] => {
             let stride = inner.iter().fold(1u64, |a, &d| a.saturating_mul(d)) as usize;
             if stride == 0 {
-                return Json::Array((0..shape[0]).map(|_| shaped(Vec::new(), inner)).collect());
+                return Json::Array((0..shape[0]).map(|_| nested(Vec::new(), inner)).collect());
             }
             let mut it = values.into_iter();
             let rows = (0..shape[0])
-                .map(|_| shaped(it.by_ref().take(stride).collect(), inner))
+                .map(|_| nested(it.by_ref().take(stride).collect(), inner))
                 .collect();
             Json::Array(rows)
         }

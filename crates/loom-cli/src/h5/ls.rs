@@ -1,13 +1,33 @@
 //! `loom h5 ls FILE`: the tree with shapes, types, chunking and filters.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use hdf5_lite::filters::display_name;
 use hdf5_lite::format::messages::{CharSet, Datatype};
 use hdf5_lite::read::{Dataset, File, Group, Object};
 
 use super::json::dtype;
+use crate::output::{Failure, Outcome};
+
+/// `loom h5 ls`: list the tree with shapes, types, chunking and filters.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file.
+    pub file: PathBuf,
+}
+
+/// Runs `loom h5 ls`, writing to `out`; exit 2 when part of the file could not be read.
+pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Outcome {
+    let (text, failed) = list(&args.file).map_err(|e| Failure::about(args.file.display(), e))?;
+    out.write_all(text.as_bytes())?;
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
 
 /// A short text name for a datatype: numpy strings for numbers, words otherwise.
 pub fn dtype_text(dt: &Datatype) -> String {

@@ -22,8 +22,8 @@ use ndarray::{concatenate, ArrayD, Axis as NdAxis, IxDyn};
 use super::StagedAttr;
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
-use crate::create::LayerInput;
 use crate::error::{LoomError, Result};
+use crate::layer_input::LayerInput;
 use crate::layers::LayerOptions;
 use crate::layout::{self, layer_path};
 use crate::timestamp::timestamp;
@@ -74,13 +74,15 @@ impl LoomConnection {
     ) -> Result<()> {
         let parts: Vec<AppendLayer> = layers
             .iter()
-            .map(|(name, m)| AppendLayer {
-                name: (*name).to_owned(),
-                shape: m.shape(),
-                dtype: m.datatype(),
-                write: Box::new(move |w, path, col0| m.write_at(w, path, col0)),
+            .map(|(name, m)| {
+                Ok(AppendLayer {
+                    name: (*name).to_owned(),
+                    shape: m.shape(),
+                    dtype: m.datatype()?,
+                    write: Box::new(move |w, path, col0| m.write_at(w, path, col0)),
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let no_extra = Extra::default();
         self.append_columns(&parts, col_attrs, row_attrs, fill_values, &no_extra)
     }

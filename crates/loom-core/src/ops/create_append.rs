@@ -4,8 +4,8 @@ use std::path::Path;
 
 use super::add_columns::FillValues;
 use crate::connection::Mode;
-use crate::create::LayerInput;
 use crate::error::Result;
+use crate::layer_input::LayerInput;
 use crate::values::AttrValues;
 
 /// loompy's `create_append(filename, layers, row_attrs, col_attrs, file_attrs=…,

@@ -1,0 +1,75 @@
+//! How every command ends: data on standard output, one line per error on standard
+//! error, exit 0 (done), 1 (a negative answer: invalid, different) or 2 (an error). A
+//! closed standard output (`loom … | head`) ends the command quietly.
+
+use std::fmt::Display;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+/// Why a command stopped early.
+#[derive(Debug)]
+pub enum Failure {
+    /// Standard output was closed by its reader.
+    Pipe,
+    /// An error, as the one line to print.
+    Error(String),
+}
+
+/// What a command returns.
+pub type Outcome = Result<ExitCode, Failure>;
+
+impl Failure {
+    /// An error about `what` (usually the file), on one line.
+    pub fn about(what: impl Display, err: impl Display) -> Failure {
+        Failure::Error(one_line(&format!("{what}: {err}")))
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::Pipe
+        } else {
+            Failure::Error(one_line(&format!("writing the output: {e}")))
+        }
+    }
+}
+
+/// Multi-line messages (the validator's) joined with "; ".
+pub fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Prints a message on standard error (ignoring a closed standard error).
+pub fn warn(message: impl Display) {
+    let _ = writeln!(io::stderr(), "loom: {}", one_line(&message.to_string()));
+}
+
+/// The exit code of an outcome, printing its error.
+pub fn finish(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Ok(code) => code,
+        Err(Failure::Pipe) => ExitCode::SUCCESS,
+        Err(Failure::Error(message)) => {
+            warn(message);
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_one_line() {
+        let f = Failure::about("x.loom", "a\nb\n\nc");
+        assert!(matches!(f, Failure::Error(m) if m == "x.loom: a; b; c"));
+        let pipe = io::Error::new(io::ErrorKind::BrokenPipe, "closed");
+        assert!(matches!(Failure::from(pipe), Failure::Pipe));
+    }
+}
