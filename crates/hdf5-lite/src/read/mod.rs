@@ -18,6 +18,7 @@ mod attribute;
 mod chunks;
 mod convert;
 mod dataset;
+mod external;
 mod group;
 mod value;
 
@@ -47,6 +48,7 @@ pub struct File {
 struct FileInner {
     ctx: Ctx,
     superblock: Superblock,
+    links: external::Links,
 }
 
 impl File {
@@ -54,12 +56,32 @@ impl File {
     /// with positioned reads). Not on `wasm32`: use [`File::from_bytes`] there.
     #[cfg(any(unix, windows))]
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        let file = std::fs::File::open(path.as_ref())?;
+        Self::open_linked(path.as_ref(), Vec::new())
+    }
+
+    /// Opens the file at `path`, reached through the external links of the files in
+    /// `chain`.
+    #[cfg(any(unix, windows))]
+    fn open_linked(path: &std::path::Path, chain: Vec<std::path::PathBuf>) -> Result<Self> {
+        let file = std::fs::File::open(path)?;
         #[cfg(feature = "mmap")]
         let storage: Arc<dyn Storage> = Arc::new(crate::storage::MmapStorage::new(&file)?);
         #[cfg(not(feature = "mmap"))]
         let storage: Arc<dyn Storage> = Arc::new(crate::storage::FileStorage::new(file)?);
-        Self::from_storage(storage)
+        let mut file = Self::from_storage(storage)?;
+        if let Some(inner) = Arc::get_mut(&mut file.inner) {
+            inner.links = external::Links::opened_at(path, chain);
+        }
+        Ok(file)
+    }
+
+    /// Without a file system, external links cannot be followed.
+    #[cfg(not(any(unix, windows)))]
+    fn open_linked(path: &std::path::Path, _chain: Vec<std::path::PathBuf>) -> Result<Self> {
+        Err(Error::unsupported(format!(
+            "opening {} (no file system on this target)",
+            path.display()
+        )))
     }
 
     /// Opens a file held in memory.
@@ -88,8 +110,18 @@ impl File {
         };
         superblock.read_extension(&ctx)?;
         Ok(File {
-            inner: Arc::new(FileInner { ctx, superblock }),
+            inner: Arc::new(FileInner {
+                ctx,
+                superblock,
+                links: external::Links::default(),
+            }),
         })
+    }
+
+    /// A number identifying this open file, the same for all its clones: objects of
+    /// two files (one reached through an external link) may have the same address.
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner).addr()
     }
 
     /// The decoded superblock.
