@@ -6,7 +6,8 @@
 //! when they fail). The write sequence is loompy's: an empty file as [`new`](crate::new)
 //! makes it, the file attributes (then `CreationDate` and `LOOM_SPEC_VERSION` again, so
 //! they win as in loompy), the main layer, the other layers in the order given, the row
-//! attributes, the column attributes.
+//! attributes, the column attributes. Everything after the empty file is one transaction
+//! (one commit).
 //!
 //! Differences from loompy, all deliberate:
 //! - a failure after the file was created deletes the file whatever the error (loompy
@@ -23,9 +24,10 @@ use hdf5_lite::read::Numeric;
 use hdf5_lite::write::StorageMut;
 use ndarray::{ArrayBase, ArrayView, Data, Dimension, Ix2, IxDyn};
 
-use crate::connection::{new_in, LoomConnection, SPEC_VERSION};
+use crate::connection::{new_in, LoomConnection};
 use crate::error::{LoomError, Result};
 use crate::layers::LayerOptions;
+use crate::layout::{CREATION_DATE_KEY, SPEC_VERSION, SPEC_VERSION_KEY};
 use crate::timestamp::timestamp;
 use crate::values::AttrValues;
 
@@ -225,11 +227,11 @@ fn fill(
         for (k, v) in file_attrs {
             ds.attrs_mut().set(k, v.clone())?;
         }
-        if file_attrs.iter().any(|(k, _)| *k == "CreationDate") {
-            ds.attrs_mut().set("CreationDate", timestamp())?;
+        if file_attrs.iter().any(|(k, _)| *k == CREATION_DATE_KEY) {
+            ds.attrs_mut().set(CREATION_DATE_KEY, timestamp())?;
         }
-        if file_attrs.iter().any(|(k, _)| *k == "LOOM_SPEC_VERSION") {
-            ds.attrs_mut().set("LOOM_SPEC_VERSION", SPEC_VERSION)?;
+        if file_attrs.iter().any(|(k, _)| *k == SPEC_VERSION_KEY) {
+            ds.attrs_mut().set(SPEC_VERSION_KEY, SPEC_VERSION)?;
         }
     }
     let lo = opts.layer_options();
@@ -277,7 +279,6 @@ fn fill(
 /// )?;
 /// # Ok::<(), loom_core::LoomError>(())
 /// ```
-#[cfg(unix)]
 pub fn create(
     path: impl AsRef<std::path::Path>,
     layers: &[(&str, LayerInput)],
@@ -296,7 +297,6 @@ pub fn create(
 }
 
 /// [`create`] with storage options other than loompy's defaults.
-#[cfg(unix)]
 pub fn create_with(
     path: impl AsRef<std::path::Path>,
     layers: &[(&str, LayerInput)],
@@ -308,9 +308,7 @@ pub fn create_with(
     let path = path.as_ref();
     let main = check(layers, row_attrs, col_attrs)?;
     let result = crate::connection::new(path).and_then(|mut ds| {
-        fill(
-            &mut ds, main, layers, row_attrs, col_attrs, file_attrs, opts,
-        )?;
+        ds.transaction(|tx| fill(tx, main, layers, row_attrs, col_attrs, file_attrs, opts))?;
         ds.close()
     });
     if result.is_err() {
@@ -370,8 +368,6 @@ pub fn create_in_with(
 ) -> Result<()> {
     let main = check(layers, row_attrs, col_attrs)?;
     let mut ds = new_in(storage)?;
-    fill(
-        &mut ds, main, layers, row_attrs, col_attrs, file_attrs, opts,
-    )?;
+    ds.transaction(|tx| fill(tx, main, layers, row_attrs, col_attrs, file_attrs, opts))?;
     ds.close()
 }

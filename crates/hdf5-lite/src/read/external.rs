@@ -32,7 +32,6 @@ pub(crate) struct Links {
 
 impl Links {
     /// A file opened from `path`, reached through the files of `chain`.
-    #[cfg_attr(not(any(unix, windows)), allow(dead_code))]
     pub(crate) fn opened_at(path: &Path, mut chain: Vec<PathBuf>) -> Self {
         chain.push(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
         Links {
@@ -100,7 +99,9 @@ impl File {
             match opened.get(&canonical) {
                 Some(f) => f.clone(),
                 None => {
-                    let f = File::open_linked(&found, links.chain.clone())?;
+                    let f = crate::FileOptions::new()
+                        .open(&found)?
+                        .located(&found, links.chain.clone());
                     opened.insert(canonical, f.clone());
                     f
                 }

@@ -20,6 +20,7 @@ mod convert;
 mod dataset;
 mod external;
 mod group;
+pub(crate) mod live;
 mod value;
 
 use std::sync::Arc;
@@ -52,36 +53,24 @@ struct FileInner {
 }
 
 impl File {
-    /// Opens the file at `path` (memory-mapped when the `mmap` feature is on, else read
-    /// with positioned reads). Not on `wasm32`: use [`File::from_bytes`] there.
-    #[cfg(any(unix, windows))]
+    /// Opens the file at `path` under a shared lock (memory-mapped when the `mmap`
+    /// feature is on, else read with positioned reads); see [`crate::FileOptions`] to
+    /// open without a lock. In a browser (`wasm32`), use [`File::from_bytes`].
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        Self::open_linked(path.as_ref(), Vec::new())
+        crate::FileOptions::new().open(path)
     }
 
-    /// Opens the file at `path`, reached through the external links of the files in
-    /// `chain`.
-    #[cfg(any(unix, windows))]
-    fn open_linked(path: &std::path::Path, chain: Vec<std::path::PathBuf>) -> Result<Self> {
-        let file = std::fs::File::open(path)?;
-        #[cfg(feature = "mmap")]
-        let storage: Arc<dyn Storage> = Arc::new(crate::storage::MmapStorage::new(&file)?);
-        #[cfg(not(feature = "mmap"))]
-        let storage: Arc<dyn Storage> = Arc::new(crate::storage::FileStorage::new(file)?);
-        let mut file = Self::from_storage(storage)?;
-        if let Some(inner) = Arc::get_mut(&mut file.inner) {
+    /// Records that the file was opened from `path`, reached through the external links
+    /// of the files in `chain`: its own external links are then looked for from there.
+    pub(crate) fn located(
+        mut self,
+        path: &std::path::Path,
+        chain: Vec<std::path::PathBuf>,
+    ) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.links = external::Links::opened_at(path, chain);
         }
-        Ok(file)
-    }
-
-    /// Without a file system, external links cannot be followed.
-    #[cfg(not(any(unix, windows)))]
-    fn open_linked(path: &std::path::Path, _chain: Vec<std::path::PathBuf>) -> Result<Self> {
-        Err(Error::unsupported(format!(
-            "opening {} (no file system on this target)",
-            path.display()
-        )))
+        self
     }
 
     /// Opens a file held in memory.
@@ -92,7 +81,13 @@ impl File {
     /// Opens a file from any storage backend.
     pub fn from_storage(storage: Arc<dyn Storage>) -> Result<Self> {
         let source = Source::new(storage);
-        let mut superblock = Superblock::find(&source)?;
+        let superblock = Superblock::find(&source)?;
+        Self::with_superblock(source, superblock)
+    }
+
+    /// The file in `source` as `superblock` describes it, whether or not that superblock
+    /// is the one stored at its start (a writer's snapshot of staged edits).
+    pub(crate) fn with_superblock(source: Source, mut superblock: Superblock) -> Result<Self> {
         // libhdf5 refuses a file shorter than its end-of-file address ("truncated
         // file"), and so do we: a cut file must never read as a smaller valid one. Files
         // with a userblock store the end of file counting the userblock, so the address
