@@ -61,7 +61,7 @@ impl LoomConnection {
     }
 
     /// Replaces (or creates) the dataset of layer `name` with an empty one.
-    fn fresh_layer(
+    pub(crate) fn fresh_layer(
         w: &mut Writer,
         name: &str,
         shape: (u64, u64),

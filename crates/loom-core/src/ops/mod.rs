@@ -11,11 +11,25 @@
 //! Each one streams: memory is bounded by one window (a batch of rows or columns across
 //! the other axis), whatever the size of the file.
 
+mod add_columns;
+mod add_loom;
+mod aggregate;
+#[cfg(unix)]
+mod combine;
+#[cfg(unix)]
+mod create_append;
 mod export;
 mod map;
 mod permute;
 mod scan;
 
+pub use add_columns::FillValues;
+pub use add_loom::AddLoomOptions;
+pub use aggregate::{AggregateOptions, Aggregated, Aggregation, CaAggregation, GroupBy, Reduce};
+#[cfg(unix)]
+pub use combine::{combine, combine_faster, CombineFasterOptions, CombineOptions};
+#[cfg(unix)]
+pub use create_append::create_append;
 pub use map::MapFn;
 pub use scan::{BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanOptions};
 
