@@ -151,7 +151,7 @@ pub fn edit(ops: u8, bytes: Vec<u8>) {
         return;
     };
     let valid_before =
-        loom_core::LoomValidator::new().validate_file(ds.hdf5(), loom_core::Strictness::SpecOnly);
+        loom_core::LoomValidator::new().validate_file(&ds.hdf5(), loom_core::Strictness::SpecOnly);
     let (n, m) = ds.shape();
     let mut all_ok = true;
     let mut step = |r: loom_core::Result<()>| all_ok &= r.is_ok();
