@@ -26,6 +26,8 @@ loom-core's operation tests and loompy's results on them (expected.json).
   FILTER         only build fixtures whose file name contains FILTER
 
 The base interpreter for the venv is `python3`, or $XTASK_PYTHON if set.
+PyTables (fixture 63) runs in its own venv target/tables-venv
+(fixtures/requirements-tables.txt).
 File 55 also needs the system libhdf5 1.10 (Debian: libhdf5-103-1, pulled in by
 hdf5-tools); without it only that fixture fails.
 loompy writes timestamps, so a regeneration always changes a few bytes and the
@@ -75,10 +77,29 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     }
 
     let python = util::ensure_python(&ws.root, opts.python.as_deref(), opts.reinstall)?;
+    // PyTables bundles its own libhdf5, so it gets its own venv (fixture 63); with
+    // --python that interpreter is used for it too.
+    let tables_python = match &opts.python {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let venv = util::Venv {
+                dir: ws.root.join("target").join("tables-venv"),
+            };
+            venv.ensure(&std::env::var("XTASK_PYTHON").unwrap_or_else(|_| "python3".into()))?;
+            venv.install_requirements(
+                &fixtures_dir.join("requirements-tables.txt"),
+                opts.reinstall,
+            )?;
+            venv.python()
+        }
+    };
 
     let out = opts.out.unwrap_or_else(|| fixtures_dir.clone());
     let mut cmd = Command::new(&python);
-    cmd.arg(&script).arg(&out).current_dir(&ws.root);
+    cmd.arg(&script)
+        .arg(&out)
+        .env("TABLES_PYTHON", &tables_python)
+        .current_dir(&ws.root);
     if let Some(f) = &opts.filter {
         cmd.arg(f);
     }

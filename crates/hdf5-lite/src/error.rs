@@ -104,6 +104,16 @@ pub enum Error {
         path: String,
     },
 
+    /// An external link that cannot be followed: its file is missing, or following it
+    /// would come back to a file already on the way (a cycle).
+    #[error("external link {link:?}: {reason}")]
+    ExternalLink {
+        /// The link's path in the linking file.
+        link: String,
+        /// Why it cannot be followed.
+        reason: String,
+    },
+
     /// The object at that path is of another kind.
     #[error("{path:?} is a {found}, not a {expected}")]
     WrongKind {

@@ -72,7 +72,7 @@ impl FileOptions {
         let path = path.as_ref();
         let file = std::fs::File::open(path)?;
         self.lock(&file, path, false)?;
-        File::from_storage(read_storage(file)?)
+        Ok(File::from_storage(read_storage(file)?)?.located(path, Vec::new()))
     }
 
     /// Opens the file at `path` for editing (h5py's `r+`), under an exclusive lock.

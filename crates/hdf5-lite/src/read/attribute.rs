@@ -7,10 +7,10 @@ use crate::error::{Error, Result};
 use crate::format::btree_v2::BTreeV2;
 use crate::format::fractal_heap::FractalHeap;
 use crate::format::messages::{
-    kind, AttributeInfo, AttributeMessage, Dataspace, DataspaceKind, Datatype,
+    kind, AttributeInfo, AttributeMessage, Dataspace, DataspaceKind, Datatype, SharedMessage,
 };
 use crate::format::object_header::ObjectHeader;
-use crate::format::UNDEF;
+use crate::format::{Ctx, UNDEF};
 use crate::read::convert::{convert, Numeric};
 use crate::read::value::{Decoder, Value};
 use crate::read::File;
@@ -104,8 +104,10 @@ pub(crate) fn attributes_of(file: &File, header: &ObjectHeader) -> Result<Vec<At
                 "shared attribute message (shared object header messages)",
             ));
         }
-        let message =
-            AttributeMessage::decode(&mut ctx.cursor(&msg.data, msg.offset, "attribute message"))?;
+        let message = AttributeMessage::decode_with(
+            &mut ctx.cursor(&msg.data, msg.offset, "attribute message"),
+            &mut |shared| shared_datatype(ctx, shared),
+        )?;
         out.push(Attribute {
             file: file.clone(),
             message,
@@ -130,11 +132,10 @@ pub(crate) fn attributes_of(file: &File, header: &ObjectHeader) -> Result<Vec<At
                     )
                 })?;
                 let bytes = heap.object(ctx, id)?;
-                let message = AttributeMessage::decode(&mut ctx.cursor(
-                    &bytes,
-                    info.fractal_heap,
-                    "dense attribute",
-                ))?;
+                let message = AttributeMessage::decode_with(
+                    &mut ctx.cursor(&bytes, info.fractal_heap, "dense attribute"),
+                    &mut |shared| shared_datatype(ctx, shared),
+                )?;
                 out.push(Attribute {
                     file: file.clone(),
                     message,
@@ -144,4 +145,28 @@ pub(crate) fn attributes_of(file: &File, header: &ObjectHeader) -> Result<Vec<At
     }
     out.sort_by(|a, b| a.message.name.as_bytes().cmp(b.message.name.as_bytes()));
     Ok(out)
+}
+
+/// The datatype a shared datatype message refers to: a committed (named) datatype's
+/// object header holds the real Datatype message. Used by attributes and datasets.
+pub(crate) fn shared_datatype(ctx: &Ctx, shared: SharedMessage) -> Result<Datatype> {
+    let address = match shared {
+        SharedMessage::Committed(address) => address,
+        SharedMessage::SharedHeap(_) => {
+            return Err(Error::unsupported(
+                "datatype stored in the shared object header message heap",
+            ))
+        }
+    };
+    let header = ObjectHeader::read(ctx, address)?;
+    match header.find(kind::DATATYPE) {
+        Some(m) if !m.is_shared() => {
+            Datatype::decode(&mut ctx.cursor(&m.data, m.offset, "committed datatype"))
+        }
+        _ => Err(Error::corrupt(
+            "object header",
+            address,
+            "committed datatype without a datatype message",
+        )),
+    }
 }

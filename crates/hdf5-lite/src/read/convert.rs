@@ -101,8 +101,18 @@ pub(crate) fn convert_into<T: Numeric>(
     if T::native_le_into(bytes, dtype, out) {
         return Ok(());
     }
+    let as_uint;
     let base = match dtype {
         Datatype::Enum { base, .. } => base.as_ref(),
+        // A bitfield reads as an unsigned integer of its size, as in h5py.
+        Datatype::Bitfield { size, order } => {
+            as_uint = Datatype::Integer {
+                size: *size,
+                signed: false,
+                order: *order,
+            };
+            &as_uint
+        }
         other => other,
     };
     let mismatch = || Error::TypeMismatch {

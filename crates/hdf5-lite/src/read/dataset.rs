@@ -11,7 +11,7 @@ use crate::format::messages::{
     SharedMessage,
 };
 use crate::format::object_header::{ObjectHeader, RawMessage};
-use crate::read::attribute::{attributes_of, Attribute};
+use crate::read::attribute::{attributes_of, shared_datatype, Attribute};
 use crate::read::chunks::{self, ChunkMap, RawSink, Sink, TypedSink};
 use crate::read::convert::{convert, Numeric};
 use crate::read::group::find_attribute;
@@ -110,7 +110,7 @@ impl Dataset {
                 .ok_or_else(|| missing("dataspace"))?,
         )?;
         let datatype = match header.find(kind::DATATYPE) {
-            Some(m) if m.is_shared() => committed_datatype(ctx, m, &path)?,
+            Some(m) if m.is_shared() => committed_datatype(ctx, m)?,
             Some(m) => Datatype::decode(&mut ctx.cursor(&m.data, m.offset, "datatype message"))?,
             None => return Err(missing("datatype")),
         };
@@ -475,35 +475,12 @@ impl Dataset {
     }
 }
 
-/// The datatype a shared datatype message refers to: a committed (named) datatype's
-/// object header holds the real message.
-fn committed_datatype(
-    ctx: &crate::format::Ctx,
-    message: &RawMessage,
-    path: &str,
-) -> Result<Datatype> {
+/// The committed datatype a shared datatype message refers to.
+fn committed_datatype(ctx: &crate::format::Ctx, message: &RawMessage) -> Result<Datatype> {
     let shared = SharedMessage::decode(&mut ctx.cursor(
         &message.data,
         message.offset,
         "shared datatype message",
     ))?;
-    let address = match shared {
-        SharedMessage::Committed(address) => address,
-        SharedMessage::SharedHeap(_) => {
-            return Err(Error::unsupported(format!(
-                "datatype of {path} stored in the shared object header message heap"
-            )))
-        }
-    };
-    let header = ObjectHeader::read(ctx, address)?;
-    match header.find(kind::DATATYPE) {
-        Some(m) if !m.is_shared() => {
-            Datatype::decode(&mut ctx.cursor(&m.data, m.offset, "committed datatype"))
-        }
-        _ => Err(Error::corrupt(
-            "object header",
-            address,
-            format!("{path}: committed datatype without a datatype message"),
-        )),
-    }
+    shared_datatype(ctx, shared)
 }

@@ -127,8 +127,9 @@ impl Group {
         Ok(self.links()?.into_iter().map(|l| l.name).collect())
     }
 
-    /// Every member with its object, sorted by name. Soft links are followed; external
-    /// and user-defined links are reported as errors for that member.
+    /// Every member with its object, sorted by name. Soft and external links are
+    /// followed (see [`crate::read`]'s `external` module); a link that cannot be followed
+    /// and user-defined links are errors for that member.
     pub fn members(&self) -> Result<Vec<(String, Result<Object>)>> {
         Ok(self
             .links()?
@@ -186,9 +187,7 @@ impl Group {
         match target {
             LinkTarget::Hard(addr) => self.file.object_at(*addr, path),
             LinkTarget::Soft(dest) => self.object_depth(dest, depth + 1),
-            LinkTarget::External { file, path: p } => Err(Error::unsupported(format!(
-                "external link {path:?} to {file}:{p}"
-            ))),
+            LinkTarget::External { file, path: target } => self.file.external(file, target, &path),
             LinkTarget::Other(t) => Err(Error::unsupported(format!(
                 "user-defined link type {t} at {path:?}"
             ))),

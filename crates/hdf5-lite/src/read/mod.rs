@@ -18,6 +18,7 @@ mod attribute;
 mod chunks;
 mod convert;
 mod dataset;
+mod external;
 mod group;
 pub(crate) mod live;
 mod value;
@@ -48,6 +49,7 @@ pub struct File {
 struct FileInner {
     ctx: Ctx,
     superblock: Superblock,
+    links: external::Links,
 }
 
 impl File {
@@ -56,6 +58,19 @@ impl File {
     /// open without a lock. In a browser (`wasm32`), use [`File::from_bytes`].
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
         crate::FileOptions::new().open(path)
+    }
+
+    /// Records that the file was opened from `path`, reached through the external links
+    /// of the files in `chain`: its own external links are then looked for from there.
+    pub(crate) fn located(
+        mut self,
+        path: &std::path::Path,
+        chain: Vec<std::path::PathBuf>,
+    ) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.links = external::Links::opened_at(path, chain);
+        }
+        self
     }
 
     /// Opens a file held in memory.
@@ -90,8 +105,18 @@ impl File {
         };
         superblock.read_extension(&ctx)?;
         Ok(File {
-            inner: Arc::new(FileInner { ctx, superblock }),
+            inner: Arc::new(FileInner {
+                ctx,
+                superblock,
+                links: external::Links::default(),
+            }),
         })
+    }
+
+    /// A number identifying this open file, the same for all its clones: objects of
+    /// two files (one reached through an external link) may have the same address.
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner).addr()
     }
 
     /// The decoded superblock.

@@ -10,13 +10,13 @@ use crate::format::{Ctx, Cursor};
 pub enum Value {
     /// A signed integer (or an enum over a signed base).
     Int(i64),
-    /// An unsigned integer (or an enum over an unsigned base).
+    /// An unsigned integer (or an enum over an unsigned base, or a bitfield).
     UInt(u64),
     /// A float of any width, widened.
     Float(f64),
     /// A string: fixed-length padding stripped, invalid UTF-8 replaced by U+FFFD.
     String(String),
-    /// Opaque, bitfield, reference or time bytes.
+    /// Opaque, reference or time bytes (and bitfields of other than 1, 2, 4 or 8 bytes).
     Bytes(Vec<u8>),
     /// A compound element: each field's name and value, in stored order.
     Compound(Vec<(String, Value)>),
@@ -111,6 +111,11 @@ impl<'a> Decoder<'a> {
                 let items = self.decode_all(base, bytes)?;
                 nest(items, dims)
             }
+            // h5py and libhdf5 read bitfields as unsigned integers of their size.
+            Datatype::Bitfield {
+                size: 1 | 2 | 4 | 8,
+                order,
+            } => Value::UInt(uint(bytes, *order)),
             Datatype::Bitfield { .. }
             | Datatype::Opaque { .. }
             | Datatype::Reference { .. }
@@ -260,6 +265,36 @@ mod tests {
         assert_eq!(
             fixed_string(b"\xffa", StringPadding::NullTerminate),
             "\u{fffd}a"
+        );
+    }
+
+    #[test]
+    fn bitfields_are_unsigned_integers() {
+        let b16 = |order| Datatype::Bitfield { size: 2, order };
+        assert_eq!(
+            decode_value(&b16(ByteOrder::Little), &[0x01, 0x80]).unwrap(),
+            Value::UInt(0x8001)
+        );
+        assert_eq!(
+            decode_value(&b16(ByteOrder::Big), &[0x01, 0x80]).unwrap(),
+            Value::UInt(0x0180)
+        );
+        let odd = Datatype::Bitfield {
+            size: 3,
+            order: ByteOrder::Little,
+        };
+        assert_eq!(
+            decode_value(&odd, &[1, 2, 3]).unwrap(),
+            Value::Bytes(vec![1, 2, 3])
+        );
+        let bytes = [0xff, 0x01];
+        let one = Datatype::Bitfield {
+            size: 1,
+            order: ByteOrder::Little,
+        };
+        assert_eq!(
+            crate::read::convert::convert::<i32>(&bytes, &one).unwrap(),
+            vec![255, 1]
         );
     }
 

@@ -83,7 +83,7 @@ pub fn dump(file: &File, options: Options) -> hdf5_lite::Result<Dump> {
 struct State {
     options: Options,
     errors: Vec<String>,
-    ancestors: HashSet<u64>,
+    ancestors: HashSet<(usize, u64)>,
 }
 
 impl State {
@@ -101,7 +101,7 @@ impl State {
             self.attributes(group.path(), group.attributes()),
         );
         let mut members = Map::new();
-        if !self.ancestors.insert(group.address()) {
+        if !self.ancestors.insert((group.file().id(), group.address())) {
             out.insert(
                 "error".into(),
                 json!(format!("hard link cycle back to {}", group.path())),
@@ -129,7 +129,7 @@ impl State {
                     out.insert("error".into(), msg);
                 }
             }
-            self.ancestors.remove(&group.address());
+            self.ancestors.remove(&(group.file().id(), group.address()));
         }
         out.insert("members".into(), Json::Object(members));
         Json::Object(out)

@@ -99,11 +99,18 @@ pub fn list(path: &Path) -> hdf5_lite::Result<(String, bool)> {
     let mut out = String::new();
     let mut failed = false;
     let _ = writeln!(out, "{:<40} group", "/");
-    walk(&root, &mut out, &mut failed, &mut vec![root.address()]);
+    walk(
+        &root,
+        &mut out,
+        &mut failed,
+        &mut vec![(root.file().id(), root.address())],
+    );
     Ok((out, failed))
 }
 
-fn walk(group: &Group, out: &mut String, failed: &mut bool, ancestors: &mut Vec<u64>) {
+/// Lists `group`'s members and descends into subgroups; `ancestors` holds the (file,
+/// address) of every group on the way, so link cycles are not followed.
+fn walk(group: &Group, out: &mut String, failed: &mut bool, ancestors: &mut Vec<(usize, u64)>) {
     let members = match group.members() {
         Ok(m) => m,
         Err(e) => {
@@ -117,7 +124,8 @@ fn walk(group: &Group, out: &mut String, failed: &mut bool, ancestors: &mut Vec<
         match obj {
             Ok(Object::Group(g)) => {
                 let _ = writeln!(out, "{path:<40} group");
-                if ancestors.contains(&g.address()) {
+                let key = (g.file().id(), g.address());
+                if ancestors.contains(&key) {
                     let _ = writeln!(
                         out,
                         "{:<40} (hard link back to an ancestor; not descended)",
@@ -125,7 +133,7 @@ fn walk(group: &Group, out: &mut String, failed: &mut bool, ancestors: &mut Vec<
                     );
                     continue;
                 }
-                ancestors.push(g.address());
+                ancestors.push(key);
                 walk(&g, out, failed, ancestors);
                 ancestors.pop();
             }

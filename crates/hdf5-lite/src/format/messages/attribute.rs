@@ -1,7 +1,7 @@
 //! Attribute message, type 0x000C (spec IV.A.2.m), versions 1 to 3.
 
 use crate::error::{Error, Result};
-use crate::format::messages::{CharSet, Dataspace, Datatype};
+use crate::format::messages::{CharSet, Dataspace, Datatype, SharedMessage};
 use crate::format::Cursor;
 
 /// An attribute as stored: name, type, shape and raw value bytes.
@@ -23,8 +23,20 @@ impl AttributeMessage {
     /// Decodes the message body.
     ///
     /// Shared datatypes or dataspaces (flags bits 0 and 1 of versions 2 and 3) are
-    /// reported as unsupported.
+    /// reported as unsupported: see [`AttributeMessage::decode_with`].
     pub fn decode(c: &mut Cursor<'_>) -> Result<Self> {
+        Self::decode_with(c, &mut |_| {
+            Err(Error::unsupported("shared datatype in attribute"))
+        })
+    }
+
+    /// Decodes the message body; a shared datatype (flags bit 0: the datatype field
+    /// holds a shared message, usually pointing at a committed datatype) is looked up
+    /// with `shared_datatype`. Shared dataspaces are reported as unsupported.
+    pub fn decode_with(
+        c: &mut Cursor<'_>,
+        shared_datatype: &mut dyn FnMut(SharedMessage) -> Result<Datatype>,
+    ) -> Result<Self> {
         let version = c.u8()?;
         if !(1..=3).contains(&version) {
             return Err(c.corrupt(format!("unknown attribute message version {version}")));
@@ -33,13 +45,9 @@ impl AttributeMessage {
         let name_size = usize::from(c.u16()?);
         let datatype_size = usize::from(c.u16()?);
         let dataspace_size = usize::from(c.u16()?);
-        if version >= 2 {
-            if flags & 0x01 != 0 {
-                return Err(Error::unsupported("shared datatype in attribute"));
-            }
-            if flags & 0x02 != 0 {
-                return Err(Error::unsupported("shared dataspace in attribute"));
-            }
+        let datatype_shared = version >= 2 && flags & 0x01 != 0;
+        if version >= 2 && flags & 0x02 != 0 {
+            return Err(Error::unsupported("shared dataspace in attribute"));
         }
         let name_charset = if version == 3 {
             match c.u8()? {
@@ -74,12 +82,12 @@ impl AttributeMessage {
         let dt_pos = c.file_pos();
         let dt_bytes = c.bytes(datatype_size)?;
         c.skip(padded(datatype_size) - datatype_size)?;
-        let datatype = Datatype::decode(&mut Cursor::new(
-            dt_bytes,
-            dt_pos,
-            "attribute datatype",
-            c.sizes(),
-        ))?;
+        let mut dt_cursor = Cursor::new(dt_bytes, dt_pos, "attribute datatype", c.sizes());
+        let datatype = if datatype_shared {
+            shared_datatype(SharedMessage::decode(&mut dt_cursor)?)?
+        } else {
+            Datatype::decode(&mut dt_cursor)?
+        };
 
         let ds_pos = c.file_pos();
         let ds_bytes = c.bytes(dataspace_size)?;
@@ -191,6 +199,10 @@ mod tests {
 
     const I32: &str = "10 08 00 00 04000000 0000 2000";
 
+    fn decode_type(h: &str) -> Result<Datatype> {
+        Datatype::decode(&mut Cursor::new(&hex(h), 0, "datatype", Sizes::default()))
+    }
+
     #[test]
     fn v1_scalar_vlen_string() {
         // name "title" (6 with NUL -> 8), vlen utf-8 string type (20 -> 24), scalar v1
@@ -271,6 +283,30 @@ mod tests {
         b[1] = 1;
         assert!(matches!(decode(&b), Err(Error::Unsupported { .. })));
         b[1] = 2;
+        assert!(matches!(decode(&b), Err(Error::Unsupported { .. })));
+    }
+
+    #[test]
+    fn shared_datatype_is_looked_up() {
+        // Version 3, datatype shared: a version 3 shared message (location 2, committed)
+        // with the address of the named type's object header.
+        let mut b = hex("03 01 0200 0a00 0800 00");
+        b.extend(b"x\0");
+        b.extend(hex("03 02 e803000000000000"));
+        b.extend(hex("01 00 00 00 00000000"));
+        b.extend(hex("2a000000"));
+        let mut seen = Vec::new();
+        let a = AttributeMessage::decode_with(
+            &mut Cursor::new(&b, 0, "attribute", Sizes::default()),
+            &mut |shared| {
+                seen.push(shared);
+                decode_type(I32)
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, vec![SharedMessage::Committed(1000)]);
+        assert_eq!(a.datatype, decode_type(I32).unwrap());
+        assert_eq!(a.data, vec![42, 0, 0, 0]);
         assert!(matches!(decode(&b), Err(Error::Unsupported { .. })));
     }
 
