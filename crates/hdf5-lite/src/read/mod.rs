@@ -19,6 +19,7 @@ mod chunks;
 mod convert;
 mod dataset;
 mod group;
+mod select;
 mod value;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use attribute::Attribute;
 pub use convert::Numeric;
 pub use dataset::{Dataset, Hyperslab};
 pub use group::Group;
+pub use select::Indices;
 pub use value::{decode_value, Value};
 
 use crate::error::{Error, Result};
