@@ -4,25 +4,14 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
-use hdf5_lite::read::{File, Object};
+use hdf5_lite::read::File;
 use hdf5_lite::write::{vlen_utf8, DatasetSpec, StorageMut, Writer};
 
+use crate::axis::Axis;
 use crate::error::{LoomError, Result};
+use crate::layout::{self, matrix_shape, GROUPS, SPEC_VERSION};
 use crate::timestamp::timestamp;
 use crate::validate::{LoomValidator, Strictness};
-
-/// The loom spec version `new` and `create` write.
-pub const SPEC_VERSION: &str = "3.0.0";
-
-/// The groups every loom file has.
-pub(crate) const GROUPS: [&str; 6] = [
-    "/attrs",
-    "/layers",
-    "/row_attrs",
-    "/col_attrs",
-    "/row_graphs",
-    "/col_graphs",
-];
 
 /// How a file is opened: loompy's `'r'` and `'r+'`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +42,6 @@ impl FromStr for Mode {
 #[derive(Debug)]
 pub struct LoomConnection {
     path: PathBuf,
-    backend: Backend,
     mode: Mode,
     file: File,
     writer: Option<Writer>,
@@ -123,10 +111,10 @@ fn write_empty(mut w: Writer) -> Result<()> {
         w.create_group(group)?;
     }
     for (name, value) in [
-        ("CreationDate", timestamp()),
-        ("LOOM_SPEC_VERSION", SPEC_VERSION.to_owned()),
+        (layout::CREATION_DATE_KEY, timestamp()),
+        (layout::SPEC_VERSION_KEY, SPEC_VERSION.to_owned()),
     ] {
-        let at = format!("/attrs/{name}");
+        let at = layout::global_path(name);
         w.create_dataset(&at, &DatasetSpec::new(vlen_utf8(), &[]))?;
         w.write_strings(&at, &[], &[], &[value.as_str()])?;
     }
@@ -159,7 +147,15 @@ impl LoomConnection {
     }
 
     fn start(path: PathBuf, backend: Backend, mode: Mode, validate: bool) -> Result<Self> {
-        let file = backend.reader(&path)?;
+        // A read-write connection reads through its writer's handle: one lock per file.
+        let mut writer = match mode {
+            Mode::Read => None,
+            Mode::ReadWrite => Some(backend.writer(&path)?),
+        };
+        let file = match writer.as_mut() {
+            Some(w) => w.reader()?,
+            None => backend.reader(&path)?,
+        };
         if validate {
             let mut v = LoomValidator::new();
             if !v.validate_file(&file, Strictness::SpecOnly) {
@@ -170,14 +166,9 @@ impl LoomConnection {
                 });
             }
         }
-        let writer = match mode {
-            Mode::Read => None,
-            Mode::ReadWrite => Some(backend.writer(&path)?),
-        };
         let shape = matrix_shape(&file);
         let mut ds = LoomConnection {
             path,
-            backend,
             mode,
             file,
             writer,
@@ -192,17 +183,23 @@ impl LoomConnection {
     /// What loompy's managers do to older files on a read-write open.
     fn upgrade_old_layout(&mut self) -> Result<()> {
         let root = self.file.root()?.member_names()?;
-        let missing: Vec<&str> = ["layers", "row_graphs", "col_graphs"]
-            .into_iter()
-            .filter(|g| !root.iter().any(|m| m == g))
-            .collect();
+        let has = |path: &str| root.iter().any(|m| m == layout::member_name(path));
+        let missing: Vec<&str> = [
+            layout::LAYERS,
+            layout::graphs_group(Axis::Rows),
+            layout::graphs_group(Axis::Cols),
+        ]
+        .into_iter()
+        .filter(|g| !has(g))
+        .collect();
         let mut moves = Vec::new();
-        for (old, new) in [("row_edges", "row_graphs"), ("col_edges", "col_graphs")] {
-            if root.iter().any(|m| m == old) {
-                for g in self.file.group(&format!("/{old}"))?.member_names()? {
-                    moves.push((format!("/{old}/{g}"), format!("/{new}/{g}")));
+        for axis in Axis::BOTH {
+            let (old, new) = (layout::old_graphs_group(axis), layout::graphs_group(axis));
+            if has(old) {
+                for g in self.file.group(old)?.member_names()? {
+                    moves.push((layout::child(old, &g), layout::child(new, &g)));
                 }
-                moves.push((format!("/{old}"), String::new()));
+                moves.push((old.to_owned(), String::new()));
             }
         }
         if missing.is_empty() && moves.is_empty() {
@@ -210,7 +207,7 @@ impl LoomConnection {
         }
         self.edit(|w| {
             for g in &missing {
-                w.create_group(&format!("/{g}"))?;
+                w.create_group(g)?;
             }
             for (from, to) in &moves {
                 if to.is_empty() {
@@ -240,7 +237,7 @@ impl LoomConnection {
                 return Err(e.into());
             }
         };
-        self.file = self.backend.reader(&self.path)?;
+        self.file = w.reader()?;
         self.shape = matrix_shape(&self.file);
         Ok(out)
     }
@@ -269,7 +266,7 @@ impl LoomConnection {
     /// `/attrs/LOOM_SPEC_VERSION`, overridden by a root attribute of that name, else
     /// "0.0.0".
     pub fn spec_version(&self) -> String {
-        spec_version(&self.file)
+        layout::spec_version(&self.file)
     }
 
     /// Closes the connection.
@@ -279,39 +276,4 @@ impl LoomConnection {
         }
         Ok(())
     }
-}
-
-/// Shape of `/matrix`, or (0, 0) when there is none (or it is not 2-D).
-fn matrix_shape(file: &File) -> (u64, u64) {
-    match file.object("/matrix") {
-        Ok(Object::Dataset(d)) => match d.shape() {
-            [n, m] => (*n, *m),
-            _ => (0, 0),
-        },
-        _ => (0, 0),
-    }
-}
-
-/// The loom spec version of an open HDF5 file (see [`LoomConnection::spec_version`]).
-pub(crate) fn spec_version(file: &File) -> String {
-    let mut version = "0.0.0".to_owned();
-    if let Some(v) = file
-        .dataset("/attrs/LOOM_SPEC_VERSION")
-        .ok()
-        .and_then(|d| d.read_strings().ok())
-        .and_then(|v| v.into_iter().next())
-    {
-        version = v;
-    }
-    let root_attr = file
-        .root()
-        .ok()
-        .and_then(|r| r.attribute("LOOM_SPEC_VERSION").ok());
-    if let Some(v) = root_attr
-        .and_then(|a| a.strings().ok())
-        .and_then(|v| v.into_iter().next())
-    {
-        version = v;
-    }
-    version
 }

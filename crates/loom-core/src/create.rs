@@ -23,9 +23,10 @@ use hdf5_lite::read::Numeric;
 use hdf5_lite::write::StorageMut;
 use ndarray::{ArrayBase, ArrayView, Data, Dimension, Ix2, IxDyn};
 
-use crate::connection::{new_in, LoomConnection, SPEC_VERSION};
+use crate::connection::{new_in, LoomConnection};
 use crate::error::{LoomError, Result};
 use crate::layers::LayerOptions;
+use crate::layout::{CREATION_DATE_KEY, SPEC_VERSION, SPEC_VERSION_KEY};
 use crate::timestamp::timestamp;
 use crate::values::AttrValues;
 
@@ -225,11 +226,11 @@ fn fill(
         for (k, v) in file_attrs {
             ds.attrs_mut().set(k, v.clone())?;
         }
-        if file_attrs.iter().any(|(k, _)| *k == "CreationDate") {
-            ds.attrs_mut().set("CreationDate", timestamp())?;
+        if file_attrs.iter().any(|(k, _)| *k == CREATION_DATE_KEY) {
+            ds.attrs_mut().set(CREATION_DATE_KEY, timestamp())?;
         }
-        if file_attrs.iter().any(|(k, _)| *k == "LOOM_SPEC_VERSION") {
-            ds.attrs_mut().set("LOOM_SPEC_VERSION", SPEC_VERSION)?;
+        if file_attrs.iter().any(|(k, _)| *k == SPEC_VERSION_KEY) {
+            ds.attrs_mut().set(SPEC_VERSION_KEY, SPEC_VERSION)?;
         }
     }
     let lo = opts.layer_options();

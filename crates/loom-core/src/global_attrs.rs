@@ -11,9 +11,10 @@ use hdf5_lite::read::Object;
 use hdf5_lite::write::{AttrData, AttrValue, DatasetSpec};
 
 use crate::attrs::{stamp_of, write_values};
+use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::strings::is_legacy;
+use crate::layout::{self, is_legacy};
 use crate::timestamp::timestamp;
 use crate::values::{encode, read_attribute, read_dataset, AttrValues, Encoded};
 
@@ -30,7 +31,7 @@ pub struct GlobalAttrsMut<'a> {
 }
 
 fn has_attrs_group(ds: &LoomConnection) -> bool {
-    matches!(ds.hdf5().object("/attrs"), Ok(Object::Group(_)))
+    layout::has_globals_group(ds.hdf5())
 }
 
 impl GlobalAttrs<'_> {
@@ -48,7 +49,7 @@ impl GlobalAttrs<'_> {
                 .map(|a| a.iter().map(|a| a.name().to_owned()).collect())
                 .unwrap_or_default()
         } else {
-            file.group("/attrs")
+            file.group(layout::GLOBALS)
                 .and_then(|g| g.member_names())
                 .unwrap_or_default()
         };
@@ -76,7 +77,7 @@ impl GlobalAttrs<'_> {
 
     /// The `/attrs` group, or `None` in the legacy layout.
     fn attrs_group(&self) -> Option<hdf5_lite::read::Group> {
-        match self.ds.hdf5().object("/attrs") {
+        match self.ds.hdf5().object(layout::GLOBALS) {
             Ok(Object::Group(g)) => Some(g),
             _ => None,
         }
@@ -160,14 +161,14 @@ impl GlobalAttrsMut<'_> {
                     data: AttrData::Strings(s),
                 },
             };
-            return self.ds.edit(|w| w.set_attribute("/", name, &attr));
+            return self.ds.edit(|w| w.set_attribute(layout::ROOT, name, &attr));
         }
         let has_group = has_attrs_group(self.ds);
         let exists = self.as_attrs().contains(name);
-        let path = format!("/attrs/{name}");
+        let path = layout::global_path(name);
         self.ds.edit(|w| {
             if !has_group {
-                w.create_group("/attrs")?;
+                w.create_group(layout::GLOBALS)?;
             }
             if exists {
                 w.unlink(&path)?;
@@ -191,9 +192,9 @@ impl GlobalAttrsMut<'_> {
             });
         }
         if attrs.is_legacy_layout() {
-            self.ds.edit(|w| w.delete_attribute("/", name))
+            self.ds.edit(|w| w.delete_attribute(layout::ROOT, name))
         } else {
-            let path = format!("/attrs/{name}");
+            let path = layout::global_path(name);
             self.ds.edit(|w| w.unlink(&path))
         }
     }
@@ -231,10 +232,10 @@ impl LoomConnection {
     /// only the global attribute and writes it when missing, so its value freezes; we
     /// read the live stamp and never write.
     pub fn last_modified(&self) -> String {
-        let root = stamp_of(self, "/");
+        let root = stamp_of(self, layout::ROOT);
         let global = self
             .attrs()
-            .get("last_modified")
+            .get(layout::LAST_MODIFIED)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned));
         root.into_iter()
@@ -262,19 +263,19 @@ impl LoomConnection {
             names
         };
         for (group, list) in [
-            ("/row_attrs", &mut out.row_attrs),
-            ("/col_attrs", &mut out.col_attrs),
-            ("/row_graphs", &mut out.row_graphs),
-            ("/col_graphs", &mut out.col_graphs),
-            ("/layers", &mut out.layers),
+            (layout::attrs_group(Axis::Rows), &mut out.row_attrs),
+            (layout::attrs_group(Axis::Cols), &mut out.col_attrs),
+            (layout::graphs_group(Axis::Rows), &mut out.row_graphs),
+            (layout::graphs_group(Axis::Cols), &mut out.col_graphs),
+            (layout::LAYERS, &mut out.layers),
         ] {
             *list = members(group)
                 .into_iter()
-                .filter(|n| newer(format!("{group}/{n}")))
+                .filter(|n| newer(layout::child(group, n)))
                 .collect();
         }
-        if matches!(self.hdf5().object("/matrix"), Ok(Object::Dataset(_)))
-            && newer("/matrix".into())
+        if matches!(self.hdf5().object(layout::MATRIX), Ok(Object::Dataset(_)))
+            && newer(layout::MATRIX.into())
         {
             out.layers.insert(0, String::new());
         }

@@ -15,18 +15,10 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
+use crate::layout::{self, layer_path};
 use crate::matrix_io::{read_selection, shape2, write_selection};
 use crate::selection::Selection;
 use crate::timestamp::timestamp;
-
-/// Path of a layer: `/matrix` for the main layer `""`, else `/layers/<name>`.
-pub(crate) fn layer_path(name: &str) -> String {
-    if name.is_empty() {
-        "/matrix".to_owned()
-    } else {
-        format!("/layers/{name}")
-    }
-}
 
 /// The numpy name of a numeric HDF5 type ("float32", "uint16", …).
 pub fn dtype_name(dt: &Datatype) -> Option<&'static str> {
@@ -112,10 +104,10 @@ impl<'a> Layers<'a> {
     pub fn keys(&self) -> Result<Vec<String>> {
         let file = self.ds.hdf5();
         let mut keys = Vec::new();
-        if file.dataset("/matrix").is_ok() {
+        if file.dataset(layout::MATRIX).is_ok() {
             keys.push(String::new());
         }
-        if let Ok(g) = file.group("/layers") {
+        if let Ok(g) = file.group(layout::LAYERS) {
             let mut names = g.member_names()?;
             names.sort();
             keys.extend(names);
@@ -322,8 +314,8 @@ impl LoomConnection {
         let stamp = AttrValue::string(&timestamp());
         self.edit(|w| {
             write_selection(w, &d, &r, &c, values)?;
-            w.set_attribute(&path, "last_modified", &stamp)?;
-            w.set_attribute("/", "last_modified", &stamp)
+            w.set_attribute(&path, layout::LAST_MODIFIED, &stamp)?;
+            w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
         })
     }
 }

@@ -13,7 +13,8 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::connection::{LoomConnection, Mode};
 use crate::error::{LoomError, Result};
-use crate::layers::{layer_path, parse_dtype, LayerOptions};
+use crate::layers::{parse_dtype, LayerOptions};
+use crate::layout::layer_path;
 
 /// loompy's NaN/Inf check on dense input.
 fn check_finite<T: Numeric>(values: &ArrayView2<T>) -> Result<()> {

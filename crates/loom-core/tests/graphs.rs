@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use hdf5_lite::format::messages::Datatype;
 use hdf5_lite::write::Writer;
-use loom_core::{LoomConnection, LoomError, LoomValidator, Mode, Strictness};
+use loom_core::{Axis, LoomConnection, LoomError, LoomValidator, Mode, Strictness};
 use ndarray::array;
 use sprs::TriMat;
 
@@ -60,16 +60,15 @@ fn reads_loompys_graphs() {
     let m = ds.col_graphs().get("MKNN").unwrap();
     assert_eq!((m.shape(), m.nnz()), ((70, 70), 140));
     assert_eq!(&m.row_inds()[..4], [12, 50, 39, 31]);
-    assert_eq!(ds.list_edges(0), ["KNN"]);
-    assert_eq!(ds.list_edges(1), ["MKNN"]);
-    assert!(ds.list_edges(2).is_empty());
-    let (a, b, w) = ds.get_edges("KNN", 0).unwrap();
+    assert_eq!(ds.list_edges(Axis::Rows), ["KNN"]);
+    assert_eq!(ds.list_edges(Axis::Cols), ["MKNN"]);
+    let (a, b, w) = ds.get_edges("KNN", Axis::Rows).unwrap();
     assert_eq!(
         (&a[..2], &b[..2], &w[..2]),
         (&[13, 12][..], &[0, 13][..], &[0.5, 0.125][..])
     );
     assert!(
-        matches!(ds.get_edges("KNN", 2), Err(LoomError::InvalidInput(m)) if m == "Axis must be 0 or 1")
+        matches!(Axis::try_from(2), Err(LoomError::InvalidInput(m)) if m == "Axis must be 0 or 1")
     );
     assert!(matches!(
         ds.row_graphs().get("nope"),
@@ -90,7 +89,7 @@ fn writes_loompys_layout_and_reads_it_back() {
     let dense =
         ndarray::Array2::from_shape_fn((70, 70), |(i, j)| if i + 1 == j { 2.0 } else { 0.0 });
     ds.col_graphs_mut().set_dense("chain", &dense).unwrap();
-    ds.set_edges("old", &[1, 2], &[2, 1], &[0.5, 0.5], 0)
+    ds.set_edges("old", &[1, 2], &[2, 1], &[0.5, 0.5], Axis::Rows)
         .unwrap();
 
     let g = ds.row_graphs().get("sparse").unwrap();
@@ -154,7 +153,7 @@ fn writes_loompys_layout_and_reads_it_back() {
     ds.close().unwrap();
     let again = LoomConnection::open(&path, Mode::Read, true).unwrap();
     assert_eq!(
-        again.get_edges("old", 0).unwrap(),
+        again.get_edges("old", Axis::Rows).unwrap(),
         (vec![1, 2], vec![2, 1], vec![0.5, 0.5])
     );
 }
@@ -184,13 +183,21 @@ fn loompys_errors() {
     );
     let convert = "Input arrays could not be converted to a sparse matrix";
     assert_eq!(
-        msg(ds.set_edges("x", &[0, 1], &[0], &[1.0, 1.0], 0)),
+        msg(ds.set_edges("x", &[0, 1], &[0], &[1.0, 1.0], Axis::Rows)),
         convert
     );
-    assert_eq!(msg(ds.set_edges("x", &[100], &[0], &[1.0], 0)), convert);
-    assert_eq!(msg(ds.set_edges("x", &[0], &[70], &[1.0], 1)), convert);
-    assert_eq!(msg(ds.set_edges("x", &[-1], &[0], &[1.0], 0)), convert);
-    assert_eq!(msg(ds.set_edges("x", &[0], &[0], &[1.0], 2)), convert);
+    assert_eq!(
+        msg(ds.set_edges("x", &[100], &[0], &[1.0], Axis::Rows)),
+        convert
+    );
+    assert_eq!(
+        msg(ds.set_edges("x", &[0], &[70], &[1.0], Axis::Cols)),
+        convert
+    );
+    assert_eq!(
+        msg(ds.set_edges("x", &[-1], &[0], &[1.0], Axis::Rows)),
+        convert
+    );
     assert_eq!(
         ds.row_graphs().keys(),
         ["KNN"],

@@ -130,6 +130,13 @@ impl Dataset {
                 None => FillValue::default(),
             },
         };
+        layout.check_fits(
+            dataspace.num_elements().unwrap_or(u64::MAX),
+            datatype.size(),
+            ctx.source.len(),
+            ctx.base,
+            header.address,
+        )?;
         if let Layout::Chunked { chunk_dims, .. } = &layout {
             if chunk_dims.is_empty()
                 || chunk_dims.len() != dataspace.dims.len()
@@ -268,22 +275,24 @@ impl Dataset {
         }
         sel.check(self.shape(), &self.inner.path)?;
         let sel = Selection::hyperslab(sel);
-        let fill = self.fill_element()?;
+        let elem = self.inner.datatype.size() as usize;
         let n = self.output_len(&sel)?;
-        let bytes = n.checked_mul(fill.len()).ok_or(Error::TooLarge {
+        let bytes = n.checked_mul(elem).ok_or(Error::TooLarge {
             what: "selection",
-            size: n as u128 * fill.len() as u128,
+            size: n as u128 * elem as u128,
         })?;
         let mut out = zeroed::<u8>(bytes)?;
         let plan = self.plan(&sel)?;
-        if !plan.complete && fill.iter().any(|&b| b != 0) {
-            for e in out.chunks_exact_mut(fill.len().max(1)) {
-                e.copy_from_slice(&fill);
+        if let Some(fill) = self.fill_element()? {
+            if !plan.complete && fill.iter().any(|&b| b != 0) {
+                for e in out.chunks_exact_mut(elem.max(1)) {
+                    e.copy_from_slice(fill);
+                }
             }
         }
         let out_ref = RawOut {
             out: Shared::new(&mut out),
-            elem: fill.len(),
+            elem,
         };
         self.run(&sel, &plan, &out_ref)?;
         Ok(out)
@@ -344,16 +353,19 @@ impl Dataset {
         }
     }
 
-    fn fill_element(&self) -> Result<Vec<u8>> {
+    /// The fill element the file defines (its bytes are in the file, so its size is
+    /// bounded by it), or `None` for zeros: a zero element is never built, since the
+    /// datatype's size alone is no bound.
+    fn fill_element(&self) -> Result<Option<&[u8]>> {
         let size = self.inner.datatype.size() as usize;
         match &self.inner.fill.value {
-            Some(v) if v.len() == size => Ok(v.clone()),
+            Some(v) if v.len() == size => Ok(Some(v)),
             Some(v) => Err(Error::corrupt(
                 "fill value message",
                 self.inner.header.address,
                 format!("fill value of {} bytes for {size}-byte elements", v.len()),
             )),
-            None => Ok(vec![0; size]),
+            None => Ok(None),
         }
     }
 
@@ -397,6 +409,7 @@ impl Dataset {
     /// A hyperslab converted to `T`, chunk by chunk straight into the array (no byte
     /// copy of the whole selection in between).
     pub fn read_hyperslab<T: Numeric>(&self, sel: &Hyperslab) -> Result<ArrayD<T>> {
+        self.typed_fill::<T>()?;
         if self.is_null() {
             return Ok(ArrayD::from_elem(IxDyn(&[0]), T::default()));
         }
@@ -423,6 +436,7 @@ impl Dataset {
     /// # Ok::<(), hdf5_lite::Error>(())
     /// ```
     pub fn read_orthogonal<T: Numeric>(&self, sel: &[Indices<'_>]) -> Result<ArrayD<T>> {
+        self.typed_fill::<T>()?;
         if self.is_null() {
             return Ok(ArrayD::from_elem(IxDyn(&[0]), T::default()));
         }
@@ -455,9 +469,13 @@ impl Dataset {
         self.run_typed(&sel, &plan, out)
     }
 
-    /// The fill value as `T`.
+    /// The fill value as `T`. Converting the fill element (or no bytes) also checks
+    /// that `T` suits the type.
     fn typed_fill<T: Numeric>(&self) -> Result<T> {
-        let fill = convert::<T>(&self.fill_element()?, &self.inner.datatype)?;
+        let fill = convert::<T>(
+            self.fill_element()?.unwrap_or_default(),
+            &self.inner.datatype,
+        )?;
         Ok(fill.first().copied().unwrap_or_default())
     }
 

@@ -52,16 +52,11 @@ struct FileInner {
 }
 
 impl File {
-    /// Opens the file at `path` (memory-mapped when the `mmap` feature is on, else read
-    /// with positioned reads). Not on `wasm32`: use [`File::from_bytes`] there.
-    #[cfg(any(unix, windows))]
+    /// Opens the file at `path` under a shared lock (memory-mapped when the `mmap`
+    /// feature is on, else read with positioned reads); see [`crate::FileOptions`] to
+    /// open without a lock. In a browser (`wasm32`), use [`File::from_bytes`].
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        let file = std::fs::File::open(path.as_ref())?;
-        #[cfg(feature = "mmap")]
-        let storage: Arc<dyn Storage> = Arc::new(crate::storage::MmapStorage::new(&file)?);
-        #[cfg(not(feature = "mmap"))]
-        let storage: Arc<dyn Storage> = Arc::new(crate::storage::FileStorage::new(file)?);
-        Self::from_storage(storage)
+        crate::FileOptions::new().open(path)
     }
 
     /// Opens a file held in memory.
@@ -72,7 +67,13 @@ impl File {
     /// Opens a file from any storage backend.
     pub fn from_storage(storage: Arc<dyn Storage>) -> Result<Self> {
         let source = Source::new(storage);
-        let mut superblock = Superblock::find(&source)?;
+        let superblock = Superblock::find(&source)?;
+        Self::with_superblock(source, superblock)
+    }
+
+    /// The file in `source` as `superblock` describes it, whether or not that superblock
+    /// is the one stored at its start (a writer's snapshot of staged edits).
+    pub(crate) fn with_superblock(source: Source, mut superblock: Superblock) -> Result<Self> {
         // libhdf5 refuses a file shorter than its end-of-file address ("truncated
         // file"), and so do we: a cut file must never read as a smaller valid one. Files
         // with a userblock store the end of file counting the userblock, so the address

@@ -45,19 +45,21 @@ mod storage;
 mod tree;
 pub mod vlen;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+#[cfg(feature = "mmap")]
+use std::sync::Weak;
 
 pub use spec::{encode_numbers, vlen_utf8, AttrData, AttrValue, DatasetSpec};
-#[cfg(unix)]
-pub use storage::RwFile;
-pub use storage::{MemFile, StorageMut};
+pub use storage::{MemFile, RwFile, StorageMut};
 
 use crate::error::{Error, Result};
 use crate::format::object_header::ObjectHeader;
 use crate::format::superblock::Superblock;
 use crate::format::{Allocate, Sizes};
+use crate::open::FileOptions;
 use crate::read::{File, Hyperslab, Numeric};
-use crate::storage::Storage;
+use crate::storage::{Source, Storage};
 use elements::{attribute_message, encode_strings};
 use nav::{attrs_of, find_loaded, parent_and_name, split, NodeMut};
 use tree::{Child, DatasetNode, GroupNode};
@@ -125,8 +127,22 @@ impl Space<'_> {
 
 /// A file open for writing. Edits are staged and written by [`Writer::commit`],
 /// [`Writer::close`], or when the writer is dropped.
+///
+/// Opened by path ([`Writer::open`], [`Writer::create`], [`FileOptions`]), the file is
+/// locked exclusively for the writer's life; read it through the same handle with
+/// [`Writer::reader`].
 pub struct Writer {
     storage: Arc<dyn StorageMut>,
+    /// The file, when opened by path: for [`Writer::reader`] and error messages.
+    file: Option<(Arc<RwFile>, PathBuf)>,
+    /// Memory maps handed out by [`Writer::reader`] that may still be alive, with their
+    /// lengths: the file is never cut below a live map (a read past its end would
+    /// fault).
+    #[cfg(feature = "mmap")]
+    maps: Vec<(Weak<()>, u64)>,
+    /// (end of file, root address) of the superblock on disk as this writer last saw it;
+    /// a commit checks it is still there.
+    expected: Option<(u64, u64)>,
     committed: Option<File>,
     alloc: Appender,
     k: (u16, u16, u16),
@@ -148,32 +164,40 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
-    /// Creates (or truncates) the file at `path`.
-    #[cfg(unix)]
-    pub fn create(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)?;
-        Self::create_in(Arc::new(RwFile::new(file)))
+    /// Creates (or truncates) the file at `path`, locked exclusively (see
+    /// [`FileOptions`] to open without a lock).
+    pub fn create(path: impl AsRef<Path>) -> Result<Self> {
+        FileOptions::new().create(path)
     }
 
-    /// Opens the file at `path` for editing (h5py's `r+`).
-    #[cfg(unix)]
-    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)?;
-        Self::open_in(Arc::new(RwFile::new(file)))
+    /// Opens the file at `path` for editing (h5py's `r+`), locked exclusively (see
+    /// [`FileOptions`] to open without a lock).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        FileOptions::new().open_rw(path)
+    }
+
+    pub(crate) fn create_file(file: RwFile, path: &Path) -> Result<Self> {
+        let file = Arc::new(file);
+        let mut w = Self::create_in(file.clone())?;
+        w.file = Some((file, path.to_path_buf()));
+        Ok(w)
+    }
+
+    pub(crate) fn open_file(file: RwFile, path: &Path) -> Result<Self> {
+        let file = Arc::new(file);
+        let mut w = Self::open_in(file.clone())?;
+        w.file = Some((file, path.to_path_buf()));
+        Ok(w)
     }
 
     /// A new, empty file in `storage` (whatever it held is ignored and overwritten).
     pub fn create_in(storage: Arc<dyn StorageMut>) -> Result<Self> {
         Ok(Writer {
             storage,
+            file: None,
+            #[cfg(feature = "mmap")]
+            maps: Vec::new(),
+            expected: None,
             committed: None,
             alloc: Appender {
                 next: SUPERBLOCK_SIZE,
@@ -204,6 +228,10 @@ impl Writer {
         let end = storage.current_len().max(sb.eof_address);
         Ok(Writer {
             storage,
+            file: None,
+            #[cfg(feature = "mmap")]
+            maps: Vec::new(),
+            expected: Some((sb.eof_address, sb.root_object_header)),
             committed: Some(file),
             alloc: Appender::new(end),
             k,
@@ -222,9 +250,55 @@ impl Writer {
         }
     }
 
+    /// The file's path, or `<storage>`.
+    fn name(&self) -> PathBuf {
+        crate::open::storage_name(self.file.as_ref().map(|(_, p)| p.as_path()))
+    }
+
+    /// Fails with [`Error::Conflict`] unless the superblock on disk is the one this
+    /// writer opened or last committed.
+    fn check_unchanged(&self) -> Result<()> {
+        let Some((eof, root)) = self.expected else {
+            return Ok(());
+        };
+        let view: Arc<dyn Storage> = self.storage.clone();
+        match Superblock::find(&Source::new(view)) {
+            Ok(sb) if sb.eof_address == eof && sb.root_object_header == root => Ok(()),
+            Err(Error::Io(e)) => Err(Error::Io(e)),
+            _ => Err(Error::Conflict { path: self.name() }),
+        }
+    }
+
+    /// A reader of the committed file through this writer's own handle (so a
+    /// read-write connection holds one lock): memory-mapped when the `mmap` feature is
+    /// on and the writer was opened by path. It shows the file as committed when it was
+    /// made; take a new one after each commit.
+    pub fn reader(&mut self) -> Result<File> {
+        self.check()?;
+        #[cfg(feature = "mmap")]
+        if let Some((file, _)) = &self.file {
+            let map = crate::storage::MmapStorage::new(file.file())?;
+            let len = map.len();
+            let token = Arc::new(());
+            self.maps.retain(|(w, _)| w.strong_count() > 0);
+            self.maps.push((Arc::downgrade(&token), len));
+            return File::from_storage(Arc::new(crate::open::Holding {
+                inner: map,
+                _owner: Arc::new((file.clone(), token)),
+            }));
+        }
+        let view: Arc<dyn Storage> = self.storage.clone();
+        File::from_storage(view)
+    }
+
     /// Runs an edit; an I/O error poisons the writer (the file keeps its last commit).
     fn edit<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         self.check()?;
+        if !self.dirty {
+            // The first edit of a transaction: refuse at once to build on a file that
+            // someone else has changed.
+            self.check_unchanged()?;
+        }
         let result = f(self);
         match &result {
             Ok(_) => self.dirty = true,
@@ -572,7 +646,8 @@ impl Writer {
         }
     }
 
-    fn write_commit(&mut self, root: &GroupNode) -> Result<File> {
+    /// Writes the staged tree to fresh space; returns the superblock that points at it.
+    fn write_staged(&mut self, root: &GroupNode) -> Result<Superblock> {
         let (leaf_k, internal_k, istore_k) = self.k;
         let storage: &dyn StorageMut = self.storage.as_ref();
         let mut space = Space {
@@ -584,7 +659,7 @@ impl Writer {
         };
         let (root_address, cache) = root.flush(&mut space, self.committed.as_ref())?;
         let eof = self.alloc.next;
-        let superblock = Superblock {
+        Ok(Superblock {
             version: 0,
             signature_offset: 0,
             sizes: Sizes::default(),
@@ -596,14 +671,51 @@ impl Writer {
             group_internal_k: internal_k,
             indexed_storage_k: istore_k,
             extension: None,
-        };
+        })
+    }
+
+    fn write_commit(&mut self, root: &GroupNode) -> Result<File> {
+        self.check_unchanged()?;
+        let superblock = self.write_staged(root)?;
         let bytes = superblock.encode_v0()?;
         // Everything the new superblock points at must be durable before it is written.
         self.storage.sync()?;
         self.storage.write_all_at(0, &bytes)?;
         self.storage.sync()?;
+        self.expected = Some((superblock.eof_address, superblock.root_object_header));
         let view: Arc<dyn Storage> = self.storage.clone();
         File::from_storage(view)
+    }
+
+    /// A read-only view of the file as it would be after [`Writer::commit`]: the staged
+    /// edits are written to fresh space (the superblock is not), and the returned
+    /// [`File`] reads them through the root group they would commit. The file on disk
+    /// is unchanged; later edits, [`Writer::commit`] and [`Writer::rollback`] work as
+    /// before.
+    ///
+    /// The snapshot shows the staged state at the time of the call. Once the writer
+    /// edits, commits or rolls back again, the space the snapshot reads may be reused,
+    /// so take a new snapshot rather than keep reading an old one (reads of a stale
+    /// snapshot may fail or see newer bytes, but never touch the committed file).
+    pub fn snapshot(&mut self) -> Result<File> {
+        self.check()?;
+        if !self.dirty || self.root.is_none() {
+            if let Some(file) = &self.committed {
+                return Ok(file.clone());
+            }
+        }
+        let Some(root) = self.root.take() else {
+            return Err(Error::InvalidInput("no root group".into()));
+        };
+        let result = self.write_staged(&root).and_then(|superblock| {
+            let view: Arc<dyn Storage> = self.storage.clone();
+            File::with_superblock(Source::new(view), superblock)
+        });
+        self.root = Some(root);
+        if let Err(Error::Io(e)) = &result {
+            self.aborted = Some(e.to_string());
+        }
+        result
     }
 
     /// Drops every edit staged since the last commit; the file keeps its committed
