@@ -328,6 +328,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
 
     let mut results = Results::new();
+    let mut failures: Vec<String> = Vec::new();
     let started = Instant::now();
     for op in &opts.ops {
         let index = data.indices.get(op.as_str()).cloned();
@@ -346,7 +347,17 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
                 if let Some(i) = &index {
                     cmd.arg(i);
                 }
-                let Some(s) = run_child(&mut cmd, opts.timeout, &log)? else {
+                let sample = match run_child(&mut cmd, opts.timeout, &log) {
+                    Ok(s) => s,
+                    // A peer that fails or runs out of time is reported, not fatal.
+                    Err(e) if peers::NAMES.contains(&imp) => {
+                        eprintln!("{op:<16} run {run} {imp:<14} FAILED: {e}");
+                        failures.push(format!("{op} {imp}: {}", e.lines().next().unwrap_or("")));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let Some(s) = sample else {
                     continue;
                 };
                 eprintln!(
@@ -370,7 +381,13 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         load_after: load_after.trim().to_string(),
         commit: git_head(&ws.root),
     };
-    let (text, mismatches) = report::render(&meta, &data, &opts.ops, &results);
+    let (mut text, mismatches) = report::render(&meta, &data, &opts.ops, &results);
+    if !failures.is_empty() {
+        text.push_str("\n## Not measured\n\n");
+        for f in &failures {
+            text.push_str(&format!("- {f}\n"));
+        }
+    }
     println!("{text}");
     for name in ["report.md".to_string(), format!("report-{}.md", opts.size)] {
         let path = out_dir.join(name);
