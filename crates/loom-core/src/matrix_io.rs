@@ -1,14 +1,12 @@
 //! Reading and writing arbitrary 2-D selections of a chunked or contiguous dataset
 //! (loompy-api.md §3.4, §3.5, §4.2), chunk by chunk.
 //!
-//! The wanted row indices are grouped by the chunk row they fall in and the column
-//! indices by chunk column. For each (chunk row, chunk column) pair the hyperslab from
-//! the smallest to the largest wanted row and column inside that one chunk is read, so
-//! every needed chunk is decoded exactly once and no other chunk is touched; the block is
-//! then scattered into the output in the requested order (repeats included). Contiguous
-//! datasets are read in runs of consecutive rows.
+//! A read is one orthogonal read in hdf5-lite, which decodes every needed chunk once, in
+//! parallel, straight into the result. For writes, the wanted row indices are grouped by
+//! the chunk row they fall in and the column indices by chunk column; a block with
+//! repeated indices is read, updated in order and written back.
 
-use hdf5_lite::read::{Dataset, Indices, Numeric};
+use hdf5_lite::read::{Dataset, Hyperslab, Indices, Numeric};
 use hdf5_lite::write::Writer;
 use ndarray::{Array2, ArrayView2};
 
@@ -166,25 +164,37 @@ pub(crate) fn write_selection<T: Numeric>(
         }
         return Ok(());
     }
+    // Repeats: read each touched block, update it and write it back, all in the layer's
+    // own type (bytes), so untouched elements are never converted. The values are
+    // converted to that type once, exactly as a direct write converts them.
+    let datatype = ds.datatype().clone();
+    let size = datatype.size() as usize;
+    let flat: Vec<T> = values.iter().copied().collect();
+    let encoded = hdf5_lite::write::encode_numbers(&flat, &datatype)?;
+    let ncols = values.ncols();
     let (row_groups, col_groups) = plan2(ds, rows, cols);
     for rg in &row_groups {
         for cg in &col_groups {
             let (h, wd) = (rg.hi - rg.lo + 1, cg.hi - cg.lo + 1);
-            let mut block: Vec<T> = ds
-                .read_slice::<T>(&[rg.lo, cg.lo], &[h, wd])?
-                .into_raw_vec_and_offset()
-                .0;
+            let sel = Hyperslab {
+                start: vec![rg.lo, cg.lo],
+                count: vec![h, wd],
+            };
+            let mut block = ds.read_raw_slice(&sel)?;
             // Members are sorted by (index, output position), so the last of a repeated
             // index is written last.
             for &(pr, r) in &rg.members {
                 for &(pc, c) in &cg.members {
-                    let at = ((r - rg.lo) * wd + (c - cg.lo)) as usize;
-                    if let (Some(b), Some(v)) = (block.get_mut(at), values.get((pr, pc))) {
-                        *b = *v;
+                    let at = ((r - rg.lo) * wd + (c - cg.lo)) as usize * size;
+                    let from = (pr * ncols + pc) * size;
+                    if let (Some(b), Some(v)) =
+                        (block.get_mut(at..at + size), encoded.get(from..from + size))
+                    {
+                        b.copy_from_slice(v);
                     }
                 }
             }
-            w.write_numbers(&path, &[rg.lo, cg.lo], &[h, wd], &block)?;
+            w.write_raw(&path, &sel, &block)?;
         }
     }
     Ok(())

@@ -11,11 +11,25 @@
 //! Each one streams: memory is bounded by one window (a batch of rows or columns across
 //! the other axis), whatever the size of the file.
 
+mod add_columns;
+mod add_loom;
+mod aggregate;
+#[cfg(unix)]
+mod combine;
+#[cfg(unix)]
+mod create_append;
 mod export;
 mod map;
 mod permute;
 mod scan;
 
+pub use add_columns::FillValues;
+pub use add_loom::AddLoomOptions;
+pub use aggregate::{AggregateOptions, Aggregated, Aggregation, CaAggregation, GroupBy, Reduce};
+#[cfg(unix)]
+pub use combine::{combine, combine_faster, CombineFasterOptions, CombineOptions};
+#[cfg(unix)]
+pub use create_append::create_append;
 pub use map::MapFn;
 pub use scan::{BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanOptions};
 
@@ -124,7 +138,6 @@ pub(crate) struct StagedAttr {
     shape: Vec<u64>,
     encoded: crate::values::Encoded,
     legacy: bool,
-    exists: bool,
 }
 
 impl StagedAttr {
@@ -146,7 +159,6 @@ impl StagedAttr {
             shape: values.shape().iter().map(|&d| d as u64).collect(),
             encoded: crate::values::encode(values, legacy)?,
             legacy,
-            exists: ds.axis_attrs(axis).contains(name),
         })
     }
 
@@ -156,14 +168,7 @@ impl StagedAttr {
         w: &mut hdf5_lite::write::Writer,
         stamp: &hdf5_lite::write::AttrValue,
     ) -> hdf5_lite::Result<()> {
-        crate::attrs::write_attr_dataset(
-            w,
-            &self.path,
-            &self.shape,
-            &self.encoded,
-            self.legacy,
-            self.exists,
-        )?;
-        w.set_attribute(&self.path, "last_modified", stamp)
+        crate::attrs::write_attr_dataset(w, &self.path, &self.shape, &self.encoded, self.legacy)?;
+        w.set_attribute(&self.path, crate::layout::LAST_MODIFIED, stamp)
     }
 }
