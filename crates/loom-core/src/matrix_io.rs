@@ -1,14 +1,12 @@
 //! Reading and writing arbitrary 2-D selections of a chunked or contiguous dataset
 //! (loompy-api.md §3.4, §3.5, §4.2), chunk by chunk.
 //!
-//! The wanted row indices are grouped by the chunk row they fall in and the column
-//! indices by chunk column. For each (chunk row, chunk column) pair the hyperslab from
-//! the smallest to the largest wanted row and column inside that one chunk is read, so
-//! every needed chunk is decoded exactly once and no other chunk is touched; the block is
-//! then scattered into the output in the requested order (repeats included). Contiguous
-//! datasets are read in runs of consecutive rows.
+//! A read is one orthogonal read in hdf5-lite, which decodes every needed chunk once, in
+//! parallel, straight into the result. For writes, the wanted row indices are grouped by
+//! the chunk row they fall in and the column indices by chunk column; a block with
+//! repeated indices is read, updated in order and written back.
 
-use hdf5_lite::read::{Dataset, Hyperslab, Numeric};
+use hdf5_lite::read::{Dataset, Hyperslab, Indices, Numeric};
 use hdf5_lite::write::Writer;
 use ndarray::{Array2, ArrayView2};
 
@@ -60,6 +58,18 @@ fn chunk_shape(ds: &Dataset) -> Option<(u64, u64)> {
     }
 }
 
+/// One axis of an orthogonal read: a range for a run of consecutive increasing indices,
+/// else the list.
+fn indices(wanted: &[u64]) -> Indices<'_> {
+    match run_start(wanted) {
+        Some(start) => Indices::Range {
+            start,
+            count: wanted.len() as u64,
+        },
+        None => Indices::List(wanted),
+    }
+}
+
 /// Checks that `ds` is 2-D and returns its shape.
 pub(crate) fn shape2(ds: &Dataset) -> Result<(u64, u64)> {
     match ds.shape() {
@@ -90,54 +100,19 @@ fn run_start(wanted: &[u64]) -> Option<u64> {
         .then_some(first)
 }
 
-fn usize_of(v: u64) -> Result<usize> {
-    usize::try_from(v).map_err(|_| LoomError::Selection(format!("{v} elements is too many")))
-}
-
 /// Reads the rows `rows` and columns `cols` (dataset indices, already checked against
-/// the shape, in output order) of the 2-D dataset `ds`, converted to `T`.
+/// the shape, in output order) of the 2-D dataset `ds`, converted to `T`: one orthogonal
+/// read in hdf5-lite, which decodes every needed chunk once, in parallel, straight into
+/// the result (a run of consecutive indices is passed as a range).
 pub(crate) fn read_selection<T: Numeric>(
     ds: &Dataset,
     rows: &[u64],
     cols: &[u64],
 ) -> Result<Array2<T>> {
     shape2(ds)?;
-    let mut out = Array2::<T>::default((rows.len(), cols.len()));
-    if rows.is_empty() || cols.is_empty() {
-        return Ok(out);
-    }
-    if let (Some(r0), Some(c0)) = (run_start(rows), run_start(cols)) {
-        // One rectangle (`:`, `a:b`): a single hyperslab read, decoded in parallel by
-        // hdf5-lite where it can.
-        let block = ds.read_slice::<T>(&[r0, c0], &[rows.len() as u64, cols.len() as u64])?;
-        return block
-            .into_dimensionality()
-            .map_err(|e| LoomError::Selection(format!("{}: {e}", ds.path())));
-    }
-    let (row_groups, col_groups) = plan2(ds, rows, cols);
-    for rg in &row_groups {
-        for cg in &col_groups {
-            let block =
-                ds.read_slice::<T>(&[rg.lo, cg.lo], &[rg.hi - rg.lo + 1, cg.hi - cg.lo + 1])?;
-            let width = usize_of(cg.hi - cg.lo + 1)?;
-            let flat = block
-                .as_slice()
-                .ok_or_else(|| LoomError::Selection("block is not contiguous".to_owned()))?;
-            for &(pr, r) in &rg.members {
-                let base = usize_of(r - rg.lo)? * width;
-                for &(pc, c) in &cg.members {
-                    let v = flat
-                        .get(base + usize_of(c - cg.lo)?)
-                        .copied()
-                        .unwrap_or_default();
-                    if let Some(o) = out.get_mut((pr, pc)) {
-                        *o = v;
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
+    ds.read_orthogonal::<T>(&[indices(rows), indices(cols)])?
+        .into_dimensionality()
+        .map_err(|e| LoomError::Selection(format!("{}: {e}", ds.path())))
 }
 
 /// Writes `values` (shape `rows.len()` × `cols.len()`) to rows `rows` and columns `cols`

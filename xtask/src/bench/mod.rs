@@ -1,8 +1,11 @@
-//! `cargo xtask bench`: time loom-rs (hdf5-lite) against loompy 3.0.8 on the same
-//! synthetic .loom file, each run of each operation in a fresh process, and write a
+//! `cargo xtask bench`: time loom-rs (loom-core's API and hdf5-lite beneath it) against
+//! the floor (inflate + copy), loompy 3.0.8 and the other pure-Rust HDF5 crates on the
+//! same synthetic .loom file, each run of each operation in a fresh process, and write a
 //! markdown report to `target/bench/report.md`. See `docs/benchmarks.md`.
 
 mod child;
+mod floor;
+mod peers;
 mod report;
 mod sys;
 
@@ -17,12 +20,14 @@ use crate::Workspace;
 /// Usage text for `cargo xtask bench --help`.
 pub const USAGE: &str = "\
 usage: cargo xtask bench [--size small|medium] [--runs N] [--ops a,b,c]
-                         [--python PY] [--timeout SECS]
+                         [--impls a,b,c] [--python PY] [--timeout SECS]
 
-Times loom-rs (hdf5-lite / loom-core, this release build) against loompy 3.0.8 on a synthetic
-.loom file. Each run of each op is a fresh process (loom-rs: this binary with
---child; loompy: xtask/bench/loompy_op.py); the table shows the median of the runs
-and every op's float64 checksum must agree between the two. The report goes to
+Times loom-rs (loom-core's API and hdf5-lite, this release build) against the floor
+(inflate every needed chunk + copy), loompy 3.0.8 and the other pure-Rust HDF5 crates
+(built with `--features peers`: `cargo bench-all`) on a synthetic .loom file. Each run of
+each op is a fresh process (Rust: this binary with --child; loompy:
+xtask/bench/loompy_op.py); the table shows the median of the runs and every op's
+float64 checksum must agree between all of them. The report goes to
 target/bench/report.md (and report-SIZE.md) and stdout.
 
   --size S       small (2000 x 5000, 3 layers; default) or medium (20000 x 50000,
@@ -31,6 +36,9 @@ target/bench/report.md (and report-SIZE.md) and stdout.
   --ops LIST     comma-separated subset of: connect_attrs, read_full, row_1,
                  rows_slice_100, col_1, cols_slice_1000, rows_100, cols_10,
                  cols_100, cols_1000, sparse_main (default: all)
+  --impls LIST   comma-separated subset of: loom-core, hdf5-lite, floor, loompy,
+                 hdf5-reader, hdf5-pure-rust, rust-hdf5, hdf5-pure, rustyhdf5
+                 (default: all; the peers only in a `--features peers` build)
   --python PY    use this interpreter as is (needs loompy, numpy, scipy) instead of
                  the pinned venv target/xtask-venv (fixtures/requirements.txt)
   --timeout SECS kill a run after SECS seconds (default 300)
@@ -54,7 +62,7 @@ pub const OPS: &[(&str, &str)] = &[
     ),
     (
         "rows_100",
-        "100 sorted random rows (loompy: h5py fancy list; loom-rs: loom-core Selection::List)",
+        "100 sorted random rows (loompy: h5py fancy list; loom-core: Selection::List)",
     ),
     (
         "cols_10",
@@ -64,7 +72,7 @@ pub const OPS: &[(&str, &str)] = &[
     ("cols_1000", "1000 sorted random columns (fancy list)"),
     (
         "sparse_main",
-        "the main layer as COO (loompy: `ds.layers[\"\"].sparse()`; loom-rs: loom-core \
+        "the main layer as COO (loompy: `ds.layers[\"\"].sparse()`; loom-core: \
          `ds.sparse(.., .., \"\")`); checksum = sum of values, n = nnz",
     ),
 ];
@@ -73,13 +81,19 @@ pub const OPS: &[(&str, &str)] = &[
 /// their `.indices` rewritten (`make_data.py --indices-only`, same values for the rest).
 const LIST_OPS: &[&str] = &["rows_100", "cols_10", "cols_100", "cols_1000"];
 
-/// The two implementations, in the order each run executes them.
-pub const IMPLS: [&str; 2] = ["loom-rs", "loompy"];
+/// loom-rs and its yardsticks, in the order each run executes them; then the peers.
+pub const OURS: [&str; 4] = ["loom-core", "hdf5-lite", "floor", "loompy"];
+
+/// Every implementation, in report order.
+pub fn impls() -> Vec<&'static str> {
+    OURS.iter().chain(peers::NAMES).copied().collect()
+}
 
 struct Options {
     size: String,
     runs: usize,
     ops: Vec<String>,
+    impls: Vec<&'static str>,
     python: Option<String>,
     timeout: Duration,
 }
@@ -89,6 +103,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
         size: "small".to_string(),
         runs: 3,
         ops: OPS.iter().map(|(n, _)| n.to_string()).collect(),
+        impls: impls()
+            .into_iter()
+            .filter(|i| cfg!(feature = "peers") || !peers::NAMES.contains(i))
+            .collect(),
         python: None,
         timeout: Duration::from_secs(300),
     };
@@ -117,6 +135,19 @@ fn parse(args: &[String]) -> Result<Options, String> {
                         return Err(format!("unknown op `{op}`\n\n{USAGE}"));
                     }
                 }
+            }
+            "--impls" => {
+                let v = value("a comma-separated list")?;
+                let all = impls();
+                o.impls = v
+                    .split(',')
+                    .map(|s| {
+                        all.iter()
+                            .find(|i| **i == s.trim())
+                            .copied()
+                            .ok_or(format!("unknown implementation `{s}`\n\n{USAGE}"))
+                    })
+                    .collect::<Result<_, _>>()?;
             }
             "--python" => o.python = Some(value("an interpreter path")?),
             "--timeout" => {
@@ -147,18 +178,24 @@ pub struct Sample {
     pub anon_kb: u64,
     /// RssFile just after the operation (pages of mapped files), kB.
     pub file_kb: u64,
+    /// Peak anonymous memory: VmHWM minus the file pages still mapped after the op, kB.
+    pub peak_anon_kb: u64,
     /// Elements read.
     pub n: u64,
     /// float64 checksum of what was read.
     pub sum: f64,
 }
 
-fn parse_sample(stdout: &str) -> Result<Sample, String> {
+/// The sample of a child's output; `None` when it skipped the op.
+fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
     let line = stdout
         .lines()
         .rev()
         .find(|l| l.starts_with("BENCH "))
         .ok_or("no BENCH line in the output")?;
+    if line.trim() == "BENCH skip" {
+        return Ok(None);
+    }
     let fields: BTreeMap<&str, &str> = line
         .split_whitespace()
         .skip(1)
@@ -173,22 +210,24 @@ fn parse_sample(stdout: &str) -> Result<Sample, String> {
         let v = get(k)?;
         v.parse().map_err(|e| format!("{k}={v}: {e}"))
     };
-    Ok(Sample {
+    let (peak, file) = (int("peak_rss_kb")?, int("rss_file_kb")?);
+    Ok(Some(Sample {
         wall: float("wall_s")?,
         user: float("user_s")?,
         sys: float("sys_s")?,
         rss_before_kb: int("rss_before_kb")?,
-        peak_kb: int("peak_rss_kb")?,
+        peak_kb: peak,
         anon_kb: int("rss_anon_kb")?,
-        file_kb: int("rss_file_kb")?,
+        file_kb: file,
+        peak_anon_kb: peak.saturating_sub(file),
         n: int("n")?,
         sum: float("sum")?,
-    })
+    }))
 }
 
 /// Runs one child process to completion (or kills it after `timeout`); its stderr
 /// goes to `log`, which is shown on failure.
-fn run_child(cmd: &mut Command, timeout: Duration, log: &Path) -> Result<Sample, String> {
+fn run_child(cmd: &mut Command, timeout: Duration, log: &Path) -> Result<Option<Sample>, String> {
     let line = util::show(cmd);
     let out = util::run_with_timeout(cmd, timeout)?;
     std::fs::write(log, &out.stderr).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
@@ -289,30 +328,43 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
     let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
 
     let mut results = Results::new();
+    let mut failures: Vec<String> = Vec::new();
     let started = Instant::now();
     for op in &opts.ops {
         let index = data.indices.get(op.as_str()).cloned();
         for run in 0..opts.runs {
-            for imp in IMPLS {
-                let mut cmd = if imp == "loom-rs" {
-                    let mut c = Command::new(&exe);
-                    c.args(["bench", "--child"]);
-                    c
-                } else {
+            for &imp in &opts.impls {
+                let mut cmd = if imp == "loompy" {
                     let mut c = Command::new(&py);
                     c.arg(&script);
+                    c
+                } else {
+                    let mut c = Command::new(&exe);
+                    c.args(["bench", "--child", imp]);
                     c
                 };
                 cmd.arg(&data.loom).arg(op).current_dir(&ws.root);
                 if let Some(i) = &index {
                     cmd.arg(i);
                 }
-                let s = run_child(&mut cmd, opts.timeout, &log)?;
+                let sample = match run_child(&mut cmd, opts.timeout, &log) {
+                    Ok(s) => s,
+                    // A peer that fails or runs out of time is reported, not fatal.
+                    Err(e) if peers::NAMES.contains(&imp) => {
+                        eprintln!("{op:<16} run {run} {imp:<14} FAILED: {e}");
+                        failures.push(format!("{op} {imp}: {}", e.lines().next().unwrap_or("")));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let Some(s) = sample else {
+                    continue;
+                };
                 eprintln!(
-                    "{op:<16} run {run} {imp:<8} wall {:>10.6} s  cpu {:>10.6} s  peak {:>8} kB  sum {:?}",
+                    "{op:<16} run {run} {imp:<14} wall {:>10.6} s  cpu {:>10.6} s  peak anon {:>8} kB  sum {:?}",
                     s.wall,
                     s.user + s.sys,
-                    s.peak_kb,
+                    s.peak_anon_kb,
                     s.sum
                 );
                 results.entry((op.clone(), imp)).or_default().push(s);
@@ -329,7 +381,13 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         load_after: load_after.trim().to_string(),
         commit: git_head(&ws.root),
     };
-    let (text, mismatches) = report::render(&meta, &data, &opts.ops, &results);
+    let (mut text, mismatches) = report::render(&meta, &data, &opts.ops, &results);
+    if !failures.is_empty() {
+        text.push_str("\n## Not measured\n\n");
+        for f in &failures {
+            text.push_str(&format!("- {f}\n"));
+        }
+    }
     println!("{text}");
     for name in ["report.md".to_string(), format!("report-{}.md", opts.size)] {
         let path = out_dir.join(name);
@@ -341,7 +399,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "CHECKSUM MISMATCH between loom-rs and loompy:\n  {}",
+            "CHECKSUM MISMATCH between implementations:\n  {}",
             mismatches.join("\n  ")
         ))
     }

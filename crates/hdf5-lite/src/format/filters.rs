@@ -3,8 +3,6 @@
 //! (32000, see [`super::lzf`]). Reading undoes them in reverse order; any other filter is
 //! an error that names it.
 
-use std::io::Read;
-
 use crate::error::{Error, Result};
 use crate::format::checksum::fletcher32;
 use crate::format::messages::{Filter, FilterPipeline};
@@ -66,90 +64,287 @@ pub fn check_supported(pipeline: &FilterPipeline, path: &str) -> Result<()> {
     }
 }
 
+/// The most bytes deflate can produce per input byte (a run of 258-byte matches coded
+/// in about two bits each): what a stream that must be inflated to its end is bounded by.
+const MAX_INFLATE_RATIO: usize = 1032;
+
+/// First output buffer of an inflate whose size is only known as a bound; grown by
+/// doubling, so a file that declares a huge chunk but stores a small stream costs what
+/// the stream holds.
+const FIRST_OUTPUT: usize = 64 * 1024;
+
 /// Undoes `pipeline` on one stored chunk. `mask` bit i set means filter i was skipped when
 /// the chunk was written; `expected` is the chunk's decoded size in bytes; `offset` (the
-/// chunk's file offset) and `path` are for error messages.
+/// chunk's file offset) and `path` are for error messages. A chunk that decodes to more
+/// bytes than `expected` is accepted as libhdf5 accepts it: its first `expected` bytes
+/// are the chunk.
 pub fn decode_chunk(
     pipeline: &FilterPipeline,
     mask: u32,
-    mut data: Vec<u8>,
+    data: Vec<u8>,
     expected: usize,
     offset: u64,
     path: &str,
 ) -> Result<Vec<u8>> {
-    for (i, filter) in pipeline.filters.iter().enumerate().rev() {
-        if i < 32 && mask & (1 << i) != 0 {
-            continue;
+    let mut decoder = ChunkDecoder::new();
+    let out = decoder.decode(pipeline, mask, &data, expected, expected, offset, path)?;
+    Ok(out[..expected].to_vec())
+}
+
+/// Decoding state reused from chunk to chunk (one per thread): the inflater and two
+/// buffers the filters write into in turn, grown only as far as the chunks need.
+pub struct ChunkDecoder {
+    inflater: flate2::Decompress,
+    bufs: [Vec<u8>; 2],
+}
+
+impl std::fmt::Debug for ChunkDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkDecoder")
+            .field("buffers", &[self.bufs[0].len(), self.bufs[1].len()])
+            .finish()
+    }
+}
+
+impl Default for ChunkDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where the bytes of one decoding step are: the stored chunk or one of the buffers.
+#[derive(Clone, Copy)]
+enum At {
+    Stored { start: usize, len: usize },
+    Buf { index: usize, len: usize },
+}
+
+impl ChunkDecoder {
+    /// A decoder with empty buffers.
+    pub fn new() -> Self {
+        ChunkDecoder {
+            inflater: flate2::Decompress::new(true),
+            bufs: [Vec::new(), Vec::new()],
         }
-        data = match filter.id {
-            DEFLATE => inflate(&data, expected, offset)?,
-            SHUFFLE => {
-                let size = filter.client_data.first().copied().unwrap_or(1) as usize;
-                unshuffle(&data, size)
-            }
-            FLETCHER32 => verify_fletcher32(data, offset)?,
-            LZF => super::lzf::decompress(&data, expected, offset)?,
-            _ => {
-                return Err(Error::UnsupportedFilter {
-                    id: filter.id,
-                    name: display_name(filter),
-                    path: path.to_owned(),
-                })
-            }
+    }
+
+    fn bytes<'a>(&'a self, stored: &'a [u8], at: At) -> &'a [u8] {
+        match at {
+            At::Stored { start, len } => &stored[start..start + len],
+            At::Buf { index, len } => &self.bufs[index][..len],
+        }
+    }
+
+    /// Undoes `pipeline` on the stored bytes `stored` of a chunk of `chunk_bytes` bytes
+    /// and returns at least its first `need` bytes (`need <= chunk_bytes`): deflate stops
+    /// once it has produced them unless a shuffle still has to be undone (which needs the
+    /// whole chunk). Unfiltered or checksum-only chunks are returned without a copy.
+    /// A chunk that decodes to more than `chunk_bytes` is accepted (libhdf5 reads it);
+    /// one that decodes to fewer than `need` is an error. `offset` and `path` are for
+    /// error messages.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decode<'a>(
+        &'a mut self,
+        pipeline: &FilterPipeline,
+        mask: u32,
+        stored: &'a [u8],
+        chunk_bytes: usize,
+        need: usize,
+        offset: u64,
+        path: &str,
+    ) -> Result<&'a [u8]> {
+        let active = |i: usize| i >= 32 || mask & (1 << i) == 0;
+        let mut at = At::Stored {
+            start: 0,
+            len: stored.len(),
         };
+        for (i, filter) in pipeline.filters.iter().enumerate().rev() {
+            if !active(i) {
+                continue;
+            }
+            at = match filter.id {
+                DEFLATE => {
+                    // A shuffle undone after this step needs every byte of the chunk.
+                    let whole = pipeline.filters[..i]
+                        .iter()
+                        .enumerate()
+                        .any(|(j, f)| f.id == SHUFFLE && active(j));
+                    let index = self.free(at);
+                    let len = {
+                        let (input, out, inflater) = self.split(stored, at, index);
+                        let limit = if whole {
+                            Limit::Whole(
+                                chunk_bytes.max(input.len().saturating_mul(MAX_INFLATE_RATIO)),
+                            )
+                        } else {
+                            Limit::Prefix(need)
+                        };
+                        inflate(inflater, input, out, limit, offset)?
+                    };
+                    At::Buf { index, len }
+                }
+                SHUFFLE => {
+                    let size = filter.client_data.first().copied().unwrap_or(1) as usize;
+                    let index = self.free(at);
+                    let (input, out, _) = self.split(stored, at, index);
+                    let len = input.len();
+                    grow(out, len)?;
+                    unshuffle_into(input, size, &mut out[..len]);
+                    At::Buf { index, len }
+                }
+                LZF => {
+                    let index = self.free(at);
+                    let bytes =
+                        super::lzf::decompress(self.bytes(stored, at), chunk_bytes, offset)?;
+                    let len = bytes.len();
+                    self.bufs[index] = bytes;
+                    At::Buf { index, len }
+                }
+                FLETCHER32 => {
+                    let body = verify_fletcher32(self.bytes(stored, at), offset)?;
+                    match at {
+                        At::Stored { start, .. } => At::Stored { start, len: body },
+                        At::Buf { index, .. } => At::Buf { index, len: body },
+                    }
+                }
+                _ => {
+                    return Err(Error::UnsupportedFilter {
+                        id: filter.id,
+                        name: display_name(filter),
+                        path: path.to_owned(),
+                    })
+                }
+            };
+        }
+        let out = self.bytes(stored, at);
+        if out.len() < need {
+            return Err(Error::Decompress {
+                offset,
+                reason: format!(
+                    "chunk decodes to {} bytes, expected {chunk_bytes}",
+                    out.len()
+                ),
+            });
+        }
+        Ok(out)
     }
-    if data.len() != expected {
-        return Err(Error::Decompress {
-            offset,
-            reason: format!("chunk decodes to {} bytes, expected {expected}", data.len()),
-        });
+
+    /// The buffer a step whose input is at `at` writes to.
+    fn free(&self, at: At) -> usize {
+        match at {
+            At::Buf { index, .. } => 1 - index,
+            At::Stored { .. } => 0,
+        }
     }
-    Ok(data)
+
+    /// The input of a step, its output buffer `index` and the inflater, borrowed at once.
+    fn split<'s>(
+        &'s mut self,
+        stored: &'s [u8],
+        at: At,
+        index: usize,
+    ) -> (&'s [u8], &'s mut Vec<u8>, &'s mut flate2::Decompress) {
+        let [a, b] = &mut self.bufs;
+        let (out, other) = if index == 0 { (a, b) } else { (b, a) };
+        let input = match at {
+            At::Stored { start, len } => &stored[start..start + len],
+            At::Buf { len, .. } => &other[..len],
+        };
+        (input, out, &mut self.inflater)
+    }
 }
 
-/// Inflates a zlib stream that must decode to exactly `expected` bytes.
-fn inflate(data: &[u8], expected: usize, offset: u64) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    out.try_reserve_exact(expected)
-        .map_err(|_| Error::TooLarge {
-            what: "decompressed chunk",
-            size: expected as u128,
-        })?;
-    let mut decoder = flate2::read::ZlibDecoder::new(data).take(expected as u64 + 1);
-    decoder
-        .read_to_end(&mut out)
-        .map_err(|e| Error::Decompress {
-            offset,
-            reason: e.to_string(),
-        })?;
-    if out.len() > expected {
-        return Err(Error::Decompress {
-            offset,
-            reason: format!("inflates to more than the chunk's {expected} bytes"),
-        });
-    }
-    Ok(out)
+/// How much of a stream to inflate.
+#[derive(Clone, Copy)]
+enum Limit {
+    /// Only the first n bytes (what the read needs); the rest is left unread.
+    Prefix(usize),
+    /// The whole stream, which must end within n bytes.
+    Whole(usize),
 }
 
-/// Reverses the byte shuffle: the stored bytes are `size` planes, plane j holding byte j
-/// of every element; a tail of `len % size` bytes is stored as is.
-fn unshuffle(data: &[u8], size: usize) -> Vec<u8> {
+/// Makes `buf` at least `len` bytes long (its bytes are overwritten by the caller).
+fn grow(buf: &mut Vec<u8>, len: usize) -> Result<()> {
+    if buf.len() < len {
+        buf.try_reserve_exact(len - buf.len())
+            .map_err(|_| Error::TooLarge {
+                what: "decoded chunk",
+                size: len as u128,
+            })?;
+        buf.resize(len, 0);
+    }
+    Ok(())
+}
+
+/// Inflates the zlib stream `input` into `out` (grown by doubling up to the limit, never
+/// to a size the file merely declares) and returns the bytes produced.
+fn inflate(
+    z: &mut flate2::Decompress,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    limit: Limit,
+    offset: u64,
+) -> Result<usize> {
+    let bound = match limit {
+        Limit::Prefix(n) | Limit::Whole(n) => n,
+    };
+    let corrupt = |reason: String| Error::Decompress { offset, reason };
+    z.reset(true);
+    let mut size = out.len().max(FIRST_OUTPUT.min(bound)).min(bound);
+    grow(out, size)?;
+    let (mut consumed, mut produced) = (0usize, 0usize);
+    let ended = loop {
+        let (in0, out0) = (z.total_in(), z.total_out());
+        let status = z
+            .decompress(
+                &input[consumed..],
+                &mut out[produced..size],
+                flate2::FlushDecompress::Finish,
+            )
+            .map_err(|e| corrupt(e.to_string()))?;
+        consumed += (z.total_in() - in0) as usize;
+        produced += (z.total_out() - out0) as usize;
+        let ended = status == flate2::Status::StreamEnd;
+        if ended || produced == bound {
+            break ended;
+        }
+        if produced == size {
+            size = size.saturating_mul(2).min(bound);
+            grow(out, size)?;
+        } else if z.total_in() == in0 && z.total_out() == out0 {
+            return Err(corrupt(format!(
+                "zlib stream ends after {produced} bytes, before its end marker"
+            )));
+        }
+    };
+    if let Limit::Whole(n) = limit {
+        if !ended {
+            return Err(corrupt(format!("inflates to more than {n} bytes")));
+        }
+    }
+    Ok(produced)
+}
+
+/// Reverses the byte shuffle of `data` into `out` (as long as `data`): the stored bytes
+/// are `size` planes, plane j holding byte j of every element; a tail of
+/// `len % size` bytes is stored as is.
+fn unshuffle_into(data: &[u8], size: usize, out: &mut [u8]) {
     if size <= 1 || data.len() < size {
-        return data.to_vec();
+        out.copy_from_slice(data);
+        return;
     }
     let n = data.len() / size;
-    let mut out = vec![0u8; data.len()];
     for (j, plane) in data[..n * size].chunks_exact(n).enumerate() {
-        for (i, &b) in plane.iter().enumerate() {
-            out[i * size + j] = b;
+        for (o, &b) in out[j..].iter_mut().step_by(size).zip(plane) {
+            *o = b;
         }
     }
     out[n * size..].copy_from_slice(&data[n * size..]);
-    out
 }
 
-/// Checks and strips the trailing little-endian Fletcher-32 checksum.
-fn verify_fletcher32(mut data: Vec<u8>, offset: u64) -> Result<Vec<u8>> {
+/// Checks the trailing little-endian Fletcher-32 checksum of `data` and returns the
+/// length of the body before it.
+fn verify_fletcher32(data: &[u8], offset: u64) -> Result<usize> {
     let Some(body_len) = data.len().checked_sub(4) else {
         return Err(Error::Decompress {
             offset,
@@ -171,8 +366,7 @@ fn verify_fletcher32(mut data: Vec<u8>, offset: u64) -> Result<Vec<u8>> {
             computed,
         });
     }
-    data.truncate(body_len);
-    Ok(data)
+    Ok(body_len)
 }
 
 /// Applies `pipeline` to one chunk's elements, in order, as libhdf5 does when writing:
@@ -316,7 +510,83 @@ mod tests {
             filters: vec![filter(DEFLATE, &[4])],
         };
         assert!(decode_chunk(&p, 0, zlib(&[1; 10]), 20, 0, "/d").is_err());
-        assert!(decode_chunk(&p, 0, zlib(&[1; 30]), 20, 0, "/d").is_err());
         assert!(decode_chunk(&p, 0, vec![0xde, 0xad, 0xbe, 0xef], 20, 0, "/d").is_err());
+        let mut cut = zlib(&[1; 300]);
+        cut.truncate(cut.len() - 6);
+        assert!(decode_chunk(&p, 0, cut, 300, 0, "/d").is_err());
+    }
+
+    /// Issue 8: a 22,944-byte file declaring a 2.3 GB chunk made `inflate` reserve the
+    /// declared size. Output now grows with what the stream holds.
+    #[test]
+    fn a_declared_chunk_size_is_not_reserved() {
+        let p = FilterPipeline {
+            filters: vec![filter(DEFLATE, &[4])],
+        };
+        let declared = 2_300_000_000;
+        let mut d = ChunkDecoder::new();
+        let stored = zlib(&[1; 10]);
+        let err = d
+            .decode(&p, 0, &stored, declared, declared, 0, "/d")
+            .unwrap_err();
+        assert!(err.to_string().contains("10 bytes"), "{err}");
+        assert!(d.bufs.iter().all(|b| b.len() <= FIRST_OUTPUT), "{d:?}");
+        assert!(decode_chunk(&p, 0, stored, declared, 0, "/d").is_err());
+        // The same with a shuffle after the inflate, which inflates to the stream's end.
+        let p = FilterPipeline {
+            filters: vec![filter(SHUFFLE, &[4]), filter(DEFLATE, &[4])],
+        };
+        assert!(d
+            .decode(&p, 0, &zlib(&[1; 12]), declared, declared, 0, "/d")
+            .is_err());
+        assert!(d.bufs.iter().all(|b| b.len() <= FIRST_OUTPUT), "{d:?}");
+    }
+
+    /// PyTables writes chunks that inflate to more bytes than the chunk size; libhdf5
+    /// reads them, keeping the chunk's first bytes.
+    #[test]
+    fn chunks_that_inflate_to_more_bytes_are_read() {
+        let raw: Vec<u8> = (0..32u8).collect();
+        let p = FilterPipeline {
+            filters: vec![filter(DEFLATE, &[4])],
+        };
+        assert_eq!(
+            decode_chunk(&p, 0, zlib(&raw), 20, 0, "/d").unwrap(),
+            raw[..20]
+        );
+        // With a shuffle, the planes span the whole stream (8 elements of 4 bytes).
+        let p = FilterPipeline {
+            filters: vec![filter(SHUFFLE, &[4]), filter(DEFLATE, &[4])],
+        };
+        let stored = zlib(&shuffle(&raw, 4));
+        assert_eq!(
+            decode_chunk(&p, 0, stored.clone(), 24, 0, "/d").unwrap(),
+            raw[..24]
+        );
+        // Bounded: a stream may not inflate past deflate's ratio to its input.
+        let mut z = flate2::Decompress::new(true);
+        let mut out = Vec::new();
+        let err = inflate(&mut z, &stored, &mut out, Limit::Whole(16), 0).unwrap_err();
+        assert!(err.to_string().contains("more than 16"), "{err}");
+    }
+
+    #[test]
+    fn a_prefix_is_inflated_only_as_far_as_needed() {
+        let raw: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let stored = zlib(&raw);
+        let p = FilterPipeline {
+            filters: vec![filter(DEFLATE, &[4])],
+        };
+        let mut d = ChunkDecoder::new();
+        let got = d.decode(&p, 0, &stored, raw.len(), 1000, 0, "/d").unwrap();
+        assert_eq!(got, &raw[..1000]);
+        let got = d
+            .decode(&p, 0, &stored, raw.len(), raw.len(), 0, "/d")
+            .unwrap();
+        assert_eq!(got, &raw[..]);
+        // An unfiltered pipeline hands back the stored bytes themselves.
+        let none = FilterPipeline::default();
+        let got = d.decode(&none, 0, &raw, raw.len(), 10, 0, "/d").unwrap();
+        assert_eq!(got.as_ptr(), raw.as_ptr());
     }
 }

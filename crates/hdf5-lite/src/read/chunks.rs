@@ -1,19 +1,23 @@
-//! Assembling a hyperslab from contiguous, compact or chunked storage.
+//! Assembling a selection from contiguous, compact or chunked storage.
+//!
+//! A read is planned first (which chunks, whether every needed chunk is stored) and
+//! then run: each needed chunk is read from the file without a copy, decoded once by its
+//! thread's [`ChunkDecoder`] (only as far as the selection needs it) and copied or
+//! converted straight into the output. Chunks are decoded in parallel with the
+//! `parallel` feature; each writes only its own elements of the output.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
 use crate::format::btree_v1;
 use crate::format::chunk_index::{chunk_records, ChunkGeometry, ChunkRecord};
-use crate::format::filters::decode_chunk;
+use crate::format::filters::ChunkDecoder;
 use crate::format::messages::{ChunkIndexKind, Dataspace, Datatype, FilterPipeline, Layout};
 use crate::format::{Ctx, UNDEF};
 use crate::read::convert::{convert_into, Numeric};
-use crate::read::dataset::Hyperslab;
-use crate::region::{self, for_each_row, Grid};
-
-/// Chunks decoded together; bounds the memory of one batch of a large read.
-const BATCH: usize = 256;
+use crate::read::select::{BoxRuns, ChunkSet, Selection};
 
 /// Where a chunked dataset's chunk records come from.
 #[derive(Debug)]
@@ -103,57 +107,71 @@ impl ChunkMap {
         }
     }
 
-    /// The stored chunks whose chunk coordinates lie in `lo..hi`.
-    fn needed(&self, ctx: &Ctx, lo: &[u64], hi: &[u64]) -> Result<Vec<ChunkRecord>> {
+    /// The stored chunks whose chunk coordinates lie in `sets` (one per dimension),
+    /// sorted by offset; an error if the index lists one chunk twice.
+    fn needed(&self, ctx: &Ctx, sets: &[ChunkSet]) -> Result<Vec<ChunkRecord>> {
         let cd = &self.chunk_dims;
         let rank = cd.len();
-        match &self.records {
+        let inside = |r: &ChunkRecord| (0..rank).all(|d| sets[d].contains(r.offset[d] / cd[d]));
+        let mut out = match &self.records {
             Records::BTree { address } => {
-                let lo_el: Vec<u64> = lo
+                let (lo, hi): (Vec<u64>, Vec<u64>) = sets
                     .iter()
                     .zip(cd)
-                    .map(|(&l, &c)| l.saturating_mul(c))
-                    .collect();
-                let hi_el: Vec<u64> = hi
-                    .iter()
-                    .zip(cd)
-                    .map(|(&h, &c)| h.saturating_mul(c))
-                    .collect();
-                let records = btree_v1::chunk_records_in(ctx, *address, rank, &lo_el, &hi_el)?;
+                    .map(|(s, &c)| {
+                        let (l, h) = s.bounds();
+                        (l.saturating_mul(c), h.saturating_mul(c))
+                    })
+                    .unzip();
+                let mut records = btree_v1::chunk_records_in(ctx, *address, rank, &lo, &hi)?;
                 check_aligned(&records, cd, *address)?;
-                Ok(records)
+                records.retain(inside);
+                records.sort_unstable_by(|a, b| a.offset.cmp(&b.offset));
+                if records.windows(2).any(|w| w[0].offset == w[1].offset) {
+                    return Err(Error::corrupt(
+                        "chunk index",
+                        *address,
+                        "two records for the same chunk",
+                    ));
+                }
+                records
             }
             Records::Listed { records, by_offset } => {
-                let grid = lo
+                let grid = sets
                     .iter()
-                    .zip(hi)
-                    .fold(1u128, |a, (l, h)| a.saturating_mul(u128::from(h - l)));
+                    .fold(1u128, |a, s| a.saturating_mul(u128::from(s.len())));
                 if grid > records.len() as u128 {
-                    let inside = |r: &&ChunkRecord| {
-                        (0..rank)
-                            .all(|d| r.offset[d] / cd[d] >= lo[d] && r.offset[d] / cd[d] < hi[d])
-                    };
-                    return Ok(records.iter().filter(inside).cloned().collect());
+                    // Listed records are sorted by offset and distinct.
+                    return Ok(records.iter().filter(|r| inside(r)).cloned().collect());
                 }
                 let mut out = Vec::new();
-                let last = rank - 1;
-                for_each_row::<Error>(lo, hi, |prefix| {
-                    for c in lo[last]..hi[last] {
-                        let offset: Vec<u64> = prefix
-                            .iter()
-                            .chain(std::iter::once(&c))
-                            .zip(cd)
-                            .map(|(&i, &n)| i * n)
-                            .collect();
-                        if let Some(&i) = by_offset.get(&offset) {
-                            out.push(records[i].clone());
-                        }
+                let mut k = vec![0u64; rank];
+                let mut offset = vec![0u64; rank];
+                'grid: loop {
+                    for d in 0..rank {
+                        offset[d] = sets[d].get(k[d]) * cd[d];
                     }
-                    Ok(())
-                })?;
-                Ok(out)
+                    if let Some(&i) = by_offset.get(&offset) {
+                        out.push(records[i].clone());
+                    }
+                    let mut d = rank;
+                    loop {
+                        if d == 0 {
+                            break 'grid;
+                        }
+                        d -= 1;
+                        k[d] += 1;
+                        if k[d] < sets[d].len() {
+                            break;
+                        }
+                        k[d] = 0;
+                    }
+                }
+                out
             }
-        }
+        };
+        out.shrink_to_fit();
+        Ok(out)
     }
 }
 
@@ -174,135 +192,149 @@ fn check_aligned(records: &[ChunkRecord], chunk_dims: &[u64], address: u64) -> R
     }
 }
 
-/// An output buffer of `n` elements, each set to `fill`.
-pub(crate) fn filled(n: u64, fill: &[u8]) -> Result<Vec<u8>> {
-    let bytes = n
-        .checked_mul(fill.len() as u64)
-        .and_then(|b| usize::try_from(b).ok())
-        .ok_or(Error::TooLarge {
-            what: "selection",
-            size: u128::from(n) * fill.len() as u128,
-        })?;
-    let mut out = Vec::new();
-    out.try_reserve_exact(bytes).map_err(|_| Error::TooLarge {
-        what: "selection",
-        size: bytes as u128,
-    })?;
-    if fill.iter().all(|&b| b == 0) {
-        out.resize(bytes, 0);
-    } else {
-        for _ in 0..n {
-            out.extend_from_slice(fill);
-        }
-    }
-    Ok(out)
+/// The output of a read, written at element positions by one or several threads.
+///
+/// A read writes each element of the output at most once (every output element belongs
+/// to exactly one dataset element, hence to one chunk, and each chunk is handled by one
+/// thread): that is what makes the concurrent writes of [`Shared`] sound.
+pub(crate) trait Out: Sync {
+    /// Stores `src` (whole stored elements) from element `at` of the output on.
+    fn put(&self, at: usize, src: &[u8]) -> Result<()>;
 }
 
-/// Where the elements of a selection go as they are read.
-pub(crate) trait Sink {
-    /// Stores `src` (whole stored elements) from element `at` of the selection on.
-    fn put(&mut self, at: usize, src: &[u8]) -> Result<()>;
+/// A mutable slice that the threads of one read write at disjoint positions.
+pub(crate) struct Shared<'a, T> {
+    ptr: *mut T,
+    len: usize,
+    _borrow: PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: `Shared` is a `&mut [T]` whose elements are handed out to threads at disjoint
+// positions only (see `Out`); sending or sharing it is sharing `T`s between threads.
+unsafe impl<T: Send> Send for Shared<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Shared<'_, T> {}
+
+impl<'a, T> Shared<'a, T> {
+    pub(crate) fn new(out: &'a mut [T]) -> Self {
+        Shared {
+            ptr: out.as_mut_ptr(),
+            len: out.len(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Elements `at..at + n`, or `None` when that lies outside.
+    ///
+    /// # Safety
+    /// No other live borrow from this `Shared` may overlap `at..at + n`.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn range(&self, at: usize, n: usize) -> Option<&mut [T]> {
+        if at.checked_add(n)? > self.len {
+            return None;
+        }
+        // SAFETY: in bounds (checked above) of the slice borrowed for 'a; the caller
+        // guarantees no overlapping borrow is live.
+        Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.add(at), n) })
+    }
+}
+
+fn outside() -> Error {
+    Error::Selection("element outside the selection".into())
 }
 
 /// Stored bytes, copied as they are.
-pub(crate) struct RawSink<'a> {
-    pub out: &'a mut [u8],
+pub(crate) struct RawOut<'a> {
+    pub out: Shared<'a, u8>,
     pub elem: usize,
 }
 
-impl Sink for RawSink<'_> {
-    fn put(&mut self, at: usize, src: &[u8]) -> Result<()> {
-        let start = at * self.elem;
-        let dst = self
-            .out
-            .get_mut(start..start + src.len())
-            .ok_or_else(|| Error::Selection("element outside the selection".into()))?;
+impl Out for RawOut<'_> {
+    fn put(&self, at: usize, src: &[u8]) -> Result<()> {
+        // SAFETY: a read writes each output element once (`Out`), so no two calls'
+        // ranges overlap.
+        let dst = unsafe { self.out.range(at * self.elem, src.len()) }.ok_or_else(outside)?;
         dst.copy_from_slice(src);
         Ok(())
     }
 }
 
-/// Numbers, converted run by run straight into the typed output (no byte buffer of the
-/// whole selection in between).
-pub(crate) struct TypedSink<'a, T> {
-    pub out: &'a mut [T],
+/// Numbers, converted run by run straight into the typed output.
+pub(crate) struct TypedOut<'a, T> {
+    pub out: Shared<'a, T>,
     pub datatype: &'a Datatype,
     pub elem: usize,
 }
 
-impl<T: Numeric> Sink for TypedSink<'_, T> {
-    fn put(&mut self, at: usize, src: &[u8]) -> Result<()> {
+impl<T: Numeric> Out for TypedOut<'_, T> {
+    fn put(&self, at: usize, src: &[u8]) -> Result<()> {
         let n = src.len() / self.elem.max(1);
-        let dst = self
-            .out
-            .get_mut(at..at + n)
-            .ok_or_else(|| Error::Selection("element outside the selection".into()))?;
+        // SAFETY: a read writes each output element once (`Out`), so no two calls'
+        // ranges overlap.
+        let dst = unsafe { self.out.range(at, n) }.ok_or_else(outside)?;
         convert_into(src, self.datatype, dst)
     }
 }
 
-/// Sends the part of `sel` inside the box at `origin` of shape `dims` (whose elements are
-/// `src`) to the sink.
-fn scatter(
-    src: &[u8],
-    origin: &[u64],
-    dims: &[u64],
-    sel: &Hyperslab,
-    elem: u64,
-    sink: &mut dyn Sink,
-) -> Result<()> {
-    let from = Grid { origin, dims };
-    let to = Grid {
-        origin: &sel.start,
-        dims: &sel.count,
-    };
-    region::for_each_run(from, to, elem, |s, d, n| {
+/// What a read needs to know about its dataset: shape, element size, and the path for
+/// errors.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub shape: &'a [u64],
+    pub elem: u64,
+    pub path: &'a str,
+}
+
+/// Copies the selected elements of a box held in memory (a compact dataset, a decoded
+/// chunk), whose runs are `runs`, into `out`; `address` is for errors.
+fn scatter(src: &[u8], runs: &BoxRuns<'_>, elem: usize, address: u64, out: &dyn Out) -> Result<()> {
+    runs.for_each(|s, d, n| {
         let bytes = src
-            .get(s..s + n)
-            .ok_or_else(|| Error::corrupt("chunk", 0, "chunk smaller than its dimensions"))?;
-        sink.put(d / elem as usize, bytes)
+            .get(s * elem..(s + n) * elem)
+            .ok_or_else(|| Error::corrupt("chunk", address, "chunk smaller than its dimensions"))?;
+        out.put(d, bytes)
     })
 }
 
 /// A selection out of data held in memory (compact layout).
-pub(crate) fn read_flat(
-    data: &[u8],
-    shape: &[u64],
-    elem: u64,
-    sel: &Hyperslab,
-    path: &str,
-    sink: &mut dyn Sink,
-) -> Result<()> {
-    let total = shape.iter().fold(elem, |a, &d| a.saturating_mul(d));
+pub(crate) fn read_flat(data: &[u8], t: Target<'_>, sel: &Selection, out: &dyn Out) -> Result<()> {
+    let total = t.shape.iter().fold(t.elem, |a, &d| a.saturating_mul(d));
     if (data.len() as u64) < total {
         return Err(Error::corrupt(
             "layout message",
             0,
-            format!("{path}: compact data holds {} of {total} bytes", data.len()),
+            format!(
+                "{}: compact data holds {} of {total} bytes",
+                t.path,
+                data.len()
+            ),
         ));
     }
-    scatter(data, &vec![0; shape.len()], shape, sel, elem, sink)
+    let origin = vec![0; t.shape.len()];
+    let shape = sel.shape();
+    match BoxRuns::new(sel, &origin, t.shape, &shape) {
+        Some(runs) => scatter(data, &runs, t.elem as usize, 0, out),
+        None => Ok(()),
+    }
 }
 
 /// A selection out of contiguous storage, reading only the runs it needs. Never-written
-/// storage (an undefined address) leaves the sink's fill values.
-#[allow(clippy::too_many_arguments)]
+/// storage (an undefined address) leaves the output as it is (the caller fills it).
 pub(crate) fn read_contiguous(
     ctx: &Ctx,
     address: u64,
     size: u64,
-    shape: &[u64],
-    elem: u64,
-    sel: &Hyperslab,
-    path: &str,
-    sink: &mut dyn Sink,
+    t: Target<'_>,
+    sel: &Selection,
+    out: &dyn Out,
 ) -> Result<()> {
     if address == UNDEF || sel.is_empty() {
         return Ok(());
     }
-    let total = shape
+    let total = t
+        .shape
         .iter()
-        .try_fold(elem, |acc, &d| acc.checked_mul(d))
+        .try_fold(t.elem, |acc, &d| acc.checked_mul(d))
         .ok_or(Error::TooLarge {
             what: "contiguous dataset",
             size: u128::MAX,
@@ -311,94 +343,128 @@ pub(crate) fn read_contiguous(
         return Err(Error::corrupt(
             "layout message",
             address,
-            format!("{path}: {size} bytes stored for {total}"),
+            format!("{}: {size} bytes stored for {total}", t.path),
         ));
     }
-    if sel.count == shape {
-        return sink.put(0, &ctx.read(address, total)?);
+    let origin = vec![0; t.shape.len()];
+    let shape = sel.shape();
+    let Some(runs) = BoxRuns::new(sel, &origin, t.shape, &shape) else {
+        return Ok(());
+    };
+    let elem = t.elem;
+    runs.for_each(|s, d, n| out.put(d, &ctx.read(address + s as u64 * elem, n as u64 * elem)?))
+}
+
+/// The stored chunks one read needs.
+#[derive(Debug)]
+pub(crate) struct ChunkPlan {
+    records: Vec<ChunkRecord>,
+    /// Whether every chunk the selection touches is stored (else the output must hold
+    /// the fill value before the read).
+    pub complete: bool,
+}
+
+impl ChunkPlan {
+    /// The plan of a read without a chunk index: nothing to list; `complete` when the
+    /// data is stored.
+    pub(crate) fn whole(complete: bool) -> Self {
+        ChunkPlan {
+            records: Vec::new(),
+            complete,
+        }
     }
-    let zero = vec![0u64; shape.len()];
-    let from = Grid {
-        origin: &zero,
-        dims: shape,
-    };
-    let to = Grid {
-        origin: &sel.start,
-        dims: &sel.count,
-    };
-    region::for_each_run(from, to, elem, |s, d, n| {
-        sink.put(d / elem as usize, &ctx.read(address + s as u64, n as u64)?)
+}
+
+/// Plans a non-empty chunked read: the needed chunks, walked once from the index.
+pub(crate) fn plan_chunked(ctx: &Ctx, map: &ChunkMap, sel: &Selection) -> Result<ChunkPlan> {
+    let sets = sel.chunk_sets(&map.chunk_dims);
+    let records = map.needed(ctx, &sets)?;
+    let grid = sets
+        .iter()
+        .fold(1u128, |a, s| a.saturating_mul(u128::from(s.len())));
+    Ok(ChunkPlan {
+        complete: records.len() as u128 == grid,
+        records,
     })
 }
 
-/// A selection out of chunked storage: each chunk it touches is read and decoded once
-/// (in parallel with the `parallel` feature); chunks never written leave the sink's fill
-/// values.
-#[allow(clippy::too_many_arguments)]
+thread_local! {
+    /// Each thread's chunk decoder, reused for every chunk it decodes.
+    static DECODER: RefCell<ChunkDecoder> = RefCell::new(ChunkDecoder::new());
+}
+
+/// Runs a chunked read planned by [`plan_chunked`]: each needed chunk is decoded once
+/// (in parallel with the `parallel` feature) and its selected elements put into `out`.
 pub(crate) fn read_chunked(
     ctx: &Ctx,
     map: &ChunkMap,
     pipeline: &FilterPipeline,
-    shape: &[u64],
-    elem: u64,
-    sel: &Hyperslab,
-    path: &str,
-    sink: &mut dyn Sink,
+    t: Target<'_>,
+    sel: &Selection,
+    plan: &ChunkPlan,
+    out: &dyn Out,
 ) -> Result<()> {
-    if sel.is_empty() {
-        return Ok(());
-    }
     let cd = &map.chunk_dims;
     let rank = cd.len();
-    let lo: Vec<u64> = (0..rank).map(|d| sel.start[d] / cd[d]).collect();
-    let hi: Vec<u64> = (0..rank)
-        .map(|d| (sel.start[d] + sel.count[d] - 1) / cd[d] + 1)
-        .collect();
-    let needed = map.needed(ctx, &lo, &hi)?;
+    let elem = t.elem as usize;
     let chunk_bytes = cd
         .iter()
-        .try_fold(elem, |acc, &d| acc.checked_mul(d))
+        .try_fold(t.elem, |acc, &d| acc.checked_mul(d))
         .and_then(|b| usize::try_from(b).ok())
         .ok_or(Error::TooLarge {
             what: "chunk",
             size: u128::MAX,
         })?;
-    let decode = |r: &ChunkRecord| -> Result<Vec<u8>> {
+    let out_shape = sel.shape();
+    let one = |r: &ChunkRecord, decoder: &mut ChunkDecoder| -> Result<()> {
+        let Some(runs) = BoxRuns::new(sel, &r.offset, cd, &out_shape) else {
+            return Ok(());
+        };
+        let need = usize::try_from(runs.prefix())
+            .ok()
+            .and_then(|n| n.checked_mul(elem))
+            .filter(|&n| n <= chunk_bytes)
+            .ok_or_else(|| Error::corrupt("chunk", r.address, "selection outside the chunk"))?;
         let stored = ctx.read(r.address, r.size)?;
-        let edge = (0..rank).any(|d| r.offset[d] + cd[d] > shape[d]);
-        if pipeline.filters.is_empty() || (edge && map.layout_flags & 1 != 0) {
-            if stored.len() < chunk_bytes {
+        let edge = (0..rank).any(|d| r.offset[d] + cd[d] > t.shape[d]);
+        let data: &[u8] = if pipeline.filters.is_empty() || (edge && map.layout_flags & 1 != 0) {
+            if stored.len() < need {
                 return Err(Error::corrupt(
                     "chunk",
                     r.address,
                     format!(
-                        "{path}: {} bytes stored for a {chunk_bytes}-byte chunk",
+                        "{}: {} bytes stored for a {chunk_bytes}-byte chunk",
+                        t.path,
                         stored.len()
                     ),
                 ));
             }
-            return Ok(stored[..chunk_bytes].to_vec());
-        }
-        decode_chunk(
-            pipeline,
-            r.filter_mask,
-            stored.into_owned(),
-            chunk_bytes,
-            ctx.base.saturating_add(r.address),
-            path,
-        )
-    };
-    for batch in needed.chunks(BATCH) {
-        #[cfg(feature = "parallel")]
-        let decoded: Vec<Result<Vec<u8>>> = {
-            use rayon::prelude::*;
-            batch.par_iter().map(&decode).collect()
+            &stored
+        } else {
+            decoder.decode(
+                pipeline,
+                r.filter_mask,
+                &stored,
+                chunk_bytes,
+                need,
+                ctx.base.saturating_add(r.address),
+                t.path,
+            )?
         };
-        #[cfg(not(feature = "parallel"))]
-        let decoded: Vec<Result<Vec<u8>>> = batch.iter().map(&decode).collect();
-        for (r, data) in batch.iter().zip(decoded) {
-            scatter(&data?, &r.offset, cd, sel, elem, sink)?;
-        }
+        scatter(data, &runs, elem, r.address, out)
+    };
+    let with_decoder = |r: &ChunkRecord| -> Result<()> {
+        DECODER.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut decoder) => one(r, &mut decoder),
+            // Not reached (a decode never re-enters another); a fresh decoder is correct.
+            Err(_) => one(r, &mut ChunkDecoder::new()),
+        })
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        plan.records.par_iter().try_for_each(with_decoder)
     }
-    Ok(())
+    #[cfg(not(feature = "parallel"))]
+    plan.records.iter().try_for_each(with_decoder)
 }

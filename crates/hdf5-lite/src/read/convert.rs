@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::messages::{ByteOrder, Datatype};
-use crate::read::value::{f16_to_f32, sign_extend, uint};
+use crate::read::value::f16_to_f32;
 
 /// A Rust number that stored numeric elements can be read as.
 pub trait Numeric: Copy + Default + Send + Sync + 'static {
@@ -92,6 +92,31 @@ pub fn convert<T: Numeric>(bytes: &[u8], dtype: &Datatype) -> Result<Vec<T>> {
     Ok(out)
 }
 
+/// Decodes each `$src` of `$bytes` (byte order `$order`) into `$out` through `$conv`:
+/// one tight loop per stored type, which the compiler vectorizes.
+macro_rules! each {
+    ($bytes:expr, $out:expr, $order:expr, $src:ty, $conv:expr) => {{
+        const N: usize = std::mem::size_of::<$src>();
+        let pairs = $bytes.chunks_exact(N).zip($out.iter_mut());
+        match $order {
+            ByteOrder::Little => {
+                for (c, o) in pairs {
+                    let mut a = [0u8; N];
+                    a.copy_from_slice(c);
+                    *o = $conv(<$src>::from_le_bytes(a));
+                }
+            }
+            ByteOrder::Big => {
+                for (c, o) in pairs {
+                    let mut a = [0u8; N];
+                    a.copy_from_slice(c);
+                    *o = $conv(<$src>::from_be_bytes(a));
+                }
+            }
+        }
+    }};
+}
+
 /// Converts raw stored elements of `dtype` into `out` (as many as both hold).
 pub(crate) fn convert_into<T: Numeric>(
     bytes: &[u8],
@@ -124,32 +149,27 @@ pub(crate) fn convert_into<T: Numeric>(
             size,
             signed,
             order,
-        } if matches!(size, 1 | 2 | 4 | 8) => {
-            let n = size as usize;
-            for (c, o) in bytes.chunks_exact(n).zip(out.iter_mut()) {
-                let raw = uint(c, order);
-                *o = if signed {
-                    T::from_i64(sign_extend(raw, n))
-                } else {
-                    T::from_u64(raw)
-                };
-            }
-            Ok(())
+        } => match (size, signed) {
+            (1, true) => each!(bytes, out, order, i8, |v| T::from_i64(i64::from(v))),
+            (2, true) => each!(bytes, out, order, i16, |v| T::from_i64(i64::from(v))),
+            (4, true) => each!(bytes, out, order, i32, |v| T::from_i64(i64::from(v))),
+            (8, true) => each!(bytes, out, order, i64, T::from_i64),
+            (1, false) => each!(bytes, out, order, u8, |v| T::from_u64(u64::from(v))),
+            (2, false) => each!(bytes, out, order, u16, |v| T::from_u64(u64::from(v))),
+            (4, false) => each!(bytes, out, order, u32, |v| T::from_u64(u64::from(v))),
+            (8, false) => each!(bytes, out, order, u64, T::from_u64),
+            _ => return Err(mismatch()),
+        },
+        Datatype::Float { size: 2, order } => each!(bytes, out, order, u16, |v| {
+            T::from_f64(f64::from(f16_to_f32(v)))
+        }),
+        Datatype::Float { size: 4, order } => {
+            each!(bytes, out, order, f32, |v| T::from_f64(f64::from(v)))
         }
-        Datatype::Float { size, order } if matches!(size, 2 | 4 | 8) => {
-            let n = size as usize;
-            for (c, o) in bytes.chunks_exact(n).zip(out.iter_mut()) {
-                let raw = uint(c, order);
-                *o = T::from_f64(match n {
-                    2 => f64::from(f16_to_f32(raw as u16)),
-                    4 => f64::from(f32::from_bits(raw as u32)),
-                    _ => f64::from_bits(raw),
-                });
-            }
-            Ok(())
-        }
-        _ => Err(mismatch()),
+        Datatype::Float { size: 8, order } => each!(bytes, out, order, f64, T::from_f64),
+        _ => return Err(mismatch()),
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -183,5 +203,28 @@ mod tests {
             charset: crate::format::messages::CharSet::Ascii,
         };
         assert!(convert::<u8>(b"ab", &text).is_err());
+        assert_eq!(convert::<f64>(&bytes, &le_f32).unwrap(), vec![1.5, -2.25]);
+        let be_f64 = Datatype::Float {
+            size: 8,
+            order: ByteOrder::Big,
+        };
+        assert_eq!(
+            convert::<f32>(&(-0.5f64).to_be_bytes(), &be_f64).unwrap(),
+            vec![-0.5]
+        );
+        let le_u16 = Datatype::Integer {
+            size: 2,
+            signed: false,
+            order: ByteOrder::Little,
+        };
+        assert_eq!(
+            convert::<i8>(&[0xff, 0xff, 0x02, 0x00], &le_u16).unwrap(),
+            vec![-1, 2]
+        );
+        let f16 = Datatype::Float {
+            size: 2,
+            order: ByteOrder::Little,
+        };
+        assert_eq!(convert::<f64>(&[0x00, 0x3c], &f16).unwrap(), vec![1.0]);
     }
 }

@@ -11,10 +11,12 @@ use crate::format::messages::{
     SharedMessage,
 };
 use crate::format::object_header::{ObjectHeader, RawMessage};
+use crate::format::UNDEF;
 use crate::read::attribute::{attributes_of, shared_datatype, Attribute};
-use crate::read::chunks::{self, ChunkMap, RawSink, Sink, TypedSink};
+use crate::read::chunks::{self, ChunkMap, ChunkPlan, Out, RawOut, Shared, Target, TypedOut};
 use crate::read::convert::{convert, Numeric};
 use crate::read::group::find_attribute;
+use crate::read::select::{Indices, Selection};
 use crate::read::value::{Decoder, Value};
 use crate::read::File;
 
@@ -272,47 +274,81 @@ impl Dataset {
             return Ok(Vec::new());
         }
         sel.check(self.shape(), &self.inner.path)?;
+        let sel = Selection::hyperslab(sel);
         let elem = self.inner.datatype.size() as usize;
-        let mut out = match self.fill_element()? {
-            Some(fill) => chunks::filled(sel.len(), fill)?,
-            None => chunks::filled(sel.len().saturating_mul(elem as u64), &[0])?,
+        let n = self.output_len(&sel)?;
+        let bytes = n.checked_mul(elem).ok_or(Error::TooLarge {
+            what: "selection",
+            size: n as u128 * elem as u128,
+        })?;
+        let mut out = zeroed::<u8>(bytes)?;
+        let plan = self.plan(&sel)?;
+        if let Some(fill) = self.fill_element()? {
+            if !plan.complete && fill.iter().any(|&b| b != 0) {
+                for e in out.chunks_exact_mut(elem.max(1)) {
+                    e.copy_from_slice(fill);
+                }
+            }
+        }
+        let out_ref = RawOut {
+            out: Shared::new(&mut out),
+            elem,
         };
-        self.read_into(
-            sel,
-            &mut RawSink {
-                out: &mut out,
-                elem,
-            },
-        )?;
+        self.run(&sel, &plan, &out_ref)?;
         Ok(out)
     }
 
-    /// Reads a checked, non-null selection into `sink`, which holds the fill value.
-    fn read_into(&self, sel: &Hyperslab, sink: &mut dyn Sink) -> Result<()> {
-        let elem = u64::from(self.inner.datatype.size());
-        let (ctx, path) = (self.file.ctx(), &self.inner.path);
+    /// Number of output elements of a checked selection, as a `usize`.
+    fn output_len(&self, sel: &Selection) -> Result<usize> {
+        sel.len()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or(Error::TooLarge {
+                what: "selection",
+                size: sel
+                    .shape()
+                    .iter()
+                    .fold(1u128, |a, &c| a.saturating_mul(u128::from(c))),
+            })
+    }
+
+    /// What a read of `sel` needs from the chunk index (nothing for other layouts).
+    fn plan(&self, sel: &Selection) -> Result<ChunkPlan> {
         match &self.inner.layout {
-            Layout::Compact { data } => {
-                chunks::read_flat(data, self.shape(), elem, sel, path, sink)
+            Layout::Chunked { .. } if !sel.is_empty() => {
+                chunks::plan_chunked(self.file.ctx(), &*self.chunk_map()?, sel)
             }
+            Layout::Contiguous { address, .. } => Ok(ChunkPlan::whole(*address != UNDEF)),
+            _ => Ok(ChunkPlan::whole(true)),
+        }
+    }
+
+    /// Reads a checked selection of a non-null dataset into `out`, which holds the fill
+    /// value wherever `plan` is not complete.
+    fn run(&self, sel: &Selection, plan: &ChunkPlan, out: &dyn Out) -> Result<()> {
+        let target = Target {
+            shape: self.shape(),
+            elem: u64::from(self.inner.datatype.size()),
+            path: &self.inner.path,
+        };
+        let ctx = self.file.ctx();
+        match &self.inner.layout {
+            Layout::Compact { data } => chunks::read_flat(data, target, sel, out),
             Layout::Contiguous { address, size } => {
-                chunks::read_contiguous(ctx, *address, *size, self.shape(), elem, sel, path, sink)
+                chunks::read_contiguous(ctx, *address, *size, target, sel, out)
             }
-            Layout::Chunked { .. } => {
-                let map = self.chunk_map()?;
-                chunks::read_chunked(
-                    ctx,
-                    &map,
-                    &self.inner.pipeline,
-                    self.shape(),
-                    elem,
-                    sel,
-                    path,
-                    sink,
-                )
-            }
+            Layout::Chunked { .. } if sel.is_empty() => Ok(()),
+            Layout::Chunked { .. } => chunks::read_chunked(
+                ctx,
+                &*self.chunk_map()?,
+                &self.inner.pipeline,
+                target,
+                sel,
+                plan,
+                out,
+            ),
             Layout::Virtual => Err(Error::unsupported(format!(
-                "virtual dataset layout ({path})"
+                "virtual dataset layout ({})",
+                self.inner.path
             ))),
         }
     }
@@ -373,35 +409,103 @@ impl Dataset {
     /// A hyperslab converted to `T`, chunk by chunk straight into the array (no byte
     /// copy of the whole selection in between).
     pub fn read_hyperslab<T: Numeric>(&self, sel: &Hyperslab) -> Result<ArrayD<T>> {
-        let shape: Vec<usize> = sel.count.iter().map(|&c| c as usize).collect();
-        // Converting the fill element (or no bytes) also checks `T` suits the type.
-        let fill = convert::<T>(
-            self.fill_element()?.unwrap_or_default(),
-            &self.inner.datatype,
-        )?;
+        self.typed_fill::<T>()?;
         if self.is_null() {
             return Ok(ArrayD::from_elem(IxDyn(&[0]), T::default()));
         }
         sel.check(self.shape(), &self.inner.path)?;
-        let n = usize::try_from(sel.len()).map_err(|_| Error::TooLarge {
-            what: "selection",
-            size: u128::from(sel.len()),
-        })?;
-        let mut out: Vec<T> = Vec::new();
-        out.try_reserve_exact(n).map_err(|_| Error::TooLarge {
-            what: "selection",
-            size: n as u128,
-        })?;
-        out.resize(n, fill.first().copied().unwrap_or_default());
-        let elem = self.inner.datatype.size() as usize;
-        self.read_into(
-            sel,
-            &mut TypedSink {
-                out: &mut out,
-                datatype: &self.inner.datatype,
-                elem,
-            },
+        self.read_selection(&Selection::hyperslab(sel))
+    }
+
+    /// An orthogonal selection converted to `T`: per dimension a range or a list of
+    /// indices (in output order, repeats allowed), as numpy's `ds[np.ix_(rows, cols)]`.
+    /// Each chunk the selection touches is read and decoded once (in parallel with the
+    /// `parallel` feature) and converted straight into the array.
+    ///
+    /// ```no_run
+    /// use hdf5_lite::read::{File, Indices};
+    ///
+    /// let file = File::open("cells.loom")?;
+    /// let m = file.dataset("/matrix")?;
+    /// let cols = [7, 2, 900];
+    /// let picked = m.read_orthogonal::<f32>(&[
+    ///     Indices::Range { start: 0, count: m.shape()[0] },
+    ///     Indices::List(&cols),
+    /// ])?;
+    /// assert_eq!(picked.shape(), &[m.shape()[0] as usize, 3]);
+    /// # Ok::<(), hdf5_lite::Error>(())
+    /// ```
+    pub fn read_orthogonal<T: Numeric>(&self, sel: &[Indices<'_>]) -> Result<ArrayD<T>> {
+        self.typed_fill::<T>()?;
+        if self.is_null() {
+            return Ok(ArrayD::from_elem(IxDyn(&[0]), T::default()));
+        }
+        self.read_selection(&Selection::new(sel, self.shape(), &self.inner.path)?)
+    }
+
+    /// Like [`Dataset::read_orthogonal`], into `out` (C order, as many elements as the
+    /// selection), so a caller reading window after window reuses one buffer.
+    pub fn read_orthogonal_into<T: Numeric>(
+        &self,
+        sel: &[Indices<'_>],
+        out: &mut [T],
+    ) -> Result<()> {
+        if self.is_null() {
+            return Ok(());
+        }
+        let sel = Selection::new(sel, self.shape(), &self.inner.path)?;
+        let n = self.output_len(&sel)?;
+        if out.len() != n {
+            return Err(Error::Selection(format!(
+                "{}: selection of {n} elements into a buffer of {}",
+                self.inner.path,
+                out.len()
+            )));
+        }
+        let plan = self.plan(&sel)?;
+        if !plan.complete {
+            out.fill(self.typed_fill()?);
+        }
+        self.run_typed(&sel, &plan, out)
+    }
+
+    /// The fill value as `T`. Converting the fill element (or no bytes) also checks
+    /// that `T` suits the type.
+    fn typed_fill<T: Numeric>(&self) -> Result<T> {
+        let fill = convert::<T>(
+            self.fill_element()?.unwrap_or_default(),
+            &self.inner.datatype,
         )?;
+        Ok(fill.first().copied().unwrap_or_default())
+    }
+
+    fn run_typed<T: Numeric>(
+        &self,
+        sel: &Selection,
+        plan: &ChunkPlan,
+        out: &mut [T],
+    ) -> Result<()> {
+        let out = TypedOut {
+            out: Shared::new(out),
+            datatype: &self.inner.datatype,
+            elem: self.inner.datatype.size() as usize,
+        };
+        self.run(sel, plan, &out)
+    }
+
+    /// A checked selection of a non-null dataset, converted to `T` into a new array: a
+    /// zeroed allocation (pages the decoding threads fault in), filled first only where
+    /// chunks are missing and the fill value is not zero.
+    fn read_selection<T: Numeric>(&self, sel: &Selection) -> Result<ArrayD<T>> {
+        let fill = self.typed_fill::<T>()?;
+        let n = self.output_len(sel)?;
+        let mut out = zeroed::<T>(n)?;
+        let plan = self.plan(sel)?;
+        if !plan.complete && !is_zero(&fill) {
+            out.fill(fill);
+        }
+        self.run_typed(sel, &plan, &mut out)?;
+        let shape: Vec<usize> = sel.shape().iter().map(|&c| c as usize).collect();
         ArrayD::from_shape_vec(IxDyn(&shape), out)
             .map_err(|e| Error::Selection(format!("{}: {e}", self.inner.path)))
     }
@@ -483,4 +587,25 @@ fn committed_datatype(ctx: &crate::format::Ctx, message: &RawMessage) -> Result<
         "shared datatype message",
     ))?;
     shared_datatype(ctx, shared)
+}
+
+/// A vector of `n` zero values, allocated zeroed (so its pages are first touched by
+/// whoever writes them), or `TooLarge` when the allocation fails.
+fn zeroed<T: Numeric>(n: usize) -> Result<Vec<T>> {
+    // A fallible probe first: `vec!` aborts when the allocation fails, and its zeroed
+    // allocation is what spares the serial pre-fill. The probe's pages are never touched.
+    let mut probe: Vec<T> = Vec::new();
+    probe.try_reserve_exact(n).map_err(|_| Error::TooLarge {
+        what: "selection",
+        size: (n as u128).saturating_mul(std::mem::size_of::<T>() as u128),
+    })?;
+    drop(probe);
+    Ok(vec![T::default(); n])
+}
+
+/// Whether `v` is all zero bits (the state of a zeroed allocation).
+fn is_zero<T: Numeric>(v: &T) -> bool {
+    let mut bytes = Vec::new();
+    T::extend_le(std::slice::from_ref(v), &mut bytes);
+    bytes.iter().all(|&b| b == 0)
 }

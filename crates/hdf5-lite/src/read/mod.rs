@@ -21,6 +21,7 @@ mod dataset;
 mod external;
 mod group;
 pub(crate) mod live;
+mod select;
 mod value;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use attribute::Attribute;
 pub use convert::Numeric;
 pub use dataset::{Dataset, Hyperslab};
 pub use group::Group;
+pub use select::Indices;
 pub use value::{decode_value, Value};
 
 use crate::error::{Error, Result};

@@ -1,0 +1,409 @@
+//! Orthogonal selections: per dimension a range or a list of indices (in output order,
+//! repeats allowed); the output is the C-order array of their outer product, as numpy's
+//! `ds[np.ix_(rows, cols)]`. Maps a selection onto the chunk grid and a chunk's elements
+//! onto runs of the output.
+
+use crate::error::{Error, Result};
+use crate::read::dataset::Hyperslab;
+use crate::region::strides;
+
+/// The indices one dimension of a selection takes, in output order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indices<'a> {
+    /// `count` consecutive indices from `start`.
+    Range {
+        /// First index.
+        start: u64,
+        /// Number of indices.
+        count: u64,
+    },
+    /// These indices in this order; an index may repeat.
+    List(&'a [u64]),
+}
+
+/// One dimension of a checked selection.
+#[derive(Debug)]
+enum Axis {
+    Range {
+        start: u64,
+        count: u64,
+    },
+    /// (index, output position), sorted by index then position.
+    List(Vec<(u64, u64)>),
+}
+
+impl Axis {
+    fn len(&self) -> u64 {
+        match self {
+            Axis::Range { count, .. } => *count,
+            Axis::List(picks) => picks.len() as u64,
+        }
+    }
+
+    /// The picks inside `lo..hi` (an empty part when there are none).
+    fn part(&self, lo: u64, hi: u64) -> Part<'_> {
+        match self {
+            Axis::Range { start, count } => {
+                let a = lo.max(*start);
+                let b = hi.min(start + count).max(a);
+                Part::Range {
+                    lo: a,
+                    hi: b,
+                    pos: a - start,
+                }
+            }
+            Axis::List(picks) => {
+                let a = picks.partition_point(|p| p.0 < lo);
+                let b = picks.partition_point(|p| p.0 < hi);
+                Part::List(&picks[a..b])
+            }
+        }
+    }
+
+    /// The chunk coordinates (chunks of `c` along this dimension) the picks fall in.
+    fn chunk_set(&self, c: u64) -> ChunkSet {
+        match self {
+            Axis::Range { start, count } => ChunkSet::Range(start / c, (start + count - 1) / c + 1),
+            Axis::List(picks) => {
+                let mut v: Vec<u64> = picks.iter().map(|p| p.0 / c).collect();
+                v.dedup();
+                ChunkSet::List(v)
+            }
+        }
+    }
+}
+
+/// The picks of one dimension that fall inside one chunk.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Part<'s> {
+    /// Indices `lo..hi`, output positions from `pos`.
+    Range { lo: u64, hi: u64, pos: u64 },
+    /// (index, output position) pairs sorted by index.
+    List(&'s [(u64, u64)]),
+}
+
+impl Part<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Part::Range { lo, hi, .. } => (hi - lo) as usize,
+            Part::List(p) => p.len(),
+        }
+    }
+
+    /// The k-th (index, output position) pair.
+    fn get(&self, k: usize) -> (u64, u64) {
+        match self {
+            Part::Range { lo, pos, .. } => (lo + k as u64, pos + k as u64),
+            Part::List(p) => p[k],
+        }
+    }
+}
+
+/// Chunk coordinates along one dimension.
+#[derive(Debug, Clone)]
+pub(crate) enum ChunkSet {
+    /// `lo..hi`.
+    Range(u64, u64),
+    /// Sorted, distinct.
+    List(Vec<u64>),
+}
+
+impl ChunkSet {
+    pub(crate) fn len(&self) -> u64 {
+        match self {
+            ChunkSet::Range(lo, hi) => hi - lo,
+            ChunkSet::List(v) => v.len() as u64,
+        }
+    }
+
+    /// The smallest and one past the largest coordinate.
+    pub(crate) fn bounds(&self) -> (u64, u64) {
+        match self {
+            ChunkSet::Range(lo, hi) => (*lo, *hi),
+            ChunkSet::List(v) => (
+                v.first().copied().unwrap_or(0),
+                v.last().map_or(0, |l| l + 1),
+            ),
+        }
+    }
+
+    pub(crate) fn contains(&self, c: u64) -> bool {
+        match self {
+            ChunkSet::Range(lo, hi) => (*lo..*hi).contains(&c),
+            ChunkSet::List(v) => v.binary_search(&c).is_ok(),
+        }
+    }
+
+    /// The k-th coordinate.
+    pub(crate) fn get(&self, k: u64) -> u64 {
+        match self {
+            ChunkSet::Range(lo, _) => lo + k,
+            ChunkSet::List(v) => v[k as usize],
+        }
+    }
+}
+
+/// A selection checked against a dataset's shape.
+#[derive(Debug)]
+pub(crate) struct Selection {
+    axes: Vec<Axis>,
+}
+
+impl Selection {
+    /// Checks `sel` against `shape` (`path` names the dataset in errors).
+    pub(crate) fn new(sel: &[Indices<'_>], shape: &[u64], path: &str) -> Result<Self> {
+        if sel.len() != shape.len() {
+            return Err(Error::Selection(format!(
+                "{path}: selection of {} dimensions for {} dimensions",
+                sel.len(),
+                shape.len()
+            )));
+        }
+        let axes = sel
+            .iter()
+            .zip(shape)
+            .enumerate()
+            .map(|(d, (s, &n))| match *s {
+                Indices::Range { start, count } => {
+                    if start.checked_add(count).is_none_or(|end| end > n) {
+                        return Err(Error::Selection(format!(
+                            "{path}: dimension {d} selects {start}..{} of {n}",
+                            start.saturating_add(count)
+                        )));
+                    }
+                    Ok(Axis::Range { start, count })
+                }
+                Indices::List(list) => {
+                    if let Some(&bad) = list.iter().find(|&&i| i >= n) {
+                        return Err(Error::Selection(format!(
+                            "{path}: dimension {d} selects index {bad} of {n}"
+                        )));
+                    }
+                    let mut picks: Vec<(u64, u64)> = list
+                        .iter()
+                        .enumerate()
+                        .map(|(p, &i)| (i, p as u64))
+                        .collect();
+                    if !picks.windows(2).all(|w| w[0] <= w[1]) {
+                        picks.sort_unstable();
+                    }
+                    Ok(Axis::List(picks))
+                }
+            })
+            .collect::<Result<Vec<Axis>>>()?;
+        Ok(Selection { axes })
+    }
+
+    /// A hyperslab, already checked against the shape.
+    pub(crate) fn hyperslab(sel: &Hyperslab) -> Self {
+        Selection {
+            axes: sel
+                .start
+                .iter()
+                .zip(&sel.count)
+                .map(|(&start, &count)| Axis::Range { start, count })
+                .collect(),
+        }
+    }
+
+    /// The output's shape.
+    pub(crate) fn shape(&self) -> Vec<u64> {
+        self.axes.iter().map(Axis::len).collect()
+    }
+
+    /// Number of elements selected, `None` when that overflows.
+    pub(crate) fn len(&self) -> Option<u64> {
+        self.axes
+            .iter()
+            .try_fold(1u64, |a, x| a.checked_mul(x.len()))
+    }
+
+    /// Whether nothing is selected.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.axes.iter().any(|a| a.len() == 0)
+    }
+
+    /// The chunk coordinates each dimension touches with chunk shape `chunk_dims`.
+    /// Only for non-empty selections.
+    pub(crate) fn chunk_sets(&self, chunk_dims: &[u64]) -> Vec<ChunkSet> {
+        self.axes
+            .iter()
+            .zip(chunk_dims)
+            .map(|(a, &c)| a.chunk_set(c))
+            .collect()
+    }
+
+    /// The picks inside the box at `origin` of shape `dims`, one part per dimension.
+    pub(crate) fn parts(&self, origin: &[u64], dims: &[u64]) -> Vec<Part<'_>> {
+        self.axes
+            .iter()
+            .zip(origin.iter().zip(dims))
+            .map(|(a, (&o, &n))| a.part(o, o.saturating_add(n)))
+            .collect()
+    }
+}
+
+/// The geometry of copying one box of a dataset (a chunk) into a selection's output.
+#[derive(Debug)]
+pub(crate) struct BoxRuns<'s> {
+    parts: Vec<Part<'s>>,
+    origin: &'s [u64],
+    src_strides: Vec<u64>,
+    dst_strides: Vec<u64>,
+}
+
+impl<'s> BoxRuns<'s> {
+    /// The part of `sel` inside the box at `origin` of shape `dims`, whose output has
+    /// shape `out_shape`. `None` when the box holds nothing selected.
+    pub(crate) fn new(
+        sel: &'s Selection,
+        origin: &'s [u64],
+        dims: &[u64],
+        out_shape: &[u64],
+    ) -> Option<Self> {
+        let parts = sel.parts(origin, dims);
+        if parts.iter().any(|p| p.len() == 0) {
+            return None;
+        }
+        Some(BoxRuns {
+            parts,
+            origin,
+            src_strides: strides(dims),
+            dst_strides: strides(out_shape),
+        })
+    }
+
+    /// Elements of the box, in C order, up to and including the last one selected: how
+    /// much of the box a read needs.
+    pub(crate) fn prefix(&self) -> u64 {
+        let last: u64 = self
+            .parts
+            .iter()
+            .zip(self.origin)
+            .zip(&self.src_strides)
+            .map(|((p, &o), &s)| (p.get(p.len() - 1).0 - o) * s)
+            .sum();
+        last + 1
+    }
+
+    /// Calls `f(src, dst, n)` for every run of `n` selected elements that are
+    /// consecutive both in the box (from element `src`) and in the output (from `dst`).
+    pub(crate) fn for_each(
+        &self,
+        mut f: impl FnMut(usize, usize, usize) -> Result<()>,
+    ) -> Result<()> {
+        let Some((last, outer)) = self.parts.split_last() else {
+            return f(0, 0, 1);
+        };
+        let rank = self.parts.len();
+        let o_last = self.origin[rank - 1];
+        // Runs along the last dimension: (offset in the box, output position, length).
+        let mut runs: Vec<(u64, u64, u64)> = Vec::new();
+        match *last {
+            Part::Range { lo, hi, pos } => runs.push((lo - o_last, pos, hi - lo)),
+            Part::List(picks) => {
+                for &(i, p) in picks {
+                    match runs.last_mut() {
+                        Some((s, d, n)) if *s + *n == i - o_last && *d + *n == p => *n += 1,
+                        _ => runs.push((i - o_last, p, 1)),
+                    }
+                }
+            }
+        }
+        let mut k = vec![0usize; outer.len()];
+        loop {
+            let (mut src, mut dst) = (0u64, 0u64);
+            for (d, part) in outer.iter().enumerate() {
+                let (i, p) = part.get(k[d]);
+                src += (i - self.origin[d]) * self.src_strides[d];
+                dst += p * self.dst_strides[d];
+            }
+            for &(s, d, n) in &runs {
+                f((src + s) as usize, (dst + d) as usize, n as usize)?;
+            }
+            let mut d = outer.len();
+            loop {
+                if d == 0 {
+                    return Ok(());
+                }
+                d -= 1;
+                k[d] += 1;
+                if k[d] < outer[d].len() {
+                    break;
+                }
+                k[d] = 0;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn runs(sel: &Selection, origin: &[u64], dims: &[u64]) -> Vec<(usize, usize, usize)> {
+        let shape = sel.shape();
+        let mut out = Vec::new();
+        if let Some(b) = BoxRuns::new(sel, origin, dims, &shape) {
+            b.for_each(|s, d, n| {
+                out.push((s, d, n));
+                Ok(())
+            })
+            .unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn lists_and_ranges_map_to_runs() {
+        // Rows [5, 1, 2] x columns 3..7 of a 10 x 10 dataset; the chunk at (0, 4) of 4 x 4.
+        let rows = [5u64, 1, 2];
+        let sel = Selection::new(
+            &[Indices::List(&rows), Indices::Range { start: 3, count: 4 }],
+            &[10, 10],
+            "/d",
+        )
+        .unwrap();
+        assert_eq!(sel.shape(), vec![3, 4]);
+        // Rows 1 and 2 (output rows 1, 2), columns 4..7 (output columns 1..4).
+        assert_eq!(runs(&sel, &[0, 4], &[4, 4]), vec![(4, 5, 3), (8, 9, 3)]);
+        let b = BoxRuns::new(&sel, &[0, 4], &[4, 4], &[3, 4]).unwrap();
+        assert_eq!(b.prefix(), 2 * 4 + 2 + 1);
+        // Row 5 lives in the chunk at (4, 0): column 3 only.
+        assert_eq!(runs(&sel, &[4, 0], &[4, 4]), vec![(7, 0, 1)]);
+        assert!(runs(&sel, &[8, 0], &[4, 4]).is_empty());
+    }
+
+    #[test]
+    fn repeats_and_order_break_runs() {
+        let cols = [3u64, 2, 2, 1];
+        let sel = Selection::new(
+            &[Indices::Range { start: 0, count: 1 }, Indices::List(&cols)],
+            &[1, 4],
+            "/d",
+        )
+        .unwrap();
+        let mut got = runs(&sel, &[0, 0], &[1, 4]);
+        got.sort_unstable();
+        assert_eq!(got, vec![(1, 3, 1), (2, 1, 1), (2, 2, 1), (3, 0, 1)]);
+        let sets = sel.chunk_sets(&[1, 2]);
+        assert!(matches!(&sets[1], ChunkSet::List(v) if v == &[0, 1]));
+    }
+
+    #[test]
+    fn bad_selections_are_errors() {
+        let shape = [4u64, 4];
+        let r = Indices::Range { start: 0, count: 4 };
+        assert!(Selection::new(&[r], &shape, "/d").is_err());
+        assert!(Selection::new(&[r, Indices::List(&[4])], &shape, "/d").is_err());
+        let over = Indices::Range {
+            start: u64::MAX,
+            count: 2,
+        };
+        assert!(Selection::new(&[r, over], &shape, "/d").is_err());
+        let s = Selection::new(&[r, Indices::List(&[])], &shape, "/d").unwrap();
+        assert!(s.is_empty());
+        assert_eq!(s.len(), Some(0));
+    }
+}
