@@ -179,7 +179,7 @@ pub fn describe(ds: &LoomConnection) -> Info {
         }
     }
     let mut validator = loom_core::LoomValidator::new();
-    if validator.validate_file(ds.hdf5(), loom_core::Strictness::SpecOnly) {
+    if validator.validate_file(&ds.hdf5(), loom_core::Strictness::SpecOnly) {
         let _ = writeln!(text, "\nloompy's validator (speconly): valid");
     } else {
         let _ = writeln!(text, "\nloompy's validator (speconly): not valid");

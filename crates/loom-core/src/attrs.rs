@@ -10,8 +10,9 @@ use hdf5_lite::write::{AttrValue, DatasetSpec, Writer};
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::layout::{self, is_legacy};
+use crate::layout;
 use crate::timestamp::timestamp;
+use crate::transaction::{ensure_group, unlink_if_present};
 use crate::values::{dtype_of, encode, read_dataset, AttrValues, Dtype, Encoded};
 
 /// Read access to the row or column attributes of a connection.
@@ -111,7 +112,7 @@ impl<'a> Attrs<'a> {
     /// # Ok::<(), loom_core::LoomError>(())
     /// ```
     pub fn get(&self, name: &str) -> Result<AttrValues> {
-        self.get_in(name, is_legacy(&self.ds.spec_version()))
+        self.get_in(name, self.ds.is_legacy())
     }
 
     /// The attribute's dataset, found with one lookup, or `None` when there is none.
@@ -175,7 +176,7 @@ impl<'a> Attrs<'a> {
     /// all their columns). They must all have the same dtype, else loompy's "Cannot stack
     /// attributes of different types (…)". (loompy fails on three or more; we stack them.)
     pub fn get_many(&self, names: &[&str]) -> Result<AttrValues> {
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         let mut found: Vec<AttrValues> = Vec::new();
         for name in names {
             let Some(d) = self.find(name) else {
@@ -205,7 +206,7 @@ impl<'a> Attrs<'a> {
 
     /// Every attribute with its values, in key order (loompy's `items()`).
     pub fn items(&self) -> Result<Vec<(String, AttrValues)>> {
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         self.keys()
             .into_iter()
             .map(|k| self.get_in(&k, legacy).map(|v| (k, v)))
@@ -339,7 +340,6 @@ pub(crate) fn write_attr_dataset(
     shape: &[u64],
     encoded: &Encoded,
     legacy: bool,
-    exists: bool,
 ) -> hdf5_lite::Result<()> {
     let (datatype, typesize) = match encoded {
         Encoded::Numbers(dt, _) => (dt.clone(), u64::from(dt.size())),
@@ -355,9 +355,7 @@ pub(crate) fn write_attr_dataset(
         .enumerate()
         .map(|(i, &d)| if i == 0 { Some(d) } else { None })
         .collect();
-    if exists {
-        w.unlink(path)?;
-    }
+    unlink_if_present(w, path)?;
     w.create_dataset(
         path,
         &DatasetSpec::new(datatype, shape)
@@ -461,18 +459,14 @@ impl<'a> AttrsMut<'a> {
                 "'maxshape' must have same rank as dataset shape".into(),
             ));
         }
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         let encoded = encode(&values, legacy)?;
         let shape: Vec<u64> = values.shape().iter().map(|&d| d as u64).collect();
-        let exists = attrs.contains(name);
         let g = layout::attrs_group(self.axis);
         let path = layout::attr_path(self.axis, name);
-        let has_group = matches!(self.ds.hdf5().object(g), Ok(Object::Group(_)));
         self.ds.edit(|w| {
-            if !has_group {
-                w.create_group(g)?;
-            }
-            write_attr_dataset(w, &path, &shape, &encoded, legacy, exists)?;
+            ensure_group(w, g)?;
+            write_attr_dataset(w, &path, &shape, &encoded, legacy)?;
             let stamp = AttrValue::string(&timestamp());
             for target in [path.as_str(), g, layout::ROOT] {
                 w.set_attribute(target, layout::LAST_MODIFIED, &stamp)?;
@@ -483,11 +477,11 @@ impl<'a> AttrsMut<'a> {
 
     /// loompy's `del ds.ra[name]`: deletes the attribute; a missing name is ignored.
     pub fn delete(&mut self, name: &str) -> Result<()> {
-        if !self.as_attrs().contains(name) {
+        if name.contains('/') {
             return Ok(());
         }
         let path = layout::attr_path(self.axis, name);
-        self.ds.edit(|w| w.unlink(&path))
+        self.ds.edit(|w| unlink_if_present(w, &path))
     }
 }
 

@@ -6,7 +6,8 @@
 //! when they fail). The write sequence is loompy's: an empty file as [`new`](crate::new)
 //! makes it, the file attributes (then `CreationDate` and `LOOM_SPEC_VERSION` again, so
 //! they win as in loompy), the main layer, the other layers in the order given, the row
-//! attributes, the column attributes.
+//! attributes, the column attributes. Everything after the empty file is one transaction
+//! (one commit).
 //!
 //! Differences from loompy, all deliberate:
 //! - a failure after the file was created deletes the file whatever the error (loompy
@@ -359,7 +360,6 @@ fn fill(
 /// )?;
 /// # Ok::<(), loom_core::LoomError>(())
 /// ```
-#[cfg(unix)]
 pub fn create(
     path: impl AsRef<std::path::Path>,
     layers: &[(&str, LayerInput)],
@@ -378,7 +378,6 @@ pub fn create(
 }
 
 /// [`create`] with storage options other than loompy's defaults.
-#[cfg(unix)]
 pub fn create_with(
     path: impl AsRef<std::path::Path>,
     layers: &[(&str, LayerInput)],
@@ -390,9 +389,7 @@ pub fn create_with(
     let path = path.as_ref();
     let main = check(layers, row_attrs, col_attrs)?;
     let result = crate::connection::new(path).and_then(|mut ds| {
-        fill(
-            &mut ds, main, layers, row_attrs, col_attrs, file_attrs, opts,
-        )?;
+        ds.transaction(|tx| fill(tx, main, layers, row_attrs, col_attrs, file_attrs, opts))?;
         ds.close()
     });
     if result.is_err() {
@@ -452,8 +449,6 @@ pub fn create_in_with(
 ) -> Result<()> {
     let main = check(layers, row_attrs, col_attrs)?;
     let mut ds = new_in(storage)?;
-    fill(
-        &mut ds, main, layers, row_attrs, col_attrs, file_attrs, opts,
-    )?;
+    ds.transaction(|tx| fill(tx, main, layers, row_attrs, col_attrs, file_attrs, opts))?;
     ds.close()
 }

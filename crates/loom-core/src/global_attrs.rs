@@ -14,8 +14,9 @@ use crate::attrs::{stamp_of, write_values};
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::layout::{self, is_legacy};
+use crate::layout;
 use crate::timestamp::timestamp;
+use crate::transaction::{ensure_group, unlink_if_present};
 use crate::values::{encode, read_attribute, read_dataset, AttrValues, Encoded};
 
 /// Read access to the global attributes.
@@ -31,7 +32,7 @@ pub struct GlobalAttrsMut<'a> {
 }
 
 fn has_attrs_group(ds: &LoomConnection) -> bool {
-    layout::has_globals_group(ds.hdf5())
+    ds.globals_group
 }
 
 impl GlobalAttrs<'_> {
@@ -72,7 +73,7 @@ impl GlobalAttrs<'_> {
     /// # Ok::<(), loom_core::LoomError>(())
     /// ```
     pub fn get(&self, name: &str) -> Result<AttrValues> {
-        self.get_in(name, is_legacy(&self.ds.spec_version()), self.attrs_group())
+        self.get_in(name, self.ds.is_legacy(), self.attrs_group())
     }
 
     /// The `/attrs` group, or `None` in the legacy layout.
@@ -121,7 +122,7 @@ impl GlobalAttrs<'_> {
 
     /// Every global attribute with its value, in key order.
     pub fn items(&self) -> Result<Vec<(String, AttrValues)>> {
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         let attrs = self.attrs_group();
         self.keys()
             .into_iter()
@@ -145,7 +146,7 @@ impl GlobalAttrsMut<'_> {
                 "Attribute name cannot contain slash (/)".into(),
             ));
         }
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         let encoded = encode(&value, legacy)?;
         let shape: Vec<u64> = value.shape().iter().map(|&d| d as u64).collect();
         if legacy && !has_attrs_group(self.ds) {
@@ -161,24 +162,26 @@ impl GlobalAttrsMut<'_> {
                     data: AttrData::Strings(s),
                 },
             };
-            return self.ds.edit(|w| w.set_attribute(layout::ROOT, name, &attr));
+            self.ds
+                .edit(|w| w.set_attribute(layout::ROOT, name, &attr))?;
+        } else {
+            let path = layout::global_path(name);
+            self.ds.edit(|w| {
+                ensure_group(w, layout::GLOBALS)?;
+                unlink_if_present(w, &path)?;
+                let datatype = match &encoded {
+                    Encoded::Numbers(dt, _) | Encoded::Strings(dt, _) => dt.clone(),
+                };
+                w.create_dataset(&path, &DatasetSpec::new(datatype, &shape))?;
+                write_values(w, &path, &shape, &encoded)
+            })?;
+            self.ds.globals_group = true;
         }
-        let has_group = has_attrs_group(self.ds);
-        let exists = self.as_attrs().contains(name);
-        let path = layout::global_path(name);
-        self.ds.edit(|w| {
-            if !has_group {
-                w.create_group(layout::GLOBALS)?;
-            }
-            if exists {
-                w.unlink(&path)?;
-            }
-            let datatype = match &encoded {
-                Encoded::Numbers(dt, _) | Encoded::Strings(dt, _) => dt.clone(),
-            };
-            w.create_dataset(&path, &DatasetSpec::new(datatype, &shape))?;
-            write_values(w, &path, &shape, &encoded)
-        })
+        if name == layout::SPEC_VERSION_KEY {
+            // The version decides the string and layout rules of later writes.
+            self.ds.spec = layout::spec_version(&self.ds.hdf5());
+        }
+        Ok(())
     }
 
     /// Deletes a global attribute (loompy's `del ds.attrs.name`); a missing name is
@@ -192,11 +195,15 @@ impl GlobalAttrsMut<'_> {
             });
         }
         if attrs.is_legacy_layout() {
-            self.ds.edit(|w| w.delete_attribute(layout::ROOT, name))
+            self.ds.edit(|w| w.delete_attribute(layout::ROOT, name))?;
         } else {
             let path = layout::global_path(name);
-            self.ds.edit(|w| w.unlink(&path))
+            self.ds.edit(|w| w.unlink(&path))?;
         }
+        if name == layout::SPEC_VERSION_KEY {
+            self.ds.spec = layout::spec_version(&self.ds.hdf5());
+        }
+        Ok(())
     }
 }
 

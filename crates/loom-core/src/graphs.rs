@@ -13,6 +13,7 @@ use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
 use crate::layout;
 use crate::timestamp::timestamp;
+use crate::transaction::unlink_if_present;
 
 /// The graphs of one axis (loompy's `ds.row_graphs` / `ds.col_graphs`), read side.
 ///
@@ -44,13 +45,26 @@ impl<'a> GraphManager<'a> {
     }
 
     /// The graph names, sorted. On a read-only connection, graphs still stored in an old
-    /// `/row_edges` or `/col_edges` group are not seen (as in loompy).
+    /// `/row_edges` or `/col_edges` group are not seen (as in loompy); on a read-write
+    /// one they are (the first write moves them).
     pub fn keys(&self) -> Vec<String> {
-        self.ds
+        let mut keys = self
+            .ds
             .hdf5()
             .group(layout::graphs_group(self.axis))
             .and_then(|g| g.member_names())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        keys.extend(self.old().iter().cloned());
+        keys.sort();
+        keys
+    }
+
+    /// Graphs of this axis still in the old group of a read-write connection.
+    fn old(&self) -> &[String] {
+        self.ds
+            .upgrade
+            .as_ref()
+            .map_or(&[], |u| u.old_graphs(self.axis))
     }
 
     /// Number of graphs.
@@ -111,7 +125,12 @@ impl<'a> GraphManager<'a> {
         if name.is_empty() || name.contains('/') {
             return Err(missing());
         }
-        match self.ds.hdf5().object(&layout::graph_path(self.axis, name)) {
+        let path = if self.old().iter().any(|g| g == name) {
+            layout::child(layout::old_graphs_group(self.axis), name)
+        } else {
+            layout::graph_path(self.axis, name)
+        };
+        match self.ds.hdf5().object(&path) {
             Ok(Object::Group(g)) => Ok(g),
             _ => Err(missing()),
         }
@@ -167,11 +186,11 @@ impl GraphManagerMut<'_> {
 
     /// Deletes a graph; a missing name is ignored (as in loompy).
     pub fn delete(&mut self, name: &str) -> Result<()> {
-        if name.contains('/') || !self.get().contains(name) {
+        if name.contains('/') {
             return Ok(());
         }
         let path = layout::graph_path(self.axis, name);
-        self.ds.edit(|w| w.unlink(&path))
+        self.ds.edit(|w| unlink_if_present(w, &path))
     }
 
     fn write(
@@ -209,10 +228,8 @@ impl GraphManagerMut<'_> {
         };
         let (a, b) = (to_i32(a)?, to_i32(b)?);
         let group = layout::graphs_group(self.axis);
-        let exists = self.get().contains(name);
         let path = layout::graph_path(self.axis, name);
-        self.ds
-            .edit(|wr| write_graph(wr, group, &path, exists, &a, &b, w))
+        self.ds.edit(|wr| write_graph(wr, group, &path, &a, &b, w))
     }
 }
 
@@ -220,14 +237,11 @@ pub(crate) fn write_graph(
     wr: &mut Writer,
     group: &str,
     path: &str,
-    exists: bool,
     a: &[i32],
     b: &[i32],
     w: &[f64],
 ) -> hdf5_lite::Result<()> {
-    if exists {
-        wr.unlink(path)?;
-    }
+    unlink_if_present(wr, path)?;
     wr.create_group(path)?;
     let len = [a.len() as u64];
     let [va, vb, vw] = layout::GRAPH_VECTORS.map(|v| layout::child(path, v));

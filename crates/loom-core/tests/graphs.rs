@@ -137,7 +137,7 @@ fn writes_loompys_layout_and_reads_it_back() {
     }
     let mut v = LoomValidator::new();
     assert!(
-        v.validate_file(ds.hdf5(), Strictness::SpecOnly),
+        v.validate_file(&ds.hdf5(), Strictness::SpecOnly),
         "{:?}",
         v.errors()
     );
@@ -150,6 +150,8 @@ fn writes_loompys_layout_and_reads_it_back() {
     ds.row_graphs_mut().delete("sparse").unwrap();
     ds.row_graphs_mut().delete("never-there").unwrap();
     assert_eq!(ds.row_graphs().keys(), ["KNN", "old"]);
+    // A reader taken from the connection holds its lock too.
+    drop(f);
     ds.close().unwrap();
     let again = LoomConnection::open(&path, Mode::Read, true).unwrap();
     assert_eq!(
@@ -217,7 +219,7 @@ fn loompys_errors() {
 }
 
 #[test]
-fn old_edges_groups_are_seen_only_after_a_read_write_open() {
+fn old_edges_groups_are_moved_by_the_first_write_of_a_read_write_connection() {
     // Fixture 01 with its row graph moved to the pre-2.0 place, /row_edges/KNN (loompy
     // 3.0.8 on this file, checked by hand: mode 'r' lists no row graphs, mode 'r+' moves
     // it to /row_graphs/KNN and deletes /row_edges).
@@ -227,13 +229,31 @@ fn old_edges_groups_are_seen_only_after_a_read_write_open() {
     w.create_group("/row_edges").unwrap();
     w.rename("/row_graphs/KNN", "/row_edges/KNN").unwrap();
     w.close().unwrap();
+    let before = std::fs::read(&path).unwrap();
 
     let ro = LoomConnection::open(&path, Mode::Read, true).unwrap();
     assert!(ro.row_graphs().keys().is_empty());
     assert!(ro.hdf5().group("/row_edges").is_ok());
     drop(ro);
-    let rw = LoomConnection::open(&path, Mode::ReadWrite, true).unwrap();
+    // Read-write: the graph is seen at once, but the file is untouched until a write.
+    let mut rw = LoomConnection::open(&path, Mode::ReadWrite, true).unwrap();
     assert_eq!(rw.row_graphs().keys(), ["KNN"]);
     assert_eq!(rw.row_graphs().get("KNN").unwrap().nnz(), 300);
+    assert!(rw.hdf5().group("/row_edges").is_ok());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    // A failed write rolls the move back with it.
+    let failed: loom_core::Result<()> = rw.transaction(|tx| {
+        tx.ca_mut().set("x", vec![1i64; 70])?;
+        Err(LoomError::InvalidInput("abandon".into()))
+    });
+    assert!(failed.is_err());
+    assert!(rw.hdf5().group("/row_edges").is_ok());
+    assert_eq!(rw.row_graphs().keys(), ["KNN"]);
+    rw.ca_mut().set("x", vec![1i64; 70]).unwrap();
     assert!(rw.hdf5().group("/row_edges").is_err());
+    assert_eq!(rw.row_graphs().keys(), ["KNN"]);
+    assert_eq!(rw.row_graphs().get("KNN").unwrap().nnz(), 300);
+    rw.close().unwrap();
+    let again = LoomConnection::open(&path, Mode::Read, true).unwrap();
+    assert_eq!(again.row_graphs().keys(), ["KNN"]);
 }

@@ -254,7 +254,6 @@ impl LoomConnection {
                         (n_rows, total),
                         dtype.clone(),
                         &LayerOptions::default(),
-                        false,
                     )?
                 } else {
                     let path = layer_path(name);

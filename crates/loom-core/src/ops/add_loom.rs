@@ -155,7 +155,7 @@ impl LoomConnection {
             for (name, a, b, wts) in &graphs {
                 let path = layout::graph_path(Axis::Cols, name);
                 let group = layout::graphs_group(Axis::Cols);
-                crate::graphs::write_graph(w, group, &path, true, a, b, wts)?;
+                crate::graphs::write_graph(w, group, &path, a, b, wts)?;
             }
             Ok(())
         }));

@@ -275,7 +275,6 @@ pub fn combine_faster(
                 (n_rows, total),
                 datatype,
                 &LayerOptions::default(),
-                false,
             )?;
             let mut offset = 0u64;
             for (fi, cols) in picked.iter().enumerate() {

@@ -138,7 +138,6 @@ pub(crate) struct StagedAttr {
     shape: Vec<u64>,
     encoded: crate::values::Encoded,
     legacy: bool,
-    exists: bool,
 }
 
 impl StagedAttr {
@@ -160,7 +159,6 @@ impl StagedAttr {
             shape: values.shape().iter().map(|&d| d as u64).collect(),
             encoded: crate::values::encode(values, legacy)?,
             legacy,
-            exists: ds.axis_attrs(axis).contains(name),
         })
     }
 
@@ -170,14 +168,7 @@ impl StagedAttr {
         w: &mut hdf5_lite::write::Writer,
         stamp: &hdf5_lite::write::AttrValue,
     ) -> hdf5_lite::Result<()> {
-        crate::attrs::write_attr_dataset(
-            w,
-            &self.path,
-            &self.shape,
-            &self.encoded,
-            self.legacy,
-            self.exists,
-        )?;
+        crate::attrs::write_attr_dataset(w, &self.path, &self.shape, &self.encoded, self.legacy)?;
         w.set_attribute(&self.path, crate::layout::LAST_MODIFIED, stamp)
     }
 }

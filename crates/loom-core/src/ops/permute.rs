@@ -100,7 +100,7 @@ impl LoomConnection {
             }
             for (name, a, b, wts) in &graphs {
                 let path = layout::graph_path(axis, name);
-                crate::graphs::write_graph(w, graph_group, &path, true, a, b, wts)?;
+                crate::graphs::write_graph(w, graph_group, &path, a, b, wts)?;
             }
             w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
         })
