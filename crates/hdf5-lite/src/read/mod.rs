@@ -19,6 +19,7 @@ mod chunks;
 mod convert;
 mod dataset;
 mod group;
+pub(crate) mod live;
 mod value;
 
 use std::sync::Arc;
