@@ -8,15 +8,24 @@
 
 mod anndata;
 mod error;
+mod h5ad_export;
 mod h5ad_import;
+mod h5ad_write;
 mod mtx;
+mod mtx_export;
 mod mtx_layers;
 mod sink;
+mod star;
 mod tenx;
 mod text;
+mod tsv;
 
 pub use error::{IoError, Result};
+pub use h5ad_export::{export_h5ad, H5adExport};
 pub use h5ad_import::{import_h5ad, H5adImport};
 pub use mtx::{Entry, Field, MtxReader};
+pub use mtx_export::{export_mtx, MtxExport};
 pub use mtx_layers::{fill_layers, import_matrix_market, mtx_shape, MtxImport};
+pub use star::{import_star, StarImport, GENE_TYPES};
 pub use tenx::{import_10x, TenxImport};
+pub use tsv::{import_tsv, TsvImport};

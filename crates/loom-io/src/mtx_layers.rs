@@ -37,56 +37,70 @@ pub fn fill_layers<T: Numeric + AddAssign>(
     names: &[&str],
     transposed: bool,
 ) -> Result<()> {
+    let shape = mtx_shape(path, transposed)?.0;
+    fill_mapped::<T>(ds, path, names, transposed, shape.1, None)
+}
+
+/// [`fill_layers`] into layers of `cols` columns, file column c going to loom column
+/// `map[c]` (entries of columns mapped to None are dropped).
+pub(crate) fn fill_mapped<T: Numeric + AddAssign>(
+    ds: &mut LoomConnection,
+    path: &Path,
+    names: &[&str],
+    transposed: bool,
+    cols: usize,
+    map: Option<&[Option<usize>]>,
+) -> Result<()> {
     let k = names.len().clamp(1, MAX_VALUES);
-    let (rows, cols) = mtx_shape(path, transposed)?.0;
-    let mut writers = names
-        .iter()
-        .map(|n| ColumnWriter::<T>::new(n, rows, cols))
-        .collect::<Result<Vec<_>>>()?;
-    let mut reader = MtxReader::open(path, k)?;
-    let place = |e: &crate::mtx::Entry| {
-        if transposed {
+    let rows = mtx_shape(path, transposed)?.0 .0;
+    let writers = || {
+        names
+            .iter()
+            .map(|n| ColumnWriter::<T>::new(n, rows, cols))
+            .collect::<Result<Vec<_>>>()
+    };
+    let mut ws = writers()?;
+    let place = |e: &crate::mtx::Entry| -> Option<(usize, usize)> {
+        let (r, c) = if transposed {
             (e.col, e.row)
         } else {
             (e.row, e.col)
+        };
+        match map {
+            Some(m) => m.get(c).copied().flatten().map(|c| (r, c)),
+            None => Some((r, c)),
         }
     };
+    let mut reader = MtxReader::open(path, k)?;
     let mut sorted = true;
     'read: while let Some(e) = reader.next_entry()? {
-        let (r, c) = place(&e);
-        for (w, v) in writers.iter_mut().zip(e.values) {
+        let Some((r, c)) = place(&e) else { continue };
+        for (w, v) in ws.iter_mut().zip(e.values) {
             if w.add(ds, r, c, T::from_f64(v))?.is_err() {
                 sorted = false;
                 break 'read;
             }
         }
     }
-    if sorted {
-        for w in writers {
-            w.finish(ds)?;
+    if !sorted {
+        // Not in column order: sort the entries in memory, then write every window again.
+        let mut entries = Vec::new();
+        let mut reader = MtxReader::open(path, k)?;
+        while let Some(e) = reader.next_entry()? {
+            if let Some((r, c)) = place(&e) {
+                entries.push((c as u32, r as u32, e.values));
+            }
         }
-        return Ok(());
-    }
-    // Not in column order: sort the entries in memory, then write them again from the
-    // first window (the windows already written are rewritten whole).
-    let mut entries = Vec::new();
-    let mut reader = MtxReader::open(path, k)?;
-    while let Some(e) = reader.next_entry()? {
-        let (r, c) = place(&e);
-        entries.push((c as u32, r as u32, e.values));
-    }
-    entries.sort_by_key(|&(c, r, _)| (c, r));
-    let mut writers = names
-        .iter()
-        .map(|n| ColumnWriter::<T>::new(n, rows, cols))
-        .collect::<Result<Vec<_>>>()?;
-    for (c, r, values) in entries {
-        for (w, v) in writers.iter_mut().zip(values) {
-            // Sorted: never out of order.
-            let _ = w.add(ds, r as usize, c as usize, T::from_f64(v))?;
+        entries.sort_by_key(|&(c, r, _)| (c, r));
+        ws = writers()?;
+        for (c, r, values) in entries {
+            for (w, v) in ws.iter_mut().zip(values) {
+                // Sorted, so never out of order.
+                let _ = w.add(ds, r as usize, c as usize, T::from_f64(v))?;
+            }
         }
     }
-    for w in writers {
+    for w in ws {
         w.finish(ds)?;
     }
     Ok(())

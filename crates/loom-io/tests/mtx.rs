@@ -96,3 +96,49 @@ fn gzipped_real_values_and_bad_files() {
         assert!(msg.contains("bad.mtx"), "{msg}");
     }
 }
+
+#[test]
+fn loom_to_10x_folder_and_back() {
+    use loom_io::{export_mtx, import_10x, MtxExport, TenxImport};
+    let dir = tempdir("mtx-export");
+    let first = dir.join("first.loom");
+    let mut ds = loom_core::new(&first).unwrap();
+    import_10x(
+        &mut ds,
+        &TenxImport {
+            path: fixture("cellranger3"),
+            ..TenxImport::default()
+        },
+    )
+    .unwrap();
+    ds.close().unwrap();
+    let src = connect(&first, Mode::Read).unwrap();
+    let folder = dir.join("filtered_feature_bc_matrix");
+    export_mtx(&src, &MtxExport::new(&folder)).unwrap();
+    let again = dir.join("again.loom");
+    let mut ds = loom_core::new(&again).unwrap();
+    import_10x(
+        &mut ds,
+        &TenxImport {
+            path: folder,
+            sample_id: Some("x".into()),
+            ..TenxImport::default()
+        },
+    )
+    .unwrap();
+    ds.close().unwrap();
+    let (a, b) = (
+        loom_json(&src),
+        loom_json(&connect(&again, Mode::Read).unwrap()),
+    );
+    assert_same(&a["layers"], &b["layers"]);
+    assert_same(&a["ra"], &b["ra"]);
+    // The barcodes are the CellIDs, which the second import prefixes again.
+    let ids: Vec<String> = a["ca"]["CellID"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("x:{}", s.as_str().unwrap()))
+        .collect();
+    assert_same(&serde_json::json!(ids), &b["ca"]["CellID"]);
+}
