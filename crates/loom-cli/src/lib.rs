@@ -1,9 +1,14 @@
 //! The library behind the `loom` command, so the test suites can call each subcommand's
 //! logic directly.
 
+pub mod aggregate;
+pub mod combine;
 pub mod export;
 pub mod h5;
 pub mod import;
 pub mod info;
+pub mod output;
+pub mod permute;
 pub mod progress;
+pub mod stats;
 pub mod validate;

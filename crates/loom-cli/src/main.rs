@@ -24,6 +24,14 @@ enum Command {
     Import(loom_cli::import::ImportCommand),
     /// Convert a loom file to h5ad, a 10x-style MatrixMarket folder or tab-separated text.
     Export(loom_cli::export::ExportArgs),
+    /// Append the columns of several loom files into one.
+    Combine(loom_cli::combine::CombineArgs),
+    /// Reorder rows or columns by an attribute or at random.
+    Permute(loom_cli::permute::PermuteArgs),
+    /// Sum, mean, standard deviation and non-zero count per row or column, as TSV.
+    Stats(loom_cli::stats::StatsArgs),
+    /// Group columns by a label and reduce each row per group into a new loom file.
+    Aggregate(loom_cli::aggregate::AggregateArgs),
     /// Commands for any HDF5 file.
     #[command(subcommand)]
     H5(H5Command),
@@ -88,6 +96,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Import(cmd) => loom_cli::import::run(cmd),
         Command::Export(args) => loom_cli::export::run(args),
+        Command::Combine(args) => loom_cli::combine::run(args),
+        Command::Permute(args) => loom_cli::permute::run(args),
+        Command::Stats(args) => loom_cli::stats::run(args),
+        Command::Aggregate(args) => loom_cli::aggregate::run(args),
         Command::H5(cmd) => run_h5(cmd),
         Command::Info { file, json } => match loom_cli::info::info(&file) {
             Ok(info) if json => {
