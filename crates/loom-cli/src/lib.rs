@@ -11,4 +11,5 @@ pub mod output;
 pub mod permute;
 pub mod progress;
 pub mod stats;
+pub mod subset;
 pub mod validate;

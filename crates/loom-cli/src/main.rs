@@ -32,6 +32,8 @@ enum Command {
     Stats(loom_cli::stats::StatsArgs),
     /// Group columns by a label and reduce each row per group into a new loom file.
     Aggregate(loom_cli::aggregate::AggregateArgs),
+    /// A new loom file with some rows and columns of another.
+    Subset(loom_cli::subset::SubsetArgs),
     /// Commands for any HDF5 file.
     #[command(subcommand)]
     H5(H5Command),
@@ -100,6 +102,7 @@ fn main() -> ExitCode {
         Command::Permute(args) => loom_cli::permute::run(args),
         Command::Stats(args) => loom_cli::stats::run(args),
         Command::Aggregate(args) => loom_cli::aggregate::run(args),
+        Command::Subset(args) => loom_cli::subset::run(args),
         Command::H5(cmd) => run_h5(cmd),
         Command::Info { file, json } => match loom_cli::info::info(&file) {
             Ok(info) if json => {

@@ -103,7 +103,7 @@ fn sort_order(v: &loom_core::AttrValues, name: &str) -> Result<Vec<usize>, LoomE
 }
 
 /// A Fisher–Yates shuffle of 0..len driven by SplitMix64 from `seed`.
-fn shuffled(len: usize, seed: u64) -> Vec<usize> {
+pub(crate) fn shuffled(len: usize, seed: u64) -> Vec<usize> {
     let mut state = seed;
     let mut next = || {
         state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -204,3 +204,59 @@ fn aggregate_and_combine_write_loompys_results() {
         want
     );
 }
+
+#[test]
+fn subset_by_attribute_range_and_sample() {
+    let dir = scratch("subset");
+    let input = fixture("input.loom");
+    let out = dir.join("c2.loom");
+    let r = loom(&[
+        "subset",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--cols",
+        "Clusters == 2",
+        "--rows",
+        "2:5",
+        "-q",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let src = connect(&input, Mode::Read).unwrap();
+    let ds = connect(&out, Mode::Read).unwrap();
+    let cols = vec![0usize, 3, 4, 8, 10];
+    assert_eq!(ds.shape(), (3, 5));
+    assert_eq!(
+        ds.read::<f64>(.., ..).unwrap(),
+        src.read::<f64>(2..5, cols.clone()).unwrap()
+    );
+    assert_eq!(ds.layers().dtype("counts").unwrap(), "int32");
+    let genes = dir.join("genes.txt");
+    std::fs::write(&genes, "G01\nG07\n").unwrap();
+    let out2 = dir.join("g.loom");
+    let r = loom(&[
+        "subset",
+        input.to_str().unwrap(),
+        "-o",
+        out2.to_str().unwrap(),
+        "--rows",
+        &format!("Gene in {}", genes.display()),
+        "--sample",
+        "4",
+        "--seed",
+        "3",
+        "-q",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(connect(&out2, Mode::Read).unwrap().shape(), (2, 4));
+    let bad = loom(&[
+        "subset",
+        input.to_str().unwrap(),
+        "-o",
+        dir.join("bad.loom").to_str().unwrap(),
+        "--cols",
+        "Nope == 1",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!dir.join("bad.loom").exists());
+}
