@@ -347,13 +347,17 @@ impl Writer {
     }
 
     /// Forgets the space of the staged transaction and cuts the file back to its
-    /// committed length (a full disk leaves the file as it was).
+    /// committed length (a full disk leaves the file as it was). A file whose superblock
+    /// is no longer the one this writer committed belongs to another writer now (locks
+    /// turned off) and is left alone.
     fn discard(&mut self) {
         self.alloc.rolled_back();
         self.snapshot_blocks.clear();
-        // A file that cannot be cut keeps unreachable bytes past its end of file, which
-        // is harmless; the error that brought us here is the one to report.
-        let _ = self.cut(self.committed_len);
+        if self.old_superblock_in_place() {
+            // A file that cannot be cut keeps unreachable bytes past its end of file,
+            // which is harmless; the error that brought us here is the one to report.
+            let _ = self.cut(self.committed_len);
+        }
     }
 
     /// Cuts the storage to `len` bytes, but never below the end of a live memory map
@@ -778,7 +782,7 @@ impl Writer {
                 self.aborted = Some(e.to_string());
                 // Cut the transaction's bytes unless the file is someone else's now, or
                 // the new superblock may have reached the disk.
-                if !matches!(e, Error::Conflict { .. }) && self.old_superblock_in_place() {
+                if !matches!(e, Error::Conflict { .. }) {
                     self.discard();
                 }
                 Err(e)
