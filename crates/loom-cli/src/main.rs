@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use loom_cli::output::{finish, Outcome};
-use loom_cli::{export, h5, import, info, repack, validate};
+use loom_cli::{
+    aggregate, combine, export, h5, import, info, permute, repack, stats, subset, validate,
+};
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +28,16 @@ enum Command {
     Import(import::ImportCommand),
     /// Convert a loom file to h5ad, a 10x-style MatrixMarket folder or tab-separated text.
     Export(export::ExportArgs),
+    /// Append the columns of several loom files into one.
+    Combine(combine::CombineArgs),
+    /// Reorder rows or columns by an attribute or at random.
+    Permute(permute::PermuteArgs),
+    /// Sum, mean, standard deviation and non-zero count per row or column, as TSV.
+    Stats(stats::StatsArgs),
+    /// Group columns by a label and reduce each row per group into a new loom file.
+    Aggregate(aggregate::AggregateArgs),
+    /// A new loom file with some rows and columns of another.
+    Subset(subset::SubsetArgs),
     /// Commands for any HDF5 file.
     #[command(subcommand)]
     H5(h5::Command),
@@ -47,6 +59,11 @@ fn main() -> ExitCode {
         // These two write their own output (files, or stdout for `-`).
         Command::Import(cmd) => return import::run(cmd),
         Command::Export(args) => return export::run(args),
+        Command::Combine(args) => return combine::run(args),
+        Command::Permute(args) => return permute::run(args),
+        Command::Stats(args) => return stats::run(args),
+        Command::Aggregate(args) => return aggregate::run(args),
+        Command::Subset(args) => return subset::run(args),
         Command::H5(cmd) => h5::run(&cmd, &mut out),
         Command::Info(args) => info::run(&args, &mut out),
         Command::Repack(args) => repack::run(&args),

@@ -34,6 +34,18 @@ impl LoomConnection {
         chunksize: usize,
         selection: Option<&[bool]>,
     ) -> Result<Vec<Vec<f64>>> {
+        self.map_layer(functions, "", axis, chunksize, selection)
+    }
+
+    /// [`map`](Self::map) over any layer (loompy's `ds.layers[name].map(…)`).
+    pub fn map_layer(
+        &self,
+        functions: &[MapFn<'_>],
+        layer: &str,
+        axis: Axis,
+        chunksize: usize,
+        selection: Option<&[bool]>,
+    ) -> Result<Vec<Vec<f64>>> {
         let (n, m) = self.shape();
         let len = usize::try_from([n, m][axis.index()])
             .map_err(|_| LoomError::Selection("axis too long".to_owned()))?;
@@ -60,13 +72,13 @@ impl LoomConnection {
         let scan = self.scan_parts(
             axis,
             &Items::All,
-            Some(vec![String::new()]),
+            Some(vec![layer.to_owned()]),
             chunksize,
             other,
         )?;
         for batch in scan {
             let batch = batch?;
-            let block = &batch.view.layer("")?.values;
+            let block = &batch.view.layer(layer)?.values;
             for (k, lane) in block.axis_iter(NdAxis(axis.index())).enumerate() {
                 let Some(&at) = batch.indexes.get(k) else {
                     continue;
