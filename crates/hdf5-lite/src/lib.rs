@@ -12,8 +12,6 @@ pub mod write;
 
 pub use error::{Error, Result};
 pub use format::filters;
-#[cfg(any(unix, windows))]
-pub use storage::FileStorage;
 #[cfg(feature = "mmap")]
 pub use storage::MmapStorage;
-pub use storage::{MemStorage, Source, Storage};
+pub use storage::{FileStorage, MemStorage, Source, Storage};

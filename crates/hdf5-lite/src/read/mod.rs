@@ -51,8 +51,9 @@ struct FileInner {
 
 impl File {
     /// Opens the file at `path` (memory-mapped when the `mmap` feature is on, else read
-    /// with positioned reads). Not on `wasm32`: use [`File::from_bytes`] there.
-    #[cfg(any(unix, windows))]
+    /// by position through [`FileStorage`](crate::FileStorage)). Where the platform has
+    /// no file system (`wasm32-unknown-unknown`) this is an I/O error: use
+    /// [`File::from_storage`] or [`File::from_bytes`] there.
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
         let file = std::fs::File::open(path.as_ref())?;
         #[cfg(feature = "mmap")]
