@@ -1,9 +1,10 @@
 //! Nothing lost: a storage that fails on the k-th write, for every k across a multi-step
 //! edit (add a dataset, grow another, add attributes, delete a link). After each simulated
-//! crash the file opens and reads exactly the old or the new contents.
+//! crash the file opens and reads exactly the old or the new contents, and a failed edit
+//! leaves the old bytes exactly (as does a disk that fills up at any point).
 
 // Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -49,6 +50,49 @@ impl StorageMut for Crashing {
     }
     fn current_len(&self) -> u64 {
         self.inner.current_len()
+    }
+    fn truncate(&self, len: u64) -> std::io::Result<()> {
+        self.inner.truncate(len)
+    }
+}
+
+/// A [`MemFile`] on a disk that holds `capacity` bytes: a write past it stores what fits
+/// and fails as a full disk does.
+#[derive(Debug)]
+struct Full {
+    inner: MemFile,
+    capacity: u64,
+}
+
+impl Storage for Full {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.inner.read_exact_at(offset, buf)
+    }
+}
+
+impl StorageMut for Full {
+    fn write_all_at(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        let room = self.capacity.saturating_sub(offset) as usize;
+        if data.len() > room {
+            self.inner.write_all_at(offset, &data[..room])?;
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device",
+            ));
+        }
+        self.inner.write_all_at(offset, data)
+    }
+    fn sync(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn current_len(&self) -> u64 {
+        self.inner.current_len()
+    }
+    fn truncate(&self, len: u64) -> std::io::Result<()> {
+        self.inner.truncate(len)
     }
 }
 
@@ -146,6 +190,10 @@ fn a_crash_at_any_write_leaves_the_old_or_the_new_contents() {
                     result.is_err(),
                     "write {k}: old contents but the edit reported success"
                 );
+                assert!(
+                    storage.inner.to_bytes() == old_bytes,
+                    "crash at write {k} (torn: {torn}) left the old contents but not the old bytes"
+                );
                 outcomes.0 += 1;
             } else {
                 assert_eq!(
@@ -177,4 +225,34 @@ fn a_failed_writer_refuses_further_edits() {
         .set_attribute("/", "a", &AttrValue::string("b"))
         .unwrap_err();
     assert!(matches!(err, hdf5_lite::Error::Aborted(_)), "{err}");
+}
+
+#[test]
+fn a_full_disk_leaves_the_file_byte_identical() {
+    let old_bytes = base_file();
+    let probe = MemFile::from_bytes(old_bytes.clone());
+    edit(Arc::new(probe.clone())).unwrap();
+    let needed = probe.to_bytes().len() as u64;
+    let start = old_bytes.len() as u64;
+    let mut failures = 0;
+    for capacity in (start..needed).step_by(97).chain([start, needed - 1]) {
+        let storage = Arc::new(Full {
+            inner: MemFile::from_bytes(old_bytes.clone()),
+            capacity,
+        });
+        let err = edit(storage.clone()).expect_err("the disk is too small for the edit");
+        assert!(err.to_string().contains("No space left"), "{err}");
+        assert!(
+            storage.inner.to_bytes() == old_bytes,
+            "a disk full at {capacity} bytes changed the file"
+        );
+        failures += 1;
+    }
+    assert!(failures > 5);
+    let roomy = Arc::new(Full {
+        inner: MemFile::from_bytes(old_bytes.clone()),
+        capacity: needed,
+    });
+    edit(roomy.clone()).unwrap();
+    assert_eq!(roomy.inner.to_bytes().len() as u64, needed);
 }

@@ -15,7 +15,9 @@ usage: cargo xtask fixtures [--out DIR] [--python PY] [--reinstall] [FILTER]
 Creates the virtualenv target/xtask-venv (python3 -m venv) if it is missing,
 installs fixtures/requirements.txt into it, then runs
 `fixtures/generate.py DIR [FILTER]`, which writes every fixture NAME.ext and its
-expected dump NAME.ext.json into DIR (default: fixtures/).
+expected dump NAME.ext.json into DIR (default: fixtures/), then (with no FILTER,
+or FILTER `ops`) `fixtures/ops.py DIR`, which writes DIR/ops/: the inputs of
+loom-core's operation tests and loompy's results on them (expected.json).
 
   --out DIR      write the fixtures somewhere else (default: fixtures/)
   --python PY    use this interpreter as is (no venv, no pip install);
@@ -84,6 +86,22 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         &mut cmd,
         "See the messages above; each failing fixture is named (FAILED NAME: ...).",
     )?;
+    if opts.filter.as_deref().is_none_or(|f| f == "ops") {
+        let mut ops = Command::new(&python);
+        ops.arg(fixtures_dir.join("ops.py"))
+            .arg(&out)
+            .current_dir(&ws.root);
+        util::run(&mut ops, "fixtures/ops.py failed; see the messages above.")?;
+    }
+    // loom-io's importer and exporter fixtures (10x, mtx, tsv, STARsolo, h5ad), with the
+    // expected values of loompy's importers and anndata's/scanpy's readers.
+    if opts.filter.as_deref().is_none_or(|f| "io/".contains(f)) {
+        let mut io = Command::new(&python);
+        io.arg(fixtures_dir.join("io").join("generate.py"))
+            .arg(out.join("io"))
+            .current_dir(&ws.root);
+        util::run(&mut io, "See the messages above (fixtures/io/generate.py).")?;
+    }
     eprintln!(
         "fixtures written to {}; check `h5dump` on them and review `git status` before committing.",
         out.display()

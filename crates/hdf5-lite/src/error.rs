@@ -145,6 +145,21 @@ pub enum Error {
     #[error("an earlier write failed ({0}); the file keeps its last committed state: reopen it to continue")]
     Aborted(String),
 
+    /// Another connection (in this process or another) holds a lock on the file.
+    #[error("{} is open elsewhere (another program or connection has it open); close it there first, or turn file locking off (HDF5_USE_FILE_LOCKING=FALSE, or the open options) if the file system's locks are broken", path.display())]
+    Locked {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+
+    /// The file changed on disk since this writer opened or last committed it: someone
+    /// else wrote to it. Nothing was written.
+    #[error("{} was changed by another writer since it was opened here; nothing was written: reopen it and redo the edit", path.display())]
+    Conflict {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+
     /// A size computed from the file does not fit in memory or in `usize`.
     #[error("{what} is too large ({size} bytes)")]
     TooLarge {

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod format;
+mod open;
 pub mod read;
 mod region;
 pub mod storage;
@@ -12,6 +13,7 @@ pub mod write;
 
 pub use error::{Error, Result};
 pub use format::filters;
+pub use open::FileOptions;
 #[cfg(feature = "mmap")]
 pub use storage::MmapStorage;
 pub use storage::{FileStorage, MemStorage, Source, Storage};

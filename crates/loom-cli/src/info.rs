@@ -2,11 +2,10 @@
 
 use std::fmt::Write as _;
 
-use hdf5_lite::read::{Dataset, File, Group, Object};
-use loom_core::{LoomConnection, Mode};
+use loom_core::{AttrValues, Axis, LoomConnection, Mode};
 use serde_json::{json, Map, Value as Json};
 
-use crate::h5::json::{dtype, shaped};
+use crate::h5::json::dtype;
 use crate::h5::ls::dtype_text;
 
 /// Rows and columns of the matrix corner shown, and values shown per attribute.
@@ -21,64 +20,57 @@ pub struct Info {
     pub text: String,
 }
 
-/// The members of `group` that `pick` accepts, by name (none if the group is missing).
-fn members<T>(file: &File, group: &str, pick: impl Fn(Object) -> Option<T>) -> Vec<(String, T)> {
-    let Ok(g) = file.group(group) else {
-        return Vec::new();
-    };
-    g.members()
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(name, obj)| obj.ok().and_then(&pick).map(|t| (name, t)))
-        .collect()
-}
-
-fn datasets(file: &File, group: &str) -> Vec<(String, Dataset)> {
-    members(file, group, |o| match o {
-        Object::Dataset(d) => Some(d),
-        _ => None,
-    })
-}
-
-fn groups(file: &File, group: &str) -> Vec<(String, Group)> {
-    members(file, group, |o| match o {
-        Object::Group(g) => Some(g),
-        _ => None,
-    })
-}
-
-/// A few values of a 1-D or 2-D attribute, as text.
-fn preview(d: &Dataset) -> String {
-    let n = d.shape().first().copied().unwrap_or(0).min(CORNER);
-    let mut count = d.shape().to_vec();
-    if let Some(first) = count.first_mut() {
-        *first = n;
-    }
-    let sel = hdf5_lite::read::Hyperslab {
-        start: vec![0; count.len()],
-        count,
-    };
-    match d.read_values_slice(&sel) {
-        Ok(values) => {
-            let shown: Vec<String> = values
-                .into_iter()
-                .take(CORNER as usize)
-                .map(|v| crate::h5::json::value(v).to_string())
-                .collect();
-            let more = if d.shape().iter().product::<u64>() > CORNER {
-                ", …"
-            } else {
-                ""
-            };
-            format!("{}{more}", shown.join(", "))
+/// An attribute's values as JSON: nested arrays of numbers or strings, a bare value for a
+/// scalar, an object of fields for a compound.
+pub fn values_json(v: &AttrValues) -> Json {
+    fn nested<T: Clone>(a: &loom_core::ndarray::ArrayD<T>, f: &dyn Fn(&T) -> Json) -> Json {
+        match a.ndim() {
+            0 => a.iter().next().map_or(Json::Null, f),
+            1 => Json::Array(a.iter().map(f).collect()),
+            _ => Json::Array(
+                a.outer_iter()
+                    .map(|row| nested(&row.to_owned(), f))
+                    .collect(),
+            ),
         }
-        Err(e) => format!("(unreadable: {e})"),
     }
+    let float = |x: &f64| crate::h5::json::value(hdf5_lite::read::Value::Float(*x));
+    match v {
+        AttrValues::Int { values, .. } => nested(values, &|x| json!(x)),
+        AttrValues::UInt { values, .. } => nested(values, &|x| json!(x)),
+        AttrValues::Float { values, .. } => nested(values, &float),
+        AttrValues::Bool(values) => nested(values, &|x| json!(x)),
+        AttrValues::Str(values) => nested(values, &|x| json!(x)),
+        AttrValues::Compound(fields) => Json::Object(
+            fields
+                .iter()
+                .map(|(k, f)| (k.clone(), values_json(f)))
+                .collect(),
+        ),
+    }
+}
+
+/// The first few values of an attribute, as text.
+fn preview(v: &AttrValues) -> String {
+    let flat: Vec<Json> = match values_json(v) {
+        Json::Array(items) => items,
+        other => vec![other],
+    };
+    let shown: Vec<String> = flat
+        .iter()
+        .take(CORNER as usize)
+        .map(Json::to_string)
+        .collect();
+    let more = if flat.len() > CORNER as usize || v.ndim() > 1 {
+        ", …"
+    } else {
+        ""
+    };
+    format!("{}{more}", shown.join(", "))
 }
 
 /// Gathers the report for the file at `path` (opened read-only, without validation, so
 /// files loompy's validator rejects are still described).
-#[cfg(unix)]
 pub fn info(path: &std::path::Path) -> loom_core::Result<Info> {
     let ds = LoomConnection::open(path, Mode::Read, false)?;
     Ok(describe(&ds))
@@ -86,7 +78,6 @@ pub fn info(path: &std::path::Path) -> loom_core::Result<Info> {
 
 /// The report for an open connection.
 pub fn describe(ds: &LoomConnection) -> Info {
-    let file = ds.hdf5();
     let (n, m) = ds.shape();
     let mut text = String::new();
     let mut out = Map::new();
@@ -101,75 +92,74 @@ pub fn describe(ds: &LoomConnection) -> Info {
 
     let mut layers = Map::new();
     let mut layer_lines = Vec::new();
-    if let Ok(matrix) = file.dataset("/matrix") {
-        layers.insert(String::new(), json!({"dtype": dtype(matrix.datatype())}));
-        layer_lines.push(format!("  \"\" (main)  {}", dtype_text(matrix.datatype())));
-    }
-    for (name, d) in datasets(file, "/layers") {
-        layer_lines.push(format!("  {name:<10} {}", dtype_text(d.datatype())));
+    for name in ds.layers().keys().unwrap_or_default() {
+        let Ok(d) = ds.layers().dataset(&name) else {
+            continue;
+        };
+        let label = if name.is_empty() {
+            "\"\" (main)".to_owned()
+        } else {
+            format!("{name:<10}")
+        };
+        layer_lines.push(format!("  {label} {}", dtype_text(d.datatype())));
         layers.insert(name, json!({"dtype": dtype(d.datatype())}));
     }
     let _ = writeln!(text, "\nlayers:\n{}", layer_lines.join("\n"));
     out.insert("layers".into(), Json::Object(layers));
 
-    for (key, group, title) in [
-        ("row_attrs", "/row_attrs", "row attributes"),
-        ("col_attrs", "/col_attrs", "column attributes"),
+    for (axis, key, title) in [
+        (Axis::Rows, "row_attrs", "row attributes"),
+        (Axis::Cols, "col_attrs", "column attributes"),
     ] {
         let mut attrs = Map::new();
         let _ = writeln!(text, "\n{title}:");
-        for (name, d) in datasets(file, group) {
+        let manager = ds.axis_attrs(axis);
+        for name in manager.keys() {
+            let Ok(info) = manager.info(&name) else {
+                continue;
+            };
+            let shown = match manager.get(&name) {
+                Ok(v) => preview(&v),
+                Err(e) => format!("(unreadable: {e})"),
+            };
             let _ = writeln!(
                 text,
-                "  {name:<16} {:<24} {}",
-                dtype_text(d.datatype()),
-                preview(&d)
+                "  {name:<16} {:<24} {shown}",
+                dtype_text(&info.datatype)
             );
             attrs.insert(
                 name,
-                json!({"dtype": dtype(d.datatype()), "shape": d.shape()}),
+                json!({"dtype": dtype(&info.datatype), "shape": info.shape}),
             );
         }
         out.insert(key.into(), Json::Object(attrs));
     }
 
-    for (key, group, title) in [
-        ("row_graphs", "/row_graphs", "row graphs"),
-        ("col_graphs", "/col_graphs", "column graphs"),
+    for (axis, key, title) in [
+        (Axis::Rows, "row_graphs", "row graphs"),
+        (Axis::Cols, "col_graphs", "column graphs"),
     ] {
         let mut graphs = Map::new();
         let _ = writeln!(text, "\n{title}:");
-        for (name, g) in groups(file, group) {
-            let edges = g
-                .dataset("a")
-                .map(|a| a.shape().first().copied().unwrap_or(0))
-                .unwrap_or(0);
+        let manager = ds.graphs(axis);
+        for name in manager.keys() {
+            let edges = manager.edge_count(&name).unwrap_or(0);
             let _ = writeln!(text, "  {name:<16} {edges} edges");
             graphs.insert(name, json!({"edges": edges}));
         }
         out.insert(key.into(), Json::Object(graphs));
     }
 
-    // Global attributes: datasets in /attrs (spec 3), attributes of the root group (spec 2).
     let mut attrs = Map::new();
-    for (name, d) in datasets(file, "/attrs") {
-        let value = d
-            .read_values()
-            .map(|v| shaped(v, d.shape()))
-            .unwrap_or(Json::Null);
-        attrs.insert(name, value);
-    }
-    if let Ok(root) = file.root() {
-        for a in root.attributes().unwrap_or_default() {
-            if a.name() == "last_modified" {
-                continue;
-            }
-            let value = match (a.shape(), a.values()) {
-                (Some(shape), Ok(v)) => shaped(v, shape),
-                _ => Json::Null,
-            };
-            attrs.insert(a.name().to_owned(), value);
+    for name in ds.attrs().keys() {
+        if name == loom_core::layout::LAST_MODIFIED && ds.attrs().is_legacy_layout() {
+            continue;
         }
+        let value = ds
+            .attrs()
+            .get(&name)
+            .map_or(Json::Null, |v| values_json(&v));
+        attrs.insert(name, value);
     }
     let _ = writeln!(text, "\nglobal attributes:");
     for (k, v) in &attrs {
@@ -177,9 +167,9 @@ pub fn describe(ds: &LoomConnection) -> Info {
     }
     out.insert("attrs".into(), Json::Object(attrs));
 
-    if let Ok(matrix) = file.dataset("/matrix") {
+    if ds.layers().contains("") {
         let (r, c) = (n.min(CORNER), m.min(CORNER));
-        if let Ok(corner) = matrix.read_slice::<f64>(&[0, 0], &[r, c]) {
+        if let Ok(corner) = ds.read::<f64>(0..r, 0..c) {
             let _ = writeln!(text, "\nmatrix[:{r}, :{c}]:");
             for row in corner.rows() {
                 let cells: Vec<String> = row.iter().map(|v| format!("{v:>10.4}")).collect();
@@ -188,7 +178,7 @@ pub fn describe(ds: &LoomConnection) -> Info {
         }
     }
     let mut validator = loom_core::LoomValidator::new();
-    if validator.validate_file(file, loom_core::Strictness::SpecOnly) {
+    if validator.validate_file(&ds.hdf5(), loom_core::Strictness::SpecOnly) {
         let _ = writeln!(text, "\nloompy's validator (speconly): valid");
     } else {
         let _ = writeln!(text, "\nloompy's validator (speconly): not valid");

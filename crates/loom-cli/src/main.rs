@@ -10,7 +10,7 @@ use loom_cli::{h5, validate};
 #[command(
     name = "loom",
     version,
-    about = "Inspect, dump and compare .loom and HDF5 files"
+    about = "Inspect, dump, compare and convert .loom and HDF5 files"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -19,6 +19,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Convert 10x, MatrixMarket, TSV, STARsolo or h5ad data into a new loom file.
+    #[command(subcommand)]
+    Import(loom_cli::import::ImportCommand),
+    /// Convert a loom file to h5ad, a 10x-style MatrixMarket folder or tab-separated text.
+    Export(loom_cli::export::ExportArgs),
     /// Commands for any HDF5 file.
     #[command(subcommand)]
     H5(H5Command),
@@ -81,6 +86,8 @@ enum H5Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Import(cmd) => loom_cli::import::run(cmd),
+        Command::Export(args) => loom_cli::export::run(args),
         Command::H5(cmd) => run_h5(cmd),
         Command::Info { file, json } => match loom_cli::info::info(&file) {
             Ok(info) if json => {

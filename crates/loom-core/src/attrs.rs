@@ -4,22 +4,33 @@
 //! Reading goes through [`Attrs`] (`ds.ra()`, `ds.ca()`); writing through [`AttrsMut`]
 //! (`ds.ra_mut()`, `ds.ca_mut()`) or the older `set_attr`/`delete_attr`.
 
-use ndarray::Axis;
-
 use hdf5_lite::read::Object;
 use hdf5_lite::write::{AttrValue, DatasetSpec, Writer};
 
+use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::strings::is_legacy;
+use crate::layout;
 use crate::timestamp::timestamp;
-use crate::values::{encode, read_dataset, AttrValues, Dtype, Encoded};
+use crate::transaction::{ensure_group, unlink_if_present};
+use crate::values::{dtype_of, encode, read_dataset, AttrValues, Dtype, Encoded};
 
-/// Read access to the row (axis 0) or column (axis 1) attributes of a connection.
+/// Read access to the row or column attributes of a connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Attrs<'a> {
     ds: &'a LoomConnection,
-    axis: usize,
+    axis: Axis,
+}
+
+/// What an attribute is, known without reading its values: its element type and shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttrInfo {
+    /// The numpy-style element type ([`Dtype::Compound`] for a compound).
+    pub dtype: Dtype,
+    /// The stored HDF5 type.
+    pub datatype: hdf5_lite::format::messages::Datatype,
+    /// The shape (first axis: the rows or columns).
+    pub shape: Vec<u64>,
 }
 
 /// Read and write access to the row or column attributes (reads through
@@ -27,39 +38,25 @@ pub struct Attrs<'a> {
 #[derive(Debug)]
 pub struct AttrsMut<'a> {
     ds: &'a mut LoomConnection,
-    axis: usize,
+    axis: Axis,
 }
 
-fn group(axis: usize) -> &'static str {
-    if axis == 0 {
-        "/row_attrs"
-    } else {
-        "/col_attrs"
-    }
-}
-
-fn kind(axis: usize) -> &'static str {
-    if axis == 0 {
-        "row attribute"
-    } else {
-        "column attribute"
+fn kind(axis: Axis) -> &'static str {
+    match axis {
+        Axis::Rows => "row attribute",
+        Axis::Cols => "column attribute",
     }
 }
 
 impl<'a> Attrs<'a> {
-    /// 0 for row attributes, 1 for column attributes.
-    pub fn axis(&self) -> usize {
+    /// The axis these attributes belong to.
+    pub fn axis(&self) -> Axis {
         self.axis
     }
 
     /// The number of values each attribute must have (`ds.shape[axis]`).
     pub fn expected_len(&self) -> u64 {
-        let (n, m) = self.ds.shape();
-        if self.axis == 0 {
-            n
-        } else {
-            m
-        }
+        self.axis.of(self.ds.shape())
     }
 
     /// The attribute names, sorted (loompy lists the file's names alphabetically).
@@ -67,7 +64,7 @@ impl<'a> Attrs<'a> {
         let mut keys: Vec<String> = self
             .ds
             .hdf5()
-            .group(group(self.axis))
+            .group(layout::attrs_group(self.axis))
             .and_then(|g| g.members())
             .map(|members| {
                 members
@@ -101,7 +98,7 @@ impl<'a> Attrs<'a> {
     }
 
     fn path(&self, name: &str) -> String {
-        format!("{}/{name}", group(self.axis))
+        layout::attr_path(self.axis, name)
     }
 
     /// The values of one attribute (loompy's `ds.ra[name]`). Strings of spec 3 files come
@@ -115,7 +112,7 @@ impl<'a> Attrs<'a> {
     /// # Ok::<(), loom_core::LoomError>(())
     /// ```
     pub fn get(&self, name: &str) -> Result<AttrValues> {
-        self.get_in(name, is_legacy(&self.ds.spec_version()))
+        self.get_in(name, self.ds.is_legacy())
     }
 
     /// The attribute's dataset, found with one lookup, or `None` when there is none.
@@ -127,6 +124,20 @@ impl<'a> Attrs<'a> {
             Ok(Object::Dataset(d)) => Some(d),
             _ => None,
         }
+    }
+
+    /// The dtype and shape of one attribute, read from its header only (the values are not
+    /// read).
+    pub fn info(&self, name: &str) -> Result<AttrInfo> {
+        let d = self.find(name).ok_or_else(|| LoomError::Missing {
+            kind: kind(self.axis),
+            name: name.to_owned(),
+        })?;
+        Ok(AttrInfo {
+            dtype: dtype_of(d.datatype())?,
+            datatype: d.datatype().clone(),
+            shape: d.shape().to_vec(),
+        })
     }
 
     /// [`Attrs::get`] with the file's legacy-string flag already known.
@@ -165,7 +176,7 @@ impl<'a> Attrs<'a> {
     /// all their columns). They must all have the same dtype, else loompy's "Cannot stack
     /// attributes of different types (…)". (loompy fails on three or more; we stack them.)
     pub fn get_many(&self, names: &[&str]) -> Result<AttrValues> {
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         let mut found: Vec<AttrValues> = Vec::new();
         for name in names {
             let Some(d) = self.find(name) else {
@@ -195,7 +206,7 @@ impl<'a> Attrs<'a> {
 
     /// Every attribute with its values, in key order (loompy's `items()`).
     pub fn items(&self) -> Result<Vec<(String, AttrValues)>> {
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         self.keys()
             .into_iter()
             .map(|k| self.get_in(&k, legacy).map(|v| (k, v)))
@@ -208,7 +219,7 @@ impl<'a> Attrs<'a> {
     pub fn last_modified(&self, name: Option<&str>) -> String {
         let path = match name {
             Some(n) => self.path(n),
-            None => group(self.axis).to_owned(),
+            None => layout::attrs_group(self.axis).to_owned(),
         };
         stamp_of(self.ds, &path).unwrap_or_else(timestamp)
     }
@@ -217,8 +228,8 @@ impl<'a> Attrs<'a> {
 /// The `last_modified` HDF5 attribute of the object at `path`, if it has one.
 pub(crate) fn stamp_of(ds: &LoomConnection, path: &str) -> Option<String> {
     let attr = match ds.hdf5().object(path).ok()? {
-        Object::Dataset(d) => d.attribute("last_modified").ok()?,
-        Object::Group(g) => g.attribute("last_modified").ok()?,
+        Object::Dataset(d) => d.attribute(layout::LAST_MODIFIED).ok()?,
+        Object::Group(g) => g.attribute(layout::LAST_MODIFIED).ok()?,
         _ => return None,
     };
     attr.strings().ok()?.into_iter().next()
@@ -230,7 +241,7 @@ fn stack(found: Vec<AttrValues>) -> Result<AttrValues> {
         let cols: Vec<ndarray::ArrayD<T>> = arrays
             .into_iter()
             .map(|a| match a.ndim() {
-                1 => Ok(a.insert_axis(Axis(1))),
+                1 => Ok(a.insert_axis(ndarray::Axis(1))),
                 2 => Ok(a),
                 d => Err(LoomError::InvalidInput(format!(
                     "cannot stack {d}-dimensional attributes"
@@ -238,7 +249,7 @@ fn stack(found: Vec<AttrValues>) -> Result<AttrValues> {
             })
             .collect::<Result<_>>()?;
         let views: Vec<_> = cols.iter().map(|c| c.view()).collect();
-        ndarray::concatenate(Axis(1), &views)
+        ndarray::concatenate(ndarray::Axis(1), &views)
             .map_err(|e| LoomError::InvalidInput(format!("attributes of different lengths: {e}")))
     }
     let first = found.first().cloned();
@@ -329,7 +340,6 @@ pub(crate) fn write_attr_dataset(
     shape: &[u64],
     encoded: &Encoded,
     legacy: bool,
-    exists: bool,
 ) -> hdf5_lite::Result<()> {
     let (datatype, typesize) = match encoded {
         Encoded::Numbers(dt, _) => (dt.clone(), u64::from(dt.size())),
@@ -345,9 +355,7 @@ pub(crate) fn write_attr_dataset(
         .enumerate()
         .map(|(i, &d)| if i == 0 { Some(d) } else { None })
         .collect();
-    if exists {
-        w.unlink(path)?;
-    }
+    unlink_if_present(w, path)?;
     w.create_dataset(
         path,
         &DatasetSpec::new(datatype, shape)
@@ -451,21 +459,17 @@ impl<'a> AttrsMut<'a> {
                 "'maxshape' must have same rank as dataset shape".into(),
             ));
         }
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         let encoded = encode(&values, legacy)?;
         let shape: Vec<u64> = values.shape().iter().map(|&d| d as u64).collect();
-        let exists = attrs.contains(name);
-        let g = group(self.axis);
-        let path = format!("{g}/{name}");
-        let has_group = matches!(self.ds.hdf5().object(g), Ok(Object::Group(_)));
+        let g = layout::attrs_group(self.axis);
+        let path = layout::attr_path(self.axis, name);
         self.ds.edit(|w| {
-            if !has_group {
-                w.create_group(g)?;
-            }
-            write_attr_dataset(w, &path, &shape, &encoded, legacy, exists)?;
+            ensure_group(w, g)?;
+            write_attr_dataset(w, &path, &shape, &encoded, legacy)?;
             let stamp = AttrValue::string(&timestamp());
-            for target in [path.as_str(), g, "/"] {
-                w.set_attribute(target, "last_modified", &stamp)?;
+            for target in [path.as_str(), g, layout::ROOT] {
+                w.set_attribute(target, layout::LAST_MODIFIED, &stamp)?;
             }
             Ok(())
         })
@@ -473,30 +477,29 @@ impl<'a> AttrsMut<'a> {
 
     /// loompy's `del ds.ra[name]`: deletes the attribute; a missing name is ignored.
     pub fn delete(&mut self, name: &str) -> Result<()> {
-        if !self.as_attrs().contains(name) {
+        if name.contains('/') {
             return Ok(());
         }
-        let path = format!("{}/{name}", group(self.axis));
-        self.ds.edit(|w| w.unlink(&path))
+        let path = layout::attr_path(self.axis, name);
+        self.ds.edit(|w| unlink_if_present(w, &path))
     }
-}
-
-fn check_axis(axis: usize) -> Result<()> {
-    if axis > 1 {
-        return Err(LoomError::InvalidInput("Axis must be 0 or 1".into()));
-    }
-    Ok(())
 }
 
 impl LoomConnection {
     /// The row attributes (loompy's `ds.ra` / `ds.row_attrs`).
     pub fn row_attrs(&self) -> Attrs<'_> {
-        Attrs { ds: self, axis: 0 }
+        Attrs {
+            ds: self,
+            axis: Axis::Rows,
+        }
     }
 
     /// The column attributes (loompy's `ds.ca` / `ds.col_attrs`).
     pub fn col_attrs(&self) -> Attrs<'_> {
-        Attrs { ds: self, axis: 1 }
+        Attrs {
+            ds: self,
+            axis: Axis::Cols,
+        }
     }
 
     /// Alias of [`LoomConnection::row_attrs`].
@@ -511,39 +514,43 @@ impl LoomConnection {
 
     /// Writable row attributes.
     pub fn ra_mut(&mut self) -> AttrsMut<'_> {
-        self.attrs_mut_axis(0)
+        self.axis_attrs_mut(Axis::Rows)
     }
 
     /// Writable column attributes.
     pub fn ca_mut(&mut self) -> AttrsMut<'_> {
-        self.attrs_mut_axis(1)
+        self.axis_attrs_mut(Axis::Cols)
     }
 
-    fn attrs_mut_axis(&mut self, axis: usize) -> AttrsMut<'_> {
+    /// The attributes of one axis (`ds.ra` for [`Axis::Rows`], `ds.ca` for [`Axis::Cols`]).
+    pub fn axis_attrs(&self, axis: Axis) -> Attrs<'_> {
+        Attrs { ds: self, axis }
+    }
+
+    /// Writable attributes of one axis.
+    pub fn axis_attrs_mut(&mut self, axis: Axis) -> AttrsMut<'_> {
         AttrsMut { ds: self, axis }
     }
 
-    /// The older API (loompy's `set_attr(name, values, axis, dtype)`): sets a row (axis 0)
-    /// or column (axis 1) attribute, converted to `dtype` first when one is given (loompy
+    /// The older API (loompy's `set_attr(name, values, axis, dtype)`): sets a row or
+    /// column attribute, converted to `dtype` first when one is given (loompy
     /// ignores `dtype`).
     pub fn set_attr(
         &mut self,
         name: &str,
         values: impl Into<AttrValues>,
-        axis: usize,
+        axis: Axis,
         dtype: Option<Dtype>,
     ) -> Result<()> {
-        check_axis(axis)?;
         let mut values = values.into();
         if let Some(d) = dtype {
             values = values.cast(d)?;
         }
-        self.attrs_mut_axis(axis).set(name, values)
+        self.axis_attrs_mut(axis).set(name, values)
     }
 
     /// The older API (loompy's `delete_attr(name, axis)`).
-    pub fn delete_attr(&mut self, name: &str, axis: usize) -> Result<()> {
-        check_axis(axis)?;
-        self.attrs_mut_axis(axis).delete(name)
+    pub fn delete_attr(&mut self, name: &str, axis: Axis) -> Result<()> {
+        self.axis_attrs_mut(axis).delete(name)
     }
 }

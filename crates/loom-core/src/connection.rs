@@ -2,27 +2,17 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use hdf5_lite::read::{File, Object};
+use hdf5_lite::read::File;
 use hdf5_lite::write::{vlen_utf8, DatasetSpec, StorageMut, Writer};
+use hdf5_lite::FileOptions;
 
 use crate::error::{LoomError, Result};
+use crate::layout::{self, matrix_shape, GROUPS, SPEC_VERSION};
 use crate::timestamp::timestamp;
+use crate::transaction::Upgrade;
 use crate::validate::{LoomValidator, Strictness};
-
-/// The loom spec version `new` and `create` write.
-pub const SPEC_VERSION: &str = "3.0.0";
-
-/// The groups every loom file has.
-pub(crate) const GROUPS: [&str; 6] = [
-    "/attrs",
-    "/layers",
-    "/row_attrs",
-    "/col_attrs",
-    "/row_graphs",
-    "/col_graphs",
-];
 
 /// How a file is opened: loompy's `'r'` and `'r+'`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,61 +39,86 @@ impl FromStr for Mode {
 /// An open loom file.
 ///
 /// Every write is committed to the file before the call returns (the file is never left
-/// half-written: see hdf5-lite's copy-on-write commits), and later reads see it.
+/// half-written: see hdf5-lite's copy-on-write commits), and later reads see it. Several
+/// writes can be made one commit with [`LoomConnection::transaction`].
+///
+/// Opening read-write writes nothing: an older file's layout is brought up to date in
+/// the transaction of the first write.
 #[derive(Debug)]
 pub struct LoomConnection {
-    path: PathBuf,
-    backend: Backend,
-    mode: Mode,
-    file: File,
-    writer: Option<Writer>,
-    shape: (u64, u64),
+    pub(crate) path: PathBuf,
+    pub(crate) mode: Mode,
+    /// The writer and the file reads see; behind a lock because reads (`&self`) refresh
+    /// the file from the writer's staged state when an edit is pending.
+    pub(crate) state: Mutex<State>,
+    /// The main matrix's shape, staged edits included.
+    pub(crate) shape: (u64, u64),
+    /// The spec version, staged edits included.
+    pub(crate) spec: String,
+    /// Whether global attributes live in `/attrs`, staged edits included.
+    pub(crate) globals_group: bool,
+    /// The old-layout upgrade still to be staged by the first write (read-write only).
+    pub(crate) upgrade: Option<Upgrade>,
+    /// The upgrade staged in the open transaction (given back if it rolls back).
+    pub(crate) staged_upgrade: Option<Upgrade>,
+    /// Inside [`LoomConnection::transaction`].
+    pub(crate) in_transaction: bool,
+}
+
+/// What reads see, and the writer.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) writer: Option<Writer>,
+    /// The committed file, or a snapshot of the staged state.
+    pub(crate) file: File,
+    /// Edits were staged since `file` was taken.
+    pub(crate) stale: bool,
+    /// A staged edit or a snapshot failed: the transaction must not commit.
+    pub(crate) failed: Option<String>,
 }
 
 /// Where the bytes of a connection live.
 #[derive(Debug, Clone)]
-enum Backend {
-    /// A file: read through a memory map, written with positioned writes.
-    #[cfg(unix)]
-    Path,
+pub(crate) enum Backend {
+    /// A file, opened with these options (locks): read through a memory map, written
+    /// with positioned writes.
+    Path(FileOptions),
     /// Any writable storage (in memory, in a browser, a test backend).
     Storage(Arc<dyn StorageMut>),
 }
 
 impl Backend {
+    /// A reader for a read-only connection (a shared lock on a file).
     fn reader(&self, path: &Path) -> Result<File> {
         match self {
-            #[cfg(unix)]
-            Backend::Path => Ok(File::open(path)?),
+            Backend::Path(opts) => Ok(opts.open(path)?),
             Backend::Storage(s) => {
-                let _ = path;
                 let storage: Arc<dyn hdf5_lite::Storage> = s.clone();
                 Ok(File::from_storage(storage)?)
             }
         }
     }
 
+    /// The writer of a read-write connection (an exclusive lock on a file).
     fn writer(&self, path: &Path) -> Result<Writer> {
         match self {
-            #[cfg(unix)]
-            Backend::Path => Ok(Writer::open(path)?),
-            Backend::Storage(s) => {
-                let _ = path;
-                Ok(Writer::open_in(s.clone())?)
-            }
+            Backend::Path(opts) => Ok(opts.open_rw(path)?),
+            Backend::Storage(s) => Ok(Writer::open_in(s.clone())?),
         }
     }
 }
 
-/// Opens a loom file after validating it (loompy's `connect(filename, mode)`).
-#[cfg(unix)]
+/// Opens a loom file after validating it (loompy's `connect(filename, mode)`). The file
+/// is locked while the connection lives (shared for `'r'`, exclusive for `'r+'`), as
+/// libhdf5 locks it: a second read-write connection, in this process or another, fails
+/// with a "locked" error. `HDF5_USE_FILE_LOCKING=FALSE` turns locks off, as for libhdf5;
+/// so does [`LoomConnection::open_with`].
 pub fn connect(path: impl AsRef<Path>, mode: Mode) -> Result<LoomConnection> {
     LoomConnection::open(path, mode, true)
 }
 
 /// Creates an empty loom file, overwriting any file at `path`, and opens it read-write
 /// (loompy's `new`). Its shape is (0, 0) until the main layer is written.
-#[cfg(unix)]
 pub fn new(path: impl AsRef<Path>) -> Result<LoomConnection> {
     let path = path.as_ref();
     let w = Writer::create(path)?;
@@ -123,10 +138,10 @@ fn write_empty(mut w: Writer) -> Result<()> {
         w.create_group(group)?;
     }
     for (name, value) in [
-        ("CreationDate", timestamp()),
-        ("LOOM_SPEC_VERSION", SPEC_VERSION.to_owned()),
+        (layout::CREATION_DATE_KEY, timestamp()),
+        (layout::SPEC_VERSION_KEY, SPEC_VERSION.to_owned()),
     ] {
-        let at = format!("/attrs/{name}");
+        let at = layout::global_path(name);
         w.create_dataset(&at, &DatasetSpec::new(vlen_utf8(), &[]))?;
         w.write_strings(&at, &[], &[], &[value.as_str()])?;
     }
@@ -137,15 +152,28 @@ fn write_empty(mut w: Writer) -> Result<()> {
 impl LoomConnection {
     /// Opens `path` in `mode`, validating it first when `validate` is true (loompy's
     /// `connect(filename, mode, validate=…)`). Opening read-write brings old files up to
-    /// date as loompy does: missing `/layers`, `/row_graphs` and `/col_graphs` groups are
-    /// created and `/row_edges`, `/col_edges` graphs move to `/row_graphs`, `/col_graphs`.
-    #[cfg(unix)]
+    /// date as loompy does (missing `/layers`, `/row_graphs` and `/col_graphs` groups are
+    /// created and `/row_edges`, `/col_edges` graphs move to `/row_graphs`, `/col_graphs`),
+    /// but only with the first write: until then the file is not touched, and the graphs
+    /// of the old groups are read where they are.
     pub fn open(path: impl AsRef<Path>, mode: Mode, validate: bool) -> Result<Self> {
+        Self::open_with(path, mode, validate, FileOptions::new())
+    }
+
+    /// [`LoomConnection::open`] with file options: `FileOptions::new().locking(false)`
+    /// opens without a lock (for file systems without working locks; a commit still
+    /// refuses a file that another writer changed meanwhile).
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        mode: Mode,
+        validate: bool,
+        options: FileOptions,
+    ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if !path.exists() {
             return Err(LoomError::FileNotFound(path));
         }
-        Self::start(path, Backend::Path, mode, validate)
+        Self::start(path, Backend::Path(options), mode, validate)
     }
 
     /// Opens the loom file held in `storage` (see [`LoomConnection::open`]).
@@ -159,7 +187,15 @@ impl LoomConnection {
     }
 
     fn start(path: PathBuf, backend: Backend, mode: Mode, validate: bool) -> Result<Self> {
-        let file = backend.reader(&path)?;
+        // A read-write connection reads through its writer's handle: one lock per file.
+        let mut writer = match mode {
+            Mode::Read => None,
+            Mode::ReadWrite => Some(backend.writer(&path)?),
+        };
+        let file = match writer.as_mut() {
+            Some(w) => w.reader()?,
+            None => backend.reader(&path)?,
+        };
         if validate {
             let mut v = LoomValidator::new();
             if !v.validate_file(&file, Strictness::SpecOnly) {
@@ -170,79 +206,35 @@ impl LoomConnection {
                 });
             }
         }
-        let writer = match mode {
+        let upgrade = match mode {
             Mode::Read => None,
-            Mode::ReadWrite => Some(backend.writer(&path)?),
+            Mode::ReadWrite => Upgrade::find(&file)?,
         };
-        let shape = matrix_shape(&file);
         let mut ds = LoomConnection {
             path,
-            backend,
             mode,
-            file,
-            writer,
-            shape,
+            state: Mutex::new(State {
+                writer,
+                file: file.clone(),
+                stale: false,
+                failed: None,
+            }),
+            shape: (0, 0),
+            spec: String::new(),
+            globals_group: false,
+            upgrade,
+            staged_upgrade: None,
+            in_transaction: false,
         };
-        if mode == Mode::ReadWrite {
-            ds.upgrade_old_layout()?;
-        }
+        ds.cache(&file);
         Ok(ds)
     }
 
-    /// What loompy's managers do to older files on a read-write open.
-    fn upgrade_old_layout(&mut self) -> Result<()> {
-        let root = self.file.root()?.member_names()?;
-        let missing: Vec<&str> = ["layers", "row_graphs", "col_graphs"]
-            .into_iter()
-            .filter(|g| !root.iter().any(|m| m == g))
-            .collect();
-        let mut moves = Vec::new();
-        for (old, new) in [("row_edges", "row_graphs"), ("col_edges", "col_graphs")] {
-            if root.iter().any(|m| m == old) {
-                for g in self.file.group(&format!("/{old}"))?.member_names()? {
-                    moves.push((format!("/{old}/{g}"), format!("/{new}/{g}")));
-                }
-                moves.push((format!("/{old}"), String::new()));
-            }
-        }
-        if missing.is_empty() && moves.is_empty() {
-            return Ok(());
-        }
-        self.edit(|w| {
-            for g in &missing {
-                w.create_group(&format!("/{g}"))?;
-            }
-            for (from, to) in &moves {
-                if to.is_empty() {
-                    w.unlink(from)?;
-                } else {
-                    w.rename(from, to)?;
-                }
-            }
-            Ok(())
-        })
-    }
-
-    /// Runs writer operations and commits them; on an error nothing is kept. Afterwards
-    /// reads see the new contents.
-    pub(crate) fn edit<T>(
-        &mut self,
-        f: impl FnOnce(&mut Writer) -> hdf5_lite::Result<T>,
-    ) -> Result<T> {
-        let w = self
-            .writer
-            .as_mut()
-            .ok_or_else(|| LoomError::ReadOnly(self.path.clone()))?;
-        let out = match f(w).and_then(|out| w.commit().map(|()| out)) {
-            Ok(out) => out,
-            Err(e) => {
-                w.rollback();
-                return Err(e.into());
-            }
-        };
-        self.file = self.backend.reader(&self.path)?;
-        self.shape = matrix_shape(&self.file);
-        Ok(out)
+    /// Recomputes what the connection keeps about the file.
+    pub(crate) fn cache(&mut self, file: &File) {
+        self.shape = matrix_shape(file);
+        self.spec = layout::spec_version(file);
+        self.globals_group = layout::has_globals_group(file);
     }
 
     /// The file's path (`<storage>` for a connection opened on a storage backend).
@@ -260,58 +252,45 @@ impl LoomConnection {
         self.shape
     }
 
-    /// The underlying HDF5 file, as last committed.
-    pub fn hdf5(&self) -> &File {
-        &self.file
+    /// The underlying HDF5 file as reads see it: as last committed, or inside a
+    /// transaction with the edits staged so far.
+    pub fn hdf5(&self) -> File {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if st.stale {
+            st.stale = false;
+            let snap = match st.writer.as_mut() {
+                Some(w) => w.snapshot(),
+                None => return st.file.clone(),
+            };
+            match snap {
+                Ok(file) => st.file = file,
+                Err(e) => st.failed = Some(e.to_string()),
+            }
+        }
+        st.file.clone()
     }
 
     /// The loom spec version of the file, as loompy's `get_loom_spec_version` finds it:
     /// `/attrs/LOOM_SPEC_VERSION`, overridden by a root attribute of that name, else
     /// "0.0.0".
     pub fn spec_version(&self) -> String {
-        spec_version(&self.file)
+        self.spec.clone()
+    }
+
+    /// Whether the file follows the spec 2 rules (see [`layout::is_legacy`]).
+    pub(crate) fn is_legacy(&self) -> bool {
+        layout::is_legacy(&self.spec)
     }
 
     /// Closes the connection.
-    pub fn close(mut self) -> Result<()> {
-        if let Some(w) = self.writer.take() {
+    pub fn close(self) -> Result<()> {
+        let st = self
+            .state
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(w) = st.writer {
             w.close()?;
         }
         Ok(())
     }
-}
-
-/// Shape of `/matrix`, or (0, 0) when there is none (or it is not 2-D).
-fn matrix_shape(file: &File) -> (u64, u64) {
-    match file.object("/matrix") {
-        Ok(Object::Dataset(d)) => match d.shape() {
-            [n, m] => (*n, *m),
-            _ => (0, 0),
-        },
-        _ => (0, 0),
-    }
-}
-
-/// The loom spec version of an open HDF5 file (see [`LoomConnection::spec_version`]).
-pub(crate) fn spec_version(file: &File) -> String {
-    let mut version = "0.0.0".to_owned();
-    if let Some(v) = file
-        .dataset("/attrs/LOOM_SPEC_VERSION")
-        .ok()
-        .and_then(|d| d.read_strings().ok())
-        .and_then(|v| v.into_iter().next())
-    {
-        version = v;
-    }
-    let root_attr = file
-        .root()
-        .ok()
-        .and_then(|r| r.attribute("LOOM_SPEC_VERSION").ok());
-    if let Some(v) = root_attr
-        .and_then(|a| a.strings().ok())
-        .and_then(|v| v.into_iter().next())
-    {
-        version = v;
-    }
-    version
 }

@@ -6,7 +6,8 @@
 //! when they fail). The write sequence is loompy's: an empty file as [`new`](crate::new)
 //! makes it, the file attributes (then `CreationDate` and `LOOM_SPEC_VERSION` again, so
 //! they win as in loompy), the main layer, the other layers in the order given, the row
-//! attributes, the column attributes.
+//! attributes, the column attributes. Everything after the empty file is one transaction
+//! (one commit).
 //!
 //! Differences from loompy, all deliberate:
 //! - a failure after the file was created deletes the file whatever the error (loompy
@@ -19,13 +20,15 @@
 
 use std::sync::Arc;
 
+use hdf5_lite::format::messages::Datatype;
 use hdf5_lite::read::Numeric;
-use hdf5_lite::write::StorageMut;
+use hdf5_lite::write::{StorageMut, Writer};
 use ndarray::{ArrayBase, ArrayView, Data, Dimension, Ix2, IxDyn};
 
-use crate::connection::{new_in, LoomConnection, SPEC_VERSION};
+use crate::connection::{new_in, LoomConnection};
 use crate::error::{LoomError, Result};
 use crate::layers::LayerOptions;
+use crate::layout::{CREATION_DATE_KEY, SPEC_VERSION, SPEC_VERSION_KEY};
 use crate::timestamp::timestamp;
 use crate::values::AttrValues;
 
@@ -57,6 +60,11 @@ impl CreateOptions {
 trait Store {
     fn shape(&self) -> Vec<usize>;
     fn store(&self, ds: &mut LoomConnection, name: &str, opts: &LayerOptions) -> Result<()>;
+    /// The element type given.
+    fn datatype(&self) -> Datatype;
+    /// Writes the whole input into the existing 2-D dataset at `path`, starting at
+    /// column `col0` (the dataset already has room for it).
+    fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()>;
 }
 
 struct Dense<'a, T>(ArrayView<'a, T, IxDyn>);
@@ -73,6 +81,24 @@ impl<T: Numeric> Store for Dense<'_, T> {
             ))
         })?;
         ds.set_layer_with(name, view, opts)
+    }
+
+    fn datatype(&self) -> Datatype {
+        T::datatype()
+    }
+
+    fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()> {
+        let view =
+            self.0.view().into_dimensionality::<Ix2>().map_err(|_| {
+                hdf5_lite::Error::InvalidInput(format!("{path}: the block is not 2-D"))
+            })?;
+        let (n, m) = view.dim();
+        if n == 0 || m == 0 {
+            return Ok(());
+        }
+        let data = view.as_standard_layout();
+        let flat = data.as_slice().unwrap_or(&[]);
+        w.write_numbers(path, &[0, col0], &[n as u64, m as u64], flat)
     }
 }
 
@@ -96,6 +122,53 @@ impl<T: Numeric> Store for SparseRef<'_, T> {
             SparseRef::Owned(m) => m,
         };
         ds.set_layer_sparse(name, m, opts)
+    }
+
+    fn datatype(&self) -> Datatype {
+        T::datatype()
+    }
+
+    fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()> {
+        let m = match self {
+            SparseRef::Borrowed(m) => *m,
+            SparseRef::Owned(m) => m,
+        };
+        let converted;
+        let csc = if m.is_csc() {
+            m
+        } else {
+            converted = m.to_csc();
+            &converted
+        };
+        let (n, cols) = (csc.rows(), csc.cols());
+        if n == 0 || cols == 0 {
+            return Ok(());
+        }
+        // Dense column windows of about 4 M elements.
+        let window = ((1usize << 22) / n).clamp(1, cols);
+        let mut start = 0;
+        while start < cols {
+            let width = window.min(cols - start);
+            let mut block = ndarray::Array2::<T>::default((n, width));
+            for j in 0..width {
+                if let Some(col) = csc.outer_view(start + j) {
+                    for (i, &v) in col.iter() {
+                        if let Some(b) = block.get_mut((i, j)) {
+                            *b = v;
+                        }
+                    }
+                }
+            }
+            let flat = block.as_slice().unwrap_or(&[]);
+            w.write_numbers(
+                path,
+                &[0, col0 + start as u64],
+                &[n as u64, width as u64],
+                flat,
+            )?;
+            start += width;
+        }
+        Ok(())
     }
 }
 
@@ -125,6 +198,16 @@ impl LayerInput<'_> {
     /// True for sparse input.
     pub fn is_sparse(&self) -> bool {
         self.sparse
+    }
+
+    /// The element type given.
+    pub(crate) fn datatype(&self) -> Datatype {
+        self.inner.datatype()
+    }
+
+    /// Writes the input into the dataset at `path` from column `col0` on.
+    pub(crate) fn write_at(&self, w: &mut Writer, path: &str, col0: u64) -> hdf5_lite::Result<()> {
+        self.inner.write_at(w, path, col0)
     }
 }
 
@@ -225,11 +308,11 @@ fn fill(
         for (k, v) in file_attrs {
             ds.attrs_mut().set(k, v.clone())?;
         }
-        if file_attrs.iter().any(|(k, _)| *k == "CreationDate") {
-            ds.attrs_mut().set("CreationDate", timestamp())?;
+        if file_attrs.iter().any(|(k, _)| *k == CREATION_DATE_KEY) {
+            ds.attrs_mut().set(CREATION_DATE_KEY, timestamp())?;
         }
-        if file_attrs.iter().any(|(k, _)| *k == "LOOM_SPEC_VERSION") {
-            ds.attrs_mut().set("LOOM_SPEC_VERSION", SPEC_VERSION)?;
+        if file_attrs.iter().any(|(k, _)| *k == SPEC_VERSION_KEY) {
+            ds.attrs_mut().set(SPEC_VERSION_KEY, SPEC_VERSION)?;
         }
     }
     let lo = opts.layer_options();
@@ -277,7 +360,6 @@ fn fill(
 /// )?;
 /// # Ok::<(), loom_core::LoomError>(())
 /// ```
-#[cfg(unix)]
 pub fn create(
     path: impl AsRef<std::path::Path>,
     layers: &[(&str, LayerInput)],
@@ -296,7 +378,6 @@ pub fn create(
 }
 
 /// [`create`] with storage options other than loompy's defaults.
-#[cfg(unix)]
 pub fn create_with(
     path: impl AsRef<std::path::Path>,
     layers: &[(&str, LayerInput)],
@@ -308,9 +389,7 @@ pub fn create_with(
     let path = path.as_ref();
     let main = check(layers, row_attrs, col_attrs)?;
     let result = crate::connection::new(path).and_then(|mut ds| {
-        fill(
-            &mut ds, main, layers, row_attrs, col_attrs, file_attrs, opts,
-        )?;
+        ds.transaction(|tx| fill(tx, main, layers, row_attrs, col_attrs, file_attrs, opts))?;
         ds.close()
     });
     if result.is_err() {
@@ -370,8 +449,6 @@ pub fn create_in_with(
 ) -> Result<()> {
     let main = check(layers, row_attrs, col_attrs)?;
     let mut ds = new_in(storage)?;
-    fill(
-        &mut ds, main, layers, row_attrs, col_attrs, file_attrs, opts,
-    )?;
+    ds.transaction(|tx| fill(tx, main, layers, row_attrs, col_attrs, file_attrs, opts))?;
     ds.close()
 }

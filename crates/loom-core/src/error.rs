@@ -47,6 +47,11 @@ pub enum LoomError {
     #[error("{0}")]
     Selection(String),
 
+    /// An edit inside a transaction failed (its error was not returned by the
+    /// transaction's closure); nothing of the transaction was written.
+    #[error("the transaction was rolled back because one of its edits failed: {0}")]
+    TransactionFailed(String),
+
     /// The HDF5 layer failed.
     #[error(transparent)]
     Hdf5(#[from] hdf5_lite::Error),

@@ -11,10 +11,12 @@ use hdf5_lite::read::Object;
 use hdf5_lite::write::{AttrData, AttrValue, DatasetSpec};
 
 use crate::attrs::{stamp_of, write_values};
+use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::strings::is_legacy;
+use crate::layout;
 use crate::timestamp::timestamp;
+use crate::transaction::{ensure_group, unlink_if_present};
 use crate::values::{encode, read_attribute, read_dataset, AttrValues, Encoded};
 
 /// Read access to the global attributes.
@@ -30,7 +32,7 @@ pub struct GlobalAttrsMut<'a> {
 }
 
 fn has_attrs_group(ds: &LoomConnection) -> bool {
-    matches!(ds.hdf5().object("/attrs"), Ok(Object::Group(_)))
+    ds.globals_group
 }
 
 impl GlobalAttrs<'_> {
@@ -48,7 +50,7 @@ impl GlobalAttrs<'_> {
                 .map(|a| a.iter().map(|a| a.name().to_owned()).collect())
                 .unwrap_or_default()
         } else {
-            file.group("/attrs")
+            file.group(layout::GLOBALS)
                 .and_then(|g| g.member_names())
                 .unwrap_or_default()
         };
@@ -71,12 +73,12 @@ impl GlobalAttrs<'_> {
     /// # Ok::<(), loom_core::LoomError>(())
     /// ```
     pub fn get(&self, name: &str) -> Result<AttrValues> {
-        self.get_in(name, is_legacy(&self.ds.spec_version()), self.attrs_group())
+        self.get_in(name, self.ds.is_legacy(), self.attrs_group())
     }
 
     /// The `/attrs` group, or `None` in the legacy layout.
     fn attrs_group(&self) -> Option<hdf5_lite::read::Group> {
-        match self.ds.hdf5().object("/attrs") {
+        match self.ds.hdf5().object(layout::GLOBALS) {
             Ok(Object::Group(g)) => Some(g),
             _ => None,
         }
@@ -120,7 +122,7 @@ impl GlobalAttrs<'_> {
 
     /// Every global attribute with its value, in key order.
     pub fn items(&self) -> Result<Vec<(String, AttrValues)>> {
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         let attrs = self.attrs_group();
         self.keys()
             .into_iter()
@@ -144,7 +146,7 @@ impl GlobalAttrsMut<'_> {
                 "Attribute name cannot contain slash (/)".into(),
             ));
         }
-        let legacy = is_legacy(&self.ds.spec_version());
+        let legacy = self.ds.is_legacy();
         let encoded = encode(&value, legacy)?;
         let shape: Vec<u64> = value.shape().iter().map(|&d| d as u64).collect();
         if legacy && !has_attrs_group(self.ds) {
@@ -160,24 +162,26 @@ impl GlobalAttrsMut<'_> {
                     data: AttrData::Strings(s),
                 },
             };
-            return self.ds.edit(|w| w.set_attribute("/", name, &attr));
+            self.ds
+                .edit(|w| w.set_attribute(layout::ROOT, name, &attr))?;
+        } else {
+            let path = layout::global_path(name);
+            self.ds.edit(|w| {
+                ensure_group(w, layout::GLOBALS)?;
+                unlink_if_present(w, &path)?;
+                let datatype = match &encoded {
+                    Encoded::Numbers(dt, _) | Encoded::Strings(dt, _) => dt.clone(),
+                };
+                w.create_dataset(&path, &DatasetSpec::new(datatype, &shape))?;
+                write_values(w, &path, &shape, &encoded)
+            })?;
+            self.ds.globals_group = true;
         }
-        let has_group = has_attrs_group(self.ds);
-        let exists = self.as_attrs().contains(name);
-        let path = format!("/attrs/{name}");
-        self.ds.edit(|w| {
-            if !has_group {
-                w.create_group("/attrs")?;
-            }
-            if exists {
-                w.unlink(&path)?;
-            }
-            let datatype = match &encoded {
-                Encoded::Numbers(dt, _) | Encoded::Strings(dt, _) => dt.clone(),
-            };
-            w.create_dataset(&path, &DatasetSpec::new(datatype, &shape))?;
-            write_values(w, &path, &shape, &encoded)
-        })
+        if name == layout::SPEC_VERSION_KEY {
+            // The version decides the string and layout rules of later writes.
+            self.ds.spec = layout::spec_version(&self.ds.hdf5());
+        }
+        Ok(())
     }
 
     /// Deletes a global attribute (loompy's `del ds.attrs.name`); a missing name is
@@ -191,11 +195,15 @@ impl GlobalAttrsMut<'_> {
             });
         }
         if attrs.is_legacy_layout() {
-            self.ds.edit(|w| w.delete_attribute("/", name))
+            self.ds.edit(|w| w.delete_attribute(layout::ROOT, name))?;
         } else {
-            let path = format!("/attrs/{name}");
-            self.ds.edit(|w| w.unlink(&path))
+            let path = layout::global_path(name);
+            self.ds.edit(|w| w.unlink(&path))?;
         }
+        if name == layout::SPEC_VERSION_KEY {
+            self.ds.spec = layout::spec_version(&self.ds.hdf5());
+        }
+        Ok(())
     }
 }
 
@@ -231,10 +239,10 @@ impl LoomConnection {
     /// only the global attribute and writes it when missing, so its value freezes; we
     /// read the live stamp and never write.
     pub fn last_modified(&self) -> String {
-        let root = stamp_of(self, "/");
+        let root = stamp_of(self, layout::ROOT);
         let global = self
             .attrs()
-            .get("last_modified")
+            .get(layout::LAST_MODIFIED)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned));
         root.into_iter()
@@ -262,19 +270,19 @@ impl LoomConnection {
             names
         };
         for (group, list) in [
-            ("/row_attrs", &mut out.row_attrs),
-            ("/col_attrs", &mut out.col_attrs),
-            ("/row_graphs", &mut out.row_graphs),
-            ("/col_graphs", &mut out.col_graphs),
-            ("/layers", &mut out.layers),
+            (layout::attrs_group(Axis::Rows), &mut out.row_attrs),
+            (layout::attrs_group(Axis::Cols), &mut out.col_attrs),
+            (layout::graphs_group(Axis::Rows), &mut out.row_graphs),
+            (layout::graphs_group(Axis::Cols), &mut out.col_graphs),
+            (layout::LAYERS, &mut out.layers),
         ] {
             *list = members(group)
                 .into_iter()
-                .filter(|n| newer(format!("{group}/{n}")))
+                .filter(|n| newer(layout::child(group, n)))
                 .collect();
         }
-        if matches!(self.hdf5().object("/matrix"), Ok(Object::Dataset(_)))
-            && newer("/matrix".into())
+        if matches!(self.hdf5().object(layout::MATRIX), Ok(Object::Dataset(_)))
+            && newer(layout::MATRIX.into())
         {
             out.layers.insert(0, String::new());
         }

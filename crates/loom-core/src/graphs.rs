@@ -8,11 +8,12 @@ use hdf5_lite::write::{AttrValue, DatasetSpec, Writer};
 use ndarray::Array2;
 use sprs::TriMat;
 
+use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
+use crate::layout;
 use crate::timestamp::timestamp;
-
-const GROUPS: [&str; 2] = ["row_graphs", "col_graphs"];
+use crate::transaction::unlink_if_present;
 
 /// The graphs of one axis (loompy's `ds.row_graphs` / `ds.col_graphs`), read side.
 ///
@@ -27,34 +28,43 @@ const GROUPS: [&str; 2] = ["row_graphs", "col_graphs"];
 #[derive(Debug, Clone, Copy)]
 pub struct GraphManager<'a> {
     ds: &'a LoomConnection,
-    axis: usize,
+    axis: Axis,
 }
 
 /// The graphs of one axis, for writing (from [`LoomConnection::row_graphs_mut`]).
 #[derive(Debug)]
 pub struct GraphManagerMut<'a> {
     ds: &'a mut LoomConnection,
-    axis: usize,
-}
-
-fn group_path(axis: usize) -> String {
-    format!("/{}", GROUPS[axis.min(1)])
+    axis: Axis,
 }
 
 impl<'a> GraphManager<'a> {
-    /// The axis: 0 for rows, 1 for columns.
-    pub fn axis(&self) -> usize {
+    /// The axis the graphs connect (rows or columns).
+    pub fn axis(&self) -> Axis {
         self.axis
     }
 
     /// The graph names, sorted. On a read-only connection, graphs still stored in an old
-    /// `/row_edges` or `/col_edges` group are not seen (as in loompy).
+    /// `/row_edges` or `/col_edges` group are not seen (as in loompy); on a read-write
+    /// one they are (the first write moves them).
     pub fn keys(&self) -> Vec<String> {
-        self.ds
+        let mut keys = self
+            .ds
             .hdf5()
-            .group(&group_path(self.axis))
+            .group(layout::graphs_group(self.axis))
             .and_then(|g| g.member_names())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        keys.extend(self.old().iter().cloned());
+        keys.sort();
+        keys
+    }
+
+    /// Graphs of this axis still in the old group of a read-write connection.
+    fn old(&self) -> &[String] {
+        self.ds
+            .upgrade
+            .as_ref()
+            .map_or(&[], |u| u.old_graphs(self.axis))
     }
 
     /// Number of graphs.
@@ -99,8 +109,15 @@ impl<'a> GraphManager<'a> {
         Ok(TriMat::from_triplets((n, n), index(&a)?, index(&b)?, w))
     }
 
-    /// The raw vectors `(a, b, w)` of a graph (loompy's `get_edges`).
-    pub fn edges(&self, name: &str) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+    /// The number of edges of a graph (the length of its `a` vector), without reading it.
+    pub fn edge_count(&self, name: &str) -> Result<u64> {
+        let g = self.group(name)?;
+        let d = g.dataset(layout::GRAPH_VECTORS[0])?;
+        Ok(d.shape().first().copied().unwrap_or(0))
+    }
+
+    /// The graph's group, or `Missing`.
+    fn group(&self, name: &str) -> Result<hdf5_lite::read::Group> {
         let missing = || LoomError::Missing {
             kind: "graph",
             name: name.to_owned(),
@@ -108,19 +125,29 @@ impl<'a> GraphManager<'a> {
         if name.is_empty() || name.contains('/') {
             return Err(missing());
         }
-        let path = format!("{}/{name}", group_path(self.axis));
-        let Ok(Object::Group(g)) = self.ds.hdf5().object(&path) else {
-            return Err(missing());
+        let path = if self.old().iter().any(|g| g == name) {
+            layout::child(layout::old_graphs_group(self.axis), name)
+        } else {
+            layout::graph_path(self.axis, name)
         };
+        match self.ds.hdf5().object(&path) {
+            Ok(Object::Group(g)) => Ok(g),
+            _ => Err(missing()),
+        }
+    }
+
+    /// The raw vectors `(a, b, w)` of a graph (loompy's `get_edges`).
+    pub fn edges(&self, name: &str) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+        let g = self.group(name)?;
         fn vector<T: Numeric>(g: &hdf5_lite::read::Group, p: &str) -> Result<Vec<T>> {
             Ok(g.dataset(p)?.read::<T>()?.iter().copied().collect())
         }
-        Ok((vector(&g, "a")?, vector(&g, "b")?, vector(&g, "w")?))
+        let [a, b, w] = layout::GRAPH_VECTORS;
+        Ok((vector(&g, a)?, vector(&g, b)?, vector(&g, w)?))
     }
 
     fn n(&self) -> u64 {
-        let (n, m) = self.ds.shape();
-        [n, m][self.axis.min(1)]
+        self.axis.of(self.ds.shape())
     }
 }
 
@@ -159,11 +186,11 @@ impl GraphManagerMut<'_> {
 
     /// Deletes a graph; a missing name is ignored (as in loompy).
     pub fn delete(&mut self, name: &str) -> Result<()> {
-        if name.contains('/') || !self.get().contains(name) {
+        if name.contains('/') {
             return Ok(());
         }
-        let path = format!("{}/{name}", group_path(self.axis));
-        self.ds.edit(|w| w.unlink(&path))
+        let path = layout::graph_path(self.axis, name);
+        self.ds.edit(|w| unlink_if_present(w, &path))
     }
 
     fn write(
@@ -183,7 +210,9 @@ impl GraphManagerMut<'_> {
         if shape != (n, n) {
             return Err(LoomError::InvalidInput(format!(
                 "Adjacency matrix shape for axis {} must be ({n},{n}) but shape was ({}, {})",
-                self.axis, shape.0, shape.1
+                self.axis.index(),
+                shape.0,
+                shape.1
             )));
         }
         let to_i32 = |v: &[u64]| -> Result<Vec<i32>> {
@@ -198,38 +227,36 @@ impl GraphManagerMut<'_> {
                 .collect()
         };
         let (a, b) = (to_i32(a)?, to_i32(b)?);
-        let group = group_path(self.axis);
-        let exists = self.get().contains(name);
-        let path = format!("{group}/{name}");
-        self.ds
-            .edit(|wr| write_graph(wr, &group, &path, exists, &a, &b, w))
+        let group = layout::graphs_group(self.axis);
+        let path = layout::graph_path(self.axis, name);
+        self.ds.edit(|wr| write_graph(wr, group, &path, &a, &b, w))
     }
 }
 
-fn write_graph(
+pub(crate) fn write_graph(
     wr: &mut Writer,
     group: &str,
     path: &str,
-    exists: bool,
     a: &[i32],
     b: &[i32],
     w: &[f64],
 ) -> hdf5_lite::Result<()> {
-    if exists {
-        wr.unlink(path)?;
-    }
+    unlink_if_present(wr, path)?;
     wr.create_group(path)?;
     let len = [a.len() as u64];
-    for (v, data) in [("a", a), ("b", b)] {
-        let p = format!("{path}/{v}");
+    let [va, vb, vw] = layout::GRAPH_VECTORS.map(|v| layout::child(path, v));
+    for (p, data) in [(va, a), (vb, b)] {
         wr.create_dataset(&p, &DatasetSpec::new(i32::datatype(), &len))?;
         wr.write_numbers(&p, &[0], &len, data)?;
     }
-    let p = format!("{path}/w");
-    wr.create_dataset(&p, &DatasetSpec::new(f64::datatype(), &len))?;
-    wr.write_numbers(&p, &[0], &len, w)?;
-    for target in [path, group, "/"] {
-        wr.set_attribute(target, "last_modified", &AttrValue::string(&timestamp()))?;
+    wr.create_dataset(&vw, &DatasetSpec::new(f64::datatype(), &len))?;
+    wr.write_numbers(&vw, &[0], &len, w)?;
+    for target in [path, group, layout::ROOT] {
+        wr.set_attribute(
+            target,
+            layout::LAST_MODIFIED,
+            &AttrValue::string(&timestamp()),
+        )?;
     }
     Ok(())
 }
@@ -237,12 +264,12 @@ fn write_graph(
 impl LoomConnection {
     /// The row graphs (loompy's `ds.row_graphs`).
     pub fn row_graphs(&self) -> GraphManager<'_> {
-        GraphManager { ds: self, axis: 0 }
+        self.graphs(Axis::Rows)
     }
 
     /// The column graphs (loompy's `ds.col_graphs`).
     pub fn col_graphs(&self) -> GraphManager<'_> {
-        GraphManager { ds: self, axis: 1 }
+        self.graphs(Axis::Cols)
     }
 
     /// The row graphs, for writing.
@@ -256,28 +283,32 @@ impl LoomConnection {
     /// # Ok::<(), loom_core::LoomError>(())
     /// ```
     pub fn row_graphs_mut(&mut self) -> GraphManagerMut<'_> {
-        GraphManagerMut { ds: self, axis: 0 }
+        self.graphs_mut(Axis::Rows)
     }
 
     /// The column graphs, for writing.
     pub fn col_graphs_mut(&mut self) -> GraphManagerMut<'_> {
-        GraphManagerMut { ds: self, axis: 1 }
+        self.graphs_mut(Axis::Cols)
     }
 
-    /// Graph names on an axis (deprecated loompy `list_edges`); any other axis gives none.
-    pub fn list_edges(&self, axis: usize) -> Vec<String> {
-        match axis {
-            0 | 1 => GraphManager { ds: self, axis }.keys(),
-            _ => Vec::new(),
-        }
+    /// The graphs of one axis (`ds.row_graphs` for [`Axis::Rows`]).
+    pub fn graphs(&self, axis: Axis) -> GraphManager<'_> {
+        GraphManager { ds: self, axis }
+    }
+
+    /// The graphs of one axis, for writing.
+    pub fn graphs_mut(&mut self, axis: Axis) -> GraphManagerMut<'_> {
+        GraphManagerMut { ds: self, axis }
+    }
+
+    /// Graph names on an axis (deprecated loompy `list_edges`).
+    pub fn list_edges(&self, axis: Axis) -> Vec<String> {
+        self.graphs(axis).keys()
     }
 
     /// The `(a, b, w)` vectors of a graph (deprecated loompy `get_edges`).
-    pub fn get_edges(&self, name: &str, axis: usize) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
-        match axis {
-            0 | 1 => GraphManager { ds: self, axis }.edges(name),
-            _ => Err(LoomError::InvalidInput("Axis must be 0 or 1".into())),
-        }
+    pub fn get_edges(&self, name: &str, axis: Axis) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+        self.graphs(axis).edges(name)
     }
 
     /// Stores a graph from its vectors (deprecated loompy `set_edges`). Vectors of
@@ -289,15 +320,12 @@ impl LoomConnection {
         a: &[i64],
         b: &[i64],
         w: &[f64],
-        axis: usize,
+        axis: Axis,
     ) -> Result<()> {
         let convert = || {
             LoomError::InvalidInput("Input arrays could not be converted to a sparse matrix".into())
         };
-        if axis > 1 {
-            return Err(convert());
-        }
-        let n = GraphManager { ds: self, axis }.n();
+        let n = self.graphs(axis).n();
         if a.len() != b.len() || a.len() != w.len() {
             return Err(convert());
         }
@@ -307,6 +335,6 @@ impl LoomConnection {
                 .collect()
         };
         let (a, b) = (check(a)?, check(b)?);
-        GraphManagerMut { ds: self, axis }.write(name, (n, n), &a, &b, w)
+        self.graphs_mut(axis).write(name, (n, n), &a, &b, w)
     }
 }

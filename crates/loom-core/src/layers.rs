@@ -13,20 +13,14 @@ use hdf5_lite::read::{Dataset, Numeric};
 use hdf5_lite::write::AttrValue;
 use ndarray::{Array2, ArrayView2};
 
+use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
+use crate::layout::{self, layer_path};
 use crate::matrix_io::{read_selection, shape2, write_selection};
 use crate::selection::Selection;
 use crate::timestamp::timestamp;
-
-/// Path of a layer: `/matrix` for the main layer `""`, else `/layers/<name>`.
-pub(crate) fn layer_path(name: &str) -> String {
-    if name.is_empty() {
-        "/matrix".to_owned()
-    } else {
-        format!("/layers/{name}")
-    }
-}
+use crate::windows::{AxisWindows, DEFAULT_BUDGET};
 
 /// The numpy name of a numeric HDF5 type ("float32", "uint16", …).
 pub fn dtype_name(dt: &Datatype) -> Option<&'static str> {
@@ -112,10 +106,10 @@ impl<'a> Layers<'a> {
     pub fn keys(&self) -> Result<Vec<String>> {
         let file = self.ds.hdf5();
         let mut keys = Vec::new();
-        if file.dataset("/matrix").is_ok() {
+        if file.dataset(layout::MATRIX).is_ok() {
             keys.push(String::new());
         }
-        if let Ok(g) = file.group("/layers") {
+        if let Ok(g) = file.group(layout::LAYERS) {
             let mut names = g.member_names()?;
             names.sort();
             keys.extend(names);
@@ -188,8 +182,8 @@ impl<'a> Layers<'a> {
     }
 
     /// loompy's `layer.sparse(rows, cols)`: the selection as a COO matrix of float64,
-    /// shape (rows selected, columns selected). Read in column windows, so the dense
-    /// selection is never in memory at once.
+    /// shape (rows selected, columns selected). Read in chunk-aligned column windows
+    /// ([`AxisWindows`]), so the dense selection is never in memory at once.
     pub fn sparse(
         &self,
         name: &str,
@@ -200,35 +194,15 @@ impl<'a> Layers<'a> {
         let (n, m) = shape2(&d)?;
         let r = rows.into().resolve(n)?;
         let c = cols.into().resolve(m)?;
-        let chunk_cols = d
-            .chunks()
-            .and_then(|c| c.get(1).copied())
-            .unwrap_or(64)
-            .max(1);
-        let budget = (1u64 << 22) / (r.len() as u64).max(1);
-        let window = usize::try_from((budget / chunk_cols).max(1).saturating_mul(chunk_cols))
-            .ok()
-            .filter(|&w| w > 0)
-            .ok_or_else(|| {
-                LoomError::Selection(format!("{name}: chunk width {chunk_cols} is too large"))
-            })?;
+        let chunk_cols = self.chunk_len(name, Axis::Cols)?;
         let mut coo = sprs::TriMat::new((r.len(), c.len()));
-        // Windows of at least `window` columns, cut only where the chunk column changes so
-        // no chunk is decoded for two windows.
-        let mut start = 0;
-        for k in 1..=c.len() {
-            let cut =
-                k == c.len() || (k - start >= window && c[k] / chunk_cols != c[k - 1] / chunk_cols);
-            if !cut {
-                continue;
-            }
-            let block = read_selection::<f64>(&d, &r, &c[start..k])?;
+        for w in AxisWindows::over(&c, chunk_cols, r.len() as u64, DEFAULT_BUDGET) {
+            let block = read_selection::<f64>(&d, &r, &c[w.clone()])?;
             for ((i, j), &v) in block.indexed_iter() {
                 if v != 0.0 {
-                    coo.add_triplet(i, start + j, v);
+                    coo.add_triplet(i, w.start + j, v);
                 }
             }
-            start = k;
         }
         Ok(coo)
     }
@@ -322,8 +296,8 @@ impl LoomConnection {
         let stamp = AttrValue::string(&timestamp());
         self.edit(|w| {
             write_selection(w, &d, &r, &c, values)?;
-            w.set_attribute(&path, "last_modified", &stamp)?;
-            w.set_attribute("/", "last_modified", &stamp)
+            w.set_attribute(&path, layout::LAST_MODIFIED, &stamp)?;
+            w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
         })
     }
 }

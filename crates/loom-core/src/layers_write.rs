@@ -11,9 +11,12 @@ use hdf5_lite::read::Numeric;
 use hdf5_lite::write::{DatasetSpec, Writer};
 use ndarray::{Array2, ArrayView2};
 
-use crate::connection::{LoomConnection, Mode};
+use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::layers::{layer_path, parse_dtype, LayerOptions};
+use crate::layers::{parse_dtype, LayerOptions};
+use crate::layout::layer_path;
+use crate::transaction::unlink_if_present;
+use crate::windows::{AxisWindows, DEFAULT_BUDGET};
 
 /// loompy's NaN/Inf check on dense input.
 fn check_finite<T: Numeric>(values: &ArrayView2<T>) -> Result<()> {
@@ -26,18 +29,7 @@ fn check_finite<T: Numeric>(values: &ArrayView2<T>) -> Result<()> {
     }
 }
 
-/// Elements per column window when writing sparse input densely.
-const WINDOW_ELEMENTS: u64 = 1 << 22;
-
 impl LoomConnection {
-    /// Fails with [`LoomError::ReadOnly`] on a read-only connection.
-    pub(crate) fn check_writable(&self) -> Result<()> {
-        if self.mode() == Mode::Read {
-            return Err(LoomError::ReadOnly(self.path().to_path_buf()));
-        }
-        Ok(())
-    }
-
     /// The checks loompy makes before storing a layer, in loompy's order (after the
     /// NaN check): the name, the shape (except for the main layer while it is the only
     /// one), the mode, the type.
@@ -48,9 +40,12 @@ impl LoomConnection {
             ));
         }
         let main = self.shape();
-        let others = self.layers().keys()?.iter().any(|k| !k.is_empty());
-        let free = name.is_empty() && (!others || main == (0, 0));
-        if !free && shape != main {
+        // Whether the main layer may change shape: only while it is the only layer.
+        let free = || -> Result<bool> {
+            Ok(name.is_empty()
+                && (main == (0, 0) || !self.layers().keys()?.iter().any(|k| !k.is_empty())))
+        };
+        if shape != main && !free()? {
             return Err(LoomError::InvalidInput(format!(
                 "All layers must have same shape ({}, {})",
                 main.0, main.1
@@ -66,18 +61,15 @@ impl LoomConnection {
     }
 
     /// Replaces (or creates) the dataset of layer `name` with an empty one.
-    fn fresh_layer(
+    pub(crate) fn fresh_layer(
         w: &mut Writer,
         name: &str,
         shape: (u64, u64),
         dtype: Datatype,
         opts: &LayerOptions,
-        exists: bool,
     ) -> hdf5_lite::Result<String> {
         let path = layer_path(name);
-        if exists {
-            w.unlink(&path)?;
-        }
+        unlink_if_present(w, &path)?;
         let (n, m) = shape;
         let chunks = opts.chunks.unwrap_or((n.clamp(1, 64), m.clamp(1, 64)));
         let mut spec = DatasetSpec::new(dtype, &[n, m])
@@ -130,18 +122,26 @@ impl LoomConnection {
         let dtype = Self::stored_type::<T>(opts)?;
         let shape = (values.nrows() as u64, values.ncols() as u64);
         self.check_layer(name, shape, &dtype)?;
-        let exists = self.layers().contains(name);
         let data = values.as_standard_layout();
         let flat = data
             .as_slice()
             .ok_or_else(|| LoomError::InvalidInput("matrix is not contiguous".to_owned()))?;
         self.edit(|w| {
-            let path = Self::fresh_layer(w, name, shape, dtype, opts, exists)?;
+            let path = Self::fresh_layer(w, name, shape, dtype, opts)?;
             if shape.0 > 0 && shape.1 > 0 {
                 w.write_numbers(&path, &[0, 0], &[shape.0, shape.1], flat)?;
             }
             Ok(())
-        })
+        })?;
+        self.staged_layer(name, shape);
+        Ok(())
+    }
+
+    /// Records the shape of a main layer just staged.
+    fn staged_layer(&mut self, name: &str, shape: (u64, u64)) {
+        if name.is_empty() {
+            self.shape = shape;
+        }
     }
 
     /// `ds.layers[name] = "float32"`: a layer of zeros of the main matrix's shape, stored
@@ -150,10 +150,7 @@ impl LoomConnection {
         let dt = parse_dtype(dtype)?;
         let shape = self.shape();
         self.check_layer(name, shape, &dt)?;
-        let exists = self.layers().contains(name);
-        self.edit(|w| {
-            Self::fresh_layer(w, name, shape, dt, &LayerOptions::default(), exists).map(|_| ())
-        })
+        self.edit(|w| Self::fresh_layer(w, name, shape, dt, &LayerOptions::default()).map(|_| ()))
     }
 
     /// `ds.layers[name] = sparse_matrix`: stored with the sparse matrix's element type
@@ -169,7 +166,6 @@ impl LoomConnection {
         let dtype = Self::stored_type::<T>(opts)?;
         let shape = (matrix.rows() as u64, matrix.cols() as u64);
         self.check_layer(name, shape, &dtype)?;
-        let exists = self.layers().contains(name);
         // Column windows read CSC columns; CSC input is used as is, CSR converted once.
         let converted;
         let csc = if matrix.is_csc() {
@@ -180,19 +176,17 @@ impl LoomConnection {
         };
         let (n, m) = shape;
         self.edit(|w| {
-            let path = Self::fresh_layer(w, name, shape, dtype, opts, exists)?;
+            let path = Self::fresh_layer(w, name, shape, dtype, opts)?;
             if n == 0 || m == 0 {
                 return Ok(());
             }
             let chunk_cols = opts.chunks.map_or(m.clamp(1, 64), |c| c.1.max(1));
-            let window = ((WINDOW_ELEMENTS / n / chunk_cols).max(1) * chunk_cols).min(m) as usize;
-            let mut start = 0usize;
-            while (start as u64) < m {
-                let width = window.min(m as usize - start);
+            for win in AxisWindows::all(m, chunk_cols, n, DEFAULT_BUDGET) {
+                let width = win.len();
                 let mut block = Array2::<T>::default((n as usize, width));
                 let mut any = false;
-                for j in 0..width {
-                    if let Some(col) = csc.outer_view(start + j) {
+                for (j, col) in win.clone().enumerate() {
+                    if let Some(col) = csc.outer_view(col) {
                         for (i, &v) in col.iter() {
                             if let Some(b) = block.get_mut((i, j)) {
                                 *b = v;
@@ -204,12 +198,14 @@ impl LoomConnection {
                 // All-zero windows are left unwritten: the fill value is 0.
                 if any {
                     let flat = block.as_slice().unwrap_or(&[]);
-                    w.write_numbers(&path, &[0, start as u64], &[n, width as u64], flat)?;
+                    let at = [0, win.start as u64];
+                    w.write_numbers(&path, &at, &[n, width as u64], flat)?;
                 }
-                start += width;
             }
             Ok(())
-        })
+        })?;
+        self.staged_layer(name, shape);
+        Ok(())
     }
 
     /// `del ds.layers[name]`: removes the layer, which is then gone from
@@ -221,11 +217,7 @@ impl LoomConnection {
                 "Cannot delete default layer".to_owned(),
             ));
         }
-        self.check_writable()?;
-        if !self.layers().contains(name) {
-            return Ok(());
-        }
         let path = layer_path(name);
-        self.edit(|w| w.unlink(&path))
+        self.edit(|w| unlink_if_present(w, &path))
     }
 }

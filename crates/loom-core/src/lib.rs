@@ -14,6 +14,7 @@
 //! ```
 
 mod attrs;
+mod axis;
 mod connection;
 mod create;
 mod error;
@@ -21,26 +22,37 @@ mod global_attrs;
 mod graphs;
 mod layers;
 mod layers_write;
+pub mod layout;
 mod matrix_io;
+pub mod ops;
 mod selection;
 pub mod strings;
 pub mod timestamp;
+mod transaction;
 mod validate;
 mod values;
 mod view;
+mod windows;
 
-pub use attrs::{guess_chunk, Attrs, AttrsMut};
-#[cfg(unix)]
+/// The array crate loom-core's signatures use (`Array2`, `ArrayView2`, `ArrayD`).
+pub use ndarray;
+/// The sparse-matrix crate loom-core's signatures use (`CsMat`, `TriMat`).
+pub use sprs;
+
+pub use attrs::{guess_chunk, AttrInfo, Attrs, AttrsMut};
+pub use axis::Axis;
 pub use connection::{connect, new};
-pub use connection::{new_in, LoomConnection, Mode, SPEC_VERSION};
-#[cfg(unix)]
+pub use connection::{new_in, LoomConnection, Mode};
 pub use create::{create, create_with};
 pub use create::{create_in, create_in_with, CreateOptions, LayerInput};
 pub use error::{LoomError, Result};
 pub use global_attrs::{Changes, GlobalAttrs, GlobalAttrsMut};
 pub use graphs::{GraphManager, GraphManagerMut};
+pub use hdf5_lite::FileOptions;
 pub use layers::{dtype_name, parse_dtype, LayerOptions, Layers};
+pub use layout::SPEC_VERSION;
 pub use selection::Selection;
 pub use validate::{LoomValidator, Strictness};
 pub use values::{AttrValues, Dtype};
 pub use view::{LoomView, ViewLayer};
+pub use windows::{AxisWindows, DEFAULT_BUDGET};

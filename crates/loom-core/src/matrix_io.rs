@@ -8,7 +8,7 @@
 //! then scattered into the output in the requested order (repeats included). Contiguous
 //! datasets are read in runs of consecutive rows.
 
-use hdf5_lite::read::{Dataset, Numeric};
+use hdf5_lite::read::{Dataset, Hyperslab, Numeric};
 use hdf5_lite::write::Writer;
 use ndarray::{Array2, ArrayView2};
 
@@ -189,25 +189,37 @@ pub(crate) fn write_selection<T: Numeric>(
         }
         return Ok(());
     }
+    // Repeats: read each touched block, update it and write it back, all in the layer's
+    // own type (bytes), so untouched elements are never converted. The values are
+    // converted to that type once, exactly as a direct write converts them.
+    let datatype = ds.datatype().clone();
+    let size = datatype.size() as usize;
+    let flat: Vec<T> = values.iter().copied().collect();
+    let encoded = hdf5_lite::write::encode_numbers(&flat, &datatype)?;
+    let ncols = values.ncols();
     let (row_groups, col_groups) = plan2(ds, rows, cols);
     for rg in &row_groups {
         for cg in &col_groups {
             let (h, wd) = (rg.hi - rg.lo + 1, cg.hi - cg.lo + 1);
-            let mut block: Vec<T> = ds
-                .read_slice::<T>(&[rg.lo, cg.lo], &[h, wd])?
-                .into_raw_vec_and_offset()
-                .0;
+            let sel = Hyperslab {
+                start: vec![rg.lo, cg.lo],
+                count: vec![h, wd],
+            };
+            let mut block = ds.read_raw_slice(&sel)?;
             // Members are sorted by (index, output position), so the last of a repeated
             // index is written last.
             for &(pr, r) in &rg.members {
                 for &(pc, c) in &cg.members {
-                    let at = ((r - rg.lo) * wd + (c - cg.lo)) as usize;
-                    if let (Some(b), Some(v)) = (block.get_mut(at), values.get((pr, pc))) {
-                        *b = *v;
+                    let at = ((r - rg.lo) * wd + (c - cg.lo)) as usize * size;
+                    let from = (pr * ncols + pc) * size;
+                    if let (Some(b), Some(v)) =
+                        (block.get_mut(at..at + size), encoded.get(from..from + size))
+                    {
+                        b.copy_from_slice(v);
                     }
                 }
             }
-            w.write_numbers(&path, &[rg.lo, cg.lo], &[h, wd], &block)?;
+            w.write_raw(&path, &sel, &block)?;
         }
     }
     Ok(())

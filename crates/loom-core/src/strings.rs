@@ -7,18 +7,7 @@
 //! - Legacy files (spec < 3.0.0, loompy 2) store fixed-length ASCII with XML character
 //!   references for non-ASCII characters (Python's `encode('ascii', 'xmlcharrefreplace')`).
 //!   Reading unescapes them ([`unescape`]), writing escapes them ([`escape`]), so a spec 2
-//!   file stays spec 2.
-
-/// Whether a spec version string ("3.0.0", "2.0.1", …) is older than 3.0.0, i.e. uses the
-/// legacy string and global-attribute rules.
-pub fn is_legacy(version: &str) -> bool {
-    let major = version
-        .split('.')
-        .next()
-        .and_then(|m| m.trim().parse::<u64>().ok())
-        .unwrap_or(0);
-    major < 3
-}
+//!   file stays spec 2 (which files are spec 2: [`crate::layout::is_legacy`]).
 
 /// Python's `s.encode('ascii', 'xmlcharrefreplace')`: every non-ASCII character becomes
 /// `&#NNN;` (decimal code point); ASCII, `&` included, is left alone.
@@ -167,14 +156,5 @@ mod tests {
         ] {
             assert_eq!(unescape(input), want, "{input}");
         }
-    }
-
-    #[test]
-    fn legacy_versions() {
-        assert!(is_legacy("2.0.1"));
-        assert!(is_legacy("0.0.0"));
-        assert!(is_legacy("garbage"));
-        assert!(!is_legacy("3.0.0"));
-        assert!(!is_legacy("3.1.0"));
     }
 }

@@ -11,7 +11,8 @@ mod dtype;
 
 use hdf5_lite::read::{Dataset, File, Group, Object};
 
-use crate::connection::spec_version;
+use crate::axis::Axis;
+use crate::layout::{self, member_name, spec_version};
 use dtype::{is_matrix_type, is_object, is_vertex_type, is_weight_type};
 pub(crate) use dtype::{numpy_name, tuple as shape_repr};
 
@@ -198,8 +199,16 @@ impl LoomValidator {
             .as_ref()
             .and_then(|r| r.member_names().ok())
             .unwrap_or_default();
+        // Names are root members ("row_attrs"), as loompy's messages print them.
         let has = |name: &str| root_names.iter().any(|m| m == name);
-        let group = |name: &str| file.group(&format!("/{name}")).ok();
+        let group = |name: &str| file.group(&layout::child(layout::ROOT, name)).ok();
+        let [row_attrs, col_attrs] = Axis::BOTH.map(|a| member_name(layout::attrs_group(a)));
+        let [row_graphs, col_graphs] = Axis::BOTH.map(|a| member_name(layout::graphs_group(a)));
+        let (globals, matrix, layers) = (
+            member_name(layout::GLOBALS),
+            member_name(layout::MATRIX),
+            member_name(layout::LAYERS),
+        );
         let names = |name: &str| {
             group(name)
                 .and_then(|g| g.member_names().ok())
@@ -208,11 +217,10 @@ impl LoomValidator {
         let width_of = |names: &[String]| names.iter().map(|n| n.chars().count()).max();
 
         let mut width = 0;
-        if self.check(has("row_attrs"), || "'row_attrs' group is missing".into()) {
-            width = width.max(width_of(&names("row_attrs")).unwrap_or(0));
-        }
-        if self.check(has("col_attrs"), || "'col_attrs' group is missing".into()) {
-            width = width.max(width_of(&names("col_attrs")).unwrap_or(0));
+        for g in [row_attrs, col_attrs] {
+            if self.check(has(g), || format!("'{g}' group is missing")) {
+                width = width.max(width_of(&names(g)).unwrap_or(0));
+            }
         }
         let mut root_attrs = root
             .as_ref()
@@ -220,8 +228,8 @@ impl LoomValidator {
             .unwrap_or_default();
         root_attrs.sort_by(|a, b| a.name().as_bytes().cmp(b.name().as_bytes()));
         if v3 {
-            if self.check(has("attrs"), || "Global attributes missing".into()) {
-                width = width.max(width_of(&names("attrs")).unwrap_or(0));
+            if self.check(has(globals), || "Global attributes missing".into()) {
+                width = width.max(width_of(&names(globals)).unwrap_or(0));
             }
         } else {
             let n: Vec<String> = root_attrs.iter().map(|a| a.name().to_owned()).collect();
@@ -230,13 +238,13 @@ impl LoomValidator {
 
         self.summary.push("Global attributes:".into());
         if v3 {
-            if !self.check(has("attrs"), || "Global attributes missing".into()) {
+            if !self.check(has(globals), || "Global attributes missing".into()) {
                 return Err(Crash(
                     "KeyError: \"Unable to open object (object 'attrs' doesn't exist)\"".into(),
                 ));
             }
             // loompy iterates over the names, so every entry prints as a scalar str.
-            for name in names("attrs") {
+            for name in names(globals) {
                 self.summary.push(format!("{name:>width$} str (scalar)"));
             }
         } else {
@@ -262,8 +270,8 @@ impl LoomValidator {
         }
 
         let mut shape: Option<Vec<u64>> = None;
-        if self.check(has("matrix"), || "Main matrix missing".into()) {
-            let Ok(Object::Dataset(m)) = file.object("/matrix") else {
+        if self.check(has(matrix), || "Main matrix missing".into()) {
+            let Ok(Object::Dataset(m)) = file.object(layout::MATRIX) else {
                 return Err(Crash(
                     "AttributeError: 'Group' object has no attribute 'dtype'".into(),
                 ));
@@ -281,8 +289,8 @@ impl LoomValidator {
             Crash("UnboundLocalError: cannot access local variable 'shape' where it is not associated with a value".into())
         };
 
-        if has("layers") {
-            for (name, obj) in members(group("layers")) {
+        if has(layers) {
+            for (name, obj) in members(group(layers)) {
                 let l = as_dataset(obj)?;
                 let s = shape.as_ref().ok_or_else(unbound)?;
                 self.check(l.shape() == s.as_slice(), || {
@@ -300,8 +308,10 @@ impl LoomValidator {
             }
         }
 
-        for (axis, label, dim) in [(0, "Row", "row"), (1, "Column", "column")] {
-            let gname = ["row_attrs", "col_attrs"][axis];
+        for (axis, label, dim, gname) in [
+            (0, "Row", "row", row_attrs),
+            (1, "Column", "column", col_attrs),
+        ] {
             self.summary.push(format!("{label} attributes:"));
             if !self.check(has(gname), || format!("'{gname}' group is missing")) {
                 continue;
@@ -352,7 +362,7 @@ impl LoomValidator {
             }
         }
 
-        for (gname, label) in [("row_graphs", "Row"), ("col_graphs", "Column")] {
+        for (gname, label) in [(row_graphs, "Row"), (col_graphs, "Column")] {
             self.summary.push(format!("{label} graphs:"));
             if !has(gname) {
                 continue;
@@ -385,14 +395,8 @@ impl LoomValidator {
         name: &str,
     ) -> std::result::Result<u64, Crash> {
         let mut lengths = [0u64; 3];
-        for (i, (vector, meaning)) in [
-            ("a", "start vertices"),
-            ("b", "end vertices"),
-            ("w", "vertex weights"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        let meanings = ["start vertices", "end vertices", "vertex weights"];
+        for (i, (vector, meaning)) in layout::GRAPH_VECTORS.into_iter().zip(meanings).enumerate() {
             let d = g.dataset(vector).ok();
             self.check(d.is_some(), || {
                 format!("{label} graph '{name}' is missing vector '{vector}', denoting {meaning}")
@@ -402,7 +406,7 @@ impl LoomValidator {
                     "KeyError: \"Unable to open object (object '{vector}' doesn't exist)\""
                 )));
             };
-            let (ok, kind) = if vector == "w" {
+            let (ok, kind) = if i == 2 {
                 (is_weight_type(d.datatype()), "float")
             } else {
                 (is_vertex_type(d.datatype()), "integer")

@@ -379,6 +379,22 @@ enum Kind {
     Str,
 }
 
+/// The [`Dtype`] an attribute of HDF5 type `dt` reads as.
+pub(crate) fn dtype_of(dt: &Datatype) -> Result<Dtype> {
+    if let Datatype::Compound { .. } = dt {
+        return Ok(Dtype::Compound);
+    }
+    Ok(match kind_of(dt, "attribute")? {
+        Kind::Int(b) => Dtype::int(b),
+        Kind::UInt(b) => Dtype::uint(b),
+        Kind::Float(2) => Dtype::Float16,
+        Kind::Float(4) => Dtype::Float32,
+        Kind::Float(_) => Dtype::Float64,
+        Kind::Bool => Dtype::Bool,
+        Kind::Str => Dtype::Str,
+    })
+}
+
 fn kind_of(dt: &Datatype, what: &str) -> Result<Kind> {
     Ok(match dt {
         Datatype::Integer { size, signed, .. } => {

@@ -14,9 +14,10 @@
 
 use std::collections::BTreeMap;
 
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use sprs::TriMat;
 
+use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
 use crate::layers::dtype_name;
@@ -100,9 +101,9 @@ impl LoomConnection {
         }
         let r = to_usize(r64)?;
         let c = to_usize(c64)?;
-        let attrs_of = |axis: usize, idx: &[usize]| -> Result<BTreeMap<String, AttrValues>> {
-            let a = if axis == 0 { self.ra() } else { self.ca() };
-            let len = [n, m][axis] as usize;
+        let attrs_of = |axis: Axis, idx: &[usize]| -> Result<BTreeMap<String, AttrValues>> {
+            let a = self.axis_attrs(axis);
+            let len = axis.of((n, m)) as usize;
             let mut out = BTreeMap::new();
             for (name, v) in a.items()? {
                 let s = select_rows(&v, idx, len, &name)?;
@@ -110,14 +111,10 @@ impl LoomConnection {
             }
             Ok(out)
         };
-        let ra = attrs_of(0, &r)?;
-        let ca = attrs_of(1, &c)?;
-        let graphs_of = |axis: usize, idx: &[usize]| -> Result<BTreeMap<String, TriMat<f64>>> {
-            let g = if axis == 0 {
-                self.row_graphs()
-            } else {
-                self.col_graphs()
-            };
+        let ra = attrs_of(Axis::Rows, &r)?;
+        let ca = attrs_of(Axis::Cols, &c)?;
+        let graphs_of = |axis: Axis, idx: &[usize]| -> Result<BTreeMap<String, TriMat<f64>>> {
+            let g = self.graphs(axis);
             let mut out = BTreeMap::new();
             for name in g.keys() {
                 let full = g.get(&name)?;
@@ -125,8 +122,8 @@ impl LoomConnection {
             }
             Ok(out)
         };
-        let row_graphs = graphs_of(0, &r)?;
-        let col_graphs = graphs_of(1, &c)?;
+        let row_graphs = graphs_of(Axis::Rows, &r)?;
+        let col_graphs = graphs_of(Axis::Cols, &c)?;
         let attrs = self.attrs().items()?.into_iter().collect();
         let view = LoomView {
             shape: (r.len(), c.len()),
@@ -318,30 +315,25 @@ impl LoomView {
         self.select(&r, &c)
     }
 
-    /// loompy's `view.permute(ordering, axis=…)`, which works here: afterwards row (axis 0)
-    /// or column (axis 1) `i` is the old `ordering[i]`, in every layer and attribute, and
+    /// loompy's `view.permute(ordering, axis=…)`, which works here: afterwards row or
+    /// column `i` (as `axis` says) is the old `ordering[i]`, in every layer and attribute, and
     /// graph vertices are renumbered to match. `ordering` must hold each of `0..len` once.
     ///
     /// ```
     /// # use std::collections::BTreeMap;
-    /// # use loom_core::{AttrValues, LoomView, ViewLayer};
+    /// # use loom_core::{AttrValues, Axis, LoomView, ViewLayer};
     /// # use ndarray::array;
     /// # let layers = BTreeMap::from([(String::new(),
     /// #     ViewLayer { values: array![[1.0, 2.0], [3.0, 4.0]], dtype: "float32".into() })]);
     /// # let mut v = LoomView::new((2, 2), layers, BTreeMap::new(), BTreeMap::new(),
     /// #     BTreeMap::new(), BTreeMap::new(), BTreeMap::new())?;
-    /// v.permute(&[1, 0], 1)?;
+    /// v.permute(&[1, 0], Axis::Cols)?;
     /// assert_eq!(v.layer("")?.values, array![[2.0, 1.0], [4.0, 3.0]]);
-    /// assert!(v.permute(&[0, 1], 2).is_err());
+    /// assert!(v.permute(&[0, 0], Axis::Rows).is_err());
     /// # Ok::<(), loom_core::LoomError>(())
     /// ```
-    pub fn permute(&mut self, ordering: &[usize], axis: usize) -> Result<()> {
-        if axis > 1 {
-            return Err(LoomError::InvalidInput(
-                "Axis must be 0 (rows) or 1 (columns)".to_owned(),
-            ));
-        }
-        let len = [self.shape.0, self.shape.1][axis];
+    pub fn permute(&mut self, ordering: &[usize], axis: Axis) -> Result<()> {
+        let len = axis.of(self.shape);
         let mut seen = vec![false; len];
         for &i in ordering {
             match seen.get_mut(i) {
@@ -355,15 +347,15 @@ impl LoomView {
         }
         if ordering.len() != len {
             return Err(LoomError::InvalidInput(format!(
-                "ordering has {} values but axis {axis} has {len}",
-                ordering.len()
+                "ordering has {} values but axis {} has {len}",
+                ordering.len(),
+                axis.index()
             )));
         }
         let all = |k: usize| (0..k).collect::<Vec<_>>();
-        *self = if axis == 0 {
-            self.select(ordering, &all(self.shape.1))?
-        } else {
-            self.select(&all(self.shape.0), ordering)?
+        *self = match axis {
+            Axis::Rows => self.select(ordering, &all(self.shape.1))?,
+            Axis::Cols => self.select(&all(self.shape.0), ordering)?,
         };
         Ok(())
     }
@@ -380,7 +372,10 @@ impl LoomView {
             .layers
             .iter()
             .map(|(k, l)| {
-                let values = l.values.select(Axis(0), r).select(Axis(1), c);
+                let values = l
+                    .values
+                    .select(ndarray::Axis(0), r)
+                    .select(ndarray::Axis(1), c);
                 let layer = ViewLayer {
                     values,
                     dtype: l.dtype.clone(),
@@ -425,7 +420,12 @@ fn to_usize(v: Vec<u64>) -> Result<Vec<usize>> {
 
 /// `v[idx]` along the first axis (a 2-D attribute keeps its second axis); `v` must have
 /// `len` values along that axis.
-fn select_rows(v: &AttrValues, idx: &[usize], len: usize, name: &str) -> Result<AttrValues> {
+pub(crate) fn select_rows(
+    v: &AttrValues,
+    idx: &[usize],
+    len: usize,
+    name: &str,
+) -> Result<AttrValues> {
     if v.ndim() == 0 || v.len() != len || idx.iter().any(|&i| i >= len) {
         return Err(LoomError::InvalidInput(format!(
             "attribute '{name}' has shape {:?} but the axis has {len} values",
@@ -434,19 +434,19 @@ fn select_rows(v: &AttrValues, idx: &[usize], len: usize, name: &str) -> Result<
     }
     Ok(match v {
         AttrValues::Int { values, bytes } => AttrValues::Int {
-            values: values.select(Axis(0), idx),
+            values: values.select(ndarray::Axis(0), idx),
             bytes: *bytes,
         },
         AttrValues::UInt { values, bytes } => AttrValues::UInt {
-            values: values.select(Axis(0), idx),
+            values: values.select(ndarray::Axis(0), idx),
             bytes: *bytes,
         },
         AttrValues::Float { values, bytes } => AttrValues::Float {
-            values: values.select(Axis(0), idx),
+            values: values.select(ndarray::Axis(0), idx),
             bytes: *bytes,
         },
-        AttrValues::Bool(values) => AttrValues::Bool(values.select(Axis(0), idx)),
-        AttrValues::Str(values) => AttrValues::Str(values.select(Axis(0), idx)),
+        AttrValues::Bool(values) => AttrValues::Bool(values.select(ndarray::Axis(0), idx)),
+        AttrValues::Str(values) => AttrValues::Str(values.select(ndarray::Axis(0), idx)),
         AttrValues::Compound(fields) => AttrValues::Compound(
             fields
                 .iter()
@@ -459,7 +459,7 @@ fn select_rows(v: &AttrValues, idx: &[usize], len: usize, name: &str) -> Result<
 /// The graph on the vertices `idx` (in that order): an edge (a, b, w) becomes (p, q, w)
 /// for every position p holding a and every position q holding b, in stored edge order.
 /// Edges with an end outside `idx` are dropped.
-fn select_graph(g: &TriMat<f64>, idx: &[usize]) -> TriMat<f64> {
+pub(crate) fn select_graph(g: &TriMat<f64>, idx: &[usize]) -> TriMat<f64> {
     let mut positions: Vec<Vec<usize>> = vec![Vec::new(); g.rows().max(g.cols())];
     for (p, &i) in idx.iter().enumerate() {
         if let Some(slot) = positions.get_mut(i) {

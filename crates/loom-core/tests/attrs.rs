@@ -10,7 +10,7 @@ use std::sync::Arc;
 use hdf5_lite::format::messages::Datatype;
 use hdf5_lite::read::Numeric;
 use hdf5_lite::write::{DatasetSpec, MemFile, Writer};
-use loom_core::{guess_chunk, new_in, AttrValues, Dtype, LoomConnection, LoomError, Mode};
+use loom_core::{guess_chunk, new_in, AttrValues, Axis, Dtype, LoomConnection, LoomError, Mode};
 use ndarray::{array, ArrayD, IxDyn};
 
 fn fixture(name: &str) -> PathBuf {
@@ -344,19 +344,19 @@ fn set_get_delete_round_trips() {
     ds.ra_mut().delete("Gene").unwrap();
     ds.ra_mut().delete("Gene").unwrap(); // missing: ignored, as loompy
     assert!(!ds.ra().contains("Gene"));
-    ds.set_attr("I32", vec![1.5f64, 2.0, 3.0, 4.0], 0, None)
+    ds.set_attr("I32", vec![1.5f64, 2.0, 3.0, 4.0], Axis::Rows, None)
         .unwrap();
     assert_eq!(ds.ra().get("I32").unwrap().dtype(), Dtype::Float64);
-    ds.set_attr("C", vec![1.9f64, 2.0, 3.0], 1, Some(Dtype::Int16))
+    ds.set_attr("C", vec![1.9f64, 2.0, 3.0], Axis::Cols, Some(Dtype::Int16))
         .unwrap();
     assert_eq!(
         ds.ca().get("C").unwrap(),
         AttrValues::from(vec![1i16, 2, 3])
     );
-    ds.delete_attr("C", 1).unwrap();
+    ds.delete_attr("C", Axis::Cols).unwrap();
     assert!(!ds.ca().contains("C"));
     assert_eq!(
-        invalid(ds.delete_attr("C", 2).unwrap_err()),
+        invalid(Axis::try_from(2).unwrap_err()),
         "Axis must be 0 or 1"
     );
 }

@@ -268,15 +268,26 @@ fn read_only_writes() {
     assert!(read_only(ro.ra_mut().delete("a")));
     assert!(read_only(ro.ca_mut().delete("b")));
     assert!(read_only(ro.attrs_mut().delete("t")));
-    assert!(read_only(ro.set_attr("c", ints(3), 0, None)));
-    assert!(read_only(ro.delete_attr("a", 0)));
+    assert!(read_only(ro.set_attr(
+        "c",
+        ints(3),
+        loom_core::Axis::Rows,
+        None
+    )));
+    assert!(read_only(ro.delete_attr("a", loom_core::Axis::Rows)));
     assert!(read_only(ro.write_layer(
         "l",
         0,
         0,
         Array2::<f32>::zeros((1, 1)).view()
     )));
-    assert!(read_only(ro.set_edges("g", &[0], &[1], &[1.0], 0)));
+    assert!(read_only(ro.set_edges(
+        "g",
+        &[0],
+        &[1],
+        &[1.0],
+        loom_core::Axis::Rows
+    )));
     // Nothing changed.
     assert_eq!(ro.ra().keys(), ["a"]);
     assert_eq!(ro.attrs().get("t").unwrap().as_str(), Some("x"));

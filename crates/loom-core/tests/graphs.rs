@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use hdf5_lite::format::messages::Datatype;
 use hdf5_lite::write::Writer;
-use loom_core::{LoomConnection, LoomError, LoomValidator, Mode, Strictness};
+use loom_core::{Axis, LoomConnection, LoomError, LoomValidator, Mode, Strictness};
 use ndarray::array;
 use sprs::TriMat;
 
@@ -60,16 +60,15 @@ fn reads_loompys_graphs() {
     let m = ds.col_graphs().get("MKNN").unwrap();
     assert_eq!((m.shape(), m.nnz()), ((70, 70), 140));
     assert_eq!(&m.row_inds()[..4], [12, 50, 39, 31]);
-    assert_eq!(ds.list_edges(0), ["KNN"]);
-    assert_eq!(ds.list_edges(1), ["MKNN"]);
-    assert!(ds.list_edges(2).is_empty());
-    let (a, b, w) = ds.get_edges("KNN", 0).unwrap();
+    assert_eq!(ds.list_edges(Axis::Rows), ["KNN"]);
+    assert_eq!(ds.list_edges(Axis::Cols), ["MKNN"]);
+    let (a, b, w) = ds.get_edges("KNN", Axis::Rows).unwrap();
     assert_eq!(
         (&a[..2], &b[..2], &w[..2]),
         (&[13, 12][..], &[0, 13][..], &[0.5, 0.125][..])
     );
     assert!(
-        matches!(ds.get_edges("KNN", 2), Err(LoomError::InvalidInput(m)) if m == "Axis must be 0 or 1")
+        matches!(Axis::try_from(2), Err(LoomError::InvalidInput(m)) if m == "Axis must be 0 or 1")
     );
     assert!(matches!(
         ds.row_graphs().get("nope"),
@@ -90,7 +89,7 @@ fn writes_loompys_layout_and_reads_it_back() {
     let dense =
         ndarray::Array2::from_shape_fn((70, 70), |(i, j)| if i + 1 == j { 2.0 } else { 0.0 });
     ds.col_graphs_mut().set_dense("chain", &dense).unwrap();
-    ds.set_edges("old", &[1, 2], &[2, 1], &[0.5, 0.5], 0)
+    ds.set_edges("old", &[1, 2], &[2, 1], &[0.5, 0.5], Axis::Rows)
         .unwrap();
 
     let g = ds.row_graphs().get("sparse").unwrap();
@@ -138,7 +137,7 @@ fn writes_loompys_layout_and_reads_it_back() {
     }
     let mut v = LoomValidator::new();
     assert!(
-        v.validate_file(ds.hdf5(), Strictness::SpecOnly),
+        v.validate_file(&ds.hdf5(), Strictness::SpecOnly),
         "{:?}",
         v.errors()
     );
@@ -151,10 +150,12 @@ fn writes_loompys_layout_and_reads_it_back() {
     ds.row_graphs_mut().delete("sparse").unwrap();
     ds.row_graphs_mut().delete("never-there").unwrap();
     assert_eq!(ds.row_graphs().keys(), ["KNN", "old"]);
+    // A reader taken from the connection holds its lock too.
+    drop(f);
     ds.close().unwrap();
     let again = LoomConnection::open(&path, Mode::Read, true).unwrap();
     assert_eq!(
-        again.get_edges("old", 0).unwrap(),
+        again.get_edges("old", Axis::Rows).unwrap(),
         (vec![1, 2], vec![2, 1], vec![0.5, 0.5])
     );
 }
@@ -184,13 +185,21 @@ fn loompys_errors() {
     );
     let convert = "Input arrays could not be converted to a sparse matrix";
     assert_eq!(
-        msg(ds.set_edges("x", &[0, 1], &[0], &[1.0, 1.0], 0)),
+        msg(ds.set_edges("x", &[0, 1], &[0], &[1.0, 1.0], Axis::Rows)),
         convert
     );
-    assert_eq!(msg(ds.set_edges("x", &[100], &[0], &[1.0], 0)), convert);
-    assert_eq!(msg(ds.set_edges("x", &[0], &[70], &[1.0], 1)), convert);
-    assert_eq!(msg(ds.set_edges("x", &[-1], &[0], &[1.0], 0)), convert);
-    assert_eq!(msg(ds.set_edges("x", &[0], &[0], &[1.0], 2)), convert);
+    assert_eq!(
+        msg(ds.set_edges("x", &[100], &[0], &[1.0], Axis::Rows)),
+        convert
+    );
+    assert_eq!(
+        msg(ds.set_edges("x", &[0], &[70], &[1.0], Axis::Cols)),
+        convert
+    );
+    assert_eq!(
+        msg(ds.set_edges("x", &[-1], &[0], &[1.0], Axis::Rows)),
+        convert
+    );
     assert_eq!(
         ds.row_graphs().keys(),
         ["KNN"],
@@ -210,7 +219,7 @@ fn loompys_errors() {
 }
 
 #[test]
-fn old_edges_groups_are_seen_only_after_a_read_write_open() {
+fn old_edges_groups_are_moved_by_the_first_write_of_a_read_write_connection() {
     // Fixture 01 with its row graph moved to the pre-2.0 place, /row_edges/KNN (loompy
     // 3.0.8 on this file, checked by hand: mode 'r' lists no row graphs, mode 'r+' moves
     // it to /row_graphs/KNN and deletes /row_edges).
@@ -220,13 +229,31 @@ fn old_edges_groups_are_seen_only_after_a_read_write_open() {
     w.create_group("/row_edges").unwrap();
     w.rename("/row_graphs/KNN", "/row_edges/KNN").unwrap();
     w.close().unwrap();
+    let before = std::fs::read(&path).unwrap();
 
     let ro = LoomConnection::open(&path, Mode::Read, true).unwrap();
     assert!(ro.row_graphs().keys().is_empty());
     assert!(ro.hdf5().group("/row_edges").is_ok());
     drop(ro);
-    let rw = LoomConnection::open(&path, Mode::ReadWrite, true).unwrap();
+    // Read-write: the graph is seen at once, but the file is untouched until a write.
+    let mut rw = LoomConnection::open(&path, Mode::ReadWrite, true).unwrap();
     assert_eq!(rw.row_graphs().keys(), ["KNN"]);
     assert_eq!(rw.row_graphs().get("KNN").unwrap().nnz(), 300);
+    assert!(rw.hdf5().group("/row_edges").is_ok());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    // A failed write rolls the move back with it.
+    let failed: loom_core::Result<()> = rw.transaction(|tx| {
+        tx.ca_mut().set("x", vec![1i64; 70])?;
+        Err(LoomError::InvalidInput("abandon".into()))
+    });
+    assert!(failed.is_err());
+    assert!(rw.hdf5().group("/row_edges").is_ok());
+    assert_eq!(rw.row_graphs().keys(), ["KNN"]);
+    rw.ca_mut().set("x", vec![1i64; 70]).unwrap();
     assert!(rw.hdf5().group("/row_edges").is_err());
+    assert_eq!(rw.row_graphs().keys(), ["KNN"]);
+    assert_eq!(rw.row_graphs().get("KNN").unwrap().nnz(), 300);
+    rw.close().unwrap();
+    let again = LoomConnection::open(&path, Mode::Read, true).unwrap();
+    assert_eq!(again.row_graphs().keys(), ["KNN"]);
 }

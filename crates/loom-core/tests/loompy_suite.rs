@@ -314,7 +314,7 @@ fn extra_graph_coo_round_trip() {
         g.add_triplet(i, j, v);
     }
     ds.row_graphs_mut().set("KNN", &g).unwrap();
-    let (a, b, w) = ds.get_edges("KNN", 0).unwrap();
+    let (a, b, w) = ds.get_edges("KNN", loom_core::Axis::Rows).unwrap();
     assert_eq!(a, [0, 0, 2, 3]);
     assert_eq!(b, [1, 1, 3, 0]);
     assert_eq!(w, [1.0, 2.0, 0.0, 0.5]);

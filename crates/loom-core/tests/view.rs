@@ -324,7 +324,7 @@ fn permute_matches_loompys_documented_example_and_round_trips() {
     // (2→1) and (1→0).
     let mut v = small();
     let before = v.clone();
-    v.permute(&[3, 1, 0, 2], 0).unwrap();
+    v.permute(&[3, 1, 0, 2], loom_core::Axis::Rows).unwrap();
     let t = triplets(&v.row_graphs()["KNN"]);
     assert!(t.contains(&(2, 1, 1f64.to_bits())) && t.contains(&(1, 0, 2f64.to_bits())));
     assert_eq!(t.len(), 3);
@@ -336,9 +336,9 @@ fn permute_matches_loompys_documented_example_and_round_trips() {
     assert_eq!(v.layer("").unwrap().values.row(0).to_vec(), [30., 31., 32.]);
     assert_eq!(v.row_indices(), [3, 1, 0, 2]);
     // The inverse ordering restores everything.
-    v.permute(&[2, 1, 3, 0], 0).unwrap();
-    v.permute(&[2, 0, 1], 1).unwrap();
-    v.permute(&[1, 2, 0], 1).unwrap();
+    v.permute(&[2, 1, 3, 0], loom_core::Axis::Rows).unwrap();
+    v.permute(&[2, 0, 1], loom_core::Axis::Cols).unwrap();
+    v.permute(&[1, 2, 0], loom_core::Axis::Cols).unwrap();
     assert_eq!(v.layers(), before.layers());
     assert_eq!(v.ra(), before.ra());
     assert_eq!(v.ca(), before.ca());
@@ -359,7 +359,7 @@ fn permute_a_view_of_fixture_01() {
     let ds = open("01_loompy_create_dense");
     let mut v = ds.view(.., 0..10).unwrap();
     let ordering: Vec<usize> = (0..100).rev().collect();
-    v.permute(&ordering, 0).unwrap();
+    v.permute(&ordering, loom_core::Axis::Rows).unwrap();
     check_view_of_file(&ds, &v, &ordering, &(0..10).collect::<Vec<_>>());
 }
 
@@ -387,11 +387,20 @@ fn errors() {
         v.layer("nope"),
         Err(LoomError::Missing { kind: "layer", .. })
     ));
-    let e = v.permute(&[0, 1, 2], 2).unwrap_err();
-    assert_eq!(e.to_string(), "Axis must be 0 (rows) or 1 (columns)");
-    assert!(v.permute(&[0, 1, 2], 0).is_err(), "too short");
-    assert!(v.permute(&[0, 1, 1, 2], 0).is_err(), "repeat");
-    assert!(v.permute(&[0, 1, 2, 4], 0).is_err(), "out of range");
+    let e = loom_core::Axis::try_from(2).unwrap_err();
+    assert_eq!(e.to_string(), "Axis must be 0 or 1");
+    assert!(
+        v.permute(&[0, 1, 2], loom_core::Axis::Rows).is_err(),
+        "too short"
+    );
+    assert!(
+        v.permute(&[0, 1, 1, 2], loom_core::Axis::Rows).is_err(),
+        "repeat"
+    );
+    assert!(
+        v.permute(&[0, 1, 2, 4], loom_core::Axis::Rows).is_err(),
+        "out of range"
+    );
     assert!(v.view(4, ..).is_err());
     // Parts that do not fit the shape.
     let bad_layer = BTreeMap::from([(

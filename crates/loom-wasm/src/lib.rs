@@ -79,7 +79,7 @@ impl Loom {
     /// verdict (`valid`, `errors`), the `h5 ls` tree (`tree`), whether the file is laid
     /// out as a loom file (`is_loom`), and the row label attribute (`label_attr`).
     pub fn describe(&self) -> Json {
-        let file = self.ds.hdf5();
+        let file = &self.ds.hdf5();
         let info = loom_cli::info::describe(&self.ds);
         let mut out = match info.json {
             Json::Object(map) => map,

@@ -427,7 +427,7 @@ fn attrs(dir: &Path) -> R<Value> {
     let ca: Vec<i64> = (0..m as i64).collect();
     let cb: Vec<i64> = (0..m as i64).map(|j| (j * 5 + 1) % m as i64).collect();
     let cw: Vec<f64> = (0..m).map(|j| j as f64 - 0.5).collect();
-    ds.set_edges("MKNN", &ca, &cb, &cw, 1)
+    ds.set_edges("MKNN", &ca, &cb, &cw, loom_core::Axis::Cols)
         .map_err(err("MKNN"))?;
     e.col_graphs
         .insert("MKNN".into(), json!({"a": ca, "b": cb, "w": cw}));
@@ -534,7 +534,8 @@ fn spec2(dir: &Path, fixtures: &Path) -> R<Value> {
     let a: Vec<i64> = (0..n as i64).collect();
     let b: Vec<i64> = (0..n as i64).rev().collect();
     let w: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
-    ds.set_edges("RNN", &a, &b, &w, 0).map_err(err("RNN"))?;
+    ds.set_edges("RNN", &a, &b, &w, loom_core::Axis::Rows)
+        .map_err(err("RNN"))?;
     e.row_graphs
         .insert("RNN".into(), json!({"a": a, "b": b, "w": w}));
     // C1 controls are escaped as loompy does (&#150;), which html.unescape (so loompy)

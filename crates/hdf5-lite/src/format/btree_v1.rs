@@ -35,6 +35,25 @@ pub fn group_symbol_nodes(ctx: &Ctx, address: u64) -> Result<Vec<u64>> {
     Ok(out)
 }
 
+/// The addresses of every node of a group B-tree (type 0), and its SNOD addresses.
+pub fn group_tree(ctx: &Ctx, address: u64) -> Result<(Vec<u64>, Vec<u64>)> {
+    let key_size = usize::from(ctx.sizes.lengths);
+    let mut snods = Vec::new();
+    let nodes = walk(ctx, address, GROUP, key_size, None, &mut |_key, child| {
+        snods.push(child);
+        Ok(())
+    })?;
+    Ok((nodes, snods))
+}
+
+/// The addresses of every node of a chunk B-tree (type 1) of a dataset of rank `rank`,
+/// and its chunks.
+pub fn chunk_tree(ctx: &Ctx, address: u64, rank: usize) -> Result<(Vec<u64>, Vec<ChunkRecord>)> {
+    let mut records = Vec::new();
+    let nodes = chunk_walk_into(ctx, address, rank, None, &mut records)?;
+    Ok((nodes, records))
+}
+
 /// Every chunk of a chunk B-tree (type 1) of a dataset of rank `rank`, left to right
 /// (which is C order of the chunk offsets). `ChunkRecord::offset` is in elements.
 ///
@@ -62,6 +81,19 @@ fn chunk_walk(
     rank: usize,
     within: Option<(&[u64], &[u64])>,
 ) -> Result<Vec<ChunkRecord>> {
+    let mut out = Vec::new();
+    chunk_walk_into(ctx, address, rank, within, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the chunks to `out`; returns the addresses of the nodes read.
+fn chunk_walk_into(
+    ctx: &Ctx,
+    address: u64,
+    rank: usize,
+    within: Option<(&[u64], &[u64])>,
+    out: &mut Vec<ChunkRecord>,
+) -> Result<Vec<u64>> {
     if rank == 0 || rank > MAX_RANK {
         return Err(Error::corrupt(
             STRUCTURE,
@@ -76,7 +108,6 @@ fn chunk_walk(
         let (a, b) = (left.map(offsets), right.map(offsets));
         interval_meets_box(a.as_deref(), b.as_deref(), lo, hi)
     };
-    let mut out = Vec::new();
     walk(
         ctx,
         address,
@@ -102,8 +133,7 @@ fn chunk_walk(
             });
             Ok(())
         },
-    )?;
-    Ok(out)
+    )
 }
 
 /// Whether some point `x` of the box `lo..hi` has `a <= x < b` in lexicographic (C)
@@ -323,12 +353,15 @@ struct Walker<'a> {
     /// Bytes of nodes still allowed to be read. Nodes of a sound tree never overlap, so
     /// together they fit in the file; a corrupt tree whose nodes overlap runs out.
     budget: u64,
+    /// Every node read, in order.
+    nodes: Vec<u64>,
 }
 
 impl Walker<'_> {
     /// Reads the node at `address`, checking its signature, type and level.
     fn read_node(&mut self, address: u64, expected_level: Option<u8>) -> Result<Node> {
         self.visited.visit(STRUCTURE, address)?;
+        self.nodes.push(address);
         let ctx = self.ctx;
         let o = usize::from(ctx.sizes.offsets);
         let header_len = 8 + 2 * o;
@@ -430,16 +463,18 @@ fn walk(
     key_size: usize,
     prune: Option<Prune<'_>>,
     leaf: &mut dyn FnMut(&[u8], u64) -> Result<()>,
-) -> Result<()> {
+) -> Result<Vec<u64>> {
     let mut w = Walker {
         ctx,
         node_type,
         key_size,
         visited: Visited::default(),
         budget: ctx.source.len(),
+        nodes: Vec::new(),
     };
     let node = w.read_node(root, None)?;
-    w.descend(node, prune, leaf)
+    w.descend(node, prune, leaf)?;
+    Ok(w.nodes)
 }
 
 #[cfg(test)]

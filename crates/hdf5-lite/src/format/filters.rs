@@ -1,6 +1,7 @@
 //! The filters of a chunk pipeline (spec IV.A.2.l lists the ids; the algorithms are
-//! libhdf5's H5Z filters): deflate (1), shuffle (2) and fletcher32 (3). Reading undoes
-//! them in reverse order; any other filter is an error that names it.
+//! libhdf5's H5Z filters): deflate (1), shuffle (2), fletcher32 (3), and for reading LZF
+//! (32000, see [`super::lzf`]). Reading undoes them in reverse order; any other filter is
+//! an error that names it.
 
 use std::io::Read;
 
@@ -16,6 +17,8 @@ pub const SHUFFLE: u16 = 2;
 pub const FLETCHER32: u16 = 3;
 /// Registered id of szip.
 pub const SZIP: u16 = 4;
+/// Registered id of LZF (h5py's filter; decoded, never written).
+pub const LZF: u16 = 32000;
 
 /// The canonical lowercase name of a filter id, as in the HDF Group's registry.
 pub fn filter_name(id: u16) -> Option<&'static str> {
@@ -52,7 +55,7 @@ pub fn check_supported(pipeline: &FilterPipeline, path: &str) -> Result<()> {
     match pipeline
         .filters
         .iter()
-        .find(|f| !matches!(f.id, DEFLATE | SHUFFLE | FLETCHER32))
+        .find(|f| !matches!(f.id, DEFLATE | SHUFFLE | FLETCHER32 | LZF))
     {
         Some(f) => Err(Error::UnsupportedFilter {
             id: f.id,
@@ -85,6 +88,7 @@ pub fn decode_chunk(
                 unshuffle(&data, size)
             }
             FLETCHER32 => verify_fletcher32(data, offset)?,
+            LZF => super::lzf::decompress(&data, expected, offset)?,
             _ => {
                 return Err(Error::UnsupportedFilter {
                     id: filter.id,
@@ -299,11 +303,11 @@ mod tests {
     #[test]
     fn unknown_filter_is_named() {
         let p = FilterPipeline {
-            filters: vec![filter(32000, &[])],
+            filters: vec![filter(32001, &[])],
         };
-        let err = decode_chunk(&p, 0, vec![0; 8], 8, 0, "/lzf").unwrap_err();
-        assert!(err.to_string().contains("lzf"), "{err}");
-        assert!(check_supported(&p, "/lzf").is_err());
+        let err = decode_chunk(&p, 0, vec![0; 8], 8, 0, "/blosc").unwrap_err();
+        assert!(err.to_string().contains("blosc"), "{err}");
+        assert!(check_supported(&p, "/blosc").is_err());
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct LocalHeap {
     pub address: u64,
     /// The data segment.
     pub data: Vec<u8>,
+    /// Address of the data segment.
+    pub data_address: u64,
 }
 
 impl LocalHeap {
@@ -43,7 +45,11 @@ impl LocalHeap {
         } else {
             ctx.read(data_address, size)?.into_owned()
         };
-        Ok(LocalHeap { address, data })
+        Ok(LocalHeap {
+            address,
+            data,
+            data_address,
+        })
     }
 
     /// The NUL-terminated string at `offset` in the data segment.

@@ -13,6 +13,7 @@ pub mod filters;
 pub mod fractal_heap;
 pub mod global_heap;
 pub mod local_heap;
+pub mod lzf;
 pub mod messages;
 pub mod object_header;
 pub mod superblock;

@@ -47,6 +47,9 @@ pub struct ObjectHeader {
     pub refcount: u32,
     /// The messages, NIL messages and continuation messages left out.
     pub messages: Vec<RawMessage>,
+    /// The (address, length) of every block the header occupies: the first one
+    /// (prefix included) and each continuation block.
+    pub blocks: Vec<(u64, u64)>,
 }
 
 /// Name used in errors.
@@ -78,6 +81,7 @@ struct Walk<'c> {
     bytes: u64,
     messages: Vec<RawMessage>,
     refcount_message: Option<u32>,
+    extents: Vec<(u64, u64)>,
 }
 
 impl<'c> Walk<'c> {
@@ -92,6 +96,7 @@ impl<'c> Walk<'c> {
             bytes: 0,
             messages: Vec::new(),
             refcount_message: None,
+            extents: Vec::new(),
         }
     }
 
@@ -101,6 +106,7 @@ impl<'c> Walk<'c> {
     fn block(&mut self, addr: u64, len: u64) -> Result<std::borrow::Cow<'c, [u8]>> {
         self.visited.visit("object header continuation", addr)?;
         let bytes = self.ctx.read(addr, len)?;
+        self.extents.push((addr, len));
         self.blocks += 1;
         self.bytes = self.bytes.saturating_add(len);
         let at = self.ctx.base.saturating_add(addr);
@@ -299,11 +305,16 @@ impl ObjectHeader {
         let block = walk.block(first, size)?;
         walk.v1_messages(&block, first)?;
         walk.continuations()?;
+        let mut blocks = walk.extents;
+        if let Some(first) = blocks.first_mut() {
+            *first = (address, size + 16);
+        }
         Ok(ObjectHeader {
             address,
             version: 1,
             refcount,
             messages: walk.messages,
+            blocks,
         })
     }
 
@@ -345,6 +356,7 @@ impl ObjectHeader {
             version: 2,
             refcount: walk.refcount_message.unwrap_or(1),
             messages: walk.messages,
+            blocks: walk.extents,
         })
     }
 

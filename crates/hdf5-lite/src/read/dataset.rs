@@ -128,6 +128,13 @@ impl Dataset {
                 None => FillValue::default(),
             },
         };
+        layout.check_fits(
+            dataspace.num_elements().unwrap_or(u64::MAX),
+            datatype.size(),
+            ctx.source.len(),
+            ctx.base,
+            header.address,
+        )?;
         if let Layout::Chunked { chunk_dims, .. } = &layout {
             if chunk_dims.is_empty()
                 || chunk_dims.len() != dataspace.dims.len()
@@ -266,7 +273,10 @@ impl Dataset {
         }
         sel.check(self.shape(), &self.inner.path)?;
         let elem = self.inner.datatype.size() as usize;
-        let mut out = chunks::filled(sel.len(), &self.fill_element()?)?;
+        let mut out = match self.fill_element()? {
+            Some(fill) => chunks::filled(sel.len(), fill)?,
+            None => chunks::filled(sel.len().saturating_mul(elem as u64), &[0])?,
+        };
         self.read_into(
             sel,
             &mut RawSink {
@@ -307,16 +317,19 @@ impl Dataset {
         }
     }
 
-    fn fill_element(&self) -> Result<Vec<u8>> {
+    /// The fill element the file defines (its bytes are in the file, so its size is
+    /// bounded by it), or `None` for zeros: a zero element is never built, since the
+    /// datatype's size alone is no bound.
+    fn fill_element(&self) -> Result<Option<&[u8]>> {
         let size = self.inner.datatype.size() as usize;
         match &self.inner.fill.value {
-            Some(v) if v.len() == size => Ok(v.clone()),
+            Some(v) if v.len() == size => Ok(Some(v)),
             Some(v) => Err(Error::corrupt(
                 "fill value message",
                 self.inner.header.address,
                 format!("fill value of {} bytes for {size}-byte elements", v.len()),
             )),
-            None => Ok(vec![0; size]),
+            None => Ok(None),
         }
     }
 
@@ -361,7 +374,11 @@ impl Dataset {
     /// copy of the whole selection in between).
     pub fn read_hyperslab<T: Numeric>(&self, sel: &Hyperslab) -> Result<ArrayD<T>> {
         let shape: Vec<usize> = sel.count.iter().map(|&c| c as usize).collect();
-        let fill = convert::<T>(&self.fill_element()?, &self.inner.datatype)?;
+        // Converting the fill element (or no bytes) also checks `T` suits the type.
+        let fill = convert::<T>(
+            self.fill_element()?.unwrap_or_default(),
+            &self.inner.datatype,
+        )?;
         if self.is_null() {
             return Ok(ArrayD::from_elem(IxDyn(&[0]), T::default()));
         }

@@ -19,6 +19,7 @@ mod chunks;
 mod convert;
 mod dataset;
 mod group;
+pub(crate) mod live;
 mod value;
 
 use std::sync::Arc;
@@ -50,17 +51,13 @@ struct FileInner {
 }
 
 impl File {
-    /// Opens the file at `path` (memory-mapped when the `mmap` feature is on, else read
-    /// by position through [`FileStorage`](crate::FileStorage)). Where the platform has
-    /// no file system (`wasm32-unknown-unknown`) this is an I/O error: use
+    /// Opens the file at `path` under a shared lock (memory-mapped when the `mmap`
+    /// feature is on, else read by position through [`FileStorage`](crate::FileStorage));
+    /// see [`crate::FileOptions`] to open without a lock. Where the platform has no file
+    /// system (`wasm32-unknown-unknown`) this is an I/O error: use
     /// [`File::from_storage`] or [`File::from_bytes`] there.
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        let file = std::fs::File::open(path.as_ref())?;
-        #[cfg(feature = "mmap")]
-        let storage: Arc<dyn Storage> = Arc::new(crate::storage::MmapStorage::new(&file)?);
-        #[cfg(not(feature = "mmap"))]
-        let storage: Arc<dyn Storage> = Arc::new(crate::storage::FileStorage::new(file)?);
-        Self::from_storage(storage)
+        crate::FileOptions::new().open(path)
     }
 
     /// Opens a file held in memory.
@@ -71,7 +68,13 @@ impl File {
     /// Opens a file from any storage backend.
     pub fn from_storage(storage: Arc<dyn Storage>) -> Result<Self> {
         let source = Source::new(storage);
-        let mut superblock = Superblock::find(&source)?;
+        let superblock = Superblock::find(&source)?;
+        Self::with_superblock(source, superblock)
+    }
+
+    /// The file in `source` as `superblock` describes it, whether or not that superblock
+    /// is the one stored at its start (a writer's snapshot of staged edits).
+    pub(crate) fn with_superblock(source: Source, mut superblock: Superblock) -> Result<Self> {
         // libhdf5 refuses a file shorter than its end-of-file address ("truncated
         // file"), and so do we: a cut file must never read as a smaller valid one. Files
         // with a userblock store the end of file counting the userblock, so the address

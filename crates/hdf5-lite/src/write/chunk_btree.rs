@@ -142,7 +142,7 @@ mod tests {
     use super::*;
     use crate::format::btree_v1::{chunk_key_len, chunk_records};
     use crate::format::chunk_index::testutil::Image;
-    use crate::write::Appender;
+    use crate::write::free_space::FreeSpace;
     use proptest::prelude::*;
     use std::collections::{BTreeMap, BTreeSet};
 
@@ -172,7 +172,7 @@ mod tests {
             rec(&[0, 10], 0x2000, 60, 1),
             rec(&[0, 0], 0x1000, 50, 0),
         ];
-        let mut alloc = Appender::new(96);
+        let mut alloc = FreeSpace::new(96);
         let (root, blocks) = build_chunk_btree(&records, &[10, 10], 4, 32, &mut alloc).unwrap();
         assert_eq!(root, 96);
         assert_eq!(blocks.len(), 1);
@@ -191,21 +191,21 @@ mod tests {
         want.resize(2616, 0);
         assert_eq!(blocks[0].address, 96);
         assert!(blocks[0].bytes == want, "chunk node bytes differ");
-        assert_eq!(alloc.next, 96 + 2616);
+        assert_eq!(alloc.end(), 96 + 2616);
     }
 
     #[test]
     fn no_records_is_an_undefined_index() {
-        let mut alloc = Appender::new(0);
+        let mut alloc = FreeSpace::new(0);
         let (root, blocks) = build_chunk_btree(&[], &[5], 8, 32, &mut alloc).unwrap();
         assert_eq!(root, UNDEF);
         assert!(blocks.is_empty());
-        assert_eq!(alloc.next, 0);
+        assert_eq!(alloc.end(), 0);
     }
 
     #[test]
     fn rejects_bad_records() {
-        let mut a = Appender::new(0);
+        let mut a = FreeSpace::new(0);
         let ok = rec(&[0, 0], 100, 10, 0);
         let cases = [
             vec![rec(&[0, 5], 100, 10, 0)],            // off the grid
@@ -289,7 +289,7 @@ mod tests {
     }
 
     fn check_tree(records: &[ChunkRecord], dims: &[u64], elem: u32, k: u16) {
-        let mut alloc = Appender::new(4096);
+        let mut alloc = FreeSpace::new(4096);
         let (root, blocks) = build_chunk_btree(records, dims, elem, k, &mut alloc).unwrap();
         let mut want = records.to_vec();
         want.sort_by(|a, b| a.offset.cmp(&b.offset));

@@ -249,6 +249,7 @@ impl DatasetNode {
                     };
                     let new = space.alloc.allocate(*size);
                     space.put(new, &block)?;
+                    space.alloc.release(*address, *size);
                     (*address, *fresh) = (new, true);
                 }
                 let mut rows = Vec::new();
@@ -343,7 +344,13 @@ impl DatasetNode {
         element_count(shape)?;
         // Chunks wholly outside the new shape go; chunks the new boundary cuts are
         // rewritten with the fill value beyond it, so growing again reads as fill.
-        records.retain(|off, _| off.iter().zip(shape).all(|(&o, &n)| o < n));
+        records.retain(|off, rec| {
+            let keep = off.iter().zip(shape).all(|(&o, &n)| o < n);
+            if !keep {
+                space.alloc.release(rec.address, rec.size);
+            }
+            keep
+        });
         let cut: Vec<Vec<u64>> = records
             .keys()
             .filter(|off| {
@@ -370,7 +377,7 @@ impl DatasetNode {
                 let stored = encode_chunk(ctx.pipeline, &chunk)?;
                 let address = space.alloc.allocate(stored.len() as u64);
                 space.put(address, &stored)?;
-                records.insert(
+                let old = records.insert(
                     off.clone(),
                     ChunkRecord {
                         offset: off,
@@ -379,6 +386,9 @@ impl DatasetNode {
                         filter_mask: 0,
                     },
                 );
+                if let Some(old) = old {
+                    space.alloc.release(old.address, old.size);
+                }
             }
         }
         self.dataspace.dims = shape.to_vec();
@@ -556,7 +566,7 @@ fn write_chunks(
             let stored = stored?;
             let address = space.alloc.allocate(stored.len() as u64);
             space.put(address, &stored)?;
-            records.insert(
+            let old = records.insert(
                 off.clone(),
                 ChunkRecord {
                     offset: off.clone(),
@@ -565,6 +575,9 @@ fn write_chunks(
                     filter_mask: 0,
                 },
             );
+            if let Some(old) = old {
+                space.alloc.release(old.address, old.size);
+            }
         }
     }
     Ok(())

@@ -149,7 +149,7 @@ mod tests {
     use crate::format::local_heap::LocalHeap;
     use crate::format::symbol_table::read_node;
     use crate::format::{Sizes, UNDEF};
-    use crate::write::Appender;
+    use crate::write::free_space::FreeSpace;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
@@ -184,7 +184,7 @@ mod tests {
             },
             plain(b"a", 0x700),
         ];
-        let mut alloc = Appender::new(96);
+        let mut alloc = FreeSpace::new(96);
         let g = build_group(&entries, 4, 16, &mut alloc).unwrap();
         assert_eq!(g.local_heap, 96);
         assert_eq!(g.blocks.len(), 3);
@@ -233,12 +233,12 @@ mod tests {
         want.extend_from_slice(&le(32));
         want.resize(544, 0);
         assert!(tree.bytes == want, "TREE bytes differ");
-        assert_eq!(alloc.next, 496 + 544);
+        assert_eq!(alloc.end(), 496 + 544);
     }
 
     #[test]
     fn empty_group_is_an_empty_leaf_and_a_heap_with_the_empty_string() {
-        let mut alloc = Appender::new(0);
+        let mut alloc = FreeSpace::new(0);
         let g = build_group(&[], 4, 16, &mut alloc).unwrap();
         assert_eq!(g.blocks.len(), 2);
         let mut heap = b"HEAP\0\0\0\0".to_vec();
@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_entries() {
-        let mut alloc = Appender::new(0);
+        let mut alloc = FreeSpace::new(0);
         let dup = [plain(b"x", 1), plain(b"y", 2), plain(b"x", 3)];
         assert!(build_group(&dup, 4, 16, &mut alloc).is_err());
         assert!(build_group(&[plain(b"", 1)], 4, 16, &mut alloc).is_err());
@@ -334,7 +334,7 @@ mod tests {
     }
 
     fn check_group(entries: &[GroupEntry], leaf_k: u16, internal_k: u16) {
-        let mut alloc = Appender::new(800);
+        let mut alloc = FreeSpace::new(800);
         let g = build_group(entries, leaf_k, internal_k, &mut alloc).unwrap();
         let img = image(&g.blocks);
         let ctx = img.ctx();

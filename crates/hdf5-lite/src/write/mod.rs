@@ -4,10 +4,27 @@
 //! Every commit is copy-on-write: new and changed structures go to fresh space at the end
 //! of the file, nothing reachable from the last committed superblock is overwritten, and
 //! the superblock is written last, with a sync before and after. A crash at any point
-//! leaves the file readable with either the old or the new contents. Space an edit leaves
-//! behind (old headers, old chunks, replaced B-trees) is not reused: a file grows with
-//! every commit by the size of what the commit rewrote, as loompy's files grow with every
-//! deletion.
+//! leaves the file readable with either the old or the new contents, and a failed
+//! transaction (a full disk) cuts the file back to its committed length.
+//!
+//! Space is reused (see `free_space`): what a commit leaves behind (old object headers,
+//! the heaps, symbol table nodes and B-tree nodes of rewritten groups, old chunk
+//! B-trees, replaced chunks, unlinked objects) is free once the superblock that no
+//! longer points at it is durable, and what a transaction allocated and dropped again
+//! (a snapshot's structures, a chunk written twice) is free at once. Free space at the
+//! end of the file is cut off at each commit.
+//!
+//! Space that earlier sessions left behind is found again on reopen, by walking every
+//! live object from the superblock (`read::live`) at the first edit: the walk reads only
+//! metadata and the references of variable-length values, so it costs a fraction of a
+//! read of the file, and it needs no record that libhdf5 would have to understand or
+//! keep up to date (libhdf5 rewrites a file's free-space records on its own terms, and
+//! a stale one would be worse than none). Compacting at close was the alternative; it
+//! would rewrite the whole file whenever it ran. When a file holds a structure the walk
+//! does not fully understand, the writer reuses only what its own commits release.
+//! Global heap collections are shared by the strings of a transaction; an old one is
+//! found free by the next session's walk (others may share it, so a commit does not
+//! free it).
 //!
 //! The structures written are the ones loompy and h5py write by default, so files open in
 //! every libhdf5 from 1.8 on: superblock v0, version 1 object headers, symbol-table
@@ -38,6 +55,7 @@ mod btree_levels;
 pub mod chunk_btree;
 mod data;
 mod elements;
+mod free_space;
 pub mod group_build;
 mod nav;
 mod spec;
@@ -45,51 +63,34 @@ mod storage;
 mod tree;
 pub mod vlen;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+#[cfg(feature = "mmap")]
+use std::sync::Weak;
 
 pub use spec::{encode_numbers, vlen_utf8, AttrData, AttrValue, DatasetSpec};
-#[cfg(unix)]
-pub use storage::RwFile;
-pub use storage::{MemFile, StorageMut};
+pub use storage::{MemFile, RwFile, StorageMut};
 
 use crate::error::{Error, Result};
 use crate::format::object_header::ObjectHeader;
 use crate::format::superblock::Superblock;
-use crate::format::{Allocate, Sizes};
-use crate::read::{File, Hyperslab, Numeric};
-use crate::storage::Storage;
+use crate::format::Sizes;
+use crate::open::FileOptions;
+use crate::read::{self, File, Hyperslab, Numeric};
+use crate::storage::{Source, Storage};
 use elements::{attribute_message, encode_strings};
+use free_space::FreeSpace;
 use nav::{attrs_of, find_loaded, parent_and_name, split, NodeMut};
+pub(crate) use tree::own_extents;
 use tree::{Child, DatasetNode, GroupNode};
 
 /// Bytes of the version 0 superblock, which always sits at offset 0 of files we write.
 const SUPERBLOCK_SIZE: u64 = 96;
 
-/// Hands out space after the end of the file; never reuses anything.
-#[derive(Debug)]
-pub(crate) struct Appender {
-    next: u64,
-}
-
-impl Appender {
-    /// An allocator whose first block starts at `next` (rounded up to 8).
-    pub(crate) fn new(next: u64) -> Self {
-        Appender { next }
-    }
-}
-
-impl Allocate for Appender {
-    fn allocate(&mut self, size: u64) -> u64 {
-        let address = self.next.div_ceil(8) * 8;
-        self.next = address + size;
-        address
-    }
-}
-
 /// Fresh-space access for one transaction.
 pub(crate) struct Space<'a> {
     storage: &'a dyn StorageMut,
-    pub(crate) alloc: &'a mut Appender,
+    pub(crate) alloc: &'a mut FreeSpace,
     pub(crate) leaf_k: u16,
     pub(crate) internal_k: u16,
     pub(crate) istore_k: u16,
@@ -123,12 +124,43 @@ impl Space<'_> {
     }
 }
 
+/// Releases the extents a rewrite of the committed object at `address` replaces.
+fn release_own(alloc: &mut FreeSpace, file: &File, address: u64, k: (u16, u16, u16)) -> Result<()> {
+    let header = ObjectHeader::read(file.ctx(), address)?;
+    for (at, size) in tree::own_extents(file, &header, k)? {
+        alloc.release(at, size);
+    }
+    Ok(())
+}
+
 /// A file open for writing. Edits are staged and written by [`Writer::commit`],
 /// [`Writer::close`], or when the writer is dropped.
+///
+/// Opened by path ([`Writer::open`], [`Writer::create`], [`FileOptions`]), the file is
+/// locked exclusively for the writer's life; read it through the same handle with
+/// [`Writer::reader`].
 pub struct Writer {
     storage: Arc<dyn StorageMut>,
+    /// The file, when opened by path: for [`Writer::reader`] and error messages.
+    file: Option<(Arc<RwFile>, PathBuf)>,
+    /// Memory maps handed out by [`Writer::reader`] that may still be alive, with their
+    /// lengths: the file is never cut below a live map (a read past its end would
+    /// fault).
+    #[cfg(feature = "mmap")]
+    maps: Vec<(Weak<()>, u64)>,
+    /// (end of file, root address) of the superblock on disk as this writer last saw it;
+    /// a commit checks it is still there.
+    expected: Option<(u64, u64)>,
     committed: Option<File>,
-    alloc: Appender,
+    /// The storage's length after the last commit (or at open): a failed transaction
+    /// cuts it back to this, so the file is byte-identical to before.
+    committed_len: u64,
+    alloc: FreeSpace,
+    /// What the last snapshot wrote: free again once the next snapshot or the commit
+    /// writes the staged tree anew.
+    snapshot_blocks: Vec<(u64, u64)>,
+    /// Whether the space earlier sessions left behind has been looked for.
+    recovered: bool,
     k: (u16, u16, u16),
     root: Option<GroupNode>,
     /// Whether an edit has succeeded since the last commit; objects loaded by an edit
@@ -142,42 +174,51 @@ impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Writer")
             .field("storage", &self.storage)
-            .field("end", &self.alloc.next)
+            .field("end", &self.alloc.end())
             .finish_non_exhaustive()
     }
 }
 
 impl Writer {
-    /// Creates (or truncates) the file at `path`.
-    #[cfg(unix)]
-    pub fn create(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)?;
-        Self::create_in(Arc::new(RwFile::new(file)))
+    /// Creates (or truncates) the file at `path`, locked exclusively (see
+    /// [`FileOptions`] to open without a lock).
+    pub fn create(path: impl AsRef<Path>) -> Result<Self> {
+        FileOptions::new().create(path)
     }
 
-    /// Opens the file at `path` for editing (h5py's `r+`).
-    #[cfg(unix)]
-    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)?;
-        Self::open_in(Arc::new(RwFile::new(file)))
+    /// Opens the file at `path` for editing (h5py's `r+`), locked exclusively (see
+    /// [`FileOptions`] to open without a lock).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        FileOptions::new().open_rw(path)
+    }
+
+    pub(crate) fn create_file(file: RwFile, path: &Path) -> Result<Self> {
+        let file = Arc::new(file);
+        let mut w = Self::create_in(file.clone())?;
+        w.file = Some((file, path.to_path_buf()));
+        Ok(w)
+    }
+
+    pub(crate) fn open_file(file: RwFile, path: &Path) -> Result<Self> {
+        let file = Arc::new(file);
+        let mut w = Self::open_in(file.clone())?;
+        w.file = Some((file, path.to_path_buf()));
+        Ok(w)
     }
 
     /// A new, empty file in `storage` (whatever it held is ignored and overwritten).
     pub fn create_in(storage: Arc<dyn StorageMut>) -> Result<Self> {
         Ok(Writer {
+            committed_len: storage.current_len(),
             storage,
+            file: None,
+            #[cfg(feature = "mmap")]
+            maps: Vec::new(),
+            expected: None,
             committed: None,
-            alloc: Appender {
-                next: SUPERBLOCK_SIZE,
-            },
+            alloc: FreeSpace::new(SUPERBLOCK_SIZE),
+            snapshot_blocks: Vec::new(),
+            recovered: false,
             k: (4, 16, 32),
             root: Some(GroupNode::default()),
             dirty: true,
@@ -201,11 +242,19 @@ impl Writer {
             )));
         }
         let k = (sb.group_leaf_k, sb.group_internal_k, sb.indexed_storage_k);
-        let end = storage.current_len().max(sb.eof_address);
+        let len = storage.current_len();
+        let (eof, root) = (sb.eof_address, sb.root_object_header);
         Ok(Writer {
             storage,
+            file: None,
+            #[cfg(feature = "mmap")]
+            maps: Vec::new(),
+            expected: Some((eof, root)),
             committed: Some(file),
-            alloc: Appender::new(end),
+            committed_len: len,
+            alloc: FreeSpace::new(eof),
+            snapshot_blocks: Vec::new(),
+            recovered: false,
             k,
             root: None,
             dirty: false,
@@ -222,16 +271,107 @@ impl Writer {
         }
     }
 
+    /// The file's path, or `<storage>`.
+    fn name(&self) -> PathBuf {
+        crate::open::storage_name(self.file.as_ref().map(|(_, p)| p.as_path()))
+    }
+
+    /// Fails with [`Error::Conflict`] unless the superblock on disk is the one this
+    /// writer opened or last committed.
+    fn check_unchanged(&self) -> Result<()> {
+        let Some((eof, root)) = self.expected else {
+            return Ok(());
+        };
+        let view: Arc<dyn Storage> = self.storage.clone();
+        match Superblock::find(&Source::new(view)) {
+            Ok(sb) if sb.eof_address == eof && sb.root_object_header == root => Ok(()),
+            Err(Error::Io(e)) => Err(Error::Io(e)),
+            _ => Err(Error::Conflict { path: self.name() }),
+        }
+    }
+
+    /// Whether the storage still starts with the superblock of the last commit (or, for
+    /// a new file, with none), after a failed commit.
+    fn old_superblock_in_place(&self) -> bool {
+        let view: Arc<dyn Storage> = self.storage.clone();
+        match (Superblock::find(&Source::new(view)), self.expected) {
+            (Ok(sb), Some((eof, root))) => sb.eof_address == eof && sb.root_object_header == root,
+            (Err(Error::NotHdf5), None) => true,
+            _ => false,
+        }
+    }
+
+    /// A reader of the committed file through this writer's own handle (so a
+    /// read-write connection holds one lock): memory-mapped when the `mmap` feature is
+    /// on and the writer was opened by path. It shows the file as committed when it was
+    /// made; take a new one after each commit.
+    pub fn reader(&mut self) -> Result<File> {
+        self.check()?;
+        #[cfg(feature = "mmap")]
+        if let Some((file, _)) = &self.file {
+            let map = crate::storage::MmapStorage::new(file.file())?;
+            let len = map.len();
+            let token = Arc::new(());
+            self.maps.retain(|(w, _)| w.strong_count() > 0);
+            self.maps.push((Arc::downgrade(&token), len));
+            return File::from_storage(Arc::new(crate::open::Holding {
+                inner: map,
+                _owner: Arc::new((file.clone(), token)),
+            }));
+        }
+        let view: Arc<dyn Storage> = self.storage.clone();
+        File::from_storage(view)
+    }
+
     /// Runs an edit; an I/O error poisons the writer (the file keeps its last commit).
     fn edit<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         self.check()?;
+        if !self.dirty {
+            // The first edit of a transaction: refuse at once to build on a file that
+            // someone else has changed.
+            self.check_unchanged()?;
+            if !self.recovered && self.root.is_none() {
+                self.recover_space();
+            }
+        }
         let result = f(self);
         match &result {
             Ok(_) => self.dirty = true,
-            Err(Error::Io(e)) => self.aborted = Some(e.to_string()),
+            Err(Error::Io(e)) => {
+                self.aborted = Some(e.to_string());
+                self.discard();
+            }
             Err(_) => {}
         }
         result
+    }
+
+    /// Forgets the space of the staged transaction and cuts the file back to its
+    /// committed length (a full disk leaves the file as it was). A file whose superblock
+    /// is no longer the one this writer committed belongs to another writer now (locks
+    /// turned off) and is left alone.
+    fn discard(&mut self) {
+        self.alloc.rolled_back();
+        self.snapshot_blocks.clear();
+        if self.old_superblock_in_place() {
+            // A file that cannot be cut keeps unreachable bytes past its end of file,
+            // which is harmless; the error that brought us here is the one to report.
+            let _ = self.cut(self.committed_len);
+        }
+    }
+
+    /// Cuts the storage to `len` bytes, but never below the end of a live memory map
+    /// from [`Writer::reader`].
+    fn cut(&mut self, len: u64) -> std::io::Result<()> {
+        #[cfg(feature = "mmap")]
+        let len = {
+            self.maps.retain(|(w, _)| w.strong_count() > 0);
+            self.maps.iter().map(|m| m.1).fold(len, u64::max)
+        };
+        if self.storage.current_len() > len {
+            self.storage.truncate(len)?;
+        }
+        Ok(())
     }
 
     fn root(&mut self) -> Result<&mut GroupNode> {
@@ -242,7 +382,10 @@ impl Writer {
                 .ok_or_else(|| Error::InvalidInput("no file".into()))?;
             let address = file.superblock().root_object_header;
             match tree::load(file, address, "/")? {
-                Child::Group(g) => self.root = Some(*g),
+                Child::Group(g) => {
+                    release_own(&mut self.alloc, file, address, self.k)?;
+                    self.root = Some(*g);
+                }
                 _ => {
                     return Err(Error::corrupt(
                         "object header",
@@ -260,6 +403,7 @@ impl Writer {
     /// The staged node at `path`, loading it (and every group above it) for editing.
     fn node(&mut self, path: &str) -> Result<NodeMut<'_>> {
         let parts = split(path)?;
+        let k = self.k;
         self.root()?;
         let (Some(root), file) = (self.root.as_mut(), self.committed.as_ref()) else {
             return Err(Error::InvalidInput("no root group".into()));
@@ -286,7 +430,9 @@ impl Writer {
                 let file = file.ok_or_else(|| Error::NotFound {
                     path: walked.clone(),
                 })?;
-                *child = tree::load(file, *address, &walked)?;
+                let loaded = tree::load(file, *address, &walked)?;
+                release_own(&mut self.alloc, file, *address, k)?;
+                *child = loaded;
             }
             current = match child {
                 Child::Group(g) => NodeMut::Group(g),
@@ -497,9 +643,68 @@ impl Writer {
             if let Some(address) = clean {
                 w.check_single_link(address, path)?;
             }
-            w.group(&parent)?.links.remove(name.as_bytes());
+            if let Some(child) = w.group(&parent)?.links.remove(name.as_bytes()) {
+                w.release_subtree(child);
+            }
             Ok(())
         })
+    }
+
+    /// Releases the space of an unlinked object and everything below it. A committed
+    /// subtree is walked; if it holds anything the walk does not fully understand (or
+    /// an object linked from elsewhere too), its space is left alone. Global heap
+    /// collections are left too (other objects may share them); reopening finds them.
+    fn release_subtree(&mut self, child: Child) {
+        match child {
+            Child::Clean(address) => {
+                let Some(file) = &self.committed else { return };
+                if let Ok(Some(extents)) = read::live::live_extents(file, address, true, false) {
+                    for (at, size) in extents {
+                        self.alloc.release(at, size);
+                    }
+                }
+            }
+            Child::Dataset(d) => match d.data {
+                tree::DataStorage::Chunked { records, .. } => {
+                    for r in records.values() {
+                        self.alloc.release(r.address, r.size);
+                    }
+                }
+                tree::DataStorage::Contiguous { address, size, .. } => {
+                    self.alloc.release(address, size);
+                }
+                tree::DataStorage::Compact(_) => {}
+            },
+            Child::Group(g) => {
+                for (_, c) in g.links {
+                    self.release_subtree(c);
+                }
+            }
+        }
+    }
+
+    /// Finds the space that earlier sessions left behind, once per writer: everything
+    /// below the end of file that the committed superblock does not reach, when the walk
+    /// understands the whole file (else the writer appends, reusing only what its own
+    /// commits release).
+    fn recover_space(&mut self) {
+        self.recovered = true;
+        let Some(file) = &self.committed else { return };
+        let root = file.superblock().root_object_header;
+        let Ok(Some(mut live)) = read::live::live_extents(file, root, false, true) else {
+            return;
+        };
+        live.push((0, SUPERBLOCK_SIZE));
+        live.sort_unstable();
+        let mut at = 0;
+        for (start, len) in live {
+            if start > at {
+                self.alloc.add_free(at, start);
+            }
+            at = at.max(start.saturating_add(len));
+        }
+        let end = self.alloc.end();
+        self.alloc.add_free(at, end);
     }
 
     /// Moves or renames the link at `from` to `to` (whose group must exist).
@@ -557,22 +762,39 @@ impl Writer {
             return Ok(());
         };
         if !std::mem::take(&mut self.dirty) {
+            // Only failed edits since the last commit: forget what they loaded.
+            self.discard();
             return Ok(());
         }
         let result = self.write_commit(&root);
         match result {
             Ok(file) => {
                 self.committed = Some(file);
+                self.alloc.committed();
+                self.snapshot_blocks.clear();
+                // Free space at the end goes back to the file system; a file that
+                // cannot shrink keeps unreachable bytes past its end of file.
+                let _ = self.cut(self.alloc.end());
+                self.committed_len = self.storage.current_len();
                 Ok(())
             }
             Err(e) => {
                 self.aborted = Some(e.to_string());
+                // Cut the transaction's bytes unless the file is someone else's now, or
+                // the new superblock may have reached the disk.
+                if !matches!(e, Error::Conflict { .. }) {
+                    self.discard();
+                }
                 Err(e)
             }
         }
     }
 
-    fn write_commit(&mut self, root: &GroupNode) -> Result<File> {
+    /// Writes the staged tree to fresh space; returns the superblock that points at it.
+    fn write_staged(&mut self, root: &GroupNode) -> Result<Superblock> {
+        for (address, size) in std::mem::take(&mut self.snapshot_blocks) {
+            self.alloc.release(address, size);
+        }
         let (leaf_k, internal_k, istore_k) = self.k;
         let storage: &dyn StorageMut = self.storage.as_ref();
         let mut space = Space {
@@ -582,9 +804,12 @@ impl Writer {
             internal_k,
             istore_k,
         };
-        let (root_address, cache) = root.flush(&mut space, self.committed.as_ref())?;
-        let eof = self.alloc.next;
-        let superblock = Superblock {
+        space.alloc.start_log();
+        let flushed = root.flush(&mut space, self.committed.as_ref());
+        self.snapshot_blocks = self.alloc.stop_log();
+        let (root_address, cache) = flushed?;
+        let eof = self.alloc.end_after_commit();
+        Ok(Superblock {
             version: 0,
             signature_offset: 0,
             sizes: Sizes::default(),
@@ -596,21 +821,63 @@ impl Writer {
             group_internal_k: internal_k,
             indexed_storage_k: istore_k,
             extension: None,
-        };
+        })
+    }
+
+    fn write_commit(&mut self, root: &GroupNode) -> Result<File> {
+        self.check_unchanged()?;
+        let superblock = self.write_staged(root)?;
         let bytes = superblock.encode_v0()?;
         // Everything the new superblock points at must be durable before it is written.
         self.storage.sync()?;
         self.storage.write_all_at(0, &bytes)?;
         self.storage.sync()?;
+        self.expected = Some((superblock.eof_address, superblock.root_object_header));
         let view: Arc<dyn Storage> = self.storage.clone();
         File::from_storage(view)
     }
 
+    /// A read-only view of the file as it would be after [`Writer::commit`]: the staged
+    /// edits are written to fresh space (the superblock is not), and the returned
+    /// [`File`] reads them through the root group they would commit. The file on disk
+    /// is unchanged; later edits, [`Writer::commit`] and [`Writer::rollback`] work as
+    /// before.
+    ///
+    /// The snapshot shows the staged state at the time of the call. Once the writer
+    /// edits, commits or rolls back again, the space the snapshot reads may be reused,
+    /// so take a new snapshot rather than keep reading an old one (reads of a stale
+    /// snapshot may fail or see newer bytes, but never touch the committed file).
+    pub fn snapshot(&mut self) -> Result<File> {
+        self.check()?;
+        if !self.dirty || self.root.is_none() {
+            if let Some(file) = &self.committed {
+                return Ok(file.clone());
+            }
+        }
+        let Some(root) = self.root.take() else {
+            return Err(Error::InvalidInput("no root group".into()));
+        };
+        let result = self.write_staged(&root).and_then(|mut superblock| {
+            // The pending extents are still in the file: the view ends where it does.
+            superblock.eof_address = self.alloc.end();
+            let view: Arc<dyn Storage> = self.storage.clone();
+            File::with_superblock(Source::new(view), superblock)
+        });
+        self.root = Some(root);
+        if let Err(Error::Io(e)) = &result {
+            self.aborted = Some(e.to_string());
+        }
+        result
+    }
+
     /// Drops every edit staged since the last commit; the file keeps its committed
-    /// contents (space already written for the dropped edits is left unused).
+    /// contents, and the space written for the dropped edits is cut off again.
     pub fn rollback(&mut self) {
         self.root = None;
         self.dirty = false;
+        if self.aborted.is_none() {
+            self.discard();
+        }
     }
 
     /// The same as [`Writer::commit`], under h5py's name.

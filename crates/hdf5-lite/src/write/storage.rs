@@ -17,6 +17,13 @@ pub trait StorageMut: Storage {
 
     /// The current length (it grows as the writer appends).
     fn current_len(&self) -> u64;
+
+    /// Cuts the storage to `len` bytes (a failed transaction's writes, or free space at
+    /// the end at commit). Storage that cannot shrink keeps its bytes, which is safe:
+    /// nothing past the committed end of file is ever read.
+    fn truncate(&self, _len: u64) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A growable in-memory file. Clones share the same bytes.
@@ -90,38 +97,108 @@ impl StorageMut for MemFile {
     fn current_len(&self) -> u64 {
         self.len()
     }
-}
 
-/// A file opened for reading and writing, with positioned reads and writes.
-#[cfg(unix)]
-#[derive(Debug)]
-pub struct RwFile {
-    file: std::fs::File,
-}
-
-#[cfg(unix)]
-impl RwFile {
-    /// Wraps a file opened read-write.
-    pub fn new(file: std::fs::File) -> Self {
-        RwFile { file }
+    fn truncate(&self, len: u64) -> std::io::Result<()> {
+        let mut bytes = self.lock();
+        let len = usize::try_from(len).map_err(std::io::Error::other)?;
+        bytes.truncate(len);
+        Ok(())
     }
 }
 
-#[cfg(unix)]
+/// A file opened for reading and writing, with positioned reads and writes (Unix
+/// `pread`/`pwrite`, Windows `seek_read`/`seek_write`, elsewhere a seek and a read or
+/// write under a lock).
+#[derive(Debug)]
+pub struct RwFile {
+    file: std::fs::File,
+    /// Serializes seek-then-read/write pairs where the platform has no positioned I/O.
+    #[cfg(not(any(unix, windows)))]
+    cursor: Mutex<()>,
+}
+
+impl RwFile {
+    /// Wraps a file opened read-write (or read-only, for reading).
+    pub fn new(file: std::fs::File) -> Self {
+        RwFile {
+            file,
+            #[cfg(not(any(unix, windows)))]
+            cursor: Mutex::new(()),
+        }
+    }
+
+    /// The open file.
+    pub fn file(&self) -> &std::fs::File {
+        &self.file
+    }
+
+    /// Cuts the file to `len` bytes.
+    pub fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.file.set_len(len)
+    }
+}
+
 impl Storage for RwFile {
     fn len(&self) -> u64 {
         self.current_len()
     }
 
+    #[cfg(unix)]
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
     }
+
+    #[cfg(windows)]
+    fn read_exact_at(&self, mut offset: u64, mut buf: &mut [u8]) -> std::io::Result<()> {
+        use std::os::windows::fs::FileExt;
+        while !buf.is_empty() {
+            let n = self.file.seek_read(buf, offset)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            buf = &mut buf[n..];
+            offset += n as u64;
+        }
+        Ok(())
+    }
+
+    #[cfg(not(any(unix, windows)))]
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        let _guard = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buf)
+    }
 }
 
-#[cfg(unix)]
 impl StorageMut for RwFile {
+    #[cfg(unix)]
     fn write_all_at(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
         std::os::unix::fs::FileExt::write_all_at(&self.file, data, offset)
+    }
+
+    #[cfg(windows)]
+    fn write_all_at(&self, mut offset: u64, mut data: &[u8]) -> std::io::Result<()> {
+        use std::os::windows::fs::FileExt;
+        while !data.is_empty() {
+            let n = self.file.seek_write(data, offset)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            data = &data[n..];
+            offset += n as u64;
+        }
+        Ok(())
+    }
+
+    #[cfg(not(any(unix, windows)))]
+    fn write_all_at(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom, Write};
+        let _guard = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(offset))?;
+        file.write_all(data)
     }
 
     fn sync(&self) -> std::io::Result<()> {
@@ -130,5 +207,9 @@ impl StorageMut for RwFile {
 
     fn current_len(&self) -> u64 {
         self.file.metadata().map(|m| m.len()).unwrap_or(0)
+    }
+
+    fn truncate(&self, len: u64) -> std::io::Result<()> {
+        self.file.set_len(len)
     }
 }

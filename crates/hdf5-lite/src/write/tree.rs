@@ -8,13 +8,16 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
+use crate::format::btree_v1::{chunk_node_len, chunk_tree, group_node_len, group_tree};
 use crate::format::chunk_index::ChunkRecord;
+use crate::format::local_heap::{self, LocalHeap};
 use crate::format::messages::LinkTarget;
 use crate::format::messages::{
     kind, AttributeMessage, ChunkIndexKind, Dataspace, Datatype, FillValue, FilterPipeline, Layout,
     SymbolTableMessage,
 };
 use crate::format::object_header::{encode_v1, ObjectHeader, RawMessage};
+use crate::format::symbol_table;
 use crate::format::{Allocate, UNDEF};
 use crate::read::{File, Object};
 use crate::write::chunk_btree::build_chunk_btree;
@@ -120,6 +123,45 @@ fn keep(header: &ObjectHeader, regenerated: &[u16]) -> Vec<RawMessage> {
         .filter(|m| !regenerated.contains(&m.kind))
         .cloned()
         .collect()
+}
+
+/// The extents of the committed object at `address` that a copy-on-write rewrite
+/// replaces: its header blocks; a group's local heap, symbol table nodes and B-tree
+/// nodes; a chunked dataset's B-tree nodes (its chunks and data block stay).
+pub(crate) fn own_extents(
+    file: &File,
+    header: &ObjectHeader,
+    k: (u16, u16, u16),
+) -> Result<Vec<(u64, u64)>> {
+    let ctx = file.ctx();
+    let mut out = header.blocks.clone();
+    if let Some(m) = header.find(kind::SYMBOL_TABLE) {
+        let st =
+            SymbolTableMessage::decode(&mut ctx.cursor(&m.data, m.offset, "symbol table message"))?;
+        let heap = LocalHeap::read(ctx, st.local_heap)?;
+        out.push((heap.address, local_heap::HEADER_LEN));
+        out.push((heap.data_address, heap.data.len() as u64));
+        let (nodes, snods) = group_tree(ctx, st.btree)?;
+        out.extend(nodes.into_iter().map(|a| (a, group_node_len(k.1))));
+        out.extend(snods.into_iter().map(|a| (a, symbol_table::node_len(k.0))));
+    }
+    if let Some(m) = header.find(kind::LAYOUT) {
+        let layout = Layout::decode(&mut ctx.cursor(&m.data, m.offset, "layout message"))?;
+        if let Layout::Chunked {
+            index: ChunkIndexKind::BTreeV1,
+            chunk_dims,
+            address,
+            ..
+        } = layout
+        {
+            if address != UNDEF {
+                let rank = chunk_dims.len();
+                let (nodes, _) = chunk_tree(ctx, address, rank)?;
+                out.extend(nodes.into_iter().map(|a| (a, chunk_node_len(k.2, rank))));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Loads the committed object at `address` for editing.

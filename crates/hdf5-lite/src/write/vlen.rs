@@ -62,7 +62,7 @@ mod tests {
     use super::*;
     use crate::format::chunk_index::testutil::Image;
     use crate::format::global_heap::GlobalHeap;
-    use crate::write::Appender;
+    use crate::write::free_space::FreeSpace;
     use proptest::prelude::*;
 
     #[test]
@@ -77,7 +77,7 @@ mod tests {
     fn packs_small_objects_and_isolates_big_ones() {
         let big = vec![9u8; 5000];
         let objects: [&[u8]; 4] = [b"Actb", &big, b"Gapdh", b""];
-        let mut alloc = Appender::new(800);
+        let mut alloc = FreeSpace::new(800);
         let (places, blocks) = build(&objects, &mut alloc).unwrap();
         // "Actb" alone (the big one does not fit with it), the big one alone (exactly
         // sized, no free space), then the
@@ -114,7 +114,7 @@ mod tests {
     #[test]
     fn at_most_65535_objects_per_collection() {
         let objects = vec![&b""[..]; 70_000];
-        let mut alloc = Appender::new(0);
+        let mut alloc = FreeSpace::new(0);
         let (places, blocks) = build(&objects, &mut alloc).unwrap();
         // 16 bytes each: 255 fit in 4096 bytes, far below the index limit.
         assert_eq!(places.len(), 70_000);
@@ -134,7 +134,7 @@ mod tests {
                 0..400),
         ) {
             let refs: Vec<&[u8]> = objects.iter().map(Vec::as_slice).collect();
-            let mut alloc = Appender::new(96);
+            let mut alloc = FreeSpace::new(96);
             let (places, blocks) = build(&refs, &mut alloc).unwrap();
             prop_assert_eq!(places.len(), objects.len());
             let mut img = Image::default();

@@ -13,6 +13,8 @@ use hdf5_lite::read::{File, Object};
 
 use super::dtype::{is_int64, is_string, numpy_name};
 use super::{Crash, LoomValidator};
+use crate::axis::Axis;
+use crate::layout;
 
 /// An attribute as loompy materializes it.
 struct Attr {
@@ -141,14 +143,8 @@ impl LoomValidator {
 
     /// The conventions checks. `Ok` tells whether no error has been found so far.
     pub(super) fn conventions_checks(&mut self, file: &File) -> Result<bool, Crash> {
-        let (n_genes, n_cells) = match file.object("/matrix") {
-            Ok(Object::Dataset(d)) => match d.shape() {
-                [n, m] => (*n, *m),
-                _ => (0, 0),
-            },
-            _ => (0, 0),
-        };
-        let globals: Vec<String> = match file.group("/attrs") {
+        let (n_genes, n_cells) = layout::matrix_shape(file);
+        let globals: Vec<String> = match file.group(layout::GLOBALS) {
             Ok(g) => g.member_names().unwrap_or_default(),
             Err(_) => file
                 .root()
@@ -162,15 +158,15 @@ impl LoomValidator {
             "Authors",
             "Title",
             "Year",
-            "CreationDate",
+            layout::CREATION_DATE_KEY,
         ] {
             if !globals.iter().any(|g| g == name) {
                 self.warnings
                     .push(format!("Optional global attribute '{name}' is missing"));
             }
         }
-        let ca = |n: &str| load(file, &format!("/col_attrs/{n}"));
-        let ra = |n: &str| load(file, &format!("/row_attrs/{n}"));
+        let ca = |n: &str| load(file, &layout::attr_path(Axis::Cols, n));
+        let ra = |n: &str| load(file, &layout::attr_path(Axis::Rows, n));
 
         let cluster_id = ca("ClusterID");
         if self.check(cluster_id.is_some(), || {

@@ -3,7 +3,7 @@
 //! "size of lengths" bytes).
 
 use crate::error::{Error, Result};
-use crate::format::Cursor;
+use crate::format::{Cursor, UNDEF};
 
 /// Largest chunk dimensionality accepted: rank 32 plus the element-size dimension.
 const MAX_CHUNK_NDIMS: u8 = 33;
@@ -203,6 +203,55 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// Checks the layout against what it must store, `elements` elements of
+    /// `element_size` bytes, in a file of `file_len` bytes whose addresses start at file
+    /// offset `base`, as libhdf5 does when it opens a dataset: compact data holds every
+    /// element, written contiguous storage holds every element and lies inside the file,
+    /// and chunks are made of elements of the datatype's size. Every size a read then
+    /// allocates is bounded by the file (or by what the reader asked for).
+    pub fn check_fits(
+        &self,
+        elements: u64,
+        element_size: u32,
+        file_len: u64,
+        base: u64,
+        header: u64,
+    ) -> Result<()> {
+        let corrupt = |reason: String| Err(Error::corrupt("layout message", header, reason));
+        let total = u128::from(elements) * u128::from(element_size);
+        match self {
+            Layout::Compact { data } if (data.len() as u128) < total => corrupt(format!(
+                "compact data of {} bytes for {elements} elements of {element_size} bytes",
+                data.len()
+            )),
+            Layout::Contiguous { address, size } if *address != UNDEF => {
+                if u128::from(*size) < total {
+                    return corrupt(format!(
+                        "contiguous storage of {size} bytes for {elements} elements of \
+                         {element_size} bytes"
+                    ));
+                }
+                let end = u128::from(base) + u128::from(*address) + u128::from(*size);
+                if end > u128::from(file_len) {
+                    return corrupt(format!(
+                        "contiguous storage at {address} ({size} bytes) runs past the end \
+                         of the {file_len}-byte file"
+                    ));
+                }
+                Ok(())
+            }
+            Layout::Chunked {
+                element_size: chunk_element,
+                ..
+            } if *chunk_element != element_size => corrupt(format!(
+                "chunks of {chunk_element}-byte elements for a {element_size}-byte datatype"
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 fn check_ndims(c: &Cursor<'_>, ndims: u8) -> Result<()> {
     if !(2..=MAX_CHUNK_NDIMS).contains(&ndims) {
         return Err(c.corrupt(format!(
@@ -331,7 +380,7 @@ fn decode_v4_chunked(c: &mut Cursor<'_>, version: u8) -> Result<Layout> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::{Sizes, UNDEF};
+    use crate::format::Sizes;
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -339,6 +388,35 @@ mod tests {
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn check_fits_bounds_storage_by_the_file() {
+        let contiguous = |address, size| Layout::Contiguous { address, size };
+        assert!(contiguous(100, 80).check_fits(10, 8, 180, 0, 0).is_ok());
+        // Too little storage, storage past the end, or past it once the base is added.
+        assert!(contiguous(100, 79).check_fits(10, 8, 180, 0, 0).is_err());
+        assert!(contiguous(100, 80).check_fits(10, 8, 179, 0, 0).is_err());
+        assert!(contiguous(100, 80).check_fits(10, 8, 180, 1, 0).is_err());
+        // Never written: nothing stored to check.
+        assert!(contiguous(UNDEF, 0).check_fits(10, 8, 180, 0, 0).is_ok());
+        // A 4 GiB element size cannot be stored in a small file.
+        assert!(contiguous(0, 16)
+            .check_fits(1, 0xff00_0010, 4096, 0, 0)
+            .is_err());
+        let compact = Layout::Compact { data: vec![0; 6] };
+        assert!(compact.check_fits(3, 2, 0, 0, 0).is_ok());
+        assert!(compact.check_fits(3, 3, 0, 0, 0).is_err());
+        let chunked = Layout::Chunked {
+            version: 3,
+            flags: 0,
+            chunk_dims: vec![4],
+            element_size: 4,
+            index: ChunkIndexKind::BTreeV1,
+            address: UNDEF,
+        };
+        assert!(chunked.check_fits(u64::MAX, 4, 0, 0, 0).is_ok());
+        assert!(chunked.check_fits(1, 0xff00_0004, 0, 0, 0).is_err());
     }
 
     fn decode(b: &[u8]) -> Result<Layout> {

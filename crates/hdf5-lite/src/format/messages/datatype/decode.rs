@@ -266,18 +266,23 @@ fn enumeration(c: &mut Cursor<'_>, h: &Header, depth: u32) -> Result<Datatype> {
     })
 }
 
+/// A variable-length type. Its stored elements are always a length (4 bytes), a global
+/// heap collection address and an object index (4 bytes), so the element size is taken
+/// from the file's size of offsets, as libhdf5 does; the message's size field (the
+/// writer's in-memory size) is not trusted.
 fn vlen(c: &mut Cursor<'_>, h: &Header, depth: u32) -> Result<Datatype> {
     let kind = h.bits & 0x0f;
     let pad = (h.bits >> 4) & 0x0f;
     let cset = (h.bits >> 8) & 0x0f;
     let base = decode_at(c, depth + 1)?;
+    let size = 4 + u32::from(c.sizes().offsets) + 4;
     match kind {
         0 => Ok(Datatype::VarLenSequence {
-            size: h.size,
+            size,
             base: Box::new(base),
         }),
         1 => Ok(Datatype::VarLenString {
-            size: h.size,
+            size,
             padding: padding(c, pad)?,
             charset: charset(c, cset)?,
         }),

@@ -100,6 +100,21 @@ fn section8_strings() {
 }
 
 #[test]
+fn vlen_size_comes_from_the_size_of_offsets() {
+    // Size field 0xff000010: libhdf5 ignores it (a stored element is always length,
+    // heap address and index); trusting it made reads allocate 4 GiB per element.
+    let t = decode_all(&hex(&format!("19 01 01 00 100000ff {U8}")));
+    assert_eq!(t.size(), 16);
+    let small = Sizes {
+        offsets: 4,
+        lengths: 4,
+    };
+    let bytes = hex(&format!("19 00 00 00 10000000 {I32}"));
+    let t = Datatype::decode(&mut Cursor::new(&bytes, 0, "datatype", small)).unwrap();
+    assert_eq!(t.size(), 12);
+}
+
+#[test]
 fn vlen_sequence() {
     let t = decode_all(&hex(&format!("19 00 00 00 10000000 {I32}")));
     assert_eq!(t.describe(), "vlen<int32>");

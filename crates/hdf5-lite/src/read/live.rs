@@ -1,0 +1,188 @@
+//! Which bytes of a file are live: every extent reachable from the superblock (object
+//! headers and their continuation blocks; groups' local heaps, symbol table nodes and
+//! B-tree nodes; datasets' data blocks, chunks and chunk B-tree nodes; the global heap
+//! collections that variable-length values point into).
+//!
+//! The writer uses it to find the space earlier sessions left behind (everything else
+//! below the end of file). A walk that misses a live structure would let the writer
+//! overwrite it, so the walk only answers for files made of structures it fully
+//! understands: version 1 object headers with a known set of messages, symbol-table
+//! groups with hard and soft links, compact, contiguous or v1 B-tree chunked layouts,
+//! and variable-length values only at the top level of a datatype. Anything else (a
+//! version 2 header, dense attributes, new-style groups, external links, shared or
+//! unknown messages, external storage, references, variable-length data inside a
+//! compound) makes the answer `None`, and the writer stays append-only for that file.
+
+use std::collections::{BTreeSet, HashSet};
+
+use crate::error::Result;
+use crate::format::messages::{kind, ChunkIndexKind, Datatype, Layout, LinkTarget};
+use crate::format::object_header::ObjectHeader;
+use crate::format::UNDEF;
+use crate::read::{File, Object};
+
+/// Message types whose every address the walk follows (or that hold none).
+const UNDERSTOOD: [u16; 14] = [
+    kind::NIL,
+    kind::DATASPACE,
+    kind::DATATYPE,
+    kind::FILL_VALUE_OLD,
+    kind::FILL_VALUE,
+    kind::LAYOUT,
+    kind::FILTER_PIPELINE,
+    kind::ATTRIBUTE,
+    kind::COMMENT,
+    kind::MODIFICATION_TIME_OLD,
+    kind::CONTINUATION,
+    kind::SYMBOL_TABLE,
+    kind::MODIFICATION_TIME,
+    kind::REFERENCE_COUNT,
+];
+
+/// Whether values of `dt` hold global heap references: `Some(true)` for a top-level
+/// variable-length string or sequence of plain elements, `Some(false)` for plain types,
+/// `None` for anything the walk does not follow.
+fn heap_refs(dt: &Datatype) -> Option<bool> {
+    match dt {
+        Datatype::VarLenString { .. } => Some(true),
+        Datatype::VarLenSequence { base, .. } => (heap_refs(base) == Some(false)).then_some(true),
+        Datatype::Compound { fields, .. } => fields
+            .iter()
+            .all(|f| heap_refs(&f.datatype) == Some(false))
+            .then_some(false),
+        Datatype::Array { base, .. } => (heap_refs(base) == Some(false)).then_some(false),
+        Datatype::Reference { .. } => None,
+        _ => Some(false),
+    }
+}
+
+/// The extents reachable from the object at `address` (the root group, for a whole
+/// file), or `None` if the walk meets something it does not fully understand. With
+/// `single`, an object reachable through more than one hard link is not understood
+/// either (for freeing an unlinked subtree). Global heap collections are included with
+/// `heaps`.
+pub(crate) fn live_extents(
+    file: &File,
+    address: u64,
+    single: bool,
+    heaps: bool,
+) -> Result<Option<Vec<(u64, u64)>>> {
+    let mut w = Walk {
+        file,
+        single,
+        heaps,
+        seen: HashSet::new(),
+        out: Vec::new(),
+        collections: BTreeSet::new(),
+    };
+    if !w.object(address, "/")? {
+        return Ok(None);
+    }
+    for &c in &w.collections {
+        let head = file.ctx().read(c, 16)?;
+        if head.get(..4) != Some(b"GCOL") {
+            return Ok(None);
+        }
+        let mut size = [0u8; 8];
+        size.copy_from_slice(&head[8..16]);
+        w.out.push((c, u64::from_le_bytes(size)));
+    }
+    Ok(Some(w.out))
+}
+
+struct Walk<'a> {
+    file: &'a File,
+    single: bool,
+    heaps: bool,
+    seen: HashSet<u64>,
+    out: Vec<(u64, u64)>,
+    collections: BTreeSet<u64>,
+}
+
+impl Walk<'_> {
+    /// Adds the collections that the variable-length values in `raw` point into.
+    fn refs(&mut self, raw: &[u8]) {
+        for element in raw.chunks_exact(16) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&element[4..12]);
+            let collection = u64::from_le_bytes(a);
+            if collection != 0 && collection != UNDEF {
+                self.collections.insert(collection);
+            }
+        }
+    }
+
+    /// Walks the object at `address`; false when it is not understood.
+    fn object(&mut self, address: u64, path: &str) -> Result<bool> {
+        if !self.seen.insert(address) {
+            return Ok(!self.single);
+        }
+        let header = ObjectHeader::read(self.file.ctx(), address)?;
+        if header.version != 1
+            || (self.single && header.refcount > 1)
+            || header
+                .messages
+                .iter()
+                .any(|m| m.is_shared() || !UNDERSTOOD.contains(&m.kind))
+        {
+            return Ok(false);
+        }
+        let sb = self.file.superblock();
+        let k = (sb.group_leaf_k, sb.group_internal_k, sb.indexed_storage_k);
+        self.out
+            .extend(crate::write::own_extents(self.file, &header, k)?);
+        let attributes = match self.file.object_at(address, path.to_owned())? {
+            Object::Group(g) => {
+                for link in g.links()? {
+                    match link.target {
+                        LinkTarget::Hard(child) => {
+                            if !self.object(child, &link.name)? {
+                                return Ok(false);
+                            }
+                        }
+                        LinkTarget::Soft(_) => {}
+                        _ => return Ok(false),
+                    }
+                }
+                g.attributes()?
+            }
+            Object::Dataset(d) => {
+                match d.layout() {
+                    Layout::Compact { .. } => {}
+                    Layout::Contiguous { address, size } => {
+                        if *address != UNDEF {
+                            self.out.push((*address, *size));
+                        }
+                    }
+                    Layout::Chunked {
+                        index: ChunkIndexKind::BTreeV1,
+                        ..
+                    } => {
+                        for r in d.chunk_records()? {
+                            self.out.push((r.address, r.size));
+                        }
+                    }
+                    _ => return Ok(false),
+                }
+                match heap_refs(d.datatype()) {
+                    None => return Ok(false),
+                    Some(true) if self.heaps => {
+                        let raw = d.read_raw()?;
+                        self.refs(&raw);
+                    }
+                    Some(_) => {}
+                }
+                d.attributes()?
+            }
+            Object::Datatype(_) => return Ok(false),
+        };
+        for a in attributes {
+            match heap_refs(a.datatype()) {
+                None => return Ok(false),
+                Some(true) if self.heaps => self.refs(a.raw()),
+                Some(_) => {}
+            }
+        }
+        Ok(true)
+    }
+}

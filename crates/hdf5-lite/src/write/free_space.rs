@@ -1,0 +1,245 @@
+//! The writer's file-space allocator: free extents are reused, and nothing reachable
+//! from the durable superblock is ever handed out.
+//!
+//! An extent is in one of four states. *Live*: reachable from the superblock on disk
+//! (not tracked here). *Fresh*: allocated by the open transaction. *Pending*: live, but
+//! no longer reachable from the superblock the open transaction will commit (an old
+//! object header, a replaced chunk); it becomes free once that superblock is durable, as
+//! LMDB frees pages. *Free*: reachable from no durable superblock; handed out again,
+//! best fit, before the file grows.
+//!
+//! Releasing a fresh extent frees it at once (no durable superblock points at it); a
+//! rollback frees every fresh extent and forgets the pending ones. After a commit, free
+//! space at the end of the file is given back (the writer truncates the file).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::format::Allocate;
+
+/// Free and allocated file space of one writer.
+#[derive(Debug, Default)]
+pub(crate) struct FreeSpace {
+    /// Free extents, start → end, coalesced.
+    free: BTreeMap<u64, u64>,
+    /// The same extents by (length, start), for best fit.
+    by_len: BTreeSet<(u64, u64)>,
+    /// Everything at or past `end` is unused.
+    end: u64,
+    /// Extents allocated by the open transaction, start → end.
+    fresh: BTreeMap<u64, u64>,
+    /// Live extents the open transaction no longer points at, start → end.
+    pending: BTreeMap<u64, u64>,
+    /// Allocations made since [`FreeSpace::start_log`], when logging.
+    log: Option<Vec<(u64, u64)>>,
+}
+
+impl FreeSpace {
+    /// An allocator for a file whose used space ends at `end`, with no known holes.
+    pub(crate) fn new(end: u64) -> Self {
+        FreeSpace {
+            end,
+            ..Self::default()
+        }
+    }
+
+    /// Where the used space ends (the end of file address a commit would write).
+    pub(crate) fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Free bytes below the end.
+    #[cfg(test)]
+    pub(crate) fn free_bytes(&self) -> u64 {
+        self.free.iter().map(|(s, e)| e - s).sum()
+    }
+
+    /// Marks `start..end` free (holes found by walking the file on open).
+    pub(crate) fn add_free(&mut self, start: u64, end: u64) {
+        if start < end && end <= self.end {
+            self.insert_free(start, end);
+        }
+    }
+
+    fn insert_free(&mut self, mut start: u64, mut end: u64) {
+        // Coalesce with the neighbours.
+        if let Some((&s, &e)) = self.free.range(..=start).next_back() {
+            if e >= start {
+                self.remove_free(s);
+                start = s;
+                end = end.max(e);
+            }
+        }
+        while let Some((&s, &e)) = self.free.range(start..=end).next() {
+            self.remove_free(s);
+            end = end.max(e);
+        }
+        if end >= self.end {
+            // Free space at the end is simply not used.
+            self.end = start;
+            return;
+        }
+        self.free.insert(start, end);
+        self.by_len.insert((end - start, start));
+    }
+
+    fn remove_free(&mut self, start: u64) {
+        if let Some(end) = self.free.remove(&start) {
+            self.by_len.remove(&(end - start, start));
+        }
+    }
+
+    /// Gives back `size` bytes at `address` that the open transaction no longer uses:
+    /// free at once if the transaction allocated them, else once it commits.
+    pub(crate) fn release(&mut self, address: u64, size: u64) {
+        if size == 0 || address == crate::format::UNDEF {
+            return;
+        }
+        match self.fresh.remove(&address) {
+            Some(end) => self.insert_free(address, end),
+            None => {
+                self.pending.insert(address, address.saturating_add(size));
+            }
+        }
+    }
+
+    /// Starts recording allocations; returns those recorded since the last call.
+    pub(crate) fn start_log(&mut self) -> Vec<(u64, u64)> {
+        self.log.replace(Vec::new()).unwrap_or_default()
+    }
+
+    /// Stops recording; returns what was recorded.
+    pub(crate) fn stop_log(&mut self) -> Vec<(u64, u64)> {
+        self.log.take().unwrap_or_default()
+    }
+
+    /// The end of file once the pending extents are free too: what the superblock of
+    /// the commit records.
+    pub(crate) fn end_after_commit(&self) -> u64 {
+        let mut end = self.end;
+        loop {
+            let reaching = |m: &BTreeMap<u64, u64>| {
+                m.range(..end)
+                    .next_back()
+                    .filter(|(_, &e)| e >= end)
+                    .map(|(&s, _)| s)
+            };
+            match reaching(&self.pending)
+                .into_iter()
+                .chain(reaching(&self.free))
+                .min()
+            {
+                Some(start) => end = start,
+                None => return end,
+            }
+        }
+    }
+
+    /// The commit is durable: pending extents become free and fresh ones live.
+    pub(crate) fn committed(&mut self) {
+        self.fresh.clear();
+        for (s, e) in std::mem::take(&mut self.pending) {
+            self.insert_free(s, e);
+        }
+    }
+
+    /// The transaction is dropped: its allocations are free again and what it released
+    /// stays live.
+    pub(crate) fn rolled_back(&mut self) {
+        self.pending.clear();
+        self.log = None;
+        for (s, e) in std::mem::take(&mut self.fresh) {
+            self.insert_free(s, e);
+        }
+    }
+}
+
+impl Allocate for FreeSpace {
+    fn allocate(&mut self, size: u64) -> u64 {
+        let size = size.max(1);
+        // Best fit: the smallest free extent that holds `size` bytes at an 8-byte
+        // aligned start.
+        let found = self
+            .by_len
+            .range((size, 0)..)
+            .find(|&&(len, start)| start.div_ceil(8) * 8 + size <= start + len)
+            .copied();
+        let address = match found {
+            Some((len, start)) => {
+                let end = start + len;
+                self.remove_free(start);
+                let address = start.div_ceil(8) * 8;
+                if address > start {
+                    self.free.insert(start, address);
+                    self.by_len.insert((address - start, start));
+                }
+                if address + size < end {
+                    self.free.insert(address + size, end);
+                    self.by_len.insert((end - address - size, address + size));
+                }
+                address
+            }
+            None => {
+                let pad = self.end;
+                let address = pad.div_ceil(8) * 8;
+                self.end = address + size;
+                // The alignment padding is free space like any other, so that no byte
+                // of the file goes untracked.
+                self.insert_free(pad, address);
+                address
+            }
+        };
+        self.fresh.insert(address, address + size);
+        if let Some(log) = &mut self.log {
+            log.push((address, size));
+        }
+        address
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuses_released_space_only_after_the_commit() {
+        let mut f = FreeSpace::new(96);
+        let a = f.allocate(100);
+        let b = f.allocate(50);
+        assert_eq!((a, b), (96, 200));
+        f.committed();
+        // Released live space is pending: not handed out before the commit.
+        f.release(a, 100);
+        assert_eq!(f.allocate(40), 256);
+        assert_eq!(f.end_after_commit(), 296);
+        f.committed();
+        // Now it is free, best fit, aligned.
+        assert_eq!(f.allocate(40), 96);
+        assert_eq!(f.allocate(60), 136);
+        assert_eq!(f.free_bytes(), 10);
+        // The padding after the 60 bytes joins them when they are freed.
+        f.release(136, 60);
+        assert_eq!(f.free_bytes(), 70);
+    }
+
+    #[test]
+    fn fresh_space_is_free_at_once_and_the_end_shrinks() {
+        let mut f = FreeSpace::new(0);
+        let a = f.allocate(16);
+        let b = f.allocate(16);
+        f.release(b, 16);
+        assert_eq!(f.end(), 16);
+        f.release(a, 16);
+        assert_eq!(f.end(), 0);
+        let c = f.allocate(8);
+        f.committed();
+        let d = f.allocate(8);
+        f.release(c, 8);
+        // c is pending and d is after it: the end stays until d goes too.
+        assert_eq!(f.end_after_commit(), 16);
+        f.rolled_back();
+        assert_eq!(f.end(), 8);
+        f.release(c, 8);
+        assert_eq!(f.end_after_commit(), 0);
+        let _ = d;
+    }
+}

@@ -1,0 +1,196 @@
+//! Space reuse: a file edited over many sessions stays near the size of its live
+//! contents, and a crash at any write of an edit that reuses freed space leaves the old
+//! or the new contents.
+
+// Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use hdf5_lite::read::{File, Numeric};
+use hdf5_lite::write::{AttrValue, DatasetSpec, MemFile, StorageMut, Writer};
+use hdf5_lite::Storage;
+
+const N: u64 = 48;
+
+fn genes(session: u64) -> Vec<String> {
+    (0..N).map(|i| format!("gene{i}_s{session}")).collect()
+}
+
+fn create(storage: Arc<dyn StorageMut>) -> hdf5_lite::Result<()> {
+    let mut w = Writer::create_in(storage)?;
+    for g in ["/attrs", "/layers", "/row_attrs", "/col_attrs"] {
+        w.create_group(g)?;
+    }
+    let spec = DatasetSpec::new(f32::datatype(), &[N, N])
+        .chunks(&[16, 16])
+        .deflate(4);
+    w.create_dataset("/matrix", &spec)?;
+    let values: Vec<f32> = (0..N * N).map(|i| (i % 97) as f32).collect();
+    w.write_numbers("/matrix", &[0, 0], &[N, N], &values)?;
+    row_attr(&mut w, 0)?;
+    w.set_attribute("/", "title", &AttrValue::string("session 0"))?;
+    w.close()
+}
+
+fn row_attr(w: &mut Writer, session: u64) -> hdf5_lite::Result<()> {
+    let spec = DatasetSpec::new(hdf5_lite::write::vlen_utf8(), &[N])
+        .chunks(&[N])
+        .deflate(4);
+    w.create_dataset("/row_attrs/Gene", &spec)?;
+    let g = genes(session);
+    let refs: Vec<&str> = g.iter().map(String::as_str).collect();
+    w.write_strings("/row_attrs/Gene", &[0], &[N], &refs)
+}
+
+/// One session of edits: a block of the matrix, a layer, a replaced row attribute,
+/// global attributes; one commit at the end.
+fn session(storage: Arc<dyn StorageMut>, s: u64) -> hdf5_lite::Result<()> {
+    let mut w = Writer::open_in(storage)?;
+    let block: Vec<f32> = (0..16 * 16).map(|i| (i as u64 + s) as f32).collect();
+    w.write_numbers("/matrix", &[(s % 3) * 16, 16], &[16, 16], &block)?;
+    w.set_attribute("/", "title", &AttrValue::string(&format!("session {s}")))?;
+    w.set_attribute("/attrs", "edits", &AttrValue::numbers(&[s as i64], &[]))?;
+    w.unlink("/row_attrs/Gene")?;
+    row_attr(&mut w, s)?;
+    let layer = format!("/layers/l{}", s % 2);
+    if w.unlink(&layer).is_err() {
+        // First time this layer name is used.
+    }
+    let spec = DatasetSpec::new(f64::datatype(), &[N, N])
+        .chunks(&[16, 16])
+        .deflate(2);
+    w.create_dataset(&layer, &spec)?;
+    let values: Vec<f64> = (0..N * N).map(|i| (i + s) as f64 * 0.5).collect();
+    w.write_numbers(&layer, &[0, 0], &[N, N], &values)?;
+    w.close()
+}
+
+/// Everything the tests compare, read back.
+fn contents(bytes: Vec<u8>) -> hdf5_lite::Result<String> {
+    let f = File::from_bytes(bytes)?;
+    let title = f.root()?.attribute("title")?.strings()?;
+    let m = f.dataset("/matrix")?.read::<f32>()?;
+    let gene = f.dataset("/row_attrs/Gene")?.read_strings()?;
+    let mut layers = Vec::new();
+    for name in f.group("/layers")?.member_names()? {
+        let l = f.dataset(&format!("/layers/{name}"))?.read::<f64>()?;
+        layers.push((name, l.sum()));
+    }
+    let edits = f
+        .group("/attrs")?
+        .attribute("edits")
+        .ok()
+        .map(|a| a.raw().to_vec());
+    Ok(format!(
+        "{title:?} {} {gene:?} {layers:?} {edits:?}",
+        m.sum()
+    ))
+}
+
+#[test]
+fn a_file_edited_over_many_sessions_stays_small() {
+    let mem = MemFile::new();
+    create(Arc::new(mem.clone())).unwrap();
+    let mut sizes = vec![mem.to_bytes().len()];
+    for s in 1..=12 {
+        session(Arc::new(mem.clone()), s).unwrap();
+        sizes.push(mem.to_bytes().len());
+    }
+    let text = contents(mem.to_bytes()).unwrap();
+    assert!(text.starts_with("[\"session 12\"]"), "{text}");
+    // Two layers and a replaced attribute after session 2: the file's live contents do
+    // not grow after that, and neither may the file, beyond what free space rounding
+    // leaves.
+    let settled = sizes[2];
+    let last = *sizes.last().unwrap();
+    assert!(
+        last as f64 <= settled as f64 * 1.25,
+        "sizes over the sessions: {sizes:?}"
+    );
+    if let Ok(dir) = std::env::var("HDF5_LITE_REUSE_OUT") {
+        std::fs::write(format!("{dir}/sessions.h5"), mem.to_bytes()).unwrap();
+        eprintln!("sizes {sizes:?}");
+    }
+}
+
+/// A [`MemFile`] whose k-th write fails.
+#[derive(Debug)]
+struct Crashing {
+    inner: MemFile,
+    writes: AtomicU64,
+    fail_at: u64,
+}
+
+impl Storage for Crashing {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.inner.read_exact_at(offset, buf)
+    }
+}
+
+impl StorageMut for Crashing {
+    fn write_all_at(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == self.fail_at {
+            if offset != 0 {
+                self.inner.write_all_at(offset, &data[..data.len() / 2])?;
+            }
+            return Err(std::io::Error::other("simulated crash"));
+        }
+        self.inner.write_all_at(offset, data)
+    }
+    fn sync(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn current_len(&self) -> u64 {
+        self.inner.current_len()
+    }
+    fn truncate(&self, len: u64) -> std::io::Result<()> {
+        self.inner.truncate(len)
+    }
+}
+
+#[test]
+fn a_crash_while_reusing_space_leaves_the_old_or_the_new_contents() {
+    // A file with space freed by earlier sessions.
+    let mem = MemFile::new();
+    create(Arc::new(mem.clone())).unwrap();
+    for s in 1..=3 {
+        session(Arc::new(mem.clone()), s).unwrap();
+    }
+    let old_bytes = mem.to_bytes();
+    let old = contents(old_bytes.clone()).unwrap();
+    let counting = Arc::new(Crashing {
+        inner: MemFile::from_bytes(old_bytes.clone()),
+        writes: AtomicU64::new(0),
+        fail_at: 0,
+    });
+    session(counting.clone(), 4).unwrap();
+    let total = counting.writes.load(Ordering::SeqCst);
+    let new = contents(counting.inner.to_bytes()).unwrap();
+    assert_ne!(old, new);
+    // The edit reused space: the file did not grow by what it wrote.
+    assert!(counting.inner.to_bytes().len() <= old_bytes.len() + 4096);
+    for k in 1..=total {
+        let storage = Arc::new(Crashing {
+            inner: MemFile::from_bytes(old_bytes.clone()),
+            writes: AtomicU64::new(0),
+            fail_at: k,
+        });
+        let result = session(storage.clone(), 4);
+        assert!(result.is_err(), "write {k}");
+        let after = storage.inner.to_bytes();
+        assert!(after.len() <= old_bytes.len(), "write {k}: the file grew");
+        let got = contents(after)
+            .unwrap_or_else(|e| panic!("crash at write {k} left an unreadable file: {e}"));
+        assert_eq!(got, old, "crash at write {k}");
+        // Edit again after the crash, into the same reused space, and crash again.
+        let again = MemFile::from_bytes(storage.inner.to_bytes());
+        session(Arc::new(again.clone()), 4).unwrap();
+        assert_eq!(contents(again.to_bytes()).unwrap(), new);
+    }
+}

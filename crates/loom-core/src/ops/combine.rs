@@ -1,0 +1,406 @@
+//! `combine` and `combine_faster` (loompy-api.md §2.4, §2.5): one file with the columns
+//! of several. Both write a temporary file beside the output and rename it into place
+//! only when everything succeeded, so a failure (or an interruption) leaves no output
+//! file and an existing one untouched; the inputs are only read.
+//!
+//! `combine` copies the first file as it is (its compressed chunks are not touched) and
+//! [`add_loom`](LoomConnection::add_loom)s the others. `combine_faster` streams every
+//! layer of every input in column windows into a new file (loompy's version holds each
+//! input in memory).
+//!
+//! Differences from loompy, on purpose: `combine_faster` fills a string column
+//! attribute missing from some input with `""` (loompy's zeros become the string
+//! `"0"`); memory is bounded by a window of about 8 M values, not by the input size.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hdf5_lite::read::{Dataset, Numeric};
+use hdf5_lite::write::{AttrValue, Writer};
+use ndarray::Axis as NdAxis;
+
+use super::add_columns::{repeat, zero_of};
+use super::add_loom::AddLoomOptions;
+use super::{argsort, check_rewritable, with_numeric, StagedAttr};
+use crate::axis::Axis;
+use crate::connection::{LoomConnection, Mode};
+use crate::error::{LoomError, Result};
+use crate::layers::LayerOptions;
+use crate::layout;
+use crate::timestamp::timestamp;
+use crate::values::AttrValues;
+
+/// Values per window when streaming a layer.
+const WINDOW_VALUES: u64 = 1 << 23;
+
+/// The arguments of [`combine`], with loompy's defaults.
+#[derive(Debug, Clone)]
+pub struct CombineOptions {
+    /// A row attribute aligning the rows of every file to the first.
+    pub key: Option<String>,
+    /// Global attributes to set on the output.
+    pub file_attrs: Vec<(String, AttrValues)>,
+    /// Columns copied per window (default 1000).
+    pub batch_size: usize,
+    /// Global attributes that differ become column attributes (see
+    /// [`AddLoomOptions::convert_attrs`]).
+    pub convert_attrs: bool,
+}
+
+impl Default for CombineOptions {
+    fn default() -> Self {
+        CombineOptions {
+            key: None,
+            file_attrs: Vec::new(),
+            batch_size: 1000,
+            convert_attrs: false,
+        }
+    }
+}
+
+/// The arguments of [`combine_faster`].
+#[derive(Debug, Clone, Default)]
+pub struct CombineFasterOptions {
+    /// Global attributes of the output.
+    pub file_attrs: Vec<(String, AttrValues)>,
+    /// Per input, a mask of the columns to take (`None`: all).
+    pub selections: Option<Vec<Option<Vec<bool>>>>,
+    /// A row attribute: the output rows are sorted by it (each input's own order).
+    pub key: Option<String>,
+    /// Column attributes left out.
+    pub skip_attrs: Vec<String>,
+}
+
+/// A temporary path beside `out`, removed on drop unless kept.
+struct Temp {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Temp {
+    fn beside(out: &Path) -> Self {
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = out.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        Temp { path, keep: false }
+    }
+
+    fn finish(mut self, out: &Path) -> Result<()> {
+        std::fs::rename(&self.path, out)?;
+        self.keep = true;
+        Ok(())
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// loompy's `combine(files, output_file, key=…, file_attrs=…, batch_size=…,
+/// convert_attrs=…)`: the first file, then the columns of each other file appended with
+/// [`add_loom`](LoomConnection::add_loom). Rows, row attributes and graphs come from the
+/// first file; every layer of the first file must be in the others.
+#[cfg(unix)]
+pub fn combine(
+    files: &[impl AsRef<Path>],
+    out: impl AsRef<Path>,
+    opts: &CombineOptions,
+) -> Result<()> {
+    let Some(first) = files.first() else {
+        return Err(LoomError::InvalidInput(
+            "The input file list was empty".to_owned(),
+        ));
+    };
+    let out = out.as_ref();
+    let tmp = Temp::beside(out);
+    std::fs::copy(first.as_ref(), &tmp.path)?;
+    let mut ds = crate::connect(&tmp.path, Mode::ReadWrite)?;
+    for (k, v) in &opts.file_attrs {
+        ds.attrs_mut().set(k, v.clone())?;
+    }
+    let add = AddLoomOptions {
+        key: opts.key.clone(),
+        batch_size: opts.batch_size,
+        convert_attrs: opts.convert_attrs,
+        ..AddLoomOptions::default()
+    };
+    for f in &files[1..] {
+        ds.add_loom(f, &add)?;
+    }
+    ds.close()?;
+    tmp.finish(out)
+}
+
+/// loompy's `combine_faster(files, output_file, file_attrs=…, selections=…, key=…,
+/// skip_attrs=…)`: every file must have the same rows; the output has the union of the
+/// layers (zeros where a file lacks one) and of the column attributes, the row
+/// attributes of the first file that has each, sorted by `key` if given; global
+/// attributes and graphs of the inputs are not copied.
+#[cfg(unix)]
+pub fn combine_faster(
+    files: &[impl AsRef<Path>],
+    out: impl AsRef<Path>,
+    opts: &CombineFasterOptions,
+) -> Result<()> {
+    if files.is_empty() {
+        return Err(LoomError::InvalidInput(
+            "The input file list was empty".to_owned(),
+        ));
+    }
+    let inputs: Vec<LoomConnection> = files
+        .iter()
+        .map(|f| crate::connect(f, Mode::Read))
+        .collect::<Result<_>>()?;
+    let n_rows = inputs[0].shape().0;
+    for ds in &inputs {
+        if ds.shape().0 != n_rows {
+            return Err(LoomError::InvalidInput(format!(
+                "All files must have exactly the same number of rows, but {} had {} rows while previous files had {n_rows}",
+                ds.path().display(),
+                ds.shape().0
+            )));
+        }
+    }
+    let selections = match &opts.selections {
+        Some(s) if s.len() != inputs.len() => {
+            return Err(LoomError::InvalidInput(format!(
+                "{} selections for {} files",
+                s.len(),
+                inputs.len()
+            )))
+        }
+        Some(s) => s.clone(),
+        None => vec![None; inputs.len()],
+    };
+    // Selected columns of each input.
+    let mut picked: Vec<Vec<usize>> = Vec::new();
+    for (ds, sel) in inputs.iter().zip(&selections) {
+        let m = ds.shape().1 as usize;
+        picked.push(match sel {
+            Some(mask) if mask.len() != m => {
+                return Err(LoomError::Selection(format!(
+                    "boolean index did not match indexed array: {} has {m} columns but the selection has {}",
+                    ds.path().display(),
+                    mask.len()
+                )))
+            }
+            Some(mask) => (0..m).filter(|&j| mask[j]).collect(),
+            None => (0..m).collect(),
+        });
+    }
+    let n_cells: usize = picked.iter().map(Vec::len).sum();
+    let orderings: Vec<Option<Vec<usize>>> = inputs
+        .iter()
+        .map(|ds| match &opts.key {
+            Some(k) => Ok(Some(argsort(&ds.ra().get(k)?, k)?)),
+            None => Ok(None),
+        })
+        .collect::<Result<_>>()?;
+    // Layers: the union, each with one type.
+    let mut layers: Vec<(String, &'static str)> = Vec::new();
+    for ds in &inputs {
+        for name in ds.layers().keys()? {
+            let dt = ds.layers().dtype(&name)?;
+            match layers.iter().find(|(k, _)| *k == name) {
+                Some((_, t)) if *t != dt => {
+                    return Err(LoomError::InvalidInput(format!(
+                        "Each layer must be same datatype in all files, but {name} is {dt} in {} and {t} elsewhere",
+                        ds.path().display()
+                    )))
+                }
+                Some(_) => {}
+                None => {
+                    check_rewritable(dt)?;
+                    layers.push((name, dt));
+                }
+            }
+        }
+    }
+    // Row attributes: the first file that has each.
+    let mut row_attrs: BTreeMap<String, AttrValues> = BTreeMap::new();
+    for (ds, ord) in inputs.iter().zip(&orderings) {
+        for (k, v) in ds.ra().items()? {
+            if row_attrs.contains_key(&k) {
+                continue;
+            }
+            let v = match ord {
+                Some(o) => crate::view::select_rows(&v, o, v.len(), &k)?,
+                None => v,
+            };
+            row_attrs.insert(k, v);
+        }
+    }
+    let col_attrs = gather_col_attrs(&inputs, &picked, &opts.skip_attrs)?;
+    let out = out.as_ref();
+    let tmp = Temp::beside(out);
+    let mut dsout = crate::new(&tmp.path)?;
+    for (k, v) in &opts.file_attrs {
+        dsout.attrs_mut().set(k, v.clone())?;
+    }
+    let mut staged = Vec::new();
+    for (k, v) in &row_attrs {
+        staged.push(StagedAttr::new(&dsout, Axis::Rows, k, v)?);
+    }
+    for (k, v) in &col_attrs {
+        staged.push(StagedAttr::new(&dsout, Axis::Cols, k, v)?);
+    }
+    let sources: Vec<Vec<Option<Dataset>>> = inputs
+        .iter()
+        .map(|ds| {
+            layers
+                .iter()
+                .map(|(name, _)| ds.layers().dataset(name).ok())
+                .collect()
+        })
+        .collect();
+    let stamp = AttrValue::string(&timestamp());
+    let total = n_cells as u64;
+    dsout.edit(|w| {
+        // The main layer first (it makes the shape); the union keeps first-seen order.
+        let mut order: Vec<usize> = (0..layers.len()).collect();
+        order.sort_by_key(|&i| !layers[i].0.is_empty());
+        for li in order {
+            let (name, dt) = &layers[li];
+            let datatype = crate::layers::parse_dtype(dt)
+                .map_err(|e| hdf5_lite::Error::InvalidInput(e.to_string()))?;
+            let path = LoomConnection::fresh_layer(
+                w,
+                name,
+                (n_rows, total),
+                datatype,
+                &LayerOptions::default(),
+            )?;
+            let mut offset = 0u64;
+            for (fi, cols) in picked.iter().enumerate() {
+                if let Some(src) = &sources[fi][li] {
+                    let done: Result<()> = with_numeric!(*dt, T => Ok(copy_selected::<T>(
+                        w, src, &path, offset, cols, orderings[fi].as_deref()
+                    )?));
+                    done.map_err(|e| match e {
+                        LoomError::Hdf5(e) => e,
+                        other => hdf5_lite::Error::InvalidInput(other.to_string()),
+                    })?;
+                }
+                offset += cols.len() as u64;
+            }
+            w.set_attribute(&path, layout::LAST_MODIFIED, &stamp)?;
+        }
+        for a in &staged {
+            a.write(w, &stamp)?;
+        }
+        w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
+    })?;
+    dsout.close()?;
+    tmp.finish(out)
+}
+
+/// The column attributes of the selected columns of every input, joined; an attribute
+/// missing from an input gets zeros (`""` for strings) there.
+fn gather_col_attrs(
+    inputs: &[LoomConnection],
+    picked: &[Vec<usize>],
+    skip: &[String],
+) -> Result<BTreeMap<String, AttrValues>> {
+    let per_file: Vec<BTreeMap<String, AttrValues>> = inputs
+        .iter()
+        .map(|ds| {
+            Ok(ds
+                .ca()
+                .items()?
+                .into_iter()
+                .filter(|(k, _)| !skip.contains(k))
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    let mut like: BTreeMap<&String, &AttrValues> = BTreeMap::new();
+    for (ds, attrs) in inputs.iter().zip(&per_file) {
+        for (k, v) in attrs {
+            match like.get(k) {
+                Some(first) if first.dtype() != v.dtype() || first.shape().get(1..) != v.shape().get(1..) => {
+                    return Err(LoomError::InvalidInput(format!(
+                        "Each column attribute must be same datatype in all files, but {k} is {} in {} and {} elsewhere",
+                        v.dtype().name(),
+                        ds.path().display(),
+                        first.dtype().name()
+                    )))
+                }
+                Some(_) => {}
+                None => {
+                    like.insert(k, v);
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (k, first) in like {
+        let mut joined: Option<AttrValues> = None;
+        for (attrs, cols) in per_file.iter().zip(picked) {
+            let part = match attrs.get(k) {
+                Some(v) => crate::view::select_rows(v, cols, v.len(), k)?,
+                None => repeat(&zero_of(first), cols.len(), k)?,
+            };
+            joined = Some(match joined {
+                None => part,
+                Some(j) => super::add_columns::concat(&j, &part, k)?.ok_or_else(|| {
+                    LoomError::InvalidInput(format!("column attribute '{k}' changes shape"))
+                })?,
+            });
+        }
+        if let Some(j) = joined {
+            out.insert(k.clone(), j);
+        }
+    }
+    Ok(out)
+}
+
+/// Copies the columns `cols` (increasing) of `source` into the dataset at `path` from
+/// column `offset` on, in windows, rows taken in `ordering` when given.
+fn copy_selected<T: Numeric>(
+    w: &mut Writer,
+    source: &Dataset,
+    path: &str,
+    offset: u64,
+    cols: &[usize],
+    ordering: Option<&[usize]>,
+) -> hdf5_lite::Result<()> {
+    let n = match source.shape() {
+        [n, _] => *n,
+        _ => return Ok(()),
+    };
+    if n == 0 || cols.is_empty() {
+        return Ok(());
+    }
+    let chunk = source
+        .chunks()
+        .and_then(|c| c.get(1).copied())
+        .unwrap_or(64)
+        .max(1);
+    let window = ((WINDOW_VALUES / n) / chunk).max(1) * chunk;
+    let mut written = 0u64;
+    let mut k = 0;
+    while k < cols.len() {
+        let lo = cols[k] as u64;
+        let hi = lo + window; // columns lo..hi of the source in this window
+        let end = k + cols[k..].iter().take_while(|&&c| (c as u64) < hi).count();
+        let last = cols[end - 1] as u64;
+        let block = source.read_slice::<T>(&[0, lo], &[n, last - lo + 1])?;
+        let local: Vec<usize> = cols[k..end].iter().map(|&c| c - lo as usize).collect();
+        let block = block.select(NdAxis(1), &local);
+        let block = match ordering {
+            Some(o) => block.select(NdAxis(0), o),
+            None => block,
+        };
+        let flat: Vec<T> = block.iter().copied().collect();
+        let width = (end - k) as u64;
+        w.write_numbers(path, &[0, offset + written], &[n, width], &flat)?;
+        written += width;
+        k = end;
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! `permute` (loompy-api.md §3.11): reorder the rows or the columns of a file in place.
+//!
+//! Every layer is rewritten in strips across the permuted axis (whole chunks along the
+//! other one), each strip read in the layer's own type and written back permuted, so
+//! memory holds one strip. Attributes of the axis are reordered, graph vertices are
+//! renumbered through the inverse permutation, and everything is one commit: a failure
+//! leaves the file as it was.
+//!
+//! Unlike loompy, `ordering` must be a permutation of the axis (loompy accepts repeats
+//! and silently duplicates rows), and it is checked before anything is written (loompy
+//! fails part-way on a wrong length).
+
+use hdf5_lite::read::{Dataset, Numeric};
+use hdf5_lite::write::{AttrValue, Writer};
+use ndarray::Axis as NdAxis;
+
+use super::{check_rewritable, with_numeric, StagedAttr};
+use crate::axis::Axis;
+use crate::connection::LoomConnection;
+use crate::error::{LoomError, Result};
+use crate::layout;
+use crate::timestamp::timestamp;
+use crate::view::select_rows;
+
+/// Elements per strip: about 8 M.
+const STRIP_VALUES: u64 = 1 << 23;
+
+impl LoomConnection {
+    /// loompy's `ds.permute(ordering, axis)`: afterwards row (column) `i` is the old row
+    /// (column) `ordering[i]`, in every layer and attribute of that axis, and each graph
+    /// edge (a, b) of that axis becomes (p, q) where `ordering[p] = a`, `ordering[q] = b`.
+    /// A legacy `/tiles` group is deleted, as loompy does.
+    ///
+    /// ```no_run
+    /// # use loom_core::{connect, Axis, Mode};
+    /// let mut ds = connect("cells.loom", Mode::ReadWrite)?;
+    /// let ids = ds.ca().get("ClusterID")?.to_i64().unwrap_or_default();
+    /// let mut order: Vec<usize> = (0..ids.len()).collect();
+    /// order.sort_by_key(|&j| ids[j]);
+    /// ds.permute(&order, Axis::Cols)?;
+    /// # Ok::<(), loom_core::LoomError>(())
+    /// ```
+    pub fn permute(&mut self, ordering: &[usize], axis: Axis) -> Result<()> {
+        self.check_writable()?;
+        let len = axis.of(self.shape());
+        let len_us = usize::try_from(len)
+            .map_err(|_| LoomError::Selection(format!("{len} is too large")))?;
+        let inverse = inverse(ordering, len_us)?;
+        let api = self.layers();
+        let mut layers = Vec::new();
+        for name in api.keys()? {
+            let dtype = api.dtype(&name)?;
+            check_rewritable(dtype)?;
+            layers.push((api.dataset(&name)?, dtype));
+        }
+        let attrs = self.axis_attrs(axis);
+        let mut staged = Vec::new();
+        for (name, values) in attrs.items()? {
+            let permuted = select_rows(&values, ordering, len_us, &name)?;
+            staged.push(StagedAttr::new(self, axis, &name, &permuted)?);
+        }
+        let g = self.graphs(axis);
+        let mut graphs = Vec::new();
+        for name in g.keys() {
+            let (a, b, w) = g.edges(&name)?;
+            let renumber = |v: Vec<i64>| -> Result<Vec<i32>> {
+                v.into_iter()
+                    .map(|x| {
+                        usize::try_from(x)
+                            .ok()
+                            .and_then(|x| inverse.get(x))
+                            .and_then(|&p| i32::try_from(p).ok())
+                            .ok_or_else(|| {
+                                LoomError::InvalidInput(format!(
+                                    "graph '{name}' has vertex {x} outside the axis of {len}"
+                                ))
+                            })
+                    })
+                    .collect()
+            };
+            graphs.push((name.clone(), renumber(a)?, renumber(b)?, w));
+        }
+        let tiles = self.hdf5().group(layout::TILES).is_ok();
+        let graph_group = layout::graphs_group(axis);
+        let stamp = AttrValue::string(&timestamp());
+        self.edit(|w| {
+            if tiles {
+                w.unlink(layout::TILES)?;
+            }
+            for (d, dtype) in &layers {
+                let done: Result<()> =
+                    with_numeric!(*dtype, T => Ok(permute_layer::<T>(w, d, ordering, axis)?));
+                done.map_err(|e| match e {
+                    LoomError::Hdf5(e) => e,
+                    other => hdf5_lite::Error::InvalidInput(other.to_string()),
+                })?;
+            }
+            for a in &staged {
+                a.write(w, &stamp)?;
+            }
+            for (name, a, b, wts) in &graphs {
+                let path = layout::graph_path(axis, name);
+                crate::graphs::write_graph(w, graph_group, &path, a, b, wts)?;
+            }
+            w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
+        })
+    }
+}
+
+/// The inverse of `ordering`, which must hold each of `0..len` once.
+fn inverse(ordering: &[usize], len: usize) -> Result<Vec<usize>> {
+    if ordering.len() != len {
+        return Err(LoomError::InvalidInput(format!(
+            "Can't broadcast: the ordering has {} values but the axis has {len}",
+            ordering.len()
+        )));
+    }
+    let mut inv = vec![usize::MAX; len];
+    for (p, &i) in ordering.iter().enumerate() {
+        match inv.get_mut(i) {
+            Some(slot) if *slot == usize::MAX => *slot = p,
+            _ => {
+                return Err(LoomError::InvalidInput(format!(
+                    "the ordering must hold each of 0..{len} once (bad or repeated index {i})"
+                )))
+            }
+        }
+    }
+    Ok(inv)
+}
+
+/// Rewrites one layer permuted along `axis`, strip by strip.
+fn permute_layer<T: Numeric>(
+    w: &mut Writer,
+    d: &Dataset,
+    ordering: &[usize],
+    axis: Axis,
+) -> hdf5_lite::Result<()> {
+    let (n, m) = match d.shape() {
+        [n, m] => (*n, *m),
+        _ => return Ok(()),
+    };
+    // Strips run across the other axis: whole chunk widths of it at a time.
+    let other = axis.other().index();
+    let chunk = d
+        .chunks()
+        .and_then(|c| c.get(other).copied())
+        .unwrap_or(64)
+        .max(1);
+    let (along, across) = match axis {
+        Axis::Rows => (n, m),
+        Axis::Cols => (m, n),
+    };
+    let strip = ((STRIP_VALUES / along.max(1)) / chunk).max(1) * chunk;
+    let path = d.path().to_owned();
+    let mut start = 0;
+    while start < across {
+        let width = strip.min(across - start);
+        let (lo, count) = match axis {
+            Axis::Rows => ([0, start], [n, width]),
+            Axis::Cols => ([start, 0], [width, m]),
+        };
+        let block = d.read_slice::<T>(&lo, &count)?;
+        let permuted = block.select(NdAxis(axis.index()), ordering);
+        let flat: Vec<T> = permuted.iter().copied().collect();
+        w.write_numbers(&path, &lo, &count, &flat)?;
+        start += width;
+    }
+    Ok(())
+}

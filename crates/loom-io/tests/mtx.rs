@@ -1,0 +1,144 @@
+//! MatrixMarket imports against loompy's create_from_matrix_market, and the reader's
+//! errors on bad input.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use loom_core::{connect, Mode};
+use loom_io::{import_matrix_market, MtxImport, MtxReader};
+
+fn run(opts: &MtxImport, out: &std::path::Path) -> serde_json::Value {
+    let mut ds = loom_core::new(out).unwrap();
+    import_matrix_market(&mut ds, opts).unwrap();
+    ds.close().unwrap();
+    loom_json(&connect(out, Mode::Read).unwrap())
+}
+
+#[test]
+fn layers_summed_into_the_main_layer_as_loompy() {
+    let dir = tempdir("mtx-sum");
+    let d = fixture("mtx");
+    let opts = MtxImport {
+        sample_id: "S1".into(),
+        layers: vec![
+            ("spliced".into(), d.join("spliced.mtx")),
+            ("unspliced".into(), d.join("unspliced.mtx")),
+        ],
+        row_metadata: d.join("genes.tsv"),
+        col_metadata: d.join("barcodes.tsv"),
+        ..MtxImport::default()
+    };
+    assert_same(
+        &expected("mtx_sum.expected.json"),
+        &run(&opts, &dir.join("a.loom")),
+    );
+}
+
+#[test]
+fn transposed_file_and_accession_only_rows_as_loompy() {
+    let dir = tempdir("mtx-t");
+    let d = fixture("mtx");
+    let opts = MtxImport {
+        sample_id: "S1".into(),
+        layers: vec![("".into(), d.join("spliced_t.mtx"))],
+        row_metadata: d.join("accessions.tsv"),
+        col_metadata: d.join("barcodes.tsv"),
+        transposed: true,
+        ..MtxImport::default()
+    };
+    let mut want = expected("mtx_transposed.expected.json");
+    // Deliberate difference: loompy keeps the line ending in a one-column Accession
+    // ("ENSG…\n"); we strip it.
+    for a in want["ra"]["Accession"].as_array_mut().unwrap() {
+        *a = serde_json::json!(a.as_str().unwrap().trim_end());
+    }
+    assert_same(&want, &run(&opts, &dir.join("b.loom")));
+}
+
+#[test]
+fn gzipped_real_values_and_bad_files() {
+    let mut r = MtxReader::open(&fixture("mtx/real.mtx.gz"), 1).unwrap();
+    assert_eq!((r.rows, r.cols), (12, 9));
+    let first = r.next_entry().unwrap().unwrap();
+    assert_eq!((first.row, first.col), (0, 0));
+    assert_eq!(first.values[0], 7.0 / 4.0);
+
+    let dir = tempdir("mtx-bad");
+    for (text, needle) in [
+        ("hello\n", "not a MatrixMarket"),
+        (
+            "%%MatrixMarket matrix array real general\n2 2\n",
+            "coordinate",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate integer general\n2 2 1\n3 1 5\n",
+            "row index 3",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 1 5\n",
+            "announced 2",
+        ),
+        (
+            "%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 x\n",
+            "bad value",
+        ),
+    ] {
+        let p = dir.join("bad.mtx");
+        std::fs::write(&p, text).unwrap();
+        let err = MtxReader::open(&p, 1).and_then(|mut r| {
+            while r.next_entry()?.is_some() {}
+            Ok(())
+        });
+        let msg = err.unwrap_err().to_string();
+        assert!(msg.contains(needle), "{msg}");
+        assert!(msg.contains("bad.mtx"), "{msg}");
+    }
+}
+
+#[test]
+fn loom_to_10x_folder_and_back() {
+    use loom_io::{export_mtx, import_10x, MtxExport, TenxImport};
+    let dir = tempdir("mtx-export");
+    let first = dir.join("first.loom");
+    let mut ds = loom_core::new(&first).unwrap();
+    import_10x(
+        &mut ds,
+        &TenxImport {
+            path: fixture("cellranger3"),
+            ..TenxImport::default()
+        },
+    )
+    .unwrap();
+    ds.close().unwrap();
+    let src = connect(&first, Mode::Read).unwrap();
+    let folder = dir.join("filtered_feature_bc_matrix");
+    export_mtx(&src, &MtxExport::new(&folder)).unwrap();
+    let again = dir.join("again.loom");
+    let mut ds = loom_core::new(&again).unwrap();
+    import_10x(
+        &mut ds,
+        &TenxImport {
+            path: folder,
+            sample_id: Some("x".into()),
+            ..TenxImport::default()
+        },
+    )
+    .unwrap();
+    ds.close().unwrap();
+    let (a, b) = (
+        loom_json(&src),
+        loom_json(&connect(&again, Mode::Read).unwrap()),
+    );
+    assert_same(&a["layers"], &b["layers"]);
+    assert_same(&a["ra"], &b["ra"]);
+    // The barcodes are the CellIDs, which the second import prefixes again.
+    let ids: Vec<String> = a["ca"]["CellID"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("x:{}", s.as_str().unwrap()))
+        .collect();
+    assert_same(&serde_json::json!(ids), &b["ca"]["CellID"]);
+}

@@ -1,0 +1,65 @@
+//! STARsolo imports against loompy's create_from_star.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use loom_core::{connect, Mode};
+use loom_io::{import_star, StarImport};
+
+fn run(opts: &StarImport, out: &std::path::Path) -> serde_json::Value {
+    let mut ds = loom_core::new(out).unwrap();
+    let warnings = import_star(&mut ds, opts).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    ds.close().unwrap();
+    loom_json(&connect(out, Mode::Read).unwrap())
+}
+
+#[test]
+fn velocyto_layers_from_three_files_and_from_one_as_loompy() {
+    let dir = tempdir("star");
+    for (sub, want) in [("star/star3", "star_default"), ("star/star1", "star_one")] {
+        let opts = StarImport::new(fixture(sub), "S1");
+        let got = run(&opts, &dir.join(format!("{want}.loom")));
+        assert_same(&expected(&format!("{want}.expected.json")), &got);
+    }
+}
+
+#[test]
+fn gene_filter_and_gene_main_layer_as_loompy() {
+    let dir = tempdir("star-gene");
+    let mut opts = StarImport::new(fixture("star/star3").join("Solo.out"), "S1");
+    opts.cell_filter = "Gene".into();
+    opts.main_layer = "Gene".into();
+    let got = run(&opts, &dir.join("g.loom"));
+    assert_same(&expected("star_gene.expected.json"), &got);
+}
+
+#[test]
+fn none_and_combine_filters() {
+    let dir = tempdir("star-none");
+    let mut opts = StarImport::new(fixture("star/star3"), "S1");
+    opts.cell_filter = "none".into();
+    let got = run(&opts, &dir.join("n.loom"));
+    // Raw: 12 barcodes; the filtered run's 9 cells are the first 9, with the same values.
+    assert_eq!(got["shape"], serde_json::json!([12, 12]));
+    let filtered = expected("star_default.expected.json");
+    for r in 0..12 {
+        for c in 0..9 {
+            assert_eq!(
+                got["layers"][""]["data"][r][c], filtered["layers"][""]["data"][r][c],
+                "({r}, {c})"
+            );
+        }
+    }
+    opts.cell_filter = "combine".into();
+    opts.extra_layers = vec!["Gene".into()];
+    let got = run(&opts, &dir.join("c.loom"));
+    assert_eq!(got["shape"], serde_json::json!([12, 12]));
+    // First appearance: the Gene barcodes (raw 2..12), then the Velocyto-only 0 and 1.
+    let valid_gene: Vec<i64> = (0..12).map(|j| i64::from(j < 10)).collect();
+    assert_eq!(got["ca"]["Valid_Gene"], serde_json::json!(valid_gene));
+    let valid_velo: Vec<i64> = (0..12).map(|j| i64::from(!(7..10).contains(&j))).collect();
+    assert_eq!(got["ca"]["Valid_spliced"], serde_json::json!(valid_velo));
+}
