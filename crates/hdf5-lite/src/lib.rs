@@ -16,8 +16,6 @@ pub use error::{Error, Result};
 pub use format::filters;
 pub use open::FileOptions;
 pub use repack::{repack, RepackOptions};
-#[cfg(any(unix, windows))]
-pub use storage::FileStorage;
 #[cfg(feature = "mmap")]
 pub use storage::MmapStorage;
-pub use storage::{MemStorage, Source, Storage};
+pub use storage::{FileStorage, MemStorage, Source, Storage};

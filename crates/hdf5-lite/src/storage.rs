@@ -114,24 +114,28 @@ impl Storage for MmapStorage {
     }
 }
 
-/// A file read with positioned reads (no map, no shared cursor). Unix and Windows only.
-#[cfg(any(unix, windows))]
+/// A file read by position, without a map: positioned reads on Unix and Windows (no
+/// shared cursor, so threads read concurrently); elsewhere (WASI, for one) a seek and a
+/// read under a lock.
 #[derive(Debug)]
 pub struct FileStorage {
+    #[cfg(any(unix, windows))]
     file: std::fs::File,
+    #[cfg(not(any(unix, windows)))]
+    file: std::sync::Mutex<std::fs::File>,
     len: u64,
 }
 
-#[cfg(any(unix, windows))]
 impl FileStorage {
     /// Wraps an open file; its length is taken now.
     pub fn new(file: std::fs::File) -> Result<Self> {
         let len = file.metadata()?.len();
+        #[cfg(not(any(unix, windows)))]
+        let file = std::sync::Mutex::new(file);
         Ok(FileStorage { file, len })
     }
 }
 
-#[cfg(any(unix, windows))]
 impl Storage for FileStorage {
     fn len(&self) -> u64 {
         self.len
@@ -154,6 +158,19 @@ impl Storage for FileStorage {
             offset += n as u64;
         }
         Ok(())
+    }
+
+    #[cfg(not(any(unix, windows)))]
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        // A panic elsewhere while the lock was held leaves no half-done state here: every
+        // read seeks first.
+        let mut file = self
+            .file
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buf)
     }
 }
 
@@ -227,5 +244,32 @@ impl Source {
             });
         }
         self.read(offset, len.min(self.len - offset))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_storage_reads_by_position() -> Result<()> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/01_loompy_create_dense.loom");
+        let whole = std::fs::read(&path)?;
+        let storage = FileStorage::new(std::fs::File::open(&path)?)?;
+        assert_eq!(storage.len(), whole.len() as u64);
+        // Out of order, as the decoders read, and up to the last byte.
+        for (offset, len) in [(100, 37), (0, 8), (whole.len() - 5, 5), (4000, 1)] {
+            let mut buf = vec![0; len];
+            storage.read_exact_at(offset as u64, &mut buf)?;
+            assert_eq!(buf, whole[offset..offset + len]);
+        }
+        let mut past_end = [0; 6];
+        assert!(storage
+            .read_exact_at(whole.len() as u64 - 5, &mut past_end)
+            .is_err());
+        let file = crate::read::File::from_storage(Arc::new(storage))?;
+        assert_eq!(file.dataset("/matrix")?.shape(), &[100, 70]);
+        Ok(())
     }
 }

@@ -118,7 +118,6 @@ impl LoomValidator {
 
     /// Validates the file at `path`. An `Err` means it could not be read at all (for
     /// example, it is not HDF5); `Ok(false)` means it is invalid, with [`Self::errors`].
-    #[cfg(any(unix, windows))]
     pub fn validate(
         &mut self,
         path: impl AsRef<std::path::Path>,

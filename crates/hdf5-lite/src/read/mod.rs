@@ -56,8 +56,10 @@ struct FileInner {
 
 impl File {
     /// Opens the file at `path` under a shared lock (memory-mapped when the `mmap`
-    /// feature is on, else read with positioned reads); see [`crate::FileOptions`] to
-    /// open without a lock. In a browser (`wasm32`), use [`File::from_bytes`].
+    /// feature is on, else read by position through [`FileStorage`](crate::FileStorage));
+    /// see [`crate::FileOptions`] to open without a lock. Where the platform has no file
+    /// system (`wasm32-unknown-unknown`) this is an I/O error: use
+    /// [`File::from_storage`] or [`File::from_bytes`] there.
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
         crate::FileOptions::new().open(path)
     }

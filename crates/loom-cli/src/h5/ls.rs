@@ -94,7 +94,11 @@ fn dataset_line(d: &Dataset) -> String {
 /// The listing of the file at `path`, one line per object. Objects that cannot be read
 /// are listed with their error; the `bool` is true if there was any.
 pub fn list(path: &Path) -> hdf5_lite::Result<(String, bool)> {
-    let file = File::open(path)?;
+    list_file(&File::open(path)?)
+}
+
+/// [`list`] for an open file.
+pub fn list_file(file: &File) -> hdf5_lite::Result<(String, bool)> {
     let root = file.root()?;
     let mut out = String::new();
     let mut failed = false;

@@ -1,0 +1,173 @@
+// The page in a real browser: Debian's Chromium, headless, driven by playwright-core.
+// Opens fixtures by picking them (FileReaderSync over Blob.slice in the worker) and by
+// URL (range requests), and checks the shape, an attribute value and the heatmap's
+// pixels against what the native `loom` (hdf5-lite + loom-core) reads from the same file.
+//
+// Env: LOOM_BIN (native loom, default target/debug/loom), CHROMIUM (default
+// /usr/bin/chromium), LOOM_BENCH_FILE (a big file to time: open and heatmap).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { serve } from "../serve.mjs";
+import { pixels } from "../colormap.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../..");
+const fixtures = join(repo, "fixtures");
+const loomBin = resolve(repo, process.env.LOOM_BIN || "target/debug/loom");
+const FIXTURE = "01_loompy_create_dense.loom";
+// The page's defaults.
+const TOP = 50;
+const CELLS = 200;
+
+let server;
+let browser;
+let profile;
+let base;
+
+const native = (...args) => JSON.parse(execFileSync(loomBin, args, { maxBuffer: 1 << 30 }).toString());
+
+before(async () => {
+  server = await serve({ port: 0, data: fixtures });
+  base = `http://127.0.0.1:${server.address().port}`;
+  profile = mkdtempSync(join(tmpdir(), "loom-chromium-"));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+      "--no-first-run", "--disable-quic", "--disable-sync", `--user-data-dir=${profile}`,
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+async function newPage() {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  return { page, errors };
+}
+
+async function waitReady(page, timeout = 60_000) {
+  await page.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', { timeout });
+  const state = await page.getAttribute("#status", "data-state");
+  assert.equal(state, "ready", await page.textContent("#status"));
+}
+
+/** The rows the page should pick: largest variance over the first `cells` columns. */
+function topVariance(matrix, top, cells) {
+  const ranked = matrix.map((row, i) => {
+    const xs = row.slice(0, cells);
+    const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
+    return [xs.reduce((s, v) => s + (v - mean) ** 2, 0) / xs.length, i];
+  });
+  ranked.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  return ranked.slice(0, top).map(([, i]) => i);
+}
+
+async function checkPage(page, fixture) {
+  const info = native("info", "--json", join(fixtures, fixture));
+  const dump = native("h5", "dump", join(fixtures, fixture));
+  const [n, m] = info.shape;
+  assert.equal(await page.textContent("#shape"), `${n} × ${m}`);
+  assert.equal(await page.textContent("#verdict"), "valid loom file");
+
+  // The attribute table: row 3's Gene, then a search for row 42's.
+  const genes = dump.members.row_attrs.members.Gene.data;
+  const header = await page.$$eval("#attr-table tr:first-child th", (ths) => ths.map((t) => t.textContent));
+  const col = header.indexOf("Gene");
+  assert.ok(col > 0, `Gene column in ${header}`);
+  const row3 = await page.$$eval("#attr-table tr", (trs) => [...trs[4].cells].map((c) => c.textContent));
+  assert.equal(row3[0], "3");
+  assert.equal(row3[col], genes[3]);
+  await page.fill("#attr-search", genes[42]);
+  await page.waitForFunction((g) => {
+    const r = document.querySelectorAll("#attr-table tr")[1];
+    return r && [...r.cells].some((c) => c.textContent === g);
+  }, genes[42]);
+  assert.equal(await page.$eval("#attr-table tr:nth-child(2) td", (td) => td.textContent), "42");
+
+  // The heatmap: the rows chosen and every pixel.
+  const matrix = dump.members.matrix.data;
+  const cells = Math.min(CELLS, m);
+  const rows = topVariance(matrix, Math.min(TOP, n), cells);
+  const shown = await page.$eval("#heatmap", (c) => ({
+    rows: JSON.parse(c.dataset.rows),
+    width: c.width,
+    height: c.height,
+    rgba: [...c.getContext("2d").getImageData(0, 0, c.width, c.height).data],
+  }));
+  assert.deepEqual(shown.rows, rows);
+  assert.equal(shown.width, cells);
+  assert.equal(shown.height, rows.length);
+  const values = rows.flatMap((r) => matrix[r].slice(0, cells));
+  assert.deepEqual(shown.rgba, [...pixels(values, rows.length, cells)]);
+}
+
+test("a picked .loom file: shape, attribute, heatmap pixels as the native loom reads them", async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/`);
+  await page.setInputFiles("#file", join(fixtures, FIXTURE));
+  await waitReady(page);
+  await checkPage(page, FIXTURE);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a URL read with range requests", async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/?url=/data/${FIXTURE}`);
+  await waitReady(page);
+  await checkPage(page, FIXTURE);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a plain HDF5 file shows its tree; a non-HDF5 file a clear error", async () => {
+  const { page } = await newPage();
+  await page.goto(`${base}/`);
+  await page.setInputFiles("#file", join(fixtures, "42_feat_strings.h5"));
+  await waitReady(page);
+  const tree = await page.textContent("#tree");
+  assert.match(tree, /^\/\s+group/);
+  assert.equal(await page.isHidden("#map"), true);
+  await page.setInputFiles("#file", { name: "junk.loom", mimeType: "application/octet-stream", buffer: Buffer.alloc(4096, 7) });
+  await page.waitForSelector('#status[data-state="error"]');
+  assert.match(await page.textContent("#status"), /Could not open junk\.loom: .+/);
+  await page.close();
+});
+
+const bench = process.env.LOOM_BENCH_FILE;
+test("time to open a big file and draw its heatmap", { skip: !bench && "LOOM_BENCH_FILE not set" }, async () => {
+  for (const how of ["file", "url"]) {
+    const { page, errors } = await newPage();
+    const t0 = performance.now();
+    if (how === "file") {
+      await page.goto(`${base}/`);
+      await page.setInputFiles("#file", bench);
+    } else {
+      const big = await serve({ port: 0, data: dirname(bench) });
+      await page.goto(`${base}/?url=${encodeURIComponent(`http://127.0.0.1:${big.address().port}/data/${basename(bench)}`)}`);
+      page.once("close", () => big.close());
+    }
+    await waitReady(page, 600_000);
+    const wall = performance.now() - t0;
+    const open = await page.textContent("#status");
+    const heat = await page.textContent("#heatmap-status");
+    console.log(`bench ${how}: ${wall.toFixed(0)} ms from pick to heatmap drawn\n  ${open}\n  heatmap: ${heat}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
