@@ -8,12 +8,14 @@ pub mod format;
 mod open;
 pub mod read;
 mod region;
+pub mod repack;
 pub mod storage;
 pub mod write;
 
 pub use error::{Error, Result};
 pub use format::filters;
 pub use open::FileOptions;
+pub use repack::{repack, RepackOptions};
 #[cfg(any(unix, windows))]
 pub use storage::FileStorage;
 #[cfg(feature = "mmap")]

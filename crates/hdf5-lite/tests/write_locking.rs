@@ -130,4 +130,16 @@ fn a_commit_refuses_a_file_changed_behind_its_back() {
         .set_attribute("/", "by", &AttrValue::string("d"))
         .unwrap_err();
     assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    // Dropping its transaction must not cut the file C grew.
+    d.rollback();
+    drop((c, d));
+    let file = off.open(&path).unwrap();
+    let by = file
+        .root()
+        .unwrap()
+        .attribute("by")
+        .unwrap()
+        .strings()
+        .unwrap();
+    assert_eq!(by, vec!["c".to_owned()]);
 }

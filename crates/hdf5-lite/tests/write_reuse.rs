@@ -194,3 +194,97 @@ fn a_crash_while_reusing_space_leaves_the_old_or_the_new_contents() {
         assert_eq!(contents(again.to_bytes()).unwrap(), new);
     }
 }
+
+/// A loom-like file: a 64 × 64 matrix, row and column attributes, then sessions of a few
+/// edits each (a block of the matrix or of a layer, an attribute replaced, a global
+/// attribute, a graph). Written out for comparison with `h5repack` when
+/// `HDF5_LITE_REUSE_OUT` names a folder.
+#[test]
+fn a_loom_like_file_over_sessions() {
+    let mem = MemFile::new();
+    let n = 64u64;
+    {
+        let mut w = Writer::create_in(Arc::new(mem.clone())).unwrap();
+        for g in [
+            "/attrs",
+            "/layers",
+            "/row_attrs",
+            "/col_attrs",
+            "/row_graphs",
+        ] {
+            w.create_group(g).unwrap();
+        }
+        let spec = DatasetSpec::new(f32::datatype(), &[n, n])
+            .chunks(&[64, 64])
+            .deflate(4);
+        w.create_dataset("/matrix", &spec).unwrap();
+        let values: Vec<f32> = (0..n * n).map(|i| (i % 13) as f32).collect();
+        w.write_numbers("/matrix", &[0, 0], &[n, n], &values)
+            .unwrap();
+        for a in 0..6 {
+            for axis in ["row_attrs", "col_attrs"] {
+                let path = format!("/{axis}/a{a}");
+                let spec = DatasetSpec::new(hdf5_lite::write::vlen_utf8(), &[n])
+                    .chunks(&[n])
+                    .deflate(4);
+                w.create_dataset(&path, &spec).unwrap();
+                let v: Vec<String> = (0..n).map(|i| format!("{axis}{a}_{i}")).collect();
+                let r: Vec<&str> = v.iter().map(String::as_str).collect();
+                w.write_strings(&path, &[0], &[n], &r).unwrap();
+            }
+        }
+        w.close().unwrap();
+    }
+    let mut sizes = vec![mem.to_bytes().len()];
+    for s in 1..=8u64 {
+        let mut w = Writer::open_in(Arc::new(mem.clone())).unwrap();
+        let block: Vec<f32> = (0..16 * 16).map(|i| (i as u64 * s) as f32).collect();
+        w.write_numbers("/matrix", &[16 * (s % 4), 16], &[16, 16], &block)
+            .unwrap();
+        w.set_attribute("/", "last", &AttrValue::string(&format!("session {s}")))
+            .unwrap();
+        let path = format!("/row_attrs/a{}", s % 6);
+        w.unlink(&path).unwrap();
+        let spec = DatasetSpec::new(i64::datatype(), &[n])
+            .chunks(&[n])
+            .deflate(4);
+        w.create_dataset(&path, &spec).unwrap();
+        let v: Vec<i64> = (0..n as i64).map(|i| i * s as i64).collect();
+        w.write_numbers(&path, &[0], &[n], &v).unwrap();
+        if s == 2 {
+            let spec = DatasetSpec::new(f32::datatype(), &[n, n])
+                .chunks(&[64, 64])
+                .deflate(4);
+            w.create_dataset("/layers/spliced", &spec).unwrap();
+            w.create_group("/row_graphs/knn").unwrap();
+            for (name, len) in [("a", 200u64), ("b", 200), ("w", 200)] {
+                let p = format!("/row_graphs/knn/{name}");
+                let spec = DatasetSpec::new(f32::datatype(), &[len]).chunks(&[len]);
+                w.create_dataset(&p, &spec).unwrap();
+                let v: Vec<f32> = (0..len).map(|i| (i % 64) as f32).collect();
+                w.write_numbers(&p, &[0], &[len], &v).unwrap();
+            }
+        }
+        if s >= 2 {
+            let v: Vec<f32> = (0..32 * 32).map(|i| (i as u64 + s) as f32).collect();
+            w.write_numbers("/layers/spliced", &[32 * (s % 2), 0], &[32, 32], &v)
+                .unwrap();
+        }
+        w.close().unwrap();
+        sizes.push(mem.to_bytes().len());
+    }
+    let f = File::from_bytes(mem.to_bytes()).unwrap();
+    let a2 = f.dataset("/row_attrs/a2").unwrap().read::<i64>().unwrap();
+    assert_eq!(a2[[3]], 3 * 8);
+    let a0 = f.dataset("/col_attrs/a0").unwrap().read_strings().unwrap();
+    assert_eq!(a0[5], "col_attrs0_5");
+    let created = sizes[0];
+    assert!(
+        *sizes.last().unwrap() < created * 2,
+        "sizes over the sessions: {sizes:?}"
+    );
+    if let Ok(dir) = std::env::var("HDF5_LITE_REUSE_OUT") {
+        std::fs::write(format!("{dir}/loomlike.h5"), mem.to_bytes()).unwrap();
+        eprintln!("loom-like sizes {sizes:?}");
+    }
+}

@@ -7,4 +7,5 @@ pub mod import;
 pub mod info;
 pub mod output;
 pub mod progress;
+pub mod repack;
 pub mod validate;

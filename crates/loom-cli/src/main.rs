@@ -35,6 +35,25 @@ enum Command {
     /// Check a loom file as loompy's LoomValidator does: exit 0 when valid, 1 when
     /// invalid, 2 when it cannot be read.
     Validate(validate::Args),
+    /// Write a compact copy of a file (only live objects, same values), as h5repack does.
+    Repack(RepackArgs),
+}
+
+#[derive(clap::Args)]
+struct RepackArgs {
+    /// The file to copy.
+    input: std::path::PathBuf,
+    /// The compact copy to write (replaced if it exists).
+    output: std::path::PathBuf,
+    /// Gzip level 0-9 for every chunked dataset.
+    #[arg(long, value_name = "N")]
+    gzip: Option<u32>,
+    /// Chunk shape for the chunked datasets of that rank, such as 64,64.
+    #[arg(long, value_name = "R,C")]
+    chunks: Option<loom_cli::repack::ChunkShape>,
+    /// Print nothing on success.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -48,6 +67,14 @@ fn main() -> ExitCode {
         Command::H5(cmd) => h5::run(&cmd, &mut out),
         Command::Info(args) => info::run(&args, &mut out),
         Command::Validate(args) => validate::run(&args, &mut out),
+        Command::Repack(a) => loom_cli::repack::repack(&a.input, &a.output, a.gzip, a.chunks)
+            .map(|report| {
+                if !a.quiet {
+                    loom_cli::output::warn(format_args!("repack: {report}"));
+                }
+                ExitCode::SUCCESS
+            })
+            .map_err(|e| loom_cli::output::Failure::about(a.input.display(), e)),
     };
     let flushed = out.flush().map_err(Into::into);
     finish(outcome.and_then(|code| flushed.map(|()| code)))

@@ -125,6 +125,16 @@ impl File {
         self.object(path)?.into_dataset(path)
     }
 
+    /// The stored (filtered) bytes of one chunk, as [`Dataset::chunk_records`] lists
+    /// them: with the record's filter mask, what
+    /// [`Writer::write_raw_chunk`](crate::write::Writer::write_raw_chunk) takes.
+    pub fn read_raw_chunk(
+        &self,
+        record: &crate::format::chunk_index::ChunkRecord,
+    ) -> Result<Vec<u8>> {
+        Ok(self.ctx().read(record.address, record.size)?.into_owned())
+    }
+
     /// Reads the object header at `address` and wraps it as the object at `path`.
     pub(crate) fn object_at(&self, address: u64, path: String) -> Result<Object> {
         let header = Arc::new(ObjectHeader::read(self.ctx(), address)?);

@@ -304,6 +304,71 @@ impl DatasetNode {
         }
     }
 
+    /// Stores `bytes`, already filtered by the dataset's pipeline (with the filters set in
+    /// `filter_mask` skipped), as the chunk whose first element is at `offset`.
+    pub(crate) fn write_raw_chunk(
+        &mut self,
+        space: &mut Space<'_>,
+        offset: &[u64],
+        filter_mask: u32,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let DataStorage::Chunked {
+            chunk_dims,
+            records,
+        } = &mut self.data
+        else {
+            return Err(Error::InvalidInput(format!(
+                "{}: raw chunks can only be written to a chunked dataset",
+                self.path
+            )));
+        };
+        let shape = &self.dataspace.dims;
+        if offset.len() != chunk_dims.len()
+            || offset
+                .iter()
+                .zip(chunk_dims.iter())
+                .zip(shape)
+                .any(|((&o, &c), &n)| o % c != 0 || o >= n)
+        {
+            return Err(Error::Selection(format!(
+                "{}: {offset:?} is not the first element of a chunk of {chunk_dims:?} inside shape {shape:?}",
+                self.path
+            )));
+        }
+        let unfiltered =
+            (chunk_dims.iter().product::<u64>()).saturating_mul(u64::from(self.datatype.size()));
+        if bytes.is_empty()
+            || bytes.len() as u64 > u64::from(u32::MAX)
+            || (self.pipeline.filters.is_empty() && bytes.len() as u64 != unfiltered)
+        {
+            return Err(Error::InvalidInput(format!(
+                "{}: a stored chunk of {} bytes (the chunk holds {unfiltered} bytes unfiltered)",
+                self.path,
+                bytes.len()
+            )));
+        }
+        if filter_mask >> self.pipeline.filters.len().min(32) != 0 {
+            return Err(Error::InvalidInput(format!(
+                "{}: filter mask {filter_mask:#x} names filters the pipeline of {} does not have",
+                self.path,
+                self.pipeline.filters.len()
+            )));
+        }
+        let address = space.alloc.allocate(bytes.len() as u64);
+        space.put(address, bytes)?;
+        let record = ChunkRecord {
+            offset: offset.to_vec(),
+            address,
+            size: bytes.len() as u64,
+            filter_mask,
+        };
+        if let Some(old) = records.insert(offset.to_vec(), record) {
+            space.alloc.release(old.address, old.size);
+        }
+        Ok(())
+    }
+
     /// Changes the shape; only chunked datasets within their maximum shape can change.
     pub(crate) fn resize(&mut self, space: &mut Space<'_>, shape: &[u64]) -> Result<()> {
         let old = self.dataspace.dims.clone();

@@ -16,21 +16,20 @@ pub(crate) fn encode_strings(
 ) -> Result<Vec<u8>> {
     match datatype {
         Datatype::VarLenString { .. } => {
-            let objects: Vec<&[u8]> = values.iter().map(|s| s.as_bytes()).collect();
-            let (refs, blocks) = vlen::build(&objects, space.alloc)?;
-            for block in &blocks {
-                space.put(block.address, &block.bytes)?;
-            }
             let mut out = Vec::with_capacity(values.len() * 16);
-            for (s, (collection, index)) in values.iter().zip(refs) {
+            for s in values {
                 let len = u32::try_from(s.len())
                     .map_err(|_| Error::InvalidInput("string over 4 GiB".into()))?;
-                let reference = if s.is_empty() {
-                    [0u8; 16]
-                } else {
-                    vlen::encode_reference(len, collection, index)
-                };
-                out.extend_from_slice(&reference);
+                if s.is_empty() {
+                    // libhdf5 stores nothing for an empty string.
+                    out.extend_from_slice(&[0u8; 16]);
+                    continue;
+                }
+                let ((collection, index), full) = space.heap.add(s.as_bytes(), space.alloc)?;
+                if let Some(block) = full {
+                    space.put(block.address, &block.bytes)?;
+                }
+                out.extend_from_slice(&vlen::encode_reference(len, collection, index));
             }
             Ok(out)
         }

@@ -91,6 +91,7 @@ const SUPERBLOCK_SIZE: u64 = 96;
 pub(crate) struct Space<'a> {
     storage: &'a dyn StorageMut,
     pub(crate) alloc: &'a mut FreeSpace,
+    pub(crate) heap: &'a mut vlen::OpenHeap,
     pub(crate) leaf_k: u16,
     pub(crate) internal_k: u16,
     pub(crate) istore_k: u16,
@@ -156,6 +157,7 @@ pub struct Writer {
     /// cuts it back to this, so the file is byte-identical to before.
     committed_len: u64,
     alloc: FreeSpace,
+    heap: vlen::OpenHeap,
     /// What the last snapshot wrote: free again once the next snapshot or the commit
     /// writes the staged tree anew.
     snapshot_blocks: Vec<(u64, u64)>,
@@ -217,6 +219,7 @@ impl Writer {
             expected: None,
             committed: None,
             alloc: FreeSpace::new(SUPERBLOCK_SIZE),
+            heap: vlen::OpenHeap::default(),
             snapshot_blocks: Vec::new(),
             recovered: false,
             k: (4, 16, 32),
@@ -253,6 +256,7 @@ impl Writer {
             committed: Some(file),
             committed_len: len,
             alloc: FreeSpace::new(eof),
+            heap: vlen::OpenHeap::default(),
             snapshot_blocks: Vec::new(),
             recovered: false,
             k,
@@ -352,10 +356,12 @@ impl Writer {
     /// turned off) and is left alone.
     fn discard(&mut self) {
         self.alloc.rolled_back();
+        self.heap.reset();
         self.snapshot_blocks.clear();
+        // Never cut a file someone else has written to since. A file that cannot be cut
+        // keeps unreachable bytes past its end of file, which is harmless; the error
+        // that brought us here is the one to report.
         if self.old_superblock_in_place() {
-            // A file that cannot be cut keeps unreachable bytes past its end of file,
-            // which is harmless; the error that brought us here is the one to report.
             let _ = self.cut(self.committed_len);
         }
     }
@@ -459,6 +465,7 @@ impl Writer {
         self.node(path)?;
         let storage: &dyn StorageMut = self.storage.as_ref();
         let alloc = &mut self.alloc;
+        let heap = &mut self.heap;
         let root = self
             .root
             .as_mut()
@@ -472,6 +479,7 @@ impl Writer {
                 Space {
                     storage,
                     alloc,
+                    heap,
                     leaf_k,
                     internal_k,
                     istore_k,
@@ -588,6 +596,23 @@ impl Writer {
         })
     }
 
+    /// Stores one chunk as it is, already filtered (compressed) by the dataset's filter
+    /// pipeline: `offset` is its first element (a multiple of the chunk shape),
+    /// `filter_mask` has bit i set when filter i was skipped. With
+    /// [`File::read_raw_chunk`] this copies compressed chunks without decoding them.
+    pub fn write_raw_chunk(
+        &mut self,
+        path: &str,
+        offset: &[u64],
+        filter_mask: u32,
+        bytes: &[u8],
+    ) -> Result<()> {
+        self.edit(|w| {
+            let (node, mut space) = w.dataset_and_space(path)?;
+            node.write_raw_chunk(&mut space, offset, filter_mask, bytes)
+        })
+    }
+
     /// Changes a chunked dataset's shape within its maximum shape.
     pub fn resize(&mut self, path: &str, shape: &[u64]) -> Result<()> {
         self.edit(|w| {
@@ -604,7 +629,14 @@ impl Writer {
             w.node(path)?;
             let (leaf_k, internal_k, istore_k) = w.k;
             let storage: &dyn StorageMut = w.storage.as_ref();
-            let mut space = Space { storage, alloc: &mut w.alloc, leaf_k, internal_k, istore_k };
+            let mut space = Space {
+                storage,
+                alloc: &mut w.alloc,
+                heap: &mut w.heap,
+                leaf_k,
+                internal_k,
+                istore_k,
+            };
             let message = attribute_message(&mut space, name, value)?;
             let encoded = message.encode()?.len();
             if encoded > 65_000 {
@@ -771,6 +803,7 @@ impl Writer {
             Ok(file) => {
                 self.committed = Some(file);
                 self.alloc.committed();
+                self.heap.reset();
                 self.snapshot_blocks.clear();
                 // Free space at the end goes back to the file system; a file that
                 // cannot shrink keeps unreachable bytes past its end of file.
@@ -797,9 +830,13 @@ impl Writer {
         }
         let (leaf_k, internal_k, istore_k) = self.k;
         let storage: &dyn StorageMut = self.storage.as_ref();
+        if let Some(block) = self.heap.block()? {
+            storage.write_all_at(block.address, &block.bytes)?;
+        }
         let mut space = Space {
             storage,
             alloc: &mut self.alloc,
+            heap: &mut self.heap,
             leaf_k,
             internal_k,
             istore_k,

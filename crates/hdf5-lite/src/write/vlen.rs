@@ -3,8 +3,10 @@
 //! dataset elements and attribute values hold.
 //!
 //! Objects are packed in order into collections of [`MIN_COLLECTION_SIZE`] bytes (the
-//! size libhdf5 creates), at most 65535 objects each; an object too big for that gets a
-//! collection of its own, sized to fit.
+//! size libhdf5 creates, and the smallest it reads), at most 65535 objects each; an
+//! object too big for that gets a collection of its own, sized to fit. A writer's
+//! transaction keeps one collection open ([`OpenHeap`]), so that all its strings share
+//! collections instead of taking one each.
 
 use crate::error::Result;
 use crate::format::global_heap::{
@@ -54,6 +56,78 @@ pub fn build(objects: &[&[u8]], alloc: &mut dyn Allocate) -> Result<Packed> {
         start = end;
     }
     Ok((places, blocks))
+}
+
+/// The global heap collection that the strings of one transaction go into: objects are
+/// added while it has room, and a new collection is started when it is full. Its bytes
+/// are written when it fills up and each time the transaction's tree is written, at the
+/// same place (it is the transaction's own space until the commit).
+#[derive(Debug, Default)]
+pub(crate) struct OpenHeap {
+    current: Option<Collection>,
+}
+
+#[derive(Debug)]
+struct Collection {
+    address: u64,
+    capacity: u64,
+    used: u64,
+    objects: Vec<Vec<u8>>,
+}
+
+impl Collection {
+    fn block(&self) -> Result<Block> {
+        let refs: Vec<&[u8]> = self.objects.iter().map(Vec::as_slice).collect();
+        Ok(Block {
+            address: self.address,
+            bytes: encode_collection(&refs)?,
+        })
+    }
+}
+
+impl OpenHeap {
+    /// Adds `object`; returns its (collection address, index) and the block of a
+    /// collection that filled up and must be written now, if any.
+    pub(crate) fn add(
+        &mut self,
+        object: &[u8],
+        alloc: &mut dyn Allocate,
+    ) -> Result<((u64, u32), Option<Block>)> {
+        let fp = object_footprint(object);
+        let fits = |c: &Collection| {
+            c.objects.len() < MAX_OBJECTS
+                && collection_size(c.used.saturating_add(fp)) <= c.capacity
+        };
+        let mut full = None;
+        if !self.current.as_ref().is_some_and(fits) {
+            if let Some(done) = self.current.take() {
+                full = Some(done.block()?);
+            }
+            let capacity = collection_size(fp);
+            self.current = Some(Collection {
+                address: alloc.allocate(capacity),
+                capacity,
+                used: 0,
+                objects: Vec::new(),
+            });
+        }
+        let Some(c) = self.current.as_mut() else {
+            return Err(crate::Error::InvalidInput("no open heap collection".into()));
+        };
+        c.used = c.used.saturating_add(fp);
+        c.objects.push(object.to_vec());
+        Ok(((c.address, c.objects.len() as u32), full))
+    }
+
+    /// The open collection's bytes, to write before a superblock points at them.
+    pub(crate) fn block(&self) -> Result<Option<Block>> {
+        self.current.as_ref().map(Collection::block).transpose()
+    }
+
+    /// Closes the open collection (after a commit or a rollback).
+    pub(crate) fn reset(&mut self) {
+        self.current = None;
+    }
 }
 
 #[cfg(test)]
