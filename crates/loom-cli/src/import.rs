@@ -95,7 +95,7 @@ pub enum ImportCommand {
     },
     /// STARsolo output (the folder holding Solo.out, or Solo.out) as loompy's
     /// create_from_star: Velocyto spliced/unspliced/ambiguous layers, gene-type layers,
-    /// Valid_<layer> flags, a velosum (or chosen) main layer. The emptydrops filter is
+    /// `Valid_<layer>` flags, a velosum (or chosen) main layer. The emptydrops filter is
     /// not implemented.
     #[command(after_help = "Examples:
   loom import star star_out -o s1.loom --sample-id s1

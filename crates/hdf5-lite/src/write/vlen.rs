@@ -5,7 +5,7 @@
 //! Objects are packed in order into collections of [`MIN_COLLECTION_SIZE`] bytes (the
 //! size libhdf5 creates, and the smallest it reads), at most 65535 objects each; an
 //! object too big for that gets a collection of its own, sized to fit. A writer's
-//! transaction keeps one collection open ([`OpenHeap`]), so that all its strings share
+//! transaction keeps one collection open (`OpenHeap`), so that all its strings share
 //! collections instead of taking one each.
 
 use crate::error::Result;

@@ -1,12 +1,12 @@
 //! The operations on whole files (loompy-api.md §2.4–2.6, §3.6–3.13): one file each.
 //!
-//! - [`scan`](LoomConnection::scan), [`batch_scan`](LoomConnection::batch_scan) and
-//!   [`batch_scan_layers`](LoomConnection::batch_scan_layers): windows along an axis;
-//! - [`map`](LoomConnection::map): functions over rows or columns, built on scan;
-//! - [`permute`](LoomConnection::permute): reorder an axis in place;
-//! - [`add_columns`](LoomConnection::add_columns): append columns;
-//! - [`aggregate`](LoomConnection::aggregate): group columns and reduce them;
-//! - [`export`](LoomConnection::export): loompy's tab-separated text.
+//! - [`scan`](crate::LoomConnection::scan), [`batch_scan`](crate::LoomConnection::batch_scan) and
+//!   [`batch_scan_layers`](crate::LoomConnection::batch_scan_layers): windows along an axis;
+//! - [`map`](crate::LoomConnection::map): functions over rows or columns, built on scan;
+//! - [`permute`](crate::LoomConnection::permute): reorder an axis in place;
+//! - [`add_columns`](crate::LoomConnection::add_columns): append columns;
+//! - [`aggregate`](crate::LoomConnection::aggregate): group columns and reduce them;
+//! - [`export`](crate::LoomConnection::export): loompy's tab-separated text.
 //!
 //! Each one streams: memory is bounded by one window (a batch of rows or columns across
 //! the other axis), whatever the size of the file.
