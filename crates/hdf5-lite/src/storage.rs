@@ -141,23 +141,9 @@ impl Storage for FileStorage {
         self.len
     }
 
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
-    }
-
-    #[cfg(windows)]
-    fn read_exact_at(&self, mut offset: u64, mut buf: &mut [u8]) -> std::io::Result<()> {
-        use std::os::windows::fs::FileExt;
-        while !buf.is_empty() {
-            let n = self.file.seek_read(buf, offset)?;
-            if n == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            buf = &mut buf[n..];
-            offset += n as u64;
-        }
-        Ok(())
+        crate::storage::read_at_position(&self.file, offset, buf)
     }
 
     #[cfg(not(any(unix, windows)))]
@@ -171,6 +157,34 @@ impl Storage for FileStorage {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         file.seek(SeekFrom::Start(offset))?;
         file.read_exact(buf)
+    }
+}
+
+/// Fills `buf` from `offset` of `file` with positioned reads, which share no cursor, so
+/// any number of threads may read at once (Unix and Windows).
+#[cfg(any(unix, windows))]
+pub(crate) fn read_at_position(
+    file: &std::fs::File,
+    offset: u64,
+    buf: &mut [u8],
+) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        let (mut offset, mut buf) = (offset, buf);
+        while !buf.is_empty() {
+            let n = file.seek_read(buf, offset)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            buf = &mut buf[n..];
+            offset += n as u64;
+        }
+        Ok(())
     }
 }
 

@@ -143,23 +143,9 @@ impl Storage for RwFile {
         self.current_len()
     }
 
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
-    }
-
-    #[cfg(windows)]
-    fn read_exact_at(&self, mut offset: u64, mut buf: &mut [u8]) -> std::io::Result<()> {
-        use std::os::windows::fs::FileExt;
-        while !buf.is_empty() {
-            let n = self.file.seek_read(buf, offset)?;
-            if n == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            buf = &mut buf[n..];
-            offset += n as u64;
-        }
-        Ok(())
+        crate::storage::read_at_position(&self.file, offset, buf)
     }
 
     #[cfg(not(any(unix, windows)))]

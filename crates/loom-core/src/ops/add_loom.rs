@@ -56,7 +56,6 @@ impl Default for AddLoomOptions {
 impl LoomConnection {
     /// loompy's `ds.add_loom(other_file, key=…, fill_values=…, batch_size=…,
     /// convert_attrs=…, include_graphs=…)`, with the other file opened read-only.
-    #[cfg(unix)]
     pub fn add_loom(
         &mut self,
         other: impl AsRef<std::path::Path>,

@@ -358,7 +358,6 @@ impl LoomConnection {
         })
     }
 
-    #[cfg(unix)]
     fn write_aggregated(
         &self,
         out: &Path,
@@ -372,19 +371,6 @@ impl LoomConnection {
             .map(|(k, v)| (k.as_str(), v.clone()))
             .collect();
         crate::create::create(out, &[("", matrix.into())], &ra, &ca, &[])
-    }
-
-    #[cfg(not(unix))]
-    fn write_aggregated(
-        &self,
-        out: &Path,
-        _matrix: &Array2<f64>,
-        _col_attrs: &BTreeMap<String, AttrValues>,
-    ) -> Result<()> {
-        Err(LoomError::InvalidInput(format!(
-            "cannot write {}: files by path are not supported on this platform",
-            out.display()
-        )))
     }
 
     fn aggregate_col_attrs(

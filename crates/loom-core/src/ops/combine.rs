@@ -106,7 +106,6 @@ impl Drop for Temp {
 /// convert_attrs=…)`: the first file, then the columns of each other file appended with
 /// [`add_loom`](LoomConnection::add_loom). Rows, row attributes and graphs come from the
 /// first file; every layer of the first file must be in the others.
-#[cfg(unix)]
 pub fn combine(
     files: &[impl AsRef<Path>],
     out: impl AsRef<Path>,
@@ -142,7 +141,6 @@ pub fn combine(
 /// layers (zeros where a file lacks one) and of the column attributes, the row
 /// attributes of the first file that has each, sorted by `key` if given; global
 /// attributes and graphs of the inputs are not copied.
-#[cfg(unix)]
 pub fn combine_faster(
     files: &[impl AsRef<Path>],
     out: impl AsRef<Path>,

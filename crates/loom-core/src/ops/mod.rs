@@ -14,9 +14,7 @@
 mod add_columns;
 mod add_loom;
 mod aggregate;
-#[cfg(unix)]
 mod combine;
-#[cfg(unix)]
 mod create_append;
 mod export;
 mod map;
@@ -26,9 +24,7 @@ mod scan;
 pub use add_columns::FillValues;
 pub use add_loom::AddLoomOptions;
 pub use aggregate::{AggregateOptions, Aggregated, Aggregation, CaAggregation, GroupBy, Reduce};
-#[cfg(unix)]
 pub use combine::{combine, combine_faster, CombineFasterOptions, CombineOptions};
-#[cfg(unix)]
 pub use create_append::create_append;
 pub use map::MapFn;
 pub use scan::{BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanOptions};
