@@ -188,12 +188,12 @@ pub fn edit(ops: u8, bytes: Vec<u8>) {
             .into_iter()
             .find(|k| !k.is_empty())
         {
-            step(ds.delete_layer(&name));
+            step(ds.layers_mut().delete(&name));
         }
     }
     if ops & 0x40 != 0 && n > 0 && m > 0 && n.saturating_mul(m) <= MAX_ELEMENTS {
         let zeros = ndarray::Array2::<i32>::zeros((n as usize, m as usize));
-        step(ds.set_layer("fuzz_layer", zeros.view()));
+        step(ds.layers_mut().set("fuzz_layer", &zeros));
     }
     let closed = ds.close();
     let after = storage.to_bytes();
