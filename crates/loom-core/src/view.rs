@@ -383,26 +383,16 @@ impl LoomView {
                 (k.clone(), layer)
             })
             .collect();
-        let attrs = |a: &BTreeMap<String, AttrValues>, idx: &[usize], len: usize| {
-            a.iter()
-                .map(|(k, v)| Ok((k.clone(), select_rows(v, idx, len, k)?)))
-                .collect::<Result<BTreeMap<_, _>>>()
-        };
-        let graphs = |g: &BTreeMap<String, TriMat<f64>>, idx: &[usize]| {
-            g.iter()
-                .map(|(k, v)| (k.clone(), select_graph(v, idx)))
-                .collect()
-        };
         let pick = |index: &[usize], idx: &[usize]| -> Vec<usize> {
             idx.iter().filter_map(|&i| index.get(i).copied()).collect()
         };
         Ok(LoomView {
             shape: (r.len(), c.len()),
             layers,
-            ra: attrs(&self.ra, r, n)?,
-            ca: attrs(&self.ca, c, m)?,
-            row_graphs: graphs(&self.row_graphs, r),
-            col_graphs: graphs(&self.col_graphs, c),
+            ra: select_attrs(&self.ra, r, n)?,
+            ca: select_attrs(&self.ca, c, m)?,
+            row_graphs: select_graphs(&self.row_graphs, r),
+            col_graphs: select_graphs(&self.col_graphs, c),
             attrs: self.attrs.clone(),
             row_index: pick(&self.row_index, r),
             col_index: pick(&self.col_index, c),
@@ -438,6 +428,29 @@ pub(crate) fn select_rows(
 /// The graph on the vertices `idx` (in that order): an edge (a, b, w) becomes (p, q, w)
 /// for every position p holding a and every position q holding b, in stored edge order.
 /// Edges with an end outside `idx` are dropped.
+/// The entries `idx` of every attribute (each of length `len`), by name.
+pub(crate) fn select_attrs(
+    attrs: &BTreeMap<String, AttrValues>,
+    idx: &[usize],
+    len: usize,
+) -> Result<BTreeMap<String, AttrValues>> {
+    attrs
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), select_rows(v, idx, len, k)?)))
+        .collect()
+}
+
+/// Every graph restricted to the vertices `idx` (see [`select_graph`]), by name.
+pub(crate) fn select_graphs(
+    graphs: &BTreeMap<String, TriMat<f64>>,
+    idx: &[usize],
+) -> BTreeMap<String, TriMat<f64>> {
+    graphs
+        .iter()
+        .map(|(k, v)| (k.clone(), select_graph(v, idx)))
+        .collect()
+}
+
 pub(crate) fn select_graph(g: &TriMat<f64>, idx: &[usize]) -> TriMat<f64> {
     let mut positions: Vec<Vec<usize>> = vec![Vec::new(); g.rows().max(g.cols())];
     for (p, &i) in idx.iter().enumerate() {

@@ -27,7 +27,7 @@ use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
 use crate::values::AttrValues;
-use crate::view::{select_graph, select_rows, LoomView, ViewLayer};
+use crate::view::{select_attrs, select_graphs, LoomView, ViewLayer};
 
 /// Which items of the scanned axis to visit (loompy's `items`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -448,16 +448,6 @@ impl Scan {
             Some(o) => o.clone(),
             None => (0..[n, m][self.axis.other().index()]).collect(),
         };
-        let attrs = |a: &BTreeMap<String, AttrValues>, idx: &[usize], len: usize| {
-            a.iter()
-                .map(|(k, v)| Ok((k.clone(), select_rows(v, idx, len, k)?)))
-                .collect::<Result<BTreeMap<_, _>>>()
-        };
-        let graphs = |g: &BTreeMap<String, TriMat<f64>>, idx: &[usize]| {
-            g.iter()
-                .map(|(k, v)| (k.clone(), select_graph(v, idx)))
-                .collect::<BTreeMap<_, _>>()
-        };
         let (ri, ci) = match self.axis {
             Axis::Rows => (&indexes, &other_idx),
             Axis::Cols => (&other_idx, &indexes),
@@ -465,10 +455,10 @@ impl Scan {
         let view = LoomView::new(
             (ri.len(), ci.len()),
             layers,
-            attrs(&self.ra, ri, n)?,
-            attrs(&self.ca, ci, m)?,
-            graphs(&self.row_graphs, ri),
-            graphs(&self.col_graphs, ci),
+            select_attrs(&self.ra, ri, n)?,
+            select_attrs(&self.ca, ci, m)?,
+            select_graphs(&self.row_graphs, ri),
+            select_graphs(&self.col_graphs, ci),
             self.attrs.clone(),
         )?;
         Ok(ScanBatch {
