@@ -97,7 +97,25 @@ pub(crate) struct Space<'a> {
     pub(crate) istore_k: u16,
 }
 
-impl Space<'_> {
+impl<'a> Space<'a> {
+    /// Space over `storage` with the allocator, the open global heap and the B-tree K
+    /// values (group leaf, group internal, chunk index) of one writer.
+    fn new(
+        storage: &'a dyn StorageMut,
+        alloc: &'a mut FreeSpace,
+        heap: &'a mut vlen::OpenHeap,
+        (leaf_k, internal_k, istore_k): (u16, u16, u16),
+    ) -> Self {
+        Space {
+            storage,
+            alloc,
+            heap,
+            leaf_k,
+            internal_k,
+            istore_k,
+        }
+    }
+
     /// Writes `bytes` at address `address`.
     pub(crate) fn put(&self, address: u64, bytes: &[u8]) -> Result<()> {
         Ok(self.storage.write_all_at(address, bytes)?)
@@ -461,7 +479,7 @@ impl Writer {
     }
 
     fn dataset_and_space(&mut self, path: &str) -> Result<(&mut DatasetNode, Space<'_>)> {
-        let (leaf_k, internal_k, istore_k) = self.k;
+        let k = self.k;
         self.node(path)?;
         let storage: &dyn StorageMut = self.storage.as_ref();
         let alloc = &mut self.alloc;
@@ -474,17 +492,7 @@ impl Writer {
             path: path.to_owned(),
         })?;
         match node {
-            NodeMut::Dataset(d) => Ok((
-                d,
-                Space {
-                    storage,
-                    alloc,
-                    heap,
-                    leaf_k,
-                    internal_k,
-                    istore_k,
-                },
-            )),
+            NodeMut::Dataset(d) => Ok((d, Space::new(storage, alloc, heap, k))),
             NodeMut::Group(_) => Err(Error::WrongKind {
                 path: path.to_owned(),
                 expected: "dataset",
@@ -627,16 +635,7 @@ impl Writer {
             // Load (and so validate) the target before writing any string to the heap, so
             // that a refused edit leaves the file untouched.
             w.node(path)?;
-            let (leaf_k, internal_k, istore_k) = w.k;
-            let storage: &dyn StorageMut = w.storage.as_ref();
-            let mut space = Space {
-                storage,
-                alloc: &mut w.alloc,
-                heap: &mut w.heap,
-                leaf_k,
-                internal_k,
-                istore_k,
-            };
+            let mut space = Space::new(w.storage.as_ref(), &mut w.alloc, &mut w.heap, w.k);
             let message = attribute_message(&mut space, name, value)?;
             let encoded = message.encode()?.len();
             if encoded > 65_000 {
@@ -833,14 +832,7 @@ impl Writer {
         if let Some(block) = self.heap.block()? {
             storage.write_all_at(block.address, &block.bytes)?;
         }
-        let mut space = Space {
-            storage,
-            alloc: &mut self.alloc,
-            heap: &mut self.heap,
-            leaf_k,
-            internal_k,
-            istore_k,
-        };
+        let mut space = Space::new(storage, &mut self.alloc, &mut self.heap, self.k);
         space.alloc.start_log();
         let flushed = root.flush(&mut space, self.committed.as_ref());
         self.snapshot_blocks = self.alloc.stop_log();
