@@ -106,11 +106,17 @@ fn check_editable(header: &ObjectHeader, path: &str) -> Result<()> {
     Ok(())
 }
 
+/// Messages every rewrite regenerates: the attributes (compact or dense, as they need),
+/// and the reference count (a rewritten object has one link; version 1 headers keep it
+/// in their prefix).
+const ALWAYS_REGENERATED: [u16; 3] = [kind::ATTRIBUTE, kind::ATTRIBUTE_INFO, kind::REFERENCE_COUNT];
+
+/// The messages of `header` a rewrite keeps as they are: all but `regenerated` ones.
 fn keep(header: &ObjectHeader, regenerated: &[u16]) -> Vec<RawMessage> {
     header
         .messages
         .iter()
-        .filter(|m| !regenerated.contains(&m.kind))
+        .filter(|m| !regenerated.contains(&m.kind) && !ALWAYS_REGENERATED.contains(&m.kind))
         .cloned()
         .collect()
 }
@@ -182,10 +188,7 @@ pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
                 .into_iter()
                 .map(|a| (a.name().to_owned(), a.message().clone()))
                 .collect();
-            let passthrough = keep(
-                header,
-                &[kind::SYMBOL_TABLE, kind::ATTRIBUTE, kind::ATTRIBUTE_INFO],
-            );
+            let passthrough = keep(header, &[kind::SYMBOL_TABLE]);
             Ok(Child::Group(Box::new(GroupNode {
                 links,
                 attrs,
@@ -216,15 +219,7 @@ pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
                 .into_iter()
                 .map(|a| (a.name().to_owned(), a.message().clone()))
                 .collect();
-            let passthrough = keep(
-                header,
-                &[
-                    kind::DATASPACE,
-                    kind::LAYOUT,
-                    kind::ATTRIBUTE,
-                    kind::ATTRIBUTE_INFO,
-                ],
-            );
+            let passthrough = keep(header, &[kind::DATASPACE, kind::LAYOUT]);
             Ok(Child::Dataset(Box::new(DatasetNode {
                 path: path.to_owned(),
                 dataspace: d.dataspace().clone(),
