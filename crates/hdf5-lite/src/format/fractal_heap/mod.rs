@@ -44,6 +44,8 @@ pub struct FractalHeap {
     max_managed: u32,
     /// Bytes of the header, checksum included.
     header_len: u64,
+    /// The free-space manager of the managed blocks, UNDEF when there is none.
+    free_space_manager: u64,
     /// v2 B-tree indexing huge objects.
     huge_btree: u64,
     /// Blocks per row of the doubling table.
@@ -100,7 +102,7 @@ impl FractalHeap {
         let _next_huge_id = c.length()?;
         let huge_btree = c.offset()?;
         let _free_space = c.length()?;
-        let _free_space_manager = c.offset()?;
+        let free_space_manager = c.offset()?;
         let _managed_space = c.length()?;
         let _allocated_space = c.length()?;
         let _iterator_offset = c.length()?;
@@ -162,6 +164,7 @@ impl FractalHeap {
             flags,
             max_managed,
             header_len: total,
+            free_space_manager,
             huge_btree,
             width,
             start_block,
@@ -176,10 +179,11 @@ impl FractalHeap {
     }
 
     /// The extents the heap occupies (header, root direct block, huge objects and their
-    /// B-tree), or `None` when it has structures this does not list: indirect blocks,
-    /// filters, huge objects found from their IDs alone.
+    /// B-tree), or `None` when it has structures this does not list: indirect blocks, a
+    /// free-space manager (libhdf5 adds one with the first managed object), filters,
+    /// huge objects found from their IDs alone.
     pub fn extents(&self, ctx: &Ctx) -> Result<Option<Vec<(u64, u64)>>> {
-        if self.root_rows > 0 {
+        if self.root_rows > 0 || self.free_space_manager != UNDEF {
             return Ok(None);
         }
         let Some(huge) = self.huge_extents(ctx)? else {
