@@ -53,6 +53,7 @@
 
 mod btree_levels;
 pub mod chunk_btree;
+mod compound;
 mod data;
 mod elements;
 mod free_space;
@@ -68,6 +69,7 @@ use std::sync::Arc;
 #[cfg(feature = "mmap")]
 use std::sync::Weak;
 
+pub use compound::{interleave_fields, packed_compound};
 pub use spec::{encode_numbers, vlen_utf8, AttrData, AttrValue, DatasetSpec};
 pub use storage::{MemFile, RwFile, StorageMut};
 
