@@ -155,6 +155,7 @@ pub fn run(path: &str, op: &str) -> Result<(), String> {
                             &out.0,
                             &CombineFasterOptions::default(),
                         )
+                        .map(|_| ())
                     }
                 },
                 |_| (0.0, 0),
