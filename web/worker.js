@@ -26,10 +26,17 @@ function urlSource(url) {
   const probe = new XMLHttpRequest();
   probe.open("GET", url, false);
   probe.setRequestHeader("Range", "bytes=0-0");
-  probe.send();
+  try {
+    probe.send();
+  } catch {
+    throw new Error(`${url}: no answer (is the server up, and does it allow this page's origin with CORS?)`);
+  }
   const range = /\/(\d+)$/.exec(probe.getResponseHeader("Content-Range") || "");
-  if (probe.status !== 206 || !range) {
+  if (probe.status !== 206) {
     throw new Error(`${url}: the server does not answer range requests (HTTP ${probe.status})`);
+  }
+  if (!range) {
+    throw new Error(`${url}: the server hides the file's size (Content-Range; CORS needs Access-Control-Expose-Headers)`);
   }
   return {
     size: Number(range[1]),

@@ -128,13 +128,17 @@ test("a picked .loom file: shape, attribute, heatmap pixels as the native loom r
   await page.close();
 });
 
-test("a URL read with range requests", async () => {
-  const { page, errors } = await newPage();
-  await page.goto(`${base}/?url=/data/${FIXTURE}`);
-  await waitReady(page);
-  await checkPage(page, FIXTURE);
-  assert.deepEqual(errors, []);
-  await page.close();
+test("a URL read with range requests, from this server and from another origin", async () => {
+  const other = await serve({ port: 0, data: fixtures });
+  for (const url of [`/data/${FIXTURE}`, `http://127.0.0.1:${other.address().port}/data/${FIXTURE}`]) {
+    const { page, errors } = await newPage();
+    await page.goto(`${base}/?url=${encodeURIComponent(url)}`);
+    await waitReady(page);
+    await checkPage(page, FIXTURE);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  other.close();
 });
 
 test("a plain HDF5 file shows its tree; a non-HDF5 file a clear error", async () => {
