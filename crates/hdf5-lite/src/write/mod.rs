@@ -55,6 +55,7 @@
 
 mod btree_levels;
 pub mod chunk_btree;
+mod compound;
 mod data;
 mod dense_attrs;
 mod elements;
@@ -71,6 +72,7 @@ use std::sync::Arc;
 #[cfg(feature = "mmap")]
 use std::sync::Weak;
 
+pub use compound::{interleave_fields, packed_compound};
 pub use spec::{encode_numbers, vlen_utf8, AttrData, AttrValue, DatasetSpec};
 pub use storage::{MemFile, RwFile, StorageMut};
 
