@@ -635,7 +635,10 @@ impl Writer {
         })
     }
 
-    /// Creates or replaces the attribute `name` of the object at `path`.
+    /// Creates or replaces the attribute `name` of the object at `path`. An attribute
+    /// message too large for a version 1 object header (over 65528 bytes) makes the
+    /// object's attributes dense (a version 2 header, as libhdf5 writes them); they turn
+    /// compact again when no large one is left.
     pub fn set_attribute(&mut self, path: &str, name: &str, value: &AttrValue) -> Result<()> {
         self.edit(|w| {
             // Load (and so validate) the target before writing any string to the heap, so
