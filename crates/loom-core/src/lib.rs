@@ -28,6 +28,7 @@ pub mod layout;
 mod matrix_io;
 pub mod ops;
 mod selection;
+mod sparse;
 pub mod strings;
 pub mod timestamp;
 mod transaction;

@@ -86,7 +86,12 @@ pub(super) fn set_attr(
     Ok(())
 }
 
-pub(super) fn set_global(ds: &mut LoomConnection, e: &mut Expect, name: &str, v: AttrValues) -> R<()> {
+pub(super) fn set_global(
+    ds: &mut LoomConnection,
+    e: &mut Expect,
+    name: &str,
+    v: AttrValues,
+) -> R<()> {
     let j = values_json(&v);
     ds.attrs_mut().set(name, v).map_err(err(name))?;
     e.globals.insert(name.to_owned(), j);
@@ -121,7 +126,7 @@ const WORDS: [&str; 9] = [
     "ñ-ö-ü",
 ];
 
-fn word(i: usize) -> String {
+pub(super) fn word(i: usize) -> String {
     format!("{}#{i}", WORDS[i % WORDS.len()])
 }
 
@@ -583,11 +588,15 @@ fn spec2(dir: &Path, fixtures: &Path) -> R<Value> {
 pub fn write_all(dir: &Path, fixtures: &Path) -> (Value, usize, Vec<String>) {
     let mut files = Vec::new();
     let mut failed = Vec::new();
-    let results: [(&str, R<Value>); 5] = [
+    let results: [(&str, R<Value>); 6] = [
         ("lc_dtypes", dtypes(dir)),
         ("lc_attrs", attrs(dir)),
         ("lc_global_strings", global_strings(dir)),
         ("lc_spec2", spec2(dir, fixtures)),
+        (
+            "lc_spec2_dense",
+            super::loomcore_dense::spec2_dense(dir, fixtures),
+        ),
         ("lc_compound", super::loomcore_compound::compound(dir)),
     ];
     for (name, r) in results {

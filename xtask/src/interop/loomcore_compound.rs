@@ -54,7 +54,10 @@ pub fn compound(dir: &Path) -> R<Value> {
 
     // SCope: the default embedding (float32 _X/_Y) and others keyed by id (float64).
     let emb = AttrValues::compound([
-        ("_X", (0..m).map(|j| odd(j, 0.25) as f32).collect::<Vec<_>>()),
+        (
+            "_X",
+            (0..m).map(|j| odd(j, 0.25) as f32).collect::<Vec<_>>(),
+        ),
         ("_Y", (0..m).map(|j| odd(j + 4, -0.5) as f32).collect()),
     ]);
     set_attr(&mut ds, &mut e, 1, "Embedding", emb)?;
