@@ -15,6 +15,7 @@
 
 mod attrs;
 mod axis;
+mod compound;
 mod connection;
 mod create;
 mod error;
