@@ -4,6 +4,7 @@
 //! markdown report to `target/bench/report.md`. See `docs/benchmarks.md`.
 
 mod child;
+pub mod convert;
 mod floor;
 mod peers;
 mod report;
@@ -187,7 +188,7 @@ pub struct Sample {
 }
 
 /// The sample of a child's output; `None` when it skipped the op.
-fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
+pub(crate) fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
     let line = stdout
         .lines()
         .rev()
