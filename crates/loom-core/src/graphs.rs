@@ -3,6 +3,7 @@
 //! COO vectors `/row_graphs/<g>/{a,b,w}` (`/col_graphs/…`), contiguous int32 `a`, `b`
 //! and float64 `w` as loompy writes them (§10.2), stamped `last_modified` (§10.3).
 
+use hdf5_lite::format::messages::Datatype;
 use hdf5_lite::read::{Numeric, Object};
 use hdf5_lite::write::{AttrValue, DatasetSpec, Writer};
 use ndarray::Array2;
@@ -146,6 +147,12 @@ impl<'a> GraphManager<'a> {
         Ok((vector(&g, a)?, vector(&g, b)?, vector(&g, w)?))
     }
 
+    /// The stored type of a graph's weights (`w`), which rewrites keep.
+    pub(crate) fn weight_datatype(&self, name: &str) -> Result<Datatype> {
+        let g = self.group(name)?;
+        Ok(g.dataset(layout::GRAPH_VECTORS[2])?.datatype().clone())
+    }
+
     /// Edges `range` of a graph's raw vectors `(a, b, w)`: a graph read piece by piece,
     /// so that memory stays bounded however many edges it has.
     pub fn edges_range(
@@ -228,8 +235,9 @@ impl GraphManagerMut<'_> {
         }
         let group = layout::graphs_group(self.axis);
         let path = layout::graph_path(self.axis, name);
-        self.ds
-            .edit(|wr| write_graph_sized::<i32, f64>(wr, group, &path, &[], &[], &[], edges))
+        self.ds.edit(|wr| {
+            write_graph_sized::<i32, f64>(wr, group, &path, &[], &[], &[], f64::datatype(), edges)
+        })
     }
 
     /// Writes edges `start..start + a.len()` of graph `name` (made by
@@ -321,9 +329,9 @@ fn to_i32(v: &[usize]) -> Result<Vec<i32>> {
 }
 
 /// The stored type of graph weights of type `W`: its own if it is a float, else float64.
-fn weight_type<W: Numeric>() -> hdf5_lite::format::messages::Datatype {
+fn weight_type<W: Numeric>() -> Datatype {
     match W::datatype() {
-        dt @ hdf5_lite::format::messages::Datatype::Float { .. } => dt,
+        dt @ Datatype::Float { .. } => dt,
         _ => f64::datatype(),
     }
 }
@@ -338,10 +346,25 @@ pub(crate) fn write_graph<V: Numeric, W: Numeric>(
     b: &[V],
     w: &[W],
 ) -> hdf5_lite::Result<()> {
-    write_graph_sized(wr, group, path, a, b, w, a.len() as u64)
+    write_graph_as(wr, group, path, a, b, w, weight_type::<W>())
 }
 
-/// [`write_graph`] with room for `edges` edges, the first `a.len()` of them given.
+/// [`write_graph`] with the weights stored as `weights` (a graph rewritten by an
+/// operation keeps the type it had, as loompy's do).
+pub(crate) fn write_graph_as<V: Numeric, W: Numeric>(
+    wr: &mut Writer,
+    group: &str,
+    path: &str,
+    a: &[V],
+    b: &[V],
+    w: &[W],
+    weights: Datatype,
+) -> hdf5_lite::Result<()> {
+    write_graph_sized(wr, group, path, a, b, w, weights, a.len() as u64)
+}
+
+/// [`write_graph_as`] with room for `edges` edges, the first `a.len()` of them given.
+#[allow(clippy::too_many_arguments)]
 fn write_graph_sized<V: Numeric, W: Numeric>(
     wr: &mut Writer,
     group: &str,
@@ -349,6 +372,7 @@ fn write_graph_sized<V: Numeric, W: Numeric>(
     a: &[V],
     b: &[V],
     w: &[W],
+    weights: Datatype,
     edges: u64,
 ) -> hdf5_lite::Result<()> {
     unlink_if_present(wr, path)?;
@@ -362,7 +386,7 @@ fn write_graph_sized<V: Numeric, W: Numeric>(
             wr.write_numbers(&p, &[0], &given, data)?;
         }
     }
-    wr.create_dataset(&vw, &DatasetSpec::new(weight_type::<W>(), &len))?;
+    wr.create_dataset(&vw, &DatasetSpec::new(weights, &len))?;
     if !w.is_empty() {
         wr.write_numbers(&vw, &[0], &given, w)?;
     }
