@@ -50,6 +50,8 @@ pub(crate) type Created = Vec<(u64, u64, Option<BTreeSet<Owner>>)>;
 #[derive(Debug, Clone)]
 enum Kill {
     Attr(String, String),
+    /// The elements of the dataset at this path (its attributes stay).
+    Data(String),
     /// Everything at or below this path.
     Under(String),
 }
@@ -59,7 +61,8 @@ impl Kill {
         match (self, owner) {
             (_, Owner::Shared) => false,
             (Kill::Attr(p, n), Owner::Attr(q, m)) => p == q && n == m,
-            (Kill::Attr(..), Owner::Data(_)) => false,
+            (Kill::Data(p), Owner::Data(q)) => p == q,
+            (Kill::Attr(..), Owner::Data(_)) | (Kill::Data(_), Owner::Attr(..)) => false,
             (Kill::Under(p), Owner::Data(q) | Owner::Attr(q, _)) => {
                 p == "/"
                     || q == p
@@ -110,6 +113,33 @@ impl HeapOwners {
             self.kills
                 .push(Kill::Attr(canonical(path), name.to_owned()));
         }
+    }
+
+    /// The open transaction rewrote every element of the dataset at `path`.
+    pub(crate) fn kill_data(&mut self, path: &str) {
+        if !self.off {
+            self.kills.push(Kill::Data(canonical(path)));
+        }
+    }
+
+    /// The collections still referenced once the open transaction commits: (address,
+    /// size, the owners left).
+    pub(crate) fn survivors(&self) -> Vec<(u64, u64, Vec<Owner>)> {
+        if self.off {
+            return Vec::new();
+        }
+        self.known
+            .iter()
+            .map(|(&address, (size, owners))| {
+                let left = owners
+                    .iter()
+                    .filter(|o| !self.kills.iter().any(|k| k.ends(o)))
+                    .cloned()
+                    .collect::<Vec<_>>();
+                (address, *size, left)
+            })
+            .filter(|(_, _, left)| !left.is_empty())
+            .collect()
     }
 
     /// The open transaction unlinked `path`.

@@ -57,6 +57,7 @@ mod data;
 mod elements;
 mod free_space;
 pub mod group_build;
+mod heap_compact;
 pub(crate) mod heap_owners;
 mod nav;
 mod spec;
@@ -827,6 +828,12 @@ impl Writer {
     /// and the writer refuses further edits.
     pub fn commit(&mut self) -> Result<()> {
         self.check()?;
+        if self.dirty && self.root.is_some() {
+            if let Err(e) = self.compact_heap() {
+                self.rollback();
+                return Err(e);
+            }
+        }
         let Some(root) = self.root.take() else {
             return Ok(());
         };

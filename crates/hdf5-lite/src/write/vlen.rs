@@ -138,6 +138,15 @@ impl OpenHeap {
         Ok(((c.address, c.objects.len() as u32), full))
     }
 
+    /// Bytes of objects (see `object_footprint`) the open collection still takes; `None`
+    /// when no collection is open.
+    pub(crate) fn room(&self) -> Option<u64> {
+        self.current
+            .as_ref()
+            // The collection header, and room for a free-space object after.
+            .map(|c| c.capacity.saturating_sub(c.used + 32))
+    }
+
     /// The open collection's bytes, to write before a superblock points at them.
     pub(crate) fn block(&self) -> Result<Option<Block>> {
         self.current.as_ref().map(Collection::block).transpose()
