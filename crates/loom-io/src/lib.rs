@@ -8,6 +8,7 @@
 
 mod anndata;
 mod error;
+mod extsort;
 mod h5ad_export;
 mod h5ad_import;
 mod h5ad_write;

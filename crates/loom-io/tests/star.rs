@@ -21,7 +21,7 @@ fn velocyto_layers_from_three_files_and_from_one_as_loompy() {
     let dir = tempdir("star");
     for (sub, want) in [("star/star3", "star_default"), ("star/star1", "star_one")] {
         let opts = StarImport::new(fixture(sub), "S1");
-        let got = run(&opts, &dir.join(format!("{want}.loom")));
+        let got = run(&opts, &dir.path().join(format!("{want}.loom")));
         assert_same(&expected(&format!("{want}.expected.json")), &got);
     }
 }
@@ -32,7 +32,7 @@ fn gene_filter_and_gene_main_layer_as_loompy() {
     let mut opts = StarImport::new(fixture("star/star3").join("Solo.out"), "S1");
     opts.cell_filter = "Gene".into();
     opts.main_layer = "Gene".into();
-    let got = run(&opts, &dir.join("g.loom"));
+    let got = run(&opts, &dir.path().join("g.loom"));
     assert_same(&expected("star_gene.expected.json"), &got);
 }
 
@@ -41,7 +41,7 @@ fn none_and_combine_filters() {
     let dir = tempdir("star-none");
     let mut opts = StarImport::new(fixture("star/star3"), "S1");
     opts.cell_filter = "none".into();
-    let got = run(&opts, &dir.join("n.loom"));
+    let got = run(&opts, &dir.path().join("n.loom"));
     // Raw: 12 barcodes; the filtered run's 9 cells are the first 9, with the same values.
     assert_eq!(got["shape"], serde_json::json!([12, 12]));
     let filtered = expected("star_default.expected.json");
@@ -55,7 +55,7 @@ fn none_and_combine_filters() {
     }
     opts.cell_filter = "combine".into();
     opts.extra_layers = vec!["Gene".into()];
-    let got = run(&opts, &dir.join("c.loom"));
+    let got = run(&opts, &dir.path().join("c.loom"));
     assert_eq!(got["shape"], serde_json::json!([12, 12]));
     // First appearance: the Gene barcodes (raw 2..12), then the Velocyto-only 0 and 1.
     let valid_gene: Vec<i64> = (0..12).map(|j| i64::from(j < 10)).collect();

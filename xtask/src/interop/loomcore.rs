@@ -16,13 +16,13 @@ use super::loomcore_read::{float, values_json};
 
 type R<T> = Result<T, String>;
 
-fn err(what: &str) -> impl Fn(loom_core::LoomError) -> String + '_ {
+pub(super) fn err(what: &str) -> impl Fn(loom_core::LoomError) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
 /// The expected contents of one file, filled in as loom-core is asked to write them.
 #[derive(Default)]
-struct Expect {
+pub(super) struct Expect {
     layers: Map<String, Value>,
     ra: Map<String, Value>,
     ca: Map<String, Value>,
@@ -43,7 +43,7 @@ impl Expect {
         }
     }
 
-    fn to_json(&self, file: &str, shape: (u64, u64), spec: &str) -> Value {
+    pub(super) fn to_json(&self, file: &str, shape: (u64, u64), spec: &str) -> Value {
         json!({
             "file": file,
             "shape": [shape.0, shape.1],
@@ -86,7 +86,12 @@ fn set_attr(
     Ok(())
 }
 
-fn set_global(ds: &mut LoomConnection, e: &mut Expect, name: &str, v: AttrValues) -> R<()> {
+pub(super) fn set_global(
+    ds: &mut LoomConnection,
+    e: &mut Expect,
+    name: &str,
+    v: AttrValues,
+) -> R<()> {
     let j = values_json(&v);
     ds.attrs_mut().set(name, v).map_err(err(name))?;
     e.globals.insert(name.to_owned(), j);
@@ -121,7 +126,7 @@ const WORDS: [&str; 9] = [
     "ñ-ö-ü",
 ];
 
-fn word(i: usize) -> String {
+pub(super) fn word(i: usize) -> String {
     format!("{}#{i}", WORDS[i % WORDS.len()])
 }
 
@@ -583,11 +588,15 @@ fn spec2(dir: &Path, fixtures: &Path) -> R<Value> {
 pub fn write_all(dir: &Path, fixtures: &Path) -> (Value, usize, Vec<String>) {
     let mut files = Vec::new();
     let mut failed = Vec::new();
-    let results: [(&str, R<Value>); 4] = [
+    let results: [(&str, R<Value>); 5] = [
         ("lc_dtypes", dtypes(dir)),
         ("lc_attrs", attrs(dir)),
         ("lc_global_strings", global_strings(dir)),
         ("lc_spec2", spec2(dir, fixtures)),
+        (
+            "lc_spec2_dense",
+            super::loomcore_dense::spec2_dense(dir, fixtures),
+        ),
     ];
     for (name, r) in results {
         match r {

@@ -25,6 +25,7 @@ mod edits_more;
 mod h5py_edits;
 mod loom;
 mod loomcore;
+mod loomcore_dense;
 mod loomcore_read;
 mod model;
 mod roundtrip;
@@ -134,6 +135,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         ("links", created_c::links),
         ("multi_commit", created_c::multi_commit),
         ("extras", created_c::extras),
+        ("dense_attrs", created_c::dense_attrs),
         ("loom_shaped", loom::loom_shaped),
         ("loom_renamed", loom::loom_renamed),
     ];

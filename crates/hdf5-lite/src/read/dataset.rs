@@ -510,40 +510,6 @@ impl Dataset {
             .map_err(|e| Error::Selection(format!("{}: {e}", self.inner.path)))
     }
 
-    /// One numeric field of a compound dataset (e.g. a pySCENIC regulon column),
-    /// converted to `T` and shaped like the dataset.
-    pub fn read_field<T: Numeric>(&self, field: &str) -> Result<ArrayD<T>> {
-        let Datatype::Compound { size, fields } = &self.inner.datatype else {
-            return Err(Error::TypeMismatch {
-                datatype: format!("{:?}", self.inner.datatype),
-                target: "compound",
-            });
-        };
-        let f = fields
-            .iter()
-            .find(|f| f.name == field)
-            .ok_or_else(|| Error::NotFound {
-                path: format!("{}[{field:?}]", self.inner.path),
-            })?;
-        let (start, width) = (f.offset as usize, f.datatype.size() as usize);
-        let raw = self.read_raw()?;
-        let mut bytes = Vec::with_capacity(raw.len() / (*size as usize).max(1) * width);
-        for element in raw.chunks_exact((*size as usize).max(1)) {
-            let part = element.get(start..start + width).ok_or_else(|| {
-                Error::corrupt(
-                    "compound datatype",
-                    self.address(),
-                    format!("field {field:?} overruns the element"),
-                )
-            })?;
-            bytes.extend_from_slice(part);
-        }
-        let values = convert::<T>(&bytes, &f.datatype)?;
-        let shape: Vec<usize> = self.shape().iter().map(|&c| c as usize).collect();
-        ArrayD::from_shape_vec(IxDyn(&shape), values)
-            .map_err(|e| Error::Selection(format!("{}: {e}", self.inner.path)))
-    }
-
     /// Every element decoded (strings, compounds, …), C order.
     pub fn read_values(&self) -> Result<Vec<Value>> {
         self.read_values_slice(&Hyperslab::all(self.shape()))
