@@ -141,6 +141,22 @@ test("a URL read with range requests, from this server and from another origin",
   other.close();
 });
 
+test("a dropped file opens as a picked one does", async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/`);
+  // A file dropped on the drop zone (made in the page from the fixture's bytes).
+  await page.evaluate(async (name) => {
+    const bytes = await (await fetch(`/data/${name}`)).arrayBuffer();
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], name));
+    document.querySelector("#drop").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, FIXTURE);
+  await waitReady(page);
+  await checkPage(page, FIXTURE);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a plain HDF5 file shows its tree; a non-HDF5 file a clear error", async () => {
   const { page } = await newPage();
   await page.goto(`${base}/`);
