@@ -7,6 +7,7 @@
 mod bench;
 mod crosscheck;
 mod crosscheck_io;
+mod crosscheck_ops;
 mod fixtures;
 mod interop;
 mod util;
@@ -42,6 +43,12 @@ const COMMANDS: &[Command] = &[
         summary: "compare `loom h5 dump --json` with h5py on random (or given) files",
         usage: crosscheck::USAGE,
         run: crosscheck::run,
+    },
+    Command {
+        name: "crosscheck-ops",
+        summary: "loom-core's file operations against loompy on random inputs",
+        usage: crosscheck_ops::USAGE,
+        run: crosscheck_ops::run,
     },
     Command {
         name: "crosscheck-io",
