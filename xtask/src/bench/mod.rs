@@ -4,6 +4,7 @@
 //! markdown report to `target/bench/report.md`. See `docs/benchmarks.md`.
 
 mod child;
+pub mod convert;
 mod floor;
 mod ops;
 mod peers;
@@ -208,7 +209,7 @@ fn tagged_fields<'a>(stdout: &'a str, tag: &str) -> Option<(&'a str, BTreeMap<&'
 /// The sample of a child's output; `None` when it skipped the op. An op that writes a
 /// file prints its checksum, read back from the file after the timed region, on a
 /// `CHECK sum=.. n=.. out_bytes=..` line after the `BENCH` line.
-fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
+pub(crate) fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
     let (line, mut fields) =
         tagged_fields(stdout, "BENCH ").ok_or("no BENCH line in the output")?;
     if line.trim() == "BENCH skip" {
