@@ -33,6 +33,8 @@ function record(stats) {
   st.size = String(stats.size);
 }
 
+const readText = (stats) => `${stats.reads} reads of ${kib(stats.bytes)} in ${stats.readMs.toFixed(0)} ms`;
+
 function status(text, state) {
   $("status").textContent = text;
   $("status").dataset.state = state;
@@ -98,7 +100,7 @@ function showInfo(info, stats) {
   $("tables").hidden = !info.is_loom;
   $("map").hidden = !info.is_loom;
   record(stats);
-  status(`Opened ${info.name} in ${stats.ms.toFixed(0)} ms (${stats.reads} reads, ${kib(stats.bytes)}).`, "opened");
+  status(`Opened ${info.name} in ${stats.ms.toFixed(0)} ms (${readText(stats)}).`, "opened");
 }
 
 async function drawHeatmap() {
@@ -125,7 +127,7 @@ async function drawHeatmap() {
   $("labels").style.fontSize = `${Math.min(rowPx, 11)}px`;
   $("labels").textContent = h.labels.join("\n");
   canvas.dataset.rows = JSON.stringify(h.rows);
-  $("heatmap-status").textContent = `${rows} rows × ${cols} columns in ${stats.ms.toFixed(0)} ms (${stats.reads} reads, ${kib(stats.bytes)}).`;
+  $("heatmap-status").textContent = `${rows} rows × ${cols} columns in ${stats.ms.toFixed(0)} ms (${readText(stats)}).`;
   $("heatmap-status").dataset.ms = String(stats.ms);
 }
 

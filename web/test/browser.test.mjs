@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -168,6 +168,37 @@ test("a plain HDF5 file shows its tree; a non-HDF5 file a clear error", async ()
   await page.setInputFiles("#file", { name: "junk.loom", mimeType: "application/octet-stream", buffer: Buffer.alloc(4096, 7) });
   await page.waitForSelector('#status[data-state="error"]');
   assert.match(await page.textContent("#status"), /Could not open junk\.loom: .+/);
+  await page.close();
+});
+
+test("damaged files give a typed error or a verdict on the page, never a crash", async (t) => {
+  const { page } = await newPage();
+  const crashes = [];
+  page.on("pageerror", (e) => crashes.push(e.message));
+  page.on("console", (m) => { if (/panicked|unreachable|RuntimeError/.test(m.text())) crashes.push(m.text()); });
+  await page.goto(`${base}/`);
+  const whole = readFileSync(join(fixtures, FIXTURE));
+  const damaged = [
+    ["cut.loom", whole.subarray(0, whole.length >> 1)],
+    ["zeroed.loom", Buffer.concat([whole.subarray(0, 2048), Buffer.alloc(whole.length - 2048)])],
+    ["flipped.loom", Buffer.from(whole.map((b, i) => (i % 97 === 13 ? b ^ 0x5a : b)))],
+    ["flipped-late.loom", Buffer.from(whole.map((b, i) => (i > 4096 && i % 211 === 5 ? b ^ 0xff : b)))],
+  ];
+  for (const [name, buffer] of damaged) {
+    await page.setInputFiles("#file", { name, mimeType: "application/octet-stream", buffer });
+    await page.waitForFunction((n) => {
+      const s = document.querySelector("#status");
+      return s.textContent.includes(n) && (s.dataset.state === "ready" || s.dataset.state === "error");
+    }, name);
+    const said = await page.textContent("#status");
+    assert.doesNotMatch(said, /unreachable|panicked|RuntimeError/, said);
+    t.diagnostic(said);
+  }
+  // The page still works after them.
+  await page.setInputFiles("#file", join(fixtures, FIXTURE));
+  await waitReady(page);
+  await checkPage(page, FIXTURE);
+  assert.deepEqual(crashes, []);
   await page.close();
 });
 
