@@ -6,12 +6,13 @@
 //! The writer uses it to find the space earlier sessions left behind (everything else
 //! below the end of file). A walk that misses a live structure would let the writer
 //! overwrite it, so the walk only answers for files made of structures it fully
-//! understands: version 1 object headers with a known set of messages, symbol-table
-//! groups with hard and soft links, compact, contiguous or v1 B-tree chunked layouts,
-//! and variable-length values only at the top level of a datatype. Anything else (a
-//! version 2 header, dense attributes, new-style groups, external links, shared or
-//! unknown messages, external storage, references, variable-length data inside a
-//! compound) makes the answer `None`, and the writer stays append-only for that file.
+//! understands: object headers with a known set of messages, symbol-table groups with
+//! hard and soft links, compact, contiguous or v1 B-tree chunked layouts, dense
+//! attributes in a heap without indirect blocks, and variable-length values only at the
+//! top level of a datatype. Anything else (new-style groups, external links, shared or
+//! unknown messages, a fractal heap with indirect blocks, external storage, references,
+//! variable-length data inside a compound) makes the answer `None`, and the writer stays
+//! append-only for that file.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -23,7 +24,7 @@ use crate::read::{File, Object};
 use crate::write::heap_owners::{Owner, Owners};
 
 /// Message types whose every address the walk follows (or that hold none).
-const UNDERSTOOD: [u16; 14] = [
+const UNDERSTOOD: [u16; 15] = [
     kind::NIL,
     kind::DATASPACE,
     kind::DATATYPE,
@@ -38,6 +39,7 @@ const UNDERSTOOD: [u16; 14] = [
     kind::SYMBOL_TABLE,
     kind::MODIFICATION_TIME,
     kind::REFERENCE_COUNT,
+    kind::ATTRIBUTE_INFO,
 ];
 
 /// Whether values of `dt` hold global heap references: `Some(true)` for a top-level
@@ -151,13 +153,15 @@ impl Walk<'_> {
             return Ok(!self.single);
         }
         let header = ObjectHeader::read(self.file.ctx(), address)?;
-        if header.version != 1
-            || (self.single && header.refcount > 1)
+        if (self.single && header.refcount > 1)
             || header
                 .messages
                 .iter()
                 .any(|m| m.is_shared() || !UNDERSTOOD.contains(&m.kind))
         {
+            return Ok(false);
+        }
+        if crate::write::dense_extents(self.file, &header)?.is_none() {
             return Ok(false);
         }
         // Reachable through several links: its references outlive any one path.

@@ -29,7 +29,9 @@
 //! The structures written are the ones loompy and h5py write by default, so files open in
 //! every libhdf5 from 1.8 on: superblock v0, version 1 object headers, symbol-table
 //! groups, layout version 3 with v1 B-tree chunk indexes, and global heap collections for
-//! variable-length strings.
+//! variable-length strings. An object with an attribute too large for a version 1 header
+//! gets a version 2 header with dense attribute storage instead (see `dense_attrs`), as
+//! libhdf5 does.
 //!
 //! ```
 //! use hdf5_lite::read::{File, Numeric};
@@ -53,7 +55,9 @@
 
 mod btree_levels;
 pub mod chunk_btree;
+mod compound;
 mod data;
+mod dense_attrs;
 mod elements;
 mod free_space;
 pub mod group_build;
@@ -70,6 +74,7 @@ use std::sync::Arc;
 #[cfg(feature = "mmap")]
 use std::sync::Weak;
 
+pub use compound::{interleave_fields, packed_compound};
 pub use spec::{encode_numbers, vlen_utf8, AttrData, AttrValue, DatasetSpec};
 pub use storage::{MemFile, RwFile, StorageMut};
 
@@ -80,6 +85,7 @@ use crate::format::Sizes;
 use crate::open::FileOptions;
 use crate::read::{self, File, Hyperslab, Numeric};
 use crate::storage::{Source, Storage};
+pub(crate) use dense_attrs::extents as dense_extents;
 use elements::{attribute_message, encode_strings};
 use free_space::FreeSpace;
 use heap_owners::{canonical, HeapOwners, Owner};
@@ -652,7 +658,10 @@ impl Writer {
         })
     }
 
-    /// Creates or replaces the attribute `name` of the object at `path`.
+    /// Creates or replaces the attribute `name` of the object at `path`. An attribute
+    /// message too large for a version 1 object header (over 65528 bytes) makes the
+    /// object's attributes dense (a version 2 header, as libhdf5 writes them); they turn
+    /// compact again when no large one is left.
     pub fn set_attribute(&mut self, path: &str, name: &str, value: &AttrValue) -> Result<()> {
         self.edit(|w| {
             // Load (and so validate) the target before writing any string to the heap, so
@@ -663,12 +672,8 @@ impl Writer {
             let message = attribute_message(&mut space, name, value);
             space.heap.owner = None;
             let message = message?;
-            let encoded = message.encode()?.len();
-            if encoded > 65_000 {
-                return Err(Error::InvalidInput(format!(
-                    "attribute {name:?} of {path} takes {encoded} bytes; version 1 object headers hold at most 64 KiB per message, and dense attribute storage is not written"
-                )));
-            }
+            // Refuses what cannot be encoded now rather than at commit.
+            message.encode()?;
             attrs_of(w.node(path)?).insert(name.to_owned(), message);
             w.owners.kill_attr(path, name);
             if matches!(value.data, AttrData::Raw(_))
