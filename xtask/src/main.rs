@@ -10,6 +10,7 @@ mod crosscheck_io;
 mod crosscheck_ops;
 mod fixtures;
 mod interop;
+mod sizes;
 mod util;
 
 use std::path::PathBuf;
@@ -73,6 +74,12 @@ const COMMANDS: &[Command] = &[
         summary: "check files written by hdf5-lite with h5py, h5dump and loompy",
         usage: interop::USAGE,
         run: interop::run,
+    },
+    Command {
+        name: "sizes",
+        summary: "file sizes: loom-core create vs loompy, edited vs repacked (random inputs)",
+        usage: sizes::USAGE,
+        run: sizes::run,
     },
 ];
 
