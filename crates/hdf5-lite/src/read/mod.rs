@@ -14,6 +14,7 @@
 //! # Ok::<(), hdf5_lite::Error>(())
 //! ```
 
+mod alloc;
 mod attribute;
 mod chunks;
 mod compound;
