@@ -120,13 +120,15 @@ impl LoomConnection {
                 if a == b || self.ca().contains(k) {
                     continue;
                 }
-                let (Some(like), other_value) = (a.or(b), b.or(a)) else {
+                let Some(like) = a.or(b) else {
                     continue;
                 };
+                // Each side's own value, or the zero of the other side's type (loompy:
+                // `np.zeros(1, dtype=…)[0]`), never the other side's value.
                 let here = a
                     .cloned()
                     .unwrap_or_else(|| super::add_columns::zero_of(like));
-                let there = other_value
+                let there = b
                     .cloned()
                     .unwrap_or_else(|| super::add_columns::zero_of(like));
                 let n_other = usize::try_from(om)
