@@ -7,6 +7,7 @@
 mod bench;
 mod crosscheck;
 mod crosscheck_io;
+mod crosscheck_ops;
 mod fixtures;
 mod interop;
 mod util;
@@ -48,6 +49,12 @@ const COMMANDS: &[Command] = &[
         summary: "loom-io's converters against anndata/scanpy/loompy on seeded random inputs",
         usage: crosscheck_io::USAGE,
         run: crosscheck_io::run,
+    },
+    Command {
+        name: "crosscheck-ops",
+        summary: "loom-core's operations against loompy on seeded random inputs",
+        usage: crosscheck_ops::USAGE,
+        run: crosscheck_ops::run,
     },
     Command {
         name: "bench",
