@@ -1,235 +1,271 @@
-//! `cargo xtask crosscheck-ops`: loom-core's file operations against loompy 3.0.8 on
-//! random inputs the tests never saw. For each seed, `fixtures/ops_random.py` writes
-//! two random .loom files and loompy's results of add_loom (key, convert_attrs),
-//! combine (key), combine_faster (key, a selection), permute and map; the same
-//! operations run here through loom-core on the same files, and the main matrix, the
-//! column attributes and the global attributes must be equal.
+//! `cargo xtask crosscheck-ops`: loom-core's operations against loompy 3.0.8 on seeded
+//! random inputs the tests never saw (`xtask/crosscheck/ops_random.py`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use loom_core::ops::{
-    combine, combine_faster, AddLoomOptions, CombineFasterOptions, CombineOptions,
+    combine, combine_faster, AddLoomOptions, AggregateOptions, CombineFasterOptions,
+    CombineOptions, FillValues, GroupBy, MapFn,
 };
-use loom_core::{connect, AttrValues, Axis, LoomError, Mode, Selection};
-use serde_json::{json, Value};
+use loom_core::{AttrValues, Axis, Mode};
+use serde_json::Value;
 
 use crate::util;
 use crate::Workspace;
 
 /// Usage text for `cargo xtask crosscheck-ops --help`.
 pub const USAGE: &str = "\
-usage: cargo xtask crosscheck-ops [--seed N] [--count K] [--python PY] [--keep]
+usage: cargo xtask crosscheck-ops [--seed N] [--count K] [--keep] [--python PY]
 
-For seeds N..N+K (default 1, 5): fixtures/ops_random.py writes two random .loom
-files and loompy's results of add_loom(key, convert_attrs), combine(key),
-combine_faster(key, selections), permute and map into target/tmp/crosscheck-ops/SEED;
-loom-core runs the same operations on the same files and every matrix, column
-attribute and global attribute must be equal. Prints OK/FAIL per seed with the first
-differences; exits non-zero if any seed failed. Passing seeds' directories are deleted
-unless --keep.
+For each of K seeds from N (default: 10 seeds from 1), xtask/crosscheck/ops_random.py
+writes three random .loom files with loompy (1-4 layers of random dtypes, string,
+numeric and 2-D attributes, graphs, genes in shuffled order, column attributes missing
+from one file; every fifth seed has one row, one column in a or one column in b), runs
+loompy's add_loom (key, fill values, convert_attrs), combine, combine_faster (key,
+selections, skip_attrs), permute (both axes), aggregate (random aggr_by, aggr_ca_by),
+export (every layer) and map on them and writes plan.json. loom-core runs the same
+operations with the same arguments, then the script compares every output with
+loompy's value by value (export byte for byte); where loompy refuses, loom-core must
+refuse too. Cases go to target/tmp/crosscheck-ops/ and are deleted when they pass
+(kept with --keep, or when one fails). Exits non-zero on any failure.
 
-  --python PY   the interpreter (default: the pinned venv target/xtask-venv)";
+  --python PY   the interpreter (loompy, h5py); default the pinned venv
+                target/xtask-venv";
 
-/// Global attributes that hold times or versions (they differ between runs); as column
-/// attributes (convert_attrs) only their presence is compared.
-const TIMES: &[&str] = &["CreationDate", "LOOM_SPEC_VERSION", "last_modified"];
-
-/// Entry point of `cargo xtask crosscheck-ops`.
-pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
-    let (mut seed, mut count, mut python, mut keep) = (1u64, 5u64, None, false);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut num = || -> Result<u64, String> {
-            let v = it.next().ok_or(format!("{a} needs a number"))?;
-            v.parse().map_err(|e| format!("{a} `{v}`: {e}"))
-        };
-        match a.as_str() {
-            "--seed" => seed = num()?,
-            "--count" => count = num()?,
-            "--python" => python = Some(it.next().ok_or("--python needs a path")?.clone()),
-            "--keep" => keep = true,
-            s => return Err(format!("unexpected argument `{s}`\n\n{USAGE}")),
-        }
-    }
-    let py = util::ensure_python(&ws.root, python.as_deref(), false)?;
-    let script = ws.root.join("fixtures").join("ops_random.py");
-    let mut failed = 0;
-    for s in seed..seed + count {
-        let dir = ws
-            .root
-            .join("target")
-            .join("tmp")
-            .join("crosscheck-ops")
-            .join(s.to_string());
-        util::run(
-            Command::new(&py)
-                .arg(&script)
-                .arg(&dir)
-                .args(["--seed", &s.to_string()]),
-            "fixtures/ops_random.py failed; it needs loompy, numpy and scipy.",
-        )?;
-        let problems = check(&dir).unwrap_or_else(|e| vec![e]);
-        if problems.is_empty() {
-            println!("OK   seed {s}");
-            if !keep {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-        } else {
-            failed += 1;
-            println!("FAIL seed {s} ({})", dir.display());
-            for p in problems.iter().take(10) {
-                println!("     {p}");
-            }
-        }
-    }
-    println!("crosscheck-ops: {} passed, {failed} failed", count - failed);
-    if failed == 0 {
-        Ok(())
-    } else {
-        Err(format!("{failed} seed(s) differ from loompy"))
-    }
+fn s(e: impl std::fmt::Display) -> String {
+    e.to_string()
 }
 
-/// Runs every operation on the inputs in `dir`; the differences from expected.json.
-fn check(dir: &Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(dir.join("expected.json")).map_err(|e| e.to_string())?;
-    let exp: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let (a, b) = (dir.join("a.loom"), dir.join("b.loom"));
-    let e = |e: LoomError| e.to_string();
-    let tmp = |name: &str| dir.join(name);
-    let copy = |to: &PathBuf| std::fs::copy(&a, to).map(|_| ()).map_err(|e| e.to_string());
-    let mut problems = Vec::new();
-
-    let x = tmp("add.loom");
-    copy(&x)?;
-    let mut ds = connect(&x, Mode::ReadWrite).map_err(e)?;
-    let opts = AddLoomOptions {
-        key: Some("Gene".into()),
-        convert_attrs: true,
-        ..AddLoomOptions::default()
-    };
-    ds.add_loom(&b, &opts).map_err(e)?;
-    ds.close().map_err(e)?;
-    compare("add_loom", &x, &exp["add_loom"], &mut problems)?;
-
-    let c = tmp("combined.loom");
-    let opts = CombineOptions {
-        key: Some("Gene".into()),
-        ..CombineOptions::default()
-    };
-    combine(&[&a, &b], &c, &opts).map_err(e)?;
-    compare("combine", &c, &exp["combine"], &mut problems)?;
-
-    let mask: Vec<bool> = exp["combine_faster_mask"]
-        .as_array()
-        .ok_or("no combine_faster_mask")?
-        .iter()
-        .map(|v| v.as_bool().unwrap_or(false))
-        .collect();
-    let cf = tmp("faster.loom");
-    let opts = CombineFasterOptions {
-        selections: Some(vec![Some(mask), None]),
-        key: Some("Gene".into()),
-        ..CombineFasterOptions::default()
-    };
-    combine_faster(&[&a, &b], &cf, &opts).map_err(e)?;
-    compare("combine_faster", &cf, &exp["combine_faster"], &mut problems)?;
-
-    let ordering: Vec<usize> = exp["permute_ordering"]
-        .as_array()
-        .ok_or("no permute_ordering")?
-        .iter()
-        .map(|v| v.as_u64().unwrap_or(u64::MAX) as usize)
-        .collect();
-    let pm = tmp("permuted.loom");
-    copy(&pm)?;
-    let mut ds = connect(&pm, Mode::ReadWrite).map_err(e)?;
-    ds.permute(&ordering, Axis::Cols).map_err(e)?;
-    ds.close().map_err(e)?;
-    compare("permute", &pm, &exp["permute"], &mut problems)?;
-
-    let ds = connect(&a, Mode::Read).map_err(e)?;
-    let sum = |v: ndarray::ArrayView1<f64>| v.sum();
-    let max = |v: ndarray::ArrayView1<f64>| v.fold(f64::NEG_INFINITY, |m, &x| m.max(x));
-    for (key, axis) in [("0", Axis::Rows), ("1", Axis::Cols)] {
-        let ours = ds.map(&[&sum, &max], axis, 7, None).map_err(e)?;
-        if json!(ours) != exp["map"][key] {
-            problems.push(format!("map axis {key}: {ours:?} != {}", exp["map"][key]));
-        }
-    }
-    Ok(problems)
+fn text<'a>(case: &'a Value, key: &str) -> Result<&'a str, String> {
+    case[key]
+        .as_str()
+        .ok_or(format!("plan: `{key}` is not a string"))
 }
 
-/// Compares a written file with loompy's dump of its result.
-fn compare(op: &str, path: &Path, want: &Value, problems: &mut Vec<String>) -> Result<(), String> {
-    let e = |e: LoomError| e.to_string();
-    let ds = connect(path, Mode::Read).map_err(e)?;
-    let (n, m) = ds.shape();
-    if json!([n, m]) != want["shape"] {
-        problems.push(format!("{op}: shape {n}x{m}, loompy {}", want["shape"]));
-        return Ok(());
-    }
-    let matrix = ds.read::<f64>(Selection::All, Selection::All).map_err(e)?;
-    let rows: Vec<Vec<f64>> = matrix.outer_iter().map(|r| r.to_vec()).collect();
-    if json!(rows) != want["matrix"] {
-        problems.push(format!("{op}: the main matrix differs"));
-    }
-    let mut ca_keys = ds.ca().keys();
-    ca_keys.sort();
-    let mut want_keys: Vec<String> = want["ca"]
+fn number(case: &Value, key: &str) -> Result<usize, String> {
+    case[key]
+        .as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or(format!("plan: `{key}` is not a count"))
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn file_attrs(case: &Value) -> Vec<(String, AttrValues)> {
+    case["file_attrs"]
         .as_object()
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default();
-    want_keys.sort();
-    if ca_keys != want_keys {
-        problems.push(format!(
-            "{op}: column attributes {ca_keys:?}, loompy {want_keys:?}"
-        ));
-    }
-    for k in ca_keys.iter().filter(|k| want_keys.contains(k)) {
-        if TIMES.contains(&k.as_str()) {
-            continue;
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| Some((k.clone(), AttrValues::from(v.as_str()?))))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs one operation of plan.json with loom-core, writing `ours_<name>.*` in `d`.
+fn apply(d: &Path, case: &Value) -> Result<(), String> {
+    let name = text(case, "name")?;
+    let ours = |ext: &str| d.join(format!("ours_{name}.{ext}"));
+    let files: Vec<PathBuf> = strings(&case["files"]).iter().map(|f| d.join(f)).collect();
+    let key = case["key"].as_str().map(str::to_owned);
+    match text(case, "op")? {
+        "add_loom" => {
+            let mut ds = loom_core::connect(ours("loom"), Mode::ReadWrite).map_err(s)?;
+            let opts = AddLoomOptions {
+                key,
+                fill_values: match case["fill"].as_str() {
+                    Some("auto") => FillValues::Auto,
+                    _ => FillValues::None,
+                },
+                batch_size: number(case, "batch_size")?,
+                convert_attrs: case["convert_attrs"].as_bool().unwrap_or(false),
+                include_graphs: false,
+            };
+            ds.add_loom(d.join("b.loom"), &opts).map_err(s)?;
+            ds.close().map_err(s)
         }
-        let ours = values(&ds.ca().get(k).map_err(e)?);
-        if ours != want["ca"][k] {
-            problems.push(format!(
-                "{op}: column attribute {k}: {ours} != {}",
-                want["ca"][k]
-            ));
+        "combine" => {
+            let opts = CombineOptions {
+                key,
+                file_attrs: file_attrs(case),
+                batch_size: number(case, "batch_size")?,
+                convert_attrs: case["convert_attrs"].as_bool().unwrap_or(false),
+            };
+            combine(&files, ours("loom"), &opts).map_err(s)
         }
+        "combine_faster" => {
+            let selections = case["selections"].as_array().map(|all| {
+                all.iter()
+                    .map(|sel| {
+                        sel.as_array()
+                            .map(|a| a.iter().map(|b| b.as_bool().unwrap_or(false)).collect())
+                    })
+                    .collect()
+            });
+            let opts = CombineFasterOptions {
+                file_attrs: file_attrs(case),
+                selections,
+                key,
+                skip_attrs: strings(&case["skip_attrs"]),
+            };
+            combine_faster(&files, ours("loom"), &opts)
+                .map(drop)
+                .map_err(s)
+        }
+        "permute" => {
+            let ordering: Vec<usize> = case["ordering"]
+                .as_array()
+                .ok_or("plan: no ordering")?
+                .iter()
+                .map(|x| x.as_u64().and_then(|v| usize::try_from(v).ok()))
+                .collect::<Option<_>>()
+                .ok_or("plan: bad ordering")?;
+            let axis = Axis::try_from(number(case, "axis")?).map_err(s)?;
+            let mut ds = loom_core::connect(ours("loom"), Mode::ReadWrite).map_err(s)?;
+            ds.permute(&ordering, axis).map_err(s)?;
+            ds.close().map_err(s)
+        }
+        "aggregate" => {
+            let aggr_ca_by = case["aggr_ca_by"]
+                .as_object()
+                .ok_or("plan: no aggr_ca_by")?
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), v.as_str().unwrap_or("").parse().map_err(s)?)))
+                .collect::<Result<Vec<_>, String>>()?;
+            let opts = AggregateOptions {
+                group_by: GroupBy::Attr(text(case, "group_by")?.to_owned()),
+                aggr_by: text(case, "aggr_by")?.parse().map_err(s)?,
+                aggr_ca_by,
+                layer: text(case, "layer")?.to_owned(),
+                aggr_ca_if_equal: case["aggr_ca_if_equal"].as_bool().unwrap_or(false),
+            };
+            let ds = loom_core::connect(d.join("a.loom"), Mode::Read).map_err(s)?;
+            ds.aggregate(Some(&ours("loom")), &opts)
+                .map(drop)
+                .map_err(s)
+        }
+        "export" => {
+            let ds = loom_core::connect(d.join(text(case, "input")?), Mode::Read).map_err(s)?;
+            ds.export(ours("tab"), text(case, "layer")?, "tab")
+                .map_err(s)
+        }
+        "map" => {
+            let ds = loom_core::connect(d.join("a.loom"), Mode::Read).map_err(s)?;
+            let sum: MapFn = &|v| v.sum();
+            let max: MapFn = &|v| v.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            let nnz: MapFn = &|v| v.iter().filter(|&&x| x != 0.0).count() as f64;
+            let axis = Axis::try_from(number(case, "axis")?).map_err(s)?;
+            let res = ds
+                .map(&[sum, max, nnz], axis, number(case, "chunksize")?, None)
+                .map_err(s)?;
+            std::fs::write(ours("json"), serde_json::to_string(&res).map_err(s)?).map_err(s)
+        }
+        other => Err(format!("plan: unknown operation `{other}`")),
     }
-    let attrs: serde_json::Map<String, Value> = ds
-        .attrs()
-        .items()
-        .map_err(e)?
-        .into_iter()
-        .filter(|(k, _)| !TIMES.contains(&k.as_str()))
-        .map(|(k, v)| (k, values(&v)))
-        .collect();
-    if Value::Object(attrs.clone()) != want["attrs"] {
-        problems.push(format!(
-            "{op}: global attributes {}, loompy {}",
-            Value::Object(attrs),
-            want["attrs"]
-        ));
+}
+
+/// Runs every operation of `d/plan.json`; an operation that fails leaves its error in
+/// `ours_<name>.error` for the script (loompy may refuse it too). Returns plan errors.
+fn apply_plan(d: &Path) -> Result<(), String> {
+    let plan: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("plan.json")).map_err(|e| format!("plan.json: {e}"))?,
+    )
+    .map_err(|e| format!("plan.json: {e}"))?;
+    for case in plan.as_array().ok_or("plan.json is not a list")? {
+        if let Err(e) = apply(d, case) {
+            let name = text(case, "name")?;
+            std::fs::write(d.join(format!("ours_{name}.error")), e).map_err(s)?;
+        }
     }
     Ok(())
 }
 
-/// An attribute as the script writes it: strings, or numbers as float64 (a scalar for a
-/// 0-d value).
-fn values(v: &AttrValues) -> Value {
-    if let Some(s) = v.as_strings() {
-        return if s.ndim() == 0 {
-            json!(s.iter().next())
-        } else {
-            json!(s.iter().collect::<Vec<_>>())
+/// Entry point of `cargo xtask crosscheck-ops`.
+pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
+    let (mut seed, mut count, mut keep, mut python) = (1u64, 10u64, false, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut number = || -> Result<u64, String> {
+            let v = it.next().ok_or(format!("{a} needs a number"))?;
+            v.parse().map_err(|_| format!("{a} `{v}`: not a number"))
         };
+        match a.as_str() {
+            "--seed" => seed = number()?,
+            "--count" => count = number()?,
+            "--keep" => keep = true,
+            "--python" => python = Some(it.next().ok_or("--python needs a path")?.clone()),
+            other => return Err(format!("unexpected argument `{other}`\n\n{USAGE}")),
+        }
     }
-    match v.to_f64() {
-        Some(a) if a.ndim() == 0 => json!(a.iter().next()),
-        Some(a) => json!(a.iter().collect::<Vec<_>>()),
-        None => Value::Null,
+    let py = match python {
+        Some(p) => PathBuf::from(p),
+        None => util::ensure_python(&ws.root, None, false)?,
+    };
+    let script = ws
+        .root
+        .join("xtask")
+        .join("crosscheck")
+        .join("ops_random.py");
+    let base = ws.root.join("target").join("tmp").join("crosscheck-ops");
+    let (mut passed, mut failed) = (0, Vec::new());
+    for case in seed..seed + count {
+        let dir = base.join(format!("seed-{case}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        util::run(
+            Command::new(&py)
+                .arg(&script)
+                .arg("gen")
+                .arg(&dir)
+                .arg(case.to_string()),
+            "ops_random.py gen failed; it needs loompy 3.0.8 and h5py.",
+        )?;
+        apply_plan(&dir)?;
+        let out = Command::new(&py)
+            .arg(&script)
+            .arg("check")
+            .arg(&dir)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut fails: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("FAIL"))
+            .map(str::to_owned)
+            .collect();
+        if !out.status.success() {
+            fails.push(format!(
+                "FAIL check script: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let oks = text.lines().filter(|l| l.starts_with("OK")).count();
+        eprintln!("seed {case}: {oks} ok, {} failed", fails.len());
+        for f in &fails {
+            eprintln!("  {f}");
+        }
+        passed += oks;
+        if fails.is_empty() {
+            if !keep {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+        } else {
+            failed.extend(fails.iter().map(|f| format!("seed {case}: {f}")));
+            eprintln!("  kept {}", dir.display());
+        }
+    }
+    eprintln!("crosscheck-ops: {passed} passed, {} failed", failed.len());
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("\n"))
     }
 }

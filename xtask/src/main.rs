@@ -46,16 +46,16 @@ const COMMANDS: &[Command] = &[
         run: crosscheck::run,
     },
     Command {
-        name: "crosscheck-ops",
-        summary: "loom-core's file operations against loompy on random inputs",
-        usage: crosscheck_ops::USAGE,
-        run: crosscheck_ops::run,
-    },
-    Command {
         name: "crosscheck-io",
         summary: "loom-io's converters against anndata/scanpy/loompy on seeded random inputs",
         usage: crosscheck_io::USAGE,
         run: crosscheck_io::run,
+    },
+    Command {
+        name: "crosscheck-ops",
+        summary: "loom-core's operations against loompy on seeded random inputs",
+        usage: crosscheck_ops::USAGE,
+        run: crosscheck_ops::run,
     },
     Command {
         name: "bench",

@@ -55,6 +55,38 @@ fn add_loom_include_graphs_merges_block_diagonally() {
     assert_eq!(g.shape(), (22, 22));
 }
 
+/// Found by `cargo xtask crosscheck-ops` (seed 2, combine with convert_attrs): a global
+/// attribute only this file has becomes a column attribute that is this file's value on
+/// its columns and the zero of its type ("") on the other file's, as in loompy.
+#[test]
+fn add_loom_convert_attrs_fills_the_other_files_columns_with_zero() {
+    let path = scratch("input.loom", "addloom-convert");
+    let twin = scratch("input.loom", "addloom-convert-twin").with_file_name("twin.loom");
+    std::fs::copy(fixture("input.loom"), &twin).unwrap();
+    let mut ds = connect(&path, Mode::ReadWrite).unwrap();
+    ds.attrs_mut().set("combined", "yes").unwrap();
+    let opts = AddLoomOptions {
+        key: Some("Gene".into()),
+        convert_attrs: true,
+        ..AddLoomOptions::default()
+    };
+    ds.add_loom(&twin, &opts).unwrap();
+    let ca = ds.ca().get("combined").unwrap();
+    let got: Vec<&str> = ca
+        .as_strings()
+        .unwrap()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let mut want = vec!["yes"; 11];
+    want.extend([""; 11]);
+    assert_eq!(got, want);
+    assert!(
+        !ds.attrs().contains("combined"),
+        "the global becomes a column attribute"
+    );
+}
+
 #[test]
 fn add_loom_refuses_bad_keys_and_layers_leaving_files_alone() {
     let path = scratch("input.loom", "addloom-bad");
