@@ -23,6 +23,16 @@ function ask(op, args) {
   });
 }
 
+const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
+
+/** Keeps how much of the file has been read so far on the status line (and its data-*). */
+function record(stats) {
+  const st = $("status").dataset;
+  st.bytesRead = String(stats.totalBytes);
+  st.reads = String(stats.totalReads);
+  st.size = String(stats.size);
+}
+
 function status(text, state) {
   $("status").textContent = text;
   $("status").dataset.state = state;
@@ -47,11 +57,20 @@ function fillTable(table, header, rows) {
 const table = { axis: 0, query: "", start: 0, count: 50, matches: 0 };
 
 async function showTable() {
-  const { table: t } = await ask("attrs", table);
+  const { table: t, stats } = await ask("attrs", table);
+  record(stats);
   table.matches = t.matches;
   fillTable($("attr-table"), ["#", ...t.names], t.rows);
   const end = Math.min(table.start + table.count, t.matches);
   $("attr-count").textContent = `${t.matches ? table.start + 1 : 0}–${end} of ${t.matches} (${t.total} in all)`;
+  $("attr-skipped").textContent = t.skipped.length ? `Not shown: ${t.skipped.join("; ")}.` : "";
+}
+
+/** A dtype as `loom info` prints it: numpy's text, or a string type in words. */
+function dtypeText(d) {
+  if (typeof d === "string") return d;
+  if (d && d.class === "string") return `string (${d.size === "variable" ? "variable length" : `${d.size} bytes`}, ${d.charset})`;
+  return JSON.stringify(d);
 }
 
 function showInfo(info, stats) {
@@ -62,9 +81,9 @@ function showInfo(info, stats) {
   $("verdict").textContent = info.valid ? "valid loom file" : "not a valid loom file";
   $("verdict").className = info.valid ? "valid" : "invalid";
   $("errors").replaceChildren(...info.errors.map((e) => Object.assign(document.createElement("li"), { textContent: e })));
-  fillTable($("layers"), ["name", "dtype"], Object.entries(info.layers).map(([k, v]) => [k === "" ? '"" (main)' : k, v.dtype]));
+  fillTable($("layers"), ["name", "dtype"], Object.entries(info.layers).map(([k, v]) => [k === "" ? '"" (main)' : k, dtypeText(v.dtype)]));
   for (const [key, id] of [["row_attrs", "row-attrs"], ["col_attrs", "col-attrs"]]) {
-    fillTable($(id), ["name", "dtype", "shape"], Object.entries(info[key]).map(([k, v]) => [k, v.dtype, v.shape.join(" × ")]));
+    fillTable($(id), ["name", "dtype", "shape"], Object.entries(info[key]).map(([k, v]) => [k, dtypeText(v.dtype), v.shape.join(" × ")]));
   }
   const graphs = [
     ...Object.entries(info.row_graphs).map(([k, v]) => [k, "rows", v.edges]),
@@ -78,7 +97,8 @@ function showInfo(info, stats) {
   );
   $("tables").hidden = !info.is_loom;
   $("map").hidden = !info.is_loom;
-  status(`Opened ${info.name} in ${stats.ms.toFixed(0)} ms (${stats.reads} reads, ${(stats.bytes / 1024).toFixed(0)} KiB).`, "opened");
+  record(stats);
+  status(`Opened ${info.name} in ${stats.ms.toFixed(0)} ms (${stats.reads} reads, ${kib(stats.bytes)}).`, "opened");
 }
 
 async function drawHeatmap() {
@@ -90,6 +110,7 @@ async function drawHeatmap() {
   };
   $("heatmap-status").textContent = "Reading…";
   const { heatmap: h, stats } = await ask("heatmap", args);
+  record(stats);
   const rows = h.rows.length;
   const cols = h.cols;
   const canvas = $("heatmap");
@@ -104,7 +125,7 @@ async function drawHeatmap() {
   $("labels").style.fontSize = `${Math.min(rowPx, 11)}px`;
   $("labels").textContent = h.labels.join("\n");
   canvas.dataset.rows = JSON.stringify(h.rows);
-  $("heatmap-status").textContent = `${rows} rows × ${cols} columns in ${stats.ms.toFixed(0)} ms (${stats.reads} reads, ${(stats.bytes / 1024).toFixed(0)} KiB).`;
+  $("heatmap-status").textContent = `${rows} rows × ${cols} columns in ${stats.ms.toFixed(0)} ms (${stats.reads} reads, ${kib(stats.bytes)}).`;
   $("heatmap-status").dataset.ms = String(stats.ms);
 }
 
@@ -118,7 +139,8 @@ async function open(args, name) {
       await showTable();
       await drawHeatmap();
     }
-    status(`${$("status").textContent} Ready.`, "ready");
+    const st = $("status").dataset;
+    status(`${$("status").textContent} Ready: read ${kib(Number(st.bytesRead))} of the file's ${kib(Number(st.size))}.`, "ready");
   } catch (err) {
     status(`Could not open ${name}: ${err.message}`, "error");
   }

@@ -1,6 +1,7 @@
 // A static server for the page, with HTTP range requests (what the page needs to open a
 // URL without downloading it): `node web/serve.mjs [--port 8080] [--data DIR]` serves
-// web/ at / and DIR (if given) at /data/. Listens on localhost only.
+// web/ at / and DIR (if given) at /data/. Listens on localhost only. Files may be read
+// from pages of other origins (CORS), as a data server for the page must allow.
 import { createServer } from "node:http";
 import { createReadStream, statSync } from "node:fs";
 import { extname, join, normalize, resolve, sep } from "node:path";
@@ -15,6 +16,12 @@ const TYPES = {
 export function serve({ port = 8080, data = null } = {}) {
   const web = fileURLToPath(new URL(".", import.meta.url));
   const server = createServer((req, res) => {
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Expose-Headers", "Content-Range, Content-Length, Accept-Ranges");
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, { "Access-Control-Allow-Headers": "Range", "Access-Control-Allow-Methods": "GET, HEAD" }).end();
+      return;
+    }
     const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
     const [root, rest] = data && path.startsWith("/data/") ? [resolve(data), path.slice(6)] : [web, path];
     const file = normalize(join(root, rest.endsWith("/") || rest === "" ? `${rest}index.html` : rest));

@@ -8,6 +8,7 @@ let nextSource = 1;
 let loom = null;
 let bytesRead = 0;
 let reads = 0;
+let size = 0;
 
 function fileSource(file) {
   const reader = new FileReaderSync();
@@ -25,10 +26,17 @@ function urlSource(url) {
   const probe = new XMLHttpRequest();
   probe.open("GET", url, false);
   probe.setRequestHeader("Range", "bytes=0-0");
-  probe.send();
+  try {
+    probe.send();
+  } catch {
+    throw new Error(`${url}: no answer (is the server up, and does it allow this page's origin with CORS?)`);
+  }
   const range = /\/(\d+)$/.exec(probe.getResponseHeader("Content-Range") || "");
-  if (probe.status !== 206 || !range) {
+  if (probe.status !== 206) {
     throw new Error(`${url}: the server does not answer range requests (HTTP ${probe.status})`);
+  }
+  if (!range) {
+    throw new Error(`${url}: the server hides the file's size (Content-Range; CORS needs Access-Control-Expose-Headers)`);
   }
   return {
     size: Number(range[1]),
@@ -62,8 +70,10 @@ function open(msg) {
   sources.set(id, src);
   if (loom) loom.free();
   loom = null;
+  for (const old of sources.keys()) if (old !== id) sources.delete(old);
+  size = src.size;
   // Local reads are cheap: small blocks. Each HTTP request costs a round trip: larger.
-  const block = msg.file ? 64 * 1024 : 512 * 1024;
+  const block = msg.file ? 8 * 1024 : 32 * 1024;
   const cacheBytes = 64 * 1024 * 1024;
   loom = Loom.open(msg.name, id, src.size, block, Math.ceil(cacheBytes / block));
   return { info: JSON.parse(loom.info()) };
@@ -78,11 +88,23 @@ const ops = {
 self.onmessage = async (e) => {
   const msg = e.data;
   await ready;
+  if (msg.op === "open") {
+    reads = 0;
+    bytesRead = 0;
+  }
   const t0 = performance.now();
   const before = { reads, bytesRead };
   try {
     const result = ops[msg.op](msg);
-    const stats = { ms: performance.now() - t0, reads: reads - before.reads, bytes: bytesRead - before.bytesRead };
+    const stats = {
+      ms: performance.now() - t0,
+      reads: reads - before.reads,
+      bytes: bytesRead - before.bytesRead,
+      // Since the file was opened, and its size: how little of it was read.
+      totalReads: reads,
+      totalBytes: bytesRead,
+      size,
+    };
     self.postMessage({ id: msg.id, ok: true, stats, ...result });
   } catch (err) {
     self.postMessage({ id: msg.id, ok: false, error: String(err && err.message ? err.message : err) });

@@ -7,9 +7,8 @@
 // /usr/bin/chromium), LOOM_BENCH_FILE (a big file to time: open and heatmap).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -27,7 +26,7 @@ const CELLS = 200;
 
 let server;
 let browser;
-let profile;
+let scratch;
 let base;
 
 const native = (...args) => JSON.parse(execFileSync(loomBin, args, { maxBuffer: 1 << 30 }).toString());
@@ -35,13 +34,16 @@ const native = (...args) => JSON.parse(execFileSync(loomBin, args, { maxBuffer: 
 before(async () => {
   server = await serve({ port: 0, data: fixtures });
   base = `http://127.0.0.1:${server.address().port}`;
-  profile = mkdtempSync(join(tmpdir(), "loom-chromium-"));
+  mkdirSync(join(repo, "target/tmp"), { recursive: true });
+  scratch = mkdtempSync(join(repo, "target/tmp/loom-browser-"));
+  // Playwright's browser profile goes to the temporary directory: keep it in ours.
+  process.env.TMPDIR = scratch;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
     args: [
       "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--no-first-run", "--disable-quic", "--disable-sync", `--user-data-dir=${profile}`,
+      "--no-first-run", "--disable-quic", "--disable-sync",
     ],
   });
 });
@@ -49,7 +51,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 async function newPage() {
@@ -126,9 +128,29 @@ test("a picked .loom file: shape, attribute, heatmap pixels as the native loom r
   await page.close();
 });
 
-test("a URL read with range requests", async () => {
+test("a URL read with range requests, from this server and from another origin", async () => {
+  const other = await serve({ port: 0, data: fixtures });
+  for (const url of [`/data/${FIXTURE}`, `http://127.0.0.1:${other.address().port}/data/${FIXTURE}`]) {
+    const { page, errors } = await newPage();
+    await page.goto(`${base}/?url=${encodeURIComponent(url)}`);
+    await waitReady(page);
+    await checkPage(page, FIXTURE);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  other.close();
+});
+
+test("a dropped file opens as a picked one does", async () => {
   const { page, errors } = await newPage();
-  await page.goto(`${base}/?url=/data/${FIXTURE}`);
+  await page.goto(`${base}/`);
+  // A file dropped on the drop zone (made in the page from the fixture's bytes).
+  await page.evaluate(async (name) => {
+    const bytes = await (await fetch(`/data/${name}`)).arrayBuffer();
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], name));
+    document.querySelector("#drop").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, FIXTURE);
   await waitReady(page);
   await checkPage(page, FIXTURE);
   assert.deepEqual(errors, []);
@@ -146,6 +168,92 @@ test("a plain HDF5 file shows its tree; a non-HDF5 file a clear error", async ()
   await page.setInputFiles("#file", { name: "junk.loom", mimeType: "application/octet-stream", buffer: Buffer.alloc(4096, 7) });
   await page.waitForSelector('#status[data-state="error"]');
   assert.match(await page.textContent("#status"), /Could not open junk\.loom: .+/);
+  await page.close();
+});
+
+test("every fixture opens: shape and validation verdict as the native loom says", async () => {
+  const { page, errors } = await newPage();
+  const files = readdirSync(fixtures).filter((f) => /\.(loom|h5)$/.test(f));
+  assert.ok(files.length > 30, `${files.length} fixtures`);
+  for (const f of files) {
+    await page.goto(`${base}/?url=${encodeURIComponent(`/data/${f}`)}`);
+    await waitReady(page);
+    const loom = !(await page.isHidden("#map"));
+    if (!loom) continue;
+    const info = native("info", "--json", join(fixtures, f));
+    assert.equal(await page.textContent("#shape"), `${info.shape[0]} × ${info.shape[1]}`, f);
+    const valid = spawnSync(loomBin, ["validate", join(fixtures, f)]).status === 0;
+    assert.equal(await page.textContent("#verdict"), valid ? "valid loom file" : "not a valid loom file", f);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/**
+ * A loom file of `genes` x `cells` made by the native `loom import mtx` from a
+ * MatrixMarket file of small counts (about 1 in 5 nonzero, from a fixed seed); returns
+ * its path, the gene names and a function giving the value at (gene, cell).
+ */
+function makeLargeLoom(genes, cells) {
+  const dir = join(scratch, "large");
+  mkdirSync(dir);
+  let seed = 12345;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const values = new Map();
+  const lines = [];
+  for (let c = 0; c < cells; c++) {
+    for (let g = 0; g < genes; g++) {
+      if (next() < 0.2) {
+        const v = 1 + Math.floor(next() * 50);
+        values.set(g * cells + c, v);
+        lines.push(`${g + 1} ${c + 1} ${v}`);
+      }
+    }
+  }
+  const names = Array.from({ length: genes }, (_, g) => `Gene${g}`);
+  writeFileSync(join(dir, "matrix.mtx"),
+    `%%MatrixMarket matrix coordinate integer general\n${genes} ${cells} ${lines.length}\n${lines.join("\n")}\n`);
+  writeFileSync(join(dir, "genes.tsv"), names.map((n, g) => `ENSG${g}\t${n}\n`).join(""));
+  writeFileSync(join(dir, "barcodes.tsv"), Array.from({ length: cells }, (_, c) => `CELL${c}\n`).join(""));
+  const out = join(dir, "large.loom");
+  execFileSync(loomBin, ["import", "mtx", "-q", join(dir, "matrix.mtx"), "--rows", join(dir, "genes.tsv"),
+    "--cols", join(dir, "barcodes.tsv"), "-o", out]);
+  return { path: out, names, at: (g, c) => values.get(g * cells + c) || 0 };
+}
+
+test("a larger file is read by ranges, not whole; genes typed by name", async (t) => {
+  const [genes, cells] = [2000, 6000];
+  const large = makeLargeLoom(genes, cells);
+  const size = statSync(large.path).size;
+  const info = native("info", "--json", large.path);
+  assert.deepEqual(info.shape, [genes, cells]);
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/`);
+  await page.setInputFiles("#file", large.path);
+  await waitReady(page);
+  assert.equal(await page.textContent("#shape"), `${genes} × ${cells}`);
+  const read = Number(await page.getAttribute("#status", "data-bytes-read"));
+  assert.equal(Number(await page.getAttribute("#status", "data-size")), size);
+  assert.ok(read > 0 && read < size / 5, `read ${read} of ${size} bytes`);
+  t.diagnostic(`opened with its attribute table and heatmap: read ${read} of ${size} bytes`);
+
+  // Genes typed by name (any case, in the order typed), over every cell asked for.
+  const picked = [1999, 7, 1234];
+  await page.fill("#genes", picked.map((g) => large.names[g].toLowerCase()).join(", "));
+  await page.fill("#cells", "300");
+  const drawn = page.waitForFunction(() => document.querySelector("#heatmap").height === 3);
+  await page.click("#heatmap-form button");
+  await drawn;
+  const shown = await page.$eval("#heatmap", (c) => ({
+    rows: JSON.parse(c.dataset.rows),
+    labels: document.querySelector("#labels").textContent,
+    rgba: [...c.getContext("2d").getImageData(0, 0, c.width, c.height).data],
+  }));
+  assert.deepEqual(shown.rows, picked);
+  assert.equal(shown.labels, picked.map((g) => large.names[g]).join("\n"));
+  const values = picked.flatMap((g) => Array.from({ length: 300 }, (_, c) => large.at(g, c)));
+  assert.deepEqual(shown.rgba, [...pixels(values, 3, 300)]);
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

@@ -6,6 +6,7 @@
 
 mod bench;
 mod crosscheck;
+mod crosscheck_io;
 mod fixtures;
 mod interop;
 mod util;
@@ -43,10 +44,22 @@ const COMMANDS: &[Command] = &[
         run: crosscheck::run,
     },
     Command {
+        name: "crosscheck-io",
+        summary: "loom-io's converters against anndata/scanpy/loompy on seeded random inputs",
+        usage: crosscheck_io::USAGE,
+        run: crosscheck_io::run,
+    },
+    Command {
         name: "bench",
         summary: "time loom-rs against loompy on a synthetic .loom (target/bench/report.md)",
         usage: bench::USAGE,
         run: bench::run,
+    },
+    Command {
+        name: "bench-io",
+        summary: "time loom-io's converters against anndata/scanpy/loompy (report-io.md)",
+        usage: bench::convert::USAGE,
+        run: bench::convert::run,
     },
     Command {
         name: "interop",

@@ -91,6 +91,10 @@ fn make(path: &Path) {
         .unwrap();
     w.set_attribute("/matrix", "unit", &AttrValue::numbers(&[1u16, 2], &[2]))
         .unwrap();
+    // Too large for a version 1 header: dense attribute storage, copied as such.
+    let long: Vec<f64> = (0..20_000).map(|i| i as f64 * 0.25).collect();
+    w.set_attribute("/", "long", &AttrValue::numbers(&long, &[20_000]))
+        .unwrap();
     w.close().unwrap();
     // Sessions of edits that leave dead space behind.
     for s in 0..4u64 {

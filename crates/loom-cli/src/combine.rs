@@ -53,7 +53,7 @@ pub fn run(args: CombineArgs) -> ExitCode {
             skip_attrs: args.skip_attrs.clone(),
             ..CombineFasterOptions::default()
         };
-        combine_faster(&args.inputs, &args.output, &opts)
+        combine_faster(&args.inputs, &args.output, &opts).map(|_| ())
     } else {
         let opts = CombineOptions {
             key: args.key.clone(),

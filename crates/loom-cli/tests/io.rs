@@ -18,17 +18,18 @@ fn loom(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run loom: {e}"))
 }
 
-fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("loom-cli-io-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory, deleted (with what is in it) when dropped.
+fn tempdir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("loom-cli-io-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
 fn import_10x_then_export_each_format() {
     let dir = tempdir("formats");
-    let out = dir.join("cr.loom");
+    let out = dir.path().join("cr.loom");
     let s = |p: &PathBuf| p.to_str().unwrap().to_owned();
     let r = loom(&["import", "10x", &s(&fixture("cellranger2")), "-o", &s(&out)]);
     assert_eq!(
@@ -41,7 +42,7 @@ fn import_10x_then_export_each_format() {
     assert_eq!(ds.shape(), (12, 9));
     assert_eq!(ds.attrs().get("Genome").unwrap().as_str(), Some("hg19"));
 
-    let h5ad = dir.join("cr.h5ad");
+    let h5ad = dir.path().join("cr.h5ad");
     let r = loom(&["export", &s(&out), "-o", &s(&h5ad), "-q"]);
     assert_eq!(
         r.status.code(),
@@ -53,7 +54,7 @@ fn import_10x_then_export_each_format() {
     let f = hdf5_lite::read::File::open(&h5ad).unwrap();
     assert_eq!(f.dataset("/X/indptr").unwrap().len(), 10);
 
-    let mtx = dir.join("mtx");
+    let mtx = dir.path().join("mtx");
     let r = loom(&["export", &s(&out), "-o", &s(&mtx), "--format", "mtx"]);
     assert_eq!(r.status.code(), Some(0));
     for f in ["matrix.mtx.gz", "features.tsv.gz", "barcodes.tsv.gz"] {
@@ -64,7 +65,7 @@ fn import_10x_then_export_each_format() {
     assert_eq!(r.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&r.stdout).contains("cellranger2:"));
 
-    let back = dir.join("back.loom");
+    let back = dir.path().join("back.loom");
     let r = loom(&["import", "h5ad", &s(&h5ad), "-o", &s(&back)]);
     assert_eq!(
         r.status.code(),
@@ -77,19 +78,25 @@ fn import_10x_then_export_each_format() {
 #[test]
 fn failures_exit_2_and_leave_no_file() {
     let dir = tempdir("fail");
-    let out = dir.join("x.loom");
+    let out = dir.path().join("x.loom");
     let s = |p: &PathBuf| p.to_str().unwrap().to_owned();
-    let r = loom(&["import", "10x", &s(&dir), "-o", &s(&out)]);
+    let r = loom(&[
+        "import",
+        "10x",
+        &s(&dir.path().to_path_buf()),
+        "-o",
+        &s(&out),
+    ]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("neither a Cell Ranger folder"));
     assert!(!out.exists());
-    assert!(!dir.join("x.loom.partial").exists());
+    assert!(!dir.path().join("x.loom.partial").exists());
 
     let r = loom(&[
         "export",
         &s(&fixture("velocity.loom")),
         "-o",
-        &s(&dir.join("out.bin")),
+        &s(&dir.path().join("out.bin")),
     ]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("--format"));

@@ -132,8 +132,41 @@ pub fn new_in(storage: Arc<dyn StorageMut>) -> Result<LoomConnection> {
     LoomConnection::open_in(storage, Mode::ReadWrite, false)
 }
 
-/// The groups and global attributes of an empty loom file.
+/// A read-write connection to a new loom file whose empty layout is staged in `w` but
+/// not committed: [`create`](crate::create) commits it with the contents, so the file
+/// is written in one commit and keeps no space that an empty file's structures held.
+pub(crate) fn new_staged(path: PathBuf, mut w: Writer) -> Result<LoomConnection> {
+    stage_empty(&mut w)?;
+    let file = w.snapshot()?;
+    let mut ds = LoomConnection {
+        path,
+        mode: Mode::ReadWrite,
+        state: Mutex::new(State {
+            writer: Some(w),
+            file: file.clone(),
+            stale: false,
+            failed: None,
+        }),
+        shape: (0, 0),
+        spec: String::new(),
+        globals_group: false,
+        upgrade: None,
+        staged_upgrade: None,
+        in_transaction: false,
+    };
+    ds.cache(&file);
+    Ok(ds)
+}
+
+/// The groups and global attributes of an empty loom file, committed.
 fn write_empty(mut w: Writer) -> Result<()> {
+    stage_empty(&mut w)?;
+    w.close()?;
+    Ok(())
+}
+
+/// Stages the groups and global attributes of an empty loom file.
+fn stage_empty(w: &mut Writer) -> Result<()> {
     for group in GROUPS {
         w.create_group(group)?;
     }
@@ -145,7 +178,6 @@ fn write_empty(mut w: Writer) -> Result<()> {
         w.create_dataset(&at, &DatasetSpec::new(vlen_utf8(), &[]))?;
         w.write_strings(&at, &[], &[], &[value.as_str()])?;
     }
-    w.close()?;
     Ok(())
 }
 

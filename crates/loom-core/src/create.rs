@@ -6,8 +6,9 @@
 //! when they fail). The write sequence is loompy's: an empty file as [`new`](crate::new)
 //! makes it, the file attributes (then `CreationDate` and `LOOM_SPEC_VERSION` again, so
 //! they win as in loompy), the main layer, the other layers in the order given, the row
-//! attributes, the column attributes. Everything after the empty file is one transaction
-//! (one commit).
+//! attributes, the column attributes. All of it, the empty file's groups included, is
+//! one transaction (one commit): no structure is written twice and no space is left
+//! behind, so the file is no larger than loompy's (see `docs/file-sizes.md`).
 //!
 //! Differences from loompy, all deliberate:
 //! - a failure after the file was created deletes the file whatever the error (loompy
@@ -20,9 +21,9 @@
 
 use std::sync::Arc;
 
-use hdf5_lite::write::StorageMut;
+use hdf5_lite::write::{StorageMut, Writer};
 
-use crate::connection::{new_in, LoomConnection};
+use crate::connection::{new_staged, LoomConnection};
 use crate::error::{LoomError, Result};
 use crate::layer_input::LayerInput;
 use crate::layers::LayerOptions;
@@ -193,10 +194,13 @@ pub fn create_with(
 ) -> Result<()> {
     let path = path.as_ref();
     let main = check(layers, row_attrs, col_attrs)?;
-    let result = crate::connection::new(path).and_then(|mut ds| {
-        ds.transaction(|tx| fill(tx, main, layers, row_attrs, col_attrs, file_attrs, opts))?;
-        ds.close()
-    });
+    let result = Writer::create(path)
+        .map_err(LoomError::from)
+        .and_then(|w| new_staged(path.to_path_buf(), w))
+        .and_then(|mut ds| {
+            ds.transaction(|tx| fill(tx, main, layers, row_attrs, col_attrs, file_attrs, opts))?;
+            ds.close()
+        });
     if result.is_err() {
         // Like loompy: a failed create leaves no file behind.
         let _ = std::fs::remove_file(path);
@@ -253,7 +257,7 @@ pub fn create_in_with(
     opts: &CreateOptions,
 ) -> Result<()> {
     let main = check(layers, row_attrs, col_attrs)?;
-    let mut ds = new_in(storage)?;
+    let mut ds = new_staged("<storage>".into(), Writer::create_in(storage)?)?;
     ds.transaction(|tx| fill(tx, main, layers, row_attrs, col_attrs, file_attrs, opts))?;
     ds.close()
 }

@@ -3,6 +3,7 @@
 //! COO vectors `/row_graphs/<g>/{a,b,w}` (`/col_graphs/…`), contiguous int32 `a`, `b`
 //! and float64 `w` as loompy writes them (§10.2), stamped `last_modified` (§10.3).
 
+use hdf5_lite::format::messages::Datatype;
 use hdf5_lite::read::{Numeric, Object};
 use hdf5_lite::write::{AttrValue, DatasetSpec, Writer};
 use ndarray::Array2;
@@ -82,6 +83,12 @@ impl<'a> GraphManager<'a> {
         self.keys().iter().any(|k| k == name)
     }
 
+    /// The graph restricted to the vertices `idx` (in that order, repeats kept), as a
+    /// `idx.len()` square COO matrix: what a view of those rows or columns holds.
+    pub fn select(&self, name: &str, idx: &[usize]) -> Result<TriMat<f64>> {
+        Ok(crate::view::select_graph(&self.get(name)?, idx))
+    }
+
     /// The graph as a COO matrix (`a` rows, `b` columns, `w` values, in stored order,
     /// duplicates and explicit zeros kept), of shape n×n with n the axis length.
     pub fn get(&self, name: &str) -> Result<TriMat<f64>> {
@@ -146,6 +153,39 @@ impl<'a> GraphManager<'a> {
         Ok((vector(&g, a)?, vector(&g, b)?, vector(&g, w)?))
     }
 
+    /// The stored type of a graph's weights (`w`), which rewrites keep.
+    pub(crate) fn weight_datatype(&self, name: &str) -> Result<Datatype> {
+        let g = self.group(name)?;
+        Ok(g.dataset(layout::GRAPH_VECTORS[2])?.datatype().clone())
+    }
+
+    /// Edges `range` of a graph's raw vectors `(a, b, w)`: a graph read piece by piece,
+    /// so that memory stays bounded however many edges it has.
+    pub fn edges_range(
+        &self,
+        name: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+        let g = self.group(name)?;
+        let count = range.end.saturating_sub(range.start);
+        let vector = |p: &str| -> Result<Vec<f64>> {
+            Ok(g.dataset(p)?
+                .read_slice::<f64>(&[range.start], &[count])?
+                .iter()
+                .copied()
+                .collect())
+        };
+        let index = |p: &str| -> Result<Vec<i64>> {
+            Ok(g.dataset(p)?
+                .read_slice::<i64>(&[range.start], &[count])?
+                .iter()
+                .copied()
+                .collect())
+        };
+        let [a, b, w] = layout::GRAPH_VECTORS;
+        Ok((index(a)?, index(b)?, vector(w)?))
+    }
+
     fn n(&self) -> u64 {
         self.axis.of(self.ds.shape())
     }
@@ -185,6 +225,67 @@ impl GraphManagerMut<'_> {
         }
         let (r, c) = dense.dim();
         self.write(name, (r as u64, c as u64), &to_i32(&a)?, &to_i32(&b)?, &w)
+    }
+
+    /// Creates graph `name` (replacing one there) with room for `edges` edges, to be
+    /// filled piece by piece with [`GraphManagerMut::write_edges`]: a graph larger than
+    /// memory is written in bounded pieces. Vertices are int32, weights float64 (loompy's
+    /// types); edges never written read as (0, 0, 0.0).
+    pub fn create(&mut self, name: &str, edges: u64) -> Result<()> {
+        layout::check_name("Graph", name)?;
+        if self.get().n() > i32::MAX as u64 {
+            return Err(LoomError::InvalidInput(format!(
+                "an axis of {} does not fit loompy's int32 graph vertices",
+                self.get().n()
+            )));
+        }
+        let group = layout::graphs_group(self.axis);
+        let path = layout::graph_path(self.axis, name);
+        self.ds.edit(|wr| {
+            write_graph_sized::<i32, f64>(wr, group, &path, &[], &[], &[], f64::datatype(), edges)
+        })
+    }
+
+    /// Writes edges `start..start + a.len()` of graph `name` (made by
+    /// [`GraphManagerMut::create`]). Vectors of different lengths, a vertex outside the
+    /// axis or edges beyond the created count give `InvalidInput`.
+    pub fn write_edges(
+        &mut self,
+        name: &str,
+        start: u64,
+        a: &[i32],
+        b: &[i32],
+        w: &[f64],
+    ) -> Result<()> {
+        let n = self.get().n();
+        let total = self.get().edge_count(name)?;
+        let len = a.len() as u64;
+        if a.len() != b.len() || a.len() != w.len() {
+            return Err(LoomError::InvalidInput(format!(
+                "graph '{name}': a, b and w of different lengths"
+            )));
+        }
+        if start.checked_add(len).is_none_or(|end| end > total) {
+            return Err(LoomError::InvalidInput(format!(
+                "graph '{name}': edges {start}..{} beyond its {total}",
+                start.saturating_add(len)
+            )));
+        }
+        if let Some(v) = a.iter().chain(b).find(|&&v| v < 0 || v as u64 >= n) {
+            return Err(LoomError::InvalidInput(format!(
+                "graph '{name}': vertex {v} outside 0..{n}"
+            )));
+        }
+        if a.is_empty() {
+            return Ok(());
+        }
+        let path = layout::graph_path(self.axis, name);
+        let [va, vb, vw] = layout::GRAPH_VECTORS.map(|v| layout::child(&path, v));
+        self.ds.edit(|wr| {
+            wr.write_numbers(&va, &[start], &[len], a)?;
+            wr.write_numbers(&vb, &[start], &[len], b)?;
+            wr.write_numbers(&vw, &[start], &[len], w)
+        })
     }
 
     /// Deletes a graph; a missing name is ignored (as in loompy).
@@ -234,9 +335,9 @@ fn to_i32(v: &[usize]) -> Result<Vec<i32>> {
 }
 
 /// The stored type of graph weights of type `W`: its own if it is a float, else float64.
-fn weight_type<W: Numeric>() -> hdf5_lite::format::messages::Datatype {
+fn weight_type<W: Numeric>() -> Datatype {
     match W::datatype() {
-        dt @ hdf5_lite::format::messages::Datatype::Float { .. } => dt,
+        dt @ Datatype::Float { .. } => dt,
         _ => f64::datatype(),
     }
 }
@@ -251,16 +352,50 @@ pub(crate) fn write_graph<V: Numeric, W: Numeric>(
     b: &[V],
     w: &[W],
 ) -> hdf5_lite::Result<()> {
+    write_graph_as(wr, group, path, a, b, w, weight_type::<W>())
+}
+
+/// [`write_graph`] with the weights stored as `weights` (a graph rewritten by an
+/// operation keeps the type it had, as loompy's do).
+pub(crate) fn write_graph_as<V: Numeric, W: Numeric>(
+    wr: &mut Writer,
+    group: &str,
+    path: &str,
+    a: &[V],
+    b: &[V],
+    w: &[W],
+    weights: Datatype,
+) -> hdf5_lite::Result<()> {
+    write_graph_sized(wr, group, path, a, b, w, weights, a.len() as u64)
+}
+
+/// [`write_graph_as`] with room for `edges` edges, the first `a.len()` of them given.
+#[allow(clippy::too_many_arguments)]
+fn write_graph_sized<V: Numeric, W: Numeric>(
+    wr: &mut Writer,
+    group: &str,
+    path: &str,
+    a: &[V],
+    b: &[V],
+    w: &[W],
+    weights: Datatype,
+    edges: u64,
+) -> hdf5_lite::Result<()> {
     unlink_if_present(wr, path)?;
     wr.create_group(path)?;
-    let len = [a.len() as u64];
+    let len = [edges];
+    let given = [a.len() as u64];
     let [va, vb, vw] = layout::GRAPH_VECTORS.map(|v| layout::child(path, v));
     for (p, data) in [(va, a), (vb, b)] {
         wr.create_dataset(&p, &DatasetSpec::new(V::datatype(), &len))?;
-        wr.write_numbers(&p, &[0], &len, data)?;
+        if !data.is_empty() {
+            wr.write_numbers(&p, &[0], &given, data)?;
+        }
     }
-    wr.create_dataset(&vw, &DatasetSpec::new(weight_type::<W>(), &len))?;
-    wr.write_numbers(&vw, &[0], &len, w)?;
+    wr.create_dataset(&vw, &DatasetSpec::new(weights, &len))?;
+    if !w.is_empty() {
+        wr.write_numbers(&vw, &[0], &given, w)?;
+    }
     for target in [path, group, layout::ROOT] {
         wr.set_attribute(
             target,

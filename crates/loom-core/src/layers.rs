@@ -13,14 +13,13 @@ use hdf5_lite::read::{Dataset, Numeric};
 use hdf5_lite::write::AttrValue;
 use ndarray::{Array2, ArrayView2};
 
-use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
 use crate::layout::{self, layer_path};
 use crate::matrix_io::{read_selection, shape2, write_selection};
 use crate::selection::Selection;
+use crate::sparse::{self, Shape};
 use crate::timestamp::timestamp;
-use crate::windows::{AxisWindows, DEFAULT_BUDGET};
 
 /// The numpy name of a numeric HDF5 type ("float32", "uint16", …).
 pub fn dtype_name(dt: &Datatype) -> Option<&'static str> {
@@ -182,29 +181,31 @@ impl<'a> Layers<'a> {
     }
 
     /// loompy's `layer.sparse(rows, cols)`: the selection as a COO matrix of float64,
-    /// shape (rows selected, columns selected). Read in chunk-aligned column windows
-    /// ([`AxisWindows`]), so the dense selection is never in memory at once.
+    /// shape (rows selected, columns selected), triplets in loompy's order. Read in
+    /// chunk-aligned column windows ([`AxisWindows`](crate::AxisWindows)) into one reused
+    /// buffer, so the dense selection is never in memory.
     pub fn sparse(
         &self,
         name: &str,
         rows: impl Into<Selection>,
         cols: impl Into<Selection>,
     ) -> Result<sprs::TriMat<f64>> {
+        let (d, r, c) = self.sparse_input(name, rows, cols)?;
+        sparse::coo(&d, &r, &c)
+    }
+
+    /// The dataset of layer `name` and the resolved selection.
+    fn sparse_input(
+        &self,
+        name: &str,
+        rows: impl Into<Selection>,
+        cols: impl Into<Selection>,
+    ) -> Result<(Dataset, Vec<u64>, Vec<u64>)> {
         let d = self.dataset(name)?;
         let (n, m) = shape2(&d)?;
         let r = rows.into().resolve(n)?;
         let c = cols.into().resolve(m)?;
-        let chunk_cols = self.chunk_len(name, Axis::Cols)?;
-        let mut coo = sprs::TriMat::new((r.len(), c.len()));
-        for w in AxisWindows::over(&c, chunk_cols, r.len() as u64, DEFAULT_BUDGET) {
-            let block = read_selection::<f64>(&d, &r, &c[w.clone()])?;
-            for ((i, j), &v) in block.indexed_iter() {
-                if v != 0.0 {
-                    coo.add_triplet(i, w.start + j, v);
-                }
-            }
-        }
-        Ok(coo)
+        Ok((d, r, c))
     }
 
     /// The whole layer as COO (float64).
@@ -212,14 +213,19 @@ impl<'a> Layers<'a> {
         self.sparse(name, Selection::All, Selection::All)
     }
 
-    /// The whole layer as CSR (float64).
+    /// The whole layer as CSR (float64), built row window by row window (no COO).
     pub fn as_csr(&self, name: &str) -> Result<sprs::CsMat<f64>> {
-        Ok(self.as_coo(name)?.to_csr())
+        self.compressed(name, Shape::Csr)
     }
 
-    /// The whole layer as CSC (float64).
+    /// The whole layer as CSC (float64), built column window by column window (no COO).
     pub fn as_csc(&self, name: &str) -> Result<sprs::CsMat<f64>> {
-        Ok(self.as_coo(name)?.to_csc())
+        self.compressed(name, Shape::Csc)
+    }
+
+    fn compressed(&self, name: &str, shape: Shape) -> Result<sprs::CsMat<f64>> {
+        let (d, r, c) = self.sparse_input(name, Selection::All, Selection::All)?;
+        sparse::compressed(&d, &r, &c, shape)
     }
 }
 

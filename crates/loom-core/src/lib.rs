@@ -15,6 +15,7 @@
 
 mod attrs;
 mod axis;
+mod compound;
 mod connection;
 mod create;
 mod error;
@@ -27,6 +28,7 @@ pub mod layout;
 mod matrix_io;
 pub mod ops;
 mod selection;
+mod sparse;
 pub mod strings;
 pub mod timestamp;
 mod transaction;

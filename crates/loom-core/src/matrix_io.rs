@@ -60,7 +60,7 @@ fn chunk_shape(ds: &Dataset) -> Option<(u64, u64)> {
 
 /// One axis of an orthogonal read: a range for a run of consecutive increasing indices,
 /// else the list.
-fn indices(wanted: &[u64]) -> Indices<'_> {
+pub(crate) fn indices(wanted: &[u64]) -> Indices<'_> {
     match run_start(wanted) {
         Some(start) => Indices::Range {
             start,

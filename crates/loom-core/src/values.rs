@@ -1,8 +1,8 @@
 //! The contents of a row, column or global attribute (loompy-api.md §9, §10.2).
 //!
 //! loompy hands back numpy arrays; here an attribute is an [`AttrValues`]: an n-dimensional
-//! array of numbers, bools, strings (or, read-only, the fields of a compound such as a
-//! pySCENIC regulon table), with the stored dtype kept so that `int32` stays `int32`.
+//! array of numbers, bools, strings (or the fields of a compound such as a pySCENIC
+//! regulon table), with the stored dtype kept so that `int32` stays `int32`.
 //!
 //! | Rust value given to `set` | numpy equivalent | stored as |
 //! |---|---|---|
@@ -11,6 +11,7 @@
 //! | `f32`/`f64` | `float32`/`float64` | same width |
 //! | `bool` | `bool` | `uint8` 0/1 (as loompy); reads back as [`AttrValues::UInt`] |
 //! | `&str`/`String` | `str` / object | spec 3: vlen UTF-8; spec 2: fixed-length ASCII with `&#NNN;` escapes |
+//! | [`AttrValues::Compound`] of the above | structured array | compound, fields packed in order (strings fixed-length) |
 //!
 //! A scalar (as a global attribute holds) is a 0-dimensional array.
 
@@ -20,7 +21,7 @@ use hdf5_lite::format::messages::{ByteOrder, CharSet, Datatype, StringPadding};
 use hdf5_lite::read::{Attribute, Dataset};
 
 use crate::error::{LoomError, Result};
-use crate::strings;
+use crate::{compound, strings};
 
 /// A numpy-style element type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,8 +124,8 @@ pub enum AttrValues {
     Bool(ArrayD<bool>),
     /// Strings, exactly as stored (spec 3) or unescaped (spec 2).
     Str(ArrayD<String>),
-    /// A compound attribute (e.g. pySCENIC's `Regulons`), one array per field in stored
-    /// order. Readable only: loom attributes cannot be written as compounds.
+    /// A compound attribute (e.g. pySCENIC's `Regulons`, SCope's `Embeddings_X`), one
+    /// array per field in stored order (see the `compound` module for how each is stored).
     Compound(Vec<(String, AttrValues)>),
 }
 
@@ -143,7 +144,8 @@ impl AttrValues {
         }
     }
 
-    /// The array's shape (`[]` for a scalar; a compound has its fields' shape).
+    /// The array's shape (`[]` for a scalar; a compound has its records' shape: that of
+    /// its lowest-rank field).
     pub fn shape(&self) -> &[usize] {
         match self {
             AttrValues::Int { values, .. } => values.shape(),
@@ -151,7 +153,7 @@ impl AttrValues {
             AttrValues::Float { values, .. } => values.shape(),
             AttrValues::Bool(v) => v.shape(),
             AttrValues::Str(v) => v.shape(),
-            AttrValues::Compound(fields) => fields.first().map_or(&[0][..], |(_, f)| f.shape()),
+            AttrValues::Compound(fields) => compound::record_shape(fields),
         }
     }
 
@@ -371,7 +373,7 @@ impl<D: Dimension> From<Array<String, D>> for AttrValues {
 }
 
 /// How a stored HDF5 type maps onto [`AttrValues`].
-enum Kind {
+pub(crate) enum Kind {
     Int(u8),
     UInt(u8),
     Float(u8),
@@ -395,7 +397,7 @@ pub(crate) fn dtype_of(dt: &Datatype) -> Result<Dtype> {
     })
 }
 
-fn kind_of(dt: &Datatype, what: &str) -> Result<Kind> {
+pub(crate) fn kind_of(dt: &Datatype, what: &str) -> Result<Kind> {
     Ok(match dt {
         Datatype::Integer { size, signed, .. } => {
             let b = u8::try_from(*size).unwrap_or(8);
@@ -441,33 +443,8 @@ fn strings_array(shape: &[usize], v: Vec<String>, legacy: bool) -> Result<ArrayD
 /// are returned exactly as stored.
 pub(crate) fn read_dataset(d: &Dataset, legacy: bool) -> Result<AttrValues> {
     let what = format!("dataset {}", d.path());
-    if let Datatype::Compound { fields, .. } = d.datatype() {
-        let mut out = Vec::with_capacity(fields.len());
-        for f in fields {
-            let v = match kind_of(&f.datatype, &format!("{what} field {:?}", f.name))? {
-                Kind::Int(bytes) => AttrValues::Int {
-                    values: d.read_field::<i64>(&f.name)?,
-                    bytes,
-                },
-                Kind::UInt(bytes) => AttrValues::UInt {
-                    values: d.read_field::<u64>(&f.name)?,
-                    bytes,
-                },
-                Kind::Float(bytes) => AttrValues::Float {
-                    values: d.read_field::<f64>(&f.name)?,
-                    bytes,
-                },
-                Kind::Bool => AttrValues::Bool(d.read_field::<u8>(&f.name)?.mapv(|b| b != 0)),
-                Kind::Str => {
-                    return Err(LoomError::InvalidInput(format!(
-                        "{what}: compound field {:?} holds strings, which are not supported",
-                        f.name
-                    )))
-                }
-            };
-            out.push((f.name.clone(), v));
-        }
-        return Ok(AttrValues::Compound(out));
+    if let Datatype::Compound { .. } = d.datatype() {
+        return compound::read(d.datatype(), &d.read_raw()?, &shape_of(d.shape()), &what);
     }
     Ok(match kind_of(d.datatype(), &what)? {
         Kind::Int(bytes) => AttrValues::Int {
@@ -494,6 +471,10 @@ pub(crate) fn read_dataset(d: &Dataset, legacy: bool) -> Result<AttrValues> {
 /// Reads an HDF5 attribute (legacy global attributes live on the root group).
 pub(crate) fn read_attribute(a: &Attribute, legacy: bool) -> Result<AttrValues> {
     let what = format!("HDF5 attribute {:?}", a.name());
+    if let Datatype::Compound { .. } = a.datatype() {
+        let shape = shape_of(a.shape().unwrap_or(&[0]));
+        return compound::read(a.datatype(), a.raw(), &shape, &what);
+    }
     Ok(match kind_of(a.datatype(), &what)? {
         Kind::Int(bytes) => AttrValues::Int {
             values: a.read::<i64>()?,
@@ -515,11 +496,12 @@ pub(crate) fn read_attribute(a: &Attribute, legacy: bool) -> Result<AttrValues> 
     })
 }
 
-/// What to store: the HDF5 type and the elements, normalized as loompy does (§9.1):
+/// What to store: the HDF5 type and the elements, normalized as loompy does (§9.1)
+/// (compounds: packed records, see the `compound` module):
 /// bools become `uint8`; strings are vlen UTF-8, or (`legacy`) XML-escaped fixed-length
 /// ASCII of the longest string's length.
 pub(crate) enum Encoded {
-    /// Numbers, C order, in `datatype`.
+    /// Numbers or compound records, C order, in `datatype`.
     Numbers(Datatype, Vec<u8>),
     /// Strings, C order, in `datatype`.
     Strings(Datatype, Vec<String>),
@@ -588,8 +570,6 @@ pub(crate) fn encode(values: &AttrValues, legacy: bool) -> Result<Encoded> {
             hdf5_lite::write::vlen_utf8(),
             v.iter().cloned().collect(),
         )),
-        AttrValues::Compound(_) => Err(LoomError::InvalidInput(
-            "compound attributes can be read but not written".into(),
-        )),
+        AttrValues::Compound(fields) => compound::encode_compound(fields),
     }
 }

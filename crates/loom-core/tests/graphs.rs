@@ -257,3 +257,35 @@ fn old_edges_groups_are_moved_by_the_first_write_of_a_read_write_connection() {
     let again = LoomConnection::open(&path, Mode::Read, true).unwrap();
     assert_eq!(again.row_graphs().keys(), ["KNN"]);
 }
+
+#[test]
+fn a_graph_written_in_pieces_reads_back_whole_and_in_ranges() {
+    let s = scratch("pieces");
+    let mut ds = loom_core::connect(s.path(), Mode::ReadWrite).unwrap();
+    let n = ds.shape().1 as i32;
+    ds.col_graphs_mut().create("big", 5).unwrap();
+    ds.col_graphs_mut()
+        .write_edges("big", 0, &[0, 1], &[2, 3], &[0.5, 1.5])
+        .unwrap();
+    ds.col_graphs_mut()
+        .write_edges("big", 2, &[4, n - 1, 6], &[5, 0, 7], &[2.0, 3.0, 4.0])
+        .unwrap();
+    for (start, a, b) in [
+        (5, vec![0], vec![0]),
+        (0, vec![n], vec![0]),
+        (0, vec![-1], vec![0]),
+        (0, vec![0, 1], vec![0]),
+    ] {
+        let w = vec![1.0; a.len()];
+        let e = ds.col_graphs_mut().write_edges("big", start, &a, &b, &w);
+        assert!(matches!(e, Err(LoomError::InvalidInput(_))), "{e:?}");
+    }
+    ds.close().unwrap();
+    let ds = loom_core::connect(s.path(), Mode::Read).unwrap();
+    let (a, b, w) = ds.col_graphs().edges("big").unwrap();
+    assert_eq!(a, [0, 1, 4, i64::from(n - 1), 6]);
+    assert_eq!(b, [2, 3, 5, 0, 7]);
+    assert_eq!(w, [0.5, 1.5, 2.0, 3.0, 4.0]);
+    let (a, b, w) = ds.col_graphs().edges_range("big", 1..3).unwrap();
+    assert_eq!((a, b, w), (vec![1, 4], vec![3, 5], vec![1.5, 2.0]));
+}

@@ -160,3 +160,110 @@ fn failed_combines_leave_no_output_and_inputs_untouched() {
     let after: Vec<Vec<u8>> = inputs.iter().map(|p| std::fs::read(p).unwrap()).collect();
     assert_eq!(before, after);
 }
+
+/// A `rows` × `cols` float32 matrix with a few values per column, distinct per file.
+fn pattern(rows: usize, cols: usize, seed: u32) -> ndarray::Array2<f32> {
+    ndarray::Array2::from_shape_fn((rows, cols), |(i, j)| {
+        let h = (i as u32 * 31 + j as u32 * 17 + seed * 7) % 11;
+        if h < 3 {
+            (h + 1 + seed) as f32
+        } else {
+            0.0
+        }
+    })
+}
+
+/// Writes a loom file of `m` as the main layer, with column and row attributes.
+fn write_input(path: &std::path::Path, m: &ndarray::Array2<f32>, tag: &str) {
+    let genes: Vec<String> = (0..m.nrows()).map(|i| format!("g{i}")).collect();
+    let cells: Vec<String> = (0..m.ncols()).map(|j| format!("{tag}{j}")).collect();
+    loom_core::create(
+        path,
+        &[("", loom_core::LayerInput::from(m))],
+        &[("Gene", loom_core::AttrValues::from(genes))],
+        &[("CellID", loom_core::AttrValues::from(cells))],
+        &[],
+    )
+    .unwrap();
+}
+
+#[test]
+fn combine_faster_copies_aligned_chunks_compressed_and_values_match() {
+    use loom_core::ops::{combine_faster, CombineFasterOptions, CombineStats};
+    use loom_core::Selection;
+    let dir = scratch("input.loom", "combine-raw")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let (a, b, c) = (pattern(70, 128, 1), pattern(70, 70, 2), pattern(70, 100, 3));
+    let (pa, pb, pc) = (dir.join("a.loom"), dir.join("b.loom"), dir.join("c.loom"));
+    write_input(&pa, &a, "a");
+    write_input(&pb, &b, "b");
+    write_input(&pc, &c, "c");
+    let read_all = |p: &std::path::Path| {
+        connect(p, Mode::Read)
+            .unwrap()
+            .read::<f32>(Selection::All, Selection::All)
+            .unwrap()
+    };
+    // a (128 columns) then b (70): every chunk lands on the output grid, b's last one
+    // (6 columns) at the output's end.
+    let out = dir.join("ab.loom");
+    let stats = combine_faster(&[&pa, &pb], &out, &CombineFasterOptions::default()).unwrap();
+    assert_eq!(
+        stats,
+        CombineStats {
+            raw_chunks: 8,
+            decoded_columns: 0
+        }
+    );
+    let want = ndarray::concatenate![ndarray::Axis(1), a, b];
+    assert_eq!(read_all(&out), want);
+    let ds = connect(&out, Mode::Read).unwrap();
+    let cells = ds.ca().get("CellID").unwrap();
+    assert_eq!(cells.as_strings().unwrap()[128], "b0");
+    // The stored bytes are the input's, not a new encoding.
+    let raw = |p: &std::path::Path, col: u64| {
+        let f = hdf5_lite::read::File::open(p).unwrap();
+        let d = f.dataset("/matrix").unwrap();
+        let r = d
+            .chunk_records()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.offset == [64, col])
+            .unwrap();
+        f.read_raw_chunk(&r).unwrap()
+    };
+    assert_eq!(raw(&out, 128 + 64), raw(&pb, 64));
+    assert_eq!(raw(&out, 64), raw(&pa, 64));
+
+    // c (100 columns) then a: c's first chunk is copied; its last 36 columns and all of
+    // a (off the grid at column 100) are decoded.
+    let out = dir.join("ca.loom");
+    let stats = combine_faster(&[&pc, &pa], &out, &CombineFasterOptions::default()).unwrap();
+    assert_eq!(
+        stats,
+        CombineStats {
+            raw_chunks: 2,
+            decoded_columns: 36 + 128
+        }
+    );
+    assert_eq!(
+        read_all(&out),
+        ndarray::concatenate![ndarray::Axis(1), c, a]
+    );
+
+    // A selection that skips a column inside the first chunk: that chunk is decoded.
+    let mut mask = vec![true; 128];
+    mask[5] = false;
+    let opts = CombineFasterOptions {
+        selections: Some(vec![Some(mask.clone()), None]),
+        ..CombineFasterOptions::default()
+    };
+    let out = dir.join("sel.loom");
+    combine_faster(&[&pa, &pb], &out, &opts).unwrap();
+    let keep: Vec<usize> = (0..128).filter(|&j| mask[j]).collect();
+    let want = ndarray::concatenate![ndarray::Axis(1), a.select(ndarray::Axis(1), &keep), b];
+    assert_eq!(read_all(&out), want);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2,15 +2,19 @@
 //! `encoding-version` attributes on each element) that the h5ad converters read: arrays,
 //! string arrays, categoricals, nullable arrays, dataframes and CSR/CSC matrices.
 
-use hdf5_lite::format::messages::Datatype;
-use hdf5_lite::read::{Dataset, File, Group, Object};
+use loom_core::hdf5_lite::format::messages::Datatype;
+use loom_core::hdf5_lite::read::{Dataset, File, Group, Object};
 use loom_core::AttrValues;
+use loom_core::Numeric;
 use ndarray::{ArrayD, IxDyn};
 
 use crate::error::{IoError, Result};
 
 /// The string attribute `name` of an object, if it has one.
-pub(crate) fn str_attr(attrs: &[hdf5_lite::read::Attribute], name: &str) -> Option<String> {
+pub(crate) fn str_attr(
+    attrs: &[loom_core::hdf5_lite::read::Attribute],
+    name: &str,
+) -> Option<String> {
     attrs
         .iter()
         .find(|a| a.name() == name)
@@ -149,7 +153,8 @@ pub(crate) fn read_frame(file: &File, path: &str) -> Result<Frame> {
     })
 }
 
-/// A matrix element: dense dataset, or CSR/CSC group.
+/// A matrix element: dense dataset, or CSR/CSC group. Nothing is read but the shape:
+/// the parts are read in windows ([`Matrix::outer`]).
 #[derive(Debug)]
 pub(crate) enum Matrix {
     Dense(Dataset),
@@ -158,8 +163,17 @@ pub(crate) enum Matrix {
         shape: (usize, usize),
         data: Dataset,
         indices: Dataset,
-        indptr: Vec<u64>,
+        indptr: Dataset,
     },
+}
+
+/// Entries of outer indices `start..` of a sparse matrix: `indptr` (relative to
+/// `indptr[0]`), and the inner indices and values of those entries.
+#[derive(Debug)]
+pub(crate) struct Outer<T> {
+    pub indptr: Vec<usize>,
+    pub indices: Vec<usize>,
+    pub values: Vec<T>,
 }
 
 impl Matrix {
@@ -192,6 +206,65 @@ impl Matrix {
             Matrix::Sparse { data, .. } => data.datatype(),
         }
     }
+
+    /// Stored entries (nonzeros of a sparse matrix, every element of a dense one).
+    pub(crate) fn entries(&self) -> u64 {
+        match self {
+            Matrix::Dense(d) => d.len(),
+            Matrix::Sparse { data, .. } => data.len(),
+        }
+    }
+
+    /// Outer indices (rows of CSR, columns of CSC) `range` of a sparse matrix, checked:
+    /// `indptr` rising within the data, inner indices inside the inner axis.
+    pub(crate) fn outer<T: Numeric>(
+        &self,
+        path: &str,
+        range: std::ops::Range<usize>,
+    ) -> Result<Outer<T>> {
+        let Matrix::Sparse {
+            csr,
+            shape,
+            data,
+            indices,
+            indptr,
+        } = self
+        else {
+            return Err(IoError::Invalid(format!("{path}: not a sparse matrix")));
+        };
+        let bad = || {
+            IoError::Invalid(format!(
+                "{path}: indptr/indices/data do not describe a {} x {} matrix",
+                shape.0, shape.1
+            ))
+        };
+        let count = (range.end - range.start + 1) as u64;
+        let ptr: Vec<u64> = indptr
+            .read_slice::<u64>(&[range.start as u64], &[count])?
+            .into_iter()
+            .collect();
+        if ptr.windows(2).any(|w| w[0] > w[1]) || ptr.last().is_some_and(|&l| l > data.len()) {
+            return Err(bad());
+        }
+        let (a, b) = (ptr[0], ptr[ptr.len() - 1]);
+        let inner = if *csr { shape.1 } else { shape.0 };
+        let values: Vec<T> = data.read_slice::<T>(&[a], &[b - a])?.into_iter().collect();
+        let ix: Vec<usize> = indices
+            .read_slice::<u64>(&[a], &[b - a])?
+            .into_iter()
+            .map(|i| i as usize)
+            .collect();
+        if let Some(i) = ix.iter().find(|&&i| i >= inner) {
+            return Err(IoError::Invalid(format!(
+                "{path}: index {i} outside 0..{inner}"
+            )));
+        }
+        Ok(Outer {
+            indptr: ptr.iter().map(|&p| (p - a) as usize).collect(),
+            indices: ix,
+            values,
+        })
+    }
 }
 
 fn sparse(g: &Group, path: &str, csr: bool) -> Result<Matrix> {
@@ -206,68 +279,55 @@ fn sparse(g: &Group, path: &str, csr: bool) -> Result<Matrix> {
         return Err(IoError::Invalid(format!("{path}: shape is not 2-D")));
     };
     let (r, c) = (*r as usize, *c as usize);
-    let data = g.dataset("data")?;
-    let indices = g.dataset("indices")?;
-    let indptr = g.dataset("indptr")?.read::<u64>()?;
-    let indptr = indptr.as_slice().unwrap_or(&[]).to_vec();
-    let outer = if csr { r } else { c };
-    if indptr.len() != outer + 1
-        || indptr.windows(2).any(|w| w[0] > w[1])
-        || indptr.last().copied() != Some(data.len())
-        || indices.len() != data.len()
-    {
-        return Err(IoError::Invalid(format!(
-            "{path}: indptr/indices/data do not describe a {r} x {c} matrix"
-        )));
-    }
-    Ok(Matrix::Sparse {
+    Matrix::sparse(
+        path,
         csr,
-        shape: (r, c),
-        data,
-        indices,
-        indptr,
-    })
+        (r, c),
+        g.dataset("data")?,
+        g.dataset("indices")?,
+        g.dataset("indptr")?,
+    )
 }
 
-/// A sparse element (obsp/varp) as coordinate lists.
-pub(crate) fn read_coo(file: &File, path: &str) -> Result<sprs::TriMat<f64>> {
-    match Matrix::open(file, path)? {
-        Matrix::Dense(d) => {
-            let a = d.read::<f64>()?;
-            let (r, c) = (d.shape()[0] as usize, d.shape()[1] as usize);
-            let mut t = sprs::TriMat::new((r, c));
-            for (k, v) in a.iter().enumerate() {
-                if *v != 0.0 {
-                    t.add_triplet(k / c.max(1), k % c.max(1), *v);
-                }
+impl Matrix {
+    /// A CSR (`csr`) or CSC matrix of `(r, c)` from its three datasets, checked as far
+    /// as can be without reading them: lengths, and `indptr` from 0 to the entry count.
+    pub(crate) fn sparse(
+        path: &str,
+        csr: bool,
+        (r, c): (usize, usize),
+        data: Dataset,
+        indices: Dataset,
+        indptr: Dataset,
+    ) -> Result<Matrix> {
+        let outer = if csr { r } else { c };
+        let first_last = |ptr: &Dataset| -> Result<Option<(u64, u64)>> {
+            if ptr.is_empty() {
+                return Ok(None);
             }
-            Ok(t)
+            let first = ptr.read_slice::<u64>(&[0], &[1])?;
+            let last = ptr.read_slice::<u64>(&[ptr.len() - 1], &[1])?;
+            Ok(first
+                .iter()
+                .next()
+                .copied()
+                .zip(last.iter().next().copied()))
+        };
+        if indptr.shape().len() != 1
+            || indptr.len() != outer as u64 + 1
+            || first_last(&indptr)? != Some((0, data.len()))
+            || indices.len() != data.len()
+        {
+            return Err(IoError::Invalid(format!(
+                "{path}: indptr/indices/data do not describe a {r} x {c} matrix"
+            )));
         }
-        Matrix::Sparse {
+        Ok(Matrix::Sparse {
             csr,
-            shape,
+            shape: (r, c),
             data,
             indices,
             indptr,
-        } => {
-            let v: Vec<f64> = data.read::<f64>()?.into_iter().collect();
-            let ix: Vec<u64> = indices.read::<u64>()?.into_iter().collect();
-            let mut t = sprs::TriMat::new(shape);
-            let inner = if csr { shape.1 } else { shape.0 };
-            for o in 0..indptr.len() - 1 {
-                for k in indptr[o] as usize..indptr[o + 1] as usize {
-                    let i = ix[k] as usize;
-                    if i >= inner {
-                        return Err(IoError::Invalid(format!("{path}: index {i} out of range")));
-                    }
-                    if csr {
-                        t.add_triplet(o, i, v[k]);
-                    } else {
-                        t.add_triplet(i, o, v[k]);
-                    }
-                }
-            }
-            Ok(t)
-        }
+        })
     }
 }

@@ -34,7 +34,7 @@ pub enum IoError {
     Loom(#[from] loom_core::LoomError),
     /// From the HDF5 layer.
     #[error(transparent)]
-    Hdf5(#[from] hdf5_lite::Error),
+    Hdf5(#[from] loom_core::hdf5_lite::Error),
 }
 
 /// loom-io's result type.

@@ -10,12 +10,13 @@
 
 use std::path::{Path, PathBuf};
 
-use hdf5_lite::write::Writer;
-use loom_core::{AttrValues, LoomConnection};
+use loom_core::hdf5_lite::write::Writer;
+use loom_core::{AttrValues, GraphManager, LoomConnection};
 
 use crate::error::{IoError, Result};
+use crate::extsort::{Item, Sorter};
 use crate::h5ad_write::{dataframe, dict, tag, values, CsrWriter};
-use crate::sink::window_len;
+use crate::sink::{window_len, WINDOW_ELEMENTS};
 
 /// What to export and how.
 #[derive(Debug, Clone)]
@@ -129,29 +130,7 @@ fn write_all(
     for (group, graphs, size) in [("/obsp", ds.col_graphs(), m), ("/varp", ds.row_graphs(), n)] {
         dict(&mut w, group)?;
         for name in graphs.keys() {
-            let (r, c, v) = graphs.edges(&name)?;
-            let mut entries: Vec<(usize, usize, f64)> = Vec::with_capacity(r.len());
-            for k in 0..r.len() {
-                let (i, j) = (r[k] as usize, c[k] as usize);
-                if r[k] < 0 || c[k] < 0 || i as u64 >= size || j as u64 >= size {
-                    return Err(IoError::Invalid(format!(
-                        "graph '{name}': edge ({i}, {j}) outside {size} nodes"
-                    )));
-                }
-                entries.push((i, j, v[k]));
-            }
-            entries.sort_by_key(|e| (e.0, e.1));
-            let mut csr =
-                CsrWriter::create(&mut w, &format!("{group}/{name}"), (size, size), "float64")?;
-            let mut k = 0;
-            for row in 0..size as usize {
-                let start = k;
-                while k < entries.len() && entries[k].0 == row {
-                    k += 1;
-                }
-                csr.push_row(&mut w, entries[start..k].iter().map(|e| (e.1, e.2)))?;
-            }
-            csr.finish(&mut w)?;
+            graph_csr(&graphs, &name, &mut w, &format!("{group}/{name}"), size)?;
         }
     }
     dict(&mut w, "/uns")?;
@@ -205,6 +184,51 @@ fn as_strings(v: &AttrValues) -> Vec<String> {
             .map(|a| a.iter().map(|x| format!("{x}")).collect())
             .unwrap_or_default(),
     }
+}
+
+/// Graph `name` (of `size` vertices) as CSR `size` x `size` at `path`: its edges read in
+/// windows and sorted by (row, column) through an external sort, so memory stays bounded
+/// however many edges it has.
+fn graph_csr(
+    graphs: &GraphManager,
+    name: &str,
+    w: &mut Writer,
+    path: &str,
+    size: u64,
+) -> Result<()> {
+    let edges = graphs.edge_count(name)?;
+    let mut sorter = Sorter::new(1);
+    let mut k0 = 0;
+    while k0 < edges {
+        let k1 = (k0 + WINDOW_ELEMENTS as u64).min(edges);
+        let (r, c, v) = graphs.edges_range(name, k0..k1)?;
+        for ((&i, &j), &x) in r.iter().zip(&c).zip(&v) {
+            if i < 0 || j < 0 || i as u64 >= size || j as u64 >= size {
+                return Err(IoError::Invalid(format!(
+                    "graph '{name}': edge ({i}, {j}) outside {size} nodes"
+                )));
+            }
+            sorter.push(Item {
+                major: i as u64,
+                minor: j as u64,
+                values: [x, 0.0, 0.0],
+            })?;
+        }
+        k0 = k1;
+    }
+    let mut sorted = sorter.finish()?;
+    let mut csr = CsrWriter::create(w, path, (size, size), "float64")?;
+    let mut next = sorted.next_item()?;
+    let mut row_entries = Vec::new();
+    for row in 0..size {
+        row_entries.clear();
+        while let Some(e) = next.filter(|e| e.major == row) {
+            row_entries.push((e.minor as usize, e.values[0]));
+            next = sorted.next_item()?;
+        }
+        csr.push_row(w, row_entries.iter().copied())?;
+    }
+    csr.finish(w)
 }
 
 /// Layer `layer` (genes x cells) as CSR cells x genes at `path`, one column window at a

@@ -11,13 +11,13 @@
 
 use std::path::{Path, PathBuf};
 
-use hdf5_lite::read::{File, Numeric, Object};
-use loom_core::{dtype_name, AttrValues, LoomConnection};
+use loom_core::hdf5_lite::read::{File, Numeric, Object};
+use loom_core::{dtype_name, AttrValues, Axis as LoomAxis, LoomConnection};
 use ndarray::Axis;
 
-use crate::anndata::{dataset_values, encoding, read_coo, read_frame, Matrix};
+use crate::anndata::{dataset_values, encoding, read_frame, Matrix};
 use crate::error::{IoError, Result};
-use crate::sink::{create_layer, window_len, zeros, ColumnWriter};
+use crate::sink::{create_layer, window_len, zeros, ColumnWriter, WINDOW_ELEMENTS};
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -108,15 +108,16 @@ pub fn import_h5ad(ds: &mut LoomConnection, opts: &H5adImport) -> Result<Vec<Str
             }
         }
     }
-    for (group, cols) in [("/obsp", true), ("/varp", false)] {
+    for (group, axis) in [("/obsp", LoomAxis::Cols), ("/varp", LoomAxis::Rows)] {
         for name in members(&file, group) {
             let path = format!("{group}/{name}");
-            let g = read_coo(&file, &path)?;
-            if cols {
-                ds.col_graphs_mut().set(&name, &g)?;
-            } else {
-                ds.row_graphs_mut().set(&name, &g)?;
+            let m = Matrix::open(&file, &path)?;
+            let n = if axis == LoomAxis::Cols { n_obs } else { n_var };
+            if m.shape() != (n, n) {
+                warnings.push(format!("{path}: not {n} x {n}; skipped"));
+                continue;
             }
+            write_graph(ds, axis, &name, &m, &path)?;
         }
     }
     for name in members(&file, "/uns") {
@@ -155,17 +156,25 @@ fn write_matrix(ds: &mut LoomConnection, name: &str, m: &Matrix, path: &Path) ->
     if n_obs == 0 || n_var == 0 {
         return Ok(());
     }
-    if dtype.starts_with("float") {
-        write_typed::<f64>(ds, name, m)
+    let at = if name.is_empty() {
+        "/X".to_owned()
     } else {
-        write_typed::<i64>(ds, name, m)
+        format!("/layers/{name}")
+    };
+    if dtype.starts_with("float") {
+        write_typed::<f64>(ds, name, m, &at)
+    } else {
+        write_typed::<i64>(ds, name, m, &at)
     }
 }
 
-fn write_typed<T: Numeric + std::ops::AddAssign>(
+/// Writes matrix `m` (cells x genes, at `path` in its file) into the existing layer
+/// `name` (genes x cells), one window at a time.
+pub(crate) fn write_typed<T: Numeric + std::ops::AddAssign>(
     ds: &mut LoomConnection,
     name: &str,
     m: &Matrix,
+    path: &str,
 ) -> Result<()> {
     let (n_obs, n_var) = m.shape();
     match m {
@@ -184,69 +193,36 @@ fn write_typed<T: Numeric + std::ops::AddAssign>(
                 c0 = c1;
             }
         }
-        Matrix::Sparse {
-            csr: true,
-            data,
-            indices,
-            indptr,
-            ..
-        } => {
+        Matrix::Sparse { csr: true, .. } => {
+            // CSR X: each stored row is a cell, a loom column; windows of cells.
             let mut w = ColumnWriter::<T>::new(name, n_var, n_obs)?;
             let step = window_len(n_var, n_obs);
             let mut c0 = 0;
             while c0 < n_obs {
                 let c1 = (c0 + step).min(n_obs);
-                let (a, b) = (indptr[c0], indptr[c1]);
-                if b > a {
-                    let v: Vec<T> = data.read_slice::<T>(&[a], &[b - a])?.into_iter().collect();
-                    let ix: Vec<u64> = indices
-                        .read_slice::<u64>(&[a], &[b - a])?
-                        .into_iter()
-                        .collect();
-                    for c in c0..c1 {
-                        for k in (indptr[c] - a) as usize..(indptr[c + 1] - a) as usize {
-                            let r = ix[k] as usize;
-                            if r >= n_var {
-                                return Err(IoError::Invalid(format!(
-                                    "X: gene index {r} >= {n_var}"
-                                )));
-                            }
-                            let _ = w.add(ds, r, c, v[k])?;
-                        }
+                let o = m.outer::<T>(path, c0..c1)?;
+                for c in c0..c1 {
+                    for k in o.indptr[c - c0]..o.indptr[c - c0 + 1] {
+                        let _ = w.add(ds, o.indices[k], c, o.values[k])?;
                     }
                 }
                 c0 = c1;
             }
             w.finish(ds)?;
         }
-        Matrix::Sparse {
-            csr: false,
-            data,
-            indices,
-            indptr,
-            ..
-        } => {
-            // CSC X: each stored column is a gene, a loom row; write windows of rows.
+        Matrix::Sparse { csr: false, .. } => {
+            // CSC X: each stored column is a gene, a loom row; windows of rows.
             let step = window_len(n_obs, n_var);
             let mut r0 = 0;
             while r0 < n_var {
                 let r1 = (r0 + step).min(n_var);
-                let (a, b) = (indptr[r0], indptr[r1]);
-                if b > a {
+                let o = m.outer::<T>(path, r0..r1)?;
+                if !o.values.is_empty() {
                     let mut block = zeros::<T>(r1 - r0, n_obs)?;
-                    let v: Vec<T> = data.read_slice::<T>(&[a], &[b - a])?.into_iter().collect();
-                    let ix: Vec<u64> = indices
-                        .read_slice::<u64>(&[a], &[b - a])?
-                        .into_iter()
-                        .collect();
-                    for r in r0..r1 {
-                        let mut row = block.index_axis_mut(Axis(0), r - r0);
-                        for k in (indptr[r] - a) as usize..(indptr[r + 1] - a) as usize {
-                            let c = ix[k] as usize;
-                            let cell = row.get_mut(c).ok_or_else(|| {
-                                IoError::Invalid(format!("X: cell index {c} >= {n_obs}"))
-                            })?;
-                            *cell += v[k];
+                    for r in 0..r1 - r0 {
+                        let mut row = block.index_axis_mut(Axis(0), r);
+                        for k in o.indptr[r]..o.indptr[r + 1] {
+                            row[o.indices[k]] += o.values[k];
                         }
                     }
                     ds.layers_mut().write(name, r0..r1, .., block.view())?;
@@ -256,4 +232,94 @@ fn write_typed<T: Numeric + std::ops::AddAssign>(
         }
     }
     Ok(())
+}
+
+/// Writes anndata pairwise matrix `m` (obsp/varp, n x n) as graph `name` of `axis`, in
+/// pieces of at most a window of edges: sparse matrices entry by entry in stored order,
+/// dense ones (counted first) by their nonzeros in row-major order.
+fn write_graph(
+    ds: &mut LoomConnection,
+    axis: LoomAxis,
+    name: &str,
+    m: &Matrix,
+    path: &str,
+) -> Result<()> {
+    let (n, _) = m.shape();
+    let vertex = |v: usize| {
+        i32::try_from(v).map_err(|_| IoError::Invalid(format!("{path}: vertex {v} > int32")))
+    };
+    match m {
+        Matrix::Dense(d) => {
+            let step = window_len(n, n);
+            let rows = |r0: usize| -> Result<ndarray::ArrayD<f64>> {
+                let r1 = (r0 + step).min(n);
+                Ok(d.read_slice::<f64>(&[r0 as u64, 0], &[(r1 - r0) as u64, n as u64])?)
+            };
+            let mut edges = 0u64;
+            for r0 in (0..n).step_by(step.max(1)) {
+                edges += rows(r0)?.iter().filter(|v| **v != 0.0).count() as u64;
+            }
+            ds.graphs_mut(axis).create(name, edges)?;
+            let mut at = 0u64;
+            for r0 in (0..n).step_by(step.max(1)) {
+                let block = rows(r0)?;
+                let (mut a, mut b, mut w) = (Vec::new(), Vec::new(), Vec::new());
+                for (k, v) in block.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+                    a.push(vertex(r0 + k / n.max(1))?);
+                    b.push(vertex(k % n.max(1))?);
+                    w.push(*v);
+                }
+                ds.graphs_mut(axis).write_edges(name, at, &a, &b, &w)?;
+                at += a.len() as u64;
+            }
+        }
+        Matrix::Sparse { csr, .. } => {
+            ds.graphs_mut(axis).create(name, m.entries())?;
+            let mut at = 0u64;
+            for range in sparse_windows(m, path, n)? {
+                let o0 = range.start;
+                let o = m.outer::<f64>(path, range)?;
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                for (j, win) in o.indptr.windows(2).enumerate() {
+                    for &i in &o.indices[win[0]..win[1]] {
+                        let (r, c) = if *csr { (o0 + j, i) } else { (i, o0 + j) };
+                        a.push(vertex(r)?);
+                        b.push(vertex(c)?);
+                    }
+                }
+                ds.graphs_mut(axis)
+                    .write_edges(name, at, &a, &b, &o.values)?;
+                at += a.len() as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Outer ranges of sparse matrix `m` (with `n` outer indices) holding at most a window
+/// of entries each (or one outer index with more), from its `indptr` read in blocks.
+fn sparse_windows(m: &Matrix, path: &str, n: usize) -> Result<Vec<std::ops::Range<usize>>> {
+    const BLOCK: usize = 1 << 16;
+    let Matrix::Sparse { indptr, .. } = m else {
+        return Err(IoError::Invalid(format!("{path}: not a sparse matrix")));
+    };
+    let mut out = Vec::new();
+    let (mut start, mut start_ptr) = (0usize, 0u64);
+    let mut b0 = 0;
+    while b0 < n {
+        let b1 = (b0 + BLOCK).min(n);
+        let ptr = indptr.read_slice::<u64>(&[b0 as u64 + 1], &[(b1 - b0) as u64])?;
+        for (k, &p) in ptr.iter().enumerate() {
+            let end = b0 + k + 1;
+            if p < start_ptr {
+                return Err(IoError::Invalid(format!("{path}: indptr falls at {end}")));
+            }
+            if p - start_ptr >= WINDOW_ELEMENTS as u64 || end == n {
+                out.push(start..end);
+                (start, start_ptr) = (end, p);
+            }
+        }
+        b0 = b1;
+    }
+    Ok(out)
 }

@@ -3,8 +3,8 @@
 //! conservative HDF5 profile as loom files (superblock 0, v1 object headers,
 //! symbol-table groups), which h5py and anndata read.
 
-use hdf5_lite::read::Numeric;
-use hdf5_lite::write::{vlen_utf8, AttrValue, DatasetSpec, Writer};
+use loom_core::hdf5_lite::read::Numeric;
+use loom_core::hdf5_lite::write::{vlen_utf8, AttrValue, DatasetSpec, Writer};
 use loom_core::{parse_dtype, AttrValues};
 
 use crate::error::Result;
@@ -112,8 +112,9 @@ pub(crate) fn dataframe(
     Ok(())
 }
 
-/// A CSR matrix written row by row: `data` and `indices` grow in whole chunks; `indptr`
-/// is kept (one number per row) and written at the end.
+/// A CSR matrix written row by row: `data` and `indices` grow in whole chunks, `indptr`
+/// (created at its full length) is written in pieces, so memory stays bounded however
+/// many rows there are.
 #[derive(Debug)]
 pub(crate) struct CsrWriter {
     path: String,
@@ -121,11 +122,16 @@ pub(crate) struct CsrWriter {
     indices: Vec<i64>,
     written: u64,
     indptr: Vec<u64>,
-    int32_indices: bool,
+    indptr_written: u64,
 }
+
+/// Rows whose `indptr` entries are buffered before being written.
+const INDPTR_BUFFER: usize = 1 << 16;
 
 impl CsrWriter {
     /// Creates the group at `path` (`shape` = (rows, cols)) storing values as `dtype`.
+    /// Indices are int32 when the columns fit, and `indptr` too when every possible
+    /// entry count does (as scipy makes them: scikit-learn's sparse kernels want one type).
     pub(crate) fn create(
         w: &mut Writer,
         path: &str,
@@ -139,8 +145,14 @@ impl CsrWriter {
             "shape",
             &AttrValue::numbers(&[shape.0 as i64, shape.1 as i64], &[2]),
         )?;
-        let index_type = if shape.1 <= i32::MAX as u64 {
+        let fits = |n: Option<u64>| n.is_some_and(|n| n <= i32::MAX as u64);
+        let index_type = if fits(Some(shape.1)) {
             "int32"
+        } else {
+            "int64"
+        };
+        let ptr_type = if fits(shape.0.checked_mul(shape.1)) {
+            index_type
         } else {
             "int64"
         };
@@ -150,20 +162,20 @@ impl CsrWriter {
                 .chunks(&[SPARSE_CHUNK]);
             w.create_dataset(&format!("{path}/{name}"), &spec)?;
         }
-        let mut indptr = Vec::new();
-        indptr
-            .try_reserve_exact(shape.0 as usize + 1)
-            .map_err(|_| {
-                crate::error::IoError::Invalid(format!("{path}: {} rows are too many", shape.0))
-            })?;
-        indptr.push(0);
+        let rows = shape.0.checked_add(1).ok_or_else(|| {
+            crate::error::IoError::Invalid(format!("{path}: {} rows are too many", shape.0))
+        })?;
+        w.create_dataset(
+            &format!("{path}/indptr"),
+            &DatasetSpec::new(parse_dtype(ptr_type)?, &[rows]),
+        )?;
         Ok(CsrWriter {
             path: path.to_owned(),
             data: Vec::new(),
             indices: Vec::new(),
             written: 0,
-            indptr,
-            int32_indices: index_type == "int32",
+            indptr: vec![0],
+            indptr_written: 0,
         })
     }
 
@@ -181,6 +193,21 @@ impl CsrWriter {
         self.indptr.push(total);
         if self.data.len() as u64 >= 16 * SPARSE_CHUNK {
             self.flush(w, false)?;
+        }
+        if self.indptr.len() >= INDPTR_BUFFER {
+            self.flush_indptr(w)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the buffered `indptr` entries.
+    fn flush_indptr(&mut self, w: &mut Writer) -> Result<()> {
+        let n = self.indptr.len() as u64;
+        if n > 0 {
+            let p = format!("{}/indptr", self.path);
+            w.write_numbers(&p, &[self.indptr_written], &[n], &self.indptr)?;
+            self.indptr_written += n;
+            self.indptr.clear();
         }
         Ok(())
     }
@@ -210,19 +237,9 @@ impl CsrWriter {
         Ok(())
     }
 
-    /// Writes the rest and `indptr` (int32 like the indices when the entries fit, as
-    /// scipy makes it: scikit-learn's sparse kernels need both of one type).
+    /// Writes the rest of `data`, `indices` and `indptr`.
     pub(crate) fn finish(mut self, w: &mut Writer) -> Result<()> {
         self.flush(w, true)?;
-        let p = format!("{}/indptr", self.path);
-        let n = self.indptr.len() as u64;
-        let dtype = if self.written <= i32::MAX as u64 && self.int32_indices {
-            "int32"
-        } else {
-            "int64"
-        };
-        w.create_dataset(&p, &DatasetSpec::new(parse_dtype(dtype)?, &[n]))?;
-        w.write_numbers(&p, &[0], &[n], &self.indptr)?;
-        Ok(())
+        self.flush_indptr(w)
     }
 }

@@ -8,9 +8,11 @@
 
 mod anndata;
 mod error;
+mod extsort;
 mod h5ad_export;
 mod h5ad_import;
 mod h5ad_write;
+pub mod metadata;
 mod mtx;
 mod mtx_export;
 mod mtx_layers;

@@ -3,16 +3,18 @@
 //!
 //! Entries stream into chunk-aligned column windows. Cell Ranger and STARsolo write their
 //! entries column by column, so one pass suffices; a file in another order (or read
-//! transposed) is read again, its entries sorted by column in memory (sparse: 16 bytes and
-//! the values per entry), then written the same way.
+//! transposed) is read again through an external sort by column (runs of bounded size
+//! spilled to temporary files and merged), then written the same way, so memory stays
+//! bounded whatever the file's size and order.
 
 use std::ops::AddAssign;
 use std::path::{Path, PathBuf};
 
-use hdf5_lite::read::Numeric;
+use loom_core::hdf5_lite::read::Numeric;
 use loom_core::{AttrValues, LoomConnection};
 
 use crate::error::{IoError, Result};
+use crate::extsort::{Item, Sorter};
 use crate::mtx::{Field, MtxReader, MAX_VALUES};
 use crate::sink::{create_layer, ColumnWriter};
 use crate::text::read_lines;
@@ -83,20 +85,24 @@ pub(crate) fn fill_mapped<T: Numeric + AddAssign>(
         }
     }
     if !sorted {
-        // Not in column order: sort the entries in memory, then write every window again.
-        let mut entries = Vec::new();
+        // Not in column order: sort the entries by column, then write every window again.
+        let mut sorter = Sorter::new(k);
         let mut reader = MtxReader::open(path, k)?;
         while let Some(e) = reader.next_entry()? {
             if let Some((r, c)) = place(&e) {
-                entries.push((c as u32, r as u32, e.values));
+                sorter.push(Item {
+                    major: c as u64,
+                    minor: r as u64,
+                    values: e.values,
+                })?;
             }
         }
-        entries.sort_by_key(|&(c, r, _)| (c, r));
+        let mut entries = sorter.finish()?;
         ws = writers()?;
-        for (c, r, values) in entries {
-            for (w, v) in ws.iter_mut().zip(values) {
+        while let Some(e) = entries.next_item()? {
+            for (w, v) in ws.iter_mut().zip(e.values) {
                 // Sorted, so never out of order.
-                let _ = w.add(ds, r as usize, c as usize, T::from_f64(v))?;
+                let _ = w.add(ds, e.minor as usize, e.major as usize, T::from_f64(v))?;
             }
         }
     }

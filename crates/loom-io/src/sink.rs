@@ -4,7 +4,7 @@
 
 use std::ops::AddAssign;
 
-use hdf5_lite::read::Numeric;
+use loom_core::hdf5_lite::read::Numeric;
 use loom_core::{LayerOptions, LoomConnection};
 use ndarray::{s, Array2};
 

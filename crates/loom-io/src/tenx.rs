@@ -15,12 +15,14 @@
 
 use std::path::{Path, PathBuf};
 
-use hdf5_lite::read::{Dataset, File, Object};
+use loom_core::hdf5_lite::read::{Dataset, File, Object};
 use loom_core::{dtype_name, AttrValues, LoomConnection};
 
+use crate::anndata::Matrix;
 use crate::error::{IoError, Result};
+use crate::h5ad_import::write_typed;
 use crate::mtx_layers::{check_len, import_layer};
-use crate::sink::{create_layer, ColumnWriter};
+use crate::sink::create_layer;
 use crate::text::{first_existing, read_lines};
 
 /// What to import and how.
@@ -242,49 +244,18 @@ fn h5(
             ))
         }
     };
-    let data = dataset(&group, &file, "data")?;
-    let indices = dataset(&group, &file, "indices")?;
-    let indptr = dataset(&group, &file, "indptr")?.read::<u64>()?;
-    let indptr = indptr.as_slice().unwrap_or(&[]).to_vec();
-    if indptr.len() != m + 1
-        || indptr.windows(2).any(|w| w[0] > w[1])
-        || indptr.last().copied() != Some(data.len())
-        || indices.len() != data.len()
-    {
-        return Err(IoError::format(
-            path,
-            0,
-            format!("{group}: indptr/indices/data do not describe a {n} x {m} CSC matrix"),
-        ));
-    }
-    let dtype = dtype_name(data.datatype()).unwrap_or("float32");
+    // CSC features x barcodes is CSR barcodes x features, anndata's orientation.
+    let matrix = Matrix::sparse(
+        &group,
+        true,
+        (m, n),
+        dataset(&group, &file, "data")?,
+        dataset(&group, &file, "indices")?,
+        dataset(&group, &file, "indptr")?,
+    )?;
+    let dtype = dtype_name(matrix.datatype()).unwrap_or("float32");
     create_layer(ds, "", (n, m), dtype)?;
-    let mut w = ColumnWriter::<f64>::new("", n, m)?;
-    let step = crate::sink::window_len(n, m);
-    let mut c0 = 0;
-    while c0 < m {
-        let c1 = (c0 + step).min(m);
-        let (a, b) = (indptr[c0], indptr[c1]);
-        if b > a {
-            let vals = data.read_slice::<f64>(&[a], &[b - a])?;
-            let rows = indices.read_slice::<u64>(&[a], &[b - a])?;
-            let (vals, rows) = (
-                vals.as_slice().unwrap_or(&[]),
-                rows.as_slice().unwrap_or(&[]),
-            );
-            for c in c0..c1 {
-                for k in (indptr[c] - a) as usize..(indptr[c + 1] - a) as usize {
-                    let r = rows[k] as usize;
-                    if r >= n {
-                        return Err(IoError::format(path, 0, format!("row index {r} >= {n}")));
-                    }
-                    let _ = w.add(ds, r, c, vals[k])?;
-                }
-            }
-        }
-        c0 = c1;
-    }
-    w.finish(ds)?;
+    write_typed::<f64>(ds, "", &matrix, &group)?;
     let strings =
         |name: &str| -> Result<Vec<String>> { Ok(dataset(&group, &file, name)?.read_strings()?) };
     let bcs = strings("barcodes")?;

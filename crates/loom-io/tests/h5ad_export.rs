@@ -32,10 +32,10 @@ fn reimport(h5ad: &std::path::Path, loom: &std::path::Path) -> Value {
 fn loom_to_h5ad_holds_read_loom_values() {
     let dir = tempdir("h5ad-export");
     let src = connect(fixture("velocity.loom"), Mode::Read).unwrap();
-    let out = dir.join("v.h5ad");
+    let out = dir.path().join("v.h5ad");
     let warnings = export_h5ad(&src, &H5adExport::new(&out)).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
-    let got = reimport(&out, &dir.join("v.loom"));
+    let got = reimport(&out, &dir.path().join("v.loom"));
     let want = expected("velocity.loom.read_loom.json");
 
     assert_same(&transpose(&want["X"]["data"]), &got["layers"][""]["data"]);
@@ -61,16 +61,16 @@ fn loom_to_h5ad_holds_read_loom_values() {
 fn h5ad_to_loom_to_h5ad_keeps_every_value() {
     let dir = tempdir("h5ad-round");
     for name in ["dense.h5ad", "csr_lzf.h5ad", "csc_gzip.h5ad"] {
-        let loom = dir.join(format!("{name}.loom"));
+        let loom = dir.path().join(format!("{name}.loom"));
         let mut ds = loom_core::new(&loom).unwrap();
         import_h5ad(&mut ds, &H5adImport::new(fixture(name))).unwrap();
         ds.close().unwrap();
         let first = loom_json(&connect(&loom, Mode::Read).unwrap());
-        let back = dir.join(format!("{name}.back.h5ad"));
+        let back = dir.path().join(format!("{name}.back.h5ad"));
         let mut opts = H5adExport::new(&back);
         opts.x_dtype = "float32".into();
         export_h5ad(&connect(&loom, Mode::Read).unwrap(), &opts).unwrap();
-        let second = reimport(&back, &dir.join(format!("{name}.again.loom")));
+        let second = reimport(&back, &dir.path().join(format!("{name}.again.loom")));
         // The layers come back as float64 CSR (read_loom's type) and the main layer is
         // X again: values are equal.
         for (k, v) in first["layers"].as_object().unwrap() {

@@ -39,7 +39,7 @@ fn dense_graph(g: &Value, n: usize) -> Value {
 fn h5ad_files_import_with_anndata_values() {
     let dir = tempdir("h5ad-import");
     for name in ["dense.h5ad", "csr_lzf.h5ad", "csc_gzip.h5ad"] {
-        let out = dir.join(format!("{name}.loom"));
+        let out = dir.path().join(format!("{name}.loom"));
         let mut ds = loom_core::new(&out).unwrap();
         let warnings = import_h5ad(&mut ds, &H5adImport::new(fixture(name))).unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");

@@ -25,7 +25,7 @@ fn import(path: &std::path::Path, out: &std::path::Path) -> serde_json::Value {
 fn cellranger_folders_match_loompy() {
     let dir = tempdir("tenx");
     for v in ["cellranger2", "cellranger3"] {
-        let got = import(&fixture(v), &dir.join(format!("{v}.loom")));
+        let got = import(&fixture(v), &dir.path().join(format!("{v}.loom")));
         let mut want = expected(&format!("{v}.expected.json"));
         if v == "cellranger3" {
             // Beyond loompy: the feature types of the v3 features.tsv.gz.
@@ -52,7 +52,7 @@ fn transpose(m: &serde_json::Value) -> serde_json::Value {
 fn h5_matrices_match_scanpy() {
     let dir = tempdir("tenx-h5");
     for v in ["10x_v2.h5", "10x_v3.h5"] {
-        let got = import(&fixture(v), &dir.join(format!("{v}.loom")));
+        let got = import(&fixture(v), &dir.path().join(format!("{v}.loom")));
         let want = expected(&format!("{v}.expected.json"));
         assert_same(&transpose(&want["X"]["data"]), &got["layers"][""]["data"]);
         assert_eq!(got["layers"][""]["dtype"], "int32");

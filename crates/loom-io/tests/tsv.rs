@@ -23,7 +23,7 @@ fn titled_header_quotes_and_metadata_as_loompy() {
     opts.col_metadata = Some(fixture("tsv/meta.tsv"));
     assert_same(
         &expected("tsv_meta.expected.json"),
-        &run(&opts, &dir.join("a.loom")),
+        &run(&opts, &dir.path().join("a.loom")),
     );
 }
 
@@ -34,18 +34,18 @@ fn gzipped_untitled_header_as_int32_as_loompy() {
     opts.dtype = "int32".into();
     assert_same(
         &expected("tsv_gz.expected.json"),
-        &run(&opts, &dir.join("b.loom")),
+        &run(&opts, &dir.path().join("b.loom")),
     );
 }
 
 #[test]
 fn metadata_out_of_order_gives_loompys_error() {
     let dir = tempdir("tsv-bad");
-    let meta = dir.join("meta.tsv");
+    let meta = dir.path().join("meta.tsv");
     std::fs::write(&meta, "CellID\tType\nc1\tA\nc0\tB\n").unwrap();
     let mut opts = TsvImport::new(fixture("tsv/expr.tsv"));
     opts.col_metadata = Some(meta);
-    let mut ds = loom_core::new(dir.join("c.loom")).unwrap();
+    let mut ds = loom_core::new(dir.path().join("c.loom")).unwrap();
     let err = import_tsv(&mut ds, &opts).unwrap_err().to_string();
     assert!(err.starts_with("CellID c1 at row 0 in"), "{err}");
 }

@@ -121,7 +121,7 @@ fn attrs_checksum(cols: &[AttrColumn]) -> (f64, u64) {
 
 /// Runs `op` once between the measurements and prints the `BENCH` line; `checksum`
 /// runs after the timed region, on the still-live result.
-fn measure<T, E: std::fmt::Display>(
+pub fn measure<T, E: std::fmt::Display>(
     op: impl FnOnce() -> Result<T, E>,
     checksum: impl FnOnce(&T) -> (f64, u64),
 ) -> Result<(), String> {
@@ -169,12 +169,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let fail = |e: String| format!("{imp} {op} on {path}: {e}");
     let sel = matrix_op(op, arg)?;
     match (imp, op, sel) {
+        ("loom-core", _, None) if super::ops::OPS.iter().any(|(n, _)| *n == op) => {
+            super::ops::run(path, op).map_err(fail)
+        }
         ("loom-core", _, _) => loom_core_op(path, op, arg).map_err(fail),
         ("hdf5-lite", "connect_attrs", _) => {
             measure(|| connect_attrs(path), |c| attrs_checksum(c)).map_err(fail)
         }
         ("hdf5-lite", _, Some((rows, cols))) => hdf5_lite_op(path, &rows, &cols).map_err(fail),
-        ("floor", "sparse_main", _) => {
+        ("floor", "sparse_main" | "scan_cols" | "scan_rows" | "map_cols" | "map_rows", _) => {
             let all = Axis::Range(0, None);
             let f = Floor::prepare(path, &all, &all).map_err(fail)?;
             measure_dense(|| f.run()).map_err(fail)

@@ -4,7 +4,9 @@
 //! markdown report to `target/bench/report.md`. See `docs/benchmarks.md`.
 
 mod child;
+pub mod convert;
 mod floor;
+mod ops;
 mod peers;
 mod report;
 mod sys;
@@ -46,7 +48,7 @@ target/bench/report.md (and report-SIZE.md) and stdout.
 The data file target/bench/data/SIZE.loom is made by xtask/bench/make_data.py
 (seed 0) if it is missing; delete it to regenerate. Linux only.";
 
-/// Every operation, with what it reads.
+/// Every read operation, with what it reads; [`all_ops`] adds the file operations.
 pub const OPS: &[(&str, &str)] = &[
     (
         "connect_attrs",
@@ -77,6 +79,11 @@ pub const OPS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every operation: the reads, then the file operations of `ops.rs`.
+pub fn all_ops() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    OPS.iter().chain(ops::OPS)
+}
+
 /// Ops whose index is a comma-separated list; files made before they existed get
 /// their `.indices` rewritten (`make_data.py --indices-only`, same values for the rest).
 const LIST_OPS: &[&str] = &["rows_100", "cols_10", "cols_100", "cols_1000"];
@@ -102,7 +109,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         size: "small".to_string(),
         runs: 3,
-        ops: OPS.iter().map(|(n, _)| n.to_string()).collect(),
+        ops: all_ops().map(|(n, _)| n.to_string()).collect(),
         impls: impls()
             .into_iter()
             .filter(|i| cfg!(feature = "peers") || !peers::NAMES.contains(i))
@@ -131,7 +138,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 let v = value("a comma-separated list")?;
                 o.ops = v.split(',').map(|s| s.trim().to_string()).collect();
                 for op in &o.ops {
-                    if !OPS.iter().any(|(n, _)| n == op) {
+                    if !all_ops().any(|(n, _)| n == op) {
                         return Err(format!("unknown op `{op}`\n\n{USAGE}"));
                     }
                 }
@@ -184,23 +191,33 @@ pub struct Sample {
     pub n: u64,
     /// float64 checksum of what was read.
     pub sum: f64,
+    /// Size of the file the op wrote, bytes (ops that write a new file).
+    pub out_bytes: Option<u64>,
 }
 
-/// The sample of a child's output; `None` when it skipped the op.
-fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("BENCH "))
-        .ok_or("no BENCH line in the output")?;
-    if line.trim() == "BENCH skip" {
-        return Ok(None);
-    }
-    let fields: BTreeMap<&str, &str> = line
+/// `key=value` fields of the last line starting with `tag`.
+fn tagged_fields<'a>(stdout: &'a str, tag: &str) -> Option<(&'a str, BTreeMap<&'a str, &'a str>)> {
+    let line = stdout.lines().rev().find(|l| l.starts_with(tag))?;
+    let kv = line
         .split_whitespace()
         .skip(1)
         .filter_map(|kv| kv.split_once('='))
         .collect();
+    Some((line, kv))
+}
+
+/// The sample of a child's output; `None` when it skipped the op. An op that writes a
+/// file prints its checksum, read back from the file after the timed region, on a
+/// `CHECK sum=.. n=.. out_bytes=..` line after the `BENCH` line.
+pub(crate) fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
+    let (line, mut fields) =
+        tagged_fields(stdout, "BENCH ").ok_or("no BENCH line in the output")?;
+    if line.trim() == "BENCH skip" {
+        return Ok(None);
+    }
+    if let Some((_, check)) = tagged_fields(stdout, "CHECK ") {
+        fields.extend(check);
+    }
     let get = |k: &str| fields.get(k).copied().ok_or(format!("no {k} in `{line}`"));
     let float = |k: &str| -> Result<f64, String> {
         let v = get(k)?;
@@ -222,6 +239,10 @@ fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
         peak_anon_kb: peak.saturating_sub(file),
         n: int("n")?,
         sum: float("sum")?,
+        out_bytes: fields
+            .contains_key("out_bytes")
+            .then(|| int("out_bytes"))
+            .transpose()?,
     }))
 }
 

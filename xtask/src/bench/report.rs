@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{impls, Data, Results, Sample, OPS};
+use super::{all_ops, impls, Data, Results, Sample};
 
 /// Facts about the whole benchmark run.
 #[derive(Debug)]
@@ -82,8 +82,9 @@ fn check_sums(data: &Data, ops: &[String], results: &Results) -> Vec<String> {
     for op in ops {
         let mut all: Vec<(&str, usize, &Sample)> = Vec::new();
         for imp in impls() {
-            // sparse_main's floor is the full read's: its count is every element.
-            if op == "sparse_main" && imp == "floor" {
+            // sparse_main's and map's floor is the full read's: its count is every
+            // element.
+            if imp == "floor" && matches!(op.as_str(), "sparse_main" | "map_cols" | "map_rows") {
                 continue;
             }
             if let Some(v) = results.get(&(op.clone(), imp)) {
@@ -101,7 +102,15 @@ fn check_sums(data: &Data, ops: &[String], results: &Results) -> Vec<String> {
                 ));
             }
         }
-        if op == "read_full" || op == "sparse_main" {
+        let whole = [
+            "read_full",
+            "sparse_main",
+            "scan_cols",
+            "scan_rows",
+            "map_cols",
+            "map_rows",
+        ];
+        if whole.contains(&op.as_str()) {
             if let Some(expected) = data
                 .info
                 .get("matrix_sum")
@@ -243,7 +252,7 @@ pub fn render(
          the op) minus the file pages still mapped after it: the memory the op allocated \
          plus what the process held before. floor = inflate every chunk the op needs \
          into a reused buffer (zlib-rs, all cores) and copy the selected elements; \
-         sparse_main's floor is the full read's. MiB = 2^20 B.\n"
+         the floor of sparse_main, scan and map is the full read's. MiB = 2^20 B.\n"
     );
 
     let _ = writeln!(t, "## Details\n");
@@ -277,6 +286,22 @@ pub fn render(
         }
     }
 
+    let written: Vec<String> = ops
+        .iter()
+        .flat_map(|op| impls().into_iter().map(move |imp| (op, imp)))
+        .filter_map(|(op, imp)| {
+            let bytes = get(op, imp).first()?.out_bytes?;
+            Some(format!("| {op} | {imp} | {bytes} |"))
+        })
+        .collect();
+    if !written.is_empty() {
+        let _ = writeln!(t, "\n## Files written\n");
+        let _ = writeln!(t, "| op | implementation | bytes |\n|---|---|---|");
+        for row in written {
+            let _ = writeln!(t, "{row}");
+        }
+    }
+
     let bad = check_sums(data, ops, results);
     let _ = writeln!(t, "\n## Checksums\n");
     if bad.is_empty() {
@@ -294,7 +319,7 @@ pub fn render(
         }
     }
     let _ = writeln!(t, "\nOps:\n");
-    for (name, what) in OPS {
+    for (name, what) in all_ops() {
         if ops.iter().any(|o| o == name) {
             let _ = writeln!(t, "- `{name}`: {what}");
         }

@@ -2,7 +2,8 @@
 //! (with a copy of the file taken after each commit), and less common shapes of data:
 //! strings larger than a global heap collection, long link names, array-class elements,
 //! a three-member enum (loomR's {FALSE, TRUE, NA}), many small writes into one chunked
-//! dataset, empty shapes, 800 KB of attributes on one object, a 3000-member group.
+//! dataset, empty shapes, 800 KB of attributes on one object, a 3000-member group,
+//! attributes over 64 KiB (dense attribute storage).
 
 use std::path::Path;
 
@@ -335,4 +336,51 @@ fn snapshot(dir: &Path, s: &Session, copy: &str) -> R<Exp> {
     exp.name = copy.into();
     exp.origin = format!("copy of {} right after an intermediate commit", s.exp.name);
     Ok(exp)
+}
+
+/// Attributes too large for a version 1 object header (issue 8), which the writer stores
+/// densely in a version 2 header: a 100 KiB and a 1 MiB fixed-length string and a
+/// 1 MiB float64 array on the root group, a 70 KB one on a dataset; a second session adds
+/// small ones to both objects, replaces one and deletes another; a third deletes the
+/// dataset's large one (back to a version 1 header). h5py edits this file in step 6.
+pub fn dense_attrs(dir: &Path) -> R<Vec<Exp>> {
+    let fixed = |s: &str| AttrValue {
+        datatype: Datatype::FixedString {
+            size: s.len() as u32,
+            padding: hdf5_lite::format::messages::StringPadding::NullPad,
+            charset: hdf5_lite::format::messages::CharSet::Ascii,
+        },
+        shape: Some(Vec::new()),
+        data: AttrData::Strings(vec![s.to_owned()]),
+    };
+    let text = |len: usize, seed: usize| -> String {
+        (0..len)
+            .map(|i| char::from(b'a' + ((i * 7 + seed) % 26) as u8))
+            .collect()
+    };
+    let mut s = Session::create(dir, "dense_attrs.h5", "created: attributes over 64 KiB")?;
+    s.attr("/", "small_first", &AttrValue::numbers(&[1i32], &[]))?;
+    s.attr("/", "text_100k", &fixed(&text(100 * 1024, 1)))?;
+    s.attr("/", "text_1m", &fixed(&text(1024 * 1024, 2)))?;
+    let floats: Vec<f64> = (0..131_072).map(|i| f64::from(i) * 0.5).collect();
+    s.attr("/", "floats_1m", &AttrValue::numbers(&floats, &[131_072]))?;
+    s.dataset("/d", &DatasetSpec::new(i32::datatype(), &[3]))?;
+    s.write_numbers("/d", &[0], &[3], &[4i32, 5, 6])?;
+    s.attr("/d", "text_70k", &fixed(&text(70_000, 3)))?;
+    let exp = s.close()?;
+
+    let mut s = Session::open(dir, exp)?;
+    s.attr(
+        "/",
+        "small_after",
+        &AttrValue::string("added to dense storage"),
+    )?;
+    s.attr("/", "text_100k", &fixed(&text(90 * 1024, 4)))?;
+    s.del_attr("/", "small_first")?;
+    s.attr("/d", "units", &AttrValue::string("counts"))?;
+    let exp = s.close()?;
+
+    let mut s = Session::open(dir, exp)?;
+    s.del_attr("/d", "text_70k")?;
+    Ok(vec![s.close()?])
 }

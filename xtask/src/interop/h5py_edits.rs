@@ -261,6 +261,21 @@ pub fn plan(exps: &mut [Exp]) -> R<(Value, Vec<String>)> {
     o.create_i32("/row_graphs/h5py_made", &[1, 2, 3]);
     done("links.h5", o.ops);
 
+    // Our dense attribute storage (a heap of huge objects only, single-leaf B-trees):
+    // libhdf5 adds managed objects and a huge one, and removes one of ours.
+    let mut o = Ops {
+        exp: find(exps, "dense_attrs.h5")?,
+        ops: Vec::new(),
+    };
+    for i in 0..10 {
+        o.set_attr("/", &format!("h5py_{i}"), &[f64::from(i)], &[])?;
+    }
+    let big: Vec<f64> = (0..10_000).map(f64::from).collect();
+    o.set_attr("/", "h5py_big", &big, &[10_000])?;
+    o.del_attr("/", "text_100k")?;
+    o.set_attr("/d", "h5py_small", &[2.5], &[])?;
+    done("dense_attrs.h5", o.ops);
+
     let names = files
         .iter()
         .filter_map(|f| f["file"].as_str().map(str::to_owned))

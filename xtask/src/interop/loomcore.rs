@@ -14,22 +14,22 @@ use serde_json::{json, Map, Value};
 
 use super::loomcore_read::{float, values_json};
 
-type R<T> = Result<T, String>;
+pub(super) type R<T> = Result<T, String>;
 
-fn err(what: &str) -> impl Fn(loom_core::LoomError) -> String + '_ {
+pub(super) fn err(what: &str) -> impl Fn(loom_core::LoomError) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
 /// The expected contents of one file, filled in as loom-core is asked to write them.
 #[derive(Default)]
-struct Expect {
-    layers: Map<String, Value>,
-    ra: Map<String, Value>,
-    ca: Map<String, Value>,
-    row_graphs: Map<String, Value>,
-    col_graphs: Map<String, Value>,
-    globals: Map<String, Value>,
-    absent: Map<String, Value>,
+pub(super) struct Expect {
+    pub(super) layers: Map<String, Value>,
+    pub(super) ra: Map<String, Value>,
+    pub(super) ca: Map<String, Value>,
+    pub(super) row_graphs: Map<String, Value>,
+    pub(super) col_graphs: Map<String, Value>,
+    pub(super) globals: Map<String, Value>,
+    pub(super) absent: Map<String, Value>,
 }
 
 impl Expect {
@@ -43,7 +43,7 @@ impl Expect {
         }
     }
 
-    fn to_json(&self, file: &str, shape: (u64, u64), spec: &str) -> Value {
+    pub(super) fn to_json(&self, file: &str, shape: (u64, u64), spec: &str) -> Value {
         json!({
             "file": file,
             "shape": [shape.0, shape.1],
@@ -59,7 +59,7 @@ impl Expect {
     }
 }
 
-fn layer_json<T: Copy>(dtype: &str, a: &Array2<T>, f: impl Fn(T) -> Value) -> Value {
+pub(super) fn layer_json<T: Copy>(dtype: &str, a: &Array2<T>, f: impl Fn(T) -> Value) -> Value {
     json!({
         "dtype": dtype,
         "shape": [a.nrows(), a.ncols()],
@@ -68,7 +68,7 @@ fn layer_json<T: Copy>(dtype: &str, a: &Array2<T>, f: impl Fn(T) -> Value) -> Va
 }
 
 /// Sets a row (axis 0) or column (1) attribute and records it.
-fn set_attr(
+pub(super) fn set_attr(
     ds: &mut LoomConnection,
     e: &mut Expect,
     axis: usize,
@@ -86,14 +86,19 @@ fn set_attr(
     Ok(())
 }
 
-fn set_global(ds: &mut LoomConnection, e: &mut Expect, name: &str, v: AttrValues) -> R<()> {
+pub(super) fn set_global(
+    ds: &mut LoomConnection,
+    e: &mut Expect,
+    name: &str,
+    v: AttrValues,
+) -> R<()> {
     let j = values_json(&v);
     ds.attrs_mut().set(name, v).map_err(err(name))?;
     e.globals.insert(name.to_owned(), j);
     Ok(())
 }
 
-fn grid<T>(n: usize, m: usize, f: impl Fn(usize, usize) -> T) -> Array2<T> {
+pub(super) fn grid<T>(n: usize, m: usize, f: impl Fn(usize, usize) -> T) -> Array2<T> {
     Array2::from_shape_fn((n, m), |(i, j)| f(i, j))
 }
 
@@ -121,7 +126,7 @@ const WORDS: [&str; 9] = [
     "ñ-ö-ü",
 ];
 
-fn word(i: usize) -> String {
+pub(super) fn word(i: usize) -> String {
     format!("{}#{i}", WORDS[i % WORDS.len()])
 }
 
@@ -583,11 +588,16 @@ fn spec2(dir: &Path, fixtures: &Path) -> R<Value> {
 pub fn write_all(dir: &Path, fixtures: &Path) -> (Value, usize, Vec<String>) {
     let mut files = Vec::new();
     let mut failed = Vec::new();
-    let results: [(&str, R<Value>); 4] = [
+    let results: [(&str, R<Value>); 6] = [
         ("lc_dtypes", dtypes(dir)),
         ("lc_attrs", attrs(dir)),
         ("lc_global_strings", global_strings(dir)),
         ("lc_spec2", spec2(dir, fixtures)),
+        (
+            "lc_spec2_dense",
+            super::loomcore_dense::spec2_dense(dir, fixtures),
+        ),
+        ("lc_compound", super::loomcore_compound::compound(dir)),
     ];
     for (name, r) in results {
         match r {

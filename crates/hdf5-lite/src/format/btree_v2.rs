@@ -6,9 +6,12 @@
 //! follow from the maximum number of records each level can hold (computed as libhdf5's
 //! `H5B2__hdr_init` does, see `LevelInfo`). Every header and node ends with a lookup3
 //! checksum over the bytes before it.
+//!
+//! Encoding writes trees of a single leaf ([`BTreeV2::single_leaf`]), which is all the
+//! writer needs (dense attributes of one object). `records` holds the record types.
 
 use crate::error::{Error, Result};
-use crate::format::checksum::verify_at;
+use crate::format::checksum::{lookup3, verify_at};
 use crate::format::{Ctx, Visited, UNDEF};
 
 const HEADER: &str = "v2 B-tree header";
@@ -18,6 +21,12 @@ const LEAF: &str = "v2 B-tree leaf node";
 /// Signature, version, type and checksum: the bytes every node spends besides records
 /// and child pointers.
 const NODE_OVERHEAD: u64 = 10;
+
+/// Node size libhdf5 gives the trees of dense attributes and huge objects.
+const DEFAULT_NODE_SIZE: u32 = 512;
+
+/// Bytes of an encoded header with 8-byte offsets and lengths.
+pub const HEADER_LEN: usize = 38;
 
 /// Deepest tree accepted. A tree of depth 12 with the smallest useful nodes already holds
 /// more records than any file can.
@@ -115,6 +124,11 @@ impl BTreeV2 {
         Ok(tree)
     }
 
+    /// Bytes of the header, checksum included.
+    pub fn header_len(&self, ctx: &Ctx) -> u64 {
+        16 + u64::from(ctx.sizes.offsets) + 2 + u64::from(ctx.sizes.lengths) + 4
+    }
+
     /// Capacities of levels 0 (leaves) to `depth` (the root).
     fn levels(&self, ctx: &Ctx) -> Result<Vec<LevelInfo>> {
         let bad =
@@ -165,8 +179,14 @@ impl BTreeV2 {
 
     /// Every record's raw bytes, in key order.
     pub fn records(&self, ctx: &Ctx) -> Result<Vec<Vec<u8>>> {
+        Ok(self.records_and_nodes(ctx)?.0)
+    }
+
+    /// Every record's raw bytes, in key order, and the address of every node (each
+    /// `node_size` bytes long).
+    pub fn records_and_nodes(&self, ctx: &Ctx) -> Result<(Vec<Vec<u8>>, Vec<u64>)> {
         if self.root == UNDEF || self.total_records == 0 {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         // Records of a sound tree sit in disjoint nodes, so together they fit in the file.
         let fits = self
@@ -188,13 +208,14 @@ impl BTreeV2 {
             count_size: 0,
             visited: Visited::default(),
             out: Vec::new(),
+            nodes: Vec::new(),
         };
         walk.count_size = walk
             .levels
             .first()
             .map_or(1, |l| encoded_size(l.max_records));
         walk.node(self.root, self.depth, u64::from(self.root_records))?;
-        let out = walk.out;
+        let (out, nodes) = (walk.out, walk.nodes);
         if out.len() as u64 != self.total_records {
             return Err(Error::corrupt(
                 HEADER,
@@ -206,7 +227,74 @@ impl BTreeV2 {
                 ),
             ));
         }
-        Ok(out)
+        Ok((out, nodes))
+    }
+
+    /// A tree of `records` (each `record_size` bytes, already in key order) in a single
+    /// leaf: the header, whose `address` and `root` are UNDEF until the caller places
+    /// the header and (when there are records) the leaf, and the leaf node, `node_size`
+    /// bytes long. The node size is libhdf5's 512 bytes, or more
+    /// when the records need it. More than 65535 records (the header's count of records
+    /// in the root) would need internal nodes, which are not written: an error.
+    pub fn single_leaf(
+        record_type: u8,
+        record_size: u16,
+        records: &[Vec<u8>],
+    ) -> Result<(BTreeV2, Vec<u8>)> {
+        let count = u16::try_from(records.len()).map_err(|_| {
+            Error::unsupported(format!(
+                "{} records in one v2 B-tree leaf (at most 65535 are written)",
+                records.len()
+            ))
+        })?;
+        let content = NODE_OVERHEAD as usize + records.len() * usize::from(record_size);
+        let node_size = u32::try_from(content.max(DEFAULT_NODE_SIZE as usize))
+            .map_err(|_| Error::unsupported(format!("a v2 B-tree leaf of {content} bytes")))?;
+        let mut node = Vec::with_capacity(node_size as usize);
+        node.extend_from_slice(b"BTLF");
+        node.push(0); // version
+        node.push(record_type);
+        for r in records {
+            if r.len() != usize::from(record_size) {
+                return Err(Error::InvalidInput(format!(
+                    "a v2 B-tree record of {} bytes in a tree of {record_size}-byte records",
+                    r.len()
+                )));
+            }
+            node.extend_from_slice(r);
+        }
+        node.extend_from_slice(&lookup3(&node, 0).to_le_bytes());
+        node.resize(node_size as usize, 0);
+        let tree = BTreeV2 {
+            address: UNDEF,
+            record_type,
+            record_size,
+            node_size,
+            depth: 0,
+            root: UNDEF,
+            root_records: count,
+            total_records: u64::from(count),
+        };
+        Ok((tree, node))
+    }
+
+    /// Encodes the header (8-byte offsets and lengths), with libhdf5's split (100%) and
+    /// merge (40%) percentages.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(HEADER_LEN);
+        b.extend_from_slice(b"BTHD");
+        b.push(0); // version
+        b.push(self.record_type);
+        b.extend_from_slice(&self.node_size.to_le_bytes());
+        b.extend_from_slice(&self.record_size.to_le_bytes());
+        b.extend_from_slice(&self.depth.to_le_bytes());
+        b.push(100); // split percent
+        b.push(40); // merge percent
+        b.extend_from_slice(&self.root.to_le_bytes());
+        b.extend_from_slice(&self.root_records.to_le_bytes());
+        b.extend_from_slice(&self.total_records.to_le_bytes());
+        b.extend_from_slice(&lookup3(&b, 0).to_le_bytes());
+        b
     }
 }
 
@@ -219,6 +307,8 @@ struct Walk<'a> {
     count_size: usize,
     visited: Visited,
     out: Vec<Vec<u8>>,
+    /// Address of every node visited.
+    nodes: Vec<u64>,
 }
 
 impl Walk<'_> {
@@ -233,6 +323,7 @@ impl Walk<'_> {
             return Err(bad("undefined child address".into()));
         }
         self.visited.visit(structure, address)?;
+        self.nodes.push(address);
         let level = usize::from(depth);
         let info = *self
             .levels
@@ -325,187 +416,7 @@ impl Walk<'_> {
     }
 }
 
+pub mod records;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use crate::format::chunk_index::testutil::{Bytes, Image};
-
-    // Node size 64, 4-byte records: leaves hold 13 records, level-1 nodes 3 (pointers of
-    // 8 + 1 bytes), level-2 nodes 3 (pointers of 8 + 1 + 1 bytes).
-    const NODE: u32 = 64;
-
-    fn header(depth: u16, root: u64, root_nrec: u16, total: u64) -> Vec<u8> {
-        Bytes::new()
-            .raw(b"BTHD")
-            .u8(0)
-            .u8(7)
-            .u32(NODE)
-            .u16(4)
-            .u16(depth)
-            .u8(100)
-            .u8(40)
-            .u64(root)
-            .u16(root_nrec)
-            .u64(total)
-            .checksum()
-            .0
-    }
-
-    fn leaf(records: &[u32]) -> Vec<u8> {
-        let mut b = Bytes::new().raw(b"BTLF").u8(0).u8(7);
-        for &r in records {
-            b = b.u32(r);
-        }
-        b.checksum().0
-    }
-
-    /// An internal node; children are (address, records, total records or None).
-    fn internal(records: &[u32], children: &[(u64, u64, Option<u64>)]) -> Vec<u8> {
-        let mut b = Bytes::new().raw(b"BTIN").u8(0).u8(7);
-        for &r in records {
-            b = b.u32(r);
-        }
-        for &(addr, n, total) in children {
-            b = b.u64(addr).uint(n, 1);
-            if let Some(t) = total {
-                b = b.uint(t, 1);
-            }
-        }
-        b.checksum().0
-    }
-
-    /// A depth-2 tree holding 1..=8 in key order.
-    fn deep_tree() -> Image {
-        let mut img = Image::default();
-        img.put(0, &header(2, 1000, 1, 8));
-        img.put(
-            1000,
-            &internal(&[4], &[(2000, 1, Some(3)), (3000, 1, Some(4))]),
-        );
-        img.put(2000, &internal(&[2], &[(4000, 1, None), (4100, 1, None)]));
-        img.put(3000, &internal(&[6], &[(4200, 1, None), (4300, 2, None)]));
-        img.put(4000, &leaf(&[1]));
-        img.put(4100, &leaf(&[3]));
-        img.put(4200, &leaf(&[5]));
-        img.put(4300, &leaf(&[7, 8]));
-        img
-    }
-
-    fn values(records: Vec<Vec<u8>>) -> Vec<u32> {
-        records
-            .iter()
-            .map(|r| u32::from_le_bytes([r[0], r[1], r[2], r[3]]))
-            .collect()
-    }
-
-    #[test]
-    fn reads_header_fields() {
-        let img = deep_tree();
-        let t = BTreeV2::read(&img.ctx(), 0).unwrap();
-        assert_eq!(t.record_type, 7);
-        assert_eq!(t.record_size, 4);
-        assert_eq!((t.node_size, t.depth, t.root), (NODE, 2, 1000));
-        assert_eq!((t.root_records, t.total_records), (1, 8));
-        let levels = t.levels(&img.ctx()).unwrap();
-        let max: Vec<u64> = levels.iter().map(|l| l.max_records).collect();
-        assert_eq!(max, vec![13, 3, 3]);
-        assert_eq!(levels[1].cumulative_max, 4 * 13 + 3);
-    }
-
-    #[test]
-    fn leaf_root() {
-        let mut img = Image::default();
-        img.put(0, &header(0, 500, 3, 3));
-        img.put(500, &leaf(&[10, 20, 30]));
-        let ctx = img.ctx();
-        let t = BTreeV2::read(&ctx, 0).unwrap();
-        assert_eq!(values(t.records(&ctx).unwrap()), vec![10, 20, 30]);
-    }
-
-    #[test]
-    fn empty_tree() {
-        let mut img = Image::default();
-        img.put(0, &header(0, UNDEF, 0, 0));
-        let ctx = img.ctx();
-        let t = BTreeV2::read(&ctx, 0).unwrap();
-        assert!(t.records(&ctx).unwrap().is_empty());
-    }
-
-    #[test]
-    fn in_order_traversal_of_a_deep_tree() {
-        let img = deep_tree();
-        let ctx = img.ctx();
-        let t = BTreeV2::read(&ctx, 0).unwrap();
-        assert_eq!(
-            values(t.records(&ctx).unwrap()),
-            (1..=8).collect::<Vec<_>>()
-        );
-    }
-
-    #[test]
-    fn checksums_are_verified() {
-        let mut img = deep_tree();
-        img.0[20] ^= 1;
-        let err = BTreeV2::read(&img.ctx(), 0).unwrap_err();
-        assert!(matches!(err, Error::Checksum { offset: 0, .. }), "{err}");
-
-        let mut img = deep_tree();
-        img.0[4306] ^= 1;
-        let ctx = img.ctx();
-        let t = BTreeV2::read(&ctx, 0).unwrap();
-        let err = t.records(&ctx).unwrap_err();
-        assert!(matches!(err, Error::Checksum { offset: 4300, .. }), "{err}");
-    }
-
-    #[test]
-    fn cycles_and_bad_counts_are_errors() {
-        let mut img = deep_tree();
-        img.put(3000, &internal(&[6], &[(4200, 1, None), (4000, 1, None)]));
-        let ctx = img.ctx();
-        let err = BTreeV2::read(&ctx, 0).unwrap().records(&ctx).unwrap_err();
-        assert!(matches!(err, Error::Cycle { offset: 4000, .. }), "{err}");
-
-        // The header counts 9 records, the nodes hold 8.
-        let mut img = deep_tree();
-        img.put(0, &header(2, 1000, 1, 9));
-        let ctx = img.ctx();
-        let err = BTreeV2::read(&ctx, 0).unwrap().records(&ctx).unwrap_err();
-        assert!(err.to_string().contains("the nodes hold 8"), "{err}");
-
-        // A leaf claiming more records than fit.
-        let mut img = deep_tree();
-        img.put(2000, &internal(&[2], &[(4000, 14, None), (4100, 1, None)]));
-        let ctx = img.ctx();
-        let err = BTreeV2::read(&ctx, 0).unwrap().records(&ctx).unwrap_err();
-        assert!(err.to_string().contains("at most 13"), "{err}");
-    }
-
-    #[test]
-    fn truncated_and_wrong_signatures() {
-        let mut img = deep_tree();
-        img.0.truncate(4305);
-        let ctx = img.ctx();
-        let err = BTreeV2::read(&ctx, 0).unwrap().records(&ctx).unwrap_err();
-        assert!(matches!(err, Error::OutOfBounds { .. }), "{err}");
-
-        let mut img = deep_tree();
-        img.put(2000, &leaf(&[1]));
-        let ctx = img.ctx();
-        let err = BTreeV2::read(&ctx, 0).unwrap().records(&ctx).unwrap_err();
-        assert!(matches!(err, Error::Corrupt { offset: 2000, .. }), "{err}");
-
-        let mut img = Image::default();
-        img.put(0, b"BTHX");
-        img.put(100, &[0]);
-        assert!(BTreeV2::read(&img.ctx(), 0).is_err());
-    }
-
-    #[test]
-    fn encoded_sizes() {
-        assert_eq!(encoded_size(0), 1);
-        assert_eq!(encoded_size(255), 1);
-        assert_eq!(encoded_size(256), 2);
-        assert_eq!(encoded_size(u64::MAX), 8);
-    }
-}
+mod tests;

@@ -375,6 +375,11 @@ impl ObjectHeader {
 /// the 8-byte alignment of version 1 messages.
 const MAX_V1_BODY: usize = 65528;
 
+/// Whether a message body of `len` bytes fits in a version 1 object header.
+pub fn fits_v1(len: usize) -> bool {
+    len.next_multiple_of(8) <= MAX_V1_BODY
+}
+
 /// Encodes a version 1 object header (spec IV.A.1.a): the 16-byte prefix (version 1,
 /// message count, `refcount`, header size) followed by `messages`, each with its body
 /// zero-padded to a multiple of 8 bytes. Nothing else is added (no NIL padding: libhdf5
@@ -413,7 +418,7 @@ pub fn encode_continuation_block(messages: &[RawMessage]) -> Result<Vec<u8>> {
     let mut b = Vec::new();
     for m in messages {
         let padded = m.data.len().next_multiple_of(8);
-        if padded > MAX_V1_BODY {
+        if !fits_v1(m.data.len()) {
             return Err(Error::unsupported(format!(
                 "message type {:#06x} of {} bytes: message too large for a version 1 object header \
                  (at most {MAX_V1_BODY} bytes)",
@@ -428,6 +433,54 @@ pub fn encode_continuation_block(messages: &[RawMessage]) -> Result<Vec<u8>> {
         b.extend_from_slice(&m.data);
         b.resize(b.len() + (padded - m.data.len()), 0);
     }
+    Ok(b)
+}
+
+/// Encodes a version 2 object header (spec IV.A.1.b) in one chunk: "OHDR", version 2,
+/// flags (only the width of the chunk size: no times, no creation order, default
+/// attribute phase change values), the chunk size, then `messages` packed without
+/// alignment (type in 1 byte, body size in 2 bytes, flags), and the lookup3 checksum.
+/// A reference count above 1 needs a reference count message, so `refcount` is 1 (the
+/// writer refuses objects with more hard links).
+///
+/// A message type above 255 or a body longer than 65535 bytes is an error naming the
+/// message type.
+pub fn encode_v2(messages: &[RawMessage]) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    for m in messages {
+        let kind = u8::try_from(m.kind).map_err(|_| {
+            Error::unsupported(format!(
+                "message type {:#06x} in a version 2 object header",
+                m.kind
+            ))
+        })?;
+        let size = u16::try_from(m.data.len()).map_err(|_| {
+            Error::unsupported(format!(
+                "message type {:#06x} of {} bytes: message too large for an object header \
+                 (at most 65535 bytes)",
+                m.kind,
+                m.data.len()
+            ))
+        })?;
+        body.push(kind);
+        body.extend_from_slice(&size.to_le_bytes());
+        body.push(m.flags);
+        body.extend_from_slice(&m.data);
+    }
+    // As u64: on 32-bit targets (wasm32) a usize is never above 0xffff_ffff.
+    let (width_flag, width) = match body.len() as u64 {
+        n if n <= 0xff => (0u8, 1),
+        n if n <= 0xffff => (1, 2),
+        n if n <= 0xffff_ffff => (2, 4),
+        _ => (3, 8),
+    };
+    let mut b = Vec::with_capacity(6 + width + body.len() + 4);
+    b.extend_from_slice(b"OHDR");
+    b.push(2); // version
+    b.push(width_flag);
+    b.extend_from_slice(&(body.len() as u64).to_le_bytes()[..width]);
+    b.extend_from_slice(&body);
+    b.extend_from_slice(&checksum::lookup3(&b, 0).to_le_bytes());
     Ok(b)
 }
 

@@ -12,6 +12,7 @@ use crate::format::messages::{
 };
 use crate::format::object_header::{ObjectHeader, RawMessage};
 use crate::format::UNDEF;
+use crate::read::alloc::zeroed;
 use crate::read::attribute::{attributes_of, shared_datatype, Attribute};
 use crate::read::chunks::{self, ChunkMap, ChunkPlan, Out, RawOut, Shared, Target, TypedOut};
 use crate::read::convert::{convert, Numeric};
@@ -510,40 +511,6 @@ impl Dataset {
             .map_err(|e| Error::Selection(format!("{}: {e}", self.inner.path)))
     }
 
-    /// One numeric field of a compound dataset (e.g. a pySCENIC regulon column),
-    /// converted to `T` and shaped like the dataset.
-    pub fn read_field<T: Numeric>(&self, field: &str) -> Result<ArrayD<T>> {
-        let Datatype::Compound { size, fields } = &self.inner.datatype else {
-            return Err(Error::TypeMismatch {
-                datatype: format!("{:?}", self.inner.datatype),
-                target: "compound",
-            });
-        };
-        let f = fields
-            .iter()
-            .find(|f| f.name == field)
-            .ok_or_else(|| Error::NotFound {
-                path: format!("{}[{field:?}]", self.inner.path),
-            })?;
-        let (start, width) = (f.offset as usize, f.datatype.size() as usize);
-        let raw = self.read_raw()?;
-        let mut bytes = Vec::with_capacity(raw.len() / (*size as usize).max(1) * width);
-        for element in raw.chunks_exact((*size as usize).max(1)) {
-            let part = element.get(start..start + width).ok_or_else(|| {
-                Error::corrupt(
-                    "compound datatype",
-                    self.address(),
-                    format!("field {field:?} overruns the element"),
-                )
-            })?;
-            bytes.extend_from_slice(part);
-        }
-        let values = convert::<T>(&bytes, &f.datatype)?;
-        let shape: Vec<usize> = self.shape().iter().map(|&c| c as usize).collect();
-        ArrayD::from_shape_vec(IxDyn(&shape), values)
-            .map_err(|e| Error::Selection(format!("{}: {e}", self.inner.path)))
-    }
-
     /// Every element decoded (strings, compounds, …), C order.
     pub fn read_values(&self) -> Result<Vec<Value>> {
         self.read_values_slice(&Hyperslab::all(self.shape()))
@@ -587,20 +554,6 @@ fn committed_datatype(ctx: &crate::format::Ctx, message: &RawMessage) -> Result<
         "shared datatype message",
     ))?;
     shared_datatype(ctx, shared)
-}
-
-/// A vector of `n` zero values, allocated zeroed (so its pages are first touched by
-/// whoever writes them), or `TooLarge` when the allocation fails.
-fn zeroed<T: Numeric>(n: usize) -> Result<Vec<T>> {
-    // A fallible probe first: `vec!` aborts when the allocation fails, and its zeroed
-    // allocation is what spares the serial pre-fill. The probe's pages are never touched.
-    let mut probe: Vec<T> = Vec::new();
-    probe.try_reserve_exact(n).map_err(|_| Error::TooLarge {
-        what: "selection",
-        size: (n as u128).saturating_mul(std::mem::size_of::<T>() as u128),
-    })?;
-    drop(probe);
-    Ok(vec![T::default(); n])
 }
 
 /// Whether `v` is all zero bits (the state of a zeroed allocation).

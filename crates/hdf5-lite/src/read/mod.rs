@@ -14,8 +14,10 @@
 //! # Ok::<(), hdf5_lite::Error>(())
 //! ```
 
+mod alloc;
 mod attribute;
 mod chunks;
+mod compound;
 mod convert;
 mod dataset;
 mod external;
@@ -27,7 +29,8 @@ mod value;
 use std::sync::Arc;
 
 pub use attribute::Attribute;
-pub use convert::Numeric;
+pub use compound::split_fields;
+pub use convert::{convert, Numeric};
 pub use dataset::{Dataset, Hyperslab};
 pub use group::Group;
 pub use select::Indices;

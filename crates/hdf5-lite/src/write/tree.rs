@@ -16,13 +16,13 @@ use crate::format::messages::{
     kind, AttributeMessage, ChunkIndexKind, Dataspace, Datatype, FillValue, FilterPipeline, Layout,
     SymbolTableMessage,
 };
-use crate::format::object_header::{encode_v1, ObjectHeader, RawMessage};
+use crate::format::object_header::{encode_v1, encode_v2, fits_v1, ObjectHeader, RawMessage};
 use crate::format::symbol_table;
 use crate::format::{Allocate, UNDEF};
 use crate::read::{File, Object};
 use crate::write::chunk_btree::build_chunk_btree;
 use crate::write::group_build::{build_group, GroupEntry};
-use crate::write::Space;
+use crate::write::{dense_attrs, Space};
 
 /// A link of a staged group.
 #[derive(Debug)]
@@ -78,12 +78,6 @@ pub(crate) struct DatasetNode {
 }
 
 fn check_editable(header: &ObjectHeader, path: &str) -> Result<()> {
-    if header.version != 1 {
-        return Err(Error::unsupported(format!(
-            "editing {path:?}: it has a version {} object header; hdf5-lite writes version 1 headers only",
-            header.version
-        )));
-    }
     if header.refcount > 1 {
         return Err(Error::unsupported(format!(
             "editing {path:?}: it is reachable through {} hard links, and a copy-on-write edit would leave the other links stale",
@@ -96,10 +90,6 @@ fn check_editable(header: &ObjectHeader, path: &str) -> Result<()> {
             "new-style group storage (link info message)",
         ),
         (kind::LINK, "link messages"),
-        (
-            kind::ATTRIBUTE_INFO,
-            "dense attribute storage (attribute info message)",
-        ),
     ] {
         if header.find(k).is_some() {
             return Err(Error::unsupported(format!(
@@ -116,18 +106,26 @@ fn check_editable(header: &ObjectHeader, path: &str) -> Result<()> {
     Ok(())
 }
 
+/// Messages every rewrite regenerates: the attributes (compact or dense, as they need),
+/// and the reference count (a rewritten object has one link; version 1 headers keep it
+/// in their prefix).
+const ALWAYS_REGENERATED: [u16; 3] = [kind::ATTRIBUTE, kind::ATTRIBUTE_INFO, kind::REFERENCE_COUNT];
+
+/// The messages of `header` a rewrite keeps as they are: all but `regenerated` ones.
 fn keep(header: &ObjectHeader, regenerated: &[u16]) -> Vec<RawMessage> {
     header
         .messages
         .iter()
-        .filter(|m| !regenerated.contains(&m.kind))
+        .filter(|m| !regenerated.contains(&m.kind) && !ALWAYS_REGENERATED.contains(&m.kind))
         .cloned()
         .collect()
 }
 
 /// The extents of the committed object at `address` that a copy-on-write rewrite
-/// replaces: its header blocks; a group's local heap, symbol table nodes and B-tree
-/// nodes; a chunked dataset's B-tree nodes (its chunks and data block stay).
+/// replaces: its header blocks; its dense attribute storage (when `dense_attrs::extents`
+/// can list it; otherwise that space is left unused); a group's local heap, symbol table
+/// nodes and B-tree nodes; a chunked dataset's B-tree nodes (its chunks and data block
+/// stay).
 pub(crate) fn own_extents(
     file: &File,
     header: &ObjectHeader,
@@ -135,6 +133,7 @@ pub(crate) fn own_extents(
 ) -> Result<Vec<(u64, u64)>> {
     let ctx = file.ctx();
     let mut out = header.blocks.clone();
+    out.extend(dense_attrs::extents(file, header)?.unwrap_or_default());
     if let Some(m) = header.find(kind::SYMBOL_TABLE) {
         let st =
             SymbolTableMessage::decode(&mut ctx.cursor(&m.data, m.offset, "symbol table message"))?;
@@ -189,7 +188,7 @@ pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
                 .into_iter()
                 .map(|a| (a.name().to_owned(), a.message().clone()))
                 .collect();
-            let passthrough = keep(header, &[kind::SYMBOL_TABLE, kind::ATTRIBUTE]);
+            let passthrough = keep(header, &[kind::SYMBOL_TABLE]);
             Ok(Child::Group(Box::new(GroupNode {
                 links,
                 attrs,
@@ -220,7 +219,7 @@ pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
                 .into_iter()
                 .map(|a| (a.name().to_owned(), a.message().clone()))
                 .collect();
-            let passthrough = keep(header, &[kind::DATASPACE, kind::LAYOUT, kind::ATTRIBUTE]);
+            let passthrough = keep(header, &[kind::DATASPACE, kind::LAYOUT]);
             Ok(Child::Dataset(Box::new(DatasetNode {
                 path: path.to_owned(),
                 dataspace: d.dataspace().clone(),
@@ -239,6 +238,9 @@ pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
     }
 }
 
+/// Message flag bit 2: the message may not be shared (libhdf5 sets it on Attribute Info).
+const DONT_SHARE: u8 = 0x04;
+
 fn message(kind: u16, flags: u8, data: Vec<u8>) -> RawMessage {
     RawMessage {
         kind,
@@ -256,8 +258,23 @@ fn attribute_messages(attrs: &BTreeMap<String, AttributeMessage>) -> Result<Vec<
         .collect()
 }
 
-fn write_header(space: &mut Space<'_>, messages: &[RawMessage]) -> Result<u64> {
-    let bytes = encode_v1(messages, 1)?;
+/// Writes an object header of `messages` and `attrs`: version 1 with the attributes in
+/// it, or, when one of them is too large for that, version 2 with dense attribute
+/// storage.
+fn write_header(
+    space: &mut Space<'_>,
+    mut messages: Vec<RawMessage>,
+    attrs: &BTreeMap<String, AttributeMessage>,
+) -> Result<u64> {
+    let compact = attribute_messages(attrs)?;
+    let bytes = if compact.iter().all(|m| fits_v1(m.data.len())) {
+        messages.extend(compact);
+        encode_v1(&messages, 1)?
+    } else {
+        let info = dense_attrs::write(space, attrs)?;
+        messages.push(message(kind::ATTRIBUTE_INFO, DONT_SHARE, info.encode()));
+        encode_v2(&messages)?
+    };
     let address = space.alloc.allocate(bytes.len() as u64);
     space.put(address, &bytes)?;
     Ok(address)
@@ -314,9 +331,8 @@ impl GroupNode {
         };
         let mut messages = vec![message(kind::SYMBOL_TABLE, 0, table.encode())];
         messages.extend(self.passthrough.iter().cloned());
-        messages.extend(attribute_messages(&self.attrs)?);
         Ok((
-            write_header(space, &messages)?,
+            write_header(space, messages, &self.attrs)?,
             (built.btree, built.local_heap),
         ))
     }
@@ -362,7 +378,6 @@ impl DatasetNode {
             messages.push(message(kind::FILTER_PIPELINE, 1, self.pipeline.encode()));
         }
         messages.extend(self.passthrough.iter().cloned());
-        messages.extend(attribute_messages(&self.attrs)?);
-        write_header(space, &messages)
+        write_header(space, messages, &self.attrs)
     }
 }

@@ -363,11 +363,12 @@ pub(super) fn repeat(v: &AttrValues, n: usize, k: &str) -> Result<AttrValues> {
             bytes: *bytes,
         },
         AttrValues::Bool(a) => AttrValues::Bool(rep(a, n)),
-        AttrValues::Compound(_) => {
-            return Err(LoomError::InvalidInput(format!(
-                "'{k}' is a compound attribute; it cannot be filled"
-            )))
-        }
+        AttrValues::Compound(fields) => AttrValues::Compound(
+            fields
+                .iter()
+                .map(|(name, f)| Ok((name.clone(), repeat(f, n, k)?)))
+                .collect::<Result<_>>()?,
+        ),
     })
 }
 
@@ -376,6 +377,9 @@ pub(super) fn repeat(v: &AttrValues, n: usize, k: &str) -> Result<AttrValues> {
 pub(super) fn concat(old: &AttrValues, new: &AttrValues, k: &str) -> Result<Option<AttrValues>> {
     if old.shape().get(1..) != new.shape().get(1..) {
         return Ok(None);
+    }
+    if let (AttrValues::Compound(a), AttrValues::Compound(b)) = (old, new) {
+        return concat_fields(a, b, k);
     }
     let target = promote(old.dtype(), new.dtype()).ok_or_else(|| {
         LoomError::InvalidInput(format!(
@@ -412,6 +416,32 @@ pub(super) fn concat(old: &AttrValues, new: &AttrValues, k: &str) -> Result<Opti
             )))
         }
     }))
+}
+
+/// Compounds joined field by field (numpy's rule: the same field names in the same
+/// order, each field's type promoted); `None` when a field's trailing shape differs.
+fn concat_fields(
+    old: &[(String, AttrValues)],
+    new: &[(String, AttrValues)],
+    k: &str,
+) -> Result<Option<AttrValues>> {
+    let names = |f: &[(String, AttrValues)]| f.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    if names(old) != names(new) {
+        return Err(LoomError::InvalidInput(format!(
+            "cannot append compound values with fields {:?} to the column attribute '{k}' \
+             with fields {:?}",
+            names(new),
+            names(old)
+        )));
+    }
+    let mut out = Vec::with_capacity(old.len());
+    for ((name, a), (_, b)) in old.iter().zip(new) {
+        match concat(a, b, &format!("{k}[{name:?}]"))? {
+            Some(j) => out.push((name.clone(), j)),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(AttrValues::Compound(out)))
 }
 
 /// `n` copies of the first element of `a`.

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use hdf5_lite::format::messages::Datatype;
 use hdf5_lite::read::{Dataset, Numeric};
 use hdf5_lite::write::Writer;
 use ndarray::Axis as NdAxis;
@@ -151,10 +152,11 @@ impl LoomConnection {
                     w.unlink(&layout::global_path(k))?;
                 }
             }
-            for (name, a, b, wts) in &graphs {
-                let path = layout::graph_path(Axis::Cols, name);
+            for g in &graphs {
+                let path = layout::graph_path(Axis::Cols, &g.name);
                 let group = layout::graphs_group(Axis::Cols);
-                crate::graphs::write_graph(w, group, &path, a, b, wts)?;
+                let (a, b, wts) = (&g.a, &g.b, &g.w);
+                crate::graphs::write_graph_as(w, group, &path, a, b, wts, g.weights.clone())?;
             }
             Ok(())
         }));
@@ -214,14 +216,20 @@ fn align(a: &AttrValues, b: &AttrValues, key: &str) -> Result<Vec<usize>> {
     Ok(rank.into_iter().map(|r| sb[r]).collect())
 }
 
+/// A merged column graph: int32 vertices (as scipy's COO matrices hold them) and the
+/// weights' stored type.
+struct MergedGraph {
+    name: String,
+    a: Vec<i32>,
+    b: Vec<i32>,
+    w: Vec<f64>,
+    weights: Datatype,
+}
+
 /// Column graphs in both files, merged block-diagonally (the other file's vertices
-/// shifted by this file's `m` columns).
-#[allow(clippy::type_complexity)]
-fn merged_graphs(
-    ds: &LoomConnection,
-    other: &LoomConnection,
-    m: u64,
-) -> Result<Vec<(String, Vec<i32>, Vec<i32>, Vec<f64>)>> {
+/// shifted by this file's `m` columns). The weights keep their type, or take numpy's
+/// concatenation of the two (the wider float; float64 for mixed kinds).
+fn merged_graphs(ds: &LoomConnection, other: &LoomConnection, m: u64) -> Result<Vec<MergedGraph>> {
     let mut out = Vec::new();
     let theirs = other.graphs(Axis::Cols);
     for name in ds.graphs(Axis::Cols).keys() {
@@ -243,7 +251,20 @@ fn merged_graphs(
                 })
                 .collect()
         };
-        out.push((name.clone(), to_i32(a)?, to_i32(b)?, w));
+        let ours = ds.graphs(Axis::Cols).weight_datatype(&name)?;
+        let weights = match (ours, theirs.weight_datatype(&name)?) {
+            (x, y) if x == y => x,
+            (x @ Datatype::Float { size: s, .. }, Datatype::Float { size: t, .. }) if s >= t => x,
+            (Datatype::Float { .. }, y @ Datatype::Float { .. }) => y,
+            _ => f64::datatype(),
+        };
+        out.push(MergedGraph {
+            a: to_i32(a)?,
+            b: to_i32(b)?,
+            w,
+            weights,
+            name,
+        });
     }
     Ok(out)
 }

@@ -58,6 +58,17 @@ impl Default for CombineOptions {
     }
 }
 
+/// What [`combine_faster`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CombineStats {
+    /// Chunks copied as they are stored (compressed), without decoding them: those whose
+    /// columns are all selected and land on the output's chunk grid, with the output's
+    /// chunk shape, type and filters.
+    pub raw_chunks: u64,
+    /// Columns (of all layers) decoded and encoded again.
+    pub decoded_columns: u64,
+}
+
 /// The arguments of [`combine_faster`].
 #[derive(Debug, Clone, Default)]
 pub struct CombineFasterOptions {
@@ -141,11 +152,16 @@ pub fn combine(
 /// layers (zeros where a file lacks one) and of the column attributes, the row
 /// attributes of the first file that has each, sorted by `key` if given; global
 /// attributes and graphs of the inputs are not copied.
+///
+/// Where a stored chunk of an input holds only selected columns that land on the
+/// output's chunk grid, and the input layer has the output's chunk shape, type and
+/// filters (loompy's defaults: 64 × 64, gzip 2), it is copied compressed, as it is;
+/// the rest is decoded and encoded again. The returned [`CombineStats`] count both.
 pub fn combine_faster(
     files: &[impl AsRef<Path>],
     out: impl AsRef<Path>,
     opts: &CombineFasterOptions,
-) -> Result<()> {
+) -> Result<CombineStats> {
     if files.is_empty() {
         return Err(LoomError::InvalidInput(
             "The input file list was empty".to_owned(),
@@ -257,8 +273,10 @@ pub fn combine_faster(
                 .collect()
         })
         .collect();
+    let files: Vec<hdf5_lite::read::File> = inputs.iter().map(LoomConnection::hdf5).collect();
     let stamp = AttrValue::string(&timestamp());
     let total = n_cells as u64;
+    let mut stats = CombineStats::default();
     dsout.edit(|w| {
         // The main layer first (it makes the shape); the union keeps first-seen order.
         let mut order: Vec<usize> = (0..layers.len()).collect();
@@ -271,14 +289,25 @@ pub fn combine_faster(
                 w,
                 name,
                 (n_rows, total),
-                datatype,
+                datatype.clone(),
                 &LayerOptions::default(),
             )?;
+            let grid = Grid {
+                path: &path,
+                chunks: (n_rows.clamp(1, 64), total.clamp(1, 64)),
+                datatype: &datatype,
+                total,
+            };
             let mut offset = 0u64;
             for (fi, cols) in picked.iter().enumerate() {
                 if let Some(src) = &sources[fi][li] {
-                    let done: Result<()> = with_numeric!(*dt, T => Ok(copy_selected::<T>(
-                        w, src, &path, offset, cols, orderings[fi].as_deref()
+                    let input = Input {
+                        file: &files[fi],
+                        dataset: src,
+                        raw: orderings[fi].is_none() && grid.matches(src),
+                    };
+                    let done: Result<()> = with_numeric!(*dt, T => Ok(copy_columns::<T>(
+                        w, &input, &grid, offset, cols, orderings[fi].as_deref(), &mut stats
                     )?));
                     done.map_err(|e| match e {
                         LoomError::Hdf5(e) => e,
@@ -295,7 +324,120 @@ pub fn combine_faster(
         w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
     })?;
     dsout.close()?;
-    tmp.finish(out)
+    tmp.finish(out)?;
+    Ok(stats)
+}
+
+/// The output layer of [`combine_faster`]: where its chunks lie.
+struct Grid<'a> {
+    path: &'a str,
+    chunks: (u64, u64),
+    datatype: &'a hdf5_lite::format::messages::Datatype,
+    /// Output columns.
+    total: u64,
+}
+
+impl Grid<'_> {
+    /// Whether `d`'s stored chunks can be copied into this layer as they are: the same
+    /// chunk shape, stored type and filters (gzip 2 alone, as the output is written).
+    fn matches(&self, d: &Dataset) -> bool {
+        let filters: Vec<(u16, &[u32])> = d
+            .filters()
+            .iter()
+            .map(|f| (f.id, f.client_data.as_slice()))
+            .collect();
+        d.chunks() == Some(&[self.chunks.0, self.chunks.1][..])
+            && d.datatype() == self.datatype
+            && filters == [(1u16, &[2u32][..])]
+    }
+}
+
+/// One input layer of [`combine_faster`].
+struct Input<'a> {
+    file: &'a hdf5_lite::read::File,
+    dataset: &'a Dataset,
+    /// Whether its chunks may be copied raw ([`Grid::matches`], rows in stored order).
+    raw: bool,
+}
+
+/// Copies the columns `cols` (increasing) of an input layer to the output from column
+/// `offset` on: each stored chunk that holds only selected columns landing on an output
+/// chunk (whole, or the output's last) is copied as it is; the columns between are
+/// decoded and written by [`copy_selected`].
+fn copy_columns<T: Numeric>(
+    w: &mut Writer,
+    input: &Input<'_>,
+    grid: &Grid<'_>,
+    offset: u64,
+    cols: &[usize],
+    ordering: Option<&[usize]>,
+    stats: &mut CombineStats,
+) -> hdf5_lite::Result<()> {
+    let d = input.dataset;
+    let m = match d.shape() {
+        [_, m] => *m,
+        _ => return Ok(()),
+    };
+    if !input.raw || cols.is_empty() {
+        stats.decoded_columns += cols.len() as u64;
+        return copy_selected::<T>(w, d, grid.path, offset, cols, ordering);
+    }
+    let cc = grid.chunks.1;
+    // Stored chunks by their first column.
+    let mut by_col: BTreeMap<u64, Vec<hdf5_lite::format::chunk_index::ChunkRecord>> =
+        BTreeMap::new();
+    for r in d.chunk_records()? {
+        if let Some(&c0) = r.offset.get(1) {
+            by_col.entry(c0).or_default().push(r);
+        }
+    }
+    let mut p = 0;
+    let mut pending = 0; // first position of the columns still to decode
+    while p < cols.len() {
+        let c0 = cols[p] as u64;
+        let width = cc.min(m - c0.min(m)) as usize;
+        let at = offset + p as u64;
+        let whole = c0.is_multiple_of(cc)
+            && at.is_multiple_of(cc)
+            && width > 0
+            && (width as u64 == cc || at + width as u64 == grid.total)
+            && cols.get(p + width - 1) == Some(&(cols[p] + width - 1));
+        let records = by_col.get(&c0).filter(|_| whole);
+        let Some(records) = records else {
+            p += 1;
+            continue;
+        };
+        if pending < p {
+            stats.decoded_columns += (p - pending) as u64;
+            copy_selected::<T>(
+                w,
+                d,
+                grid.path,
+                offset + pending as u64,
+                &cols[pending..p],
+                None,
+            )?;
+        }
+        for r in records {
+            let bytes = input.file.read_raw_chunk(r)?;
+            w.write_raw_chunk(grid.path, &[r.offset[0], at], r.filter_mask, &bytes)?;
+            stats.raw_chunks += 1;
+        }
+        p += width;
+        pending = p;
+    }
+    if pending < cols.len() {
+        stats.decoded_columns += (cols.len() - pending) as u64;
+        copy_selected::<T>(
+            w,
+            d,
+            grid.path,
+            offset + pending as u64,
+            &cols[pending..],
+            None,
+        )?;
+    }
+    Ok(())
 }
 
 /// The column attributes of the selected columns of every input, joined; an attribute

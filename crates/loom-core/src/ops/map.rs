@@ -1,12 +1,15 @@
 //! `map` (loompy-api.md §3.10, §4.2): functions applied to every row or column of the
-//! main matrix, streamed window by window through [`scan`](LoomConnection::scan).
+//! main matrix, streamed in chunk-aligned windows ([`AxisWindows`]) of about
+//! `chunksize` rows or columns, each decoded (in parallel, by hdf5-lite) into one
+//! buffer reused for every window.
 
-use ndarray::{ArrayView1, Axis as NdAxis};
+use hdf5_lite::read::Indices;
+use ndarray::{ArrayView1, ArrayView2, Axis as NdAxis};
 
-use super::scan::Items;
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
+use crate::windows::AxisWindows;
 
 /// A function `map` applies to one row or column (its selected values, as `f64`).
 pub type MapFn<'a> = &'a dyn Fn(ArrayView1<f64>) -> f64;
@@ -15,7 +18,8 @@ impl LoomConnection {
     /// loompy's `ds.map(f_list, axis=…, chunksize=…, selection=…)`: for each function,
     /// one value per row (`Axis::Rows`) or column (`Axis::Cols`) of the main matrix.
     /// `selection` is a mask over the other axis: only those values are passed to the
-    /// functions. Windows of `chunksize` rows (columns) are read at a time.
+    /// functions. Windows of about `chunksize` rows (columns), whole chunks, are read
+    /// at a time.
     ///
     /// ```no_run
     /// # use loom_core::{connect, Mode};
@@ -62,29 +66,44 @@ impl LoomConnection {
                     mask.iter()
                         .enumerate()
                         .filter(|p| *p.1)
-                        .map(|p| p.0)
-                        .collect(),
+                        .map(|p| p.0 as u64)
+                        .collect::<Vec<u64>>(),
                 )
             }
             None => None,
         };
+        let cross = other.as_ref().map_or(other_len, |v| v.len() as u64);
+        let api = self.layers();
+        let d = api.dataset(layer)?;
+        let chunk = api.chunk_len(layer, axis)?;
+        let budget = (chunksize.max(1) as u64).saturating_mul(cross.max(1));
         let mut out = vec![vec![0.0; len]; functions.len()];
-        let scan = self.scan_parts(
-            axis,
-            &Items::All,
-            Some(vec![layer.to_owned()]),
-            chunksize,
-            other,
-        )?;
-        for batch in scan {
-            let batch = batch?;
-            let block = &batch.view.layer(layer)?.values;
+        // One buffer for every window: no fresh pages per window.
+        let mut buf: Vec<f64> = Vec::new();
+        for w in AxisWindows::all(len as u64, chunk, cross, budget) {
+            let here = Indices::Range {
+                start: w.start as u64,
+                count: w.len() as u64,
+            };
+            let there = match &other {
+                Some(v) => Indices::List(v),
+                None => Indices::Range {
+                    start: 0,
+                    count: other_len,
+                },
+            };
+            let (sel, shape) = match axis {
+                Axis::Rows => ([here, there], (w.len(), cross as usize)),
+                Axis::Cols => ([there, here], (cross as usize, w.len())),
+            };
+            buf.clear();
+            buf.resize(shape.0 * shape.1, 0.0);
+            d.read_orthogonal_into(&sel, &mut buf)?;
+            let block = ArrayView2::from_shape(shape, &buf)
+                .map_err(|e| LoomError::Selection(format!("{layer}: {e}")))?;
             for (k, lane) in block.axis_iter(NdAxis(axis.index())).enumerate() {
-                let Some(&at) = batch.indexes.get(k) else {
-                    continue;
-                };
                 for (f, res) in functions.iter().zip(out.iter_mut()) {
-                    res[at] = f(lane);
+                    res[w.start + k] = f(lane);
                 }
             }
         }

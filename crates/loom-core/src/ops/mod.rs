@@ -24,7 +24,7 @@ mod scan;
 pub use add_columns::FillValues;
 pub use add_loom::AddLoomOptions;
 pub use aggregate::{AggregateOptions, Aggregated, Aggregation, CaAggregation, GroupBy, Reduce};
-pub use combine::{combine, combine_faster, CombineFasterOptions, CombineOptions};
+pub use combine::{combine, combine_faster, CombineFasterOptions, CombineOptions, CombineStats};
 pub use create_append::create_append;
 pub use map::MapFn;
 pub use scan::{BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanOptions};

@@ -78,7 +78,8 @@ impl LoomConnection {
                     })
                     .collect()
             };
-            graphs.push((name.clone(), renumber(a)?, renumber(b)?, w));
+            let weights = g.weight_datatype(&name)?;
+            graphs.push((name.clone(), renumber(a)?, renumber(b)?, w, weights));
         }
         let tiles = self.hdf5().group(layout::TILES).is_ok();
         let graph_group = layout::graphs_group(axis);
@@ -98,9 +99,10 @@ impl LoomConnection {
             for a in &staged {
                 a.write(w, &stamp)?;
             }
-            for (name, a, b, wts) in &graphs {
+            for (name, a, b, wts, weights) in &graphs {
                 let path = layout::graph_path(axis, name);
-                crate::graphs::write_graph(w, graph_group, &path, a, b, wts)?;
+                let weights = weights.clone();
+                crate::graphs::write_graph_as(w, graph_group, &path, a, b, wts, weights)?;
             }
             w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)
         })

@@ -149,9 +149,10 @@ pub fn temp_loom(dir: &std::path::Path, name: &str) -> (PathBuf, LoomConnection)
     (p, ds)
 }
 
-pub fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("loom-io-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory, deleted (with what is in it) when dropped.
+pub fn tempdir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("loom-io-{name}-"))
+        .tempdir()
+        .unwrap()
 }

@@ -10,7 +10,10 @@
 //! offset in the heap's linear address space (see `managed.rs`), tiny objects are stored
 //! inside the ID itself, and huge objects are stored on their own and found either
 //! directly from the ID or through a v2 B-tree.
+//!
+//! The writer encodes only heaps of huge objects (see `huge.rs`).
 
+mod huge;
 mod managed;
 #[cfg(test)]
 mod tests;
@@ -18,10 +21,10 @@ mod tests;
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
-use crate::format::btree_v2::BTreeV2;
 use crate::format::checksum;
 use crate::format::{Ctx, UNDEF};
 
+pub use huge::{HugeObjects, HEADER_LEN, ID_LEN};
 use managed::BlockCache;
 
 /// Structure names used in errors.
@@ -41,6 +44,10 @@ pub struct FractalHeap {
     flags: u8,
     /// Objects above this size are huge.
     max_managed: u32,
+    /// Bytes of the header, checksum included.
+    header_len: u64,
+    /// The free-space manager of the managed blocks, UNDEF when there is none.
+    free_space_manager: u64,
     /// v2 B-tree indexing huge objects.
     huge_btree: u64,
     /// Blocks per row of the doubling table.
@@ -97,7 +104,7 @@ impl FractalHeap {
         let _next_huge_id = c.length()?;
         let huge_btree = c.offset()?;
         let _free_space = c.length()?;
-        let _free_space_manager = c.offset()?;
+        let free_space_manager = c.offset()?;
         let _managed_space = c.length()?;
         let _allocated_space = c.length()?;
         let _iterator_offset = c.length()?;
@@ -158,6 +165,8 @@ impl FractalHeap {
             filter_len,
             flags,
             max_managed,
+            header_len: total,
+            free_space_manager,
             huge_btree,
             width,
             start_block,
@@ -169,6 +178,25 @@ impl FractalHeap {
             length_size: direct_len_size.min(managed_len_size),
             cache: Mutex::default(),
         })
+    }
+
+    /// The extents the heap occupies (header, root direct block, huge objects and their
+    /// B-tree), or `None` when it has structures this does not list: indirect blocks, a
+    /// free-space manager (libhdf5 adds one with the first managed object), filters,
+    /// huge objects found from their IDs alone.
+    pub fn extents(&self, ctx: &Ctx) -> Result<Option<Vec<(u64, u64)>>> {
+        if self.root_rows > 0 || self.free_space_manager != UNDEF {
+            return Ok(None);
+        }
+        let Some(huge) = self.huge_extents(ctx)? else {
+            return Ok(None);
+        };
+        let mut out = vec![(self.address, self.header_len)];
+        if self.root != UNDEF {
+            out.push((self.root, self.start_block));
+        }
+        out.extend(huge);
+        Ok(Some(out))
     }
 
     /// Bytes in each of this heap's IDs.
@@ -230,57 +258,5 @@ impl FractalHeap {
                     format!("tiny object of {len} bytes in a {}-byte ID", heap_id.len()),
                 )
             })
-    }
-
-    /// A huge object: stored on its own, found from the ID or the huge-object B-tree.
-    fn huge(&self, ctx: &Ctx, heap_id: &[u8]) -> Result<Vec<u8>> {
-        if self.filter_len > 0 {
-            return Err(Error::unsupported("filtered fractal heap"));
-        }
-        let o = usize::from(ctx.sizes.offsets);
-        let l = usize::from(ctx.sizes.lengths);
-        let room = self.id_len() - 1;
-        let mut c = ctx.cursor(heap_id, self.address, HEAP_ID);
-        c.skip(1)?;
-        if room >= o + l {
-            // Directly accessed: the address and length are in the ID.
-            let addr = c.offset()?;
-            let len = c.length()?;
-            return Ok(ctx.read(addr, len)?.into_owned());
-        }
-        // Indirectly accessed: the ID is a key into the v2 B-tree (record type 1).
-        let key = c.uint(room.min(8))?;
-        if self.huge_btree == UNDEF {
-            return Err(Error::corrupt(
-                HEADER,
-                self.address,
-                "huge object ID but no huge object B-tree",
-            ));
-        }
-        let tree = BTreeV2::read(ctx, self.huge_btree)?;
-        if tree.record_type != 1 {
-            return Err(Error::corrupt(
-                HEADER,
-                self.address,
-                format!(
-                    "huge object B-tree has record type {}, expected 1",
-                    tree.record_type
-                ),
-            ));
-        }
-        for record in tree.records(ctx)? {
-            let mut r = ctx.cursor(&record, self.huge_btree, "huge object record");
-            let addr = r.offset()?;
-            let len = r.length()?;
-            let id = r.length()?;
-            if id == key {
-                return Ok(ctx.read(addr, len)?.into_owned());
-            }
-        }
-        Err(Error::corrupt(
-            HEAP_ID,
-            self.address,
-            format!("no huge object with ID {key}"),
-        ))
     }
 }

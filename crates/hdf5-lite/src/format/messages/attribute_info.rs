@@ -27,6 +27,28 @@ impl AttributeInfo {
             creation_order_index: info.creation_order_index,
         })
     }
+
+    /// Encodes the message body (version 0, 8-byte offsets): flags, then the maximum
+    /// creation index, heap, name index and creation order index addresses as present.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut flags = 0u8;
+        if self.max_creation_index.is_some() {
+            flags |= 0x01;
+        }
+        if self.creation_order_index.is_some() {
+            flags |= 0x02;
+        }
+        let mut b = vec![0, flags];
+        if let Some(max) = self.max_creation_index {
+            b.extend_from_slice(&max.to_le_bytes());
+        }
+        b.extend_from_slice(&self.fractal_heap.to_le_bytes());
+        b.extend_from_slice(&self.name_index.to_le_bytes());
+        if let Some(index) = self.creation_order_index {
+            b.extend_from_slice(&index.to_le_bytes());
+        }
+        b
+    }
 }
 
 #[cfg(test)]
@@ -54,6 +76,7 @@ mod tests {
                 creation_order_index: None
             }
         );
+        assert_eq!(ai.encode(), b);
         assert!(dec(&b[..10]).is_err());
     }
 
@@ -64,6 +87,7 @@ mod tests {
         b.extend_from_slice(&0x200u64.to_le_bytes());
         b.extend_from_slice(&0x300u64.to_le_bytes());
         let ai = dec(&b).unwrap();
+        assert_eq!(ai.encode(), b);
         assert_eq!(ai.max_creation_index, Some(12));
         assert_eq!(ai.fractal_heap, 0x100);
         assert_eq!(ai.name_index, 0x200);

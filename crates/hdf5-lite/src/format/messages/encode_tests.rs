@@ -172,6 +172,64 @@ fn hand_built_datatypes_match_h5py() {
 }
 
 #[test]
+fn packed_compounds_match_h5py() {
+    use crate::write::packed_compound;
+    use ByteOrder::Little;
+    let fixed = |size, charset| Datatype::FixedString {
+        size,
+        padding: StringPadding::NullPad,
+        charset,
+    };
+    // numpy structured dtypes as h5py stores them: SCope's embeddings (float32 "_X",
+    // "_Y"), pySCENIC's regulons (int64 per regulon), fixed-length string fields.
+    let cases: Vec<(Vec<(&str, Datatype)>, &str)> = vec![
+        (
+            vec![("_X", float(4, Little)), ("_Y", float(4, Little))],
+            "1602000008000000",
+        ),
+        (
+            vec![
+                ("name", fixed(5, CharSet::Ascii)),
+                ("n", int(8, true, Little)),
+            ],
+            "160200000d000000",
+        ),
+        (
+            vec![("u", fixed(4, CharSet::Utf8)), ("x", int(2, false, Little))],
+            "1602000006000000",
+        ),
+        (
+            vec![
+                ("TF0(+)", int(8, true, Little)),
+                ("TF10(+)", int(8, true, Little)),
+            ],
+            "1602000010000000",
+        ),
+    ];
+    for (fields, prefix) in cases {
+        let dt = packed_compound(&fields).unwrap();
+        assert_eq!(pad8(dt.encode().unwrap()), h5py(DATATYPE, prefix), "{dt:?}");
+    }
+    // The compound attribute h5py wrote, rebuilt from its parts.
+    let emb = packed_compound(&[("_X", float(4, Little)), ("_Y", float(4, Little))]).unwrap();
+    let attr = AttributeMessage {
+        name: "emb_attr".into(),
+        name_charset: CharSet::Ascii,
+        datatype: emb,
+        dataspace: Dataspace {
+            kind: DataspaceKind::Simple,
+            dims: vec![2],
+            maxdims: Some(vec![2]),
+        },
+        data: vec![0; 16],
+    };
+    assert_eq!(
+        pad8(attr.encode().unwrap()),
+        h5py(ATTRIBUTE, "0100090080001800")
+    );
+}
+
+#[test]
 fn hand_built_messages_match_h5py() {
     // Scalar; 1-D without stored maxdims (written as the dims); unlimited; null.
     let scalar = Dataspace {

@@ -492,3 +492,49 @@ fn encode_v1_message_size_limit() {
         vec![1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
     );
 }
+
+#[test]
+fn encode_v2_round_trips_through_the_reader() {
+    // Small bodies (1-byte chunk size), then one that needs a 4-byte chunk size.
+    for filler in [0usize, 300, 65535] {
+        let messages = vec![
+            raw(kind::SYMBOL_TABLE, 0, &[3; 16]),
+            raw(kind::ATTRIBUTE_INFO, 0x04, &[0, 0, 1, 2, 3, 4, 5, 6, 7, 8]),
+            raw(kind::COMMENT, 0, &vec![b'c'; filler]),
+        ];
+        let header = encode_v2(&messages).unwrap();
+        let mut file = superblock_v0(96, 96 + header.len() as u64);
+        file.extend_from_slice(&header);
+        let source = Source::new(Arc::new(MemStorage::new(file)));
+        let ctx = Ctx {
+            source,
+            base: 0,
+            sizes: Sizes::default(),
+        };
+        let oh = ObjectHeader::read(&ctx, 96).unwrap();
+        assert_eq!(oh.version, 2);
+        assert_eq!(oh.refcount, 1);
+        assert_eq!(oh.blocks, vec![(96, header.len() as u64)]);
+        let got: Vec<(u16, u8, &[u8])> = oh
+            .messages
+            .iter()
+            .map(|m| (m.kind, m.flags, m.data.as_slice()))
+            .collect();
+        let want: Vec<(u16, u8, &[u8])> = messages
+            .iter()
+            .map(|m| (m.kind, m.flags, m.data.as_slice()))
+            .collect();
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn encode_v2_limits() {
+    let big = raw(kind::ATTRIBUTE, 0, &vec![0; 65536]);
+    let text = encode_v2(&[big]).err().unwrap().to_string();
+    assert!(
+        text.contains("0x000c") && text.contains("too large"),
+        "{text}"
+    );
+    assert!(encode_v2(&[raw(0x100, 0, &[])]).is_err());
+}
