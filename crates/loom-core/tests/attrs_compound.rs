@@ -191,7 +191,8 @@ fn global_compounds_round_trip_in_both_layouts() {
     assert!(f.root().unwrap().attribute("table").is_ok());
     let ds = connect(&path, Mode::Read).unwrap();
     assert_eq!(ds.attrs().get("table").unwrap(), table);
-    drop(ds);
+    // Close both first: Windows refuses to delete a file that is open (memory-mapped).
+    drop((f, ds));
     std::fs::remove_dir_all(dir).unwrap();
 }
 

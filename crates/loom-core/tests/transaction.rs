@@ -201,5 +201,7 @@ fn one_writer_per_file() {
     drop((a, b));
     let ds = LoomConnection::open(&path, Mode::Read, true).unwrap();
     assert_eq!(ds.ca().keys(), ["x"]);
+    // Close it first: Windows refuses to delete a file that is open (memory-mapped).
+    drop(ds);
     std::fs::remove_dir_all(&dir).unwrap();
 }
