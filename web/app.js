@@ -33,6 +33,8 @@ function record(stats) {
   st.size = String(stats.size);
 }
 
+const readText = (stats) => `${stats.reads} reads of ${kib(stats.bytes)} in ${stats.readMs.toFixed(0)} ms`;
+
 function status(text, state) {
   $("status").textContent = text;
   $("status").dataset.state = state;
@@ -63,6 +65,14 @@ async function showTable() {
   fillTable($("attr-table"), ["#", ...t.names], t.rows);
   const end = Math.min(table.start + table.count, t.matches);
   $("attr-count").textContent = `${t.matches ? table.start + 1 : 0}–${end} of ${t.matches} (${t.total} in all)`;
+  $("attr-skipped").textContent = t.skipped.length ? `Not shown: ${t.skipped.join("; ")}.` : "";
+}
+
+/** A dtype as `loom info` prints it: numpy's text, or a string type in words. */
+function dtypeText(d) {
+  if (typeof d === "string") return d;
+  if (d && d.class === "string") return `string (${d.size === "variable" ? "variable length" : `${d.size} bytes`}, ${d.charset})`;
+  return JSON.stringify(d);
 }
 
 function showInfo(info, stats) {
@@ -73,9 +83,9 @@ function showInfo(info, stats) {
   $("verdict").textContent = info.valid ? "valid loom file" : "not a valid loom file";
   $("verdict").className = info.valid ? "valid" : "invalid";
   $("errors").replaceChildren(...info.errors.map((e) => Object.assign(document.createElement("li"), { textContent: e })));
-  fillTable($("layers"), ["name", "dtype"], Object.entries(info.layers).map(([k, v]) => [k === "" ? '"" (main)' : k, v.dtype]));
+  fillTable($("layers"), ["name", "dtype"], Object.entries(info.layers).map(([k, v]) => [k === "" ? '"" (main)' : k, dtypeText(v.dtype)]));
   for (const [key, id] of [["row_attrs", "row-attrs"], ["col_attrs", "col-attrs"]]) {
-    fillTable($(id), ["name", "dtype", "shape"], Object.entries(info[key]).map(([k, v]) => [k, v.dtype, v.shape.join(" × ")]));
+    fillTable($(id), ["name", "dtype", "shape"], Object.entries(info[key]).map(([k, v]) => [k, dtypeText(v.dtype), v.shape.join(" × ")]));
   }
   const graphs = [
     ...Object.entries(info.row_graphs).map(([k, v]) => [k, "rows", v.edges]),
@@ -90,7 +100,7 @@ function showInfo(info, stats) {
   $("tables").hidden = !info.is_loom;
   $("map").hidden = !info.is_loom;
   record(stats);
-  status(`Opened ${info.name} in ${stats.ms.toFixed(0)} ms (${stats.reads} reads, ${kib(stats.bytes)}).`, "opened");
+  status(`Opened ${info.name} in ${stats.ms.toFixed(0)} ms (${readText(stats)}).`, "opened");
 }
 
 async function drawHeatmap() {
@@ -117,7 +127,7 @@ async function drawHeatmap() {
   $("labels").style.fontSize = `${Math.min(rowPx, 11)}px`;
   $("labels").textContent = h.labels.join("\n");
   canvas.dataset.rows = JSON.stringify(h.rows);
-  $("heatmap-status").textContent = `${rows} rows × ${cols} columns in ${stats.ms.toFixed(0)} ms (${stats.reads} reads, ${kib(stats.bytes)}).`;
+  $("heatmap-status").textContent = `${rows} rows × ${cols} columns in ${stats.ms.toFixed(0)} ms (${readText(stats)}).`;
   $("heatmap-status").dataset.ms = String(stats.ms);
 }
 

@@ -8,6 +8,7 @@ let nextSource = 1;
 let loom = null;
 let bytesRead = 0;
 let reads = 0;
+let readMs = 0;
 let size = 0;
 
 function fileSource(file) {
@@ -58,7 +59,9 @@ self.loomStorage = {
   read(source, offset, dst) {
     reads += 1;
     bytesRead += dst.length;
+    const t0 = performance.now();
     sources.get(source).read(offset, dst);
+    readMs += performance.now() - t0;
   },
 };
 
@@ -91,15 +94,17 @@ self.onmessage = async (e) => {
   if (msg.op === "open") {
     reads = 0;
     bytesRead = 0;
+    readMs = 0;
   }
   const t0 = performance.now();
-  const before = { reads, bytesRead };
+  const before = { reads, bytesRead, readMs };
   try {
     const result = ops[msg.op](msg);
     const stats = {
       ms: performance.now() - t0,
       reads: reads - before.reads,
       bytes: bytesRead - before.bytesRead,
+      readMs: readMs - before.readMs,
       // Since the file was opened, and its size: how little of it was read.
       totalReads: reads,
       totalBytes: bytesRead,

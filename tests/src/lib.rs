@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
+pub mod sizes;
+
 /// The `fixtures/` folder at the workspace root.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

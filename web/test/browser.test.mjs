@@ -7,8 +7,8 @@
 // /usr/bin/chromium), LOOM_BENCH_FILE (a big file to time: open and heatmap).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -141,6 +141,22 @@ test("a URL read with range requests, from this server and from another origin",
   other.close();
 });
 
+test("a dropped file opens as a picked one does", async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/`);
+  // A file dropped on the drop zone (made in the page from the fixture's bytes).
+  await page.evaluate(async (name) => {
+    const bytes = await (await fetch(`/data/${name}`)).arrayBuffer();
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], name));
+    document.querySelector("#drop").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, FIXTURE);
+  await waitReady(page);
+  await checkPage(page, FIXTURE);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a plain HDF5 file shows its tree; a non-HDF5 file a clear error", async () => {
   const { page } = await newPage();
   await page.goto(`${base}/`);
@@ -152,6 +168,55 @@ test("a plain HDF5 file shows its tree; a non-HDF5 file a clear error", async ()
   await page.setInputFiles("#file", { name: "junk.loom", mimeType: "application/octet-stream", buffer: Buffer.alloc(4096, 7) });
   await page.waitForSelector('#status[data-state="error"]');
   assert.match(await page.textContent("#status"), /Could not open junk\.loom: .+/);
+  await page.close();
+});
+
+test("damaged files give a typed error or a verdict on the page, never a crash", async (t) => {
+  const { page } = await newPage();
+  const crashes = [];
+  page.on("pageerror", (e) => crashes.push(e.message));
+  page.on("console", (m) => { if (/panicked|unreachable|RuntimeError/.test(m.text())) crashes.push(m.text()); });
+  await page.goto(`${base}/`);
+  const whole = readFileSync(join(fixtures, FIXTURE));
+  const damaged = [
+    ["cut.loom", whole.subarray(0, whole.length >> 1)],
+    ["zeroed.loom", Buffer.concat([whole.subarray(0, 2048), Buffer.alloc(whole.length - 2048)])],
+    ["flipped.loom", Buffer.from(whole.map((b, i) => (i % 97 === 13 ? b ^ 0x5a : b)))],
+    ["flipped-late.loom", Buffer.from(whole.map((b, i) => (i > 4096 && i % 211 === 5 ? b ^ 0xff : b)))],
+  ];
+  for (const [name, buffer] of damaged) {
+    await page.setInputFiles("#file", { name, mimeType: "application/octet-stream", buffer });
+    await page.waitForFunction((n) => {
+      const s = document.querySelector("#status");
+      return s.textContent.includes(n) && (s.dataset.state === "ready" || s.dataset.state === "error");
+    }, name);
+    const said = await page.textContent("#status");
+    assert.doesNotMatch(said, /unreachable|panicked|RuntimeError/, said);
+    t.diagnostic(said);
+  }
+  // The page still works after them.
+  await page.setInputFiles("#file", join(fixtures, FIXTURE));
+  await waitReady(page);
+  await checkPage(page, FIXTURE);
+  assert.deepEqual(crashes, []);
+  await page.close();
+});
+
+test("every fixture opens: shape and validation verdict as the native loom says", async () => {
+  const { page, errors } = await newPage();
+  const files = readdirSync(fixtures).filter((f) => /\.(loom|h5)$/.test(f));
+  assert.ok(files.length > 30, `${files.length} fixtures`);
+  for (const f of files) {
+    await page.goto(`${base}/?url=${encodeURIComponent(`/data/${f}`)}`);
+    await waitReady(page);
+    const loom = !(await page.isHidden("#map"));
+    if (!loom) continue;
+    const info = native("info", "--json", join(fixtures, f));
+    assert.equal(await page.textContent("#shape"), `${info.shape[0]} × ${info.shape[1]}`, f);
+    const valid = spawnSync(loomBin, ["validate", join(fixtures, f)]).status === 0;
+    assert.equal(await page.textContent("#verdict"), valid ? "valid loom file" : "not a valid loom file", f);
+  }
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

@@ -70,6 +70,11 @@ def dtype_name(dt):
     return str(dt)
 
 
+def text(x):
+    """A string element: fixed-length fields of compounds come as bytes (UTF-8)."""
+    return x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)
+
+
 def values(arr):
     a = np.asarray(arr)
     if a.dtype.names:
@@ -81,7 +86,7 @@ def values(arr):
     return {
         "dtype": dtype_name(a.dtype),
         "shape": list(a.shape),
-        "values": [num(x) if a.dtype.kind not in "OSU" else str(x) for x in a.reshape(-1)],
+        "values": [num(x) if a.dtype.kind not in "OSU" else text(x) for x in a.reshape(-1)],
     }
 
 

@@ -17,7 +17,9 @@ installs fixtures/requirements.txt into it, then runs
 `fixtures/generate.py DIR [FILTER]`, which writes every fixture NAME.ext and its
 expected dump NAME.ext.json into DIR (default: fixtures/), then (with no FILTER,
 or FILTER `ops`) `fixtures/ops.py DIR`, which writes DIR/ops/: the inputs of
-loom-core's operation tests and loompy's results on them (expected.json).
+loom-core's operation tests and loompy's results on them (expected.json), and
+(FILTER `size`) `fixtures/sizes.py DIR`, which writes DIR/size/: loompy-made files
+for the file-size tests.
 
   --out DIR      write the fixtures somewhere else (default: fixtures/)
   --python PY    use this interpreter as is (no venv, no pip install);
@@ -113,6 +115,18 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
             .arg(&out)
             .current_dir(&ws.root);
         util::run(&mut ops, "fixtures/ops.py failed; see the messages above.")?;
+    }
+    // The file-size checks' inputs (tests/tests/sizes.rs): loompy's `create` output.
+    if opts.filter.as_deref().is_none_or(|f| "size/".contains(f)) {
+        let mut sizes = Command::new(&python);
+        sizes
+            .arg(fixtures_dir.join("sizes.py"))
+            .arg(&out)
+            .current_dir(&ws.root);
+        util::run(
+            &mut sizes,
+            "fixtures/sizes.py failed; see the messages above.",
+        )?;
     }
     // loom-io's importer and exporter fixtures (10x, mtx, tsv, STARsolo, h5ad), with the
     // expected values of loompy's importers and anndata's/scanpy's readers.

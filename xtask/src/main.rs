@@ -6,8 +6,11 @@
 
 mod bench;
 mod crosscheck;
+mod crosscheck_io;
+mod crosscheck_ops;
 mod fixtures;
 mod interop;
+mod sizes;
 mod util;
 
 use std::path::PathBuf;
@@ -43,16 +46,40 @@ const COMMANDS: &[Command] = &[
         run: crosscheck::run,
     },
     Command {
+        name: "crosscheck-ops",
+        summary: "loom-core's file operations against loompy on random inputs",
+        usage: crosscheck_ops::USAGE,
+        run: crosscheck_ops::run,
+    },
+    Command {
+        name: "crosscheck-io",
+        summary: "loom-io's converters against anndata/scanpy/loompy on seeded random inputs",
+        usage: crosscheck_io::USAGE,
+        run: crosscheck_io::run,
+    },
+    Command {
         name: "bench",
         summary: "time loom-rs against loompy on a synthetic .loom (target/bench/report.md)",
         usage: bench::USAGE,
         run: bench::run,
     },
     Command {
+        name: "bench-io",
+        summary: "time loom-io's converters against anndata/scanpy/loompy (report-io.md)",
+        usage: bench::convert::USAGE,
+        run: bench::convert::run,
+    },
+    Command {
         name: "interop",
         summary: "check files written by hdf5-lite with h5py, h5dump and loompy",
         usage: interop::USAGE,
         run: interop::run,
+    },
+    Command {
+        name: "sizes",
+        summary: "file sizes: loom-core create vs loompy, edited vs repacked (random inputs)",
+        usage: sizes::USAGE,
+        run: sizes::run,
     },
 ];
 

@@ -12,7 +12,8 @@ use hdf5_lite::write::{AttrValue, DatasetSpec, Writer};
 use hdf5_lite::{Error, FileOptions};
 
 fn temp_file(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hdf5-lite-lock-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hdf5-lite-lock-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     let mut w = FileOptions::new().locking(false).create(&path).unwrap();

@@ -10,7 +10,8 @@ use hdf5_lite::FileOptions;
 
 #[test]
 fn the_environment_variable_turns_locking_off() {
-    let dir = std::env::temp_dir().join(format!("hdf5-lite-lock-env-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hdf5-lite-lock-env-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("env.h5");
     let mut w = Writer::create(&path).unwrap();

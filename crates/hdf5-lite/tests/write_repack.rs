@@ -11,7 +11,8 @@ use hdf5_lite::write::{vlen_utf8, AttrValue, DatasetSpec, Writer};
 use hdf5_lite::{repack, RepackOptions};
 
 fn dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hdf5-lite-repack-{}", std::process::id()));
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hdf5-lite-repack-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }

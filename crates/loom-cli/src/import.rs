@@ -95,11 +95,13 @@ pub enum ImportCommand {
     },
     /// STARsolo output (the folder holding Solo.out, or Solo.out) as loompy's
     /// create_from_star: Velocyto spliced/unspliced/ambiguous layers, gene-type layers,
-    /// `Valid_<layer>` flags, a velosum (or chosen) main layer. The emptydrops filter is
-    /// not implemented.
+    /// `Valid_<layer>` flags, a velosum (or chosen) main layer, optional GTF gene
+    /// annotations and sample metadata. The emptydrops filter and sqlite sample databases
+    /// are not implemented.
     #[command(after_help = "Examples:
   loom import star star_out -o s1.loom --sample-id s1
-  loom import star star_out/Solo.out -o s1.loom --sample-id s1 --cell-filter Gene --main-layer Gene")]
+  loom import star star_out/Solo.out -o s1.loom --sample-id s1 --cell-filter Gene --main-layer Gene
+  loom import star star_out -o s1.loom --sample-id s1 --gtf genes.gtf --sample-metadata samples.tsv")]
     Star {
         /// The STARsolo output folder.
         dir: PathBuf,
@@ -118,6 +120,17 @@ pub enum ImportCommand {
         /// A gene type to add as a layer (repeatable).
         #[arg(long = "extra-layer")]
         extra_layers: Vec<String>,
+        /// Gene annotations: Gene, Accession, Biotype, Chromosome, Start, End row
+        /// attributes from the GTF's gene lines.
+        #[arg(long)]
+        gtf: Option<PathBuf>,
+        /// Sample metadata TSV (header with SampleID or Name): the sample's fields become
+        /// column attributes.
+        #[arg(long)]
+        sample_metadata: Option<PathBuf>,
+        /// A global attribute KEY=VALUE (repeatable).
+        #[arg(long = "attr", value_name = "KEY=VALUE", value_parser = key_value)]
+        file_attrs: Vec<(String, String)>,
     },
     /// An h5ad file (anndata): X and layers transposed to genes x cells, obs/var as
     /// column/row attributes, obsm/varm as 2-D attributes, obsp/varp as graphs, scalar and
@@ -231,12 +244,18 @@ fn import(ds: &mut LoomConnection, cmd: &ImportCommand) -> loom_io::Result<Vec<S
             cell_filter,
             main_layer,
             extra_layers,
+            gtf,
+            sample_metadata,
+            file_attrs,
             ..
         } => {
             let mut opts = StarImport::new(dir, sample_id);
             opts.cell_filter = cell_filter.clone();
             opts.main_layer = main_layer.clone();
             opts.extra_layers = extra_layers.clone();
+            opts.gtf = gtf.clone();
+            opts.sample_metadata = sample_metadata.clone();
+            opts.file_attrs = file_attrs.clone();
             import_star(ds, &opts)
         }
         ImportCommand::Tsv {
@@ -313,4 +332,11 @@ pub fn write_new<T>(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A `KEY=VALUE` argument.
+fn key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
 }

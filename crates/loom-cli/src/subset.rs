@@ -1,12 +1,19 @@
 //! `loom subset`: a new loom file with some rows and columns of another: index ranges,
 //! index files, attribute filters, or a seeded random sample. Every layer, attribute and
-//! graph is sliced (through loom-core's `view`, so the selection is held in memory).
+//! graph is sliced. Layers stream: the selected columns are read in chunk-aligned
+//! windows ([`AxisWindows`], about [`DEFAULT_BUDGET`] values each, in each layer's
+//! stored type) and appended to a new file with `add_columns` (loompy's `new()` +
+//! `add_columns` recipe), so memory holds one window whatever the selection's size.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use loom_core::{connect, new, Axis, LayerOptions, LoomConnection, LoomError, Mode, Selection};
+use loom_core::ops::FillValues;
+use loom_core::{
+    connect, new, AttrValues, Axis, AxisWindows, LayerInput, LoomConnection, LoomError, Mode,
+    Selection, DEFAULT_BUDGET,
+};
 
 use crate::output::{finish_op, temp_beside};
 use crate::progress::Progress;
@@ -64,39 +71,8 @@ fn subset(args: &SubsetArgs) -> Result<(), LoomError> {
         keep.sort_unstable();
         cols = keep;
     }
-    let view = ds.view(Selection::List(rows), Selection::List(cols))?;
     let tmp = temp_beside(&args.output);
-    let written = (|| {
-        let mut out = new(&tmp)?;
-        out.transaction(|tx| {
-            for (name, l) in view.layers() {
-                let opts = LayerOptions {
-                    dtype: Some(l.dtype.clone()),
-                    ..LayerOptions::default()
-                };
-                tx.layers_mut().set_with(name, &l.values, &opts)?;
-            }
-            for (k, v) in view.ra() {
-                tx.ra_mut().set(k, v.clone())?;
-            }
-            for (k, v) in view.ca() {
-                tx.ca_mut().set(k, v.clone())?;
-            }
-            for (k, g) in view.row_graphs() {
-                tx.row_graphs_mut().set(k, g)?;
-            }
-            for (k, g) in view.col_graphs() {
-                tx.col_graphs_mut().set(k, g)?;
-            }
-            for (k, v) in view.attrs() {
-                if k != "LOOM_SPEC_VERSION" && k != "CreationDate" {
-                    tx.attrs_mut().set(k, v.clone())?;
-                }
-            }
-            Ok(())
-        })?;
-        out.close()
-    })();
+    let written = write_subset(&ds, &rows, &cols, &tmp);
     match written {
         Ok(()) => Ok(std::fs::rename(&tmp, &args.output)?),
         Err(e) => {
@@ -104,6 +80,120 @@ fn subset(args: &SubsetArgs) -> Result<(), LoomError> {
             Err(e)
         }
     }
+}
+
+/// Writes rows `rows` and columns `cols` of `ds` to a new file at `path`.
+fn write_subset(
+    ds: &LoomConnection,
+    rows: &[i64],
+    cols: &[i64],
+    path: &Path,
+) -> Result<(), LoomError> {
+    if rows.is_empty() || cols.is_empty() {
+        return Err(LoomError::InvalidInput(format!(
+            "the selection holds {} rows and {} columns; a loom file needs at least one of each",
+            rows.len(),
+            cols.len()
+        )));
+    }
+    // numpy's indexing: negative indices count from the end; checked against the axis.
+    let index = |v: &[i64], axis: Axis| -> Result<Vec<usize>, LoomError> {
+        Ok(Selection::List(v.to_vec())
+            .resolve(axis.of(ds.shape()))?
+            .into_iter()
+            .map(|i| i as usize)
+            .collect())
+    };
+    let (ri, ci) = (index(rows, Axis::Rows)?, index(cols, Axis::Cols)?);
+    let rows: Vec<i64> = ri.iter().map(|&i| i as i64).collect();
+    let ra: Vec<(String, AttrValues)> = ds
+        .ra()
+        .items()?
+        .into_iter()
+        .map(|(k, v)| Ok((k, v.take(&ri)?)))
+        .collect::<Result<_, LoomError>>()?;
+    let ra: Vec<(&str, AttrValues)> = ra.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let ca = ds.ca().items()?;
+    let layers: Vec<(String, &str)> = ds
+        .layers()
+        .keys()?
+        .into_iter()
+        .map(|k| Ok((k.clone(), ds.layers().dtype(&k)?)))
+        .collect::<Result<_, LoomError>>()?;
+    let chunk = ds.layers().chunk_len("", Axis::Cols)?;
+    let cols64: Vec<u64> = ci.iter().map(|&c| c as u64).collect();
+    let mut out = new(path)?;
+    for w in AxisWindows::over(&cols64, chunk, ri.len() as u64, DEFAULT_BUDGET) {
+        let here = Selection::List(cols64[w.clone()].iter().map(|&c| c as i64).collect());
+        let blocks = layers
+            .iter()
+            .map(|(k, dt)| read_typed(ds, k, dt, Selection::List(rows.clone()), here.clone()))
+            .collect::<Result<Vec<_>, LoomError>>()?;
+        let inputs: Vec<(&str, LayerInput)> = layers
+            .iter()
+            .zip(&blocks)
+            .map(|((k, _), b)| (k.as_str(), b.input()))
+            .collect();
+        let window_ca: Vec<(&str, AttrValues)> = ca
+            .iter()
+            .map(|(k, v)| Ok((k.as_str(), v.take(&ci[w.clone()])?)))
+            .collect::<Result<_, LoomError>>()?;
+        let first = (w.start == 0).then_some(ra.as_slice());
+        out.add_columns(&inputs, &window_ca, first, &FillValues::None)?;
+    }
+    out.transaction(|tx| {
+        for axis in [Axis::Rows, Axis::Cols] {
+            let idx = if axis == Axis::Rows { &ri } else { &ci };
+            let graphs = ds.graphs(axis);
+            for k in graphs.keys() {
+                tx.graphs_mut(axis).set(&k, &graphs.select(&k, idx)?)?;
+            }
+        }
+        for (k, v) in ds.attrs().items()? {
+            if k != "LOOM_SPEC_VERSION" && k != "CreationDate" {
+                tx.attrs_mut().set(&k, v)?;
+            }
+        }
+        Ok(())
+    })?;
+    out.close()
+}
+
+/// A window of a layer in its stored type, handed to `add_columns`.
+trait Block {
+    fn input(&self) -> LayerInput<'_>;
+}
+
+impl<T: loom_core::Numeric> Block for loom_core::ndarray::Array2<T> {
+    fn input(&self) -> LayerInput<'_> {
+        LayerInput::from(self)
+    }
+}
+
+/// Rows `rows` and columns `cols` of layer `name`, read as its stored type `dtype`.
+fn read_typed(
+    ds: &LoomConnection,
+    name: &str,
+    dtype: &str,
+    rows: Selection,
+    cols: Selection,
+) -> Result<Box<dyn Block>, LoomError> {
+    macro_rules! typed {
+        ($($n:literal => $t:ty),*) => {
+            match dtype {
+                $($n => Box::new(ds.layers().read::<$t>(name, rows, cols)?) as Box<dyn Block>,)*
+                other => {
+                    return Err(LoomError::InvalidInput(format!(
+                        "layer '{name}' has type {other}, which subset cannot copy"
+                    )))
+                }
+            }
+        };
+    }
+    Ok(typed!(
+        "float32" => f32, "float64" => f64, "int8" => i8, "int16" => i16, "int32" => i32,
+        "int64" => i64, "uint8" => u8, "uint16" => u16, "uint32" => u32, "uint64" => u64
+    ))
 }
 
 /// The indices a SPEC selects on `axis` (all when `None`).

@@ -212,7 +212,8 @@ fn errors_are_one_line_with_exit_2() {
 #[test]
 fn a_dataset_of_shape_2_pow_61_by_0_dumps_without_panic() {
     use hdf5_lite::read::Numeric;
-    let dir = std::env::temp_dir().join(format!("loom-cli-huge-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("loom-cli-huge-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("huge.h5");
     let mut w = hdf5_lite::write::Writer::create(&path).unwrap();

@@ -118,7 +118,8 @@ fn unreadable_files_exit_2() {
     let out = loom(&["validate", "/definitely/not/here.loom"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not found"));
-    let junk = std::env::temp_dir().join(format!("loom-validate-{}.loom", std::process::id()));
+    let junk = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("loom-validate-{}.loom", std::process::id()));
     std::fs::write(&junk, b"this is not HDF5").unwrap_or_else(|e| panic!("{e}"));
     let out = loom(&["validate", &junk.to_string_lossy()]);
     let _ = std::fs::remove_file(&junk);

@@ -83,6 +83,12 @@ impl<'a> GraphManager<'a> {
         self.keys().iter().any(|k| k == name)
     }
 
+    /// The graph restricted to the vertices `idx` (in that order, repeats kept), as a
+    /// `idx.len()` square COO matrix: what a view of those rows or columns holds.
+    pub fn select(&self, name: &str, idx: &[usize]) -> Result<TriMat<f64>> {
+        Ok(crate::view::select_graph(&self.get(name)?, idx))
+    }
+
     /// The graph as a COO matrix (`a` rows, `b` columns, `w` values, in stored order,
     /// duplicates and explicit zeros kept), of shape n×n with n the axis length.
     pub fn get(&self, name: &str) -> Result<TriMat<f64>> {

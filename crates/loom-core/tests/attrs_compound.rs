@@ -278,3 +278,61 @@ fn compounds_follow_permute_and_add_loom() {
     ds.close().unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn add_columns_appends_and_fills_compounds_field_by_field() {
+    use loom_core::ops::FillValues;
+    use loom_core::LayerInput;
+    let mut ds = new_in(Arc::new(MemFile::new())).unwrap();
+    let genes = [("Gene", AttrValues::from(vec!["a", "b"]))];
+    let block = Array2::from_shape_fn((2, 2), |(i, j)| (i + j) as f32);
+    let emb = |x: f32| AttrValues::compound([("_X", vec![x, x + 1.0]), ("_Y", vec![-x, -x])]);
+    let cells = [("Embedding", emb(1.0)), ("CellID", vec!["c0", "c1"].into())];
+    ds.add_columns(
+        &[("", LayerInput::from(&block))],
+        &cells,
+        Some(&genes),
+        &FillValues::None,
+    )
+    .unwrap();
+    // Given again: joined field by field.
+    let cells = [("Embedding", emb(5.0)), ("CellID", vec!["c2", "c3"].into())];
+    ds.add_columns(
+        &[("", LayerInput::from(&block))],
+        &cells,
+        None,
+        &FillValues::None,
+    )
+    .unwrap();
+    let want = AttrValues::compound([
+        ("_X", vec![1.0f32, 2.0, 5.0, 6.0]),
+        ("_Y", vec![-1.0, -1.0, -5.0, -5.0]),
+    ]);
+    assert_eq!(ds.ca().get("Embedding").unwrap(), want);
+    // Not given, fill "auto": each field gets its zero.
+    let cells = [("CellID", AttrValues::from(vec!["c4", "c5"]))];
+    ds.add_columns(
+        &[("", LayerInput::from(&block))],
+        &cells,
+        None,
+        &FillValues::Auto,
+    )
+    .unwrap();
+    let got = ds.ca().get("Embedding").unwrap();
+    assert_eq!(
+        got.field("_X").unwrap(),
+        &AttrValues::from(vec![1.0f32, 2.0, 5.0, 6.0, 0.0, 0.0])
+    );
+    assert_eq!(got.field("_Y").unwrap().dtype(), Dtype::Float32);
+    // Different fields cannot be joined.
+    let other = AttrValues::compound([("_Z", vec![0.0f32, 0.0])]);
+    let cells = [("Embedding", other), ("CellID", vec!["c6", "c7"].into())];
+    let err = ds.add_columns(
+        &[("", LayerInput::from(&block))],
+        &cells,
+        None,
+        &FillValues::None,
+    );
+    assert!(err.is_err());
+    assert_eq!(ds.shape(), (2, 6));
+}

@@ -33,7 +33,8 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("loom-errors-{}", std::process::id()));
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("loom-errors-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         Scratch(dir.join(format!("{tag}.loom")))
     }

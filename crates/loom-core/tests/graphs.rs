@@ -35,7 +35,8 @@ impl Drop for Scratch {
 }
 
 fn scratch(tag: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("loom-graphs-{}-{tag}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("loom-graphs-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let s = Scratch(dir);
     std::fs::copy(fixture("01_loompy_create_dense.loom"), s.path()).unwrap();

@@ -168,7 +168,8 @@ fn create_is_one_commit_and_stays_small() {
 
 #[test]
 fn one_writer_per_file() {
-    let dir = std::env::temp_dir().join(format!("loom-core-lock-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("loom-core-lock-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("locked.loom");
     let m = array![[1.0f32, 0.0], [0.0, 2.0]];

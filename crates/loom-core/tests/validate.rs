@@ -210,7 +210,8 @@ const CASE_NAMES: [&str; 14] = [
 fn case_dir() -> PathBuf {
     match std::env::var_os("LOOM_VALIDATE_CASES") {
         Some(d) => PathBuf::from(d),
-        None => std::env::temp_dir().join(format!("loom-validate-cases-{}", std::process::id())),
+        None => std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("loom-validate-cases-{}", std::process::id())),
     }
 }
 

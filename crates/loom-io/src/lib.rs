@@ -12,6 +12,7 @@ mod extsort;
 mod h5ad_export;
 mod h5ad_import;
 mod h5ad_write;
+pub mod metadata;
 mod mtx;
 mod mtx_export;
 mod mtx_layers;

@@ -12,10 +12,17 @@
 //! layer's column sums); row attributes `Gene` and `Accession`. Like loompy, all layers
 //! are float64. Every layer streams from its file in column windows.
 //!
+//! With a GTF file the row attributes are loompy's gene annotations
+//! ([`crate::metadata::gene_attrs`]); with a sample metadata file each of the sample's
+//! fields becomes a column attribute holding its value for every cell (a sample that is
+//! not found is skipped with a warning, as loompy prints and skips it); `file_attrs`
+//! become global attributes.
+//!
 //! Differences from loompy 3.0.8: `none` works (loompy fails with an UnboundLocalError);
 //! `combine` orders the barcodes by first appearance (loompy uses a set's order, which
-//! changes from run to run); `emptydrops`, sample metadata and GTF annotation are not
-//! implemented (`emptydrops` is an error).
+//! changes from run to run); the `emptydrops` filter (loompy's `call_cells`, with its
+//! `expected_n_cells`, `min_total_umis` and `ambient_pthreshold`) is not implemented
+//! (an error says so), nor are sqlite (`.db`) sample databases.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +30,7 @@ use std::path::{Path, PathBuf};
 use loom_core::{AttrValues, LoomConnection};
 
 use crate::error::{IoError, Result};
+use crate::metadata::{gene_attrs, sample_metadata};
 use crate::mtx_layers::{fill_mapped, mtx_shape, sum_layers};
 use crate::sink::{create_layer, window_len};
 use crate::text::read_lines;
@@ -48,6 +56,12 @@ pub struct StarImport {
     pub main_layer: String,
     /// Gene types to add as layers.
     pub extra_layers: Vec<String>,
+    /// A tab-separated sample metadata file (loompy's `sample_metadata_file`).
+    pub sample_metadata: Option<PathBuf>,
+    /// A GTF file annotating the genes (loompy's `gtf_file`).
+    pub gtf: Option<PathBuf>,
+    /// Global attributes to set.
+    pub file_attrs: Vec<(String, String)>,
 }
 
 impl StarImport {
@@ -59,6 +73,9 @@ impl StarImport {
             cell_filter: "star".into(),
             main_layer: "velosum".into(),
             extra_layers: Vec::new(),
+            sample_metadata: None,
+            gtf: None,
+            file_attrs: Vec::new(),
         }
     }
 }
@@ -263,8 +280,30 @@ pub fn import_star(ds: &mut LoomConnection, opts: &StarImport) -> Result<Vec<Str
             .map(|l| l.split('\t').nth(k).unwrap_or(""))
             .collect()
     };
-    ds.ra_mut().set("Gene", AttrValues::from(field(1)))?;
-    ds.ra_mut().set("Accession", AttrValues::from(field(0)))?;
+    if let Some(path) = &opts.sample_metadata {
+        match sample_metadata(path, &opts.sample_id) {
+            Ok(fields) => {
+                for (k, v) in fields {
+                    ds.ca_mut().set(&k, AttrValues::from(vec![v; m]))?;
+                }
+            }
+            Err(e) => warnings.push(format!("no sample metadata ({e}); skipped")),
+        }
+    }
+    match &opts.gtf {
+        Some(gtf) => {
+            for (k, v) in gene_attrs(gtf, &field(0))? {
+                ds.ra_mut().set(k, v)?;
+            }
+        }
+        None => {
+            ds.ra_mut().set("Gene", AttrValues::from(field(1)))?;
+            ds.ra_mut().set("Accession", AttrValues::from(field(0)))?;
+        }
+    }
+    for (k, v) in &opts.file_attrs {
+        ds.attrs_mut().set(k, v.as_str())?;
+    }
     Ok(warnings)
 }
 

@@ -63,3 +63,52 @@ fn none_and_combine_filters() {
     let valid_velo: Vec<i64> = (0..12).map(|j| i64::from(!(7..10).contains(&j))).collect();
     assert_eq!(got["ca"]["Valid_spliced"], serde_json::json!(valid_velo));
 }
+
+/// GTF gene annotations, sample metadata and global attributes, with the values loompy
+/// 3.0.8's create_from_star gives for these inputs (strings throughout, unknown genes
+/// as themselves / "n/a" / "Un" / "0").
+#[test]
+fn gtf_sample_metadata_and_file_attrs_as_loompy() {
+    let dir = tempdir("star-meta");
+    let gtf = dir.path().join("genes.gtf");
+    std::fs::write(
+        &gtf,
+        "#!genome-build test\n\
+         1\tensembl\tgene\t100\t200\t.\t+\t.\tgene_id \"ENSG00000000000\"; gene_name \"Gene0\"; gene_biotype \"protein_coding\";\n\
+         X\tensembl\tgene\t5\t9\t.\t-\t.\tgene_id \"ENSG00000000001\";\n\
+         X\tensembl\texon\t5\t9\t.\t-\t.\tgene_id \"zzz\";\n",
+    )
+    .unwrap();
+    let samples = dir.path().join("samples.tsv");
+    std::fs::write(&samples, "Name\tTissue\tAge\nS0\tliver\t3\nS1\tbrain\t7\n").unwrap();
+    let mut opts = StarImport::new(fixture("star/star3"), "S1");
+    opts.gtf = Some(gtf);
+    opts.sample_metadata = Some(samples);
+    opts.file_attrs = vec![("title".into(), "t".into())];
+    let got = run(&opts, &dir.path().join("m.loom"));
+    let strings = |first: &[&str], rest: &str| -> serde_json::Value {
+        let mut v: Vec<String> = first.iter().map(|s| s.to_string()).collect();
+        v.extend((first.len()..12).map(|i| rest.replace("{}", &format!("{i:011}"))));
+        serde_json::json!(v)
+    };
+    assert_same(&strings(&["Gene0"], "ENSG{}"), &got["ra"]["Gene"]);
+    assert_same(&strings(&[], "ENSG{}"), &got["ra"]["Accession"]);
+    assert_same(&strings(&["protein_coding"], "n/a"), &got["ra"]["Biotype"]);
+    assert_same(&strings(&["1", "X"], "Un"), &got["ra"]["Chromosome"]);
+    assert_same(&strings(&["100", "5"], "0"), &got["ra"]["Start"]);
+    assert_same(&strings(&["200", "9"], "0"), &got["ra"]["End"]);
+    for (k, v) in [("name", "S1"), ("tissue", "brain"), ("age", "7")] {
+        assert_same(&serde_json::json!(vec![v; 9]), &got["ca"][k]);
+    }
+    assert_eq!(got["attrs"]["title"], "t");
+
+    // A sample that is not in the file is skipped with a warning, as loompy skips it.
+    let mut opts = StarImport::new(fixture("star/star3"), "S9");
+    opts.sample_metadata = Some(dir.path().join("samples.tsv"));
+    let mut ds = loom_core::new(dir.path().join("n.loom")).unwrap();
+    let warnings = import_star(&mut ds, &opts).unwrap();
+    assert!(
+        warnings.iter().any(|w| w.contains("'S9' not found")),
+        "{warnings:?}"
+    );
+}

@@ -33,15 +33,18 @@ pub struct Request<'a> {
 }
 
 /// The row attribute that names rows: `Gene` when present (loompy's convention), else
-/// the first 1-D string row attribute.
+/// the first 1-D string row attribute; only one with a label for every row.
 pub fn label_attr(ds: &LoomConnection) -> Option<(String, Vec<String>)> {
+    let rows = ds.shape().0;
     let ra = ds.row_attrs();
     let mut keys = ra.keys();
     if let Some(i) = keys.iter().position(|k| k == "Gene") {
         keys.swap(0, i);
     }
     keys.into_iter().find_map(|k| match ra.get(&k) {
-        Ok(AttrValues::Str(v)) if v.ndim() == 1 => Some((k, v.iter().cloned().collect())),
+        Ok(AttrValues::Str(v)) if v.ndim() == 1 && v.len() as u64 == rows => {
+            Some((k, v.iter().cloned().collect()))
+        }
         _ => None,
     })
 }
@@ -188,6 +191,19 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn labels_come_only_from_an_attribute_with_one_per_row() {
+        // loomR's gene_names has 36 entries for 24 rows.
+        let ds = fixture("31_emul_hdf5r_loomR.loom");
+        assert_eq!(ds.shape().0, 24);
+        assert_eq!(label_attr(&ds), None);
+        let ds = fixture("01_loompy_create_dense.loom");
+        assert_eq!(
+            label_attr(&ds).map(|(name, v)| (name, v.len())),
+            Some(("Gene".to_owned(), 100))
+        );
     }
 
     #[test]

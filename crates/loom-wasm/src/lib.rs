@@ -113,7 +113,7 @@ impl Loom {
     pub fn attrs_page(&mut self, axis: usize, query: &str, start: usize, count: usize) -> Json {
         let axis = axis.min(1);
         let ds = &self.ds;
-        let table = self.tables[axis].get_or_insert_with(|| Table::load(ds, axis).0);
+        let table = self.tables[axis].get_or_insert_with(|| Table::load(ds, axis));
         table.page(query, start, count)
     }
 

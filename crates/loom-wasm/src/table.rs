@@ -12,12 +12,14 @@ pub struct Table {
     /// Per attribute, one text per entry.
     cells: Vec<Vec<String>>,
     len: usize,
+    /// Attributes left out, each with the reason.
+    pub skipped: Vec<String>,
 }
 
 impl Table {
     /// The row attributes (`axis` 0) or column attributes (`axis` 1) of `ds`. Attributes
-    /// that cannot be read are left out and named in `skipped`.
-    pub fn load(ds: &LoomConnection, axis: usize) -> (Table, Vec<String>) {
+    /// that cannot be read, or lack a value per entry, are left out and named in `skipped`.
+    pub fn load(ds: &LoomConnection, axis: usize) -> Table {
         let attrs = if axis == 0 {
             ds.row_attrs()
         } else {
@@ -28,7 +30,6 @@ impl Table {
             len,
             ..Table::default()
         };
-        let mut skipped = Vec::new();
         for name in attrs.keys() {
             match attrs.get(&name) {
                 Ok(values) if values.len() == len => {
@@ -37,11 +38,13 @@ impl Table {
                         .push((0..len).map(|i| text(&values, i)).collect());
                     table.names.push(name);
                 }
-                Ok(_) => skipped.push(format!("{name}: not one value per entry")),
-                Err(e) => skipped.push(format!("{name}: {e}")),
+                Ok(values) => table
+                    .skipped
+                    .push(format!("{name}: {} values for {len} entries", values.len())),
+                Err(e) => table.skipped.push(format!("{name}: {e}")),
             }
         }
-        (table, skipped)
+        table
     }
 
     /// Entries.
@@ -65,8 +68,8 @@ impl Table {
             .collect()
     }
 
-    /// `count` matching entries from the `start`-th match: `{names, total, matches, rows}`
-    /// with each row `[index, text…]`.
+    /// `count` matching entries from the `start`-th match: `{names, total, matches, rows,
+    /// skipped}` with each row `[index, text…]`.
     pub fn page(&self, query: &str, start: usize, count: usize) -> Json {
         let hits = self.matches(query);
         let rows: Vec<Json> = hits
@@ -79,7 +82,13 @@ impl Table {
                 Json::Array(row)
             })
             .collect();
-        json!({"names": self.names, "total": self.len, "matches": hits.len(), "rows": rows})
+        json!({
+            "names": self.names,
+            "total": self.len,
+            "matches": hits.len(),
+            "rows": rows,
+            "skipped": self.skipped,
+        })
     }
 }
 
@@ -126,8 +135,8 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../fixtures/01_loompy_create_dense.loom");
         let ds = LoomConnection::open(path, Mode::Read, false).expect("fixture opens");
-        let (table, skipped) = Table::load(&ds, 0);
-        assert!(skipped.is_empty(), "{skipped:?}");
+        let table = Table::load(&ds, 0);
+        assert!(table.skipped.is_empty(), "{:?}", table.skipped);
         assert_eq!(table.len(), 100);
         let gene = ds.row_attrs().get("Gene").expect("Gene");
         let genes = gene.as_strings().expect("strings");
@@ -144,5 +153,21 @@ mod tests {
         // Searching a gene's name (in other case) finds its row.
         let hits = table.matches(&genes[[42]].to_uppercase());
         assert!(hits.contains(&42), "{hits:?}");
+    }
+
+    #[test]
+    fn attributes_without_a_value_per_entry_are_named_not_shown() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/31_emul_hdf5r_loomR.loom");
+        let ds = LoomConnection::open(path, Mode::Read, false).expect("fixture opens");
+        let table = Table::load(&ds, 0);
+        assert!(table.names.is_empty(), "{:?}", table.names);
+        assert_eq!(
+            table.skipped,
+            [
+                "gene_names: 36 values for 24 entries",
+                "nCells: 36 values for 24 entries"
+            ]
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! markdown report to `target/bench/report.md`. See `docs/benchmarks.md`.
 
 mod child;
+pub mod convert;
 mod floor;
 mod ops;
 mod peers;
@@ -36,7 +37,10 @@ target/bench/report.md (and report-SIZE.md) and stdout.
   --runs N       runs per op and implementation (default 3)
   --ops LIST     comma-separated subset of: connect_attrs, read_full, row_1,
                  rows_slice_100, col_1, cols_slice_1000, rows_100, cols_10,
-                 cols_100, cols_1000, sparse_main (default: all)
+                 cols_100, cols_1000, sparse_main, and the file operations
+                 scan_cols, scan_rows, map_cols, map_rows, permute_cols,
+                 permute_rows, add_columns, combine, combine_faster (default: all;
+                 the writing ones work on copies in target/bench/tmp)
   --impls LIST   comma-separated subset of: loom-core, hdf5-lite, floor, loompy,
                  hdf5-reader, hdf5-pure-rust, rust-hdf5, hdf5-pure, rustyhdf5
                  (default: all; the peers only in a `--features peers` build)
@@ -208,7 +212,7 @@ fn tagged_fields<'a>(stdout: &'a str, tag: &str) -> Option<(&'a str, BTreeMap<&'
 /// The sample of a child's output; `None` when it skipped the op. An op that writes a
 /// file prints its checksum, read back from the file after the timed region, on a
 /// `CHECK sum=.. n=.. out_bytes=..` line after the `BENCH` line.
-fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
+pub(crate) fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
     let (line, mut fields) =
         tagged_fields(stdout, "BENCH ").ok_or("no BENCH line in the output")?;
     if line.trim() == "BENCH skip" {

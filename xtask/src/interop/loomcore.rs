@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use super::loomcore_read::{float, values_json};
 
-type R<T> = Result<T, String>;
+pub(super) type R<T> = Result<T, String>;
 
 pub(super) fn err(what: &str) -> impl Fn(loom_core::LoomError) -> String + '_ {
     move |e| format!("{what}: {e}")
@@ -23,13 +23,13 @@ pub(super) fn err(what: &str) -> impl Fn(loom_core::LoomError) -> String + '_ {
 /// The expected contents of one file, filled in as loom-core is asked to write them.
 #[derive(Default)]
 pub(super) struct Expect {
-    layers: Map<String, Value>,
-    ra: Map<String, Value>,
-    ca: Map<String, Value>,
-    row_graphs: Map<String, Value>,
-    col_graphs: Map<String, Value>,
-    globals: Map<String, Value>,
-    absent: Map<String, Value>,
+    pub(super) layers: Map<String, Value>,
+    pub(super) ra: Map<String, Value>,
+    pub(super) ca: Map<String, Value>,
+    pub(super) row_graphs: Map<String, Value>,
+    pub(super) col_graphs: Map<String, Value>,
+    pub(super) globals: Map<String, Value>,
+    pub(super) absent: Map<String, Value>,
 }
 
 impl Expect {
@@ -59,7 +59,7 @@ impl Expect {
     }
 }
 
-fn layer_json<T: Copy>(dtype: &str, a: &Array2<T>, f: impl Fn(T) -> Value) -> Value {
+pub(super) fn layer_json<T: Copy>(dtype: &str, a: &Array2<T>, f: impl Fn(T) -> Value) -> Value {
     json!({
         "dtype": dtype,
         "shape": [a.nrows(), a.ncols()],
@@ -68,7 +68,7 @@ fn layer_json<T: Copy>(dtype: &str, a: &Array2<T>, f: impl Fn(T) -> Value) -> Va
 }
 
 /// Sets a row (axis 0) or column (1) attribute and records it.
-fn set_attr(
+pub(super) fn set_attr(
     ds: &mut LoomConnection,
     e: &mut Expect,
     axis: usize,
@@ -98,7 +98,7 @@ pub(super) fn set_global(
     Ok(())
 }
 
-fn grid<T>(n: usize, m: usize, f: impl Fn(usize, usize) -> T) -> Array2<T> {
+pub(super) fn grid<T>(n: usize, m: usize, f: impl Fn(usize, usize) -> T) -> Array2<T> {
     Array2::from_shape_fn((n, m), |(i, j)| f(i, j))
 }
 
@@ -588,7 +588,7 @@ fn spec2(dir: &Path, fixtures: &Path) -> R<Value> {
 pub fn write_all(dir: &Path, fixtures: &Path) -> (Value, usize, Vec<String>) {
     let mut files = Vec::new();
     let mut failed = Vec::new();
-    let results: [(&str, R<Value>); 5] = [
+    let results: [(&str, R<Value>); 6] = [
         ("lc_dtypes", dtypes(dir)),
         ("lc_attrs", attrs(dir)),
         ("lc_global_strings", global_strings(dir)),
@@ -597,6 +597,7 @@ pub fn write_all(dir: &Path, fixtures: &Path) -> (Value, usize, Vec<String>) {
             "lc_spec2_dense",
             super::loomcore_dense::spec2_dense(dir, fixtures),
         ),
+        ("lc_compound", super::loomcore_compound::compound(dir)),
     ];
     for (name, r) in results {
         match r {

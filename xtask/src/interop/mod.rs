@@ -12,7 +12,9 @@
 //! 6. h5py edits some of our files (inserting into and deleting from our group and chunk
 //!    B-trees, heaps and attribute lists), and h5py, h5dump and hdf5-lite check them;
 //! 7. loom-core (its public API) writes loom files, which loompy opens with validation
-//!    and compares value by value (`xtask/interop/loompy_check.py`);
+//!    and compares value by value (`xtask/interop/loompy_check.py`); compound attributes
+//!    (pySCENIC/SCope-style, opened without validation as those tools do) are also
+//!    compared through h5py and h5dump;
 //! 8. loompy dumps every loom fixture and the files of step 7
 //!    (`xtask/interop/loompy_dump.py`); loom-core reads each one and compares value by
 //!    value.
@@ -25,6 +27,7 @@ mod edits_more;
 mod h5py_edits;
 mod loom;
 mod loomcore;
+mod loomcore_compound;
 mod loomcore_dense;
 mod loomcore_read;
 mod model;

@@ -467,7 +467,8 @@ pub fn encode_v2(messages: &[RawMessage]) -> Result<Vec<u8>> {
         body.push(m.flags);
         body.extend_from_slice(&m.data);
     }
-    let (width_flag, width) = match body.len() {
+    // As u64: on 32-bit targets (wasm32) a usize is never above 0xffff_ffff.
+    let (width_flag, width) = match body.len() as u64 {
         n if n <= 0xff => (0u8, 1),
         n if n <= 0xffff => (1, 2),
         n if n <= 0xffff_ffff => (2, 4),

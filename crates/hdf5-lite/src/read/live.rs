@@ -14,13 +14,14 @@
 //! variable-length data inside a compound) makes the answer `None`, and the writer stays
 //! append-only for that file.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::error::Result;
 use crate::format::messages::{kind, ChunkIndexKind, Datatype, Layout, LinkTarget};
 use crate::format::object_header::ObjectHeader;
 use crate::format::UNDEF;
 use crate::read::{File, Object};
+use crate::write::heap_owners::{Owner, Owners};
 
 /// Message types whose every address the walk follows (or that hold none).
 const UNDERSTOOD: [u16; 15] = [
@@ -44,7 +45,7 @@ const UNDERSTOOD: [u16; 15] = [
 /// Whether values of `dt` hold global heap references: `Some(true)` for a top-level
 /// variable-length string or sequence of plain elements, `Some(false)` for plain types,
 /// `None` for anything the walk does not follow.
-fn heap_refs(dt: &Datatype) -> Option<bool> {
+pub(crate) fn heap_refs(dt: &Datatype) -> Option<bool> {
     match dt {
         Datatype::VarLenString { .. } => Some(true),
         Datatype::VarLenSequence { base, .. } => (heap_refs(base) == Some(false)).then_some(true),
@@ -69,18 +70,44 @@ pub(crate) fn live_extents(
     single: bool,
     heaps: bool,
 ) -> Result<Option<Vec<(u64, u64)>>> {
+    Ok(walk(file, address, single, heaps)?.map(|w| w.out))
+}
+
+/// Live extents, and who references each global heap collection.
+pub(crate) type LiveAndOwners = (Vec<(u64, u64)>, Owners);
+
+/// The extents reachable from the root group, as [`live_extents`] with the heaps, and
+/// for each global heap collection the objects that reference it (see
+/// [`HeapOwners`](crate::write::heap_owners::HeapOwners)).
+pub(crate) fn live_extents_and_owners(file: &File, root: u64) -> Result<Option<LiveAndOwners>> {
+    let Some(w) = walk(file, root, false, true)? else {
+        return Ok(None);
+    };
+    let sizes: BTreeMap<u64, u64> = w.out[w.heap_start..].iter().copied().collect();
+    let mut owners = Owners::new();
+    for (collection, set) in w.owners {
+        let size = sizes.get(&collection).copied().unwrap_or(0);
+        owners.insert(collection, (size, set));
+    }
+    Ok(Some((w.out, owners)))
+}
+
+fn walk(file: &File, address: u64, single: bool, heaps: bool) -> Result<Option<Walk<'_>>> {
     let mut w = Walk {
         file,
         single,
         heaps,
         seen: HashSet::new(),
         out: Vec::new(),
-        collections: BTreeSet::new(),
+        heap_start: 0,
+        owners: BTreeMap::new(),
     };
     if !w.object(address, "/")? {
         return Ok(None);
     }
-    for &c in &w.collections {
+    w.heap_start = w.out.len();
+    let collections: Vec<u64> = w.owners.keys().copied().collect();
+    for c in collections {
         let head = file.ctx().read(c, 16)?;
         if head.get(..4) != Some(b"GCOL") {
             return Ok(None);
@@ -89,7 +116,7 @@ pub(crate) fn live_extents(
         size.copy_from_slice(&head[8..16]);
         w.out.push((c, u64::from_le_bytes(size)));
     }
-    Ok(Some(w.out))
+    Ok(Some(w))
 }
 
 struct Walk<'a> {
@@ -98,18 +125,24 @@ struct Walk<'a> {
     heaps: bool,
     seen: HashSet<u64>,
     out: Vec<(u64, u64)>,
-    collections: BTreeSet<u64>,
+    /// Where the collections start in `out`.
+    heap_start: usize,
+    /// Every collection referenced, with what references it.
+    owners: BTreeMap<u64, BTreeSet<Owner>>,
 }
 
 impl Walk<'_> {
     /// Adds the collections that the variable-length values in `raw` point into.
-    fn refs(&mut self, raw: &[u8]) {
+    fn refs(&mut self, raw: &[u8], owner: &Owner) {
         for element in raw.chunks_exact(16) {
             let mut a = [0u8; 8];
             a.copy_from_slice(&element[4..12]);
             let collection = u64::from_le_bytes(a);
             if collection != 0 && collection != UNDEF {
-                self.collections.insert(collection);
+                self.owners
+                    .entry(collection)
+                    .or_default()
+                    .insert(owner.clone());
             }
         }
     }
@@ -131,6 +164,8 @@ impl Walk<'_> {
         if crate::write::dense_extents(self.file, &header)?.is_none() {
             return Ok(false);
         }
+        // Reachable through several links: its references outlive any one path.
+        let shared = header.refcount > 1;
         let sb = self.file.superblock();
         let k = (sb.group_leaf_k, sb.group_internal_k, sb.indexed_storage_k);
         self.out
@@ -140,7 +175,11 @@ impl Walk<'_> {
                 for link in g.links()? {
                     match link.target {
                         LinkTarget::Hard(child) => {
-                            if !self.object(child, &link.name)? {
+                            let below = match path {
+                                "/" => format!("/{}", link.name),
+                                _ => format!("{path}/{}", link.name),
+                            };
+                            if !self.object(child, &below)? {
                                 return Ok(false);
                             }
                         }
@@ -172,7 +211,11 @@ impl Walk<'_> {
                     None => return Ok(false),
                     Some(true) if self.heaps => {
                         let raw = d.read_raw()?;
-                        self.refs(&raw);
+                        let owner = match shared {
+                            true => Owner::Shared,
+                            false => Owner::Data(path.to_owned()),
+                        };
+                        self.refs(&raw, &owner);
                     }
                     Some(_) => {}
                 }
@@ -183,7 +226,13 @@ impl Walk<'_> {
         for a in attributes {
             match heap_refs(a.datatype()) {
                 None => return Ok(false),
-                Some(true) if self.heaps => self.refs(a.raw()),
+                Some(true) if self.heaps => {
+                    let owner = match shared {
+                        true => Owner::Shared,
+                        false => Owner::Attr(path.to_owned(), a.name().to_owned()),
+                    };
+                    self.refs(a.raw(), &owner);
+                }
                 Some(_) => {}
             }
         }

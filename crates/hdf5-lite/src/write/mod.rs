@@ -61,6 +61,8 @@ mod dense_attrs;
 mod elements;
 mod free_space;
 pub mod group_build;
+mod heap_compact;
+pub(crate) mod heap_owners;
 mod nav;
 mod spec;
 mod storage;
@@ -86,6 +88,7 @@ use crate::storage::{Source, Storage};
 pub(crate) use dense_attrs::extents as dense_extents;
 use elements::{attribute_message, encode_strings};
 use free_space::FreeSpace;
+use heap_owners::{canonical, HeapOwners, Owner};
 use nav::{attrs_of, find_loaded, parent_and_name, split, NodeMut};
 pub(crate) use tree::own_extents;
 use tree::{Child, DatasetNode, GroupNode};
@@ -182,6 +185,8 @@ pub struct Writer {
     committed_len: u64,
     alloc: FreeSpace,
     heap: vlen::OpenHeap,
+    /// Who references the global heap collections (frees the dead ones at commit).
+    owners: HeapOwners,
     /// What the last snapshot wrote: free again once the next snapshot or the commit
     /// writes the staged tree anew.
     snapshot_blocks: Vec<(u64, u64)>,
@@ -244,6 +249,7 @@ impl Writer {
             committed: None,
             alloc: FreeSpace::new(SUPERBLOCK_SIZE),
             heap: vlen::OpenHeap::default(),
+            owners: HeapOwners::default(),
             snapshot_blocks: Vec::new(),
             recovered: false,
             k: (4, 16, 32),
@@ -281,6 +287,8 @@ impl Writer {
             committed_len: len,
             alloc: FreeSpace::new(eof),
             heap: vlen::OpenHeap::default(),
+            // Until the walk of the live objects tells who references what.
+            owners: HeapOwners::off(),
             snapshot_blocks: Vec::new(),
             recovered: false,
             k,
@@ -381,6 +389,7 @@ impl Writer {
     fn discard(&mut self) {
         self.alloc.rolled_back();
         self.heap.reset();
+        self.owners.rolled_back();
         self.snapshot_blocks.clear();
         // Never cut a file someone else has written to since. A file that cannot be cut
         // keeps unreachable bytes past its end of file, which is harmless; the error
@@ -561,7 +570,13 @@ impl Writer {
     pub fn write_raw(&mut self, path: &str, sel: &Hyperslab, data: &[u8]) -> Result<()> {
         self.edit(|w| {
             let (node, mut space) = w.dataset_and_space(path)?;
-            node.write(&mut space, sel, data)
+            let refs = read::live::heap_refs(&node.datatype) != Some(false);
+            node.write(&mut space, sel, data)?;
+            if refs {
+                // Raw references: whose they are is not known.
+                w.owners.disable();
+            }
+            Ok(())
         })
     }
 
@@ -598,7 +613,10 @@ impl Writer {
     ) -> Result<()> {
         self.edit(|w| {
             let (node, mut space) = w.dataset_and_space(path)?;
-            let raw = encode_strings(&mut space, &node.datatype, values)?;
+            space.heap.owner = Some(Owner::Data(canonical(path)));
+            let raw = encode_strings(&mut space, &node.datatype, values);
+            space.heap.owner = None;
+            let raw = raw?;
             node.write(
                 &mut space,
                 &Hyperslab {
@@ -623,7 +641,12 @@ impl Writer {
     ) -> Result<()> {
         self.edit(|w| {
             let (node, mut space) = w.dataset_and_space(path)?;
-            node.write_raw_chunk(&mut space, offset, filter_mask, bytes)
+            let refs = read::live::heap_refs(&node.datatype) != Some(false);
+            node.write_raw_chunk(&mut space, offset, filter_mask, bytes)?;
+            if refs {
+                w.owners.disable();
+            }
+            Ok(())
         })
     }
 
@@ -635,17 +658,29 @@ impl Writer {
         })
     }
 
-    /// Creates or replaces the attribute `name` of the object at `path`.
+    /// Creates or replaces the attribute `name` of the object at `path`. An attribute
+    /// message too large for a version 1 object header (over 65528 bytes) makes the
+    /// object's attributes dense (a version 2 header, as libhdf5 writes them); they turn
+    /// compact again when no large one is left.
     pub fn set_attribute(&mut self, path: &str, name: &str, value: &AttrValue) -> Result<()> {
         self.edit(|w| {
             // Load (and so validate) the target before writing any string to the heap, so
             // that a refused edit leaves the file untouched.
             w.node(path)?;
             let mut space = Space::new(w.storage.as_ref(), &mut w.alloc, &mut w.heap, w.k);
-            let message = attribute_message(&mut space, name, value)?;
+            space.heap.owner = Some(Owner::Attr(canonical(path), name.to_owned()));
+            let message = attribute_message(&mut space, name, value);
+            space.heap.owner = None;
+            let message = message?;
             // Refuses what cannot be encoded now rather than at commit.
             message.encode()?;
             attrs_of(w.node(path)?).insert(name.to_owned(), message);
+            w.owners.kill_attr(path, name);
+            if matches!(value.data, AttrData::Raw(_))
+                && read::live::heap_refs(&value.datatype) != Some(false)
+            {
+                w.owners.disable();
+            }
             Ok(())
         })
     }
@@ -653,7 +688,10 @@ impl Writer {
     /// Deletes the attribute `name` of the object at `path`.
     pub fn delete_attribute(&mut self, path: &str, name: &str) -> Result<()> {
         self.edit(|w| match attrs_of(w.node(path)?).remove(name) {
-            Some(_) => Ok(()),
+            Some(_) => {
+                w.owners.kill_attr(path, name);
+                Ok(())
+            }
             None => Err(Error::NotFound {
                 path: format!("{path}@{name}"),
             }),
@@ -678,6 +716,7 @@ impl Writer {
             }
             if let Some(child) = w.group(&parent)?.links.remove(name.as_bytes()) {
                 w.release_subtree(child);
+                w.owners.kill_under(path);
             }
             Ok(())
         })
@@ -724,9 +763,10 @@ impl Writer {
         self.recovered = true;
         let Some(file) = &self.committed else { return };
         let root = file.superblock().root_object_header;
-        let Ok(Some(mut live)) = read::live::live_extents(file, root, false, true) else {
+        let Ok(Some((mut live, owners))) = read::live::live_extents_and_owners(file, root) else {
             return;
         };
+        self.owners = HeapOwners::new(owners);
         live.push((0, SUPERBLOCK_SIZE));
         live.sort_unstable();
         let mut at = 0;
@@ -766,6 +806,8 @@ impl Writer {
             w.group(&to_parent)?
                 .links
                 .insert(to_name.as_bytes().to_vec(), child);
+            // What references the heap below `from` is now elsewhere.
+            w.owners.disable();
             Ok(())
         })
     }
@@ -791,6 +833,12 @@ impl Writer {
     /// and the writer refuses further edits.
     pub fn commit(&mut self) -> Result<()> {
         self.check()?;
+        if self.dirty && self.root.is_some() {
+            if let Err(e) = self.compact_heap() {
+                self.rollback();
+                return Err(e);
+            }
+        }
         let Some(root) = self.root.take() else {
             return Ok(());
         };
@@ -799,11 +847,16 @@ impl Writer {
             self.discard();
             return Ok(());
         }
+        // Collections the transaction leaves unreferenced are free once it is durable.
+        for (address, size) in self.owners.dead() {
+            self.alloc.release(address, size);
+        }
         let result = self.write_commit(&root);
         match result {
             Ok(file) => {
                 self.committed = Some(file);
                 self.alloc.committed();
+                self.owners.committed(self.heap.take_created());
                 self.heap.reset();
                 self.snapshot_blocks.clear();
                 // Free space at the end goes back to the file system; a file that

@@ -8,11 +8,14 @@
 //! transaction keeps one collection open (`OpenHeap`), so that all its strings share
 //! collections instead of taking one each.
 
+use std::collections::BTreeSet;
+
 use crate::error::Result;
 use crate::format::global_heap::{
     collection_size, encode_collection, object_footprint, MAX_OBJECTS, MIN_COLLECTION_SIZE,
 };
 use crate::format::{Allocate, Block};
+use crate::write::heap_owners::{Created, Owner};
 
 /// Where each object went, (collection address, object index), and the encoded
 /// collections.
@@ -65,6 +68,11 @@ pub fn build(objects: &[&[u8]], alloc: &mut dyn Allocate) -> Result<Packed> {
 #[derive(Debug, Default)]
 pub(crate) struct OpenHeap {
     current: Option<Collection>,
+    /// Whose strings are being added (set around each write of strings; `None`: no
+    /// known owner).
+    pub(crate) owner: Option<Owner>,
+    /// The collections opened by the transaction.
+    created: Created,
 }
 
 #[derive(Debug)]
@@ -104,12 +112,23 @@ impl OpenHeap {
                 full = Some(done.block()?);
             }
             let capacity = collection_size(fp);
+            let address = alloc.allocate(capacity);
+            self.created
+                .push((address, capacity, Some(BTreeSet::new())));
             self.current = Some(Collection {
-                address: alloc.allocate(capacity),
+                address,
                 capacity,
                 used: 0,
                 objects: Vec::new(),
             });
+        }
+        if let Some((_, _, owners)) = self.created.last_mut() {
+            match (&self.owner, owners.as_mut()) {
+                (Some(o), Some(set)) => {
+                    set.insert(o.clone());
+                }
+                _ => *owners = None,
+            }
         }
         let Some(c) = self.current.as_mut() else {
             return Err(crate::Error::InvalidInput("no open heap collection".into()));
@@ -119,14 +138,31 @@ impl OpenHeap {
         Ok(((c.address, c.objects.len() as u32), full))
     }
 
+    /// Bytes of objects (see `object_footprint`) the open collection still takes; `None`
+    /// when no collection is open.
+    pub(crate) fn room(&self) -> Option<u64> {
+        self.current
+            .as_ref()
+            // The collection header, and room for a free-space object after.
+            .map(|c| c.capacity.saturating_sub(c.used + 32))
+    }
+
     /// The open collection's bytes, to write before a superblock points at them.
     pub(crate) fn block(&self) -> Result<Option<Block>> {
         self.current.as_ref().map(Collection::block).transpose()
     }
 
+    /// The collections the transaction opened, with their owners (for the record of
+    /// [`HeapOwners`](crate::write::heap_owners::HeapOwners) once it commits).
+    pub(crate) fn take_created(&mut self) -> Created {
+        std::mem::take(&mut self.created)
+    }
+
     /// Closes the open collection (after a commit or a rollback).
     pub(crate) fn reset(&mut self) {
         self.current = None;
+        self.owner = None;
+        self.created.clear();
     }
 }
 

@@ -115,24 +115,32 @@ impl LoomConnection {
             let mine: BTreeMap<String, AttrValues> = self.attrs().items()?.into_iter().collect();
             let theirs: BTreeMap<String, AttrValues> = other.attrs().items()?.into_iter().collect();
             let keys: BTreeSet<&String> = mine.keys().chain(theirs.keys()).collect();
+            // As loompy: a global attribute that differs (or is missing from one file)
+            // becomes a column attribute of each file that lacks one of that name (the
+            // file's value, or the other's type's zero), and leaves this file's globals.
             for k in keys {
                 let (a, b) = (mine.get(k), theirs.get(k));
-                if a == b || self.ca().contains(k) {
+                if a.is_some() && a == b {
                     continue;
                 }
-                let (Some(like), other_value) = (a.or(b), b.or(a)) else {
-                    continue;
-                };
-                let here = a
-                    .cloned()
-                    .unwrap_or_else(|| super::add_columns::zero_of(like));
-                let there = other_value
-                    .cloned()
-                    .unwrap_or_else(|| super::add_columns::zero_of(like));
-                let n_other = usize::try_from(om)
-                    .map_err(|_| LoomError::InvalidInput("too many columns".to_owned()))?;
-                ca.insert(k.clone(), super::add_columns::repeat(&there, n_other, k)?);
-                extra.fill.insert(k.clone(), here);
+                if !self.ca().contains(k) {
+                    let here = match (a, b) {
+                        (Some(a), _) => a.clone(),
+                        (None, Some(b)) => super::add_columns::zero_of(b),
+                        (None, None) => continue,
+                    };
+                    extra.fill.insert(k.clone(), here);
+                }
+                if !ca.contains_key(k.as_str()) {
+                    let there = match (b, a) {
+                        (Some(b), _) => b.clone(),
+                        (None, Some(a)) => super::add_columns::zero_of(a),
+                        (None, None) => continue,
+                    };
+                    let n_other = usize::try_from(om)
+                        .map_err(|_| LoomError::InvalidInput("too many columns".to_owned()))?;
+                    ca.insert(k.clone(), super::add_columns::repeat(&there, n_other, k)?);
+                }
                 if a.is_some() {
                     drop_globals.push(k.clone());
                 }

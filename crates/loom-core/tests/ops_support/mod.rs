@@ -22,7 +22,8 @@ pub fn expected() -> Value {
 
 /// A fresh copy of a fixture in a directory of its own.
 pub fn scratch(name: &str, tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("loom-ops-{tag}-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("loom-ops-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let to = dir.join(name);
     std::fs::copy(fixture(name), &to).expect("copy fixture");

@@ -10,6 +10,8 @@
 //! offset in the heap's linear address space (see `managed.rs`), tiny objects are stored
 //! inside the ID itself, and huge objects are stored on their own and found either
 //! directly from the ID or through a v2 B-tree.
+//!
+//! The writer encodes only heaps of huge objects (see `huge.rs`).
 
 mod huge;
 mod managed;
