@@ -12,7 +12,6 @@ use crate::format::messages::{
 };
 use crate::format::object_header::{ObjectHeader, RawMessage};
 use crate::format::UNDEF;
-use crate::read::alloc::zeroed;
 use crate::read::attribute::{attributes_of, shared_datatype, Attribute};
 use crate::read::chunks::{self, ChunkMap, ChunkPlan, Out, RawOut, Shared, Target, TypedOut};
 use crate::read::convert::{convert, Numeric};
@@ -554,6 +553,20 @@ fn committed_datatype(ctx: &crate::format::Ctx, message: &RawMessage) -> Result<
         "shared datatype message",
     ))?;
     shared_datatype(ctx, shared)
+}
+
+/// A vector of `n` zero values, allocated zeroed (so its pages are first touched by
+/// whoever writes them), or `TooLarge` when the allocation fails.
+fn zeroed<T: Numeric>(n: usize) -> Result<Vec<T>> {
+    // A fallible probe first: `vec!` aborts when the allocation fails, and its zeroed
+    // allocation is what spares the serial pre-fill. The probe's pages are never touched.
+    let mut probe: Vec<T> = Vec::new();
+    probe.try_reserve_exact(n).map_err(|_| Error::TooLarge {
+        what: "selection",
+        size: (n as u128).saturating_mul(std::mem::size_of::<T>() as u128),
+    })?;
+    drop(probe);
+    Ok(vec![T::default(); n])
 }
 
 /// Whether `v` is all zero bits (the state of a zeroed allocation).

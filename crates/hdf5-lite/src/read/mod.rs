@@ -14,7 +14,6 @@
 //! # Ok::<(), hdf5_lite::Error>(())
 //! ```
 
-mod alloc;
 mod attribute;
 mod chunks;
 mod compound;
