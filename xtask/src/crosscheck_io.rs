@@ -1,8 +1,7 @@
 //! `cargo xtask crosscheck-io`: loom-io's importers and exporters against the real tools
 //! on seeded random inputs the tests never saw (`xtask/crosscheck/io_random.py`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use loom_core::Mode;
 use loom_io::{
@@ -10,7 +9,7 @@ use loom_io::{
     MtxExport, MtxImport, TenxImport,
 };
 
-use crate::util;
+use crate::seeded::Seeded;
 use crate::Workspace;
 
 /// Usage text for `cargo xtask crosscheck-io --help`.
@@ -88,92 +87,15 @@ fn tenx(input: &Path, out: &Path) -> Result<(), String> {
 
 /// Entry point of `cargo xtask crosscheck-io`.
 pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
-    let (mut seed, mut count, mut keep, mut python) = (1u64, 8u64, false, None);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut number = || -> Result<u64, String> {
-            let v = it.next().ok_or(format!("{a} needs a number"))?;
-            v.parse().map_err(|_| format!("{a} `{v}`: not a number"))
-        };
-        match a.as_str() {
-            "--seed" => seed = number()?,
-            "--count" => count = number()?,
-            "--keep" => keep = true,
-            "--python" => python = Some(it.next().ok_or("--python needs a path")?.clone()),
-            other => return Err(format!("unexpected argument `{other}`\n\n{USAGE}")),
-        }
-    }
-    let py = match python {
-        Some(p) => PathBuf::from(p),
-        None => util::ensure_python(&ws.root, None, false)?,
-    };
-    let script = ws
-        .root
-        .join("xtask")
-        .join("crosscheck")
-        .join("io_random.py");
-    let base = ws.root.join("target").join("tmp").join("crosscheck-io");
-    let (mut passed, mut failed) = (0, Vec::new());
-    for case in seed..seed + count {
-        let dir = base.join(format!("seed-{case}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        util::run(
-            Command::new(&py)
-                .arg(&script)
-                .arg("gen")
-                .arg(&dir)
-                .arg(case.to_string()),
-            "io_random.py gen failed; it needs anndata, scanpy, loompy and h5py.",
-        )?;
-        let mut lines = Vec::new();
-        for (name, convert) in CONVERSIONS {
-            if let Err(e) = convert(&dir) {
-                lines.push(format!("FAIL {name}: loom-io: {e}"));
-            }
-        }
-        let out = Command::new(&py)
-            .arg(&script)
-            .arg("check")
-            .arg(&dir)
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        for l in text.lines() {
-            let name = l.split(':').next().unwrap_or("");
-            // A conversion that failed is reported once, by its own error.
-            if !lines
-                .iter()
-                .any(|x| x.starts_with(name.replace("OK ", "FAIL ").as_str()))
-            {
-                lines.push(l.to_string());
-            }
-        }
-        if !out.status.success() {
-            lines.push(format!(
-                "FAIL check script: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let fails: Vec<&String> = lines.iter().filter(|l| l.starts_with("FAIL")).collect();
-        let oks = lines.iter().filter(|l| l.starts_with("OK")).count();
-        eprintln!("seed {case}: {oks} ok, {} failed", fails.len());
-        for f in &fails {
-            eprintln!("  {f}");
-        }
-        if fails.is_empty() {
-            passed += oks;
-            if !keep {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-        } else {
-            failed.extend(fails.iter().map(|f| format!("seed {case}: {f}")));
-            eprintln!("  kept {}", dir.display());
-        }
-    }
-    eprintln!("crosscheck-io: {passed} passed, {} failed", failed.len());
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(failed.join("\n"))
-    }
+    let seeded = Seeded::parse(ws, args, "crosscheck-io", "io_random.py", 8, USAGE)?;
+    seeded.run("anndata, scanpy, loompy and h5py", |dir| {
+        Ok(CONVERSIONS
+            .iter()
+            .filter_map(|(name, convert)| {
+                convert(dir)
+                    .err()
+                    .map(|e| format!("FAIL {name}: loom-io: {e}"))
+            })
+            .collect())
+    })
 }

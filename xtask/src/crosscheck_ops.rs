@@ -2,7 +2,6 @@
 //! random inputs the tests never saw (`xtask/crosscheck/ops_random.py`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use loom_core::ops::{
     combine, combine_faster, AddLoomOptions, AggregateOptions, CombineFasterOptions,
@@ -11,7 +10,7 @@ use loom_core::ops::{
 use loom_core::{AttrValues, Axis, Mode};
 use serde_json::Value;
 
-use crate::util;
+use crate::seeded::Seeded;
 use crate::Workspace;
 
 /// Usage text for `cargo xtask crosscheck-ops --help`.
@@ -191,81 +190,9 @@ fn apply_plan(d: &Path) -> Result<(), String> {
 
 /// Entry point of `cargo xtask crosscheck-ops`.
 pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
-    let (mut seed, mut count, mut keep, mut python) = (1u64, 10u64, false, None);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut number = || -> Result<u64, String> {
-            let v = it.next().ok_or(format!("{a} needs a number"))?;
-            v.parse().map_err(|_| format!("{a} `{v}`: not a number"))
-        };
-        match a.as_str() {
-            "--seed" => seed = number()?,
-            "--count" => count = number()?,
-            "--keep" => keep = true,
-            "--python" => python = Some(it.next().ok_or("--python needs a path")?.clone()),
-            other => return Err(format!("unexpected argument `{other}`\n\n{USAGE}")),
-        }
-    }
-    let py = match python {
-        Some(p) => PathBuf::from(p),
-        None => util::ensure_python(&ws.root, None, false)?,
-    };
-    let script = ws
-        .root
-        .join("xtask")
-        .join("crosscheck")
-        .join("ops_random.py");
-    let base = ws.root.join("target").join("tmp").join("crosscheck-ops");
-    let (mut passed, mut failed) = (0, Vec::new());
-    for case in seed..seed + count {
-        let dir = base.join(format!("seed-{case}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        util::run(
-            Command::new(&py)
-                .arg(&script)
-                .arg("gen")
-                .arg(&dir)
-                .arg(case.to_string()),
-            "ops_random.py gen failed; it needs loompy 3.0.8 and h5py.",
-        )?;
-        apply_plan(&dir)?;
-        let out = Command::new(&py)
-            .arg(&script)
-            .arg("check")
-            .arg(&dir)
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut fails: Vec<String> = text
-            .lines()
-            .filter(|l| l.starts_with("FAIL"))
-            .map(str::to_owned)
-            .collect();
-        if !out.status.success() {
-            fails.push(format!(
-                "FAIL check script: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let oks = text.lines().filter(|l| l.starts_with("OK")).count();
-        eprintln!("seed {case}: {oks} ok, {} failed", fails.len());
-        for f in &fails {
-            eprintln!("  {f}");
-        }
-        passed += oks;
-        if fails.is_empty() {
-            if !keep {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-        } else {
-            failed.extend(fails.iter().map(|f| format!("seed {case}: {f}")));
-            eprintln!("  kept {}", dir.display());
-        }
-    }
-    eprintln!("crosscheck-ops: {passed} passed, {} failed", failed.len());
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(failed.join("\n"))
-    }
+    let seeded = Seeded::parse(ws, args, "crosscheck-ops", "ops_random.py", 10, USAGE)?;
+    seeded.run("loompy 3.0.8 and h5py", |dir| {
+        apply_plan(dir)?;
+        Ok(Vec::new())
+    })
 }

@@ -10,6 +10,7 @@ mod crosscheck_io;
 mod crosscheck_ops;
 mod fixtures;
 mod interop;
+mod seeded;
 mod sizes;
 mod util;
 

@@ -138,24 +138,13 @@ pub fn new_in(storage: Arc<dyn StorageMut>) -> Result<LoomConnection> {
 pub(crate) fn new_staged(path: PathBuf, mut w: Writer) -> Result<LoomConnection> {
     stage_empty(&mut w)?;
     let file = w.snapshot()?;
-    let mut ds = LoomConnection {
+    Ok(LoomConnection::with(
         path,
-        mode: Mode::ReadWrite,
-        state: Mutex::new(State {
-            writer: Some(w),
-            file: file.clone(),
-            stale: false,
-            failed: None,
-        }),
-        shape: (0, 0),
-        spec: String::new(),
-        globals_group: false,
-        upgrade: None,
-        staged_upgrade: None,
-        in_transaction: false,
-    };
-    ds.cache(&file);
-    Ok(ds)
+        Mode::ReadWrite,
+        Some(w),
+        file,
+        None,
+    ))
 }
 
 /// The groups and global attributes of an empty loom file, committed.
@@ -242,6 +231,17 @@ impl LoomConnection {
             Mode::Read => None,
             Mode::ReadWrite => Upgrade::find(&file)?,
         };
+        Ok(LoomConnection::with(path, mode, writer, file, upgrade))
+    }
+
+    /// A connection over `file` (and `writer` for read-write), its cache filled.
+    fn with(
+        path: PathBuf,
+        mode: Mode,
+        writer: Option<Writer>,
+        file: File,
+        upgrade: Option<Upgrade>,
+    ) -> Self {
         let mut ds = LoomConnection {
             path,
             mode,
@@ -259,7 +259,7 @@ impl LoomConnection {
             in_transaction: false,
         };
         ds.cache(&file);
-        Ok(ds)
+        ds
     }
 
     /// Recomputes what the connection keeps about the file.
