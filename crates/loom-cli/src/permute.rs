@@ -70,7 +70,7 @@ fn permute(args: &PermuteArgs) -> Result<(), LoomError> {
         let mut ds = connect(&target, Mode::ReadWrite)?;
         let len = axis.of(ds.shape()) as usize;
         let ordering = match (by, args.random) {
-            (Some(name), _) => sort_order(&ds.axis_attrs(axis).get(name)?, name)?,
+            (Some(name), _) => loom_core::ops::argsort(&ds.axis_attrs(axis).get(name)?, name)?,
             (None, Some(seed)) => shuffled(len, seed),
             _ => (0..len).collect(),
         };
@@ -85,21 +85,6 @@ fn permute(args: &PermuteArgs) -> Result<(), LoomError> {
         }
         (None, r) => r,
     }
-}
-
-/// The stable ascending order of an attribute (numbers, NaN last; strings by code point).
-fn sort_order(v: &loom_core::AttrValues, name: &str) -> Result<Vec<usize>, LoomError> {
-    let mut idx: Vec<usize> = (0..v.len()).collect();
-    if let Some(s) = v.as_strings() {
-        let s: Vec<&String> = s.iter().collect();
-        idx.sort_by(|&a, &b| s[a].cmp(s[b]));
-    } else if let Some(f) = v.to_f64() {
-        let f: Vec<f64> = f.iter().copied().collect();
-        idx.sort_by(|&a, &b| f[a].total_cmp(&f[b]));
-    } else {
-        return Err(LoomError::InvalidInput(format!("cannot sort by '{name}'")));
-    }
-    Ok(idx)
 }
 
 /// A Fisher–Yates shuffle of 0..len driven by SplitMix64 from `seed`.

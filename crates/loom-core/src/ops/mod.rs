@@ -37,7 +37,7 @@ use crate::values::AttrValues;
 /// numpy's `argsort` of a 1-D attribute: numbers ascending with NaN last, strings by
 /// code point. Ties keep their stored order (numpy's default sort leaves the order of
 /// ties to the CPU's SIMD sort, so loompy's differs between machines).
-pub(crate) fn argsort(v: &AttrValues, name: &str) -> Result<Vec<usize>> {
+pub fn argsort(v: &AttrValues, name: &str) -> Result<Vec<usize>> {
     if v.ndim() != 1 {
         return Err(LoomError::InvalidInput(format!(
             "attribute '{name}' has shape {:?}; a key must be one-dimensional",
