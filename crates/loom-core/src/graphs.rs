@@ -241,9 +241,8 @@ impl GraphManagerMut<'_> {
         }
         let group = layout::graphs_group(self.axis);
         let path = layout::graph_path(self.axis, name);
-        self.ds.edit(|wr| {
-            write_graph_sized::<i32, f64>(wr, group, &path, &[], &[], &[], f64::datatype(), edges)
-        })
+        self.ds
+            .edit(|wr| create_graph(wr, group, &path, i32::datatype(), f64::datatype(), edges))
     }
 
     /// Writes edges `start..start + a.len()` of graph `name` (made by
@@ -366,35 +365,32 @@ pub(crate) fn write_graph_as<V: Numeric, W: Numeric>(
     w: &[W],
     weights: Datatype,
 ) -> hdf5_lite::Result<()> {
-    write_graph_sized(wr, group, path, a, b, w, weights, a.len() as u64)
+    create_graph(wr, group, path, V::datatype(), weights, a.len() as u64)?;
+    if !a.is_empty() {
+        let [va, vb, vw] = layout::GRAPH_VECTORS.map(|v| layout::child(path, v));
+        let len = [a.len() as u64];
+        wr.write_numbers(&va, &[0], &len, a)?;
+        wr.write_numbers(&vb, &[0], &len, b)?;
+        wr.write_numbers(&vw, &[0], &len, w)?;
+    }
+    Ok(())
 }
 
-/// [`write_graph_as`] with room for `edges` edges, the first `a.len()` of them given.
-#[allow(clippy::too_many_arguments)]
-fn write_graph_sized<V: Numeric, W: Numeric>(
+/// Creates the graph at `path` (replacing one there) with room for `edges` edges of
+/// `vertices` and `weights`, stamped `last_modified` with its group and the root.
+fn create_graph(
     wr: &mut Writer,
     group: &str,
     path: &str,
-    a: &[V],
-    b: &[V],
-    w: &[W],
+    vertices: Datatype,
     weights: Datatype,
     edges: u64,
 ) -> hdf5_lite::Result<()> {
     unlink_if_present(wr, path)?;
     wr.create_group(path)?;
-    let len = [edges];
-    let given = [a.len() as u64];
     let [va, vb, vw] = layout::GRAPH_VECTORS.map(|v| layout::child(path, v));
-    for (p, data) in [(va, a), (vb, b)] {
-        wr.create_dataset(&p, &DatasetSpec::new(V::datatype(), &len))?;
-        if !data.is_empty() {
-            wr.write_numbers(&p, &[0], &given, data)?;
-        }
-    }
-    wr.create_dataset(&vw, &DatasetSpec::new(weights, &len))?;
-    if !w.is_empty() {
-        wr.write_numbers(&vw, &[0], &given, w)?;
+    for (p, dt) in [(va, vertices.clone()), (vb, vertices), (vw, weights)] {
+        wr.create_dataset(&p, &DatasetSpec::new(dt, &[edges]))?;
     }
     for target in [path, group, layout::ROOT] {
         wr.set_attribute(
