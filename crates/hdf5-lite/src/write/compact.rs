@@ -133,8 +133,18 @@ impl<'a> Tree<'a> {
 }
 
 /// Copies every chunk (or the data block) of `node` that ends above `b` to space the
-/// allocator hands out, and points the node at the copy.
+/// allocator hands out, and points the node at the copy; a kept chunk index with a
+/// node above `b` is rebuilt.
 fn move_data(node: &mut DatasetNode, space: &mut Space<'_>, b: u64) -> Result<()> {
+    if let Some(kept) = node.kept_index.take() {
+        if kept.extents.iter().any(|&(at, len)| at + len > b) {
+            for &(at, len) in &kept.extents {
+                space.alloc.release(at, len);
+            }
+        } else {
+            node.kept_index = Some(kept);
+        }
+    }
     let mut relocate = |address: &mut u64, size: u64| -> Result<()> {
         if *address + size <= b {
             return Ok(());

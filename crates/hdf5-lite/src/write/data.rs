@@ -153,6 +153,7 @@ impl DatasetNode {
             attrs: BTreeMap::new(),
             passthrough: Vec::new(),
             loaded: false,
+            kept_index: None,
         })
     }
 
