@@ -68,6 +68,7 @@ pub use layers::{dtype_name, parse_dtype, LayerOptions, Layers};
 pub use layers_write::LayersMut;
 pub use layout::SPEC_VERSION;
 pub use selection::Selection;
+pub use sparse::ColumnNonzeros;
 pub use validate::{LoomValidator, Strictness};
 pub use values::{AttrValues, Dtype};
 pub use view::{LoomView, ViewLayer};
