@@ -325,6 +325,7 @@ impl Writer {
                 continue;
             }
             let Some((_, owners)) = live.owners.get(&address) else {
+                self.rollback();
                 return Ok(false);
             };
             let owners: Vec<_> = owners.iter().cloned().collect();

@@ -83,8 +83,15 @@ impl Writer {
         owners: &[Owner],
         moved: &mut BTreeSet<Owner>,
     ) -> Result<bool> {
+        // An owner moved for another collection has all its strings moved already
+        // (and, a dataset, is staged now, so it could not be read back as committed).
+        let owners: Vec<Owner> = owners
+            .iter()
+            .filter(|o| !moved.contains(*o))
+            .cloned()
+            .collect();
         let mut heap = GlobalHeap::new();
-        let Some(moving) = self.read_owners(file, &mut heap, owners)? else {
+        let Some(moving) = self.read_owners(file, &mut heap, &owners)? else {
             return Ok(false);
         };
         for m in moving {
