@@ -18,7 +18,7 @@ use crate::error::{LoomError, Result};
 use crate::layout::{self, layer_path};
 use crate::matrix_io::{read_selection, shape2, write_selection};
 use crate::selection::Selection;
-use crate::sparse::{self, Shape};
+use crate::sparse::{self, ColumnNonzeros, Shape};
 use crate::timestamp::timestamp;
 
 /// The numpy name of a numeric HDF5 type ("float32", "uint16", …).
@@ -221,6 +221,40 @@ impl<'a> Layers<'a> {
     /// The whole layer as CSC (float64), built column window by column window (no COO).
     pub fn as_csc(&self, name: &str) -> Result<sprs::CsMat<f64>> {
         self.compressed(name, Shape::Csc)
+    }
+
+    /// Whether layer `name` holds only values that `f32` represents exactly (float16/32,
+    /// 8- and 16-bit integers): reading it as `f32` loses nothing and moves half the bytes.
+    pub fn exact_in_f32(&self, name: &str) -> Result<bool> {
+        Ok(sparse::exact_in_f32(self.dataset(name)?.datatype()))
+    }
+
+    /// Streams layer `name` out as compressed sparse columns: reads it in chunk-aligned
+    /// column windows of about `budget` elements into one reused buffer of `T` and calls
+    /// `f` with each window's nonzeros (the buffers are reused for the next window). Memory
+    /// is one window, whatever the layer's size.
+    ///
+    /// ```no_run
+    /// # use loom_core::{connect, Mode, DEFAULT_BUDGET};
+    /// let ds = connect("cells.loom", Mode::Read)?;
+    /// let mut per_cell = Vec::new();
+    /// ds.layers().for_each_column_window::<f32, loom_core::LoomError>("", DEFAULT_BUDGET, |w| {
+    ///     per_cell.extend(w.indptr.windows(2).map(|p| p[1] - p[0]));
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), loom_core::LoomError>(())
+    /// ```
+    pub fn for_each_column_window<T, E>(
+        &self,
+        name: &str,
+        budget: u64,
+        f: impl FnMut(ColumnNonzeros<'_, T>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E>
+    where
+        T: Numeric + PartialEq,
+        E: From<LoomError>,
+    {
+        sparse::for_each_column_window(&self.dataset(name)?, budget, f)
     }
 
     fn compressed(&self, name: &str, shape: Shape) -> Result<sprs::CsMat<f64>> {

@@ -7,6 +7,11 @@
 //! the layer's own precision where `f32` holds it exactly, and each window is scanned
 //! for nonzeros 16 elements at a time. A nonzero is what numpy's `vals != 0` finds:
 //! NaN counts, `-0.0` does not.
+//!
+//! [`for_each_column_window`] hands out the same CSC windows one at a time, in the
+//! precision the caller reads them in, for converters that stream a layer out.
+
+use std::ops::Range;
 
 use hdf5_lite::format::messages::Datatype;
 use hdf5_lite::read::{Dataset, Numeric};
@@ -14,7 +19,7 @@ use sprs::{CsMat, TriMat};
 
 use crate::axis::Axis;
 use crate::error::{LoomError, Result};
-use crate::matrix_io::indices;
+use crate::matrix_io::{indices, shape2};
 use crate::windows::{AxisWindows, DEFAULT_BUDGET};
 
 /// How the nonzeros are collected.
@@ -59,21 +64,84 @@ pub(crate) fn compressed(
 
 /// Reads and scans the selection window by window, in the layer's own precision where
 /// `f32` holds it exactly (float16/32, 8- and 16-bit integers): half the bytes to scan.
-fn scan(d: &Dataset, rows: &[u64], cols: &[u64], shape: Shape) -> Result<(Nonzeros, Vec<usize>)> {
-    // The chunk length along each axis (64, loompy's, for a contiguous layer).
-    let along = |a: Axis| {
-        d.chunks()
-            .and_then(|c| c.get(a.index()).copied())
-            .unwrap_or(64)
-            .max(1)
-    };
-    let chunk = (along(Axis::Rows), along(Axis::Cols));
-    match d.datatype() {
-        Datatype::Float { size: 2 | 4, .. } | Datatype::Integer { size: 1 | 2, .. } => {
-            scan_as::<f32>(d, rows, cols, chunk, shape)
-        }
-        _ => scan_as::<f64>(d, rows, cols, chunk, shape),
+fn scan(
+    d: &Dataset,
+    rows: &[u64],
+    cols: &[u64],
+    shape: Shape,
+) -> Result<(Nonzeros<f64>, Vec<usize>)> {
+    let chunk = (chunk_len(d, Axis::Rows), chunk_len(d, Axis::Cols));
+    if exact_in_f32(d.datatype()) {
+        scan_as::<f32>(d, rows, cols, chunk, shape)
+    } else {
+        scan_as::<f64>(d, rows, cols, chunk, shape)
     }
+}
+
+/// The chunk length of `d` along `axis` (64, loompy's, for a contiguous layer).
+fn chunk_len(d: &Dataset, axis: Axis) -> u64 {
+    d.chunks()
+        .and_then(|c| c.get(axis.index()).copied())
+        .unwrap_or(64)
+        .max(1)
+}
+
+/// Whether every value of `dt` is exactly an `f32` (float16/32, 8- and 16-bit integers).
+pub(crate) fn exact_in_f32(dt: &Datatype) -> bool {
+    matches!(
+        dt,
+        Datatype::Float { size: 2 | 4, .. } | Datatype::Integer { size: 1 | 2, .. }
+    )
+}
+
+/// One window of whole columns of a layer with its nonzeros in compressed sparse column
+/// form, rows ascending within each column (see
+/// [`Layers::for_each_column_window`](crate::Layers::for_each_column_window)).
+#[derive(Debug, Clone)]
+pub struct ColumnNonzeros<'a, T> {
+    /// The window's columns.
+    pub cols: Range<usize>,
+    /// `cols.len() + 1` pointers into `rows`/`values`: column `cols.start + j` holds
+    /// entries `indptr[j]..indptr[j + 1]`.
+    pub indptr: &'a [usize],
+    /// Row of each nonzero.
+    pub rows: &'a [usize],
+    /// Value of each nonzero.
+    pub values: &'a [T],
+}
+
+/// Reads the whole of `d` in chunk-aligned column windows of about `budget` elements
+/// into one reused buffer of `T` and calls `f` with each window's nonzeros.
+pub(crate) fn for_each_column_window<T, E>(
+    d: &Dataset,
+    budget: u64,
+    mut f: impl FnMut(ColumnNonzeros<'_, T>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E>
+where
+    T: Numeric + PartialEq,
+    E: From<LoomError>,
+{
+    let (n, m) = shape2(d)?;
+    let chunk = (chunk_len(d, Axis::Rows), chunk_len(d, Axis::Cols));
+    let rows: Vec<u64> = (0..n).collect();
+    let cols: Vec<u64> = (0..m).collect();
+    let mut nz = Nonzeros::<T>::default();
+    let mut indptr = Vec::new();
+    let mut buf: Vec<T> = Vec::new();
+    for w in AxisWindows::all(m, chunk.1, n, budget) {
+        nz.rows.clear();
+        nz.data.clear();
+        indptr.clear();
+        indptr.push(0);
+        nz.push_csc_window(d, &rows, &cols[w.clone()], chunk.0, &mut buf, &mut indptr)?;
+        f(ColumnNonzeros {
+            cols: w,
+            indptr: &indptr,
+            rows: &nz.rows,
+            values: &nz.data,
+        })?;
+    }
+    Ok(())
 }
 
 /// [`scan`] through a window buffer of `T`; returns the nonzeros and the pointers of a
@@ -84,7 +152,10 @@ fn scan_as<T: Numeric + PartialEq>(
     cols: &[u64],
     (chunk_rows, chunk_cols): (u64, u64),
     shape: Shape,
-) -> Result<(Nonzeros, Vec<usize>)> {
+) -> Result<(Nonzeros<f64>, Vec<usize>)>
+where
+    f64: From<T>,
+{
     let (n, m) = (rows.len(), cols.len());
     let axis = if shape == Shape::Csr {
         Axis::Rows
@@ -104,41 +175,72 @@ fn scan_as<T: Numeric + PartialEq>(
             Axis::Rows => (&rows[w.clone()], cols),
             Axis::Cols => (rows, &cols[w.clone()]),
         };
-        let len = r.len() * c.len();
-        if buf.len() < len {
-            buf.resize(len, T::default());
-        }
-        let window = &mut buf[..len];
-        d.read_orthogonal_into(&[indices(r), indices(c)], window)?;
-        match (shape, axis) {
-            (Shape::Coo, _) => nz.push_coo(window, c.len(), w.start),
-            (_, Axis::Rows) => nz.push_csr(window, r.len(), c.len(), &mut indptr),
-            (_, Axis::Cols) => nz.push_csc(window, c.len(), &mut indptr),
+        match shape {
+            Shape::Coo => nz.push_coo(read_into(d, r, c, &mut buf)?, c.len(), w.start),
+            Shape::Csr => {
+                let window = read_into(d, r, c, &mut buf)?;
+                nz.push_csr(window, r.len(), c.len(), &mut indptr);
+            }
+            Shape::Csc => nz.push_csc_window(d, r, c, chunk_rows, &mut buf, &mut indptr)?,
         }
     }
     Ok((nz, indptr))
 }
 
-/// Nonzeros found so far (COO: all three; CSC: `rows` and `data`; CSR: `cols` and
+/// Reads `d[rows, cols]` into the front of `buf` (grown when too short) and returns it.
+fn read_into<'b, T: Numeric>(
+    d: &Dataset,
+    rows: &[u64],
+    cols: &[u64],
+    buf: &'b mut Vec<T>,
+) -> Result<&'b [T]> {
+    let len = rows.len() * cols.len();
+    if buf.len() < len {
+        buf.resize(len, T::default());
+    }
+    let window = &mut buf[..len];
+    d.read_orthogonal_into(&[indices(rows), indices(cols)], window)?;
+    Ok(window)
+}
+
+/// Elements of a row band of a CSC window (1 MiB of `f32`): a band decoded into the
+/// buffer is still in the core's cache when it is scanned.
+const BAND: u64 = 1 << 18;
+
+/// Nonzeros found so far as `V` (COO: all three; CSC: `rows` and `data`; CSR: `cols` and
 /// `data`), and the reused scratch of the CSC transposition.
-#[derive(Default)]
-struct Nonzeros {
+struct Nonzeros<V> {
     rows: Vec<usize>,
     cols: Vec<usize>,
-    data: Vec<f64>,
+    data: Vec<V>,
     /// CSC: (column in the window, row, value) of one window, row-major.
-    scratch: Vec<(u32, usize, f64)>,
+    scratch: Vec<(u32, usize, V)>,
     counts: Vec<usize>,
 }
 
-impl Nonzeros {
+impl<V> Default for Nonzeros<V> {
+    fn default() -> Self {
+        Nonzeros {
+            rows: Vec::new(),
+            cols: Vec::new(),
+            data: Vec::new(),
+            scratch: Vec::new(),
+            counts: Vec::new(),
+        }
+    }
+}
+
+impl<V: Copy + Default> Nonzeros<V> {
     /// A row-major window of `width` columns whose first column is output column `col0`.
-    fn push_coo<T: Numeric + PartialEq>(&mut self, window: &[T], width: usize, col0: usize) {
+    fn push_coo<T: Numeric + PartialEq>(&mut self, window: &[T], width: usize, col0: usize)
+    where
+        V: From<T>,
+    {
         for (i, row) in window.chunks_exact(width.max(1)).enumerate() {
             for_each_nonzero(row, |j, v| {
                 self.rows.push(i);
                 self.cols.push(col0 + j);
-                self.data.push(v.to_f64());
+                self.data.push(V::from(v));
             });
         }
     }
@@ -151,7 +253,9 @@ impl Nonzeros {
         height: usize,
         width: usize,
         indptr: &mut Vec<usize>,
-    ) {
+    ) where
+        V: From<T>,
+    {
         if width == 0 {
             indptr.extend(std::iter::repeat_n(self.data.len(), height));
             return;
@@ -159,38 +263,73 @@ impl Nonzeros {
         for row in window.chunks_exact(width) {
             for_each_nonzero(row, |j, v| {
                 self.cols.push(j);
-                self.data.push(v.to_f64());
+                self.data.push(V::from(v));
             });
             indptr.push(self.data.len());
         }
     }
 
-    /// A row-major window of `width` whole columns, sorted into column order (stable, so
-    /// rows stay ascending) with one end pointer per column.
-    fn push_csc<T: Numeric + PartialEq>(
+    /// The window `d[rows, cols]` of whole columns, sorted into column order (stable, so
+    /// rows stay ascending) with one end pointer per column; read in row bands of about
+    /// [`BAND`] elements (whole chunks) when `rows` increase, so each band is scanned
+    /// while it is still in cache and no chunk is decoded twice.
+    fn push_csc_window<T: Numeric + PartialEq>(
         &mut self,
-        window: &[T],
-        width: usize,
+        d: &Dataset,
+        rows: &[u64],
+        cols: &[u64],
+        chunk_rows: u64,
+        buf: &mut Vec<T>,
         indptr: &mut Vec<usize>,
-    ) {
+    ) -> Result<()>
+    where
+        V: From<T>,
+    {
+        let increasing = rows.windows(2).all(|p| p[0] < p[1]);
+        let band = if increasing { BAND } else { u64::MAX };
+        let width = cols.len();
+        self.start_csc(width);
+        for b in AxisWindows::over(rows, chunk_rows, width as u64, band) {
+            let window = read_into(d, &rows[b.clone()], cols, buf)?;
+            self.gather_csc(window, width, b.start);
+        }
+        self.place_csc(width, indptr);
+        Ok(())
+    }
+
+    /// Starts gathering a CSC window of `width` columns.
+    fn start_csc(&mut self, width: usize) {
         self.scratch.clear();
         self.counts.clear();
         self.counts.resize(width + 1, 0);
-        if width > 0 {
-            for (i, row) in window.chunks_exact(width).enumerate() {
-                for_each_nonzero(row, |j, v| {
-                    self.counts[j + 1] += 1;
-                    self.scratch.push((j as u32, i, v.to_f64()));
-                });
-            }
+    }
+
+    /// Gathers the nonzeros of a row-major band of `width` columns whose first row is
+    /// window row `row0`.
+    fn gather_csc<T: Numeric + PartialEq>(&mut self, band: &[T], width: usize, row0: usize)
+    where
+        V: From<T>,
+    {
+        if width == 0 {
+            return;
         }
+        for (i, row) in band.chunks_exact(width).enumerate() {
+            for_each_nonzero(row, |j, v| {
+                self.counts[j + 1] += 1;
+                self.scratch.push((j as u32, row0 + i, V::from(v)));
+            });
+        }
+    }
+
+    /// Places the gathered nonzeros in column order and pushes one end pointer per column.
+    fn place_csc(&mut self, width: usize, indptr: &mut Vec<usize>) {
         for j in 0..width {
             self.counts[j + 1] += self.counts[j];
         }
         let base = self.data.len();
         let total = self.scratch.len();
         self.rows.resize(base + total, 0);
-        self.data.resize(base + total, 0.0);
+        self.data.resize(base + total, V::default());
         for &(j, i, v) in &self.scratch {
             let at = base + self.counts[j as usize];
             self.counts[j as usize] += 1;
@@ -254,18 +393,23 @@ mod tests {
     fn compressed_windows_point_at_each_end() {
         // 3 rows x 2 columns, row-major: [[1, 0], [0, 2], [3, 4]].
         let w = [1.0f32, 0.0, 0.0, 2.0, 3.0, 4.0];
-        let mut nz = Nonzeros::default();
+        let mut nz = Nonzeros::<f64>::default();
         let mut indptr = vec![0];
-        nz.push_csc(&w, 2, &mut indptr);
+        nz.start_csc(2);
+        nz.gather_csc(&w[..2], 2, 0);
+        nz.gather_csc(&w[2..], 2, 1);
+        nz.place_csc(2, &mut indptr);
         assert_eq!(indptr, vec![0, 2, 4]);
         assert_eq!(nz.rows, vec![0, 2, 1, 2]);
         assert_eq!(nz.data, vec![1.0, 3.0, 2.0, 4.0]);
         // A second window of one column continues after the first.
-        nz.push_csc(&[0.0f32, 5.0, 6.0], 1, &mut indptr);
+        nz.start_csc(1);
+        nz.gather_csc(&[0.0f32, 5.0, 6.0], 1, 0);
+        nz.place_csc(1, &mut indptr);
         assert_eq!(indptr, vec![0, 2, 4, 6]);
         assert_eq!(nz.rows, vec![0, 2, 1, 2, 1, 2]);
         assert_eq!(nz.data, vec![1.0, 3.0, 2.0, 4.0, 5.0, 6.0]);
-        let mut nz = Nonzeros::default();
+        let mut nz = Nonzeros::<f64>::default();
         let mut indptr = vec![0];
         nz.push_csr(&w, 3, 2, &mut indptr);
         assert_eq!(indptr, vec![0, 1, 2, 4]);

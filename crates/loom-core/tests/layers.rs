@@ -199,6 +199,53 @@ fn mem() -> (Arc<MemFile>, LoomConnection) {
     (f, ds)
 }
 
+/// A layer tall enough that each CSC window is read in several row bands (1,000 columns
+/// fit one window; a band holds 256 of its 600 rows), as f32 and as f64.
+#[test]
+fn compressed_columns_over_row_bands() {
+    let (_f, mut ds) = mem();
+    let dense = Array2::from_shape_fn((600, 1000), |(i, j)| {
+        if (i * 7 + j * 13) % 11 < 2 {
+            (i * 1000 + j) as f64 + 0.5
+        } else {
+            0.0
+        }
+    });
+    ds.layers_mut()
+        .set("", dense.mapv(|v| v as f32).view())
+        .unwrap();
+    let opts = LayerOptions {
+        dtype: Some("float64".into()),
+        ..LayerOptions::default()
+    };
+    ds.layers_mut()
+        .set_with("wide", dense.view(), &opts)
+        .unwrap();
+    for layer in ["", "wide"] {
+        assert_eq!(ds.layers().as_csc(layer).unwrap().to_dense(), dense);
+        // Streamed in windows of 128 columns: the same CSC, piece by piece.
+        let (mut indptr, mut rows, mut values) = (vec![0usize], Vec::new(), Vec::new());
+        let mut next = 0;
+        ds.layers()
+            .for_each_column_window::<f64, LoomError>(layer, 600 * 128, |w| {
+                assert_eq!(w.cols.start, next);
+                assert_eq!(w.indptr.len(), w.cols.len() + 1);
+                next = w.cols.end;
+                let base = rows.len();
+                indptr.extend(w.indptr[1..].iter().map(|p| base + p));
+                rows.extend_from_slice(w.rows);
+                values.extend_from_slice(w.values);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(next, 1000);
+        let csc = sprs::CsMat::new_csc((600, 1000), indptr, rows, values);
+        assert_eq!(csc.to_dense(), dense);
+    }
+    assert!(ds.layers().exact_in_f32("").unwrap());
+    assert!(!ds.layers().exact_in_f32("wide").unwrap());
+}
+
 #[test]
 fn layers_round_trip_in_memory() {
     let (f, mut ds) = mem();

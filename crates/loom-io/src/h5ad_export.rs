@@ -11,12 +11,12 @@
 use std::path::{Path, PathBuf};
 
 use loom_core::hdf5_lite::write::Writer;
-use loom_core::{AttrValues, GraphManager, LoomConnection};
+use loom_core::{AttrValues, GraphManager, LoomConnection, Numeric, DEFAULT_BUDGET};
 
 use crate::error::{IoError, Result};
 use crate::extsort::{Item, Sorter};
 use crate::h5ad_write::{dataframe, dict, tag, values, CsrWriter};
-use crate::sink::{window_len, WINDOW_ELEMENTS};
+use crate::sink::WINDOW_ELEMENTS;
 
 /// What to export and how.
 #[derive(Debug, Clone)]
@@ -217,7 +217,7 @@ fn graph_csr(
         k0 = k1;
     }
     let mut sorted = sorter.finish()?;
-    let mut csr = CsrWriter::create(w, path, (size, size), "float64")?;
+    let mut csr = CsrWriter::<f64>::create(w, path, (size, size), "float64")?;
     let mut next = sorted.next_item()?;
     let mut row_entries = Vec::new();
     for row in 0..size {
@@ -231,8 +231,9 @@ fn graph_csr(
     csr.finish(w)
 }
 
-/// Layer `layer` (genes x cells) as CSR cells x genes at `path`, one column window at a
-/// time.
+/// Layer `layer` (genes x cells) as CSR cells x genes at `path`, stored as `dtype`:
+/// loom-core's column windows (each a run of cells in compressed form) appended as
+/// they come, read as `f32` where that is exact and the output is float32.
 fn layer_csr(
     ds: &LoomConnection,
     w: &mut Writer,
@@ -241,24 +242,28 @@ fn layer_csr(
     dtype: &str,
 ) -> Result<()> {
     let (n, m) = ds.shape();
-    let (n, m) = (n as usize, m as usize);
-    let mut csr = CsrWriter::create(w, path, (m as u64, n as u64), dtype)?;
-    let step = window_len(n, m);
-    let mut c0 = 0;
-    while c0 < m {
-        let c1 = (c0 + step).min(m);
-        let block = ds.layers().read::<f64>(layer, .., c0..c1)?;
-        for j in 0..c1 - c0 {
-            let col = block.column(j);
-            csr.push_row(
-                w,
-                col.iter()
-                    .enumerate()
-                    .filter(|(_, v)| **v != 0.0)
-                    .map(|(i, v)| (i, *v)),
-            )?;
-        }
-        c0 = c1;
+    let exact = ds.layers().exact_in_f32(layer)?;
+    match (dtype, exact) {
+        ("float32", true) => layer_csr_as::<f32, f32>(ds, w, layer, path, dtype, (n, m)),
+        ("float32", false) => layer_csr_as::<f64, f32>(ds, w, layer, path, dtype, (n, m)),
+        (_, true) => layer_csr_as::<f32, f64>(ds, w, layer, path, dtype, (n, m)),
+        (_, false) => layer_csr_as::<f64, f64>(ds, w, layer, path, dtype, (n, m)),
     }
+}
+
+/// [`layer_csr`] reading windows of `T` and buffering values as `V`.
+fn layer_csr_as<T: Numeric + PartialEq, V: Numeric>(
+    ds: &LoomConnection,
+    w: &mut Writer,
+    layer: &str,
+    path: &str,
+    dtype: &str,
+    (n, m): (u64, u64),
+) -> Result<()> {
+    let mut csr = CsrWriter::<V>::create(w, path, (m, n), dtype)?;
+    ds.layers()
+        .for_each_column_window::<T, IoError>(layer, DEFAULT_BUDGET, |win| {
+            csr.push_rows(w, win.indptr, win.rows, win.values)
+        })?;
     csr.finish(w)
 }

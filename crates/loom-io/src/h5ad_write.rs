@@ -112,23 +112,64 @@ pub(crate) fn dataframe(
     Ok(())
 }
 
-/// A CSR matrix written row by row: `data` and `indices` grow in whole chunks, `indptr`
-/// (created at its full length) is written in pieces, so memory stays bounded however
-/// many rows there are.
+/// A CSR matrix written row by row (or window of rows by window): `data` (kept as `V`,
+/// converted by hdf5-lite only when the stored type differs) and `indices` grow in whole
+/// chunks, `indptr` (created at its full length) is written in pieces, so memory stays
+/// bounded however many rows there are.
 #[derive(Debug)]
-pub(crate) struct CsrWriter {
+pub(crate) struct CsrWriter<V> {
     path: String,
-    data: Vec<f64>,
-    indices: Vec<i64>,
+    data: Vec<V>,
+    indices: IndexBuf,
     written: u64,
     indptr: Vec<u64>,
     indptr_written: u64,
 }
 
+/// Column indices in the stored type (int32 when the columns fit, as scipy makes them).
+#[derive(Debug)]
+enum IndexBuf {
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+}
+
+impl IndexBuf {
+    /// Appends `cols`; each is below the column count, which the stored type holds.
+    fn extend(&mut self, cols: &[usize]) {
+        match self {
+            IndexBuf::I32(v) => v.extend(cols.iter().map(|&c| c as i32)),
+            IndexBuf::I64(v) => v.extend(cols.iter().map(|&c| c as i64)),
+        }
+    }
+
+    fn push(&mut self, c: usize) {
+        self.extend(&[c]);
+    }
+
+    fn write(&self, w: &mut Writer, path: &str, at: u64, n: usize) -> Result<()> {
+        match self {
+            IndexBuf::I32(v) => w.write_numbers(path, &[at], &[n as u64], &v[..n])?,
+            IndexBuf::I64(v) => w.write_numbers(path, &[at], &[n as u64], &v[..n])?,
+        }
+        Ok(())
+    }
+
+    fn drain(&mut self, n: usize) {
+        match self {
+            IndexBuf::I32(v) => drop(v.drain(..n)),
+            IndexBuf::I64(v) => drop(v.drain(..n)),
+        }
+    }
+}
+
 /// Rows whose `indptr` entries are buffered before being written.
 const INDPTR_BUFFER: usize = 1 << 16;
 
-impl CsrWriter {
+/// Buffered entries that trigger a write of the whole chunks among them (16 MiB of
+/// `f32` values).
+const FLUSH_AT: u64 = 64 * SPARSE_CHUNK;
+
+impl<V: Numeric> CsrWriter<V> {
     /// Creates the group at `path` (`shape` = (rows, cols)) storing values as `dtype`.
     /// Indices are int32 when the columns fit, and `indptr` too when every possible
     /// entry count does (as scipy makes them: scikit-learn's sparse kernels want one type).
@@ -146,10 +187,10 @@ impl CsrWriter {
             &AttrValue::numbers(&[shape.0 as i64, shape.1 as i64], &[2]),
         )?;
         let fits = |n: Option<u64>| n.is_some_and(|n| n <= i32::MAX as u64);
-        let index_type = if fits(Some(shape.1)) {
-            "int32"
+        let (index_type, indices) = if fits(Some(shape.1)) {
+            ("int32", IndexBuf::I32(Vec::new()))
         } else {
-            "int64"
+            ("int64", IndexBuf::I64(Vec::new()))
         };
         let ptr_type = if fits(shape.0.checked_mul(shape.1)) {
             index_type
@@ -172,7 +213,7 @@ impl CsrWriter {
         Ok(CsrWriter {
             path: path.to_owned(),
             data: Vec::new(),
-            indices: Vec::new(),
+            indices,
             written: 0,
             indptr: vec![0],
             indptr_written: 0,
@@ -183,15 +224,36 @@ impl CsrWriter {
     pub(crate) fn push_row(
         &mut self,
         w: &mut Writer,
-        row: impl Iterator<Item = (usize, f64)>,
+        row: impl Iterator<Item = (usize, V)>,
     ) -> Result<()> {
         for (c, v) in row {
-            self.indices.push(c as i64);
+            self.indices.push(c);
             self.data.push(v);
         }
-        let total = self.written + self.data.len() as u64;
-        self.indptr.push(total);
-        if self.data.len() as u64 >= 16 * SPARSE_CHUNK {
+        self.indptr.push(self.written + self.data.len() as u64);
+        self.maybe_flush(w)
+    }
+
+    /// Appends rows given in compressed form: row `k` holds entries
+    /// `indptr[k]..indptr[k + 1]` of `cols` (increasing in each row) and `values`.
+    pub(crate) fn push_rows<T: Numeric>(
+        &mut self,
+        w: &mut Writer,
+        indptr: &[usize],
+        cols: &[usize],
+        values: &[T],
+    ) -> Result<()> {
+        let base = self.written + self.data.len() as u64;
+        self.indices.extend(cols);
+        self.data
+            .extend(values.iter().map(|&v| V::from_f64(v.to_f64())));
+        self.indptr
+            .extend(indptr.iter().skip(1).map(|&p| base + p as u64));
+        self.maybe_flush(w)
+    }
+
+    fn maybe_flush(&mut self, w: &mut Writer) -> Result<()> {
+        if self.data.len() as u64 >= FLUSH_AT {
             self.flush(w, false)?;
         }
         if self.indptr.len() >= INDPTR_BUFFER {
@@ -223,16 +285,14 @@ impl CsrWriter {
             return Ok(());
         }
         let end = self.written + n as u64;
-        for (name, nums) in [("data", None), ("indices", Some(&self.indices))] {
-            let p = format!("{}/{name}", self.path);
-            w.resize(&p, &[end])?;
-            match nums {
-                None => w.write_numbers(&p, &[self.written], &[n as u64], &self.data[..n])?,
-                Some(ix) => w.write_numbers(&p, &[self.written], &[n as u64], &ix[..n])?,
-            }
-        }
+        let data = format!("{}/data", self.path);
+        w.resize(&data, &[end])?;
+        w.write_numbers(&data, &[self.written], &[n as u64], &self.data[..n])?;
+        let indices = format!("{}/indices", self.path);
+        w.resize(&indices, &[end])?;
+        self.indices.write(w, &indices, self.written, n)?;
         self.data.drain(..n);
-        self.indices.drain(..n);
+        self.indices.drain(n);
         self.written = end;
         Ok(())
     }
