@@ -336,4 +336,21 @@ mod tests {
         assert!(r.is_err_and(|e| e.contains("timed out")));
         assert!(t0.elapsed() < Duration::from_secs(10));
     }
+
+    #[test]
+    fn run_until_reports_the_cpu_of_a_killed_child() {
+        // A busy loop: killed at the limit, with the CPU it used by then.
+        let r = run_until(
+            Command::new("sh").args(["-c", "echo started >&2; while :; do :; done"]),
+            Duration::from_millis(1500),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Err(t) = r else {
+            panic!("the loop ended by itself")
+        };
+        assert!(t
+            .cpu
+            .is_some_and(|c| c > Duration::ZERO && c < Duration::from_secs(60)));
+        assert_eq!(t.stderr, "started\n");
+    }
 }
