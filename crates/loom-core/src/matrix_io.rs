@@ -134,7 +134,11 @@ pub(crate) fn write_selection<T: Numeric>(
     }
     let path = ds.path().to_owned();
     if let (Some(r0), Some(c0)) = (run_start(rows), run_start(cols)) {
-        let flat: Vec<T> = values.iter().copied().collect();
+        // A window in standard layout is written as it is; others are gathered first.
+        let flat: std::borrow::Cow<[T]> = match values.as_slice() {
+            Some(s) => s.into(),
+            None => values.iter().copied().collect::<Vec<T>>().into(),
+        };
         return w.write_numbers(
             &path,
             &[r0, c0],

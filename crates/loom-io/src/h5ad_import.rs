@@ -161,16 +161,29 @@ fn write_matrix(ds: &mut LoomConnection, name: &str, m: &Matrix, path: &Path) ->
     } else {
         format!("/layers/{name}")
     };
-    if dtype.starts_with("float") {
-        write_typed::<f64>(ds, name, m, &at)
-    } else {
-        write_typed::<i64>(ds, name, m, &at)
+    write_as_stored(ds, name, m, &at, dtype)
+}
+
+/// [`write_typed`] through values of the layer's stored type `dtype` (or one that holds
+/// it exactly), so windows go to the file without a conversion on the way.
+pub(crate) fn write_as_stored(
+    ds: &mut LoomConnection,
+    name: &str,
+    m: &Matrix,
+    path: &str,
+    dtype: &str,
+) -> Result<()> {
+    match dtype {
+        "float32" | "float16" => write_typed::<f32>(ds, name, m, path),
+        "int32" | "int16" | "int8" | "uint16" | "uint8" => write_typed::<i32>(ds, name, m, path),
+        t if t.starts_with("float") => write_typed::<f64>(ds, name, m, path),
+        _ => write_typed::<i64>(ds, name, m, path),
     }
 }
 
 /// Writes matrix `m` (cells x genes, at `path` in its file) into the existing layer
 /// `name` (genes x cells), one window at a time.
-pub(crate) fn write_typed<T: Numeric + std::ops::AddAssign>(
+fn write_typed<T: Numeric + std::ops::AddAssign>(
     ds: &mut LoomConnection,
     name: &str,
     m: &Matrix,

@@ -20,7 +20,7 @@ use loom_core::{dtype_name, AttrValues, LoomConnection};
 
 use crate::anndata::Matrix;
 use crate::error::{IoError, Result};
-use crate::h5ad_import::write_typed;
+use crate::h5ad_import::write_as_stored;
 use crate::mtx_layers::{check_len, import_layer};
 use crate::sink::create_layer;
 use crate::text::{first_existing, read_lines};
@@ -255,7 +255,7 @@ fn h5(
     )?;
     let dtype = dtype_name(matrix.datatype()).unwrap_or("float32");
     create_layer(ds, "", (n, m), dtype)?;
-    write_typed::<f64>(ds, "", &matrix, &group)?;
+    write_as_stored(ds, "", &matrix, &group, dtype)?;
     let strings =
         |name: &str| -> Result<Vec<String>> { Ok(dataset(&group, &file, name)?.read_strings()?) };
     let bcs = strings("barcodes")?;

@@ -37,7 +37,8 @@ by the next run); the report goes to target/bench/report-io.md and stdout.
 
   --data FILE   the .loom to convert (default target/bench/data/medium.loom)
   --runs N      runs of each loom-rs conversion (default 3)
-  --py-runs N   runs of each Python conversion (default 1: minutes and GBs each)
+  --py-runs N   runs of each Python conversion (default 1: minutes and GBs each;
+                0: loom-rs only)
   --ops LIST    subset of loom_to_h5ad, h5ad_to_loom, tenx_to_loom (default: all)
   --double      also convert inputs with twice the cells (loom-rs only)
   --keep        keep the inputs made in target/bench/io/ for the next run
@@ -82,7 +83,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
         match a.as_str() {
             "--data" => o.data = Some(PathBuf::from(value("a .loom file")?)),
             "--runs" => o.runs = number(value("a number")?)?,
-            "--py-runs" => o.py_runs = number(value("a number")?)?,
+            "--py-runs" => {
+                let v = value("a number")?;
+                o.py_runs = v
+                    .parse()
+                    .map_err(|_| format!("--py-runs `{v}`: not a number"))?;
+            }
             "--ops" => {
                 o.ops = value("a list")?
                     .split(',')
@@ -195,16 +201,22 @@ pub fn child(args: &[String]) -> Result<(), String> {
             Some(ds)
         }
         "h5ad_to_loom" | "tenx_to_loom" => {
+            // One transaction, one commit at the end, as `loom import` runs it.
             let mut ds = loom_core::new(&out).map_err(|x| e(&x))?;
-            if op == "h5ad_to_loom" {
-                import_h5ad(&mut ds, &H5adImport::new(&input)).map_err(|x| e(&x))?;
-            } else {
-                let opts = TenxImport {
-                    path: input.clone(),
-                    ..TenxImport::default()
-                };
-                import_10x(&mut ds, &opts).map_err(|x| e(&x))?;
-            }
+            let failed = |x: loom_io::IoError| loom_core::LoomError::InvalidInput(x.to_string());
+            ds.transaction(|tx| {
+                if op == "h5ad_to_loom" {
+                    import_h5ad(tx, &H5adImport::new(&input)).map_err(failed)?;
+                } else {
+                    let opts = TenxImport {
+                        path: input.clone(),
+                        ..TenxImport::default()
+                    };
+                    import_10x(tx, &opts).map_err(failed)?;
+                }
+                Ok(())
+            })
+            .map_err(|x| e(&x))?;
             ds.close().map_err(|x| e(&x))?;
             None
         }
@@ -393,6 +405,9 @@ fn measure_all(
                 } else {
                     opts.runs
                 };
+                if n == 0 {
+                    continue;
+                }
                 let mut row = Row {
                     op,
                     input,

@@ -42,6 +42,9 @@ const ROUNDS: usize = 4;
 /// lowered the end of file).
 const SPARE: [(u64, u64); 3] = [(0, 1), (1, 8), (1, 2)];
 
+/// Holes shorter than this are not boundaries worth trying.
+const MIN_GAP: u64 = 64;
+
 /// At most this many boundaries are tried.
 const TRIES: usize = 256;
 
@@ -133,8 +136,18 @@ impl<'a> Tree<'a> {
 }
 
 /// Copies every chunk (or the data block) of `node` that ends above `b` to space the
-/// allocator hands out, and points the node at the copy.
+/// allocator hands out, and points the node at the copy; a kept chunk index with a
+/// node above `b` is rebuilt.
 fn move_data(node: &mut DatasetNode, space: &mut Space<'_>, b: u64) -> Result<()> {
+    if let Some(kept) = node.kept_index.take() {
+        if kept.extents.iter().any(|&(at, len)| at + len > b) {
+            for &(at, len) in &kept.extents {
+                space.alloc.release(at, len);
+            }
+        } else {
+            node.kept_index = Some(kept);
+        }
+    }
     let mut relocate = |address: &mut u64, size: u64| -> Result<()> {
         if *address + size <= b {
             return Ok(());
@@ -213,12 +226,25 @@ impl Writer {
         if eof.saturating_sub(used) * DEAD < eof {
             return Ok(());
         }
+        // Collections whose strings cannot move (a large string dataset, an object
+        // with several links) stay where they are: the boundary is above them.
+        let mut floor = 0;
+        for &(address, size) in &live.extents[live.heap_start..] {
+            let owners: Vec<_> = live
+                .owners
+                .get(&address)
+                .map(|o| o.1.iter().cloned().collect())
+                .unwrap_or_default();
+            if owners.is_empty() || !self.movable(&file, &owners)? {
+                floor = floor.max(address + size);
+            }
+        }
         let tree = Tree::new(&live);
-        let Some(b) = self.boundary(&live, &tree, (used, eof), spare) else {
+        let Some((b, limit)) = self.boundary(&live, &tree, (floor, eof), spare) else {
             return Ok(());
         };
         let plan = moves(&live, &tree, b);
-        self.alloc.set_below(Some(b));
+        self.alloc.set_below(Some(limit));
         self.shrink_below = Some(eof);
         let result = self.move_above(&file, &live, &plan, b).and_then(|moved| {
             if moved {
@@ -236,27 +262,57 @@ impl Writer {
         result
     }
 
-    /// The lowest boundary whose free space below takes what lies above, with `spare`
-    /// of it to spare for the holes' shapes, if it lowers the end of file enough. The
-    /// boundaries tried are the ends of live extents from the live size up: all of
-    /// them on a small file, an even sample of at most `TRIES` on a large one.
+    /// The boundary to compact at, and the address below which what moves is placed:
+    /// what lies above the boundary moves into the free space below the first live
+    /// extent above it (so into the holes below the boundary, or into the hole right
+    /// above it), which must take it with `spare` of it to spare for the holes' shapes.
+    /// Of the boundaries tried (the ends of live extents followed by a hole, the `TRIES`
+    /// with the largest holes on a large file; and ends above the live size, with
+    /// everything placed below them; none below `floor`), the one with the lowest end
+    /// of file after, if that lowers the end of file enough.
     fn boundary(
         &self,
         live: &Live,
         tree: &Tree,
-        (used, eof): (u64, u64),
+        (floor, eof): (u64, u64),
         (num, den): (u64, u64),
-    ) -> Option<u64> {
-        let mut ends: Vec<u64> = live.extents.iter().map(|&(a, l)| a + l).collect();
-        ends.retain(|&e| e >= used && e < eof);
+    ) -> Option<(u64, u64)> {
+        let mut extents: Vec<(u64, u64)> = live.extents.iter().map(|&(a, l)| (a, a + l)).collect();
+        extents.push((0, SUPERBLOCK_SIZE));
+        extents.sort_unstable();
+        // (hole length, boundary, start of the next live extent)
+        let mut gaps: Vec<(u64, u64, u64)> = Vec::new();
+        let mut end = 0;
+        for &(start, stop) in &extents {
+            if start >= end + MIN_GAP && end >= floor {
+                gaps.push((start - end, end, start));
+            }
+            end = end.max(stop);
+        }
+        if gaps.len() > TRIES {
+            gaps.sort_unstable_by_key(|g| std::cmp::Reverse(g.0));
+            gaps.truncate(TRIES);
+        }
+        // Besides, boundaries that take everything above them below them: an even
+        // sample of the ends of live extents above the live size.
+        let used = SUPERBLOCK_SIZE + live.extents.iter().map(|e| e.1).sum::<u64>();
+        let mut ends: Vec<u64> = extents.iter().map(|e| e.1).collect();
+        ends.retain(|&e| e >= used.max(floor) && e < eof);
         ends.sort_unstable();
         ends.dedup();
         let step = ends.len().div_ceil(TRIES).max(1);
-        let b = ends.iter().step_by(step).copied().find(|&b| {
-            let m = moves(live, tree, b);
-            self.alloc.free_below(b) >= m.bytes + m.bytes * num / den
-        })?;
-        ((eof - b) * DEAD * 2 >= eof).then_some(b)
+        let below = ends.into_iter().step_by(step).map(|b| (0, b, b));
+        let (after, b, limit) = gaps
+            .into_iter()
+            .chain(below)
+            .filter_map(|(_, b, limit)| {
+                let need = moves(live, tree, b).bytes;
+                let room = self.alloc.free_below(limit);
+                (room >= need + need * num / den)
+                    .then(|| (b + need.saturating_sub(self.alloc.free_below(b)), b, limit))
+            })
+            .min()?;
+        ((eof - after.min(eof)) * DEAD * 2 >= eof).then_some((b, limit))
     }
 
     /// Stages the rewrite of everything above `b`; false (nothing worth committing)

@@ -160,6 +160,7 @@ impl DatasetNode {
             attrs: BTreeMap::new(),
             passthrough: Vec::new(),
             loaded: false,
+            kept_index: None,
         })
     }
 

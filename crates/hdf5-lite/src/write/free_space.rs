@@ -19,6 +19,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::format::Allocate;
 
+/// Free extents shorter than this are left out of the lowest-first search.
+const WIDE: u64 = 64;
+
+/// The lowest-first search looks at this many wide free extents at most, then takes
+/// the best fit, so that an allocation costs the same on a file with many holes.
+const SCAN: usize = 64;
+
 /// Free and allocated file space of one writer.
 #[derive(Debug, Default)]
 pub(crate) struct FreeSpace {
@@ -26,6 +33,10 @@ pub(crate) struct FreeSpace {
     free: BTreeMap<u64, u64>,
     /// The same extents by (length, start), for best fit.
     by_len: BTreeSet<(u64, u64)>,
+    /// The extents of at least [`WIDE`] bytes, start → end: the ones the lowest-first
+    /// search looks through (alignment padding and other slivers are many and hold
+    /// next to nothing).
+    wide: BTreeMap<u64, u64>,
     /// Everything at or past `end` is unused.
     end: u64,
     /// Extents allocated by the open transaction, start → end.
@@ -98,13 +109,22 @@ impl FreeSpace {
             self.end = start;
             return;
         }
+        self.put_free(start, end);
+    }
+
+    /// Records `start..end` as free (not adjacent to another free extent).
+    fn put_free(&mut self, start: u64, end: u64) {
         self.free.insert(start, end);
         self.by_len.insert((end - start, start));
+        if end - start >= WIDE {
+            self.wide.insert(start, end);
+        }
     }
 
     fn remove_free(&mut self, start: u64) {
         if let Some(end) = self.free.remove(&start) {
             self.by_len.remove(&(end - start, start));
+            self.wide.remove(&start);
         }
     }
 
@@ -177,16 +197,25 @@ impl Allocate for FreeSpace {
     fn allocate(&mut self, size: u64) -> u64 {
         let size = size.max(1);
         let fits = |len: u64, start: u64| start.div_ceil(8) * 8 + size <= start + len;
-        // The lowest free extent that holds `size` bytes at an 8-byte aligned start
-        // (when compacting: the smallest one below the limit, else the lowest one).
+        let best = || {
+            self.by_len
+                .range((size, 0)..)
+                .find(|&&(len, start)| fits(len, start))
+                .copied()
+        };
+        // The lowest free extent that holds `size` bytes at an 8-byte aligned start,
+        // among the lowest SCAN wide ones, else the best fitting one (when compacting:
+        // the best fitting one below the limit first).
         let lowest = || {
-            // Nothing to scan for when no free extent is that long.
+            // Nothing to look for when no free extent is that long.
             match self.by_len.last() {
                 Some(&(longest, _)) if longest >= size => self
-                    .free
+                    .wide
                     .iter()
+                    .take(SCAN)
                     .map(|(&start, &end)| (end - start, start))
-                    .find(|&(len, start)| fits(len, start)),
+                    .find(|&(len, start)| fits(len, start))
+                    .or_else(best),
                 _ => None,
             }
         };
@@ -205,12 +234,10 @@ impl Allocate for FreeSpace {
                 self.remove_free(start);
                 let address = start.div_ceil(8) * 8;
                 if address > start {
-                    self.free.insert(start, address);
-                    self.by_len.insert((address - start, start));
+                    self.put_free(start, address);
                 }
                 if address + size < end {
-                    self.free.insert(address + size, end);
-                    self.by_len.insert((end - address - size, address + size));
+                    self.put_free(address + size, end);
                 }
                 address
             }

@@ -95,6 +95,13 @@ impl Writer {
         Ok(true)
     }
 
+    /// Whether the strings of every owner in `owners` can move.
+    pub(super) fn movable(&mut self, file: &File, owners: &[Owner]) -> Result<bool> {
+        Ok(self
+            .read_owners(file, &mut GlobalHeap::new(), owners)?
+            .is_some())
+    }
+
     /// What each owner references, or `None` when one of them cannot be moved.
     fn read_owners(
         &mut self,

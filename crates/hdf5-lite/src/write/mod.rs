@@ -153,11 +153,32 @@ impl<'a> Space<'a> {
     }
 }
 
-/// Releases the extents a rewrite of the committed object at `address` replaces.
-fn release_own(alloc: &mut FreeSpace, file: &File, address: u64, k: (u16, u16, u16)) -> Result<()> {
+/// Releases the extents a rewrite of the committed object at `address` replaces; a
+/// loaded chunked dataset keeps its chunk index until its chunks change (see
+/// [`tree::KeptIndex`]).
+fn release_own(
+    alloc: &mut FreeSpace,
+    file: &File,
+    address: u64,
+    loaded: &mut Child,
+    k: (u16, u16, u16),
+) -> Result<()> {
     let header = ObjectHeader::read(file.ctx(), address)?;
+    let mut keep = Vec::new();
+    if let Child::Dataset(d) = loaded {
+        if let tree::DataStorage::Chunked { records, .. } = &d.data {
+            d.kept_index = tree::committed_index(file, &header, records, k)?;
+        }
+        keep = d
+            .kept_index
+            .iter()
+            .flat_map(|i| i.extents.clone())
+            .collect();
+    }
     for (at, size) in tree::own_extents(file, &header, k)? {
-        alloc.release(at, size);
+        if !keep.contains(&(at, size)) {
+            alloc.release(at, size);
+        }
     }
     Ok(())
 }
@@ -433,8 +454,11 @@ impl Writer {
             let address = file.superblock().root_object_header;
             match tree::load(file, address, "/")? {
                 Child::Group(g) => {
-                    release_own(&mut self.alloc, file, address, self.k)?;
-                    self.root = Some(*g);
+                    let mut root = Child::Group(g);
+                    release_own(&mut self.alloc, file, address, &mut root, self.k)?;
+                    if let Child::Group(g) = root {
+                        self.root = Some(*g);
+                    }
                 }
                 _ => {
                     return Err(Error::corrupt(
@@ -480,8 +504,8 @@ impl Writer {
                 let file = file.ok_or_else(|| Error::NotFound {
                     path: walked.clone(),
                 })?;
-                let loaded = tree::load(file, *address, &walked)?;
-                release_own(&mut self.alloc, file, *address, k)?;
+                let mut loaded = tree::load(file, *address, &walked)?;
+                release_own(&mut self.alloc, file, *address, &mut loaded, k)?;
                 *child = loaded;
             }
             current = match child {
@@ -748,6 +772,15 @@ impl Writer {
                 }
             }
             Child::Dataset(d) => match d.data {
+                _ if d.kept_index.is_some() => {
+                    for (at, size) in d.kept_index.iter().flat_map(|i| i.extents.clone()) {
+                        self.alloc.release(at, size);
+                    }
+                    self.release_subtree(Child::Dataset(Box::new(tree::DatasetNode {
+                        kept_index: None,
+                        ..*d
+                    })));
+                }
                 tree::DataStorage::Chunked { records, .. } => {
                     for r in records.values() {
                         self.alloc.release(r.address, r.size);
