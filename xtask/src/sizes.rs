@@ -29,7 +29,7 @@ prints a table of sizes. Defaults: 3 seeds from 1000, shapes
 of 8 edits.
 
   --check       exit with an error when a target is missed: create at most 2% larger
-                than loompy's, edited at most 1.5x the larger of the two repacked sizes
+                than loompy's, edited at most 1.5x the smaller of the two repacked sizes
   --keep DIR    keep the files in DIR (default: a directory under target/ removed after)
   --python PY   use this interpreter as is (it needs loompy); default: the xtask venv
 

@@ -67,6 +67,28 @@ impl Drop for TempOut {
 /// check `status` of the returned output.
 pub fn run_with_timeout(cmd: &mut Command, limit: Duration) -> Result<Output, String> {
     let line = show(cmd);
+    match run_until(cmd, limit)? {
+        Ok(out) => Ok(out),
+        Err(t) => Err(format!(
+            "`{line}` timed out after {limit:?} and was killed; stderr:\n{}",
+            t.stderr
+        )),
+    }
+}
+
+/// A child killed at its time limit: the CPU time it had used by then (user + system,
+/// from `/proc/PID/stat`; `None` where that cannot be read) and its stderr.
+pub struct TimedOut {
+    /// CPU time used when it was killed: a lower bound of what the whole run needs.
+    pub cpu: Option<Duration>,
+    /// What it wrote to stderr.
+    pub stderr: String,
+}
+
+/// As [`run_with_timeout`], but a child still running after `limit` is killed and
+/// returned as `Ok(Err(TimedOut))`, with the CPU time it had used.
+pub fn run_until(cmd: &mut Command, limit: Duration) -> Result<Result<Output, TimedOut>, String> {
+    let line = show(cmd);
     let (out_path, out_file) = TempOut::new("stdout")?;
     let (err_path, err_file) = TempOut::new("stderr")?;
     let mut child = cmd
@@ -81,12 +103,11 @@ pub fn run_with_timeout(cmd: &mut Command, limit: Duration) -> Result<Output, St
         match child.try_wait() {
             Ok(Some(st)) => break st,
             Ok(None) if t0.elapsed() > limit => {
+                let cpu = proc_cpu(child.id());
                 let _ = child.kill();
                 let _ = child.wait();
                 let stderr = String::from_utf8_lossy(&err_path.read()).into_owned();
-                return Err(format!(
-                    "`{line}` timed out after {limit:?} and was killed; stderr:\n{stderr}"
-                ));
+                return Ok(Err(TimedOut { cpu, stderr }));
             }
             Ok(None) => {
                 std::thread::sleep(nap);
@@ -99,11 +120,23 @@ pub fn run_with_timeout(cmd: &mut Command, limit: Duration) -> Result<Output, St
             }
         }
     };
-    Ok(Output {
+    Ok(Ok(Output {
         status,
         stdout: out_path.read(),
         stderr: err_path.read(),
-    })
+    }))
+}
+
+/// User + system CPU time of a live process, from fields 14 and 15 of `/proc/PID/stat`
+/// (in clock ticks of 1/100 s, Linux's USER_HZ).
+fn proc_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after it start past ')'.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3, so field N is fields[N - 3].
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// Whether `cmd` starts and exits 0 (output discarded, stdin closed).
@@ -302,5 +335,22 @@ mod tests {
         );
         assert!(r.is_err_and(|e| e.contains("timed out")));
         assert!(t0.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn run_until_reports_the_cpu_of_a_killed_child() {
+        // A busy loop: killed at the limit, with the CPU it used by then.
+        let r = run_until(
+            Command::new("sh").args(["-c", "echo started >&2; while :; do :; done"]),
+            Duration::from_millis(1500),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Err(t) = r else {
+            panic!("the loop ended by itself")
+        };
+        assert!(t
+            .cpu
+            .is_some_and(|c| c > Duration::ZERO && c < Duration::from_secs(60)));
+        assert_eq!(t.stderr, "started\n");
     }
 }

@@ -261,3 +261,65 @@ fn subset_by_attribute_range_and_sample() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(!dir.join("bad.loom").exists());
 }
+
+#[test]
+fn subset_streams_several_column_windows() {
+    use loom_core::ndarray::Array2;
+    use loom_core::{AttrValues, LayerInput};
+    // 4096 rows: a window holds DEFAULT_BUDGET / 4096 = 1024 columns, so the 2,500
+    // columns selected below take three windows (the last one partial).
+    let (n, m) = (4096usize, 2600usize);
+    let value = |i: usize, j: usize| {
+        if (i * 7 + j * 3).is_multiple_of(11) {
+            ((i * 31 + j * 17) % 97) as f32 + 0.5
+        } else {
+            0.0
+        }
+    };
+    let main = Array2::from_shape_fn((n, m), |(i, j)| value(i, j));
+    let counts = Array2::from_shape_fn((n, m), |(i, j)| (value(i, m - 1 - j) * 2.0) as i32);
+    let dir = scratch("subset-windows");
+    let input = dir.join("wide.loom");
+    let genes: Vec<String> = (0..n).map(|i| format!("g{i}")).collect();
+    let cells: Vec<i64> = (0..m as i64).map(|j| j * 10).collect();
+    loom_core::create(
+        &input,
+        &[
+            ("", LayerInput::from(&main)),
+            ("counts", LayerInput::from(&counts)),
+        ],
+        &[("Gene", AttrValues::from(genes))],
+        &[("CellID", AttrValues::from(cells))],
+        &[],
+    )
+    .unwrap();
+    let out = dir.join("sub.loom");
+    let r = loom(&[
+        "subset",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--cols",
+        "37:2537",
+        "-q",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let src = connect(&input, Mode::Read).unwrap();
+    let ds = connect(&out, Mode::Read).unwrap();
+    assert_eq!(ds.shape(), (n as u64, 2500));
+    assert_eq!(
+        ds.read::<f32>(.., ..).unwrap(),
+        src.read::<f32>(.., 37..2537).unwrap()
+    );
+    assert_eq!(
+        ds.layers().read::<i32>("counts", .., ..).unwrap(),
+        src.layers().read::<i32>("counts", .., 37..2537).unwrap()
+    );
+    assert_eq!(ds.layers().dtype("counts").unwrap(), "int32");
+    let ids = ds.ca().get("CellID").unwrap().to_i64().unwrap();
+    assert_eq!(
+        ids.iter().copied().collect::<Vec<i64>>(),
+        (37..2537i64).map(|j| j * 10).collect::<Vec<_>>()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

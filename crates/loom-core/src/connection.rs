@@ -68,9 +68,10 @@ pub struct LoomConnection {
 /// What reads see, and the writer.
 #[derive(Debug)]
 pub(crate) struct State {
-    pub(crate) writer: Option<Writer>,
-    /// The committed file, or a snapshot of the staged state.
+    /// The committed file, or a snapshot of the staged state. Declared (so dropped)
+    /// before the writer, whose closing commit can then cut the file below its map.
     pub(crate) file: File,
+    pub(crate) writer: Option<Writer>,
     /// Edits were staged since `file` was taken.
     pub(crate) stale: bool,
     /// A staged edit or a snapshot failed: the transaction must not commit.
@@ -320,7 +321,10 @@ impl LoomConnection {
             .state
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(w) = st.writer {
+        let State { file, writer, .. } = st;
+        // Unmapped first, so that closing can cut the file to its end of file.
+        drop(file);
+        if let Some(w) = writer {
             w.close()?;
         }
         Ok(())

@@ -11,6 +11,9 @@ use crate::error::{LoomError, Result};
 use crate::layers::{parse_dtype, LayerOptions};
 use crate::layers_write::write_csc;
 
+/// Values per strip when a dense block is written: about 8 M.
+const STRIP_VALUES: usize = 1 << 23;
+
 /// What a layer input is made of.
 trait Store {
     fn shape(&self) -> Vec<usize>;
@@ -54,7 +57,14 @@ impl<T: Numeric> Store for Dense<'_, T> {
         }
         let data = view.as_standard_layout();
         let flat = data.as_slice().unwrap_or(&[]);
-        w.write_numbers(path, &[0, col0], &[n as u64, m as u64], flat)
+        // Strips of whole chunk rows (loompy's 64) bound the writer's copy of the values.
+        let rows = ((STRIP_VALUES / m).max(1)).div_ceil(64) * 64;
+        for (i, strip) in flat.chunks(rows * m).enumerate() {
+            let r0 = (i * rows) as u64;
+            let count = [(strip.len() / m) as u64, m as u64];
+            w.write_numbers(path, &[r0, col0], &count, strip)?;
+        }
+        Ok(())
     }
 }
 

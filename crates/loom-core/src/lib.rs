@@ -27,6 +27,7 @@ mod layers_write;
 pub mod layout;
 mod matrix_io;
 pub mod ops;
+mod prefetch;
 mod selection;
 mod sparse;
 pub mod strings;

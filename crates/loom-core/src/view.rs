@@ -57,6 +57,17 @@ pub struct LoomView {
     col_index: Vec<usize>,
 }
 
+/// What a [`LoomView`] is made of (see [`LoomView::new`]).
+#[derive(Debug, Default)]
+pub(crate) struct ViewParts {
+    pub(crate) layers: BTreeMap<String, ViewLayer>,
+    pub(crate) ra: BTreeMap<String, AttrValues>,
+    pub(crate) ca: BTreeMap<String, AttrValues>,
+    pub(crate) row_graphs: BTreeMap<String, TriMat<f64>>,
+    pub(crate) col_graphs: BTreeMap<String, TriMat<f64>>,
+    pub(crate) attrs: BTreeMap<String, AttrValues>,
+}
+
 impl LoomConnection {
     /// loompy's `ds.view[rows, cols]`: reads the selection of every layer, row and column
     /// attribute and graph, and the global attributes, into memory.
@@ -215,6 +226,31 @@ impl LoomView {
         };
         view.check()?;
         Ok(view)
+    }
+
+    /// A view of `shape` made of `parts` (checked as [`LoomView::new`] checks them).
+    pub(crate) fn from_parts(shape: (usize, usize), parts: ViewParts) -> Result<Self> {
+        let ViewParts {
+            layers,
+            ra,
+            ca,
+            row_graphs,
+            col_graphs,
+            attrs,
+        } = parts;
+        LoomView::new(shape, layers, ra, ca, row_graphs, col_graphs, attrs)
+    }
+
+    /// The parts of the view, for reuse.
+    pub(crate) fn into_parts(self) -> ViewParts {
+        ViewParts {
+            layers: self.layers,
+            ra: self.ra,
+            ca: self.ca,
+            row_graphs: self.row_graphs,
+            col_graphs: self.col_graphs,
+            attrs: self.attrs,
+        }
     }
 
     /// Checks that every part fits the shape.

@@ -6,8 +6,8 @@
 
 mod ops_support;
 
-use loom_core::ops::{Items, Part, ScanOptions};
-use loom_core::{connect, Axis, Mode};
+use loom_core::ops::{Items, Part, ScanBatch, ScanOptions};
+use loom_core::{connect, Axis, LoomError, Mode};
 use ops_support::*;
 use serde_json::Value;
 
@@ -84,33 +84,49 @@ fn scan_windows_and_views_match_loompy() {
             .collect::<Result<_, _>>()
             .unwrap();
         let want = case["windows"].as_array().unwrap();
+        let graphs = case["graphs"].as_bool().unwrap();
         assert_eq!(got.len(), want.len(), "case {c}: window count");
         for (b, w) in got.iter().zip(want) {
-            let what = format!("case {c} window {}", b.ix);
-            assert_eq!(b.ix as u64, w["ix"].as_u64().unwrap(), "{what}");
-            let idx: Vec<u64> = w["indexes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i.as_u64().unwrap())
-                .collect();
-            assert_eq!(
-                b.indexes.iter().map(|&i| i as u64).collect::<Vec<_>>(),
-                idx,
-                "{what}"
-            );
-            let layers = w["layers"].as_object().unwrap();
-            assert_eq!(b.view.layers().len(), layers.len(), "{what}: layers");
-            for (name, m) in layers {
-                assert_close(
-                    &b.view.layer(name).unwrap().values,
-                    &matrix(m),
-                    &format!("{what}: layer {name:?}"),
-                );
-            }
-            assert_view_parts(&b.view, w, case["graphs"].as_bool().unwrap(), &what);
+            check_batch(b, w, graphs, &format!("case {c} window {}", b.ix));
         }
+        // The lending form hands out the same batches (its buffers reused between them).
+        let mut k = 0;
+        ds.scan(axis, options(case))
+            .unwrap()
+            .for_each_batch(|b| {
+                check_batch(b, &want[k], graphs, &format!("case {c} lent window {k}"));
+                k += 1;
+                Ok::<(), LoomError>(())
+            })
+            .unwrap();
+        assert_eq!(k, want.len(), "case {c}: lent window count");
     }
+}
+
+/// One batch against loompy's window `w`.
+fn check_batch(b: &ScanBatch, w: &Value, graphs: bool, what: &str) {
+    assert_eq!(b.ix as u64, w["ix"].as_u64().unwrap(), "{what}");
+    let idx: Vec<u64> = w["indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        b.indexes.iter().map(|&i| i as u64).collect::<Vec<_>>(),
+        idx,
+        "{what}"
+    );
+    let layers = w["layers"].as_object().unwrap();
+    assert_eq!(b.view.layers().len(), layers.len(), "{what}: layers");
+    for (name, m) in layers {
+        assert_close(
+            &b.view.layer(name).unwrap().values,
+            &matrix(m),
+            &format!("{what}: layer {name:?}"),
+        );
+    }
+    assert_view_parts(&b.view, w, graphs, what);
 }
 
 #[test]

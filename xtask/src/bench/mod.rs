@@ -46,7 +46,9 @@ target/bench/report.md (and report-SIZE.md) and stdout.
                  (default: all; the peers only in a `--features peers` build)
   --python PY    use this interpreter as is (needs loompy, numpy, scipy) instead of
                  the pinned venv target/xtask-venv (fixtures/requirements.txt)
-  --timeout SECS kill a run after SECS seconds (default 300)
+  --timeout SECS kill a run after SECS seconds (default 300); the report lists it
+                 as a lower bound (> SECS s wall, > X s CPU) and skips its
+                 remaining runs
 
 The data file target/bench/data/SIZE.loom is made by xtask/bench/make_data.py
 (seed 0) if it is missing; delete it to regenerate. Linux only.";
@@ -249,11 +251,26 @@ pub(crate) fn parse_sample(stdout: &str) -> Result<Option<Sample>, String> {
     }))
 }
 
+/// How one child run ended.
+enum ChildRun {
+    /// It finished; `None` for an op the implementation does not have.
+    Done(Option<Sample>),
+    /// It was killed at the time limit.
+    TimedOut(util::TimedOut),
+}
+
 /// Runs one child process to completion (or kills it after `timeout`); its stderr
 /// goes to `log`, which is shown on failure.
-fn run_child(cmd: &mut Command, timeout: Duration, log: &Path) -> Result<Option<Sample>, String> {
+fn run_child(cmd: &mut Command, timeout: Duration, log: &Path) -> Result<ChildRun, String> {
     let line = util::show(cmd);
-    let out = util::run_with_timeout(cmd, timeout)?;
+    let out = match util::run_until(cmd, timeout)? {
+        Ok(out) => out,
+        Err(t) => {
+            std::fs::write(log, &t.stderr)
+                .map_err(|e| format!("cannot write {}: {e}", log.display()))?;
+            return Ok(ChildRun::TimedOut(t));
+        }
+    };
     std::fs::write(log, &out.stderr).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -263,7 +280,19 @@ fn run_child(cmd: &mut Command, timeout: Duration, log: &Path) -> Result<Option<
             out.status
         ));
     }
-    parse_sample(&stdout).map_err(|e| format!("`{line}`: {e}\n{stdout}{stderr}"))
+    parse_sample(&stdout)
+        .map(ChildRun::Done)
+        .map_err(|e| format!("`{line}`: {e}\n{stdout}{stderr}"))
+}
+
+/// Deletes what a killed child left in the scratch directory `target/bench/tmp`.
+fn clear_scratch(root: &Path) {
+    let dir = root.join("target").join("bench").join("tmp");
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// `key value` lines of a file the generator wrote.
@@ -353,6 +382,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
 
     let mut results = Results::new();
     let mut failures: Vec<String> = Vec::new();
+    // Runs killed at --timeout: (op, implementation, the lower bound they give).
+    let mut timeouts: Vec<(String, &'static str, String)> = Vec::new();
     let started = Instant::now();
     for op in &opts.ops {
         let index = data.indices.get(op.as_str()).cloned();
@@ -371,8 +402,22 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
                 if let Some(i) = &index {
                     cmd.arg(i);
                 }
+                if timeouts.iter().any(|(o, i, _)| o == op && *i == imp) {
+                    continue;
+                }
                 let sample = match run_child(&mut cmd, opts.timeout, &log) {
-                    Ok(s) => s,
+                    Ok(ChildRun::Done(s)) => s,
+                    Ok(ChildRun::TimedOut(t)) => {
+                        clear_scratch(&ws.root);
+                        let cpu = t
+                            .cpu
+                            .map(|c| format!(", > {:.1} s CPU", c.as_secs_f64()))
+                            .unwrap_or_default();
+                        let bound = format!("> {} s wall{cpu} (killed)", opts.timeout.as_secs());
+                        eprintln!("{op:<16} run {run} {imp:<14} {bound}");
+                        timeouts.push((op.clone(), imp, bound));
+                        continue;
+                    }
                     // A peer that fails or runs out of time is reported, not fatal.
                     Err(e) if peers::NAMES.contains(&imp) => {
                         eprintln!("{op:<16} run {run} {imp:<14} FAILED: {e}");
@@ -406,6 +451,12 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
         commit: git_head(&ws.root),
     };
     let (mut text, mismatches) = report::render(&meta, &data, &opts.ops, &results);
+    if !timeouts.is_empty() {
+        text.push_str("\n## Killed at the time limit (lower bounds, not medians)\n\n");
+        for (op, imp, bound) in &timeouts {
+            text.push_str(&format!("- {op} {imp}: {bound}\n"));
+        }
+    }
     if !failures.is_empty() {
         text.push_str("\n## Not measured\n\n");
         for f in &failures {

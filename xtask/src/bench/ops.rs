@@ -67,12 +67,13 @@ pub fn run(path: &str, op: &str) -> Result<(), String> {
             measure(
                 || -> Result<(f64, u64), LoomError> {
                     let (mut sum, mut n) = (0.0, 0u64);
-                    for batch in ds.scan(axis, ScanOptions::default())? {
-                        let batch = batch?;
-                        let v = &batch.view.layer("")?.values;
-                        sum += v.sum();
-                        n += v.len() as u64;
-                    }
+                    ds.scan(axis, ScanOptions::default())?
+                        .for_each_batch(|batch| {
+                            let v = &batch.view.layer("")?.values;
+                            sum += v.sum();
+                            n += v.len() as u64;
+                            Ok::<(), LoomError>(())
+                        })?;
                     Ok((sum, n))
                 },
                 |&s| s,

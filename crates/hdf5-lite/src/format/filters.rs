@@ -7,6 +7,9 @@ use crate::error::{Error, Result};
 use crate::format::checksum::fletcher32;
 use crate::format::messages::{Filter, FilterPipeline};
 
+mod encode;
+pub use encode::{encode_chunk, shuffle, ChunkEncoder};
+
 /// Registered id of deflate (zlib).
 pub const DEFLATE: u16 = 1;
 /// Registered id of the byte shuffle.
@@ -367,58 +370,6 @@ fn verify_fletcher32(data: &[u8], offset: u64) -> Result<usize> {
         });
     }
     Ok(body_len)
-}
-
-/// Applies `pipeline` to one chunk's elements, in order, as libhdf5 does when writing:
-/// shuffle, deflate (a zlib stream), Fletcher-32 (appended little-endian).
-pub fn encode_chunk(pipeline: &FilterPipeline, data: &[u8]) -> Result<Vec<u8>> {
-    let mut out = data.to_vec();
-    for filter in &pipeline.filters {
-        out = match filter.id {
-            SHUFFLE => shuffle(
-                &out,
-                filter.client_data.first().copied().unwrap_or(1) as usize,
-            ),
-            DEFLATE => {
-                let level = filter.client_data.first().copied().unwrap_or(6).min(9);
-                let mut e = flate2::write::ZlibEncoder::new(
-                    Vec::with_capacity(out.len() / 2),
-                    flate2::Compression::new(level),
-                );
-                std::io::Write::write_all(&mut e, &out)?;
-                e.finish()?
-            }
-            FLETCHER32 => {
-                let sum = fletcher32(&out);
-                out.extend_from_slice(&sum.to_le_bytes());
-                out
-            }
-            _ => {
-                return Err(Error::UnsupportedFilter {
-                    id: filter.id,
-                    name: display_name(filter),
-                    path: "(writing)".to_owned(),
-                })
-            }
-        };
-    }
-    Ok(out)
-}
-
-/// Applies the byte shuffle (the inverse of the unshuffle reading does).
-pub fn shuffle(data: &[u8], size: usize) -> Vec<u8> {
-    if size <= 1 || data.len() < size {
-        return data.to_vec();
-    }
-    let n = data.len() / size;
-    let mut out = vec![0u8; data.len()];
-    for (i, elem) in data[..n * size].chunks_exact(size).enumerate() {
-        for (j, &b) in elem.iter().enumerate() {
-            out[j * n + i] = b;
-        }
-    }
-    out[n * size..].copy_from_slice(&data[n * size..]);
-    out
 }
 
 #[cfg(test)]

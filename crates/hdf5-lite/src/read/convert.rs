@@ -43,8 +43,11 @@ macro_rules! numeric {
             fn from_f64(v: f64) -> Self { v as $t }
             fn datatype() -> Datatype { numeric!(@dt $kind, std::mem::size_of::<$t>() as u32) }
             fn extend_le(values: &[Self], out: &mut Vec<u8>) {
-                for v in values {
-                    out.extend_from_slice(&v.to_le_bytes());
+                const N: usize = std::mem::size_of::<$t>();
+                let start = out.len();
+                out.resize(start + values.len() * N, 0);
+                for (o, v) in out[start..].chunks_exact_mut(N).zip(values) {
+                    o.copy_from_slice(&v.to_le_bytes());
                 }
             }
             fn to_i64(self) -> i64 { self as i64 }

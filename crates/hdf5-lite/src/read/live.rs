@@ -15,6 +15,7 @@
 //! append-only for that file.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::ops::Range;
 
 use crate::error::Result;
 use crate::format::messages::{kind, ChunkIndexKind, Datatype, Layout, LinkTarget};
@@ -76,10 +77,36 @@ pub(crate) fn live_extents(
 /// Live extents, and who references each global heap collection.
 pub(crate) type LiveAndOwners = (Vec<(u64, u64)>, Owners);
 
+/// One object the walk went through: its path, and which of the walk's extents are its
+/// own structures (header, heaps, B-tree nodes) and which its data (chunks, data block).
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub path: String,
+    pub own: Range<usize>,
+    pub data: Range<usize>,
+}
+
+/// Everything a whole-file walk found.
+pub(crate) struct Live {
+    /// Every live extent (address, length); the global heap collections come last.
+    pub extents: Vec<(u64, u64)>,
+    /// Where the collections start in `extents`.
+    pub heap_start: usize,
+    /// Who references each collection.
+    pub owners: Owners,
+    /// Every object, parents before their children.
+    pub objects: Vec<Found>,
+}
+
 /// The extents reachable from the root group, as [`live_extents`] with the heaps, and
 /// for each global heap collection the objects that reference it (see
 /// [`HeapOwners`](crate::write::heap_owners::HeapOwners)).
 pub(crate) fn live_extents_and_owners(file: &File, root: u64) -> Result<Option<LiveAndOwners>> {
+    Ok(live_objects(file, root)?.map(|l| (l.extents, l.owners)))
+}
+
+/// The whole-file walk from the root group: extents, collection owners and objects.
+pub(crate) fn live_objects(file: &File, root: u64) -> Result<Option<Live>> {
     let Some(w) = walk(file, root, false, true)? else {
         return Ok(None);
     };
@@ -89,7 +116,12 @@ pub(crate) fn live_extents_and_owners(file: &File, root: u64) -> Result<Option<L
         let size = sizes.get(&collection).copied().unwrap_or(0);
         owners.insert(collection, (size, set));
     }
-    Ok(Some((w.out, owners)))
+    Ok(Some(Live {
+        extents: w.out,
+        heap_start: w.heap_start,
+        owners,
+        objects: w.objects,
+    }))
 }
 
 fn walk(file: &File, address: u64, single: bool, heaps: bool) -> Result<Option<Walk<'_>>> {
@@ -101,6 +133,7 @@ fn walk(file: &File, address: u64, single: bool, heaps: bool) -> Result<Option<W
         out: Vec::new(),
         heap_start: 0,
         owners: BTreeMap::new(),
+        objects: Vec::new(),
     };
     if !w.object(address, "/")? {
         return Ok(None);
@@ -129,6 +162,7 @@ struct Walk<'a> {
     heap_start: usize,
     /// Every collection referenced, with what references it.
     owners: BTreeMap<u64, BTreeSet<Owner>>,
+    objects: Vec<Found>,
 }
 
 impl Walk<'_> {
@@ -168,8 +202,15 @@ impl Walk<'_> {
         let shared = header.refcount > 1;
         let sb = self.file.superblock();
         let k = (sb.group_leaf_k, sb.group_internal_k, sb.indexed_storage_k);
+        let own_start = self.out.len();
         self.out
             .extend(crate::write::own_extents(self.file, &header, k)?);
+        let found = self.objects.len();
+        self.objects.push(Found {
+            path: path.to_owned(),
+            own: own_start..self.out.len(),
+            data: self.out.len()..self.out.len(),
+        });
         let attributes = match self.file.object_at(address, path.to_owned())? {
             Object::Group(g) => {
                 for link in g.links()? {
@@ -190,6 +231,7 @@ impl Walk<'_> {
                 g.attributes()?
             }
             Object::Dataset(d) => {
+                let data_start = self.out.len();
                 match d.layout() {
                     Layout::Compact { .. } => {}
                     Layout::Contiguous { address, size } => {
@@ -207,6 +249,7 @@ impl Walk<'_> {
                     }
                     _ => return Ok(false),
                 }
+                self.objects[found].data = data_start..self.out.len();
                 match heap_refs(d.datatype()) {
                     None => return Ok(false),
                     Some(true) if self.heaps => {

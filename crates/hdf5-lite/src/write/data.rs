@@ -2,11 +2,12 @@
 //! (partial chunks are read, merged and rewritten; chunks compress in parallel) and
 //! resizes along unlimited dimensions. Element data always goes to fresh space.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::format::chunk_index::ChunkRecord;
-use crate::format::filters::{decode_chunk, encode_chunk};
+use crate::format::filters::{decode_chunk, encode_chunk, ChunkEncoder};
 use crate::format::messages::{
     Dataspace, DataspaceKind, Datatype, FillValue, Filter, FilterPipeline,
 };
@@ -19,6 +20,12 @@ use crate::write::Space;
 
 /// Chunks merged and compressed together; bounds the memory of one batch.
 const BATCH: usize = 256;
+
+thread_local! {
+    /// Each thread's chunk encoder and chunk buffer, reused from chunk to chunk and call
+    /// to call.
+    static SCRATCH: RefCell<(ChunkEncoder, Vec<u8>)> = RefCell::new((ChunkEncoder::new(), Vec::new()));
+}
 
 impl DatasetNode {
     /// A new dataset, validated; its chunks or block are allocated on first write.
@@ -153,6 +160,7 @@ impl DatasetNode {
             attrs: BTreeMap::new(),
             passthrough: Vec::new(),
             loaded: false,
+            kept_index: None,
         })
     }
 
@@ -475,6 +483,25 @@ impl ChunkCtx<'_> {
         (self.chunk_dims.iter().product::<u64>() * self.elem) as usize
     }
 
+    /// Whether the chunk at `off` lies wholly inside the shape.
+    fn inside(&self, off: &[u64]) -> bool {
+        off.iter()
+            .zip(self.chunk_dims)
+            .zip(self.shape)
+            .all(|((&o, &c), &n)| o + c <= n)
+    }
+
+    /// Sets every element of `chunk` to the fill value.
+    fn fill_into(&self, chunk: &mut [u8]) {
+        if self.fill.iter().all(|&b| b == 0) || self.fill.is_empty() {
+            chunk.fill(0);
+        } else {
+            for elem in chunk.chunks_exact_mut(self.fill.len()) {
+                elem.copy_from_slice(self.fill);
+            }
+        }
+    }
+
     fn filled(&self) -> Vec<u8> {
         let n = self.chunk_bytes() / self.fill.len().max(1);
         let mut v = Vec::with_capacity(self.chunk_bytes());
@@ -601,23 +628,37 @@ fn write_chunks(
             });
         }
         let build = |(off, base): (&Vec<u64>, Option<Vec<u8>>)| -> Result<Vec<u8>> {
-            let mut chunk = base.unwrap_or_else(|| ctx.filled());
-            if !region::copy(
-                data,
-                from,
-                &mut chunk,
-                Grid {
-                    origin: off,
-                    dims: ctx.chunk_dims,
-                },
-                ctx.elem,
-            ) {
-                return Err(Error::InvalidInput(format!(
-                    "{}: data shorter than the selection",
-                    ctx.path
-                )));
-            }
-            encode_chunk(ctx.pipeline, &chunk)
+            SCRATCH.with(|scratch| {
+                let (encoder, buf) = &mut *scratch.borrow_mut();
+                let mut base = base;
+                let chunk = match &mut base {
+                    Some(old) => old,
+                    None => {
+                        buf.resize(ctx.chunk_bytes(), 0);
+                        // Elements the selection leaves out (or beyond the shape) read as fill.
+                        if !(covers(sel, off, ctx.chunk_dims, ctx.shape) && ctx.inside(off)) {
+                            ctx.fill_into(buf);
+                        }
+                        buf
+                    }
+                };
+                if !region::copy(
+                    data,
+                    from,
+                    chunk,
+                    Grid {
+                        origin: off,
+                        dims: ctx.chunk_dims,
+                    },
+                    ctx.elem,
+                ) {
+                    return Err(Error::InvalidInput(format!(
+                        "{}: data shorter than the selection",
+                        ctx.path
+                    )));
+                }
+                Ok(encoder.encode(ctx.pipeline, chunk)?.to_vec())
+            })
         };
         let work: Vec<(&Vec<u64>, Option<Vec<u8>>)> = batch.iter().zip(bases).collect();
         #[cfg(feature = "parallel")]

@@ -6,7 +6,10 @@
 //! no longer reachable from the superblock the open transaction will commit (an old
 //! object header, a replaced chunk); it becomes free once that superblock is durable, as
 //! LMDB frees pages. *Free*: reachable from no durable superblock; handed out again,
-//! best fit, before the file grows.
+//! lowest address first, before the file grows: what is written lands as low as it
+//! can, so free space gathers at the end, where a commit cuts it off, and what stays at
+//! the end is what was written longest ago (which a compacting close moves down; see
+//! `compact`). Best fit left the newest structures scattered up to the end of file.
 //!
 //! Releasing a fresh extent frees it at once (no durable superblock points at it); a
 //! rollback frees every fresh extent and forgets the pending ones. After a commit, free
@@ -16,6 +19,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::format::Allocate;
 
+/// Free extents shorter than this are left out of the lowest-first search.
+const WIDE: u64 = 64;
+
+/// The lowest-first search looks at this many wide free extents at most, then takes
+/// the best fit, so that an allocation costs the same on a file with many holes.
+const SCAN: usize = 64;
+
 /// Free and allocated file space of one writer.
 #[derive(Debug, Default)]
 pub(crate) struct FreeSpace {
@@ -23,6 +33,10 @@ pub(crate) struct FreeSpace {
     free: BTreeMap<u64, u64>,
     /// The same extents by (length, start), for best fit.
     by_len: BTreeSet<(u64, u64)>,
+    /// The extents of at least [`WIDE`] bytes, start → end: the ones the lowest-first
+    /// search looks through (alignment padding and other slivers are many and hold
+    /// next to nothing).
+    wide: BTreeMap<u64, u64>,
     /// Everything at or past `end` is unused.
     end: u64,
     /// Extents allocated by the open transaction, start → end.
@@ -31,6 +45,9 @@ pub(crate) struct FreeSpace {
     pending: BTreeMap<u64, u64>,
     /// Allocations made since [`FreeSpace::start_log`], when logging.
     log: Option<Vec<(u64, u64)>>,
+    /// While compacting: allocations go below this address when a free extent there
+    /// fits them (best fit among those), else to the lowest free extent that fits.
+    below: Option<u64>,
 }
 
 impl FreeSpace {
@@ -51,6 +68,20 @@ impl FreeSpace {
     #[cfg(test)]
     pub(crate) fn free_bytes(&self) -> u64 {
         self.free.iter().map(|(s, e)| e - s).sum()
+    }
+
+    /// Free bytes below `limit`.
+    pub(crate) fn free_below(&self, limit: u64) -> u64 {
+        self.free
+            .range(..limit)
+            .map(|(&s, &e)| e.min(limit) - s)
+            .sum()
+    }
+
+    /// Makes allocations go below `limit` where they fit, best fit (`None`: the
+    /// lowest free extent that fits, the default).
+    pub(crate) fn set_below(&mut self, limit: Option<u64>) {
+        self.below = limit;
     }
 
     /// Marks `start..end` free (holes found by walking the file on open).
@@ -78,13 +109,22 @@ impl FreeSpace {
             self.end = start;
             return;
         }
+        self.put_free(start, end);
+    }
+
+    /// Records `start..end` as free (not adjacent to another free extent).
+    fn put_free(&mut self, start: u64, end: u64) {
         self.free.insert(start, end);
         self.by_len.insert((end - start, start));
+        if end - start >= WIDE {
+            self.wide.insert(start, end);
+        }
     }
 
     fn remove_free(&mut self, start: u64) {
         if let Some(end) = self.free.remove(&start) {
             self.by_len.remove(&(end - start, start));
+            self.wide.remove(&start);
         }
     }
 
@@ -156,25 +196,48 @@ impl FreeSpace {
 impl Allocate for FreeSpace {
     fn allocate(&mut self, size: u64) -> u64 {
         let size = size.max(1);
-        // Best fit: the smallest free extent that holds `size` bytes at an 8-byte
-        // aligned start.
-        let found = self
-            .by_len
-            .range((size, 0)..)
-            .find(|&&(len, start)| start.div_ceil(8) * 8 + size <= start + len)
-            .copied();
+        let fits = |len: u64, start: u64| start.div_ceil(8) * 8 + size <= start + len;
+        let best = || {
+            self.by_len
+                .range((size, 0)..)
+                .find(|&&(len, start)| fits(len, start))
+                .copied()
+        };
+        // The lowest free extent that holds `size` bytes at an 8-byte aligned start,
+        // among the lowest SCAN wide ones, else the best fitting one (when compacting:
+        // the best fitting one below the limit first).
+        let lowest = || {
+            // Nothing to look for when no free extent is that long.
+            match self.by_len.last() {
+                Some(&(longest, _)) if longest >= size => self
+                    .wide
+                    .iter()
+                    .take(SCAN)
+                    .map(|(&start, &end)| (end - start, start))
+                    .find(|&(len, start)| fits(len, start))
+                    .or_else(best),
+                _ => None,
+            }
+        };
+        let found = match self.below {
+            None => lowest(),
+            Some(limit) => self
+                .by_len
+                .range((size, 0)..)
+                .find(|&&(len, start)| start < limit && fits(len.min(limit - start), start))
+                .copied()
+                .or_else(lowest),
+        };
         let address = match found {
             Some((len, start)) => {
                 let end = start + len;
                 self.remove_free(start);
                 let address = start.div_ceil(8) * 8;
                 if address > start {
-                    self.free.insert(start, address);
-                    self.by_len.insert((address - start, start));
+                    self.put_free(start, address);
                 }
                 if address + size < end {
-                    self.free.insert(address + size, end);
-                    self.by_len.insert((end - address - size, address + size));
+                    self.put_free(address + size, end);
                 }
                 address
             }
@@ -212,13 +275,35 @@ mod tests {
         assert_eq!(f.allocate(40), 256);
         assert_eq!(f.end_after_commit(), 296);
         f.committed();
-        // Now it is free, best fit, aligned.
+        // Now it is free, lowest first, aligned.
         assert_eq!(f.allocate(40), 96);
         assert_eq!(f.allocate(60), 136);
         assert_eq!(f.free_bytes(), 10);
         // The padding after the 60 bytes joins them when they are freed.
         f.release(136, 60);
         assert_eq!(f.free_bytes(), 70);
+    }
+
+    #[test]
+    fn a_limit_keeps_allocations_below_it_where_they_fit() {
+        let mut f = FreeSpace::new(1000);
+        f.add_free(100, 300);
+        f.add_free(400, 440);
+        f.add_free(600, 900);
+        f.add_free(950, 990);
+        assert_eq!(f.free_below(500), 240);
+        assert_eq!(f.free_below(700), 340);
+        // Below 500 the best fit for 40 bytes is the hole at 400 (lowest first would
+        // take 104), and what fits nowhere below goes to the lowest hole that holds it.
+        f.set_below(Some(500));
+        assert_eq!(f.allocate(40), 400);
+        assert_eq!(f.allocate(32), 104);
+        assert_eq!(f.allocate(250), 600);
+        f.set_below(None);
+        assert_eq!(f.allocate(40), 136);
+        assert_eq!(f.allocate(60), 176);
+        // Longer than any free extent: at the end, without a scan.
+        assert_eq!(f.allocate(500), 1000);
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //! A collection is at least 4 KiB (libhdf5 rejects smaller ones), and a session of small
 //! edits leaves many that hold a few live strings each: the `last_modified` stamp of an
 //! object edited once, a short attribute. When the committing transaction has opened a
-//! collection with room to spare, the owners of such collections (see `heap_owners`)
-//! are rewritten with their strings in it: an attribute gets new references, a small
-//! dataset of strings that the transaction did not touch is written anew. The old
-//! collections are then referenced by nothing and are freed with the commit. Owners
-//! are moved only while the open collection has room, so compacting never opens a
-//! collection of its own.
+//! collection with room to spare, the owners of older collections (see `heap_owners`)
+//! are rewritten with their strings in it, the emptiest collections first: an attribute
+//! gets new references, a small dataset of strings that the transaction did not touch
+//! is written anew. The old collections are then referenced by nothing and are freed
+//! with the commit. Owners are moved only while the open collection has room, so
+//! compacting never opens a collection of its own, and a commit moves at most one
+//! collection's worth of strings.
+
+use std::collections::BTreeSet;
 
 use crate::error::Result;
 use crate::format::global_heap::{object_footprint, GlobalHeap};
@@ -21,9 +24,6 @@ use crate::write::{vlen, Space, Writer};
 
 /// Datasets with more elements than this are never rewritten to free a collection.
 const MAX_ELEMENTS: usize = 1024;
-
-/// A collection is compacted when its live strings take at most this part of it.
-const UNDERUSED: u64 = 4;
 
 /// An owner's references and the strings they point at, read before anything moves.
 struct Moving {
@@ -44,7 +44,8 @@ impl Writer {
             return Ok(());
         };
         let mut heap = GlobalHeap::new();
-        for (_, size, owners) in self.owners.survivors() {
+        let mut candidates = Vec::new();
+        for (_, _, owners) in self.owners.survivors() {
             let Some(moving) = self.read_owners(&file, &mut heap, &owners)? else {
                 continue;
             };
@@ -53,15 +54,52 @@ impl Writer {
                 .flat_map(|m| &m.strings)
                 .map(|(_, s)| object_footprint(s))
                 .sum();
-            if footprint * UNDERUSED > size || footprint > room {
-                continue;
+            candidates.push((footprint, moving));
+        }
+        // The emptiest collections first: each one moved frees a whole collection.
+        candidates.sort_by_key(|c| c.0);
+        let mut moved = BTreeSet::new();
+        for (footprint, moving) in candidates {
+            if footprint > room {
+                break;
             }
             room -= footprint;
             for m in moving {
-                self.rehome(m)?;
+                // An owner with strings in several collections moves once, whole.
+                if moved.insert(m.owner.clone()) {
+                    self.rehome(m)?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// Moves the strings of every owner in `owners` (but those in `moved`) into the
+    /// open collection, opening collections as needed; false when one of them cannot be
+    /// moved (and then none is).
+    pub(super) fn rehome_all(
+        &mut self,
+        file: &File,
+        owners: &[Owner],
+        moved: &mut BTreeSet<Owner>,
+    ) -> Result<bool> {
+        let mut heap = GlobalHeap::new();
+        let Some(moving) = self.read_owners(file, &mut heap, owners)? else {
+            return Ok(false);
+        };
+        for m in moving {
+            if moved.insert(m.owner.clone()) {
+                self.rehome(m)?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether the strings of every owner in `owners` can move.
+    pub(super) fn movable(&mut self, file: &File, owners: &[Owner]) -> Result<bool> {
+        Ok(self
+            .read_owners(file, &mut GlobalHeap::new(), owners)?
+            .is_some())
     }
 
     /// What each owner references, or `None` when one of them cannot be moved.

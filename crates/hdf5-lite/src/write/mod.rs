@@ -55,6 +55,7 @@
 
 mod btree_levels;
 pub mod chunk_btree;
+mod compact;
 mod compound;
 mod data;
 mod dense_attrs;
@@ -152,11 +153,32 @@ impl<'a> Space<'a> {
     }
 }
 
-/// Releases the extents a rewrite of the committed object at `address` replaces.
-fn release_own(alloc: &mut FreeSpace, file: &File, address: u64, k: (u16, u16, u16)) -> Result<()> {
+/// Releases the extents a rewrite of the committed object at `address` replaces; a
+/// loaded chunked dataset keeps its chunk index until its chunks change (see
+/// [`tree::KeptIndex`]).
+fn release_own(
+    alloc: &mut FreeSpace,
+    file: &File,
+    address: u64,
+    loaded: &mut Child,
+    k: (u16, u16, u16),
+) -> Result<()> {
     let header = ObjectHeader::read(file.ctx(), address)?;
+    let mut keep = Vec::new();
+    if let Child::Dataset(d) = loaded {
+        if let tree::DataStorage::Chunked { records, .. } = &d.data {
+            d.kept_index = tree::committed_index(file, &header, records, k)?;
+        }
+        keep = d
+            .kept_index
+            .iter()
+            .flat_map(|i| i.extents.clone())
+            .collect();
+    }
     for (at, size) in tree::own_extents(file, &header, k)? {
-        alloc.release(at, size);
+        if !keep.contains(&(at, size)) {
+            alloc.release(at, size);
+        }
     }
     Ok(())
 }
@@ -183,6 +205,12 @@ pub struct Writer {
     /// The storage's length after the last commit (or at open): a failed transaction
     /// cuts it back to this, so the file is byte-identical to before.
     committed_len: u64,
+    /// The end of file of this writer's last commit: the file is cut to it again at
+    /// close, in case a memory map alive at the commit kept the bytes past it.
+    committed_end: Option<u64>,
+    /// While compacting: a commit whose end of file would not be below this is
+    /// dropped instead.
+    shrink_below: Option<u64>,
     alloc: FreeSpace,
     heap: vlen::OpenHeap,
     /// Who references the global heap collections (frees the dead ones at commit).
@@ -241,6 +269,8 @@ impl Writer {
     pub fn create_in(storage: Arc<dyn StorageMut>) -> Result<Self> {
         Ok(Writer {
             committed_len: storage.current_len(),
+            committed_end: None,
+            shrink_below: None,
             storage,
             file: None,
             #[cfg(feature = "mmap")]
@@ -285,6 +315,8 @@ impl Writer {
             expected: Some((eof, root)),
             committed: Some(file),
             committed_len: len,
+            committed_end: None,
+            shrink_below: None,
             alloc: FreeSpace::new(eof),
             heap: vlen::OpenHeap::default(),
             // Until the walk of the live objects tells who references what.
@@ -422,8 +454,11 @@ impl Writer {
             let address = file.superblock().root_object_header;
             match tree::load(file, address, "/")? {
                 Child::Group(g) => {
-                    release_own(&mut self.alloc, file, address, self.k)?;
-                    self.root = Some(*g);
+                    let mut root = Child::Group(g);
+                    release_own(&mut self.alloc, file, address, &mut root, self.k)?;
+                    if let Child::Group(g) = root {
+                        self.root = Some(*g);
+                    }
                 }
                 _ => {
                     return Err(Error::corrupt(
@@ -469,8 +504,8 @@ impl Writer {
                 let file = file.ok_or_else(|| Error::NotFound {
                     path: walked.clone(),
                 })?;
-                let loaded = tree::load(file, *address, &walked)?;
-                release_own(&mut self.alloc, file, *address, k)?;
+                let mut loaded = tree::load(file, *address, &walked)?;
+                release_own(&mut self.alloc, file, *address, &mut loaded, k)?;
                 *child = loaded;
             }
             current = match child {
@@ -737,6 +772,15 @@ impl Writer {
                 }
             }
             Child::Dataset(d) => match d.data {
+                _ if d.kept_index.is_some() => {
+                    for (at, size) in d.kept_index.iter().flat_map(|i| i.extents.clone()) {
+                        self.alloc.release(at, size);
+                    }
+                    self.release_subtree(Child::Dataset(Box::new(tree::DatasetNode {
+                        kept_index: None,
+                        ..*d
+                    })));
+                }
                 tree::DataStorage::Chunked { records, .. } => {
                     for r in records.values() {
                         self.alloc.release(r.address, r.size);
@@ -853,7 +897,12 @@ impl Writer {
         }
         let result = self.write_commit(&root);
         match result {
-            Ok(file) => {
+            Ok(None) => {
+                // A compaction that would not shrink the file: nothing was committed.
+                self.discard();
+                Ok(())
+            }
+            Ok(Some(file)) => {
                 self.committed = Some(file);
                 self.alloc.committed();
                 self.owners.committed(self.heap.take_created());
@@ -861,7 +910,9 @@ impl Writer {
                 self.snapshot_blocks.clear();
                 // Free space at the end goes back to the file system; a file that
                 // cannot shrink keeps unreachable bytes past its end of file.
-                let _ = self.cut(self.alloc.end());
+                let end = self.alloc.end();
+                let _ = self.cut(end);
+                self.committed_end = Some(end);
                 self.committed_len = self.storage.current_len();
                 Ok(())
             }
@@ -908,9 +959,17 @@ impl Writer {
         })
     }
 
-    fn write_commit(&mut self, root: &GroupNode) -> Result<File> {
+    /// Writes the staged tree and then the superblock; `None` (nothing committed) when
+    /// the end of file would not come below [`Writer::shrink_below`].
+    fn write_commit(&mut self, root: &GroupNode) -> Result<Option<File>> {
         self.check_unchanged()?;
         let superblock = self.write_staged(root)?;
+        if self
+            .shrink_below
+            .is_some_and(|limit| superblock.eof_address >= limit)
+        {
+            return Ok(None);
+        }
         let bytes = superblock.encode_v0()?;
         // Everything the new superblock points at must be durable before it is written.
         self.storage.sync()?;
@@ -918,7 +977,7 @@ impl Writer {
         self.storage.sync()?;
         self.expected = Some((superblock.eof_address, superblock.root_object_header));
         let view: Arc<dyn Storage> = self.storage.clone();
-        File::from_storage(view)
+        File::from_storage(view).map(Some)
     }
 
     /// A read-only view of the file as it would be after [`Writer::commit`]: the staged
@@ -971,9 +1030,24 @@ impl Writer {
 
     /// Commits and closes.
     pub fn close(mut self) -> Result<()> {
-        let result = self.commit();
+        let result = self.finish();
         self.closed = true;
         result
+    }
+
+    /// Commits, compacts the file if this writer committed and left enough of it free
+    /// (see `compact`), then cuts off what a memory map kept past the end of file at
+    /// the last commit (the maps handed out before may be gone by now).
+    fn finish(&mut self) -> Result<()> {
+        self.commit()?;
+        if self.committed_end.is_some() {
+            self.compact();
+        }
+        if let (Some(end), None) = (self.committed_end, &self.aborted) {
+            let _ = self.cut(end);
+            self.committed_len = self.storage.current_len();
+        }
+        Ok(())
     }
 }
 
@@ -981,7 +1055,7 @@ impl Drop for Writer {
     /// Commits what is staged; errors are lost here, so call [`Writer::close`] to see them.
     fn drop(&mut self) {
         if !self.closed && self.aborted.is_none() {
-            let _ = self.commit();
+            let _ = self.finish();
         }
     }
 }

@@ -75,6 +75,71 @@ pub(crate) struct DatasetNode {
     pub passthrough: Vec<RawMessage>,
     /// Whether `passthrough` already holds the datatype, fill value and filter messages.
     pub loaded: bool,
+    /// The committed chunk index, reused as it is while the chunks do not change.
+    pub kept_index: Option<KeptIndex>,
+}
+
+/// A committed chunk B-tree: its root, its nodes' extents, and a fingerprint of the
+/// chunk records it indexes. A dataset whose attributes alone change keeps it (no 2–3
+/// KB of B-tree nodes rewritten for a stamp); once its records differ, its nodes are
+/// released and a new tree is built.
+#[derive(Debug)]
+pub(crate) struct KeptIndex {
+    pub root: u64,
+    pub extents: Vec<(u64, u64)>,
+    fingerprint: u64,
+}
+
+impl KeptIndex {
+    /// Whether it still indexes exactly `records`.
+    fn indexes(&self, records: &BTreeMap<Vec<u64>, ChunkRecord>) -> bool {
+        self.fingerprint == fingerprint(records)
+    }
+}
+
+fn fingerprint(records: &BTreeMap<Vec<u64>, ChunkRecord>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for r in records.values() {
+        (&r.offset, r.address, r.size, r.filter_mask).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The committed chunk index of the dataset with `header`, if it has one.
+pub(crate) fn committed_index(
+    file: &File,
+    header: &ObjectHeader,
+    records: &BTreeMap<Vec<u64>, ChunkRecord>,
+    k: (u16, u16, u16),
+) -> Result<Option<KeptIndex>> {
+    let ctx = file.ctx();
+    let Some(m) = header.find(kind::LAYOUT) else {
+        return Ok(None);
+    };
+    let layout = Layout::decode(&mut ctx.cursor(&m.data, m.offset, "layout message"))?;
+    let Layout::Chunked {
+        index: ChunkIndexKind::BTreeV1,
+        chunk_dims,
+        address,
+        ..
+    } = layout
+    else {
+        return Ok(None);
+    };
+    if address == UNDEF {
+        return Ok(None);
+    }
+    let rank = chunk_dims.len();
+    let (nodes, _) = chunk_tree(ctx, address, rank)?;
+    Ok(Some(KeptIndex {
+        root: address,
+        extents: nodes
+            .into_iter()
+            .map(|a| (a, chunk_node_len(k.2, rank)))
+            .collect(),
+        fingerprint: fingerprint(records),
+    }))
 }
 
 fn check_editable(header: &ObjectHeader, path: &str) -> Result<()> {
@@ -230,6 +295,7 @@ pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
                 attrs,
                 passthrough,
                 loaded: true,
+                kept_index: None,
             })))
         }
         Object::Datatype(_) => Err(Error::unsupported(format!(
@@ -353,11 +419,25 @@ impl DatasetNode {
             } => {
                 let list: Vec<ChunkRecord> = records.values().cloned().collect();
                 let elem = self.datatype.size();
-                let (root, blocks) =
-                    build_chunk_btree(&list, chunk_dims, elem, space.istore_k, space.alloc)?;
-                for block in &blocks {
-                    space.put(block.address, &block.bytes)?;
-                }
+                let root = match &self.kept_index {
+                    Some(kept) if kept.indexes(records) => kept.root,
+                    _ => {
+                        for &(at, len) in self.kept_index.iter().flat_map(|k| &k.extents) {
+                            space.alloc.release(at, len);
+                        }
+                        let (root, blocks) = build_chunk_btree(
+                            &list,
+                            chunk_dims,
+                            elem,
+                            space.istore_k,
+                            space.alloc,
+                        )?;
+                        for block in &blocks {
+                            space.put(block.address, &block.bytes)?;
+                        }
+                        root
+                    }
+                };
                 Layout::Chunked {
                     version: 3,
                     flags: 0,

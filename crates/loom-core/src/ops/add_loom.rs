@@ -1,9 +1,9 @@
 //! `add_loom` (loompy-api.md §3.7): append the columns of another loom file, rows
 //! aligned by a key attribute.
 //!
-//! The other file is only read. Its layers are copied in windows of `batch_size`
-//! columns, each read once in the target layer's type and written with its rows
-//! reordered, all in one commit with the column attributes (see
+//! The other file is only read. Its layers are copied in windows cut on this file's
+//! chunk grid (see [`copy_columns`]), each read once in the target layer's type with its
+//! rows reordered, all in one commit with the column attributes (see
 //! [`add_columns`](LoomConnection::add_columns) for how attributes are joined).
 //!
 //! Differences from loompy, on purpose:
@@ -15,11 +15,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hdf5_lite::format::messages::Datatype;
-use hdf5_lite::read::{Dataset, Numeric};
+use hdf5_lite::read::Numeric;
 use hdf5_lite::write::Writer;
-use ndarray::Axis as NdAxis;
 
 use super::add_columns::{AppendLayer, Extra, FillValues};
+use super::copy_columns::{copy_columns, Target};
 use super::{argsort, with_numeric};
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
@@ -34,7 +34,8 @@ pub struct AddLoomOptions {
     pub key: Option<String>,
     /// As in [`add_columns`](LoomConnection::add_columns).
     pub fill_values: FillValues,
-    /// Columns copied per window (default 1000).
+    /// loompy's columns per window (default 1000); checked (at least 1) but not used:
+    /// windows here hold about 8 M values and end on this file's chunk boundaries.
     pub batch_size: usize,
     /// Global attributes that differ between the files become column attributes.
     pub convert_attrs: bool,
@@ -168,20 +169,32 @@ impl LoomConnection {
             }
             Ok(())
         }));
+        let rows: Option<Vec<u64>> = ordering.map(|o| o.into_iter().map(|i| i as u64).collect());
+        let cols: Vec<u64> = (0..om).collect();
         let mut parts = Vec::new();
         for name in self.layers().keys()? {
             let target = self.layers().dtype(&name)?;
             super::check_rewritable(target)?;
+            let chunk_cols = self
+                .layers()
+                .dataset(&name)?
+                .chunks()
+                .and_then(|c| c.get(1).copied())
+                .unwrap_or(64);
             let source = other.layers().dataset(&name)?;
-            let ordering = ordering.clone();
-            let batch = opts.batch_size as u64;
+            let (rows, cols) = (rows.as_deref(), cols.as_slice());
             parts.push(AppendLayer {
                 name,
                 shape: vec![on as usize, om as usize],
                 dtype: source.datatype().clone(),
-                write: Box::new(move |w, path, col0| {
+                write: Box::new(move |w, path, offset| {
+                    let to = Target {
+                        path,
+                        chunk_cols,
+                        offset,
+                    };
                     let done: Result<()> = with_numeric!(target, T => Ok(copy_columns::<T>(
-                        w, &source, path, col0, ordering.as_deref(), batch
+                        w, &source, &to, cols, rows
                     )?));
                     done.map_err(|e| match e {
                         LoomError::Hdf5(e) => e,
@@ -275,32 +288,4 @@ fn merged_graphs(ds: &LoomConnection, other: &LoomConnection, m: u64) -> Result<
         });
     }
     Ok(out)
-}
-
-/// Copies `source` into the dataset at `path` from column `col0` on, `batch` columns at
-/// a time, rows taken in `ordering` when given.
-fn copy_columns<T: Numeric>(
-    w: &mut Writer,
-    source: &Dataset,
-    path: &str,
-    col0: u64,
-    ordering: Option<&[usize]>,
-    batch: u64,
-) -> hdf5_lite::Result<()> {
-    let (n, m) = match source.shape() {
-        [n, m] => (*n, *m),
-        _ => return Ok(()),
-    };
-    let mut start = 0;
-    while start < m && n > 0 {
-        let width = batch.min(m - start);
-        let block = source.read_slice::<T>(&[0, start], &[n, width])?;
-        let flat: Vec<T> = match ordering {
-            Some(o) => block.select(NdAxis(0), o).iter().copied().collect(),
-            None => block.iter().copied().collect(),
-        };
-        w.write_numbers(path, &[0, col0 + start], &[n, width], &flat)?;
-        start += width;
-    }
-    Ok(())
 }

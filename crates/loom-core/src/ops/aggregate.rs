@@ -335,8 +335,7 @@ impl LoomConnection {
                 None,
             )?;
             let (mut vals, mut scratch) = (Vec::new(), Vec::new());
-            for b in scan {
-                let b = b?;
+            scan.for_each_batch(|b| {
                 let block = &b.view.layer(&opts.layer)?.values;
                 for (k, row) in block.outer_iter().enumerate() {
                     let r = b.indexes[k];
@@ -346,7 +345,8 @@ impl LoomConnection {
                         matrix[[r, g]] = opts.aggr_by.apply(&vals, &mut scratch);
                     }
                 }
-            }
+                Ok::<(), LoomError>(())
+            })?;
         }
         if let Some(out) = out {
             self.write_aggregated(out, &matrix, &col_attrs)?;

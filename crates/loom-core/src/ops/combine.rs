@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 
 use hdf5_lite::read::{Dataset, Numeric};
 use hdf5_lite::write::{AttrValue, Writer};
-use ndarray::Axis as NdAxis;
 
 use super::add_columns::{repeat, zero_of};
 use super::add_loom::AddLoomOptions;
+use super::copy_columns::{self, Target};
 use super::{argsort, check_rewritable, with_numeric, StagedAttr};
 use crate::axis::Axis;
 use crate::connection::{LoomConnection, Mode};
@@ -29,9 +29,6 @@ use crate::layers::LayerOptions;
 use crate::layout;
 use crate::timestamp::timestamp;
 use crate::values::AttrValues;
-
-/// Values per window when streaming a layer.
-const WINDOW_VALUES: u64 = 1 << 23;
 
 /// The arguments of [`combine`], with loompy's defaults.
 #[derive(Debug, Clone)]
@@ -380,7 +377,7 @@ fn copy_columns<T: Numeric>(
     };
     if !input.raw || cols.is_empty() {
         stats.decoded_columns += cols.len() as u64;
-        return copy_selected::<T>(w, d, grid.path, offset, cols, ordering);
+        return copy_selected::<T>(w, d, grid, offset, cols, ordering);
     }
     let cc = grid.chunks.1;
     // Stored chunks by their first column.
@@ -409,14 +406,7 @@ fn copy_columns<T: Numeric>(
         };
         if pending < p {
             stats.decoded_columns += (p - pending) as u64;
-            copy_selected::<T>(
-                w,
-                d,
-                grid.path,
-                offset + pending as u64,
-                &cols[pending..p],
-                None,
-            )?;
+            copy_selected::<T>(w, d, grid, offset + pending as u64, &cols[pending..p], None)?;
         }
         for r in records {
             let bytes = input.file.read_raw_chunk(r)?;
@@ -428,14 +418,7 @@ fn copy_columns<T: Numeric>(
     }
     if pending < cols.len() {
         stats.decoded_columns += (cols.len() - pending) as u64;
-        copy_selected::<T>(
-            w,
-            d,
-            grid.path,
-            offset + pending as u64,
-            &cols[pending..],
-            None,
-        )?;
+        copy_selected::<T>(w, d, grid, offset + pending as u64, &cols[pending..], None)?;
     }
     Ok(())
 }
@@ -499,48 +482,22 @@ fn gather_col_attrs(
     Ok(out)
 }
 
-/// Copies the columns `cols` (increasing) of `source` into the dataset at `path` from
-/// column `offset` on, in windows, rows taken in `ordering` when given.
+/// Copies the columns `cols` (increasing) of `source` into the output layer from column
+/// `offset` on, rows taken in `ordering` when given (see [`copy_columns::copy_columns`]).
 fn copy_selected<T: Numeric>(
     w: &mut Writer,
     source: &Dataset,
-    path: &str,
+    grid: &Grid<'_>,
     offset: u64,
     cols: &[usize],
     ordering: Option<&[usize]>,
 ) -> hdf5_lite::Result<()> {
-    let n = match source.shape() {
-        [n, _] => *n,
-        _ => return Ok(()),
+    let cols: Vec<u64> = cols.iter().map(|&c| c as u64).collect();
+    let rows: Option<Vec<u64>> = ordering.map(|o| o.iter().map(|&i| i as u64).collect());
+    let target = Target {
+        path: grid.path,
+        chunk_cols: grid.chunks.1,
+        offset,
     };
-    if n == 0 || cols.is_empty() {
-        return Ok(());
-    }
-    let chunk = source
-        .chunks()
-        .and_then(|c| c.get(1).copied())
-        .unwrap_or(64)
-        .max(1);
-    let window = ((WINDOW_VALUES / n) / chunk).max(1) * chunk;
-    let mut written = 0u64;
-    let mut k = 0;
-    while k < cols.len() {
-        let lo = cols[k] as u64;
-        let hi = lo + window; // columns lo..hi of the source in this window
-        let end = k + cols[k..].iter().take_while(|&&c| (c as u64) < hi).count();
-        let last = cols[end - 1] as u64;
-        let block = source.read_slice::<T>(&[0, lo], &[n, last - lo + 1])?;
-        let local: Vec<usize> = cols[k..end].iter().map(|&c| c - lo as usize).collect();
-        let block = block.select(NdAxis(1), &local);
-        let block = match ordering {
-            Some(o) => block.select(NdAxis(0), o),
-            None => block,
-        };
-        let flat: Vec<T> = block.iter().copied().collect();
-        let width = (end - k) as u64;
-        w.write_numbers(path, &[0, offset + written], &[n, width], &flat)?;
-        written += width;
-        k = end;
-    }
-    Ok(())
+    copy_columns::copy_columns::<T>(w, source, &target, &cols, rows.as_deref())
 }

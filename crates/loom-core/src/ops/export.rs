@@ -92,8 +92,7 @@ impl LoomConnection {
             None,
         )?;
         let mut line = String::new();
-        for b in scan {
-            let b = b?;
+        scan.for_each_batch(|b| {
             let block = &b.view.layer(layer)?.values;
             for (k, row) in block.outer_iter().enumerate() {
                 line.clear();
@@ -116,7 +115,8 @@ impl LoomConnection {
                 line.push('\n');
                 out.write_all(line.as_bytes())?;
             }
-        }
+            Ok::<(), LoomError>(())
+        })?;
         Ok(())
     }
 }

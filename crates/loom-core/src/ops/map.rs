@@ -1,15 +1,23 @@
 //! `map` (loompy-api.md §3.10, §4.2): functions applied to every row or column of the
 //! main matrix, streamed in chunk-aligned windows ([`AxisWindows`]) of about
-//! `chunksize` rows or columns, each decoded (in parallel, by hdf5-lite) into one
-//! buffer reused for every window.
+//! `chunksize` rows or columns, each decoded (in parallel, by hdf5-lite) one window ahead
+//! into buffers reused for every window (the reader under `scan`, `crate::prefetch`), in
+//! `f32` where that is exact. Each row or column goes to the functions as a contiguous
+//! `f64` lane converted on the way. Windows are kept small enough to stay in the caches
+//! between the reader thread and the functions.
 
-use hdf5_lite::read::Indices;
-use ndarray::{ArrayView1, ArrayView2, Axis as NdAxis};
+use ndarray::ArrayView1;
 
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
+use crate::prefetch::{Prefetch, Span};
 use crate::windows::AxisWindows;
+
+/// At most this many elements per window (4 MiB of `f32`, but at least one chunk): a
+/// window the reader thread has just written is still in the caches when the functions
+/// read it.
+const CACHED_WINDOW: u64 = 1 << 20;
 
 /// A function `map` applies to one row or column (its selected values, as `f64`).
 pub type MapFn<'a> = &'a dyn Fn(ArrayView1<f64>) -> f64;
@@ -18,8 +26,8 @@ impl LoomConnection {
     /// loompy's `ds.map(f_list, axis=…, chunksize=…, selection=…)`: for each function,
     /// one value per row (`Axis::Rows`) or column (`Axis::Cols`) of the main matrix.
     /// `selection` is a mask over the other axis: only those values are passed to the
-    /// functions. Windows of about `chunksize` rows (columns), whole chunks, are read
-    /// at a time.
+    /// functions. Windows of at most about `chunksize` rows (columns), whole chunks, are
+    /// read at a time.
     ///
     /// ```no_run
     /// # use loom_core::{connect, Mode};
@@ -76,35 +84,38 @@ impl LoomConnection {
         let api = self.layers();
         let d = api.dataset(layer)?;
         let chunk = api.chunk_len(layer, axis)?;
-        let budget = (chunksize.max(1) as u64).saturating_mul(cross.max(1));
-        let mut out = vec![vec![0.0; len]; functions.len()];
-        // One buffer for every window: no fresh pages per window.
-        let mut buf: Vec<f64> = Vec::new();
-        for w in AxisWindows::all(len as u64, chunk, cross, budget) {
-            let here = Indices::Range {
+        let budget = (chunksize.max(1) as u64)
+            .saturating_mul(cross.max(1))
+            .min(CACHED_WINDOW);
+        let windows: Vec<_> = AxisWindows::all(len as u64, chunk, cross, budget).collect();
+        let spans = windows
+            .iter()
+            .map(|w| Span::Range {
                 start: w.start as u64,
                 count: w.len() as u64,
-            };
-            let there = match &other {
-                Some(v) => Indices::List(v),
-                None => Indices::Range {
-                    start: 0,
-                    count: other_len,
-                },
-            };
-            let (sel, shape) = match axis {
-                Axis::Rows => ([here, there], (w.len(), cross as usize)),
-                Axis::Cols => ([there, here], (cross as usize, w.len())),
-            };
-            buf.clear();
-            buf.resize(shape.0 * shape.1, 0.0);
-            d.read_orthogonal_into(&sel, &mut buf)?;
-            let block = ArrayView2::from_shape(shape, &buf)
-                .map_err(|e| LoomError::Selection(format!("{layer}: {e}")))?;
-            for (k, lane) in block.axis_iter(NdAxis(axis.index())).enumerate() {
-                for (f, res) in functions.iter().zip(out.iter_mut()) {
-                    res[w.start + k] = f(lane);
-                }
+            })
+            .collect();
+        // Two sets of buffers: the functions work on one window while the next is
+        // decoded (as f32 where exact) into the other.
+        let mut reader = Prefetch::start(&[d], axis, (other_len, other), spans, true, 2);
+        let mut out = vec![vec![0.0; len]; functions.len()];
+        // One lane at a time as f64 (columns gathered a few at a time): no f64 window.
+        let mut lane_buf: Vec<f64> = Vec::new();
+        for w in windows {
+            let done = reader.next_with(|raws| {
+                let raw = raws.first().ok_or_else(|| {
+                    LoomError::InvalidInput(format!("map read no values of layer '{layer}'"))
+                })?;
+                raw.for_each_lane(axis, w.len(), &mut lane_buf, |k, lane| {
+                    for (f, res) in functions.iter().zip(out.iter_mut()) {
+                        res[w.start + k] = f(ArrayView1::from(lane));
+                    }
+                });
+                Ok(())
+            });
+            match done {
+                Some(r) => r?,
+                None => break,
             }
         }
         Ok(out)

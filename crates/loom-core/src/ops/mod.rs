@@ -15,6 +15,7 @@ mod add_columns;
 mod add_loom;
 mod aggregate;
 mod combine;
+mod copy_columns;
 mod create_append;
 mod export;
 mod map;

@@ -10,9 +10,8 @@
 //! and silently duplicates rows), and it is checked before anything is written (loompy
 //! fails part-way on a wrong length).
 
-use hdf5_lite::read::{Dataset, Numeric};
+use hdf5_lite::read::{Dataset, Indices, Numeric};
 use hdf5_lite::write::{AttrValue, Writer};
-use ndarray::Axis as NdAxis;
 
 use super::{check_rewritable, with_numeric, StagedAttr};
 use crate::axis::Axis;
@@ -84,13 +83,14 @@ impl LoomConnection {
         let tiles = self.hdf5().group(layout::TILES).is_ok();
         let graph_group = layout::graphs_group(axis);
         let stamp = AttrValue::string(&timestamp());
+        let order: Vec<u64> = ordering.iter().map(|&i| i as u64).collect();
         self.edit(|w| {
             if tiles {
                 w.unlink(layout::TILES)?;
             }
             for (d, dtype) in &layers {
                 let done: Result<()> =
-                    with_numeric!(*dtype, T => Ok(permute_layer::<T>(w, d, ordering, axis)?));
+                    with_numeric!(*dtype, T => Ok(permute_layer::<T>(w, d, &order, axis)?));
                 done.map_err(|e| match e {
                     LoomError::Hdf5(e) => e,
                     other => hdf5_lite::Error::InvalidInput(other.to_string()),
@@ -131,11 +131,13 @@ fn inverse(ordering: &[usize], len: usize) -> Result<Vec<usize>> {
     Ok(inv)
 }
 
-/// Rewrites one layer permuted along `axis`, strip by strip.
+/// Rewrites one layer permuted along `axis`, strip by strip: each strip is read permuted
+/// (every chunk decoded once) into a buffer reused for every strip, and written back over
+/// whole chunks.
 fn permute_layer<T: Numeric>(
     w: &mut Writer,
     d: &Dataset,
-    ordering: &[usize],
+    ordering: &[u64],
     axis: Axis,
 ) -> hdf5_lite::Result<()> {
     let (n, m) = match d.shape() {
@@ -155,6 +157,7 @@ fn permute_layer<T: Numeric>(
     };
     let strip = ((STRIP_VALUES / along.max(1)) / chunk).max(1) * chunk;
     let path = d.path().to_owned();
+    let (mut buf, mut stored): (Vec<T>, Vec<T>) = (Vec::new(), Vec::new());
     let mut start = 0;
     while start < across {
         let width = strip.min(across - start);
@@ -162,10 +165,30 @@ fn permute_layer<T: Numeric>(
             Axis::Rows => ([0, start], [n, width]),
             Axis::Cols => ([start, 0], [width, m]),
         };
-        let block = d.read_slice::<T>(&lo, &count)?;
-        let permuted = block.select(NdAxis(axis.index()), ordering);
-        let flat: Vec<T> = permuted.iter().copied().collect();
-        w.write_numbers(&path, &lo, &count, &flat)?;
+        let window = Indices::Range {
+            start,
+            count: width,
+        };
+        buf.resize((along * width) as usize, T::default());
+        match axis {
+            Axis::Rows => d.read_orthogonal_into(&[Indices::List(ordering), window], &mut buf)?,
+            Axis::Cols => {
+                // Whole rows read as stored, then gathered row by row (an index list
+                // on the columns would place each element on its own).
+                let all = Indices::Range { start: 0, count: m };
+                stored.resize(buf.len(), T::default());
+                d.read_orthogonal_into(&[window, all], &mut stored)?;
+                for (to, from) in buf
+                    .chunks_exact_mut(m as usize)
+                    .zip(stored.chunks_exact(m as usize))
+                {
+                    for (t, &j) in to.iter_mut().zip(ordering) {
+                        *t = from[j as usize];
+                    }
+                }
+            }
+        }
+        w.write_numbers(&path, &lo, &count, &buf)?;
         start += width;
     }
     Ok(())

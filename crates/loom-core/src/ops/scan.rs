@@ -1,10 +1,16 @@
 //! `scan` (loompy-api.md §3.8) and the deprecated `batch_scan` / `batch_scan_layers`
 //! (§3.9): windows of `batch_size` rows or columns, each with the selected items.
 //!
-//! Each window is read as one rectangle of every layer (every chunk it touches decoded
-//! once, in parallel by hdf5-lite) on a background thread, one window ahead of the
-//! caller: while the caller works on window k, window k+1 is being decoded. So at most
-//! two windows are in memory.
+//! Each window is read as one selection of every layer (the window's items, the other
+//! axis in the key's order: every chunk it touches decoded once, in parallel by
+//! hdf5-lite) on a background thread, one window ahead of the caller: while the caller
+//! works on window k, window k+1 is being decoded (`crate::prefetch`). The attributes and
+//! graphs of the other axis are the same in every window: they are selected once.
+//!
+//! Two ways to take the windows: the [`Scan`] iterator hands out owned [`ScanBatch`]es
+//! (loompy's shape; each view's matrices are fresh memory), and
+//! [`Scan::for_each_batch`] lends each batch to a closure and reuses its memory for the
+//! next one (no allocation per window: the fast path).
 //!
 //! Differences from loompy, on purpose:
 //! - arguments are checked when the scan is made, not when it is first advanced;
@@ -16,18 +22,17 @@
 //!   graph slicing renumbers by sorted index, so its graphs do not follow the ordering).
 
 use std::collections::BTreeMap;
-use std::sync::mpsc::{sync_channel, Receiver};
 
-use hdf5_lite::read::Dataset;
-use ndarray::{Array2, Axis as NdAxis, Ix2};
+use ndarray::Array2;
 use sprs::TriMat;
 
 use super::argsort;
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
+use crate::prefetch::{Prefetch, Span};
 use crate::values::AttrValues;
-use crate::view::{select_attrs, select_graphs, LoomView, ViewLayer};
+use crate::view::{select_attrs, select_graphs, LoomView, ViewLayer, ViewParts};
 
 /// Which items of the scanned axis to visit (loompy's `items`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,21 +115,52 @@ pub type BatchScanItem = (usize, Vec<usize>, Array2<f64>);
 /// One window of [`LoomConnection::batch_scan_layers`]: `(ix, indexes, {layer: values})`.
 pub type BatchScanLayersItem = (usize, Vec<usize>, BTreeMap<String, Array2<f64>>);
 
-/// The iterator [`LoomConnection::scan`] returns.
+/// The iterator [`LoomConnection::scan`] returns; [`Scan::for_each_batch`] is its
+/// faster, lending form.
 #[derive(Debug)]
 pub struct Scan {
     axis: Axis,
     windows: std::vec::IntoIter<Window>,
-    blocks: Blocks,
+    reader: Prefetch,
+    /// (name, dtype) of each layer read, in the reader's order.
     names: Vec<(String, String)>,
-    ra: BTreeMap<String, AttrValues>,
-    ca: BTreeMap<String, AttrValues>,
-    row_graphs: BTreeMap<String, TriMat<f64>>,
-    col_graphs: BTreeMap<String, TriMat<f64>>,
+    /// Attributes and graphs of the scanned axis (selected window by window).
+    along: Side,
+    /// Attributes and graphs of the other axis, already in the scan's order.
+    across: Side,
     attrs: BTreeMap<String, AttrValues>,
+    /// Length of the scanned axis.
+    along_len: usize,
     /// The other axis' order (`None`: as stored).
     other: Option<Vec<usize>>,
-    shape: (usize, usize),
+    /// Length of the other axis.
+    other_len: usize,
+}
+
+/// The attributes and graphs of one axis.
+#[derive(Debug, Default)]
+struct Side {
+    attrs: BTreeMap<String, AttrValues>,
+    graphs: BTreeMap<String, TriMat<f64>>,
+}
+
+impl Side {
+    /// A copy (sprs' `TriMat` is not `Clone`).
+    fn copy(&self) -> Side {
+        let graphs = self.graphs.iter().map(|(k, g)| {
+            let triplets = (
+                g.row_inds().to_vec(),
+                g.col_inds().to_vec(),
+                g.data().to_vec(),
+            );
+            let g = TriMat::from_triplets(g.shape(), triplets.0, triplets.1, triplets.2);
+            (k.clone(), g)
+        });
+        Side {
+            attrs: self.attrs.clone(),
+            graphs: graphs.collect(),
+        }
+    }
 }
 
 /// A window: its start, its width, the selected offsets inside it (`None`: all).
@@ -135,37 +171,16 @@ struct Window {
     sel: Option<Vec<usize>>,
 }
 
-/// Where decoded windows come from: a background reader, or (where threads cannot be
-/// made) the caller's thread.
-#[derive(Debug)]
-enum Blocks {
-    Thread(Receiver<Result<Vec<Array2<f64>>>>),
-    Inline(Reader),
-}
-
-/// Reads whole windows of some layers.
-#[derive(Debug, Clone)]
-struct Reader {
-    datasets: Vec<Dataset>,
-    axis: Axis,
-    shape: (u64, u64),
-}
-
-impl Reader {
-    fn read(&self, w: &Window) -> Result<Vec<Array2<f64>>> {
-        let (n, m) = self.shape;
-        let (start, count) = match self.axis {
-            Axis::Rows => ([w.ix as u64, 0], [w.width as u64, m]),
-            Axis::Cols => ([0, w.ix as u64], [n, w.width as u64]),
-        };
-        self.datasets
-            .iter()
-            .map(|d| {
-                d.read_slice::<f64>(&start, &count)?
-                    .into_dimensionality::<Ix2>()
-                    .map_err(|e| LoomError::Selection(format!("{}: {e}", d.path())))
-            })
-            .collect()
+impl Window {
+    /// The window's positions on the scanned axis, as the reader takes them.
+    fn span(&self) -> Span {
+        match &self.sel {
+            None => Span::Range {
+                start: self.ix as u64,
+                count: self.width as u64,
+            },
+            Some(s) => Span::List(s.iter().map(|&k| (self.ix + k) as u64).collect()),
+        }
     }
 }
 
@@ -217,18 +232,32 @@ impl LoomConnection {
                 .map(|k| Ok((k.clone(), g.get(&k)?)))
                 .collect()
         };
+        let (mut rows, mut cols) = (Side::default(), Side::default());
         if want(Part::RowAttrs) {
-            scan.ra = attrs_of(self.ra())?;
+            rows.attrs = attrs_of(self.ra())?;
         }
         if want(Part::ColAttrs) {
-            scan.ca = attrs_of(self.ca())?;
+            cols.attrs = attrs_of(self.ca())?;
         }
         if want(Part::RowGraphs) {
-            scan.row_graphs = graphs_of(self.row_graphs())?;
+            rows.graphs = graphs_of(self.row_graphs())?;
         }
         if want(Part::ColGraphs) {
-            scan.col_graphs = graphs_of(self.col_graphs())?;
+            cols.graphs = graphs_of(self.col_graphs())?;
         }
+        let (along, across) = match axis {
+            Axis::Rows => (rows, cols),
+            Axis::Cols => (cols, rows),
+        };
+        let order: Vec<usize> = match &scan.other {
+            Some(o) => o.clone(),
+            None => (0..scan.other_len).collect(),
+        };
+        scan.along = along;
+        scan.across = Side {
+            attrs: select_attrs(&across.attrs, &order, scan.other_len)?,
+            graphs: select_graphs(&across.graphs, &order),
+        };
         scan.attrs = self.attrs().items()?.into_iter().collect();
         Ok(scan)
     }
@@ -269,23 +298,25 @@ impl LoomConnection {
             datasets.push(d);
         }
         let windows = windows(items, len, batch_size);
-        let reader = Reader {
-            datasets,
-            axis,
-            shape: (n, m),
-        };
+        let other_len = [shape.0, shape.1][axis.other().index()];
+        let spans = windows.iter().map(Window::span).collect();
+        let picks = other
+            .as_ref()
+            .map(|o| o.iter().map(|&i| i as u64).collect());
+        // Decoded straight into f64, one window ahead into one set of buffers that the
+        // batches swap out (two windows in memory).
+        let reader = Prefetch::start(&datasets, axis, (other_len as u64, picks), spans, false, 1);
         Ok(Scan {
             axis,
-            blocks: start_reader(reader, windows.clone()),
             windows: windows.into_iter(),
+            reader,
             names: typed,
-            ra: BTreeMap::new(),
-            ca: BTreeMap::new(),
-            row_graphs: BTreeMap::new(),
-            col_graphs: BTreeMap::new(),
+            along: Side::default(),
+            across: Side::default(),
             attrs: BTreeMap::new(),
+            along_len: len,
             other,
-            shape,
+            other_len,
         })
     }
 
@@ -339,13 +370,9 @@ impl LoomConnection {
         let scan = self.scan_parts(axis, &items, Some(names), batch_size, other)?;
         Ok(scan.map(|b| {
             b.map(|b| {
-                let layers = b
-                    .view
-                    .layers()
-                    .iter()
-                    .map(|(k, l)| (k.clone(), l.values.clone()))
-                    .collect();
-                (b.ix, b.indexes, layers)
+                let layers = b.view.into_parts().layers;
+                let values = layers.into_iter().map(|(k, l)| (k, l.values)).collect();
+                (b.ix, b.indexes, values)
             })
         }))
     }
@@ -394,78 +421,137 @@ fn windows(items: &Items, len: usize, batch: usize) -> Vec<Window> {
     out
 }
 
-/// Starts decoding the windows on a background thread (falls back to decoding on the
-/// caller's thread where none can be made).
-fn start_reader(reader: Reader, windows: Vec<Window>) -> Blocks {
-    // Rendezvous channel: the thread decodes one window ahead and waits.
-    let (tx, rx) = sync_channel(0);
-    let inline = reader.clone();
-    let spawned = std::thread::Builder::new()
-        .name("loom-scan".to_owned())
-        .spawn(move || {
-            for w in &windows {
-                let block = reader.read(w);
-                let failed = block.is_err();
-                if tx.send(block).is_err() || failed {
-                    return;
-                }
-            }
-        });
-    match spawned {
-        Ok(_) => Blocks::Thread(rx),
-        Err(_) => Blocks::Inline(inline),
-    }
-}
-
 fn to_usize(v: u64) -> Result<usize> {
     usize::try_from(v).map_err(|_| LoomError::Selection(format!("{v} is too large")))
 }
 
 impl Scan {
-    fn build(&self, w: &Window, blocks: Vec<Array2<f64>>) -> Result<ScanBatch> {
-        let along = NdAxis(self.axis.index());
-        let across = NdAxis(self.axis.other().index());
-        let sel: Vec<usize> = match &w.sel {
-            Some(s) => s.clone(),
-            None => (0..w.width).collect(),
-        };
-        let mut layers = BTreeMap::new();
-        for ((name, dtype), block) in self.names.iter().zip(blocks) {
-            let block = match &self.other {
-                Some(o) => block.select(across, o),
-                None => block,
+    /// Lends each window to `f` in turn, reusing the window's memory (matrices, the
+    /// other axis' attributes and graphs) for the next one: loompy's loop without an
+    /// allocation per window. Stops at the first error, `f`'s or the scan's.
+    ///
+    /// ```no_run
+    /// # use loom_core::{connect, Mode};
+    /// use loom_core::ops::ScanOptions;
+    /// use loom_core::{Axis, LoomError};
+    /// let ds = connect("cells.loom", Mode::Read)?;
+    /// let mut totals = vec![0.0; ds.shape().1 as usize];
+    /// ds.scan(Axis::Cols, ScanOptions::default())?.for_each_batch(|batch| {
+    ///     let m = &batch.view.layer("")?.values;
+    ///     for (j, &col) in batch.indexes.iter().enumerate() {
+    ///         totals[col] = m.column(j).sum();
+    ///     }
+    ///     Ok::<(), LoomError>(())
+    /// })?;
+    /// # Ok::<(), loom_core::LoomError>(())
+    /// ```
+    pub fn for_each_batch<E: From<LoomError>>(
+        mut self,
+        mut f: impl FnMut(&ScanBatch) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut buffers = Vec::new();
+        while let Some(w) = self.windows.next() {
+            let batch = match self.read_batch(&w, &mut buffers, true) {
+                Some(b) => b?,
+                None => break,
             };
-            let values = match &w.sel {
-                Some(s) => block.select(along, s),
-                None => block,
-            };
-            let dtype = dtype.clone();
-            layers.insert(name.clone(), ViewLayer { values, dtype });
+            let done = f(&batch);
+            self.give_back(batch, &mut buffers);
+            done?;
         }
-        let indexes: Vec<usize> = sel.iter().map(|&s| w.ix + s).collect();
-        let (n, m) = self.shape;
-        let other_idx: Vec<usize> = match &self.other {
-            Some(o) => o.clone(),
-            None => (0..[n, m][self.axis.other().index()]).collect(),
+        Ok(())
+    }
+
+    /// Reads window `w` into a batch: its matrices in `buffers` (or new ones), the other
+    /// axis' parts moved in (`lend`) or cloned.
+    fn read_batch(
+        &mut self,
+        w: &Window,
+        buffers: &mut Vec<Vec<f64>>,
+        lend: bool,
+    ) -> Option<Result<ScanBatch>> {
+        let indexes: Vec<usize> = match &w.sel {
+            Some(s) => s.iter().map(|&k| w.ix + k).collect(),
+            None => (w.ix..w.ix + w.width).collect(),
         };
-        let (ri, ci) = match self.axis {
-            Axis::Rows => (&indexes, &other_idx),
-            Axis::Cols => (&other_idx, &indexes),
+        let other = self.other.as_ref().map_or(self.other_len, Vec::len);
+        let shape = match self.axis {
+            Axis::Rows => (indexes.len(), other),
+            Axis::Cols => (other, indexes.len()),
         };
-        let view = LoomView::new(
-            (ri.len(), ci.len()),
+        let names = &self.names;
+        let layers = self.reader.next_with(|raws| {
+            let mut layers = BTreeMap::new();
+            for ((name, dtype), raw) in names.iter().zip(raws.iter_mut()) {
+                let mut buf = buffers.pop().unwrap_or_default();
+                raw.move_into_f64(&mut buf);
+                let values = Array2::from_shape_vec(shape, buf)
+                    .map_err(|e| LoomError::Selection(format!("layer '{name}': {e}")))?;
+                let dtype = dtype.clone();
+                layers.insert(name.clone(), ViewLayer { values, dtype });
+            }
+            Ok(layers)
+        })?;
+        let out = layers.and_then(|layers| self.assemble(w.ix, indexes, shape, layers, lend));
+        if out.is_err() {
+            // An error ends the scan.
+            self.windows = Vec::new().into_iter();
+        }
+        Some(out)
+    }
+
+    fn assemble(
+        &mut self,
+        ix: usize,
+        indexes: Vec<usize>,
+        shape: (usize, usize),
+        layers: BTreeMap<String, ViewLayer>,
+        lend: bool,
+    ) -> Result<ScanBatch> {
+        let along = Side {
+            attrs: select_attrs(&self.along.attrs, &indexes, self.along_len)?,
+            graphs: select_graphs(&self.along.graphs, &indexes),
+        };
+        let (across, attrs) = if lend {
+            (
+                std::mem::take(&mut self.across),
+                std::mem::take(&mut self.attrs),
+            )
+        } else {
+            (self.across.copy(), self.attrs.clone())
+        };
+        let (rows, cols) = match self.axis {
+            Axis::Rows => (along, across),
+            Axis::Cols => (across, along),
+        };
+        let parts = ViewParts {
             layers,
-            select_attrs(&self.ra, ri, n)?,
-            select_attrs(&self.ca, ci, m)?,
-            select_graphs(&self.row_graphs, ri),
-            select_graphs(&self.col_graphs, ci),
-            self.attrs.clone(),
-        )?;
+            ra: rows.attrs,
+            ca: cols.attrs,
+            row_graphs: rows.graphs,
+            col_graphs: cols.graphs,
+            attrs,
+        };
         Ok(ScanBatch {
-            ix: w.ix,
+            ix,
             indexes,
-            view,
+            view: LoomView::from_parts(shape, parts)?,
         })
+    }
+
+    /// Takes back what [`read_batch`](Self::read_batch) lent: the matrices' memory into
+    /// `buffers`, the other axis' parts and the global attributes into the scan.
+    fn give_back(&mut self, batch: ScanBatch, buffers: &mut Vec<Vec<f64>>) {
+        let parts = batch.view.into_parts();
+        let (attrs, graphs) = match self.axis {
+            Axis::Rows => (parts.ca, parts.col_graphs),
+            Axis::Cols => (parts.ra, parts.row_graphs),
+        };
+        self.across = Side { attrs, graphs };
+        self.attrs = parts.attrs;
+        for layer in parts.layers.into_values() {
+            buffers.push(layer.values.into_raw_vec_and_offset().0);
+        }
     }
 }
 
@@ -474,20 +560,6 @@ impl Iterator for Scan {
 
     fn next(&mut self) -> Option<Self::Item> {
         let w = self.windows.next()?;
-        let blocks = match &self.blocks {
-            Blocks::Thread(rx) => match rx.recv() {
-                Ok(b) => b,
-                Err(_) => Err(LoomError::InvalidInput(
-                    "the scan's reader thread stopped".to_owned(),
-                )),
-            },
-            Blocks::Inline(r) => r.read(&w),
-        };
-        let out = blocks.and_then(|b| self.build(&w, b));
-        if out.is_err() {
-            // An error ends the scan.
-            self.windows = Vec::new().into_iter();
-        }
-        Some(out)
+        self.read_batch(&w, &mut Vec::new(), false)
     }
 }

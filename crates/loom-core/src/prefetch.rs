@@ -1,0 +1,369 @@
+//! Windows of layers decoded one ahead of their consumer into recycled buffers: the
+//! reader under `scan` and `map`.
+//!
+//! A background thread reads window after window of every layer asked for (each chunk a
+//! window touches decoded once, in parallel, by hdf5-lite's `read_orthogonal_into`). It
+//! decodes window k+1 while the consumer works on window k, into buffers the consumer
+//! hands back when done with them: it owns at most `sets` sets of buffers (one when the
+//! consumer swaps each window out into its own buffers, as `scan` does; two when it
+//! works on the reader's buffers, as `map` does), so after the first windows nothing is
+//! allocated and no fresh page is faulted in. On request, layers whose values `f32`
+//! holds exactly (float16/32, 8- and 16-bit integers) are decoded as `f32`: half the
+//! bytes to write and read again, for a consumer that converts them lane by lane.
+
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
+
+use hdf5_lite::format::messages::Datatype;
+use hdf5_lite::read::{Dataset, Indices};
+
+use crate::axis::Axis;
+use crate::error::{LoomError, Result};
+
+/// The positions of one window along the read axis.
+#[derive(Debug, Clone)]
+pub(crate) enum Span {
+    /// `count` consecutive positions from `start`.
+    Range {
+        /// First position.
+        start: u64,
+        /// Number of positions.
+        count: u64,
+    },
+    /// These positions, in this order (repeats allowed).
+    List(Vec<u64>),
+}
+
+impl Span {
+    fn len(&self) -> usize {
+        match self {
+            Span::Range { count, .. } => *count as usize,
+            Span::List(v) => v.len(),
+        }
+    }
+
+    fn indices(&self) -> Indices<'_> {
+        match self {
+            Span::Range { start, count } => Indices::Range {
+                start: *start,
+                count: *count,
+            },
+            Span::List(v) => Indices::List(v),
+        }
+    }
+}
+
+/// One decoded window of one layer, C order: (window × other axis) when reading rows,
+/// (other axis × window) when reading columns.
+#[derive(Debug)]
+pub(crate) enum Raw {
+    /// Decoded as `f32` (exact for this layer's type).
+    F32(Vec<f32>),
+    /// Decoded as `f64`.
+    F64(Vec<f64>),
+}
+
+impl Raw {
+    /// The window as `f64`, C order, into `out` (resized to fit). An `f64` window is
+    /// swapped in rather than copied (`self` then holds `out`'s old buffer).
+    pub(crate) fn move_into_f64(&mut self, out: &mut Vec<f64>) {
+        match self {
+            Raw::F32(v) => {
+                fit(out, v.len());
+                for (o, &x) in out.iter_mut().zip(v.iter()) {
+                    *o = f64::from(x);
+                }
+            }
+            Raw::F64(v) => std::mem::swap(out, v),
+        }
+    }
+
+    /// Calls `f(k, lane)` for each of the `count` lanes of a window read along `axis`
+    /// (its rows for `Axis::Rows`, its columns for `Axis::Cols`), each lane contiguous
+    /// and as `f64` in `scratch` (a row at a time, or the whole window transposed, read
+    /// row by row so that the reads stream).
+    pub(crate) fn for_each_lane(
+        &self,
+        axis: Axis,
+        count: usize,
+        scratch: &mut Vec<f64>,
+        f: impl FnMut(usize, &[f64]),
+    ) {
+        match self {
+            Raw::F32(v) => lanes(v, axis, count, scratch, f),
+            Raw::F64(v) => lanes(v, axis, count, scratch, f),
+        }
+    }
+}
+
+fn lanes<T: Copy + Into<f64>>(
+    src: &[T],
+    axis: Axis,
+    count: usize,
+    scratch: &mut Vec<f64>,
+    mut f: impl FnMut(usize, &[f64]),
+) {
+    let Some(cross) = src.len().checked_div(count) else {
+        return;
+    };
+    match axis {
+        Axis::Rows => {
+            fit(scratch, cross);
+            for k in 0..count {
+                let row = &src[k * cross..(k + 1) * cross];
+                for (o, &x) in scratch.iter_mut().zip(row) {
+                    *o = x.into();
+                }
+                f(k, &scratch[..cross]);
+            }
+        }
+        Axis::Cols => {
+            fit(scratch, src.len());
+            for (i, row) in src.chunks_exact(count).enumerate() {
+                for (j, &x) in row.iter().enumerate() {
+                    scratch[j * cross + i] = x.into();
+                }
+            }
+            for j in 0..count {
+                f(j, &scratch[j * cross..(j + 1) * cross]);
+            }
+        }
+    }
+}
+
+/// Makes `v` exactly `len` long, writing only what it grows by (the reader overwrites
+/// the rest).
+fn fit<T: Clone + Default>(v: &mut Vec<T>, len: usize) {
+    if v.len() != len {
+        v.resize(len, T::default());
+    }
+}
+
+/// What the reader reads: some layers, along one axis, all of the other (or a list of it).
+#[derive(Debug, Clone)]
+struct Source {
+    /// Each layer and whether it is decoded as `f32`.
+    layers: Vec<(Dataset, bool)>,
+    axis: Axis,
+    other_len: u64,
+    other: Option<Vec<u64>>,
+}
+
+impl Source {
+    /// Reads one window of every layer into `spare` (buffers of an earlier window) or
+    /// into new buffers.
+    fn read(&self, span: &Span, spare: Vec<Raw>) -> Result<Vec<Raw>> {
+        let here = span.indices();
+        let there = match &self.other {
+            Some(v) => Indices::List(v),
+            None => Indices::Range {
+                start: 0,
+                count: self.other_len,
+            },
+        };
+        let cross = self
+            .other
+            .as_ref()
+            .map_or(self.other_len as usize, Vec::len);
+        let sel = match self.axis {
+            Axis::Rows => [here, there],
+            Axis::Cols => [there, here],
+        };
+        let len = span.len().saturating_mul(cross);
+        let mut spare = spare.into_iter();
+        self.layers
+            .iter()
+            .map(|(d, narrow)| {
+                let mut raw = match (spare.next(), narrow) {
+                    (Some(Raw::F32(v)), true) => Raw::F32(v),
+                    (Some(Raw::F64(v)), false) => Raw::F64(v),
+                    (_, true) => Raw::F32(Vec::new()),
+                    (_, false) => Raw::F64(Vec::new()),
+                };
+                match &mut raw {
+                    Raw::F32(v) => {
+                        fit(v, len);
+                        d.read_orthogonal_into(&sel, v)?;
+                    }
+                    Raw::F64(v) => {
+                        fit(v, len);
+                        d.read_orthogonal_into(&sel, v)?;
+                    }
+                }
+                Ok(raw)
+            })
+            .collect()
+    }
+}
+
+/// Whether `f32` holds every value of this type exactly.
+fn narrow(dt: &Datatype) -> bool {
+    matches!(
+        dt,
+        Datatype::Float { size: 2 | 4, .. } | Datatype::Integer { size: 1 | 2, .. }
+    )
+}
+
+/// Decoded windows, in order, one ahead of the consumer (see the module documentation).
+#[derive(Debug)]
+pub(crate) struct Prefetch {
+    /// Windows not yet handed out.
+    left: usize,
+    mode: Mode,
+}
+
+#[derive(Debug)]
+enum Mode {
+    /// A background thread decodes; buffers go back to it through `spare`.
+    Thread {
+        blocks: Receiver<Result<Vec<Raw>>>,
+        spare: Sender<Vec<Raw>>,
+    },
+    /// No thread could be made (wasm): windows are decoded when asked for.
+    Inline {
+        source: Source,
+        spans: std::vec::IntoIter<Span>,
+        spare: Vec<Raw>,
+    },
+}
+
+impl Prefetch {
+    /// Starts reading `spans` of `layers` along `axis`; the other axis, `other_len` long,
+    /// is read whole or, with `other`, those positions in that order. `narrow`: decode as
+    /// `f32` where that is exact; `sets`: sets of buffers the reader may own (at least 1).
+    pub(crate) fn start(
+        layers: &[Dataset],
+        axis: Axis,
+        (other_len, other): (u64, Option<Vec<u64>>),
+        spans: Vec<Span>,
+        narrow_where_exact: bool,
+        sets: usize,
+    ) -> Prefetch {
+        let source = Source {
+            layers: layers
+                .iter()
+                .map(|d| (d.clone(), narrow_where_exact && narrow(d.datatype())))
+                .collect(),
+            axis,
+            other_len,
+            other,
+        };
+        let left = spans.len();
+        // Rendezvous: the thread decodes one window ahead, then waits for the consumer.
+        let (tx, blocks) = sync_channel(0);
+        let (spare, spare_rx) = channel::<Vec<Raw>>();
+        let (thread_source, thread_spans) = (source.clone(), spans.clone());
+        let spawned = std::thread::Builder::new()
+            .name("loom-prefetch".to_owned())
+            .spawn(move || {
+                let mut buffers = Vec::new();
+                for (k, span) in thread_spans.iter().enumerate() {
+                    if k >= sets.max(1) {
+                        // Wait for the consumer to give a set of buffers back.
+                        match spare_rx.recv() {
+                            Ok(b) => buffers = b,
+                            Err(_) => return,
+                        }
+                    }
+                    let block = thread_source.read(span, std::mem::take(&mut buffers));
+                    let failed = block.is_err();
+                    if tx.send(block).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+        let mode = match spawned {
+            Ok(_) => Mode::Thread { blocks, spare },
+            Err(_) => Mode::Inline {
+                source,
+                spans: spans.into_iter(),
+                spare: Vec::new(),
+            },
+        };
+        Prefetch { left, mode }
+    }
+
+    /// Hands the next window (one [`Raw`] per layer, in the order given) to `work`, then
+    /// takes its buffers back for the window after; `None` after the last window or an
+    /// error.
+    pub(crate) fn next_with<R>(
+        &mut self,
+        work: impl FnOnce(&mut [Raw]) -> Result<R>,
+    ) -> Option<Result<R>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let block = match &mut self.mode {
+            Mode::Thread { blocks, .. } => blocks.recv().unwrap_or_else(|_| {
+                Err(LoomError::InvalidInput(
+                    "the window reader thread stopped".to_owned(),
+                ))
+            }),
+            Mode::Inline {
+                source,
+                spans,
+                spare,
+            } => match spans.next() {
+                Some(span) => source.read(&span, std::mem::take(spare)),
+                None => Err(LoomError::InvalidInput("no window left".to_owned())),
+            },
+        };
+        let mut raws = match block {
+            Ok(r) => r,
+            Err(e) => {
+                self.left = 0;
+                return Some(Err(e));
+            }
+        };
+        let out = work(&mut raws);
+        match &mut self.mode {
+            Mode::Thread { spare, .. } => {
+                // A thread that has stopped needs no buffers.
+                let _ = spare.send(raws);
+            }
+            Mode::Inline { spare, .. } => *spare = raws,
+        }
+        if out.is_err() {
+            self.left = 0;
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_are_rows_or_columns() {
+        let (rows, cols) = (37, 70);
+        let src: Vec<f32> = (0..rows * cols).map(|k| k as f32).collect();
+        let raw = Raw::F32(src);
+        let mut scratch = Vec::new();
+        let mut seen = 0;
+        raw.for_each_lane(Axis::Cols, cols, &mut scratch, |j, lane| {
+            assert_eq!(j, seen);
+            seen += 1;
+            let want: Vec<f64> = (0..rows).map(|i| (i * cols + j) as f64).collect();
+            assert_eq!(lane, &want[..]);
+        });
+        assert_eq!(seen, cols);
+        seen = 0;
+        raw.for_each_lane(Axis::Rows, rows, &mut scratch, |i, lane| {
+            assert_eq!(i, seen);
+            seen += 1;
+            let want: Vec<f64> = (0..cols).map(|j| (i * cols + j) as f64).collect();
+            assert_eq!(lane, &want[..]);
+        });
+        assert_eq!(seen, rows);
+        // No values on the other axis: empty lanes.
+        let empty = Raw::F64(Vec::new());
+        let mut n = 0;
+        empty.for_each_lane(Axis::Rows, 3, &mut scratch, |_, l| n += 1 + l.len());
+        empty.for_each_lane(Axis::Cols, 3, &mut scratch, |_, l| n += 1 + l.len());
+        assert_eq!(n, 6);
+        let mut c = vec![1.0; 3];
+        Raw::F32(vec![1.5, -2.0]).move_into_f64(&mut c);
+        assert_eq!(c, [1.5, -2.0]);
+    }
+}
