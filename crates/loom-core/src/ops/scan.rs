@@ -303,9 +303,11 @@ impl LoomConnection {
         let picks = other
             .as_ref()
             .map(|o| o.iter().map(|&i| i as u64).collect());
-        // Decoded straight into f64, one window ahead into one set of buffers that the
-        // batches swap out (two windows in memory).
-        let reader = Prefetch::start(&datasets, axis, (other_len as u64, picks), spans, false, 1);
+        // Decoded one window ahead as f32 where that is exact, then widened into the
+        // batch's own f64 buffers: one and a half windows in memory instead of two, which
+        // keeps scan's peak within twice the batch (f64 decoding ahead cost 2.04-2.09x on
+        // the medium file) for about 15% more CPU.
+        let reader = Prefetch::start(&datasets, axis, (other_len as u64, picks), spans, true, 1);
         Ok(Scan {
             axis,
             windows: windows.into_iter(),
