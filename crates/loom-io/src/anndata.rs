@@ -239,18 +239,14 @@ impl Matrix {
             ))
         };
         let count = (range.end - range.start + 1) as u64;
-        let ptr: Vec<u64> = indptr
-            .read_slice::<u64>(&[range.start as u64], &[count])?
-            .into_iter()
-            .collect();
+        let ptr: Vec<u64> = read_vec(indptr, range.start as u64, count)?;
         if ptr.windows(2).any(|w| w[0] > w[1]) || ptr.last().is_some_and(|&l| l > data.len()) {
             return Err(bad());
         }
         let (a, b) = (ptr[0], ptr[ptr.len() - 1]);
         let inner = if *csr { shape.1 } else { shape.0 };
-        let values: Vec<T> = data.read_slice::<T>(&[a], &[b - a])?.into_iter().collect();
-        let ix: Vec<usize> = indices
-            .read_slice::<u64>(&[a], &[b - a])?
+        let values: Vec<T> = read_vec(data, a, b - a)?;
+        let ix: Vec<usize> = read_vec::<u64>(indices, a, b - a)?
             .into_iter()
             .map(|i| i as usize)
             .collect();
@@ -265,6 +261,14 @@ impl Matrix {
             values,
         })
     }
+}
+
+/// Elements `start..start + count` of 1-D dataset `d`, as a vector (no copy: a slice read
+/// is a fresh standard-layout array).
+fn read_vec<T: Numeric>(d: &Dataset, start: u64, count: u64) -> Result<Vec<T>> {
+    Ok(d.read_slice::<T>(&[start], &[count])?
+        .into_raw_vec_and_offset()
+        .0)
 }
 
 fn sparse(g: &Group, path: &str, csr: bool) -> Result<Matrix> {
