@@ -74,6 +74,10 @@ pub(crate) struct State {
     pub(crate) writer: Option<Writer>,
     /// Edits were staged since `file` was taken.
     pub(crate) stale: bool,
+    /// Some of them may have added, removed or reshaped objects; when only chunk data
+    /// and attributes were written since, `file`'s objects (paths, shapes, types) are
+    /// still those of the staged state.
+    pub(crate) reshaped: bool,
     /// A staged edit or a snapshot failed: the transaction must not commit.
     pub(crate) failed: Option<String>,
 }
@@ -250,6 +254,7 @@ impl LoomConnection {
                 writer,
                 file: file.clone(),
                 stale: false,
+                reshaped: false,
                 failed: None,
             }),
             shape: (0, 0),
@@ -291,6 +296,7 @@ impl LoomConnection {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if st.stale {
             st.stale = false;
+            st.reshaped = false;
             let snap = match st.writer.as_mut() {
                 Some(w) => w.snapshot(),
                 None => return st.file.clone(),
@@ -301,6 +307,20 @@ impl LoomConnection {
             }
         }
         st.file.clone()
+    }
+
+    /// The file for looking up objects (paths, shapes, types, not data): the last
+    /// snapshot when only chunk data and attributes were staged since, so a loop of
+    /// window writes in one transaction takes no snapshot per window (each re-encodes
+    /// the chunk index of every chunk written so far); else [`hdf5`](Self::hdf5).
+    pub(crate) fn hdf5_objects(&self) -> File {
+        {
+            let st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if !st.reshaped {
+                return st.file.clone();
+            }
+        }
+        self.hdf5()
     }
 
     /// The loom spec version of the file, as loompy's `get_loom_spec_version` finds it:

@@ -16,7 +16,7 @@ use ndarray::{Array2, ArrayView2};
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
 use crate::layout::{self, layer_path};
-use crate::matrix_io::{read_selection, shape2, write_selection};
+use crate::matrix_io::{read_selection, run_start, shape2, write_selection};
 use crate::selection::Selection;
 use crate::sparse::{self, ColumnNonzeros, Shape};
 use crate::timestamp::timestamp;
@@ -317,10 +317,23 @@ impl LoomConnection {
         values: ArrayView2<T>,
     ) -> Result<()> {
         self.check_writable()?;
-        let d = self.layers().dataset(name)?;
+        // The layer's path, shape and type, which staged window writes do not change
+        // (no snapshot of them per write); its staged data only when the write must
+        // read some back (a selection that is not one rectangle may repeat indices).
+        let d = self
+            .hdf5_objects()
+            .dataset(&layer_path(name))
+            .map_err(|_| LoomError::Missing {
+                kind: "layer",
+                name: name.to_owned(),
+            })?;
         let (n, m) = shape2(&d)?;
         let r = rows.into().resolve(n)?;
         let c = cols.into().resolve(m)?;
+        let d = match (run_start(&r), run_start(&c)) {
+            (Some(_), Some(_)) => d,
+            _ => self.layers().dataset(name)?,
+        };
         if values.dim() != (r.len(), c.len()) {
             return Err(LoomError::InvalidInput(format!(
                 "Can't broadcast ({}, {}) -> ({}, {})",
@@ -332,7 +345,7 @@ impl LoomConnection {
         }
         let path = d.path().to_owned();
         let stamp = AttrValue::string(&timestamp());
-        self.edit(|w| {
+        self.edit_data(|w| {
             write_selection(w, &d, &r, &c, values)?;
             w.set_attribute(&path, layout::LAST_MODIFIED, &stamp)?;
             w.set_attribute(layout::ROOT, layout::LAST_MODIFIED, &stamp)

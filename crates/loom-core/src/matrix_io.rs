@@ -91,7 +91,7 @@ fn plan2(ds: &Dataset, rows: &[u64], cols: &[u64]) -> (Vec<Group>, Vec<Group>) {
 }
 
 /// The first index when `wanted` is a run of consecutive increasing indices.
-fn run_start(wanted: &[u64]) -> Option<u64> {
+pub(crate) fn run_start(wanted: &[u64]) -> Option<u64> {
     let first = *wanted.first()?;
     wanted
         .iter()

@@ -141,10 +141,23 @@ impl LoomConnection {
         &mut self,
         f: impl FnOnce(&mut Writer) -> hdf5_lite::Result<T>,
     ) -> Result<T> {
-        self.transaction(|ds| ds.stage(f))
+        self.transaction(|ds| ds.stage(f, false))
     }
 
-    fn stage<T>(&mut self, f: impl FnOnce(&mut Writer) -> hdf5_lite::Result<T>) -> Result<T> {
+    /// [`edit`](Self::edit) for edits that write only chunk data and attributes of
+    /// existing objects (see [`LoomConnection::hdf5_objects`]).
+    pub(crate) fn edit_data<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer) -> hdf5_lite::Result<T>,
+    ) -> Result<T> {
+        self.transaction(|ds| ds.stage(f, true))
+    }
+
+    fn stage<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer) -> hdf5_lite::Result<T>,
+        data_only: bool,
+    ) -> Result<T> {
         let upgrade = self.upgrade.take();
         let st = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
         let Some(w) = st.writer.as_mut() else {
@@ -156,6 +169,7 @@ impl LoomConnection {
             None => f(w),
         };
         st.stale = true;
+        st.reshaped |= !data_only || upgrade.is_some();
         if let Err(e) = &result {
             st.failed.get_or_insert_with(|| e.to_string());
         }
@@ -203,6 +217,7 @@ impl LoomConnection {
         let file = w.reader()?;
         st.file = file.clone();
         st.stale = false;
+        st.reshaped = false;
         st.failed = None;
         self.cache(&file);
         Ok(())
