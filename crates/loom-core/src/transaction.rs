@@ -204,7 +204,10 @@ impl LoomConnection {
         if let Some(u) = self.staged_upgrade.take() {
             self.upgrade = Some(u);
         }
-        // On failure reads keep the last file they had; the next commit refreshes it.
+        // On failure reads keep the last file they had, and lookups of objects take a
+        // new snapshot (the rolled-back edits may have made or reshaped some); the next
+        // commit refreshes it.
+        self.state_mut().reshaped = true;
         let _ = self.refresh();
     }
 
