@@ -986,10 +986,12 @@ impl Writer {
     /// is unchanged; later edits, [`Writer::commit`] and [`Writer::rollback`] work as
     /// before.
     ///
-    /// The snapshot shows the staged state at the time of the call. Once the writer
-    /// edits, commits or rolls back again, the space the snapshot reads may be reused,
-    /// so take a new snapshot rather than keep reading an old one (reads of a stale
-    /// snapshot may fail or see newer bytes, but never touch the committed file).
+    /// The snapshot shows the staged state at the time of the call. The structures it
+    /// writes (object headers, B-tree nodes, heaps) stay where they are until the next
+    /// snapshot, commit or rollback, so its objects' names, shapes and types can be
+    /// looked up until then; chunk data that later edits replace may be reused at once,
+    /// so read data through a new snapshot (reads of a stale snapshot may fail or see
+    /// newer bytes, but never touch the committed file).
     pub fn snapshot(&mut self) -> Result<File> {
         self.check()?;
         if !self.dirty || self.root.is_none() {
