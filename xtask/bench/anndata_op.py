@@ -29,14 +29,7 @@ import time
 import warnings
 
 import numpy as np
-
-
-def status_kb(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} missing from /proc/self/status")
+from procstatus import status_kb
 
 
 def make_10x(src, out):

@@ -30,6 +30,7 @@ import sys
 import time
 
 import numpy as np
+from procstatus import status_kb
 
 if not hasattr(np, "in1d"):
     np.in1d = np.isin  # loompy 3.0.8 slices graphs with np.in1d, gone in numpy >= 2.4
@@ -38,14 +39,6 @@ if not hasattr(np, "in1d"):
 STEP = 7919
 # Columns appended by add_columns.
 ADDED = 5000
-
-
-def status_kb(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} missing from /proc/self/status")
 
 
 def reset_peak():
