@@ -271,9 +271,12 @@ fn column(item: &[Token], strict: bool) -> Result<(Column, String), SqliteError>
                 None => return Err(SqliteError::Schema("COLLATE without a name".into())),
             };
             i += 2;
-        } else if is_word(item.get(i), "DEFAULT") {
+        } else if is_word(item.get(i), "DEFAULT") && !is_word(item.get(i.wrapping_sub(1)), "SET") {
             col.default = literal(&item[i + 1..]);
             i += 1;
+        } else if item[i] == Token::Punct('(') {
+            // A parenthesized expression (CHECK, DEFAULT, REFERENCES): skipped whole.
+            i += items(&item[i + 1..]).map_or(item.len(), |(_, rest)| item.len() - i - rest.len());
         } else if is_word(item.get(i), "GENERATED") || is_word(item.get(i), "AS") {
             return Err(SqliteError::Unsupported(format!(
                 "generated column `{}`",
@@ -389,6 +392,15 @@ mod tests {
         assert_eq!(cols[0].default, Some(Value::Text("x'y".into())));
         assert_eq!(cols[1].default, None);
         assert_eq!(cols[2].default, Some(Value::Integer(-3)));
+        let cols = columns(
+            "CREATE TABLE t (a TEXT DEFAULT (CAST(1 AS TEXT)) CHECK (a <> 'AS'), \
+             b INT REFERENCES p (id) ON DELETE SET DEFAULT, c DEFAULT 4)",
+        )
+        .unwrap_or_default();
+        assert_eq!(cols.len(), 3);
+        assert_eq!(cols[0].default, None);
+        assert_eq!(cols[1].default, Some(Value::Null));
+        assert_eq!(cols[2].default, Some(Value::Integer(4)));
     }
 
     #[test]
