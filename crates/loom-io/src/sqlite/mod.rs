@@ -313,25 +313,10 @@ impl Database {
 }
 
 /// `key` (a bound text parameter, which has no affinity) as compared with a column of
-/// `affinity` (datatype3 §4.2): INTEGER, REAL and NUMERIC columns turn well-formed
-/// numbers into numbers; TEXT and BLOB columns leave it text.
+/// `affinity` (datatype3 §4.2): the column's affinity is applied to it, so INTEGER,
+/// REAL and NUMERIC columns turn well-formed numbers into numbers.
 fn with_affinity(key: &str, affinity: Affinity) -> Value {
-    if matches!(affinity, Affinity::Text | Affinity::Blob) {
-        return Value::Text(key.to_owned());
-    }
-    let t = key.trim_matches(|c: char| c.is_ascii_whitespace());
-    let numeric = t.chars().any(|c| c.is_ascii_digit())
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
-    if numeric {
-        if let Ok(i) = t.parse::<i64>() {
-            return Value::Integer(i);
-        }
-        if let Ok(f) = t.parse::<f64>() {
-            return Value::Real(f);
-        }
-    }
-    Value::Text(key.to_owned())
+    schema::apply(Value::Text(key.to_owned()), affinity)
 }
 
 /// Whether an integer and a real are the same number, exactly.
