@@ -514,6 +514,24 @@ mod tests {
         }
     }
 
+    const SOUP: [&str; 24] = [
+        "CREATE", "TABLE", "t", "(", ")", ",", "PRIMARY", "KEY", "DEFAULT", "'x'", "-", "1", "AS",
+        "WITHOUT", "ROWID", "COLLATE", "\"q", "[a]", "INTEGER", "SET", "x", "'0f'", "/*", "--",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_columns_or_an_error(
+            text in ".{0,120}",
+            soup in proptest::collection::vec(0..SOUP.len(), 0..40),
+        ) {
+            let _ = columns(&text);
+            let sql: Vec<&str> = soup.into_iter().map(|i| SOUP[i]).collect();
+            let _ = columns(&sql.join(" "));
+            let _ = columns(&sql.concat());
+        }
+    }
+
     #[test]
     fn refused_tables() {
         for sql in [
