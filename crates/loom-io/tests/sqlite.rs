@@ -116,19 +116,36 @@ fn fixtures_cover_interior_pages_and_overflow() {
     assert!(note.len() > 4096);
 }
 
+/// samples.db: integer, real, text, NULL and BLOB values; utf16.db: UTF-16be text with
+/// non-ASCII characters and a real of 1e300.
 #[test]
 fn star_import_with_a_sample_database_as_loompy() {
+    for (db, want) in [
+        ("samples.db", "star_sqlite.expected.json"),
+        ("utf16.db", "star_sqlite_utf16.expected.json"),
+    ] {
+        star_with(db, want);
+    }
+}
+
+fn star_with(db: &str, expected_file: &str) {
     let dir = tempdir("star-sqlite");
     let mut opts = StarImport::new(fixture("star/star3"), "S1");
-    opts.sample_metadata = Some(fixture("sqlite/samples.db"));
+    opts.sample_metadata = Some(fixture("sqlite").join(db));
     let out = dir.path().join("s.loom");
     let mut ds = loom_core::new(&out).unwrap();
     let warnings = import_star(&mut ds, &opts).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     ds.close().unwrap();
     let ds = connect(&out, Mode::Read).unwrap();
-    let mut want = expected("star_sqlite.expected.json");
+    let mut want = expected(expected_file);
     let dtypes = want.as_object_mut().unwrap().remove("ca_dtypes").unwrap();
+    // loompy reads non-ASCII characters back as nothing; the strings it wrote (h5py's
+    // view) are compared instead.
+    let stored = want.as_object_mut().unwrap().remove("ca_stored").unwrap();
+    for (k, v) in stored.as_object().unwrap() {
+        want["ca"][k] = v.clone();
+    }
     assert_same(&want, &loom_json(&ds));
     for (k, dtype) in dtypes.as_object().unwrap() {
         let kind = match ds.ca().get(k).unwrap() {
