@@ -23,40 +23,84 @@ pub(crate) struct ChunkTable {
 }
 
 impl ChunkTable {
-    /// The table of `records` (each aligned to `chunk_dims`, in any order); an error if
-    /// two records name the same chunk (`index` is the index's address, for errors).
-    pub(crate) fn new(
-        mut records: Vec<ChunkRecord>,
-        chunk_dims: &[u64],
-        index: u64,
-    ) -> Result<Self> {
-        if !records.windows(2).all(|w| w[0].offset < w[1].offset) {
-            records.sort_unstable_by(|a, b| a.offset.cmp(&b.offset));
-            if records.windows(2).any(|w| w[0].offset == w[1].offset) {
+    /// The table of `records` (in any order); an error if one is not aligned to
+    /// `chunk_dims` or two name the same chunk (`index` is the index's address, for
+    /// errors).
+    pub(crate) fn new(records: Vec<ChunkRecord>, chunk_dims: &[u64], index: u64) -> Result<Self> {
+        let mut table = ChunkTable::empty(chunk_dims.len());
+        for r in &records {
+            table.push(r, chunk_dims, index)?;
+        }
+        table.finish(index)
+    }
+
+    /// A table of rank `rank` without records, to [`push`](Self::push) into and then
+    /// [`finish`](Self::finish).
+    pub(crate) fn empty(rank: usize) -> Self {
+        ChunkTable {
+            rank,
+            coords: Vec::new(),
+            address: Vec::new(),
+            size: Vec::new(),
+            mask: Vec::new(),
+        }
+    }
+
+    /// Adds one record; an error if it is not aligned to `chunk_dims`.
+    pub(crate) fn push(&mut self, r: &ChunkRecord, chunk_dims: &[u64], index: u64) -> Result<()> {
+        if r.offset.len() != self.rank
+            || chunk_dims.len() != self.rank
+            || r.offset.iter().zip(chunk_dims).any(|(&o, &c)| o % c != 0)
+        {
+            return Err(Error::corrupt(
+                "chunk index",
+                index,
+                format!(
+                    "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
+                    r.offset
+                ),
+            ));
+        }
+        self.coords
+            .extend(r.offset.iter().zip(chunk_dims).map(|(&o, &c)| o / c));
+        self.address.push(r.address);
+        self.size.push(r.size);
+        self.mask.push(r.filter_mask);
+        Ok(())
+    }
+
+    /// Sorts the records pushed into C order; an error if two name the same chunk.
+    pub(crate) fn finish(mut self, index: u64) -> Result<Self> {
+        let n = self.len();
+        if !(1..n).all(|i| self.coords(i - 1) < self.coords(i)) {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_unstable_by(|&a, &b| self.coords(a).cmp(self.coords(b)));
+            if order
+                .windows(2)
+                .any(|w| self.coords(w[0]) == self.coords(w[1]))
+            {
                 return Err(Error::corrupt(
                     "chunk index",
                     index,
                     "two records for the same chunk",
                 ));
             }
+            self = ChunkTable {
+                rank: self.rank,
+                coords: order
+                    .iter()
+                    .flat_map(|&i| self.coords(i).iter().copied())
+                    .collect(),
+                address: order.iter().map(|&i| self.address[i]).collect(),
+                size: order.iter().map(|&i| self.size[i]).collect(),
+                mask: order.iter().map(|&i| self.mask[i]).collect(),
+            };
         }
-        let rank = chunk_dims.len();
-        let mut table = ChunkTable {
-            rank,
-            coords: Vec::with_capacity(records.len() * rank),
-            address: Vec::with_capacity(records.len()),
-            size: Vec::with_capacity(records.len()),
-            mask: Vec::with_capacity(records.len()),
-        };
-        for r in records {
-            table
-                .coords
-                .extend(r.offset.iter().zip(chunk_dims).map(|(&o, &c)| o / c));
-            table.address.push(r.address);
-            table.size.push(r.size);
-            table.mask.push(r.filter_mask);
-        }
-        Ok(table)
+        self.coords.shrink_to_fit();
+        self.address.shrink_to_fit();
+        self.size.shrink_to_fit();
+        self.mask.shrink_to_fit();
+        Ok(self)
     }
 
     fn len(&self) -> usize {

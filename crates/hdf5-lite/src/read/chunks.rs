@@ -91,7 +91,6 @@ impl ChunkMap {
             } else {
                 chunk_records(ctx, index, *address, &geometry)?
             };
-            check_aligned(&records, chunk_dims, *address)?;
             Records::Listed(ChunkTable::new(records, chunk_dims, *address)?)
         };
         Ok(ChunkMap {
@@ -132,9 +131,11 @@ impl ChunkMap {
             } => (*address, reads, table),
         };
         if table.get().is_none() && reads.fetch_add(1, Ordering::Relaxed) >= 1 {
-            let listed = self
-                .walk_all(ctx, address)
-                .and_then(|r| ChunkTable::new(r, cd, address));
+            // Straight into the table: no list of records in between.
+            let mut t = ChunkTable::empty(cd.len());
+            let listed =
+                btree_v1::for_each_chunk(ctx, address, cd.len(), &mut |r| t.push(&r, cd, address))
+                    .and_then(|()| t.finish(address));
             // Another thread may have listed it meanwhile: the same records.
             let _ = table.set(listed.ok());
         }
