@@ -357,7 +357,7 @@ impl DatasetNode {
                 self.pipeline.filters.len()
             )));
         }
-        let address = space.alloc.allocate(bytes.len() as u64);
+        let address = space.alloc.allocate_data(bytes.len() as u64);
         space.put(address, bytes)?;
         let record = ChunkRecord {
             offset: offset.to_vec(),
@@ -433,7 +433,7 @@ impl DatasetNode {
             let mut chunk = ctx.decode(space, &rec)?;
             ctx.clear_outside(&rec.offset, &mut chunk);
             let stored = encode_chunk(ctx.pipeline, &chunk)?;
-            let address = space.alloc.allocate(stored.len() as u64);
+            let address = space.alloc.allocate_data(stored.len() as u64);
             space.put(address, &stored)?;
             let old = records.insert(&ChunkRecord {
                 address,
@@ -651,7 +651,7 @@ fn write_chunks(
         let encoded: Vec<Result<Vec<u8>>> = work.into_iter().map(build).collect();
         for (off, stored) in batch.iter().zip(encoded) {
             let stored = stored?;
-            let address = space.alloc.allocate(stored.len() as u64);
+            let address = space.alloc.allocate_data(stored.len() as u64);
             space.put(address, &stored)?;
             let old = records.insert(&ChunkRecord {
                 offset: off.clone(),
