@@ -55,6 +55,7 @@
 
 mod btree_levels;
 pub mod chunk_btree;
+mod chunk_store;
 mod compact;
 mod compound;
 mod data;
@@ -786,8 +787,8 @@ impl Writer {
                     })));
                 }
                 tree::DataStorage::Chunked { records, .. } => {
-                    for r in records.values() {
-                        self.alloc.release(r.address, r.size);
+                    for (at, size) in records.extents() {
+                        self.alloc.release(at, size);
                     }
                 }
                 tree::DataStorage::Contiguous { address, size, .. } => {
