@@ -33,19 +33,20 @@ pub(crate) fn balanced_runs(n: usize, cap: usize) -> Vec<Range<usize>> {
     out
 }
 
-/// Builds the levels over `children` with up to 2K children a node, each node
-/// `node_len` bytes and encoded by `encode(links, keys, child addresses)`; returns the
-/// root's address. No children gives one empty leaf holding `empty_key` alone.
+/// Builds the levels over `children`, the first at `level`, with up to 2K children a
+/// node, each node `node_len` bytes and encoded by `encode(links, keys, child
+/// addresses)`; returns the root's address and the nodes. No children gives one empty
+/// leaf holding `empty_key` alone.
 pub(crate) fn build_levels<K: Clone>(
     mut children: Vec<Child<K>>,
+    mut level: u8,
     k: u16,
     node_len: u64,
     empty_key: K,
     alloc: &mut dyn Allocate,
-    blocks: &mut Vec<Block>,
     encode: impl Fn(NodeLinks, &[K], &[u64]) -> Result<Vec<u8>>,
-) -> Result<u64> {
-    let mut level: u8 = 0;
+) -> Result<(u64, Vec<Block>)> {
+    let mut blocks = Vec::new();
     loop {
         let mut runs = balanced_runs(children.len(), 2 * usize::from(k));
         if runs.is_empty() {
@@ -83,7 +84,7 @@ pub(crate) fn build_levels<K: Clone>(
             });
         }
         if let [root] = parents.as_slice() {
-            return Ok(root.address);
+            return Ok((root.address, blocks));
         }
         children = parents;
         level = level

@@ -11,62 +11,58 @@
 //! as libhdf5 requires.
 
 use crate::error::{Error, Result};
-use crate::format::btree_v1::{chunk_node_len, encode_chunk_node, ChunkKey};
+use crate::format::btree_v1::{chunk_node_len, encode_chunk_node, ChunkKey, NodeLinks};
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::MAX_RANK;
 use crate::format::{Allocate, Block, UNDEF};
-use crate::write::btree_levels::{build_levels, Child};
+use crate::write::btree_levels::{balanced_runs, build_levels, Child};
 
 /// The error for a chunk index that cannot be written.
 fn invalid(reason: impl std::fmt::Display) -> Error {
     Error::InvalidInput(format!("writing a chunk B-tree: {reason}"))
 }
 
-/// Checks `records` against the chunk grid and returns them sorted by offset.
-fn sorted_records<'a>(
-    records: &'a [ChunkRecord],
-    chunk_dims: &[u64],
-) -> Result<Vec<&'a ChunkRecord>> {
+/// Checks `r` against the chunk grid and against the record before it (offsets must
+/// increase strictly).
+fn check_record(r: &ChunkRecord, prev: Option<&ChunkRecord>, chunk_dims: &[u64]) -> Result<()> {
     let rank = chunk_dims.len();
-    for r in records {
-        if r.offset.len() != rank {
-            return Err(invalid(format!(
-                "chunk offset {:?} does not have rank {rank}",
-                r.offset
-            )));
-        }
-        if r.offset.iter().zip(chunk_dims).any(|(o, d)| o % d != 0) {
-            return Err(invalid(format!(
-                "chunk offset {:?} is not a multiple of the chunk dimensions {chunk_dims:?}",
-                r.offset
-            )));
-        }
-        if r.size == 0 || r.size > u64::from(u32::MAX) {
-            return Err(invalid(format!(
-                "chunk at {:?} has a stored size of {} bytes",
-                r.offset, r.size
-            )));
-        }
-        if r.address == UNDEF {
-            return Err(invalid(format!("chunk at {:?} has no address", r.offset)));
-        }
+    if r.offset.len() != rank {
+        return Err(invalid(format!(
+            "chunk offset {:?} does not have rank {rank}",
+            r.offset
+        )));
     }
-    let mut sorted: Vec<&ChunkRecord> = records.iter().collect();
-    sorted.sort_by(|a, b| a.offset.cmp(&b.offset));
-    for pair in sorted.windows(2) {
-        if let [a, b] = pair {
-            if a.offset == b.offset {
-                return Err(invalid(format!("two chunks at offset {:?}", a.offset)));
-            }
-        }
+    if r.offset.iter().zip(chunk_dims).any(|(o, d)| o % d != 0) {
+        return Err(invalid(format!(
+            "chunk offset {:?} is not a multiple of the chunk dimensions {chunk_dims:?}",
+            r.offset
+        )));
     }
-    Ok(sorted)
+    if r.size == 0 || r.size > u64::from(u32::MAX) {
+        return Err(invalid(format!(
+            "chunk at {:?} has a stored size of {} bytes",
+            r.offset, r.size
+        )));
+    }
+    if r.address == UNDEF {
+        return Err(invalid(format!("chunk at {:?} has no address", r.offset)));
+    }
+    match prev {
+        Some(p) if p.offset == r.offset => {
+            Err(invalid(format!("two chunks at offset {:?}", r.offset)))
+        }
+        Some(p) if p.offset > r.offset => Err(invalid(format!(
+            "chunk at {:?} comes after {:?}: records must be sorted by offset",
+            r.offset, p.offset
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The key to the left of chunk `r`.
 fn key_of(r: &ChunkRecord) -> ChunkKey {
     ChunkKey {
-        // Checked by `sorted_records`.
+        // Checked by `check_record`.
         size: u32::try_from(r.size).unwrap_or(u32::MAX),
         filter_mask: r.filter_mask,
         offset: r.offset.clone(),
@@ -74,30 +70,9 @@ fn key_of(r: &ChunkRecord) -> ChunkKey {
     }
 }
 
-/// Lays out a chunk B-tree with K = `k` (32 unless the superblock says otherwise) over
-/// `records` (offsets in elements, any order) of a dataset whose chunks have dimensions
-/// `chunk_dims` and whose elements have `element_size` bytes. Returns the root address
-/// and the encoded nodes; no records give ([`UNDEF`], no blocks), which libhdf5 reads as
-/// "no chunk written yet".
-pub fn build_chunk_btree(
-    records: &[ChunkRecord],
-    chunk_dims: &[u64],
-    element_size: u32,
-    k: u16,
-    alloc: &mut dyn Allocate,
-) -> Result<(u64, Vec<Block>)> {
-    let rank = chunk_dims.len();
-    if rank == 0 || rank > MAX_RANK || chunk_dims.contains(&0) {
-        return Err(invalid(format!("chunk dimensions {chunk_dims:?}")));
-    }
-    if element_size == 0 || k == 0 {
-        return Err(invalid(format!("element size {element_size}, K {k}")));
-    }
-    let sorted = sorted_records(records, chunk_dims)?;
-    let Some(last) = sorted.last() else {
-        return Ok((UNDEF, Vec::new()));
-    };
-    let right_most = ChunkKey {
+/// The tree's right-most key: past the last chunk, with the element size last.
+fn right_most_key(last: &ChunkRecord, chunk_dims: &[u64], element_size: u32) -> Result<ChunkKey> {
+    Ok(ChunkKey {
         size: 0,
         filter_mask: 0,
         offset: last
@@ -108,32 +83,91 @@ pub fn build_chunk_btree(
             .collect::<Option<Vec<u64>>>()
             .ok_or_else(|| invalid(format!("chunk offset {:?} overflows", last.offset)))?,
         element_offset: u64::from(element_size),
-    };
+    })
+}
+
+/// Lays out a chunk B-tree with K = `k` (32 unless the superblock says otherwise) over
+/// the `count` records of `records`, sorted by offset (in elements), of a dataset whose
+/// chunks have dimensions `chunk_dims` and whose elements have `element_size` bytes.
+/// Each node goes to `put` as soon as it is encoded, so the records are streamed: only
+/// the nodes above the leaves are held. Returns the root address; no records give
+/// [`UNDEF`] (and no nodes), which libhdf5 reads as "no chunk written yet".
+pub fn build_chunk_btree(
+    records: impl IntoIterator<Item = ChunkRecord>,
+    count: usize,
+    chunk_dims: &[u64],
+    element_size: u32,
+    k: u16,
+    alloc: &mut dyn Allocate,
+    put: &mut dyn FnMut(Block) -> Result<()>,
+) -> Result<u64> {
+    let rank = chunk_dims.len();
+    if rank == 0 || rank > MAX_RANK || chunk_dims.contains(&0) {
+        return Err(invalid(format!("chunk dimensions {chunk_dims:?}")));
+    }
+    if element_size == 0 || k == 0 {
+        return Err(invalid(format!("element size {element_size}, K {k}")));
+    }
+    if count == 0 {
+        return match records.into_iter().next() {
+            None => Ok(UNDEF),
+            Some(_) => Err(invalid("more records than counted")),
+        };
+    }
+    let node_len = chunk_node_len(k, rank);
+    let encode =
+        |links, keys: &[ChunkKey], kids: &[u64]| encode_chunk_node(links, keys, kids, k, rank);
 
     // Level 0: the chunks themselves; chunk i's right key is chunk i + 1's left key.
-    let children: Vec<Child<ChunkKey>> = sorted
-        .iter()
-        .enumerate()
-        .map(|(i, r)| Child {
-            address: r.address,
-            left: key_of(r),
-            right: sorted
-                .get(i + 1)
-                .map_or_else(|| right_most.clone(), |next| key_of(next)),
-        })
-        .collect();
-
-    let mut blocks = Vec::new();
-    let root = build_levels(
-        children,
-        k,
-        chunk_node_len(k, rank),
-        right_most,
-        alloc,
-        &mut blocks,
-        |links, keys, kids| encode_chunk_node(links, keys, kids, k, rank),
-    )?;
-    Ok((root, blocks))
+    let runs = balanced_runs(count, 2 * usize::from(k));
+    let addresses: Vec<u64> = runs.iter().map(|_| alloc.allocate(node_len)).collect();
+    let mut records = records.into_iter().peekable();
+    let mut prev: Option<ChunkRecord> = None;
+    let mut parents = Vec::with_capacity(runs.len());
+    let mut keys = Vec::with_capacity(2 * usize::from(k) + 1);
+    let mut kids = Vec::with_capacity(2 * usize::from(k));
+    for (i, run) in runs.iter().enumerate() {
+        keys.clear();
+        kids.clear();
+        for _ in run.clone() {
+            let r = records
+                .next()
+                .ok_or_else(|| invalid(format!("fewer records than the {count} counted")))?;
+            check_record(&r, prev.as_ref(), chunk_dims)?;
+            keys.push(key_of(&r));
+            kids.push(r.address);
+            prev = Some(r);
+        }
+        let last = prev.as_ref().ok_or_else(|| invalid("an empty run"))?;
+        keys.push(match records.peek() {
+            Some(next) if i + 1 < runs.len() => key_of(next),
+            Some(_) => return Err(invalid(format!("more records than the {count} counted"))),
+            None => right_most_key(last, chunk_dims, element_size)?,
+        });
+        let links = NodeLinks {
+            level: 0,
+            left: i.checked_sub(1).map_or(UNDEF, |j| addresses[j]),
+            right: addresses.get(i + 1).copied().unwrap_or(UNDEF),
+        };
+        put(Block {
+            address: addresses[i],
+            bytes: encode(links, &keys, &kids)?,
+        })?;
+        parents.push(Child {
+            address: addresses[i],
+            left: keys[0].clone(),
+            right: keys[keys.len() - 1].clone(),
+        });
+    }
+    if let [root] = parents.as_slice() {
+        return Ok(root.address);
+    }
+    let right_most = parents[parents.len() - 1].right.clone();
+    let (root, blocks) = build_levels(parents, 1, k, node_len, right_most, alloc, encode)?;
+    for block in blocks {
+        put(block)?;
+    }
+    Ok(root)
 }
 
 #[cfg(test)]
@@ -155,6 +189,24 @@ mod tests {
         }
     }
 
+    /// Builds the tree over `records` sorted by offset; returns the root and the nodes.
+    fn build(
+        records: &[ChunkRecord],
+        dims: &[u64],
+        elem: u32,
+        k: u16,
+        alloc: &mut dyn Allocate,
+    ) -> Result<(u64, Vec<Block>)> {
+        let mut sorted = records.to_vec();
+        sorted.sort_by(|a, b| a.offset.cmp(&b.offset));
+        let mut blocks = Vec::new();
+        let root = build_chunk_btree(sorted, records.len(), dims, elem, k, alloc, &mut |b| {
+            blocks.push(b);
+            Ok(())
+        })?;
+        Ok((root, blocks))
+    }
+
     fn key_bytes(size: u32, mask: u32, offset: &[u64], last: u64) -> Vec<u8> {
         let mut b = size.to_le_bytes().to_vec();
         b.extend_from_slice(&mask.to_le_bytes());
@@ -173,7 +225,7 @@ mod tests {
             rec(&[0, 0], 0x1000, 50, 0),
         ];
         let mut alloc = FreeSpace::new(96);
-        let (root, blocks) = build_chunk_btree(&records, &[10, 10], 4, 32, &mut alloc).unwrap();
+        let (root, blocks) = build(&records, &[10, 10], 4, 32, &mut alloc).unwrap();
         assert_eq!(root, 96);
         assert_eq!(blocks.len(), 1);
         let mut want = b"TREE\x01\x00\x03\x00".to_vec();
@@ -197,7 +249,7 @@ mod tests {
     #[test]
     fn no_records_is_an_undefined_index() {
         let mut alloc = FreeSpace::new(0);
-        let (root, blocks) = build_chunk_btree(&[], &[5], 8, 32, &mut alloc).unwrap();
+        let (root, blocks) = build(&[], &[5], 8, 32, &mut alloc).unwrap();
         assert_eq!(root, UNDEF);
         assert!(blocks.is_empty());
         assert_eq!(alloc.end(), 0);
@@ -217,13 +269,22 @@ mod tests {
             vec![rec(&[u64::MAX - 9, 0], 100, 10, 0)], // right key overflows
         ];
         for records in &cases {
-            assert!(build_chunk_btree(records, &[10, 10], 4, 32, &mut a).is_err());
+            assert!(build(records, &[10, 10], 4, 32, &mut a).is_err());
         }
         let one = [ok];
-        assert!(build_chunk_btree(&one, &[10, 0], 4, 32, &mut a).is_err());
-        assert!(build_chunk_btree(&one, &[], 4, 32, &mut a).is_err());
-        assert!(build_chunk_btree(&one, &[10, 10], 0, 32, &mut a).is_err());
-        assert!(build_chunk_btree(&one, &[10, 10], 4, 0, &mut a).is_err());
+        assert!(build(&one, &[10, 0], 4, 32, &mut a).is_err());
+        assert!(build(&one, &[], 4, 32, &mut a).is_err());
+        assert!(build(&one, &[10, 10], 0, 32, &mut a).is_err());
+        assert!(build(&one, &[10, 10], 4, 0, &mut a).is_err());
+        // Unsorted records, or a count that does not match them.
+        let two = [rec(&[10, 0], 100, 10, 0), rec(&[0, 0], 200, 10, 0)];
+        let mut sink = |_: Block| Ok(());
+        assert!(build_chunk_btree(two.clone(), 2, &[10, 10], 4, 32, &mut a, &mut sink).is_err());
+        for count in [0, 1, 3] {
+            let mut sorted = two.to_vec();
+            sorted.reverse();
+            assert!(build_chunk_btree(sorted, count, &[10, 10], 4, 1, &mut a, &mut sink).is_err());
+        }
     }
 
     /// A stored node: level, siblings, keys (size, mask, offsets incl. the last) and
@@ -290,7 +351,7 @@ mod tests {
 
     fn check_tree(records: &[ChunkRecord], dims: &[u64], elem: u32, k: u16) {
         let mut alloc = FreeSpace::new(4096);
-        let (root, blocks) = build_chunk_btree(records, dims, elem, k, &mut alloc).unwrap();
+        let (root, blocks) = build(records, dims, elem, k, &mut alloc).unwrap();
         let mut want = records.to_vec();
         want.sort_by(|a, b| a.offset.cmp(&b.offset));
         if records.is_empty() {

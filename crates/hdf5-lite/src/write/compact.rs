@@ -161,9 +161,7 @@ fn move_data(node: &mut DatasetNode, space: &mut Space<'_>, b: u64) -> Result<()
     };
     match &mut node.data {
         DataStorage::Chunked { records, .. } => {
-            for r in records.values_mut() {
-                relocate(&mut r.address, r.size)?;
-            }
+            records.for_each_address_mut(&mut relocate)?;
         }
         DataStorage::Contiguous {
             address,

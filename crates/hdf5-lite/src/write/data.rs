@@ -14,6 +14,7 @@ use crate::format::messages::{
 use crate::format::{Allocate, UNDEF};
 use crate::read::Hyperslab;
 use crate::region::{self, Grid};
+use crate::write::chunk_store::ChunkStore;
 use crate::write::spec::{element_count, DatasetSpec};
 use crate::write::tree::{DataStorage, DatasetNode};
 use crate::write::Space;
@@ -113,8 +114,7 @@ impl DatasetNode {
                     return invalid(format!("chunks of {chunks:?} exceed 4 GiB"));
                 }
                 DataStorage::Chunked {
-                    chunk_dims: chunks.clone(),
-                    records: BTreeMap::new(),
+                    records: ChunkStore::new(chunks, &spec.shape)?,
                 }
             }
             None if filtered || unlimited => {
@@ -294,11 +294,8 @@ impl DatasetNode {
                 }
                 Ok(())
             }
-            DataStorage::Chunked {
-                chunk_dims,
-                records,
-            } => {
-                let chunk_dims = chunk_dims.clone();
+            DataStorage::Chunked { records } => {
+                let chunk_dims = records.chunk_dims().to_vec();
                 let ctx = ChunkCtx {
                     shape: &shape,
                     chunk_dims: &chunk_dims,
@@ -321,17 +318,14 @@ impl DatasetNode {
         filter_mask: u32,
         bytes: &[u8],
     ) -> Result<()> {
-        let DataStorage::Chunked {
-            chunk_dims,
-            records,
-        } = &mut self.data
-        else {
+        let DataStorage::Chunked { records } = &mut self.data else {
             return Err(Error::InvalidInput(format!(
                 "{}: raw chunks can only be written to a chunked dataset",
                 self.path
             )));
         };
         let shape = &self.dataspace.dims;
+        let chunk_dims = records.chunk_dims();
         if offset.len() != chunk_dims.len()
             || offset
                 .iter()
@@ -363,7 +357,7 @@ impl DatasetNode {
                 self.pipeline.filters.len()
             )));
         }
-        let address = space.alloc.allocate(bytes.len() as u64);
+        let address = space.alloc.allocate_data(bytes.len() as u64);
         space.put(address, bytes)?;
         let record = ChunkRecord {
             offset: offset.to_vec(),
@@ -371,8 +365,8 @@ impl DatasetNode {
             size: bytes.len() as u64,
             filter_mask,
         };
-        if let Some(old) = records.insert(offset.to_vec(), record) {
-            space.alloc.release(old.address, old.size);
+        if let Some((at, size)) = records.insert(&record)? {
+            space.alloc.release(at, size);
         }
         Ok(())
     }
@@ -401,11 +395,7 @@ impl DatasetNode {
                 self.path
             )));
         }
-        let DataStorage::Chunked {
-            chunk_dims,
-            records,
-        } = &mut self.data
-        else {
+        let DataStorage::Chunked { records } = &mut self.data else {
             if shape == old.as_slice() {
                 return Ok(());
             }
@@ -417,24 +407,20 @@ impl DatasetNode {
         element_count(shape)?;
         // Chunks wholly outside the new shape go; chunks the new boundary cuts are
         // rewritten with the fill value beyond it, so growing again reads as fill.
-        records.retain(|off, rec| {
-            let keep = off.iter().zip(shape).all(|(&o, &n)| o < n);
-            if !keep {
-                space.alloc.release(rec.address, rec.size);
-            }
-            keep
-        });
-        let cut: Vec<Vec<u64>> = records
-            .keys()
-            .filter(|off| {
-                off.iter()
-                    .zip(chunk_dims.iter())
+        for (at, size) in records.reshape(shape)? {
+            space.alloc.release(at, size);
+        }
+        let chunk_dims = records.chunk_dims().to_vec();
+        let cut: Vec<ChunkRecord> = records
+            .iter()
+            .filter(|r| {
+                r.offset
+                    .iter()
+                    .zip(&chunk_dims)
                     .zip(shape.iter().zip(&old))
                     .any(|((&o, &c), (&n, &was))| n < was && o + c > n)
             })
-            .cloned()
             .collect();
-        let chunk_dims = chunk_dims.clone();
         let ctx = ChunkCtx {
             shape,
             chunk_dims: &chunk_dims,
@@ -443,25 +429,20 @@ impl DatasetNode {
             pipeline: &self.pipeline,
             path: &self.path,
         };
-        for off in cut {
-            if let Some(rec) = records.get(&off) {
-                let mut chunk = ctx.decode(space, rec)?;
-                ctx.clear_outside(&off, &mut chunk);
-                let stored = encode_chunk(ctx.pipeline, &chunk)?;
-                let address = space.alloc.allocate(stored.len() as u64);
-                space.put(address, &stored)?;
-                let old = records.insert(
-                    off.clone(),
-                    ChunkRecord {
-                        offset: off,
-                        address,
-                        size: stored.len() as u64,
-                        filter_mask: 0,
-                    },
-                );
-                if let Some(old) = old {
-                    space.alloc.release(old.address, old.size);
-                }
+        for rec in cut {
+            let mut chunk = ctx.decode(space, &rec)?;
+            ctx.clear_outside(&rec.offset, &mut chunk);
+            let stored = encode_chunk(ctx.pipeline, &chunk)?;
+            let address = space.alloc.allocate_data(stored.len() as u64);
+            space.put(address, &stored)?;
+            let old = records.insert(&ChunkRecord {
+                address,
+                size: stored.len() as u64,
+                filter_mask: 0,
+                ..rec
+            })?;
+            if let Some((at, size)) = old {
+                space.alloc.release(at, size);
             }
         }
         self.dataspace.dims = shape.to_vec();
@@ -588,7 +569,7 @@ fn covers(sel: &Hyperslab, off: &[u64], chunk_dims: &[u64], shape: &[u64]) -> bo
 fn write_chunks(
     ctx: &ChunkCtx<'_>,
     space: &mut Space<'_>,
-    records: &mut BTreeMap<Vec<u64>, ChunkRecord>,
+    records: &mut ChunkStore,
     sel: &Hyperslab,
     data: &[u8],
 ) -> Result<()> {
@@ -622,7 +603,7 @@ fn write_chunks(
         for off in batch {
             bases.push(match records.get(off) {
                 Some(rec) if !covers(sel, off, ctx.chunk_dims, ctx.shape) => {
-                    Some(ctx.decode(space, rec)?)
+                    Some(ctx.decode(space, &rec)?)
                 }
                 _ => None,
             });
@@ -670,19 +651,16 @@ fn write_chunks(
         let encoded: Vec<Result<Vec<u8>>> = work.into_iter().map(build).collect();
         for (off, stored) in batch.iter().zip(encoded) {
             let stored = stored?;
-            let address = space.alloc.allocate(stored.len() as u64);
+            let address = space.alloc.allocate_data(stored.len() as u64);
             space.put(address, &stored)?;
-            let old = records.insert(
-                off.clone(),
-                ChunkRecord {
-                    offset: off.clone(),
-                    address,
-                    size: stored.len() as u64,
-                    filter_mask: 0,
-                },
-            );
-            if let Some(old) = old {
-                space.alloc.release(old.address, old.size);
+            let old = records.insert(&ChunkRecord {
+                offset: off.clone(),
+                address,
+                size: stored.len() as u64,
+                filter_mask: 0,
+            })?;
+            if let Some((at, size)) = old {
+                space.alloc.release(at, size);
             }
         }
     }

@@ -39,7 +39,9 @@ pub(crate) struct FreeSpace {
     wide: BTreeMap<u64, u64>,
     /// Everything at or past `end` is unused.
     end: u64,
-    /// Extents allocated by the open transaction, start → end.
+    /// Extents allocated by the open transaction, start → end; an allocation that
+    /// starts where a fresh extent ends joins it (an import appends one chunk after
+    /// another: one entry, not one a chunk).
     fresh: BTreeMap<u64, u64>,
     /// Live extents the open transaction no longer points at, start → end.
     pending: BTreeMap<u64, u64>,
@@ -134,10 +136,20 @@ impl FreeSpace {
         if size == 0 || address == crate::format::UNDEF {
             return;
         }
-        match self.fresh.remove(&address) {
-            Some(end) => self.insert_free(address, end),
-            None => {
-                self.pending.insert(address, address.saturating_add(size));
+        let end = address.saturating_add(size);
+        match self.fresh.range(..=address).next_back() {
+            Some((&s, &e)) if e >= end => {
+                self.fresh.remove(&s);
+                if s < address {
+                    self.fresh.insert(s, address);
+                }
+                if end < e {
+                    self.fresh.insert(end, e);
+                }
+                self.insert_free(address, end);
+            }
+            _ => {
+                self.pending.insert(address, end);
             }
         }
     }
@@ -193,17 +205,23 @@ impl FreeSpace {
     }
 }
 
-impl Allocate for FreeSpace {
-    fn allocate(&mut self, size: u64) -> u64 {
+impl FreeSpace {
+    /// Space for `size` bytes of chunk data, which no reader needs aligned: chunks
+    /// written one after another at the end of file leave no padding between them.
+    pub(crate) fn allocate_data(&mut self, size: u64) -> u64 {
+        self.allocate_aligned(size, 1)
+    }
+
+    fn allocate_aligned(&mut self, size: u64, align: u64) -> u64 {
         let size = size.max(1);
-        let fits = |len: u64, start: u64| start.div_ceil(8) * 8 + size <= start + len;
+        let fits = |len: u64, start: u64| start.div_ceil(align) * align + size <= start + len;
         let best = || {
             self.by_len
                 .range((size, 0)..)
                 .find(|&&(len, start)| fits(len, start))
                 .copied()
         };
-        // The lowest free extent that holds `size` bytes at an 8-byte aligned start,
+        // The lowest free extent that holds `size` bytes at an aligned start,
         // among the lowest SCAN wide ones, else the best fitting one (when compacting:
         // the best fitting one below the limit first).
         let lowest = || {
@@ -232,7 +250,7 @@ impl Allocate for FreeSpace {
             Some((len, start)) => {
                 let end = start + len;
                 self.remove_free(start);
-                let address = start.div_ceil(8) * 8;
+                let address = start.div_ceil(align) * align;
                 if address > start {
                     self.put_free(start, address);
                 }
@@ -243,19 +261,32 @@ impl Allocate for FreeSpace {
             }
             None => {
                 let pad = self.end;
-                let address = pad.div_ceil(8) * 8;
+                let address = pad.div_ceil(align) * align;
                 self.end = address + size;
                 // The alignment padding is free space like any other, so that no byte
                 // of the file goes untracked.
-                self.insert_free(pad, address);
+                if pad < address {
+                    self.insert_free(pad, address);
+                }
                 address
             }
         };
-        self.fresh.insert(address, address + size);
+        match self.fresh.range_mut(..=address).next_back() {
+            Some((_, e)) if *e == address => *e = address + size,
+            _ => {
+                self.fresh.insert(address, address + size);
+            }
+        }
         if let Some(log) = &mut self.log {
             log.push((address, size));
         }
         address
+    }
+}
+
+impl Allocate for FreeSpace {
+    fn allocate(&mut self, size: u64) -> u64 {
+        self.allocate_aligned(size, 8)
     }
 }
 
@@ -304,6 +335,27 @@ mod tests {
         assert_eq!(f.allocate(60), 176);
         // Longer than any free extent: at the end, without a scan.
         assert_eq!(f.allocate(500), 1000);
+    }
+
+    #[test]
+    fn chunks_appended_share_one_fresh_extent() {
+        let mut f = FreeSpace::new(3);
+        let a: Vec<u64> = (0..1000).map(|i| f.allocate_data(13 + i % 5)).collect();
+        assert_eq!(a[0], 3);
+        assert_eq!((f.fresh.len(), f.free.len()), (1, 0));
+        // One in the middle is freed alone, and its space handed out again.
+        f.release(a[500], 13);
+        assert_eq!((f.fresh.len(), f.free_bytes()), (2, 13));
+        assert_eq!(f.allocate_data(9), a[500]);
+        assert_eq!(f.free_bytes(), 4);
+        // An aligned allocation after them pads as before.
+        let b = f.allocate(8);
+        assert_eq!(b % 8, 0);
+        f.release(a[999], 13 + 999 % 5);
+        f.release(b, 8);
+        assert_eq!(f.end(), a[999]);
+        f.rolled_back();
+        assert_eq!((f.end(), f.fresh.len(), f.free_bytes()), (3, 0, 0));
     }
 
     #[test]

@@ -116,15 +116,16 @@ pub fn build_group(
         });
     }
 
-    let btree = build_levels(
+    let (btree, nodes) = build_levels(
         children,
+        0,
         internal_k,
         group_node_len(internal_k),
         0,
         alloc,
-        &mut blocks,
         |links, keys, kids| encode_group_node(links, keys, kids, internal_k),
     )?;
+    blocks.extend(nodes);
     Ok(BuiltGroup {
         btree,
         local_heap: heap_address,

@@ -55,6 +55,7 @@
 
 mod btree_levels;
 pub mod chunk_btree;
+mod chunk_store;
 mod compact;
 mod compound;
 mod data;
@@ -615,7 +616,8 @@ impl Writer {
         })
     }
 
-    /// Writes numbers to the hyperslab `start`/`count`, converted to the dataset's type.
+    /// Writes numbers to the hyperslab `start`/`count`, converted to the dataset's type
+    /// (read in place, without a copy, when they already are its little-endian bytes).
     pub fn write_numbers<T: Numeric>(
         &mut self,
         path: &str,
@@ -625,7 +627,10 @@ impl Writer {
     ) -> Result<()> {
         self.edit(|w| {
             let (node, mut space) = w.dataset_and_space(path)?;
-            let raw = encode_numbers(values, &node.datatype)?;
+            let raw = match T::as_le_bytes(values) {
+                Some(bytes) if T::datatype() == node.datatype => std::borrow::Cow::Borrowed(bytes),
+                _ => std::borrow::Cow::Owned(encode_numbers(values, &node.datatype)?),
+            };
             node.write(
                 &mut space,
                 &Hyperslab {
@@ -782,8 +787,8 @@ impl Writer {
                     })));
                 }
                 tree::DataStorage::Chunked { records, .. } => {
-                    for r in records.values() {
-                        self.alloc.release(r.address, r.size);
+                    for (at, size) in records.extents() {
+                        self.alloc.release(at, size);
                     }
                 }
                 tree::DataStorage::Contiguous { address, size, .. } => {

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::format::btree_v1::{chunk_node_len, chunk_tree, group_node_len, group_tree};
-use crate::format::chunk_index::ChunkRecord;
 use crate::format::local_heap::{self, LocalHeap};
 use crate::format::messages::LinkTarget;
 use crate::format::messages::{
@@ -21,6 +20,7 @@ use crate::format::symbol_table;
 use crate::format::{Allocate, UNDEF};
 use crate::read::{File, Object};
 use crate::write::chunk_btree::build_chunk_btree;
+use crate::write::chunk_store::ChunkStore;
 use crate::write::group_build::{build_group, GroupEntry};
 use crate::write::{dense_attrs, Space};
 
@@ -55,8 +55,7 @@ pub(crate) enum DataStorage {
         fresh: bool,
     },
     Chunked {
-        chunk_dims: Vec<u64>,
-        records: BTreeMap<Vec<u64>, ChunkRecord>,
+        records: ChunkStore,
     },
 }
 
@@ -92,25 +91,16 @@ pub(crate) struct KeptIndex {
 
 impl KeptIndex {
     /// Whether it still indexes exactly `records`.
-    fn indexes(&self, records: &BTreeMap<Vec<u64>, ChunkRecord>) -> bool {
-        self.fingerprint == fingerprint(records)
+    fn indexes(&self, records: &ChunkStore) -> bool {
+        self.fingerprint == records.fingerprint()
     }
-}
-
-fn fingerprint(records: &BTreeMap<Vec<u64>, ChunkRecord>) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for r in records.values() {
-        (&r.offset, r.address, r.size, r.filter_mask).hash(&mut h);
-    }
-    h.finish()
 }
 
 /// The committed chunk index of the dataset with `header`, if it has one.
 pub(crate) fn committed_index(
     file: &File,
     header: &ObjectHeader,
-    records: &BTreeMap<Vec<u64>, ChunkRecord>,
+    records: &ChunkStore,
     k: (u16, u16, u16),
 ) -> Result<Option<KeptIndex>> {
     let ctx = file.ctx();
@@ -138,7 +128,7 @@ pub(crate) fn committed_index(
             .into_iter()
             .map(|a| (a, chunk_node_len(k.2, rank)))
             .collect(),
-        fingerprint: fingerprint(records),
+        fingerprint: records.fingerprint(),
     }))
 }
 
@@ -269,8 +259,8 @@ pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
                     DataStorage::Contiguous { address: *address, size: *size, fresh: false }
                 }
                 Layout::Chunked { version, index: ChunkIndexKind::BTreeV1, chunk_dims, .. } if *version <= 3 => {
-                    let records = d.chunk_records()?.into_iter().map(|r| (r.offset.clone(), r)).collect();
-                    DataStorage::Chunked { chunk_dims: chunk_dims.clone(), records }
+                    let records = ChunkStore::from_records(chunk_dims, &d.dataspace().dims, d.chunk_records()?)?;
+                    DataStorage::Chunked { records }
                 }
                 Layout::Chunked { version, index, .. } => {
                     return Err(Error::unsupported(format!(
@@ -413,11 +403,8 @@ impl DatasetNode {
                 address: *address,
                 size: *size,
             },
-            DataStorage::Chunked {
-                chunk_dims,
-                records,
-            } => {
-                let list: Vec<ChunkRecord> = records.values().cloned().collect();
+            DataStorage::Chunked { records } => {
+                let chunk_dims = records.chunk_dims();
                 let elem = self.datatype.size();
                 let root = match &self.kept_index {
                     Some(kept) if kept.indexes(records) => kept.root,
@@ -425,26 +412,25 @@ impl DatasetNode {
                         for &(at, len) in self.kept_index.iter().flat_map(|k| &k.extents) {
                             space.alloc.release(at, len);
                         }
-                        let (root, blocks) = build_chunk_btree(
-                            &list,
+                        let storage = space.storage;
+                        build_chunk_btree(
+                            records.iter(),
+                            records.len(),
                             chunk_dims,
                             elem,
                             space.istore_k,
                             space.alloc,
-                        )?;
-                        for block in &blocks {
-                            space.put(block.address, &block.bytes)?;
-                        }
-                        root
+                            &mut |block| Ok(storage.write_all_at(block.address, &block.bytes)?),
+                        )?
                     }
                 };
                 Layout::Chunked {
                     version: 3,
                     flags: 0,
-                    chunk_dims: chunk_dims.clone(),
+                    chunk_dims: chunk_dims.to_vec(),
                     element_size: elem,
                     index: ChunkIndexKind::BTreeV1,
-                    address: if list.is_empty() { UNDEF } else { root },
+                    address: if records.len() == 0 { UNDEF } else { root },
                 }
             }
         };
