@@ -118,7 +118,13 @@ fn scan_windows_and_views_match_loompy() {
         let first = scan.next().map(Result::unwrap);
         let mut k = usize::from(first.is_some());
         scan.for_each_batch_as::<f64, _>(|b| {
-            check_typed(b, &want[k], graphs, &format!("case {c} f64 window {k}"), |x| x);
+            check_typed(
+                b,
+                &want[k],
+                graphs,
+                &format!("case {c} f64 window {k}"),
+                |x| x,
+            );
             k += 1;
             Ok::<(), LoomError>(())
         })
@@ -146,7 +152,10 @@ fn check_typed<T: Copy>(
     assert_eq!(got, idx, "{what}");
     let layers = w["layers"].as_object().unwrap();
     assert_eq!(b.layers().count(), layers.len(), "{what}: layers");
-    assert!(b.view.layers().is_empty(), "{what}: the view holds no layer");
+    assert!(
+        b.view.layers().is_empty(),
+        "{what}: the view holds no layer"
+    );
     for (name, m) in layers {
         let values = b.layer(name).unwrap().mapv(wide);
         assert_close(&values, &matrix(m), &format!("{what}: layer {name:?}"));

@@ -7,10 +7,15 @@
 //! works on window k, window k+1 is being decoded (`crate::prefetch`). The attributes and
 //! graphs of the other axis are the same in every window: they are selected once.
 //!
-//! Two ways to take the windows: the [`Scan`] iterator hands out owned [`ScanBatch`]es
-//! (loompy's shape; each view's matrices are fresh memory), and
-//! [`Scan::for_each_batch`] lends each batch to a closure and reuses its memory for the
-//! next one (no allocation per window: the fast path).
+//! Three ways to take the windows: the [`Scan`] iterator hands out owned [`ScanBatch`]es
+//! (loompy's shape; each view's matrices are fresh memory), [`Scan::for_each_batch`]
+//! lends each batch to a closure and reuses its memory for the next one (no allocation
+//! per window), and [`Scan::for_each_batch_as`] lends the layers as any numeric type,
+//! decoded straight into the batch's buffers (`f32` for a `float32` file, as loompy
+//! yields them: the fastest path, with no widening pass). The `f64` forms decode the
+//! next window (as `f32` where exact) while the caller works on the current one; the
+//! typed form decodes each window into the buffers the caller hands back, so it holds
+//! one window of `T` instead of two (scan's peak stays within twice the batch).
 //!
 //! Differences from loompy, on purpose:
 //! - arguments are checked when the scan is made, not when it is first advanced;

@@ -1,7 +1,9 @@
 //! [`Scan::for_each_batch_as`]: scan's lending loop with the layers' values as any
 //! numeric type, `f32` for a `float32` file as loompy's scan yields them. The reader
 //! decodes each window straight into the type asked for and the batch borrows that
-//! buffer as it is: no widening pass, half the memory traffic of `f64` batches.
+//! buffer as it is: no widening pass, half the memory traffic of `f64` batches. The
+//! reader owns one set of buffers, so it decodes window k+1 (every chunk in parallel)
+//! once the closure has returned window k: one window of `T` in memory, not two.
 
 use std::collections::BTreeMap;
 
@@ -63,9 +65,9 @@ impl Scan {
     /// Like [`for_each_batch`](Self::for_each_batch), with each layer's values as `T`,
     /// converted as [`LoomConnection::read`](crate::LoomConnection::read) converts
     /// (`f32` holds a `float32` layer exactly, as loompy hands it out). Each window is
-    /// decoded one ahead straight into `T` buffers that the batch borrows as they are,
-    /// so a scan in the stored type does no conversion pass; the reader owns one set of
-    /// buffers and the batch the other (two windows of `T` in memory).
+    /// decoded straight into `T` buffers that the batch borrows as they are, so a scan
+    /// in the stored type does no conversion pass; the buffers go back to the reader
+    /// when `f` returns and hold the next window (one window of `T` in memory).
     ///
     /// ```no_run
     /// # use loom_core::{connect, Mode};
