@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Fills fuzz/corpus/<target>/ with seeds made from the fixtures (made by real tools):
 # every HDF5 file for h5_read, the .loom files for loom_read, and for loom_edit each
-# .loom file behind one byte selecting all edits (0xff) and one selecting none (0x00).
+# .loom file behind one byte selecting all edits (0xff) and one selecting none (0x00);
+# the SQLite sample databases of fixtures/io/sqlite for sqlite_read.
 # The corpus is generated, not committed. Usage: fuzz/seed_corpus.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 fixtures=../fixtures
-mkdir -p corpus/h5_read corpus/loom_read corpus/loom_edit
+mkdir -p corpus/h5_read corpus/loom_read corpus/loom_edit corpus/sqlite_read
+cp "$fixtures"/io/sqlite/*.db corpus/sqlite_read/
 for f in "$fixtures"/*.loom "$fixtures"/*.h5; do
     cp "$f" corpus/h5_read/
 done
@@ -16,4 +18,4 @@ for f in "$fixtures"/*.loom; do
     { printf '\377'; cat "$f"; } > "corpus/loom_edit/all-$name"
     { printf '\000'; cat "$f"; } > "corpus/loom_edit/none-$name"
 done
-echo "seeded: $(ls corpus/h5_read | wc -l) h5_read, $(ls corpus/loom_read | wc -l) loom_read, $(ls corpus/loom_edit | wc -l) loom_edit"
+echo "seeded: $(ls corpus/h5_read | wc -l) h5_read, $(ls corpus/loom_read | wc -l) loom_read, $(ls corpus/loom_edit | wc -l) loom_edit, $(ls corpus/sqlite_read | wc -l) sqlite_read"

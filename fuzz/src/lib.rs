@@ -221,3 +221,15 @@ pub fn edit(ops: u8, bytes: Vec<u8>) {
         );
     }
 }
+
+/// Reads any bytes as a loompy SQLite sample database: the `sample` table's row for a
+/// few names (what `loom import star --sample-metadata x.db` does), and a table lookup.
+pub fn read_sqlite(bytes: Vec<u8>) {
+    let Ok(db) = loom_io::sqlite::Database::from_bytes(bytes) else {
+        return;
+    };
+    for name in ["S1", "S5", "7", "new"] {
+        let _ = db.select_first("sample", "name", name);
+    }
+    let _ = db.table("sqlite_sequence");
+}

@@ -128,8 +128,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<(), String> {
             "fixtures/sizes.py failed; see the messages above.",
         )?;
     }
-    // loom-io's importer and exporter fixtures (10x, mtx, tsv, STARsolo, h5ad), with the
-    // expected values of loompy's importers and anndata's/scanpy's readers.
+    // loom-io's importer and exporter fixtures (10x, mtx, tsv, STARsolo, h5ad, SQLite
+    // sample databases made by Python's sqlite3), with the expected values of loompy's
+    // importers and load_sample_metadata and of anndata's/scanpy's readers.
     if opts.filter.as_deref().is_none_or(|f| "io/".contains(f)) {
         let mut io = Command::new(&python);
         io.arg(fixtures_dir.join("io").join("generate.py"))

@@ -96,12 +96,13 @@ pub enum ImportCommand {
     /// STARsolo output (the folder holding Solo.out, or Solo.out) as loompy's
     /// create_from_star: Velocyto spliced/unspliced/ambiguous layers, gene-type layers,
     /// `Valid_<layer>` flags, a velosum (or chosen) main layer, optional GTF gene
-    /// annotations and sample metadata. The emptydrops filter and sqlite sample databases
-    /// are not implemented.
+    /// annotations and sample metadata (a TSV, or loompy's SQLite sample database). The
+    /// emptydrops filter is not implemented.
     #[command(after_help = "Examples:
   loom import star star_out -o s1.loom --sample-id s1
   loom import star star_out/Solo.out -o s1.loom --sample-id s1 --cell-filter Gene --main-layer Gene
-  loom import star star_out -o s1.loom --sample-id s1 --gtf genes.gtf --sample-metadata samples.tsv")]
+  loom import star star_out -o s1.loom --sample-id s1 --gtf genes.gtf --sample-metadata samples.tsv
+  loom import star star_out -o s1.loom --sample-id s1 --sample-metadata samples.db")]
     Star {
         /// The STARsolo output folder.
         dir: PathBuf,
@@ -124,8 +125,10 @@ pub enum ImportCommand {
         /// attributes from the GTF's gene lines.
         #[arg(long)]
         gtf: Option<PathBuf>,
-        /// Sample metadata TSV (header with SampleID or Name): the sample's fields become
-        /// column attributes.
+        /// Sample metadata: an SQLite database when the name ends in .db (the row of table
+        /// `sample` whose `name` is the sample ID, values typed as stored), else a TSV
+        /// (header with SampleID or Name). The sample's fields become column attributes;
+        /// a sample that is not found is skipped with a warning.
         #[arg(long)]
         sample_metadata: Option<PathBuf>,
         /// A global attribute KEY=VALUE (repeatable).

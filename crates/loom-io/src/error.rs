@@ -29,6 +29,14 @@ pub enum IoError {
     /// An option or input combination that cannot work.
     #[error("{0}")]
     Invalid(String),
+    /// An SQLite database (a loompy sample database) that cannot be read.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong.
+        source: crate::sqlite::SqliteError,
+    },
     /// From the loom layer.
     #[error(transparent)]
     Loom(#[from] loom_core::LoomError),

@@ -17,6 +17,7 @@ mod mtx;
 mod mtx_export;
 mod mtx_layers;
 mod sink;
+pub mod sqlite;
 mod star;
 mod tenx;
 mod text;

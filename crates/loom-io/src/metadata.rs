@@ -4,8 +4,11 @@
 //!
 //! GTF (<https://www.ensembl.org/info/website/upload/gff.html>): nine tab-separated
 //! fields per line, `#` lines are comments; only `gene` features are read, with their
-//! `gene_id`, `gene_name` and `gene_biotype` tags. loompy's sqlite (`.db`) sample
-//! databases are not read (an `Invalid` error says so).
+//! `gene_id`, `gene_name` and `gene_biotype` tags.
+//!
+//! Sample metadata comes from an SQLite database (a path ending in `.db`: the `sample`
+//! table's row whose `name` is the sample, read by [`crate::sqlite`]) or from a
+//! tab-separated file (any other path).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,6 +16,7 @@ use std::path::Path;
 use loom_core::AttrValues;
 
 use crate::error::{IoError, Result};
+use crate::sqlite::{Database, Value};
 use crate::text::read_lines;
 
 /// The row attributes loompy makes from a GTF, in its order.
@@ -78,16 +82,92 @@ pub fn gene_attrs(gtf: &Path, features: &[&str]) -> Result<Vec<(&'static str, At
         .collect())
 }
 
-/// loompy's `load_sample_metadata(path, sample_id)` for a tab-separated file: the
-/// header (lower-cased) must hold `sampleid` or `name`; the row whose value there is
-/// `sample_id` gives (header, value) pairs.
-pub fn sample_metadata(path: &Path, sample_id: &str) -> Result<Vec<(String, String)>> {
-    if path.extension().is_some_and(|e| e == "db") {
-        return Err(IoError::Invalid(format!(
-            "{}: sqlite sample databases are not read; give a tab-separated file",
+/// loompy's `load_sample_metadata(path, sample_id)`: (key, value) pairs of one sample.
+///
+/// A path ending in `.db` is an SQLite database: `SELECT * FROM sample WHERE name = ?`,
+/// the first matching row, keyed by the column names as declared, values as stored
+/// (INTEGER, REAL, TEXT, NULL, BLOB). Any other path is a tab-separated file whose
+/// header (lower-cased) must hold `sampleid` or `name`; the last row whose value there
+/// is `sample_id` gives (header, text) pairs. Errors carry loompy's ValueError texts:
+/// "Samples metadata file '…' not found.", "SampleID '…' was not found in the samples
+/// database." / "… not found in sample metadata file"; a database without a `sample`
+/// table gives SQLite's "no such table: sample".
+pub fn sample_metadata(path: &Path, sample_id: &str) -> Result<Vec<(String, Value)>> {
+    if !path.exists() {
+        return Err(IoError::Missing(format!(
+            "Samples metadata file '{}' not found.",
             path.display()
         )));
     }
+    if path.extension().is_some_and(|e| e == "db") {
+        let db = Database::open(path)?;
+        let row = db
+            .select_first("sample", "name", sample_id)
+            .map_err(|source| IoError::Sqlite {
+                path: path.to_owned(),
+                source,
+            })?;
+        return row.ok_or_else(|| {
+            IoError::Missing(format!(
+                "{}: SampleID '{sample_id}' was not found in the samples database.",
+                path.display()
+            ))
+        });
+    }
+    Ok(tsv_sample(path, sample_id)?
+        .into_iter()
+        .map(|(k, v)| (k, Value::Text(v)))
+        .collect())
+}
+
+/// The column attribute loompy's `create_from_star` makes of one sample value for `n`
+/// cells (`np.full(n, value)`, then `loompy.create`'s normalization): integers as
+/// int64, reals as float64, text as strings, NULL as the string "None", and a BLOB as
+/// the string of Python's `repr` of the bytes (numpy's `U` and `S` dtypes drop trailing
+/// NULs).
+pub fn sample_attr(value: &Value, n: usize) -> AttrValues {
+    match value {
+        Value::Integer(i) => AttrValues::from(vec![*i; n]),
+        Value::Real(f) => AttrValues::from(vec![*f; n]),
+        Value::Text(s) => AttrValues::from(vec![s.trim_end_matches('\0').to_owned(); n]),
+        Value::Null => AttrValues::from(vec!["None"; n]),
+        Value::Blob(b) => {
+            let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
+            AttrValues::from(vec![py_bytes_repr(&b[..end]); n])
+        }
+    }
+}
+
+/// Python's `repr(bytes)`: `b'…'` (or `b"…"` when only single quotes occur), with
+/// `\\`, `\t`, `\n`, `\r`, the quote escaped and other bytes outside 0x20-0x7e as
+/// `\xhh`.
+fn py_bytes_repr(b: &[u8]) -> String {
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut s = format!("b{quote}");
+    for &x in b {
+        match x {
+            b'\\' => s.push_str("\\\\"),
+            b'\t' => s.push_str("\\t"),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            _ if char::from(x) == quote => {
+                s.push('\\');
+                s.push(quote);
+            }
+            0x20..=0x7e => s.push(char::from(x)),
+            _ => s.push_str(&format!("\\x{x:02x}")),
+        }
+    }
+    s.push(quote);
+    s
+}
+
+/// The tab-separated form of [`sample_metadata`].
+fn tsv_sample(path: &Path, sample_id: &str) -> Result<Vec<(String, String)>> {
     let lines = read_lines(path)?;
     let Some(header) = lines.first() else {
         return Err(IoError::format(path, 1, "empty sample metadata file"));
@@ -119,7 +199,7 @@ pub fn sample_metadata(path: &Path, sample_id: &str) -> Result<Vec<(String, Stri
     }
     found.ok_or_else(|| {
         IoError::Missing(format!(
-            "{}: SampleID '{sample_id}' not found",
+            "{}: SampleID '{sample_id}' not found in sample metadata file",
             path.display()
         ))
     })

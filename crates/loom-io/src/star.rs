@@ -13,16 +13,18 @@
 //! are float64. Every layer streams from its file in column windows.
 //!
 //! With a GTF file the row attributes are loompy's gene annotations
-//! ([`crate::metadata::gene_attrs`]); with a sample metadata file each of the sample's
-//! fields becomes a column attribute holding its value for every cell (a sample that is
-//! not found is skipped with a warning, as loompy prints and skips it); `file_attrs`
+//! ([`crate::metadata::gene_attrs`]); with a sample metadata file (an SQLite `.db` or a
+//! tab-separated file, [`crate::metadata::sample_metadata`]) each of the sample's fields
+//! becomes a column attribute holding its value for every cell, typed as loompy types it
+//! ([`crate::metadata::sample_attr`]); a sample that is not found, or a file that cannot
+//! be read, is skipped with a warning, as loompy prints and skips it. `file_attrs`
 //! become global attributes.
 //!
 //! Differences from loompy 3.0.8: `none` works (loompy fails with an UnboundLocalError);
 //! `combine` orders the barcodes by first appearance (loompy uses a set's order, which
 //! changes from run to run); the `emptydrops` filter (loompy's `call_cells`, with its
 //! `expected_n_cells`, `min_total_umis` and `ambient_pthreshold`) is not implemented
-//! (an error says so), nor are sqlite (`.db`) sample databases.
+//! (an error says so).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +32,7 @@ use std::path::{Path, PathBuf};
 use loom_core::{AttrValues, LoomConnection};
 
 use crate::error::{IoError, Result};
-use crate::metadata::{gene_attrs, sample_metadata};
+use crate::metadata::{gene_attrs, sample_attr, sample_metadata};
 use crate::mtx_layers::{fill_mapped, mtx_shape, sum_layers};
 use crate::sink::{create_layer, window_len};
 use crate::text::read_lines;
@@ -56,7 +58,8 @@ pub struct StarImport {
     pub main_layer: String,
     /// Gene types to add as layers.
     pub extra_layers: Vec<String>,
-    /// A tab-separated sample metadata file (loompy's `sample_metadata_file`).
+    /// A sample metadata file (loompy's `sample_metadata_file`): an SQLite database
+    /// when the name ends in `.db`, else tab-separated.
     pub sample_metadata: Option<PathBuf>,
     /// A GTF file annotating the genes (loompy's `gtf_file`).
     pub gtf: Option<PathBuf>,
@@ -284,7 +287,7 @@ pub fn import_star(ds: &mut LoomConnection, opts: &StarImport) -> Result<Vec<Str
         match sample_metadata(path, &opts.sample_id) {
             Ok(fields) => {
                 for (k, v) in fields {
-                    ds.ca_mut().set(&k, AttrValues::from(vec![v; m]))?;
+                    ds.ca_mut().set(&k, sample_attr(&v, m))?;
                 }
             }
             Err(e) => warnings.push(format!("no sample metadata ({e}); skipped")),

@@ -1,7 +1,8 @@
 //! One timed Rust read operation in a fresh process: the counterpart of
 //! `xtask/bench/loompy_op.py`, run as `xtask bench --child IMPL FILE OP [INDEX]`, where
 //! IMPL is `loom-core` (the loompy-like API), `hdf5-lite`, `floor` (inflate + copy, see
-//! `floor.rs`) or a peer crate (`peers.rs`).
+//! `floor.rs`; for the writing ops inflate + deflate, see `write_floor.rs`) or a peer
+//! crate (`peers.rs`).
 //!
 //! Untimed setup: opening the file (and `/matrix`, or the loom connection) for the read
 //! ops, as loompy's `connect` is untimed there. Timed: the operation only. The float64
@@ -14,6 +15,7 @@ use hdf5_lite::Error;
 use loom_core::{AttrValues, LoomConnection, LoomError, Mode, Selection};
 
 use super::floor::Floor;
+use super::write_floor::WriteFloor;
 use super::{peers, sys};
 
 /// One attribute column as read: strings, or numbers converted to f64.
@@ -177,10 +179,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
             measure(|| connect_attrs(path), |c| attrs_checksum(c)).map_err(fail)
         }
         ("hdf5-lite", _, Some((rows, cols))) => hdf5_lite_op(path, &rows, &cols).map_err(fail),
-        ("floor", "sparse_main" | "scan_cols" | "scan_rows" | "map_cols" | "map_rows", _) => {
+        ("floor", "sparse_main", _) => {
             let all = Axis::Range(0, None);
             let f = Floor::prepare(path, &all, &all).map_err(fail)?;
             measure_dense(|| f.run()).map_err(fail)
+        }
+        ("floor", "scan_cols" | "scan_rows" | "map_cols" | "map_rows", _) => {
+            let all = Axis::Range(0, None);
+            let f = Floor::prepare(path, &all, &all).map_err(fail)?;
+            measure(|| f.stream(), |&s| s).map_err(fail)
+        }
+        ("floor", _, None) if super::ops::WRITES.contains(&op) => {
+            let f = WriteFloor::prepare(path, op, super::ops::ADDED).map_err(fail)?;
+            measure(|| f.run(), |&s| s).map_err(fail)
         }
         ("floor", _, Some((rows, cols))) => {
             let f = Floor::prepare(path, &rows, &cols).map_err(fail)?;

@@ -2,6 +2,10 @@
 //! inflate every chunk the selection touches (zlib-rs, one decompressor and one reused
 //! buffer per thread, on all cores) and copy the selected elements out. Listing the
 //! chunks is untimed setup; allocating the output, inflating and copying are timed.
+//!
+//! The floor of a streaming op (scan, map) is [`Floor::stream`]: every chunk inflated
+//! once into the thread's reused buffer and its elements summed there, with no output
+//! array: what any single pass over the matrix must at least do.
 
 use std::cell::RefCell;
 
@@ -86,6 +90,51 @@ impl Floor {
         })
     }
 
+    /// Timed: inflates every needed chunk into the thread's reused buffer and sums the
+    /// selected elements as float64 (whole chunk rows of a full read; for `scan`/`map`,
+    /// the work a single pass cannot avoid). Returns the sum and the element count.
+    pub fn stream(&self) -> Result<(f64, u64), String> {
+        let (cr, cc) = self.chunk;
+        let chunk_bytes = (cr * cc * 4) as usize;
+        let m = self.cols.last().map_or(0, |&(c, _)| c + 1);
+        if self.cols.len() as u64 != m {
+            return Err("the streaming floor reads whole rows".to_string());
+        }
+        let per_band = self.bands.par_iter().map(|band| {
+            INFLATER.with(|cell| {
+                let (z, buf) = &mut *cell.borrow_mut();
+                buf.resize(chunk_bytes, 0);
+                let first = band.rows[0].0;
+                let last = band.rows[band.rows.len() - 1].0;
+                if last - first + 1 != band.rows.len() as u64 {
+                    return Err("the streaming floor reads whole columns".to_string());
+                }
+                let band_row = first / cr * cr;
+                let (r0, r1) = ((first - band_row) as usize, (last - band_row) as usize + 1);
+                let (mut sum, mut n) = (0.0, 0u64);
+                for &(c0, address, size) in &band.chunks {
+                    let src = self
+                        .map
+                        .get(address as usize..address as usize + size)
+                        .ok_or("chunk outside the file")?;
+                    z.reset(true);
+                    z.decompress(src, buf, flate2::FlushDecompress::Finish)
+                        .map_err(|e| e.to_string())?;
+                    let width = (cc.min(m - c0) * 4) as usize;
+                    for r in r0..r1 {
+                        let at = r * (cc * 4) as usize;
+                        sum += sum_f32_le(&buf[at..at + width]);
+                    }
+                    n += ((r1 - r0) * width / 4) as u64;
+                }
+                Ok::<(f64, u64), String>((sum, n))
+            })
+        });
+        per_band
+            .collect::<Result<Vec<_>, String>>()
+            .map(|v| v.iter().fold((0.0, 0), |(s, n), &(a, b)| (s + a, n + b)))
+    }
+
     /// Timed: inflates every needed chunk and copies the selection into a new output.
     pub fn run(&self) -> Result<Vec<f32>, String> {
         let (nr, nc) = self.out_shape;
@@ -148,4 +197,26 @@ impl Floor {
             })?;
         Ok(out)
     }
+}
+
+/// The sum of little-endian float32 values as float64, eight lanes at a time.
+fn sum_f32_le(bytes: &[u8]) -> f64 {
+    let mut acc = [0f64; 8];
+    let mut blocks = bytes.chunks_exact(32);
+    for b in &mut blocks {
+        for (k, a) in acc.iter_mut().enumerate() {
+            *a += f64::from(f32::from_le_bytes([
+                b[4 * k],
+                b[4 * k + 1],
+                b[4 * k + 2],
+                b[4 * k + 3],
+            ]));
+        }
+    }
+    let rest: f64 = blocks
+        .remainder()
+        .chunks_exact(4)
+        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .sum();
+    acc.iter().sum::<f64>() + rest
 }

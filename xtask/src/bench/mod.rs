@@ -10,6 +10,7 @@ mod ops;
 mod peers;
 mod report;
 mod sys;
+mod write_floor;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

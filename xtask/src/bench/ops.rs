@@ -51,7 +51,16 @@ pub const OPS: &[(&str, &str)] = &[
 const STEP: u64 = 7919;
 
 /// Columns appended by `add_columns`.
-const ADDED: u64 = 5000;
+pub const ADDED: u64 = 5000;
+
+/// The ops that write a file (their floor is `write_floor.rs`'s).
+pub const WRITES: &[&str] = &[
+    "permute_cols",
+    "permute_rows",
+    "add_columns",
+    "combine",
+    "combine_faster",
+];
 
 /// Runs `op` (one of [`OPS`]) through loom-core.
 pub fn run(path: &str, op: &str) -> Result<(), String> {

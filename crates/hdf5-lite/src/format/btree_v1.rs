@@ -50,8 +50,22 @@ pub fn group_tree(ctx: &Ctx, address: u64) -> Result<(Vec<u64>, Vec<u64>)> {
 /// and its chunks.
 pub fn chunk_tree(ctx: &Ctx, address: u64, rank: usize) -> Result<(Vec<u64>, Vec<ChunkRecord>)> {
     let mut records = Vec::new();
-    let nodes = chunk_walk_into(ctx, address, rank, None, &mut records)?;
+    let nodes = chunk_walk_into(ctx, address, rank, None, &mut |r| {
+        records.push(r);
+        Ok(())
+    })?;
     Ok((nodes, records))
+}
+
+/// Calls `f` with every chunk of a chunk B-tree (type 1), as [`chunk_records`] lists
+/// them, without collecting them.
+pub fn for_each_chunk(
+    ctx: &Ctx,
+    address: u64,
+    rank: usize,
+    f: &mut dyn FnMut(ChunkRecord) -> Result<()>,
+) -> Result<()> {
+    chunk_walk_into(ctx, address, rank, None, f).map(|_| ())
 }
 
 /// Every chunk of a chunk B-tree (type 1) of a dataset of rank `rank`, left to right
@@ -82,17 +96,20 @@ fn chunk_walk(
     within: Option<(&[u64], &[u64])>,
 ) -> Result<Vec<ChunkRecord>> {
     let mut out = Vec::new();
-    chunk_walk_into(ctx, address, rank, within, &mut out)?;
+    chunk_walk_into(ctx, address, rank, within, &mut |r| {
+        out.push(r);
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Appends the chunks to `out`; returns the addresses of the nodes read.
+/// Hands the chunks to `out`; returns the addresses of the nodes read.
 fn chunk_walk_into(
     ctx: &Ctx,
     address: u64,
     rank: usize,
     within: Option<(&[u64], &[u64])>,
-    out: &mut Vec<ChunkRecord>,
+    out: &mut dyn FnMut(ChunkRecord) -> Result<()>,
 ) -> Result<Vec<u64>> {
     if rank == 0 || rank > MAX_RANK {
         return Err(Error::corrupt(
@@ -125,13 +142,12 @@ fn chunk_walk_into(
                     return Ok(());
                 }
             }
-            out.push(ChunkRecord {
+            out(ChunkRecord {
                 offset,
                 address: child,
                 size: u64::from(le_u32(key, 0)),
                 filter_mask: le_u32(key, 4),
-            });
-            Ok(())
+            })
         },
     )
 }

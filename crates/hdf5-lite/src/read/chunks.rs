@@ -7,8 +7,9 @@
 //! `parallel` feature; each writes only its own elements of the output.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::format::btree_v1;
@@ -16,6 +17,7 @@ use crate::format::chunk_index::{chunk_records, ChunkGeometry, ChunkRecord};
 use crate::format::filters::ChunkDecoder;
 use crate::format::messages::{ChunkIndexKind, Dataspace, Datatype, FilterPipeline, Layout};
 use crate::format::{Ctx, UNDEF};
+use crate::read::chunk_table::ChunkTable;
 use crate::read::convert::{convert_into, Numeric};
 use crate::read::select::{BoxRuns, ChunkSet, Selection};
 
@@ -23,14 +25,19 @@ use crate::read::select::{BoxRuns, ChunkSet, Selection};
 #[derive(Debug)]
 enum Records {
     /// Listed once (fixed and extensible arrays, v2 B-trees, single and implicit
-    /// indexes), looked up by element offset.
-    Listed {
-        records: Vec<ChunkRecord>,
-        by_offset: HashMap<Vec<u64>, usize>,
+    /// indexes) into a table.
+    Listed(ChunkTable),
+    /// A v1 B-tree. The first read walks only the nodes its selection needs (a small
+    /// read of a large matrix touches a few hundred of its thousands of nodes); the
+    /// second lists the whole tree into a table that every later read looks up (window
+    /// after window of a scan would otherwise walk the tree again each time). `None` in
+    /// `table`: listing it failed, so reads keep walking (a damaged part of the tree
+    /// fails only the reads that need it).
+    BTree {
+        address: u64,
+        reads: AtomicUsize,
+        table: OnceLock<Option<ChunkTable>>,
     },
-    /// A v1 B-tree, walked per read through only the nodes a selection needs: a small
-    /// read of a large matrix touches a few hundred of its thousands of nodes.
-    BTree { address: u64 },
 }
 
 /// A chunked dataset's stored chunks.
@@ -64,7 +71,11 @@ impl ChunkMap {
             ));
         };
         let records = if *address != UNDEF && *index == ChunkIndexKind::BTreeV1 {
-            Records::BTree { address: *address }
+            Records::BTree {
+                address: *address,
+                reads: AtomicUsize::new(0),
+                table: OnceLock::new(),
+            }
         } else {
             let geometry = ChunkGeometry {
                 layout_version: *version,
@@ -80,13 +91,7 @@ impl ChunkMap {
             } else {
                 chunk_records(ctx, index, *address, &geometry)?
             };
-            check_aligned(&records, chunk_dims, *address)?;
-            let by_offset = records
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (r.offset.clone(), i))
-                .collect();
-            Records::Listed { records, by_offset }
+            Records::Listed(ChunkTable::new(records, chunk_dims, *address)?)
         };
         Ok(ChunkMap {
             chunk_dims: chunk_dims.clone(),
@@ -98,80 +103,68 @@ impl ChunkMap {
     /// Every stored chunk.
     pub(crate) fn records(&self, ctx: &Ctx) -> Result<Vec<ChunkRecord>> {
         match &self.records {
-            Records::Listed { records, .. } => Ok(records.clone()),
-            Records::BTree { address } => {
-                let records = btree_v1::chunk_records(ctx, *address, self.chunk_dims.len())?;
-                check_aligned(&records, &self.chunk_dims, *address)?;
-                Ok(records)
-            }
+            Records::Listed(table) => Ok(table.records(&self.chunk_dims)),
+            Records::BTree { address, table, .. } => match table.get() {
+                Some(Some(t)) => Ok(t.records(&self.chunk_dims)),
+                _ => self.walk_all(ctx, *address),
+            },
         }
+    }
+
+    /// Every chunk of the v1 B-tree at `address`, walked from the file.
+    fn walk_all(&self, ctx: &Ctx, address: u64) -> Result<Vec<ChunkRecord>> {
+        let records = btree_v1::chunk_records(ctx, address, self.chunk_dims.len())?;
+        check_aligned(&records, &self.chunk_dims, address)?;
+        Ok(records)
     }
 
     /// The stored chunks whose chunk coordinates lie in `sets` (one per dimension),
     /// sorted by offset; an error if the index lists one chunk twice.
     fn needed(&self, ctx: &Ctx, sets: &[ChunkSet]) -> Result<Vec<ChunkRecord>> {
         let cd = &self.chunk_dims;
+        let (address, reads, table) = match &self.records {
+            Records::Listed(table) => return Ok(table.needed(sets, cd)),
+            Records::BTree {
+                address,
+                reads,
+                table,
+            } => (*address, reads, table),
+        };
+        if table.get().is_none() && reads.fetch_add(1, Ordering::Relaxed) >= 1 {
+            // Straight into the table: no list of records in between.
+            let mut t = ChunkTable::empty(cd.len());
+            let listed =
+                btree_v1::for_each_chunk(ctx, address, cd.len(), &mut |r| t.push(&r, cd, address))
+                    .and_then(|()| t.finish(address));
+            // Another thread may have listed it meanwhile: the same records.
+            let _ = table.set(listed.ok());
+        }
+        if let Some(Some(t)) = table.get() {
+            return Ok(t.needed(sets, cd));
+        }
         let rank = cd.len();
         let inside = |r: &ChunkRecord| (0..rank).all(|d| sets[d].contains(r.offset[d] / cd[d]));
-        let mut out = match &self.records {
-            Records::BTree { address } => {
-                let (lo, hi): (Vec<u64>, Vec<u64>) = sets
-                    .iter()
-                    .zip(cd)
-                    .map(|(s, &c)| {
-                        let (l, h) = s.bounds();
-                        (l.saturating_mul(c), h.saturating_mul(c))
-                    })
-                    .unzip();
-                let mut records = btree_v1::chunk_records_in(ctx, *address, rank, &lo, &hi)?;
-                check_aligned(&records, cd, *address)?;
-                records.retain(inside);
-                records.sort_unstable_by(|a, b| a.offset.cmp(&b.offset));
-                if records.windows(2).any(|w| w[0].offset == w[1].offset) {
-                    return Err(Error::corrupt(
-                        "chunk index",
-                        *address,
-                        "two records for the same chunk",
-                    ));
-                }
-                records
-            }
-            Records::Listed { records, by_offset } => {
-                let grid = sets
-                    .iter()
-                    .fold(1u128, |a, s| a.saturating_mul(u128::from(s.len())));
-                if grid > records.len() as u128 {
-                    // Listed records are sorted by offset and distinct.
-                    return Ok(records.iter().filter(|r| inside(r)).cloned().collect());
-                }
-                let mut out = Vec::new();
-                let mut k = vec![0u64; rank];
-                let mut offset = vec![0u64; rank];
-                'grid: loop {
-                    for d in 0..rank {
-                        offset[d] = sets[d].get(k[d]) * cd[d];
-                    }
-                    if let Some(&i) = by_offset.get(&offset) {
-                        out.push(records[i].clone());
-                    }
-                    let mut d = rank;
-                    loop {
-                        if d == 0 {
-                            break 'grid;
-                        }
-                        d -= 1;
-                        k[d] += 1;
-                        if k[d] < sets[d].len() {
-                            break;
-                        }
-                        k[d] = 0;
-                    }
-                }
-                out
-            }
-        };
-        out.shrink_to_fit();
-        Ok(out)
+        let (lo, hi): (Vec<u64>, Vec<u64>) = sets
+            .iter()
+            .zip(cd)
+            .map(|(s, &c)| {
+                let (l, h) = s.bounds();
+                (l.saturating_mul(c), h.saturating_mul(c))
+            })
+            .unzip();
+        let mut records = btree_v1::chunk_records_in(ctx, address, rank, &lo, &hi)?;
+        check_aligned(&records, cd, address)?;
+        records.retain(inside);
+        records.sort_unstable_by(|a, b| a.offset.cmp(&b.offset));
+        if records.windows(2).any(|w| w[0].offset == w[1].offset) {
+            return Err(Error::corrupt(
+                "chunk index",
+                address,
+                "two records for the same chunk",
+            ));
+        }
+        records.shrink_to_fit();
+        Ok(records)
     }
 }
 

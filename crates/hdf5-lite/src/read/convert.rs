@@ -22,6 +22,12 @@ pub trait Numeric: Copy + Default + Send + Sync + 'static {
     fn native_le_into(_bytes: &[u8], _dtype: &Datatype, _out: &mut [Self]) -> bool {
         false
     }
+    /// `values` as the little-endian bytes of [`Numeric::datatype`], without a copy, where
+    /// the type's memory already is that (the primitive numbers on a little-endian
+    /// machine); `None` sends the caller to [`Numeric::extend_le`].
+    fn as_le_bytes(_values: &[Self]) -> Option<&[u8]> {
+        None
+    }
     /// The HDF5 type with this type's native layout (little-endian).
     fn datatype() -> Datatype;
     /// Appends the little-endian bytes of `values` to `out`.
@@ -50,6 +56,14 @@ macro_rules! numeric {
                 for (o, v) in out[start..].as_chunks_mut::<N>().0.iter_mut().zip(values) {
                     *o = v.to_le_bytes();
                 }
+            }
+            #[cfg(target_endian = "little")]
+            fn as_le_bytes(values: &[Self]) -> Option<&[u8]> {
+                // SAFETY: a primitive number has no padding and every byte of it is
+                // initialized; the bytes cover exactly `values` and borrow it.
+                Some(unsafe {
+                    std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), std::mem::size_of_val(values))
+                })
             }
             fn to_i64(self) -> i64 { self as i64 }
             fn to_u64(self) -> u64 { self as u64 }
@@ -179,6 +193,32 @@ pub(crate) fn convert_into<T: Numeric>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The borrowed bytes are what `extend_le` writes, for every primitive.
+    #[test]
+    fn le_bytes_view_matches_extend_le() {
+        fn check<T: Numeric>(values: &[T]) {
+            let mut copied = Vec::new();
+            T::extend_le(values, &mut copied);
+            assert_eq!(
+                T::as_le_bytes(values),
+                Some(copied.as_slice()),
+                "{}",
+                T::NAME
+            );
+        }
+        check(&[1.5f32, -0.0, f32::MAX, 3e-39]);
+        check(&[1.5f64, -2.25e300]);
+        check(&[-1i8, 7]);
+        check(&[-300i16, 12]);
+        check(&[-70_000i32, 1]);
+        check(&[i64::MIN, 5]);
+        check(&[250u8]);
+        check(&[65_000u16]);
+        check(&[4_000_000_000u32]);
+        check(&[u64::MAX, 9]);
+        check::<f32>(&[]);
+    }
 
     #[test]
     fn converts_between_types() {

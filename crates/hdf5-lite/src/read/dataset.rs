@@ -445,6 +445,13 @@ impl Dataset {
 
     /// Like [`Dataset::read_orthogonal`], into `out` (C order, as many elements as the
     /// selection), so a caller reading window after window reuses one buffer.
+    ///
+    /// Reading window after window through one `Dataset` value (or its clones) walks a
+    /// chunk B-tree only for the first read: the second lists the dataset's chunk
+    /// records once into memory (36 bytes per stored chunk of a matrix, `8 × (rank + 2)
+    /// + 4` in general), which this and every later read look their chunks up in. The
+    /// records stay valid as long as the `File` the dataset came from (a read-only file
+    /// never changes; a writer's snapshot is a new `File`).
     pub fn read_orthogonal_into<T: Numeric>(
         &self,
         sel: &[Indices<'_>],

@@ -15,6 +15,7 @@
 //! ```
 
 mod attribute;
+mod chunk_table;
 mod chunks;
 mod compound;
 mod convert;

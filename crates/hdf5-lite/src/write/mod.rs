@@ -616,7 +616,8 @@ impl Writer {
         })
     }
 
-    /// Writes numbers to the hyperslab `start`/`count`, converted to the dataset's type.
+    /// Writes numbers to the hyperslab `start`/`count`, converted to the dataset's type
+    /// (read in place, without a copy, when they already are its little-endian bytes).
     pub fn write_numbers<T: Numeric>(
         &mut self,
         path: &str,
@@ -626,7 +627,10 @@ impl Writer {
     ) -> Result<()> {
         self.edit(|w| {
             let (node, mut space) = w.dataset_and_space(path)?;
-            let raw = encode_numbers(values, &node.datatype)?;
+            let raw = match T::as_le_bytes(values) {
+                Some(bytes) if T::datatype() == node.datatype => std::borrow::Cow::Borrowed(bytes),
+                _ => std::borrow::Cow::Owned(encode_numbers(values, &node.datatype)?),
+            };
             node.write(
                 &mut space,
                 &Hyperslab {

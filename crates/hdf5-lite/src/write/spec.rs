@@ -175,6 +175,9 @@ pub fn encode_numbers<T: Numeric>(values: &[T], datatype: &Datatype) -> Result<V
         }
     };
     if T::datatype() == *datatype {
+        if let Some(bytes) = T::as_le_bytes(values) {
+            return Ok(bytes.to_vec());
+        }
         let mut out = Vec::with_capacity(values.len() * size);
         T::extend_le(values, &mut out);
         return Ok(out);
