@@ -8,6 +8,7 @@ mod bench;
 mod crosscheck;
 mod crosscheck_io;
 mod crosscheck_ops;
+mod crosscheck_sqlite;
 mod fixtures;
 mod interop;
 mod seeded;
@@ -57,6 +58,13 @@ const COMMANDS: &[Command] = &[
         summary: "loom-core's operations against loompy on seeded random inputs",
         usage: crosscheck_ops::USAGE,
         run: crosscheck_ops::run,
+    },
+    Command {
+        name: "crosscheck-sqlite",
+        summary:
+            "loom-io's SQLite sample-database reader against loompy on seeded random databases",
+        usage: crosscheck_sqlite::USAGE,
+        run: crosscheck_sqlite::run,
     },
     Command {
         name: "bench",

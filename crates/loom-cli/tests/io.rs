@@ -101,3 +101,62 @@ fn failures_exit_2_and_leave_no_file() {
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("--format"));
 }
+
+/// A STARsolo import with loompy's SQLite sample database: the sample's values become
+/// typed column attributes; a sample missing from the database is a warning, as loompy
+/// skips it.
+#[test]
+fn import_star_with_a_sample_database() {
+    let dir = tempdir("star-db");
+    let s = |p: &PathBuf| p.to_str().unwrap().to_owned();
+    let db = s(&fixture("sqlite/samples.db"));
+    let star = s(&fixture("star/star3"));
+    let out = dir.path().join("s.loom");
+    let args = [
+        "import",
+        "star",
+        &star,
+        "-o",
+        &s(&out),
+        "--sample-metadata",
+        &db,
+    ];
+    let r = loom(&[&args[..], &["--sample-id", "S1"]].concat());
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let ds = loom_core::connect(&out, loom_core::Mode::Read).unwrap();
+    assert_eq!(
+        ds.ca().get("age").unwrap(),
+        loom_core::AttrValues::from(vec![7i64; 9])
+    );
+    assert_eq!(
+        ds.ca().get("weight").unwrap(),
+        loom_core::AttrValues::from(vec![2.75f64; 9])
+    );
+    assert_eq!(
+        ds.ca().get("note").unwrap(),
+        loom_core::AttrValues::from(vec!["None"; 9])
+    );
+    drop(ds);
+    let out = dir.path().join("t.loom");
+    let args = [
+        "import",
+        "star",
+        &star,
+        "-o",
+        &s(&out),
+        "--sample-metadata",
+        &db,
+    ];
+    let r = loom(&[&args[..], &["--sample-id", "S9999"]].concat());
+    assert_eq!(r.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("SampleID 'S9999' was not found in the samples database."),
+        "{err}"
+    );
+}

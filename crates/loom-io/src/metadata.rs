@@ -99,7 +99,7 @@ pub fn sample_metadata(path: &Path, sample_id: &str) -> Result<Vec<(String, Valu
             path.display()
         )));
     }
-    if path.extension().is_some_and(|e| e == "db") {
+    if path.as_os_str().as_encoded_bytes().ends_with(b".db") {
         let db = Database::open(path)?;
         let row = db
             .select_first("sample", "name", sample_id)

@@ -99,12 +99,12 @@ impl<'a> Node<'a> {
     }
 
     /// Leaf cell `i`: its rowid and its whole payload (read from overflow pages when it
-    /// spills; each one read takes one from `budget`).
+    /// spills; each is marked in `seen`).
     fn row(
         &self,
         db: &'a Database,
         i: usize,
-        budget: &mut u32,
+        seen: &mut Seen,
     ) -> Result<(i64, Cow<'a, [u8]>), SqliteError> {
         let bytes = self.bytes;
         let mut at = self.cell(i)?;
@@ -135,8 +135,8 @@ impl<'a> Node<'a> {
             if next == 0 {
                 return Err(self.corrupt(format!("overflow chain of cell {i} ends early")));
             }
-            spend(budget, next)?;
             let page = db.page(next)?;
+            seen.mark(next)?;
             let take = (size as usize - payload.len()).min(db.usable - 4);
             payload.extend_from_slice(&page[4..4 + take]);
             next = be_u32(page, 0);
@@ -158,15 +158,41 @@ fn local_len(size: u64, usable: usize) -> usize {
     (if k <= x { k } else { m }) as usize
 }
 
-/// Takes one page read from `budget`: in a sound file each b-tree and overflow page
-/// belongs to one place, so a scan reads each at most once; more reads than the file
-/// has pages means a cycle or shared pages. This keeps a scan linear in the file size.
-fn spend(budget: &mut u32, page: u32) -> Result<(), SqliteError> {
-    *budget = budget.checked_sub(1).ok_or(SqliteError::Corrupt {
-        page,
-        reason: "a page reached twice (a cycle in the b-tree or an overflow chain)".into(),
-    })?;
-    Ok(())
+/// The pages a scan has reached. In a sound file each b-tree and overflow page has one
+/// place, so a scan reaches each at most once; a page reached twice means a cycle (or
+/// pages shared) and is an error. One bit per page present in the file, so the scan
+/// stays linear in the file size.
+struct Seen {
+    bits: Vec<u64>,
+    pages: u32,
+}
+
+impl Seen {
+    fn new(db: &Database) -> Self {
+        let pages = db.present_pages();
+        Seen {
+            bits: vec![0; pages as usize / 64 + 1],
+            pages,
+        }
+    }
+
+    /// Marks `page`, which [`Database::page`] has already checked to be present.
+    fn mark(&mut self, page: u32) -> Result<(), SqliteError> {
+        let (word, bit) = (page as usize / 64, 1u64 << (page % 64));
+        let pages = self.pages;
+        let w = self
+            .bits
+            .get_mut(word)
+            .ok_or(SqliteError::PageOutOfRange { page, pages })?;
+        if *w & bit != 0 {
+            return Err(SqliteError::Corrupt {
+                page,
+                reason: "a page reached twice (a cycle in the b-tree or an overflow chain)".into(),
+            });
+        }
+        *w |= bit;
+        Ok(())
+    }
 }
 
 /// Every row of the table b-tree rooted at `root`, in rowid order, until `f` breaks.
@@ -175,13 +201,13 @@ pub(super) fn scan(
     root: u32,
     mut f: impl FnMut(i64, &[u8]) -> Result<ControlFlow<()>, SqliteError>,
 ) -> Result<(), SqliteError> {
-    let mut budget = db.present_pages();
-    spend(&mut budget, root)?;
+    let mut seen = Seen::new(db);
     let mut stack = vec![(Node::read(db, root)?, 0usize)];
+    seen.mark(root)?;
     while let Some((node, next)) = stack.last_mut() {
         if node.kind == TABLE_LEAF {
             for i in 0..node.cells {
-                let (rowid, payload) = node.row(db, i, &mut budget)?;
+                let (rowid, payload) = node.row(db, i, &mut seen)?;
                 if f(rowid, &payload)?.is_break() {
                     return Ok(());
                 }
@@ -195,8 +221,8 @@ pub(super) fn scan(
         }
         let child = node.child(*next)?;
         *next += 1;
-        spend(&mut budget, child)?;
         stack.push((Node::read(db, child)?, 0));
+        seen.mark(child)?;
     }
     Ok(())
 }

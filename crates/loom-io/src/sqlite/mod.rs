@@ -18,9 +18,11 @@
 //! SQLite's `fetchone()` gives.
 //!
 //! Not read: indexes (a scan does not need them), `WITHOUT ROWID` tables, views,
-//! virtual tables and generated columns (typed errors), and a write-ahead log that
-//! still holds changes (an error asks for a checkpoint). Every loop is bounded by the
-//! page count and every length is checked against the file before use.
+//! virtual tables and generated columns (typed errors), and changes not yet settled in
+//! the file (a write-ahead log or a hot journal: an error asks to open the database
+//! with sqlite3 once). The file is read whole into memory (sample databases are small).
+//! Every page is reached at most once per scan (a page reached twice is an error), and
+//! every length is checked against the file before use.
 
 mod btree;
 mod record;
@@ -115,26 +117,48 @@ pub struct Database {
 
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
+/// The first bytes of a rollback journal that still holds a transaction (§3).
+const JOURNAL_MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+
 fn be_u32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
 impl Database {
-    /// Reads the database at `path`. A database in WAL mode whose `-wal` file is not
-    /// empty is refused: its latest changes are not in the main file.
+    /// Reads the database at `path`. Refused when changes may not be in the file yet:
+    /// a database in WAL mode whose `-wal` file is not empty, or a hot rollback journal
+    /// (a `-journal` file that starts with the journal magic); fileformat2 §3 "The
+    /// Rollback Journal" and §4 "The Write-Ahead Log".
+    /// SQLite itself settles both when it next opens the database.
     pub fn open(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| IoError::file(path, e))?;
         let sqlite = |source| IoError::Sqlite {
             path: path.to_owned(),
             source,
         };
+        let wal_mode = bytes.len() >= 100 && (bytes[18] == 2 || bytes[19] == 2);
         let db = Database::from_bytes(bytes).map_err(sqlite)?;
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        let beside = |suffix: &str| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            std::path::PathBuf::from(p)
+        };
+        let wal = beside("-wal");
+        let pending = if wal_mode && std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            Some(wal)
+        } else {
+            let journal = beside("-journal");
+            let mut head = [0u8; 8];
+            let hot = std::fs::File::open(&journal)
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+                .is_ok()
+                && head == JOURNAL_MAGIC;
+            hot.then_some(journal)
+        };
+        if let Some(p) = pending {
             return Err(sqlite(SqliteError::Unsupported(format!(
-                "{} holds changes not yet in the database; open it once with sqlite3 to checkpoint",
-                Path::new(&wal).display()
+                "{} holds changes not settled in the database; open it once with sqlite3 first",
+                p.display()
             ))));
         }
         Ok(db)
@@ -313,25 +337,10 @@ impl Database {
 }
 
 /// `key` (a bound text parameter, which has no affinity) as compared with a column of
-/// `affinity` (datatype3 §4.2): INTEGER, REAL and NUMERIC columns turn well-formed
-/// numbers into numbers; TEXT and BLOB columns leave it text.
+/// `affinity` (datatype3 §4.2): the column's affinity is applied to it, so INTEGER,
+/// REAL and NUMERIC columns turn well-formed numbers into numbers.
 fn with_affinity(key: &str, affinity: Affinity) -> Value {
-    if matches!(affinity, Affinity::Text | Affinity::Blob) {
-        return Value::Text(key.to_owned());
-    }
-    let t = key.trim_matches(|c: char| c.is_ascii_whitespace());
-    let numeric = t.chars().any(|c| c.is_ascii_digit())
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
-    if numeric {
-        if let Ok(i) = t.parse::<i64>() {
-            return Value::Integer(i);
-        }
-        if let Ok(f) = t.parse::<f64>() {
-            return Value::Real(f);
-        }
-    }
-    Value::Text(key.to_owned())
+    schema::apply(Value::Text(key.to_owned()), affinity)
 }
 
 /// Whether an integer and a real are the same number, exactly.

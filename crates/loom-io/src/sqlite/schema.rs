@@ -210,26 +210,103 @@ const CONSTRAINT_WORDS: [&str; 11] = [
     "AS",
 ];
 
-/// A DEFAULT literal: a (signed) number, a string, NULL, TRUE/FALSE.
+/// A DEFAULT literal: a (signed) number, a string, a blob (`x'…'`), NULL, TRUE/FALSE.
 fn literal(toks: &[Token]) -> Option<Value> {
-    let (sign, rest) = match toks.first() {
-        Some(Token::Punct('-')) => (-1.0, &toks[1..]),
-        Some(Token::Punct('+')) => (1.0, &toks[1..]),
-        _ => (1.0, toks),
+    let (negative, rest) = match toks.first() {
+        Some(Token::Punct('-')) => (true, &toks[1..]),
+        Some(Token::Punct('+')) => (false, &toks[1..]),
+        _ => (false, toks),
     };
+    let signed = rest.len() < toks.len();
     match rest.first()? {
-        Token::Num(n) => {
-            if let Ok(i) = n.parse::<i64>() {
-                Some(Value::Integer(if sign < 0.0 { -i } else { i }))
-            } else {
-                n.parse::<f64>().ok().map(|f| Value::Real(sign * f))
+        Token::Num(n) => match n.parse::<i128>() {
+            Ok(i) => {
+                let i = if negative { -i } else { i };
+                Some(i64::try_from(i).map_or(Value::Real(i as f64), Value::Integer))
             }
-        }
-        Token::Str(s) if sign > 0.0 && rest.len() == toks.len() => Some(Value::Text(s.clone())),
+            Err(_) => {
+                let f = n.parse::<f64>().ok()?;
+                Some(Value::Real(if negative { -f } else { f }))
+            }
+        },
+        Token::Str(s) if !signed => Some(Value::Text(s.clone())),
+        Token::Word(w) if !signed && w.eq_ignore_ascii_case("x") => match rest.get(1)? {
+            Token::Str(h) if h.len() % 2 == 0 && h.is_ascii() => (0..h.len() / 2)
+                .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok())
+                .collect::<Option<Vec<u8>>>()
+                .map(Value::Blob),
+            _ => None,
+        },
         Token::Word(w) if w.eq_ignore_ascii_case("NULL") => Some(Value::Null),
         Token::Word(w) if w.eq_ignore_ascii_case("TRUE") => Some(Value::Integer(1)),
         Token::Word(w) if w.eq_ignore_ascii_case("FALSE") => Some(Value::Integer(0)),
         _ => None,
+    }
+}
+
+/// Text that is a well-formed number (surrounding spaces allowed), as SQLite's numeric
+/// affinities read it: an integer when it is one and fits, else a real.
+fn numeric_text(s: &str) -> Option<Value> {
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let well_formed = t.chars().any(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+    if !well_formed {
+        return None;
+    }
+    t.parse::<i64>()
+        .map(Value::Integer)
+        .ok()
+        .or_else(|| t.parse::<f64>().ok().map(Value::Real))
+}
+
+/// A real as SQLite writes it as text (`%!.15g`: 15 significant digits, `.0` kept on
+/// whole numbers).
+fn real_text(f: f64) -> String {
+    if f.is_infinite() {
+        return if f > 0.0 { "Inf" } else { "-Inf" }.to_owned();
+    }
+    let sci = format!("{f:.14e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |m: &str| {
+        let m = m.trim_end_matches('0');
+        if m.ends_with('.') {
+            format!("{m}0")
+        } else if m.contains('.') {
+            m.to_owned()
+        } else {
+            format!("{m}.0")
+        }
+    };
+    if !(-4..15).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    } else {
+        let decimals = usize::try_from(14 - exp).unwrap_or(0);
+        trim(&format!("{f:.decimals$}"))
+    }
+}
+
+/// A value with a column's affinity applied (datatype3 §3.0 and §4.2): what SQLite
+/// does to a value stored in, or compared with, a column of that affinity.
+pub fn apply(v: Value, affinity: Affinity) -> Value {
+    match (affinity, v) {
+        (Affinity::Text, Value::Integer(i)) => Value::Text(i.to_string()),
+        (Affinity::Text, Value::Real(f)) => Value::Text(real_text(f)),
+        (Affinity::Integer | Affinity::Numeric | Affinity::Real, Value::Text(s)) => {
+            match numeric_text(&s) {
+                Some(n) => apply(n, affinity),
+                None => Value::Text(s),
+            }
+        }
+        (Affinity::Real, Value::Integer(i)) => Value::Real(i as f64),
+        (Affinity::Integer | Affinity::Numeric, Value::Real(f))
+            if f.fract() == 0.0 && f.abs() < 9.0e18 =>
+        {
+            Value::Integer(f as i64)
+        }
+        (_, v) => v,
     }
 }
 
@@ -272,7 +349,7 @@ fn column(item: &[Token], strict: bool) -> Result<(Column, String), SqliteError>
             };
             i += 2;
         } else if is_word(item.get(i), "DEFAULT") && !is_word(item.get(i.wrapping_sub(1)), "SET") {
-            col.default = literal(&item[i + 1..]);
+            col.default = literal(&item[i + 1..]).map(|v| apply(v, col.affinity));
             i += 1;
         } else if item[i] == Token::Punct('(') {
             // A parenthesized expression (CHECK, DEFAULT, REFERENCES): skipped whole.
@@ -401,6 +478,58 @@ mod tests {
         assert_eq!(cols[0].default, None);
         assert_eq!(cols[1].default, Some(Value::Null));
         assert_eq!(cols[2].default, Some(Value::Integer(4)));
+        let cols = columns(
+            "CREATE TABLE t (a TEXT DEFAULT -4, b TEXT DEFAULT 2.5, c REAL DEFAULT 2, \
+             d INT DEFAULT '12', e DEFAULT x'00ff', f INT DEFAULT -9223372036854775808)",
+        )
+        .unwrap_or_default();
+        let defaults: Vec<_> = cols.into_iter().map(|c| c.default).collect();
+        assert_eq!(
+            defaults,
+            [
+                Value::Text("-4".into()),
+                Value::Text("2.5".into()),
+                Value::Real(2.0),
+                Value::Integer(12),
+                Value::Blob(vec![0, 255]),
+                Value::Integer(i64::MIN),
+            ]
+            .map(Some)
+        );
+    }
+
+    #[test]
+    fn reals_as_sqlite_writes_them_as_text() {
+        for (f, t) in [
+            (2.5, "2.5"),
+            (100.0, "100.0"),
+            (-0.1, "-0.1"),
+            (1.0 / 3.0, "0.333333333333333"),
+            (1e20, "1.0e+20"),
+            (1.5e-7, "1.5e-07"),
+            (123456789012345.0, "123456789012345.0"),
+            (f64::INFINITY, "Inf"),
+        ] {
+            assert_eq!(real_text(f), t);
+        }
+    }
+
+    const SOUP: [&str; 24] = [
+        "CREATE", "TABLE", "t", "(", ")", ",", "PRIMARY", "KEY", "DEFAULT", "'x'", "-", "1", "AS",
+        "WITHOUT", "ROWID", "COLLATE", "\"q", "[a]", "INTEGER", "SET", "x", "'0f'", "/*", "--",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_columns_or_an_error(
+            text in ".{0,120}",
+            soup in proptest::collection::vec(0..SOUP.len(), 0..40),
+        ) {
+            let _ = columns(&text);
+            let sql: Vec<&str> = soup.into_iter().map(|i| SOUP[i]).collect();
+            let _ = columns(&sql.join(" "));
+            let _ = columns(&sql.concat());
+        }
     }
 
     #[test]
