@@ -35,7 +35,7 @@ pub struct AddLoomOptions {
     /// As in [`add_columns`](LoomConnection::add_columns).
     pub fill_values: FillValues,
     /// loompy's columns per window (default 1000); checked (at least 1) but not used:
-    /// windows here hold about 8 M values and end on this file's chunk boundaries.
+    /// windows here hold about 16 M values and end on this file's chunk boundaries.
     pub batch_size: usize,
     /// Global attributes that differ between the files become column attributes.
     pub convert_attrs: bool,

@@ -10,7 +10,7 @@
 //!
 //! Differences from loompy, on purpose: `combine_faster` fills a string column
 //! attribute missing from some input with `""` (loompy's zeros become the string
-//! `"0"`); memory is bounded by a window of about 8 M values, not by the input size.
+//! `"0"`); memory is bounded by a window of about 16 M values, not by the input size.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

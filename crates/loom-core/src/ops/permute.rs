@@ -21,8 +21,9 @@ use crate::layout;
 use crate::timestamp::timestamp;
 use crate::view::select_rows;
 
-/// Elements per strip: about 8 M.
-const STRIP_VALUES: u64 = 1 << 23;
+/// Elements per strip: about 16 M (each strip's read walks the layer's chunk index, so
+/// fewer, wider strips walk it less often).
+const STRIP_VALUES: u64 = 1 << 24;
 
 impl LoomConnection {
     /// loompy's `ds.permute(ordering, axis)`: afterwards row (column) `i` is the old row

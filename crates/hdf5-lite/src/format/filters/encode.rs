@@ -7,11 +7,19 @@ use crate::error::{Error, Result};
 use crate::format::checksum::fletcher32;
 use crate::format::messages::FilterPipeline;
 
-/// Encoding state reused from chunk to chunk (one per thread): the deflater, reset rather
-/// than rebuilt for each chunk (building one allocates and clears some 300 KB, more than
-/// a 64 × 64 float32 chunk holds), and two buffers the filters write into in turn.
+/// zlib's memory level for chunk deflate: 2^(level + 6) symbols per block buffer. zlib-rs
+/// zeroes that buffer (3 bytes a symbol) at every block and reset; at zlib's default of 8
+/// that is 96 KiB cleared per chunk, more than a 16 KiB chunk holds, while a chunk of
+/// sparse counts codes into a few thousand symbols. 6 (4096 symbols) clears a quarter as
+/// much and splits only chunks of more than 4095 symbols (mostly literals) into blocks.
+const MEM_LEVEL: i32 = 6;
+
+/// Encoding state reused from chunk to chunk (one per thread): the deflater (zlib-rs,
+/// configured for chunk-sized streams), reset rather than rebuilt for each chunk
+/// (building one allocates and clears some 300 KB, more than a 64 × 64 float32 chunk
+/// holds), and two buffers the filters write into in turn.
 pub struct ChunkEncoder {
-    deflater: Option<(u32, flate2::Compress)>,
+    deflater: Option<(u32, zlib_rs::Deflate)>,
     bufs: [Vec<u8>; 2],
 }
 
@@ -66,7 +74,11 @@ impl ChunkEncoder {
                             z
                         }
                         slot => {
-                            let z = flate2::Compress::new(flate2::Compression::new(level), true);
+                            let z = zlib_rs::Deflate::new_with_config(zlib_rs::DeflateConfig {
+                                level: level as i32,
+                                mem_level: MEM_LEVEL,
+                                ..zlib_rs::DeflateConfig::default()
+                            });
                             &mut slot.insert((level, z)).1
                         }
                     };
@@ -100,18 +112,28 @@ pub fn encode_chunk(pipeline: &FilterPipeline, data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Compresses `input` as one zlib stream into `out` with `z`, freshly reset.
-fn deflate_into(z: &mut flate2::Compress, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+fn deflate_into(z: &mut zlib_rs::Deflate, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
     // zlib's bound for the worst case (stored blocks) plus the stream's header and trailer.
     out.reserve(input.len() + (input.len() >> 12) + (input.len() >> 14) + 64);
     loop {
         let done = usize::try_from(z.total_in()).unwrap_or(usize::MAX);
         let rest = input.get(done..).unwrap_or_default();
+        let before = z.total_out();
         let status = z
-            .compress_vec(rest, out, flate2::FlushCompress::Finish)
-            .map_err(std::io::Error::other)?;
+            .compress_uninit(
+                rest,
+                out.spare_capacity_mut(),
+                zlib_rs::DeflateFlush::Finish,
+            )
+            .map_err(|e| std::io::Error::other(e.as_str()))?;
+        let wrote = usize::try_from(z.total_out() - before).unwrap_or(usize::MAX);
+        let len = out.len() + wrote.min(out.capacity() - out.len());
+        // SAFETY: zlib-rs initialized the `wrote` bytes after `len` (its count of output
+        // written into the spare capacity it was given, capped at that capacity).
+        unsafe { out.set_len(len) };
         match status {
-            flate2::Status::StreamEnd => return Ok(()),
-            flate2::Status::Ok | flate2::Status::BufError => out.reserve(out.capacity().max(64)),
+            zlib_rs::Status::StreamEnd => return Ok(()),
+            zlib_rs::Status::Ok | zlib_rs::Status::BufError => out.reserve(out.capacity().max(64)),
         }
     }
 }
