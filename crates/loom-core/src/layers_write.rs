@@ -184,6 +184,13 @@ pub(crate) fn write_csc<T: Numeric>(
     }
     for win in AxisWindows::all(m as u64, chunk_cols, n as u64, DEFAULT_BUDGET) {
         let width = win.len();
+        // All-zero windows stay unwritten: their chunks are never allocated.
+        if win
+            .clone()
+            .all(|col| csc.outer_view(col).is_none_or(|c| c.nnz() == 0))
+        {
+            continue;
+        }
         let mut block = Array2::<T>::default((n, width));
         let mut any = false;
         for (j, col) in win.clone().enumerate() {

@@ -14,7 +14,7 @@
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 use hdf5_lite::format::messages::Datatype;
-use hdf5_lite::read::{Dataset, Indices};
+use hdf5_lite::read::{Dataset, Indices, Numeric};
 
 use crate::axis::Axis;
 use crate::error::{LoomError, Result};
@@ -149,9 +149,9 @@ struct Source {
 }
 
 impl Source {
-    /// Reads one window of every layer into `spare` (buffers of an earlier window) or
-    /// into new buffers.
-    fn read(&self, span: &Span, spare: Vec<Raw>) -> Result<Vec<Raw>> {
+    /// The selection of one window (read axis first in `Axis::Rows` order) and its
+    /// number of elements.
+    fn selection<'a>(&'a self, span: &'a Span) -> ([Indices<'a>; 2], usize) {
         let here = span.indices();
         let there = match &self.other {
             Some(v) => Indices::List(v),
@@ -168,7 +168,13 @@ impl Source {
             Axis::Rows => [here, there],
             Axis::Cols => [there, here],
         };
-        let len = span.len().saturating_mul(cross);
+        (sel, span.len().saturating_mul(cross))
+    }
+
+    /// Reads one window of every layer into `spare` (buffers of an earlier window) or
+    /// into new buffers.
+    fn read(&self, span: &Span, spare: Vec<Raw>) -> Result<Vec<Raw>> {
+        let (sel, len) = self.selection(span);
         let mut spare = spare.into_iter();
         self.layers
             .iter()
@@ -193,6 +199,21 @@ impl Source {
             })
             .collect()
     }
+
+    /// Reads one window of every layer as `T` into `spare` or into new buffers.
+    fn read_as<T: Numeric>(&self, span: &Span, spare: Vec<Vec<T>>) -> Result<Vec<Vec<T>>> {
+        let (sel, len) = self.selection(span);
+        let mut spare = spare.into_iter();
+        self.layers
+            .iter()
+            .map(|(d, _)| {
+                let mut v = spare.next().unwrap_or_default();
+                fit(&mut v, len);
+                d.read_orthogonal_into(&sel, &mut v)?;
+                Ok(v)
+            })
+            .collect()
+    }
 }
 
 /// Whether `f32` holds every value of this type exactly.
@@ -203,46 +224,78 @@ fn narrow(dt: &Datatype) -> bool {
     )
 }
 
-/// Decoded windows, in order, one ahead of the consumer (see the module documentation).
+/// Decoded windows, in order, one ahead of the consumer (see the module documentation):
+/// each window a `B`, one buffer per layer (`Vec<Raw>`, or `Vec<Vec<T>>` for
+/// [`Prefetch::start_as`]).
 #[derive(Debug)]
-pub(crate) struct Prefetch {
+pub(crate) struct Prefetch<B = Vec<Raw>> {
     /// Windows not yet handed out.
     left: usize,
-    mode: Mode,
+    mode: Mode<B>,
 }
 
+/// Reads one window of a source into spare buffers.
+type ReadFn<B> = fn(&Source, &Span, B) -> Result<B>;
+
 #[derive(Debug)]
-enum Mode {
+enum Mode<B> {
     /// A background thread decodes; buffers go back to it through `spare`.
     Thread {
-        blocks: Receiver<Result<Vec<Raw>>>,
-        spare: Sender<Vec<Raw>>,
+        blocks: Receiver<Result<B>>,
+        spare: Sender<B>,
     },
     /// No thread could be made (wasm): windows are decoded when asked for.
     Inline {
         source: Source,
+        read: ReadFn<B>,
         spans: std::vec::IntoIter<Span>,
-        spare: Vec<Raw>,
+        spare: B,
     },
 }
 
-impl Prefetch {
-    /// Starts reading `spans` of `layers` along `axis`; the other axis, `other_len` long,
-    /// is read whole or, with `other`, those positions in that order. `narrow`: decode as
-    /// `f32` where that is exact; `sets`: sets of buffers the reader may own (at least 1).
-    pub(crate) fn start(
-        layers: &[Dataset],
-        axis: Axis,
-        (other_len, other): (u64, Option<Vec<u64>>),
-        spans: Vec<Span>,
-        narrow_where_exact: bool,
-        sets: usize,
-    ) -> Prefetch {
+/// What every reader is given: the layers, the read axis, the other axis (`other_len`
+/// long, read whole or, with `other`, those positions in that order), the windows, and
+/// how many sets of buffers it may own (at least 1).
+pub(crate) struct Plan {
+    pub(crate) layers: Vec<Dataset>,
+    pub(crate) axis: Axis,
+    pub(crate) other: (u64, Option<Vec<u64>>),
+    pub(crate) spans: Vec<Span>,
+    pub(crate) sets: usize,
+}
+
+impl Prefetch<Vec<Raw>> {
+    /// Starts reading `plan`'s windows, as `f32` where that is exact and
+    /// `narrow_where_exact`, else as `f64`.
+    pub(crate) fn start(plan: Plan, narrow_where_exact: bool) -> Self {
+        let flags = plan
+            .layers
+            .iter()
+            .map(|d| narrow_where_exact && narrow(d.datatype()))
+            .collect();
+        Prefetch::spawn(plan, flags, Source::read)
+    }
+}
+
+impl<T: Numeric> Prefetch<Vec<Vec<T>>> {
+    /// Starts reading `plan`'s windows as `T` (converted as `Dataset::read` does).
+    pub(crate) fn start_as(plan: Plan) -> Self {
+        let flags = vec![false; plan.layers.len()];
+        Prefetch::spawn(plan, flags, Source::read_as::<T>)
+    }
+}
+
+impl<B: Default + Send + 'static> Prefetch<B> {
+    fn spawn(plan: Plan, narrow: Vec<bool>, read: ReadFn<B>) -> Self {
+        let Plan {
+            layers,
+            axis,
+            other: (other_len, other),
+            spans,
+            sets,
+        } = plan;
         let source = Source {
-            layers: layers
-                .iter()
-                .map(|d| (d.clone(), narrow_where_exact && narrow(d.datatype())))
-                .collect(),
+            layers: layers.into_iter().zip(narrow).collect(),
             axis,
             other_len,
             other,
@@ -250,12 +303,12 @@ impl Prefetch {
         let left = spans.len();
         // Rendezvous: the thread decodes one window ahead, then waits for the consumer.
         let (tx, blocks) = sync_channel(0);
-        let (spare, spare_rx) = channel::<Vec<Raw>>();
+        let (spare, spare_rx) = channel::<B>();
         let (thread_source, thread_spans) = (source.clone(), spans.clone());
         let spawned = std::thread::Builder::new()
             .name("loom-prefetch".to_owned())
             .spawn(move || {
-                let mut buffers = Vec::new();
+                let mut buffers = B::default();
                 for (k, span) in thread_spans.iter().enumerate() {
                     if k >= sets.max(1) {
                         // Wait for the consumer to give a set of buffers back.
@@ -264,7 +317,7 @@ impl Prefetch {
                             Err(_) => return,
                         }
                     }
-                    let block = thread_source.read(span, std::mem::take(&mut buffers));
+                    let block = read(&thread_source, span, std::mem::take(&mut buffers));
                     let failed = block.is_err();
                     if tx.send(block).is_err() || failed {
                         return;
@@ -275,19 +328,20 @@ impl Prefetch {
             Ok(_) => Mode::Thread { blocks, spare },
             Err(_) => Mode::Inline {
                 source,
+                read,
                 spans: spans.into_iter(),
-                spare: Vec::new(),
+                spare: B::default(),
             },
         };
         Prefetch { left, mode }
     }
 
-    /// Hands the next window (one [`Raw`] per layer, in the order given) to `work`, then
+    /// Hands the next window (one buffer per layer, in the order given) to `work`, then
     /// takes its buffers back for the window after; `None` after the last window or an
     /// error.
     pub(crate) fn next_with<R>(
         &mut self,
-        work: impl FnOnce(&mut [Raw]) -> Result<R>,
+        work: impl FnOnce(&mut B) -> Result<R>,
     ) -> Option<Result<R>> {
         if self.left == 0 {
             return None;
@@ -301,10 +355,11 @@ impl Prefetch {
             }),
             Mode::Inline {
                 source,
+                read,
                 spans,
                 spare,
             } => match spans.next() {
-                Some(span) => source.read(&span, std::mem::take(spare)),
+                Some(span) => read(source, &span, std::mem::take(spare)),
                 None => Err(LoomError::InvalidInput("no window left".to_owned())),
             },
         };

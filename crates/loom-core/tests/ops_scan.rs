@@ -6,7 +6,7 @@
 
 mod ops_support;
 
-use loom_core::ops::{Items, Part, ScanBatch, ScanOptions};
+use loom_core::ops::{Items, Part, ScanBatch, ScanBatchAs, ScanOptions};
 use loom_core::{connect, Axis, LoomError, Mode};
 use ops_support::*;
 use serde_json::Value;
@@ -100,7 +100,69 @@ fn scan_windows_and_views_match_loompy() {
             })
             .unwrap();
         assert_eq!(k, want.len(), "case {c}: lent window count");
+        // The typed form: the same windows with the values as f32 (the layers hold
+        // float32 and small integers, exact in f32) and as f64.
+        let mut k = 0;
+        ds.scan(axis, options(case))
+            .unwrap()
+            .for_each_batch_as::<f32, _>(|b| {
+                let what = format!("case {c} f32 window {k}");
+                check_typed(b, &want[k], graphs, &what, f64::from);
+                k += 1;
+                Ok::<(), LoomError>(())
+            })
+            .unwrap();
+        assert_eq!(k, want.len(), "case {c}: f32 window count");
+        let mut scan = ds.scan(axis, options(case)).unwrap();
+        // After a window taken from the iterator, the typed form goes on from the next.
+        let first = scan.next().map(Result::unwrap);
+        let mut k = usize::from(first.is_some());
+        scan.for_each_batch_as::<f64, _>(|b| {
+            check_typed(
+                b,
+                &want[k],
+                graphs,
+                &format!("case {c} f64 window {k}"),
+                |x| x,
+            );
+            k += 1;
+            Ok::<(), LoomError>(())
+        })
+        .unwrap();
+        assert_eq!(k, want.len(), "case {c}: f64 window count");
     }
+}
+
+/// One typed batch against loompy's window `w` (`wide` makes its values f64).
+fn check_typed<T: Copy>(
+    b: &ScanBatchAs<'_, T>,
+    w: &Value,
+    graphs: bool,
+    what: &str,
+    wide: fn(T) -> f64,
+) {
+    assert_eq!(b.ix as u64, w["ix"].as_u64().unwrap(), "{what}");
+    let idx: Vec<u64> = w["indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_u64().unwrap())
+        .collect();
+    let got: Vec<u64> = b.indexes.iter().map(|&i| i as u64).collect();
+    assert_eq!(got, idx, "{what}");
+    let layers = w["layers"].as_object().unwrap();
+    assert_eq!(b.layers().count(), layers.len(), "{what}: layers");
+    assert!(
+        b.view.layers().is_empty(),
+        "{what}: the view holds no layer"
+    );
+    for (name, m) in layers {
+        let values = b.layer(name).unwrap().mapv(wide);
+        assert_close(&values, &matrix(m), &format!("{what}: layer {name:?}"));
+        assert!(!b.dtype(name).unwrap().is_empty());
+    }
+    assert!(b.layer("nope").is_err());
+    assert_view_parts(b.view, w, graphs, what);
 }
 
 /// One batch against loompy's window `w`.
@@ -264,5 +326,50 @@ fn map_matches_loompy() {
     }
     assert!(ds
         .map(&[&sum], Axis::Rows, 4, Some(&[true, false]))
+        .is_err());
+}
+
+#[test]
+fn map_as_matches_map() {
+    let exp = expected();
+    let ds = connect(fixture("input.loom"), Mode::Read).unwrap();
+    let sum = |v: ndarray::ArrayView1<f64>| v.sum();
+    let nnz = |v: ndarray::ArrayView1<f64>| v.iter().filter(|&&x| x != 0.0).count() as f64;
+    let sum32 = |v: ndarray::ArrayView1<f32>| v.iter().map(|&x| f64::from(x)).sum();
+    let nnz32 = |v: ndarray::ArrayView1<f32>| v.iter().filter(|&&x| x != 0.0).count() as f64;
+    let layers = ds.layers().keys().unwrap();
+    for case in exp["map"].as_array().unwrap() {
+        let axis = if case["axis"] == 0 {
+            Axis::Rows
+        } else {
+            Axis::Cols
+        };
+        let sel: Option<Vec<bool>> = case["selection"]
+            .as_array()
+            .map(|a| a.iter().map(|b| b.as_bool().unwrap()).collect());
+        let chunksize = case["chunksize"].as_u64().unwrap() as usize;
+        for layer in &layers {
+            let want = ds
+                .map_layer(&[&sum, &nnz], layer, axis, chunksize, sel.as_deref())
+                .unwrap();
+            let got = ds
+                .map_layer_as::<f32>(&[&sum32, &nnz32], layer, axis, chunksize, sel.as_deref())
+                .unwrap();
+            assert_eq!(got[0].len(), want[0].len());
+            for (g, w) in got.iter().flatten().zip(want.iter().flatten()) {
+                assert!(
+                    (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+                    "layer {layer:?} axis {}: {g} != {w}",
+                    case["axis"]
+                );
+            }
+        }
+    }
+    let short = [true, false];
+    assert!(ds
+        .map_layer_as::<f32>(&[&sum32], "", Axis::Cols, 4, Some(&short))
+        .is_err());
+    assert!(ds
+        .map_layer_as::<f32>(&[&sum32], "nope", Axis::Cols, 4, None)
         .is_err());
 }

@@ -215,9 +215,8 @@ fn write_typed<T: Numeric + std::ops::AddAssign>(
                 let c1 = (c0 + step).min(n_obs);
                 let o = m.outer::<T>(path, c0..c1)?;
                 for c in c0..c1 {
-                    for k in o.indptr[c - c0]..o.indptr[c - c0 + 1] {
-                        let _ = w.add(ds, o.indices[k], c, o.values[k])?;
-                    }
+                    let (a, b) = (o.indptr[c - c0], o.indptr[c - c0 + 1]);
+                    let _ = w.add_column(ds, c, &o.indices[a..b], &o.values[a..b])?;
                 }
                 c0 = c1;
             }

@@ -105,6 +105,32 @@ impl<T: Numeric + AddAssign> ColumnWriter<T> {
         Ok(Ok(()))
     }
 
+    /// Adds the entries `values` at `rows` of column `col` (duplicates add up; rows
+    /// outside the layer are ignored, as [`ColumnWriter::add`] does). A column before
+    /// the current window gives `Ok(Err(OutOfOrder))`.
+    pub(crate) fn add_column(
+        &mut self,
+        ds: &mut LoomConnection,
+        col: usize,
+        rows: &[usize],
+        values: &[T],
+    ) -> Result<Result<(), OutOfOrder>> {
+        if col < self.start {
+            return Ok(Err(OutOfOrder));
+        }
+        while col >= self.start + self.width {
+            self.flush(ds)?;
+        }
+        let mut column = self.block.column_mut(col - self.start);
+        for (&r, &v) in rows.iter().zip(values) {
+            if let Some(b) = column.get_mut(r) {
+                *b += v;
+            }
+        }
+        self.dirty |= !rows.is_empty();
+        Ok(Ok(()))
+    }
+
     /// Writes the current window (if it holds anything) and moves to the next one.
     fn flush(&mut self, ds: &mut LoomConnection) -> Result<()> {
         let w = self.width.min(self.cols.saturating_sub(self.start));

@@ -20,11 +20,17 @@ use super::child::measure;
 pub const OPS: &[(&str, &str)] = &[
     (
         "scan_cols",
-        "scan over columns, default options (batch 512, every layer, attributes and graphs): sum of every window's main layer",
+        "scan over columns, default options (batch 512, every layer, attributes and graphs; loom-core: values as float32, the stored type, as loompy's): float64 sum of every window's main layer",
     ),
     ("scan_rows", "scan over rows, as scan_cols"),
-    ("map_cols", "map([sum], axis=1): one sum per column"),
-    ("map_rows", "map([sum], axis=0): one sum per row"),
+    (
+        "map_cols",
+        "map([sum], axis=1): one sum per column (loom-core: map_layer_as::<f32>, float64 sums)",
+    ),
+    (
+        "map_rows",
+        "map([sum], axis=0): one sum per row (loom-core: map_layer_as::<f32>, float64 sums)",
+    ),
     (
         "permute_cols",
         "permute the columns of a copy by j -> (j * 7919) mod n_cols; checksum over the first 1000 columns, weighted by position",
@@ -46,6 +52,20 @@ pub const OPS: &[(&str, &str)] = &[
         "combine_faster([file, file], out), as combine",
     ),
 ];
+
+/// The float64 sum of float32 values (numpy's `np.sum(m, dtype=np.float64)`), eight
+/// lanes at a time.
+fn sum_f64(values: &[f32]) -> f64 {
+    let mut acc = [0f64; 8];
+    let mut blocks = values.chunks_exact(8);
+    for b in &mut blocks {
+        for (a, &x) in acc.iter_mut().zip(b) {
+            *a += f64::from(x);
+        }
+    }
+    let rest: f64 = blocks.remainder().iter().map(|&x| f64::from(x)).sum();
+    acc.iter().sum::<f64>() + rest
+}
 
 /// The column-permutation step: coprime with 50,000 and 20,000 (and the small shapes).
 const STEP: u64 = 7919;
@@ -77,9 +97,11 @@ pub fn run(path: &str, op: &str) -> Result<(), String> {
                 || -> Result<(f64, u64), LoomError> {
                     let (mut sum, mut n) = (0.0, 0u64);
                     ds.scan(axis, ScanOptions::default())?
-                        .for_each_batch(|batch| {
-                            let v = &batch.view.layer("")?.values;
-                            sum += v.sum();
+                        .for_each_batch_as::<f32, _>(|batch| {
+                            let v = batch.layer("")?;
+                            sum += v
+                                .as_slice()
+                                .map_or_else(|| v.iter().map(|&x| f64::from(x)).sum(), sum_f64);
                             n += v.len() as u64;
                             Ok::<(), LoomError>(())
                         })?;
@@ -95,9 +117,12 @@ pub fn run(path: &str, op: &str) -> Result<(), String> {
                 Axis::Rows
             };
             let ds = connect(path, Mode::Read).map_err(e)?;
-            let sum = |v: ndarray::ArrayView1<f64>| v.sum();
+            let sum = |v: ndarray::ArrayView1<f32>| {
+                v.as_slice()
+                    .map_or_else(|| v.iter().map(|&x| f64::from(x)).sum(), sum_f64)
+            };
             measure(
-                || ds.map(&[&sum], axis, 512, None),
+                || ds.map_layer_as::<f32>(&[&sum], "", axis, 512, None),
                 |out| (out[0].iter().sum(), out[0].len() as u64),
             )?;
         }

@@ -52,8 +52,9 @@ macro_rules! numeric {
                 const N: usize = std::mem::size_of::<$t>();
                 let start = out.len();
                 out.resize(start + values.len() * N, 0);
-                for (o, v) in out[start..].chunks_exact_mut(N).zip(values) {
-                    o.copy_from_slice(&v.to_le_bytes());
+                // Fixed-size chunks: each copy is one store, not a memmove call.
+                for (o, v) in out[start..].as_chunks_mut::<N>().0.iter_mut().zip(values) {
+                    *o = v.to_le_bytes();
                 }
             }
             #[cfg(target_endian = "little")]

@@ -6,12 +6,15 @@
 //! `f64` lane converted on the way. Windows are kept small enough to stay in the caches
 //! between the reader thread and the functions.
 
+use std::ops::Range;
+
+use hdf5_lite::read::Numeric;
 use ndarray::ArrayView1;
 
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::prefetch::{Prefetch, Span};
+use crate::prefetch::{Plan, Prefetch, Span};
 use crate::windows::AxisWindows;
 
 /// At most this many elements per window (4 MiB of `f32`, but at least one chunk): a
@@ -21,6 +24,10 @@ const CACHED_WINDOW: u64 = 1 << 20;
 
 /// A function `map` applies to one row or column (its selected values, as `f64`).
 pub type MapFn<'a> = &'a dyn Fn(ArrayView1<f64>) -> f64;
+
+/// A function [`LoomConnection::map_layer_as`] applies to one row or column (its
+/// selected values, as `T`).
+pub type MapFnAs<'a, T> = &'a dyn Fn(ArrayView1<T>) -> f64;
 
 impl LoomConnection {
     /// loompy's `ds.map(f_list, axis=…, chunksize=…, selection=…)`: for each function,
@@ -58,6 +65,82 @@ impl LoomConnection {
         chunksize: usize,
         selection: Option<&[bool]>,
     ) -> Result<Vec<Vec<f64>>> {
+        let (len, windows, plan) = self.map_windows(layer, axis, chunksize, selection)?;
+        // Decoded as f32 where exact.
+        let mut reader = Prefetch::start(plan, true);
+        let mut out = vec![vec![0.0; len]; functions.len()];
+        // One lane at a time as f64 (columns gathered a few at a time): no f64 window.
+        let mut lane_buf: Vec<f64> = Vec::new();
+        for w in windows {
+            let done = reader.next_with(|raws| {
+                let raw = raws.first().ok_or_else(|| no_values(layer))?;
+                raw.for_each_lane(axis, w.len(), &mut lane_buf, |k, lane| {
+                    for (f, res) in functions.iter().zip(out.iter_mut()) {
+                        res[w.start + k] = f(ArrayView1::from(lane));
+                    }
+                });
+                Ok(())
+            });
+            match done {
+                Some(r) => r?,
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`map_layer`](Self::map_layer) with the functions taking each row or column as
+    /// `T`, converted as [`read`](Self::read) converts: `f32` holds a `float32` layer
+    /// exactly (loompy's functions get the stored type). Rows are handed out in place
+    /// in the decoded window, columns gathered a few at a time; no `f64` copy is made.
+    ///
+    /// ```no_run
+    /// # use loom_core::{connect, Mode};
+    /// use loom_core::Axis;
+    /// let ds = connect("cells.loom", Mode::Read)?;
+    /// let sum = |v: ndarray::ArrayView1<f32>| v.iter().map(|&x| f64::from(x)).sum();
+    /// let totals = ds.map_layer_as::<f32>(&[&sum], "", Axis::Rows, 512, None)?;
+    /// # Ok::<(), loom_core::LoomError>(())
+    /// ```
+    pub fn map_layer_as<T: Numeric>(
+        &self,
+        functions: &[MapFnAs<'_, T>],
+        layer: &str,
+        axis: Axis,
+        chunksize: usize,
+        selection: Option<&[bool]>,
+    ) -> Result<Vec<Vec<f64>>> {
+        let (len, windows, plan) = self.map_windows(layer, axis, chunksize, selection)?;
+        let mut reader = Prefetch::<Vec<Vec<T>>>::start_as(plan);
+        let mut out = vec![vec![0.0; len]; functions.len()];
+        let mut scratch: Vec<T> = Vec::new();
+        for w in windows {
+            let done = reader.next_with(|bufs| {
+                let v = bufs.first().ok_or_else(|| no_values(layer))?;
+                lanes_as(v, axis, w.len(), &mut scratch, |k, lane| {
+                    for (f, res) in functions.iter().zip(out.iter_mut()) {
+                        res[w.start + k] = f(ArrayView1::from(lane));
+                    }
+                });
+                Ok(())
+            });
+            match done {
+                Some(r) => r?,
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// The length of `axis`, its windows, and the reader's plan (two sets of buffers:
+    /// the functions work on one window while the next is decoded into the other).
+    fn map_windows(
+        &self,
+        layer: &str,
+        axis: Axis,
+        chunksize: usize,
+        selection: Option<&[bool]>,
+    ) -> Result<(usize, Vec<Range<usize>>, Plan)> {
         let (n, m) = self.shape();
         let len = usize::try_from([n, m][axis.index()])
             .map_err(|_| LoomError::Selection("axis too long".to_owned()))?;
@@ -95,29 +178,55 @@ impl LoomConnection {
                 count: w.len() as u64,
             })
             .collect();
-        // Two sets of buffers: the functions work on one window while the next is
-        // decoded (as f32 where exact) into the other.
-        let mut reader = Prefetch::start(&[d], axis, (other_len, other), spans, true, 2);
-        let mut out = vec![vec![0.0; len]; functions.len()];
-        // One lane at a time as f64 (columns gathered a few at a time): no f64 window.
-        let mut lane_buf: Vec<f64> = Vec::new();
-        for w in windows {
-            let done = reader.next_with(|raws| {
-                let raw = raws.first().ok_or_else(|| {
-                    LoomError::InvalidInput(format!("map read no values of layer '{layer}'"))
-                })?;
-                raw.for_each_lane(axis, w.len(), &mut lane_buf, |k, lane| {
-                    for (f, res) in functions.iter().zip(out.iter_mut()) {
-                        res[w.start + k] = f(ArrayView1::from(lane));
-                    }
-                });
-                Ok(())
-            });
-            match done {
-                Some(r) => r?,
-                None => break,
+        let plan = Plan {
+            layers: vec![d],
+            axis,
+            other: (other_len, other),
+            spans,
+            sets: 2,
+        };
+        Ok((len, windows, plan))
+    }
+}
+
+fn no_values(layer: &str) -> LoomError {
+    LoomError::InvalidInput(format!("map read no values of layer '{layer}'"))
+}
+
+/// Calls `f(k, lane)` for each of the `count` lanes of window `src` read along `axis`:
+/// its rows in place, or its columns gathered into `scratch` (the window transposed,
+/// read row by row so that the reads stream).
+fn lanes_as<T: Copy + Default>(
+    src: &[T],
+    axis: Axis,
+    count: usize,
+    scratch: &mut Vec<T>,
+    mut f: impl FnMut(usize, &[T]),
+) {
+    let Some(cross) = src.len().checked_div(count) else {
+        return;
+    };
+    match axis {
+        Axis::Rows => {
+            for (k, row) in src.chunks_exact(cross.max(1)).take(count).enumerate() {
+                f(k, &row[..cross]);
+            }
+            if cross == 0 {
+                (0..count).for_each(|k| f(k, &[]));
             }
         }
-        Ok(out)
+        Axis::Cols => {
+            if scratch.len() != src.len() {
+                scratch.resize(src.len(), T::default());
+            }
+            for (i, row) in src.chunks_exact(count).enumerate() {
+                for (j, &x) in row.iter().enumerate() {
+                    scratch[j * cross + i] = x;
+                }
+            }
+            for j in 0..count {
+                f(j, &scratch[j * cross..(j + 1) * cross]);
+            }
+        }
     }
 }

@@ -27,8 +27,10 @@ pub use add_loom::AddLoomOptions;
 pub use aggregate::{AggregateOptions, Aggregated, Aggregation, CaAggregation, GroupBy, Reduce};
 pub use combine::{combine, combine_faster, CombineFasterOptions, CombineOptions, CombineStats};
 pub use create_append::create_append;
-pub use map::MapFn;
-pub use scan::{BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanOptions};
+pub use map::{MapFn, MapFnAs};
+pub use scan::{
+    BatchScanItem, BatchScanLayersItem, Items, Part, Scan, ScanBatch, ScanBatchAs, ScanOptions,
+};
 
 use std::cmp::Ordering;
 

@@ -7,10 +7,15 @@
 //! works on window k, window k+1 is being decoded (`crate::prefetch`). The attributes and
 //! graphs of the other axis are the same in every window: they are selected once.
 //!
-//! Two ways to take the windows: the [`Scan`] iterator hands out owned [`ScanBatch`]es
-//! (loompy's shape; each view's matrices are fresh memory), and
-//! [`Scan::for_each_batch`] lends each batch to a closure and reuses its memory for the
-//! next one (no allocation per window: the fast path).
+//! Three ways to take the windows: the [`Scan`] iterator hands out owned [`ScanBatch`]es
+//! (loompy's shape; each view's matrices are fresh memory), [`Scan::for_each_batch`]
+//! lends each batch to a closure and reuses its memory for the next one (no allocation
+//! per window), and [`Scan::for_each_batch_as`] lends the layers as any numeric type,
+//! decoded straight into the batch's buffers (`f32` for a `float32` file, as loompy
+//! yields them: the fastest path, with no widening pass). The `f64` forms decode the
+//! next window (as `f32` where exact) while the caller works on the current one; the
+//! typed form decodes each window into the buffers the caller hands back, so it holds
+//! one window of `T` instead of two (scan's peak stays within twice the batch).
 //!
 //! Differences from loompy, on purpose:
 //! - arguments are checked when the scan is made, not when it is first advanced;
@@ -23,14 +28,19 @@
 
 use std::collections::BTreeMap;
 
+use hdf5_lite::read::Dataset;
 use ndarray::Array2;
 use sprs::TriMat;
+
+mod typed;
+
+pub use typed::ScanBatchAs;
 
 use super::argsort;
 use crate::axis::Axis;
 use crate::connection::LoomConnection;
 use crate::error::{LoomError, Result};
-use crate::prefetch::{Prefetch, Span};
+use crate::prefetch::{Plan, Prefetch, Span};
 use crate::values::AttrValues;
 use crate::view::{select_attrs, select_graphs, LoomView, ViewLayer, ViewParts};
 
@@ -121,7 +131,10 @@ pub type BatchScanLayersItem = (usize, Vec<usize>, BTreeMap<String, Array2<f64>>
 pub struct Scan {
     axis: Axis,
     windows: std::vec::IntoIter<Window>,
-    reader: Prefetch,
+    /// The layers read, in `names`' order.
+    datasets: Vec<Dataset>,
+    /// Started with the first window taken (as `f64` batches).
+    reader: Option<Prefetch>,
     /// (name, dtype) of each layer read, in the reader's order.
     names: Vec<(String, String)>,
     /// Attributes and graphs of the scanned axis (selected window by window).
@@ -299,19 +312,11 @@ impl LoomConnection {
         }
         let windows = windows(items, len, batch_size);
         let other_len = [shape.0, shape.1][axis.other().index()];
-        let spans = windows.iter().map(Window::span).collect();
-        let picks = other
-            .as_ref()
-            .map(|o| o.iter().map(|&i| i as u64).collect());
-        // Decoded one window ahead as f32 where that is exact, then widened into the
-        // batch's own f64 buffers: one and a half windows in memory instead of two, which
-        // keeps scan's peak within twice the batch (f64 decoding ahead cost 2.04-2.09x on
-        // the medium file) for about 15% more CPU.
-        let reader = Prefetch::start(&datasets, axis, (other_len as u64, picks), spans, true, 1);
         Ok(Scan {
             axis,
             windows: windows.into_iter(),
-            reader,
+            datasets,
+            reader: None,
             names: typed,
             along: Side::default(),
             across: Side::default(),
@@ -451,6 +456,7 @@ impl Scan {
         mut self,
         mut f: impl FnMut(&ScanBatch) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
+        self.start_reader();
         let mut buffers = Vec::new();
         while let Some(w) = self.windows.next() {
             let batch = match self.read_batch(&w, &mut buffers, true) {
@@ -464,14 +470,34 @@ impl Scan {
         Ok(())
     }
 
-    /// Reads window `w` into a batch: its matrices in `buffers` (or new ones), the other
-    /// axis' parts moved in (`lend`) or cloned.
-    fn read_batch(
-        &mut self,
-        w: &Window,
-        buffers: &mut Vec<Vec<f64>>,
-        lend: bool,
-    ) -> Option<Result<ScanBatch>> {
+    /// What the reader of the windows not yet taken reads, with `sets` sets of buffers.
+    fn plan(&self, sets: usize) -> Plan {
+        let picks = self
+            .other
+            .as_ref()
+            .map(|o| o.iter().map(|&i| i as u64).collect());
+        Plan {
+            layers: self.datasets.clone(),
+            axis: self.axis,
+            other: (self.other_len as u64, picks),
+            spans: self.windows.as_slice().iter().map(Window::span).collect(),
+            sets,
+        }
+    }
+
+    /// Starts the `f64` batches' reader, unless it runs.
+    fn start_reader(&mut self) {
+        if self.reader.is_none() {
+            // Decoded one window ahead as f32 where that is exact, then widened into the
+            // batch's own f64 buffers: one and a half windows in memory instead of two,
+            // which keeps scan's peak within twice the batch (f64 decoding ahead cost
+            // 2.04-2.09x on the medium file) for about 15% more CPU.
+            self.reader = Some(Prefetch::start(self.plan(1), true));
+        }
+    }
+
+    /// The shape of window `w`'s matrices and its items' file indices.
+    fn window_shape(&self, w: &Window) -> ((usize, usize), Vec<usize>) {
         let indexes: Vec<usize> = match &w.sel {
             Some(s) => s.iter().map(|&k| w.ix + k).collect(),
             None => (w.ix..w.ix + w.width).collect(),
@@ -481,8 +507,21 @@ impl Scan {
             Axis::Rows => (indexes.len(), other),
             Axis::Cols => (other, indexes.len()),
         };
+        (shape, indexes)
+    }
+
+    /// Reads window `w` into a batch: its matrices in `buffers` (or new ones), the other
+    /// axis' parts moved in (`lend`) or cloned.
+    fn read_batch(
+        &mut self,
+        w: &Window,
+        buffers: &mut Vec<Vec<f64>>,
+        lend: bool,
+    ) -> Option<Result<ScanBatch>> {
+        let (shape, indexes) = self.window_shape(w);
         let names = &self.names;
-        let layers = self.reader.next_with(|raws| {
+        let reader = self.reader.as_mut()?;
+        let layers = reader.next_with(|raws| {
             let mut layers = BTreeMap::new();
             for ((name, dtype), raw) in names.iter().zip(raws.iter_mut()) {
                 let mut buf = buffers.pop().unwrap_or_default();
@@ -561,6 +600,7 @@ impl Iterator for Scan {
     type Item = Result<ScanBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        self.start_reader();
         let w = self.windows.next()?;
         self.read_batch(&w, &mut Vec::new(), false)
     }
