@@ -19,7 +19,7 @@
 //! free, that is as the session itself wrote. Files the walk of the live objects does
 //! not fully understand are not compacted.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::Result;
 use crate::format::Allocate;
@@ -232,14 +232,26 @@ impl Writer {
         }
         // Collections whose strings cannot move (a large string dataset, an object
         // with several links) stay where they are: the boundary is above them.
+        // Each owner is judged once: a dataset of strings has them in many collections.
         let mut floor = 0;
+        let mut verdicts: BTreeMap<Owner, bool> = BTreeMap::new();
         for &(address, size) in &live.extents[live.heap_start..] {
-            let owners: Vec<_> = live
-                .owners
-                .get(&address)
-                .map(|o| o.1.iter().cloned().collect())
-                .unwrap_or_default();
-            if owners.is_empty() || !self.movable(&file, &owners)? {
+            let owners = live.owners.get(&address).map(|o| &o.1);
+            let mut movable = owners.is_some_and(|o| !o.is_empty());
+            for owner in owners.into_iter().flatten() {
+                if !movable {
+                    break;
+                }
+                movable = match verdicts.get(owner) {
+                    Some(&v) => v,
+                    None => {
+                        let v = self.movable(&file, owner)?;
+                        verdicts.insert(owner.clone(), v);
+                        v
+                    }
+                };
+            }
+            if !movable {
                 floor = floor.max(address + size);
             }
         }
@@ -306,14 +318,15 @@ impl Writer {
         ends.dedup();
         let step = ends.len().div_ceil(TRIES).max(1);
         let below = ends.into_iter().step_by(step).map(|b| (0, b, b));
+        let free = self.alloc.totals();
         let (after, b, limit) = gaps
             .into_iter()
             .chain(below)
             .filter_map(|(_, b, limit)| {
                 let need = moves(live, tree, b).bytes;
-                let room = self.alloc.free_below(limit);
+                let room = free.below(limit);
                 (room >= need + need * num / den)
-                    .then(|| (b + need.saturating_sub(self.alloc.free_below(b)), b, limit))
+                    .then(|| (b + need.saturating_sub(free.below(b)), b, limit))
             })
             .min()?;
         ((eof - after.min(eof)) * DEAD * 2 >= eof).then_some((b, limit))

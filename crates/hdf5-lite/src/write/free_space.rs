@@ -52,6 +52,24 @@ pub(crate) struct FreeSpace {
     below: Option<u64>,
 }
 
+/// A copy of the free extents with running totals: the free bytes below an address in
+/// O(log n), where [`FreeSpace::free_below`] walks every extent below it.
+pub(crate) struct FreeTotals {
+    /// (start, end, free bytes below start), by start.
+    extents: Vec<(u64, u64, u64)>,
+}
+
+impl FreeTotals {
+    /// Free bytes below `limit`.
+    pub(crate) fn below(&self, limit: u64) -> u64 {
+        let i = self.extents.partition_point(|&(s, _, _)| s < limit);
+        match i.checked_sub(1).map(|i| self.extents[i]) {
+            Some((s, e, before)) => before + e.min(limit) - s,
+            None => 0,
+        }
+    }
+}
+
 impl FreeSpace {
     /// An allocator for a file whose used space ends at `end`, with no known holes.
     pub(crate) fn new(end: u64) -> Self {
@@ -78,6 +96,21 @@ impl FreeSpace {
             .range(..limit)
             .map(|(&s, &e)| e.min(limit) - s)
             .sum()
+    }
+
+    /// The free extents as they are now, for many [`FreeTotals::below`] questions.
+    pub(crate) fn totals(&self) -> FreeTotals {
+        let mut before = 0;
+        let extents = self
+            .free
+            .iter()
+            .map(|(&s, &e)| {
+                let at = (s, e, before);
+                before += e - s;
+                at
+            })
+            .collect();
+        FreeTotals { extents }
     }
 
     /// Makes allocations go below `limit` where they fit, best fit (`None`: the
@@ -323,6 +356,10 @@ mod tests {
         f.add_free(600, 900);
         f.add_free(950, 990);
         assert_eq!(f.free_below(500), 240);
+        let totals = f.totals();
+        for limit in [0, 1, 99, 100, 150, 200, 499, 500, 10_000] {
+            assert_eq!(totals.below(limit), f.free_below(limit), "below {limit}");
+        }
         assert_eq!(f.free_below(700), 340);
         // Below 500 the best fit for 40 bytes is the hole at 400 (lowest first would
         // take 104), and what fits nowhere below goes to the lowest hole that holds it.

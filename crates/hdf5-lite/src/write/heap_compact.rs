@@ -22,8 +22,15 @@ use crate::write::heap_owners::Owner;
 use crate::write::nav::{attrs_of, find_loaded, split};
 use crate::write::{vlen, Space, Writer};
 
-/// Datasets with more elements than this are never rewritten to free a collection.
+/// Datasets with more elements than this are never rewritten to free a collection at
+/// commit (each commit's share of this work stays small).
 const MAX_ELEMENTS: usize = 1024;
+
+/// The same bound for the compacting close (`compact`), which moves every collection
+/// above its boundary in one commit: a string attribute of every cell (a permuted or
+/// appended `CellID`) must be able to move, or it pins everything below it. At most
+/// 2^22 elements: 64 MiB of references, read once per dataset.
+const CLOSE_MAX_ELEMENTS: usize = 1 << 22;
 
 /// An owner's references and the strings they point at, read before anything moves.
 struct Moving {
@@ -46,7 +53,7 @@ impl Writer {
         let mut heap = GlobalHeap::new();
         let mut candidates = Vec::new();
         for (_, _, owners) in self.owners.survivors() {
-            let Some(moving) = self.read_owners(&file, &mut heap, &owners)? else {
+            let Some(moving) = self.read_owners(&file, &mut heap, &owners, MAX_ELEMENTS)? else {
                 continue;
             };
             let footprint: u64 = moving
@@ -76,7 +83,8 @@ impl Writer {
 
     /// Moves the strings of every owner in `owners` (but those in `moved`) into the
     /// open collection, opening collections as needed; false when one of them cannot be
-    /// moved (and then none is).
+    /// moved (and then none is). For the compacting close: datasets up to
+    /// [`CLOSE_MAX_ELEMENTS`] are rewritten.
     pub(super) fn rehome_all(
         &mut self,
         file: &File,
@@ -91,7 +99,7 @@ impl Writer {
             .cloned()
             .collect();
         let mut heap = GlobalHeap::new();
-        let Some(moving) = self.read_owners(file, &mut heap, &owners)? else {
+        let Some(moving) = self.read_owners(file, &mut heap, &owners, CLOSE_MAX_ELEMENTS)? else {
             return Ok(false);
         };
         for m in moving {
@@ -102,19 +110,22 @@ impl Writer {
         Ok(true)
     }
 
-    /// Whether the strings of every owner in `owners` can move.
-    pub(super) fn movable(&mut self, file: &File, owners: &[Owner]) -> Result<bool> {
+    /// Whether the strings of `owner` can move at a compacting close.
+    pub(super) fn movable(&mut self, file: &File, owner: &Owner) -> Result<bool> {
+        let owners = std::slice::from_ref(owner);
         Ok(self
-            .read_owners(file, &mut GlobalHeap::new(), owners)?
+            .read_owners(file, &mut GlobalHeap::new(), owners, CLOSE_MAX_ELEMENTS)?
             .is_some())
     }
 
     /// What each owner references, or `None` when one of them cannot be moved.
+    /// Datasets of more than `max_elements` elements cannot.
     fn read_owners(
         &mut self,
         file: &File,
         heap: &mut GlobalHeap,
         owners: &[Owner],
+        max_elements: usize,
     ) -> Result<Option<Vec<Moving>>> {
         let mut out = Vec::new();
         for owner in owners {
@@ -143,7 +154,7 @@ impl Writer {
             };
             if !matches!(datatype, Datatype::VarLenString { .. })
                 || raw.len() % 16 != 0
-                || raw.len() / 16 > MAX_ELEMENTS
+                || raw.len() / 16 > max_elements
             {
                 return Ok(None);
             }
