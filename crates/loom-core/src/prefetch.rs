@@ -76,58 +76,6 @@ impl Raw {
             Raw::F64(v) => std::mem::swap(out, v),
         }
     }
-
-    /// Calls `f(k, lane)` for each of the `count` lanes of a window read along `axis`
-    /// (its rows for `Axis::Rows`, its columns for `Axis::Cols`), each lane contiguous
-    /// and as `f64` in `scratch` (a row at a time, or the whole window transposed, read
-    /// row by row so that the reads stream).
-    pub(crate) fn for_each_lane(
-        &self,
-        axis: Axis,
-        count: usize,
-        scratch: &mut Vec<f64>,
-        f: impl FnMut(usize, &[f64]),
-    ) {
-        match self {
-            Raw::F32(v) => lanes(v, axis, count, scratch, f),
-            Raw::F64(v) => lanes(v, axis, count, scratch, f),
-        }
-    }
-}
-
-fn lanes<T: Copy + Into<f64>>(
-    src: &[T],
-    axis: Axis,
-    count: usize,
-    scratch: &mut Vec<f64>,
-    mut f: impl FnMut(usize, &[f64]),
-) {
-    let Some(cross) = src.len().checked_div(count) else {
-        return;
-    };
-    match axis {
-        Axis::Rows => {
-            fit(scratch, cross);
-            for k in 0..count {
-                let row = &src[k * cross..(k + 1) * cross];
-                for (o, &x) in scratch.iter_mut().zip(row) {
-                    *o = x.into();
-                }
-                f(k, &scratch[..cross]);
-            }
-        }
-        Axis::Cols => {
-            fit(scratch, src.len());
-            for (i, row) in src.chunks_exact(count).enumerate() {
-                for (j, &x) in row.iter().enumerate() {
-                    scratch[j * cross + i] = x.into();
-                }
-            }
-            for j in 0..count {
-                f(j, &scratch[j * cross..(j + 1) * cross]);
-            }
-        }
-    }
 }
 
 /// Makes `v` exactly `len` long, writing only what it grows by (the reader overwrites
@@ -390,33 +338,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lanes_are_rows_or_columns() {
-        let (rows, cols) = (37, 70);
-        let src: Vec<f32> = (0..rows * cols).map(|k| k as f32).collect();
-        let raw = Raw::F32(src);
-        let mut scratch = Vec::new();
-        let mut seen = 0;
-        raw.for_each_lane(Axis::Cols, cols, &mut scratch, |j, lane| {
-            assert_eq!(j, seen);
-            seen += 1;
-            let want: Vec<f64> = (0..rows).map(|i| (i * cols + j) as f64).collect();
-            assert_eq!(lane, &want[..]);
-        });
-        assert_eq!(seen, cols);
-        seen = 0;
-        raw.for_each_lane(Axis::Rows, rows, &mut scratch, |i, lane| {
-            assert_eq!(i, seen);
-            seen += 1;
-            let want: Vec<f64> = (0..cols).map(|j| (i * cols + j) as f64).collect();
-            assert_eq!(lane, &want[..]);
-        });
-        assert_eq!(seen, rows);
-        // No values on the other axis: empty lanes.
-        let empty = Raw::F64(Vec::new());
-        let mut n = 0;
-        empty.for_each_lane(Axis::Rows, 3, &mut scratch, |_, l| n += 1 + l.len());
-        empty.for_each_lane(Axis::Cols, 3, &mut scratch, |_, l| n += 1 + l.len());
-        assert_eq!(n, 6);
+    fn f32_values_move_into_f64() {
         let mut c = vec![1.0; 3];
         Raw::F32(vec![1.5, -2.0]).move_into_f64(&mut c);
         assert_eq!(c, [1.5, -2.0]);

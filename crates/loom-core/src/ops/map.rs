@@ -65,28 +65,7 @@ impl LoomConnection {
         chunksize: usize,
         selection: Option<&[bool]>,
     ) -> Result<Vec<Vec<f64>>> {
-        let (len, windows, plan) = self.map_windows(layer, axis, chunksize, selection)?;
-        // Decoded as f32 where exact.
-        let mut reader = Prefetch::start(plan, true);
-        let mut out = vec![vec![0.0; len]; functions.len()];
-        // One lane at a time as f64 (columns gathered a few at a time): no f64 window.
-        let mut lane_buf: Vec<f64> = Vec::new();
-        for w in windows {
-            let done = reader.next_with(|raws| {
-                let raw = raws.first().ok_or_else(|| no_values(layer))?;
-                raw.for_each_lane(axis, w.len(), &mut lane_buf, |k, lane| {
-                    for (f, res) in functions.iter().zip(out.iter_mut()) {
-                        res[w.start + k] = f(ArrayView1::from(lane));
-                    }
-                });
-                Ok(())
-            });
-            match done {
-                Some(r) => r?,
-                None => break,
-            }
-        }
-        Ok(out)
+        self.map_layer_as::<f64>(functions, layer, axis, chunksize, selection)
     }
 
     /// [`map_layer`](Self::map_layer) with the functions taking each row or column as
@@ -228,5 +207,38 @@ fn lanes_as<T: Copy + Default>(
                 f(j, &scratch[j * cross..(j + 1) * cross]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_are_rows_or_columns() {
+        let (rows, cols) = (37, 70);
+        let src: Vec<f64> = (0..rows * cols).map(|k| k as f64).collect();
+        let mut scratch = Vec::new();
+        let mut seen = 0;
+        lanes_as(&src, Axis::Cols, cols, &mut scratch, |j, lane| {
+            assert_eq!(j, seen);
+            seen += 1;
+            let want: Vec<f64> = (0..rows).map(|i| (i * cols + j) as f64).collect();
+            assert_eq!(lane, &want[..]);
+        });
+        assert_eq!(seen, cols);
+        seen = 0;
+        lanes_as(&src, Axis::Rows, rows, &mut scratch, |i, lane| {
+            assert_eq!(i, seen);
+            seen += 1;
+            let want: Vec<f64> = (0..cols).map(|j| (i * cols + j) as f64).collect();
+            assert_eq!(lane, &want[..]);
+        });
+        assert_eq!(seen, rows);
+        // No values on the other axis: empty lanes.
+        let mut n = 0;
+        lanes_as::<f64>(&[], Axis::Rows, 3, &mut scratch, |_, l| n += 1 + l.len());
+        lanes_as::<f64>(&[], Axis::Cols, 3, &mut scratch, |_, l| n += 1 + l.len());
+        assert_eq!(n, 6);
     }
 }
