@@ -7,9 +7,12 @@
 //! dataset's shape. Its records come from the file, so its size is bounded by the
 //! file's. A lookup binary-searches each row of the chunk grid a selection touches.
 
+use std::convert::Infallible;
+
 use crate::error::{Error, Result};
 use crate::format::chunk_index::ChunkRecord;
 use crate::read::select::ChunkSet;
+use crate::region;
 
 /// The stored chunks of one dataset (see the module documentation).
 #[derive(Debug)]
@@ -171,8 +174,9 @@ impl ChunkTable {
         // are consecutive.
         let (lo, hi) = last.bounds();
         let mut key = vec![0u64; rank];
-        let mut k = vec![0u64; outer.len()];
-        loop {
+        let zeros = vec![0u64; rank];
+        let ends: Vec<u64> = outer.iter().map(ChunkSet::len).chain([1]).collect();
+        let walked = region::for_each_row(&zeros, &ends, |k| {
             for (d, s) in outer.iter().enumerate() {
                 key[d] = s.get(k[d]);
             }
@@ -188,18 +192,11 @@ impl ChunkTable {
                 }
                 i += 1;
             }
-            let mut d = outer.len();
-            loop {
-                if d == 0 {
-                    return out;
-                }
-                d -= 1;
-                k[d] += 1;
-                if k[d] < outer[d].len() {
-                    break;
-                }
-                k[d] = 0;
-            }
+            Ok::<(), Infallible>(())
+        });
+        match walked {
+            Ok(()) => out,
+            Err(never) => match never {},
         }
     }
 }
