@@ -113,13 +113,7 @@ impl Floor {
                 let (r0, r1) = ((first - band_row) as usize, (last - band_row) as usize + 1);
                 let (mut sum, mut n) = (0.0, 0u64);
                 for &(c0, address, size) in &band.chunks {
-                    let src = self
-                        .map
-                        .get(address as usize..address as usize + size)
-                        .ok_or("chunk outside the file")?;
-                    z.reset(true);
-                    z.decompress(src, buf, flate2::FlushDecompress::Finish)
-                        .map_err(|e| e.to_string())?;
+                    self.inflate(z, buf, address, size)?;
                     let width = (cc.min(m - c0) * 4) as usize;
                     for r in r0..r1 {
                         let at = r * (cc * 4) as usize;
@@ -133,6 +127,24 @@ impl Floor {
         per_band
             .collect::<Result<Vec<_>, String>>()
             .map(|v| v.iter().fold((0.0, 0), |(s, n), &(a, b)| (s + a, n + b)))
+    }
+
+    /// Inflates the chunk stored at `address` (`size` bytes) into `buf`.
+    fn inflate(
+        &self,
+        z: &mut flate2::Decompress,
+        buf: &mut [u8],
+        address: u64,
+        size: usize,
+    ) -> Result<(), String> {
+        let src = self
+            .map
+            .get(address as usize..address as usize + size)
+            .ok_or("chunk outside the file")?;
+        z.reset(true);
+        z.decompress(src, buf, flate2::FlushDecompress::Finish)
+            .map_err(|e| e.to_string())?;
+        Ok(())
     }
 
     /// Timed: inflates every needed chunk and copies the selection into a new output.
@@ -157,13 +169,7 @@ impl Floor {
                     buf.resize(chunk_bytes, 0);
                     let band_row = band.rows[0].0 / cr * cr;
                     for &(c0, address, size) in &band.chunks {
-                        let src = self
-                            .map
-                            .get(address as usize..address as usize + size)
-                            .ok_or("chunk outside the file")?;
-                        z.reset(true);
-                        z.decompress(src, buf, flate2::FlushDecompress::Finish)
-                            .map_err(|e| e.to_string())?;
+                        self.inflate(z, buf, address, size)?;
                         let lo = self.cols.partition_point(|&(c, _)| c < c0);
                         let hi = self.cols.partition_point(|&(c, _)| c < c0 + cc);
                         let picks = &self.cols[lo..hi];
