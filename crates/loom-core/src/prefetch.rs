@@ -79,12 +79,52 @@ impl Raw {
 }
 
 /// Makes `v` exactly `len` long, writing only what it grows by (the reader overwrites
-/// the rest).
+/// the rest). A buffer too small is replaced, not grown (its values are not needed), by
+/// one whose large pages are asked for before anything is written to it.
 fn fit<T: Clone + Default>(v: &mut Vec<T>, len: usize) {
+    if v.capacity() < len {
+        *v = Vec::with_capacity(len);
+        huge_pages(
+            v.as_ptr().cast(),
+            len.saturating_mul(std::mem::size_of::<T>()),
+        );
+    }
     if v.len() != len {
         v.resize(len, T::default());
     }
 }
+
+/// Buffers of at least this many bytes are backed by transparent huge pages where the
+/// system offers them on request.
+const HUGE_BUFFER: usize = 4 << 20;
+
+/// Asks the kernel to back the 2 MiB-aligned part of a fresh buffer (`bytes` long at
+/// `ptr`, not yet written) with transparent huge pages, when it is at least
+/// [`HUGE_BUFFER`] long. A window is written chunk row by chunk row: in a window of
+/// rows, each of a chunk's rows lands on another 4 KiB page, and the page-table walks of
+/// those stores cost more than the copy (scan over rows, 98 MiB windows of the medium
+/// file: ~0.5 s of 4.8 s CPU). Only advice: where it is refused (THP off, other
+/// kernels), the buffer has ordinary pages.
+#[cfg(target_os = "linux")]
+fn huge_pages(ptr: *const u8, bytes: usize) {
+    const HUGE_PAGE: usize = 1 << 21;
+    if bytes < HUGE_BUFFER {
+        return;
+    }
+    let start = (ptr as usize).next_multiple_of(HUGE_PAGE);
+    let end = (ptr as usize).saturating_add(bytes) / HUGE_PAGE * HUGE_PAGE;
+    if end > start {
+        // SAFETY: start..end lies inside the buffer's own allocation (ptr..ptr + bytes),
+        // owned by the caller; MADV_HUGEPAGE changes how the kernel backs those pages,
+        // never their contents, mapping or protection. Its result is advice only.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn huge_pages(_ptr: *const u8, _bytes: usize) {}
 
 /// What the reader reads: some layers, along one axis, all of the other (or a list of it).
 #[derive(Debug, Clone)]
