@@ -393,6 +393,21 @@ impl Dataset {
         self.chunk_map()?.records(self.file.ctx())
     }
 
+    /// The stored chunks a hyperslab touches (offset, address, stored size, filter
+    /// mask), sorted by offset; empty unless the dataset is chunked. With
+    /// [`File::read_raw_chunk`] a window's chunks can be compared or copied as stored,
+    /// without decoding them, and without listing every chunk of the dataset.
+    pub fn chunk_records_in(
+        &self,
+        sel: &Hyperslab,
+    ) -> Result<Vec<crate::format::chunk_index::ChunkRecord>> {
+        if self.is_null() || !matches!(self.inner.layout, Layout::Chunked { .. }) {
+            return Ok(Vec::new());
+        }
+        sel.check(self.shape(), &self.inner.path)?;
+        Ok(self.plan(&Selection::hyperslab(sel))?.records)
+    }
+
     /// The whole dataset converted to `T`.
     pub fn read<T: Numeric>(&self) -> Result<ArrayD<T>> {
         self.read_hyperslab(&Hyperslab::all(self.shape()))

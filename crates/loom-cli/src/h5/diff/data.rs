@@ -1,0 +1,262 @@
+//! One dataset's values compared with another's, window by window, so memory stays
+//! bounded by a window whatever the dataset's size.
+//!
+//! Windows are C-order runs of element positions (see [`super::windows`]), cut on the
+//! first dataset's chunk boundaries. When both datasets store their chunks alike (same
+//! type, shape, chunk shape, filters and layout flags), a window whose stored chunks are
+//! byte for byte the same is equal without decoding anything. Otherwise both windows are
+//! read: elements of the same fixed-size type are compared by their bytes first and
+//! decoded only where the bytes differ; variable-length or differing types are decoded
+//! and compared as the dump prints them (so NaN equals NaN, and -0.0 equals 0.0).
+
+use hdf5_lite::format::messages::{Datatype, Layout};
+use hdf5_lite::read::{decode_value, Dataset, File, Hyperslab, Value};
+use serde_json::Value as Json;
+
+use super::windows::{boxes, Windows};
+use super::Differences;
+use crate::h5::json;
+
+/// Bytes of one side's window when elements are compared by their stored bytes.
+const STORED_WINDOW_BYTES: u64 = 1 << 24;
+
+/// Elements of one side's window when elements are decoded (a decoded element takes
+/// tens of bytes, more for strings).
+const VALUE_WINDOW: u64 = 1 << 16;
+
+/// Elements compared as one block before looking element by element.
+const BLOCK: usize = 4096;
+
+/// How two datasets' values compare.
+#[derive(Debug)]
+pub enum Outcome {
+    /// They hold different numbers of elements (first, second); values not compared.
+    Counts(u64, u64),
+    /// Compared element by element, in C order.
+    Compared(Differences),
+    /// Reading failed in one or both (the errors' messages); the first failure of each
+    /// side ends that side's reading, as a dump then has no data for it.
+    Failed(Option<String>, Option<String>),
+}
+
+/// One side of the comparison.
+#[derive(Clone, Copy)]
+pub struct Side<'a> {
+    /// The file the dataset is in.
+    pub file: &'a File,
+    /// The dataset.
+    pub data: &'a Dataset,
+}
+
+impl Side<'_> {
+    fn count(&self) -> u64 {
+        if self.data.is_null() {
+            0
+        } else {
+            self.data.len()
+        }
+    }
+
+    fn read_stored(&self, start: u64, len: u64) -> hdf5_lite::Result<Vec<u8>> {
+        let mut parts = boxes(self.data.shape(), start, start + len).into_iter();
+        let mut out = match parts.next() {
+            Some(first) => self.data.read_raw_slice(&first)?,
+            None => Vec::new(),
+        };
+        for part in parts {
+            out.extend(self.data.read_raw_slice(&part)?);
+        }
+        Ok(out)
+    }
+
+    fn read_values(&self, start: u64, len: u64) -> hdf5_lite::Result<Vec<Value>> {
+        let mut out = Vec::new();
+        for part in boxes(self.data.shape(), start, start + len) {
+            out.extend(self.data.read_values_slice(&part)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Compares the values of `a` and `b` (both non-null datasets, or null ones holding no
+/// element).
+pub fn compare(a: Side<'_>, b: Side<'_>) -> Outcome {
+    let (na, nb) = (a.count(), b.count());
+    if na != nb {
+        return Outcome::Counts(na, nb);
+    }
+    let mut diffs = Differences::new(na);
+    if na == 0 {
+        return Outcome::Compared(diffs);
+    }
+    let dt = a.data.datatype();
+    let by_bytes = dt == b.data.datatype() && !has_heap_data(dt);
+    let by_chunks = by_bytes && stored_alike(a.data, b.data);
+    let budget = if by_bytes {
+        STORED_WINDOW_BYTES / u64::from(dt.size().max(1))
+    } else {
+        VALUE_WINDOW
+    };
+    let mut errors: [Option<String>; 2] = [None, None];
+    for (start, len) in Windows::new(a.data.shape(), a.data.chunks(), budget) {
+        if errors.iter().all(Option::is_some) {
+            break;
+        }
+        let clean = errors.iter().all(Option::is_none);
+        if clean && by_chunks && chunks_equal(a, b, start, len) {
+            continue;
+        }
+        let live = [errors[0].is_none(), errors[1].is_none()];
+        if by_bytes {
+            let read = [(a, live[0]), (b, live[1])]
+                .map(|(s, live)| live.then(|| s.read_stored(start, len)));
+            if let Some([x, y]) = settle(read, &mut errors) {
+                compare_stored(dt, &x, &y, start, &mut diffs);
+            }
+        } else {
+            let read = [(a, live[0]), (b, live[1])]
+                .map(|(s, live)| live.then(|| s.read_values(start, len)));
+            if let Some([x, y]) = settle(read, &mut errors) {
+                compare_values(x, y, start, &mut diffs);
+            }
+        }
+    }
+    match errors {
+        [None, None] => Outcome::Compared(diffs),
+        [ea, eb] => Outcome::Failed(ea, eb),
+    }
+}
+
+/// Both windows when both sides were read cleanly; else records the new errors (a
+/// side that failed before is not read again, so `None`).
+fn settle<T>(
+    read: [Option<hdf5_lite::Result<T>>; 2],
+    errors: &mut [Option<String>; 2],
+) -> Option<[T; 2]> {
+    match read {
+        [Some(Ok(x)), Some(Ok(y))] => Some([x, y]),
+        read => {
+            for (slot, r) in errors.iter_mut().zip(read) {
+                if let Some(Err(e)) = r {
+                    *slot = Some(e.to_string());
+                }
+            }
+            None
+        }
+    }
+}
+
+/// Whether elements of `dt` refer to data stored elsewhere in the file (variable-length
+/// strings and sequences live in the global heap): their stored bytes are addresses,
+/// which differ between files holding the same values.
+fn has_heap_data(dt: &Datatype) -> bool {
+    match dt {
+        Datatype::VarLenString { .. } | Datatype::VarLenSequence { .. } => true,
+        Datatype::Compound { fields, .. } => fields.iter().any(|f| has_heap_data(&f.datatype)),
+        Datatype::Array { base, .. } | Datatype::Enum { base, .. } => has_heap_data(base),
+        _ => false,
+    }
+}
+
+/// Whether the two datasets store their chunks the same way, so equal stored bytes mean
+/// equal values (same type, shape, chunk shape, filters and layout flags).
+fn stored_alike(a: &Dataset, b: &Dataset) -> bool {
+    let flags = |d: &Dataset| match d.layout() {
+        Layout::Chunked { flags, .. } => Some(*flags),
+        _ => None,
+    };
+    flags(a).is_some()
+        && flags(a) == flags(b)
+        && a.shape() == b.shape()
+        && a.chunks() == b.chunks()
+        && a.filters() == b.filters()
+}
+
+/// Whether the window's stored chunks are the same bytes in both files (the same chunks
+/// stored, each with the same filter mask and bytes; chunks not stored hold the same fill
+/// value). A window whose chunks cannot be listed is not known to be equal.
+fn chunks_equal(a: Side<'_>, b: Side<'_>, start: u64, len: u64) -> bool {
+    let parts = boxes(a.data.shape(), start, start + len);
+    let [window] = parts.as_slice() else {
+        return false;
+    };
+    let (Ok(ra), Ok(rb)) = (
+        a.data.chunk_records_in(window),
+        b.data.chunk_records_in(window),
+    ) else {
+        return false;
+    };
+    if ra.len() != rb.len()
+        || (a.data.fill_value() != b.data.fill_value()
+            && ra.len() as u128 != grid(window, a.data.chunks()))
+    {
+        return false;
+    }
+    ra.iter().zip(&rb).all(|(x, y)| {
+        x.offset == y.offset
+            && x.filter_mask == y.filter_mask
+            && x.size == y.size
+            && matches!(
+                (a.file.read_raw_chunk(x), b.file.read_raw_chunk(y)),
+                (Ok(p), Ok(q)) if p == q
+            )
+    })
+}
+
+/// How many chunks of shape `chunks` a hyperslab touches.
+fn grid(window: &Hyperslab, chunks: Option<&[u64]>) -> u128 {
+    let Some(chunks) = chunks else { return 0 };
+    window
+        .start
+        .iter()
+        .zip(&window.count)
+        .zip(chunks)
+        .map(|((&s, &n), &c)| u128::from((s + n).div_ceil(c) - s / c))
+        .product()
+}
+
+/// Compares elements of the same fixed-size type by their bytes, decoding only those
+/// whose bytes differ (different bytes may hold equal values: NaNs, -0.0 and 0.0,
+/// bytes after a string's end).
+fn compare_stored(dt: &Datatype, a: &[u8], b: &[u8], start: u64, diffs: &mut Differences) {
+    if a == b {
+        return;
+    }
+    let size = dt.size().max(1) as usize;
+    let integer = matches!(dt, Datatype::Integer { .. });
+    let blocks = a.chunks(size * BLOCK).zip(b.chunks(size * BLOCK));
+    for (k, (ba, bb)) in blocks.enumerate() {
+        if ba == bb {
+            continue;
+        }
+        for (i, (ea, eb)) in ba.chunks_exact(size).zip(bb.chunks_exact(size)).enumerate() {
+            if ea == eb {
+                continue;
+            }
+            let at = start + (k * BLOCK + i) as u64;
+            if integer {
+                diffs.differ(at, || decoded(dt, ea), || decoded(dt, eb));
+            } else {
+                let (va, vb) = (decoded(dt, ea), decoded(dt, eb));
+                if va.is_null() || va != vb {
+                    diffs.differ(at, || va, || vb);
+                }
+            }
+        }
+    }
+}
+
+/// One element as the dump prints it (null when it cannot be decoded).
+fn decoded(dt: &Datatype, bytes: &[u8]) -> Json {
+    decode_value(dt, bytes).map_or(Json::Null, json::value)
+}
+
+/// Compares decoded elements as the dump prints them.
+fn compare_values(a: Vec<Value>, b: Vec<Value>, start: u64, diffs: &mut Differences) {
+    for (i, (va, vb)) in a.into_iter().zip(b).enumerate() {
+        let (ja, jb) = (json::value(va), json::value(vb));
+        if ja != jb {
+            diffs.differ(start + i as u64, || ja, || jb);
+        }
+    }
+}
