@@ -286,7 +286,7 @@ impl Walk<'_> {
             data::Side { file: fb, data: b },
         );
         let shown = display(path);
-        match data::compare(sides.0, sides.1) {
+        match data::compare(sides.0, sides.1, data::WindowSize::DEFAULT) {
             data::Outcome::Counts(na, nb) => self.say(format!("{shown}: {na} elements vs {nb}")),
             data::Outcome::Compared(diffs) => diffs.report(&shown, &mut |l| self.say(l)),
             data::Outcome::Failed(ea, eb) => {

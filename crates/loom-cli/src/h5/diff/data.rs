@@ -17,12 +17,23 @@ use super::windows::{boxes, Windows};
 use super::Differences;
 use crate::h5::json;
 
-/// Bytes of one side's window when elements are compared by their stored bytes.
-const STORED_WINDOW_BYTES: u64 = 1 << 24;
+/// How large one side's window may be.
+#[derive(Debug, Clone, Copy)]
+pub struct WindowSize {
+    /// Bytes, when elements are compared by their stored bytes.
+    pub stored_bytes: u64,
+    /// Elements, when elements are decoded (a decoded element takes tens of bytes, more
+    /// for strings).
+    pub values: u64,
+}
 
-/// Elements of one side's window when elements are decoded (a decoded element takes
-/// tens of bytes, more for strings).
-const VALUE_WINDOW: u64 = 1 << 16;
+impl WindowSize {
+    /// 16 MiB of stored bytes or 65536 decoded elements.
+    pub const DEFAULT: WindowSize = WindowSize {
+        stored_bytes: 1 << 24,
+        values: 1 << 16,
+    };
+}
 
 /// Elements compared as one block before looking element by element.
 const BLOCK: usize = 4096;
@@ -78,9 +89,8 @@ impl Side<'_> {
     }
 }
 
-/// Compares the values of `a` and `b` (both non-null datasets, or null ones holding no
-/// element).
-pub fn compare(a: Side<'_>, b: Side<'_>) -> Outcome {
+/// Compares the values of `a` and `b` in windows of at most `size` per side.
+pub fn compare(a: Side<'_>, b: Side<'_>, size: WindowSize) -> Outcome {
     let (na, nb) = (a.count(), b.count());
     if na != nb {
         return Outcome::Counts(na, nb);
@@ -93,9 +103,9 @@ pub fn compare(a: Side<'_>, b: Side<'_>) -> Outcome {
     let by_bytes = dt == b.data.datatype() && !has_heap_data(dt);
     let by_chunks = by_bytes && stored_alike(a.data, b.data);
     let budget = if by_bytes {
-        STORED_WINDOW_BYTES / u64::from(dt.size().max(1))
+        size.stored_bytes / u64::from(dt.size().max(1))
     } else {
-        VALUE_WINDOW
+        size.values
     };
     let mut errors: [Option<String>; 2] = [None, None];
     for (start, len) in Windows::new(a.data.shape(), a.data.chunks(), budget) {
@@ -258,5 +268,124 @@ fn compare_values(a: Vec<Value>, b: Vec<Value>, start: u64, diffs: &mut Differen
         if ja != jb {
             diffs.differ(start + i as u64, || ja, || jb);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hdf5_lite::read::Numeric;
+    use hdf5_lite::write::{DatasetSpec, MemFile, Writer};
+    use std::sync::Arc;
+
+    /// One chunk row of the 50 x 40 matrices below, as a window.
+    const SMALL: WindowSize = WindowSize {
+        stored_bytes: 8 * 40 * 4,
+        values: 7,
+    };
+
+    /// A file in memory with a float32 matrix `/m` of 2000 elements (0, 1, 2, … with
+    /// `changes`), chunked `chunks` and deflated, and vlen strings `/s` ("s0".."s19",
+    /// with `renamed`).
+    fn file(
+        shape: [u64; 2],
+        chunks: [u64; 2],
+        changes: &[(u64, f32)],
+        renamed: &[(u64, &str)],
+    ) -> File {
+        let mem = Arc::new(MemFile::new());
+        let mut w = Writer::create_in(mem.clone()).unwrap();
+        let spec = DatasetSpec::new(f32::datatype(), &shape)
+            .chunks(&chunks)
+            .deflate(1);
+        w.create_dataset("/m", &spec).unwrap();
+        let mut values: Vec<f32> = (0..2000u16).map(f32::from).collect();
+        for &(i, v) in changes {
+            values[i as usize] = v;
+        }
+        w.write_numbers("/m", &[0, 0], &shape, &values).unwrap();
+        let vlen = DatasetSpec::new(hdf5_lite::write::vlen_utf8(), &[20]);
+        w.create_dataset("/s", &vlen).unwrap();
+        let mut names: Vec<String> = (0..20).map(|i| format!("s{i}")).collect();
+        for &(i, s) in renamed {
+            names[i as usize] = s.to_owned();
+        }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        w.write_strings("/s", &[0], &[20], &names).unwrap();
+        w.close().unwrap();
+        File::from_bytes(mem.to_bytes()).unwrap()
+    }
+
+    fn run(a: &File, b: &File, name: &str) -> Outcome {
+        let (da, db) = (a.dataset(name).unwrap(), b.dataset(name).unwrap());
+        compare(
+            Side { file: a, data: &da },
+            Side { file: b, data: &db },
+            SMALL,
+        )
+    }
+
+    fn listed(outcome: Outcome) -> (u64, Vec<(u64, Json, Json)>) {
+        match outcome {
+            Outcome::Compared(d) => (d.count, d.shown),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn differences_across_windows_are_counted_and_listed_in_order() {
+        let a = file([50, 40], [8, 8], &[], &[]);
+        // -0.0 equals 0.0 (element 0): four differences.
+        let changes = [
+            (1999, -1.0),
+            (3, -2.0),
+            (1000, f32::NAN),
+            (321, -0.0),
+            (0, -0.0),
+        ];
+        let b = file([50, 40], [8, 8], &changes, &[(19, "x"), (7, "y")]);
+        let (count, shown) = listed(run(&a, &b, "/m"));
+        assert_eq!(count, 4);
+        let at: Vec<u64> = shown.iter().map(|s| s.0).collect();
+        assert_eq!(at, [3, 321, 1000, 1999]);
+        assert_eq!(shown[2].2, Json::from("nan"));
+        assert_eq!(shown[3], (1999, Json::from(1999.0), Json::from(-1.0)));
+        let (count, shown) = listed(run(&a, &b, "/s"));
+        assert_eq!(count, 2);
+        assert_eq!(shown[0], (7, Json::from("s7"), Json::from("y")));
+        assert_eq!(listed(run(&a, &a, "/m")).0, 0);
+        assert_eq!(listed(run(&b, &b, "/s")).0, 0);
+    }
+
+    #[test]
+    fn other_chunking_and_shape_compare_values_in_c_order() {
+        let a = file([50, 40], [8, 8], &[], &[]);
+        let rechunked = file([50, 40], [50, 3], &[(77, 0.5)], &[]);
+        let (count, shown) = listed(run(&a, &rechunked, "/m"));
+        assert_eq!((count, shown[0].0), (1, 77));
+        // 40 x 50 holds the same 2000 elements in the same C order; a window of the
+        // first shape spans rows of the second.
+        let reshaped = file([40, 50], [7, 9], &[(1234, 0.5)], &[]);
+        let (count, shown) = listed(run(&a, &reshaped, "/m"));
+        assert_eq!((count, shown[0].0), (1, 1234));
+        let (count, _) = listed(run(&reshaped, &a, "/m"));
+        assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn windows_listed_stored_chunks_match_a_full_read() {
+        let a = file([50, 40], [8, 8], &[], &[]);
+        let m = a.dataset("/m").unwrap();
+        let window = Hyperslab {
+            start: vec![8, 0],
+            count: vec![8, 40],
+        };
+        let records = m.chunk_records_in(&window).unwrap();
+        let offsets: Vec<Vec<u64>> = records.iter().map(|r| r.offset.clone()).collect();
+        assert_eq!(offsets, (0..5).map(|c| vec![8, c * 8]).collect::<Vec<_>>());
+        assert_eq!(grid(&window, m.chunks()), 5);
+        let all = m.chunk_records().unwrap();
+        assert_eq!(all.len(), 35);
+        assert!(records.iter().all(|r| all.contains(r)));
     }
 }
