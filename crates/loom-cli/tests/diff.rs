@@ -280,3 +280,41 @@ fn an_unreadable_dataset_differs_from_a_readable_one() {
     assert!(error.is_some() && data == error.map(|i| i + 1), "{out}");
     assert!(lines.contains(&"/lzf: only in the first file"), "{out}");
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let d = dir();
+    // 4000 groups only in the first file: more lines than a pipe's buffer holds.
+    let many = d.path().join("many.h5");
+    let mut w = Writer::create(&many).unwrap();
+    for i in 0..4000 {
+        w.create_group(&format!("/group_{i:05}")).unwrap();
+    }
+    w.close().unwrap();
+    let empty = d.path().join("empty.h5");
+    Writer::create(&empty).unwrap().close().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loom"))
+        .args([
+            "h5",
+            "diff",
+            many.to_str().unwrap(),
+            empty.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = [0u8; 16];
+    stdout.read_exact(&mut head).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "no message, no panic"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}

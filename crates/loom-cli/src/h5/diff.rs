@@ -45,7 +45,11 @@ pub fn run(args: &Args, out: &mut dyn io::Write) -> Outcome {
         differ = true;
         writeln!(out, "{line}")
     })
-    .map_err(|e| Failure::about(args.a.display(), e))?;
+    .map_err(|e| match e {
+        DiffError::Root(0, e) => Failure::about(args.a.display(), e),
+        DiffError::Root(_, e) => Failure::about(args.b.display(), e),
+        DiffError::Write(e) => e.into(),
+    })?;
     Ok(if differ {
         ExitCode::from(1)
     } else {
@@ -66,7 +70,7 @@ pub fn diff(a: &Path, b: &Path) -> hdf5_lite::Result<Vec<String>> {
         Ok(())
     });
     match walked {
-        Err(DiffError::Read(e)) => Err(e),
+        Err(DiffError::Root(_, e)) => Err(e),
         // Pushing to a vector does not fail.
         Err(DiffError::Write(_)) | Ok(()) => Ok(lines),
     }
@@ -75,28 +79,10 @@ pub fn diff(a: &Path, b: &Path) -> hdf5_lite::Result<Vec<String>> {
 /// Why [`diff_files`] stopped.
 #[derive(Debug)]
 pub enum DiffError {
-    /// A root group could not be read.
-    Read(hdf5_lite::Error),
-    /// `report` failed.
+    /// The root group of the first (0) or the second (1) file could not be read.
+    Root(usize, hdf5_lite::Error),
+    /// Reporting a difference failed.
     Write(io::Error),
-}
-
-impl std::fmt::Display for DiffError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DiffError::Read(e) => e.fmt(f),
-            DiffError::Write(e) => e.fmt(f),
-        }
-    }
-}
-
-impl From<DiffError> for Failure {
-    fn from(e: DiffError) -> Failure {
-        match e {
-            DiffError::Write(e) => e.into(),
-            DiffError::Read(e) => Failure::Error(crate::output::one_line(&e.to_string())),
-        }
-    }
 }
 
 /// Compares two open files, passing each difference to `report` as it is found. Only
@@ -108,8 +94,8 @@ pub fn diff_files(
     report: &mut dyn FnMut(String) -> io::Result<()>,
 ) -> Result<(), DiffError> {
     let (ra, rb) = (
-        a.root().map_err(DiffError::Read)?,
-        b.root().map_err(DiffError::Read)?,
+        a.root().map_err(|e| DiffError::Root(0, e))?,
+        b.root().map_err(|e| DiffError::Root(1, e))?,
     );
     let mut walk = Walk {
         files: [a, b],
