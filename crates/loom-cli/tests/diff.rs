@@ -37,7 +37,7 @@ fn matrix() -> Vec<f32> {
 /// Writes a file with a compressed matrix, a group of string datasets and attributes;
 /// `edit` changes the writer's staged content before the file is closed.
 fn write(path: &Path, edit: impl FnOnce(&mut Writer)) -> PathBuf {
-    let mut w = Writer::create(path).unwrap();
+    let mut w = create(path);
     let spec = DatasetSpec::new(f32::datatype(), &[130, 100])
         .chunks(&[16, 16])
         .deflate(4);
@@ -65,6 +65,16 @@ fn write(path: &Path, edit: impl FnOnce(&mut Writer)) -> PathBuf {
     edit(&mut w);
     w.close().unwrap();
     path.to_path_buf()
+}
+
+/// A new file written without a lock: a `loom` another test thread spawns meanwhile
+/// holds a copy of the writer's descriptor (and so its lock) until it starts, and the
+/// `loom` this test runs next would find the file locked.
+fn create(path: impl AsRef<Path>) -> Writer {
+    hdf5_lite::FileOptions::new()
+        .locking(false)
+        .create(path)
+        .unwrap()
 }
 
 fn dir() -> tempfile::TempDir {
@@ -168,7 +178,7 @@ fn shapes_types_chunks_and_attributes_are_compared() {
     let d = dir();
     let build = |name: &str, dt: Datatype, shape: &[u64], chunks: &[u64], unit: &str| {
         let path = d.path().join(name);
-        let mut w = Writer::create(&path).unwrap();
+        let mut w = create(&path);
         let spec = DatasetSpec::new(dt, shape).chunks(chunks).deflate(1);
         w.create_dataset("/x", &spec).unwrap();
         let values: Vec<f64> = (0..24).map(|i| f64::from(i) / 4.0).collect();
@@ -201,7 +211,7 @@ fn shapes_types_chunks_and_attributes_are_compared() {
     );
     let longer = {
         let path = d.path().join("d.h5");
-        let mut w = Writer::create(&path).unwrap();
+        let mut w = create(&path);
         w.create_dataset("/x", &DatasetSpec::new(f32::datatype(), &[25]))
             .unwrap();
         w.close().unwrap();
@@ -262,7 +272,7 @@ fn an_unreadable_dataset_differs_from_a_readable_one() {
     assert_eq!(diff(&szip, &szip), (0, String::new()));
     let d = dir();
     let readable = d.path().join("readable.h5");
-    let mut w = Writer::create(&readable).unwrap();
+    let mut w = create(&readable);
     let spec = DatasetSpec::new(i32::datatype(), &[800])
         .chunks(&[200])
         .deflate(1);
@@ -288,13 +298,13 @@ fn a_closed_pipe_ends_quietly() {
     let d = dir();
     // 4000 groups only in the first file: more lines than a pipe's buffer holds.
     let many = d.path().join("many.h5");
-    let mut w = Writer::create(&many).unwrap();
+    let mut w = create(&many);
     for i in 0..4000 {
         w.create_group(&format!("/group_{i:05}")).unwrap();
     }
     w.close().unwrap();
     let empty = d.path().join("empty.h5");
-    Writer::create(&empty).unwrap().close().unwrap();
+    create(&empty).close().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_loom"))
         .args([
             "h5",
