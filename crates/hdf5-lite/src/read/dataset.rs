@@ -180,6 +180,12 @@ impl Dataset {
         &self.inner.pipeline
     }
 
+    /// The file the dataset is in (for a dataset reached through an external link, the
+    /// linked file: its chunk records' addresses are in that file).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
     /// The dataset's absolute path.
     pub fn path(&self) -> &str {
         &self.inner.path

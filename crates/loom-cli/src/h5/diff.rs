@@ -98,7 +98,6 @@ pub fn diff_files(
         b.root().map_err(|e| DiffError::Root(1, e))?,
     );
     let mut walk = Walk {
-        files: [a, b],
         ancestors: [HashSet::new(), HashSet::new()],
         report,
     };
@@ -125,7 +124,6 @@ enum Body {
 type MemberList = Vec<(String, hdf5_lite::Result<Object>)>;
 
 struct Walk<'a> {
-    files: [&'a File; 2],
     /// The groups on the way down, per file: a hard link back to one is not followed.
     ancestors: [HashSet<(usize, u64)>; 2],
     report: &'a mut dyn FnMut(String) -> io::Result<()>,
@@ -266,13 +264,8 @@ impl Walk<'_> {
 
     /// Compares two datasets' values; `path` is the datasets' dump path.
     fn compare_data(&mut self, path: &str, a: &Dataset, b: &Dataset) -> io::Result<()> {
-        let [fa, fb] = self.files;
-        let sides = (
-            data::Side { file: fa, data: a },
-            data::Side { file: fb, data: b },
-        );
         let shown = display(path);
-        match data::compare(sides.0, sides.1, data::WindowSize::DEFAULT) {
+        match data::compare(a, b, data::WindowSize::DEFAULT) {
             data::Outcome::Counts(na, nb) => self.say(format!("{shown}: {na} elements vs {nb}")),
             data::Outcome::Compared(diffs) => diffs.report(&shown, &mut |l| self.say(l)),
             data::Outcome::Failed(ea, eb) => {

@@ -10,7 +10,7 @@
 //! and compared as the dump prints them (so NaN equals NaN, and -0.0 equals 0.0).
 
 use hdf5_lite::format::messages::{Datatype, Layout};
-use hdf5_lite::read::{decode_value, Dataset, File, Hyperslab, Value};
+use hdf5_lite::read::{decode_value, Dataset, Hyperslab, Value};
 use serde_json::Value as Json;
 
 use super::windows::{boxes, Windows};
@@ -50,48 +50,40 @@ pub enum Outcome {
     Failed(Option<String>, Option<String>),
 }
 
-/// One side of the comparison.
-#[derive(Clone, Copy)]
-pub struct Side<'a> {
-    /// The file the dataset is in.
-    pub file: &'a File,
-    /// The dataset.
-    pub data: &'a Dataset,
+/// How many elements `d` holds (none when its dataspace is null).
+fn count(d: &Dataset) -> u64 {
+    if d.is_null() {
+        0
+    } else {
+        d.len()
+    }
 }
 
-impl Side<'_> {
-    fn count(&self) -> u64 {
-        if self.data.is_null() {
-            0
-        } else {
-            self.data.len()
-        }
+/// The stored bytes of the C-order positions `start..start + len` of `d`.
+fn read_stored(d: &Dataset, start: u64, len: u64) -> hdf5_lite::Result<Vec<u8>> {
+    let mut parts = boxes(d.shape(), start, start + len).into_iter();
+    let mut out = match parts.next() {
+        Some(first) => d.read_raw_slice(&first)?,
+        None => Vec::new(),
+    };
+    for part in parts {
+        out.extend(d.read_raw_slice(&part)?);
     }
+    Ok(out)
+}
 
-    fn read_stored(&self, start: u64, len: u64) -> hdf5_lite::Result<Vec<u8>> {
-        let mut parts = boxes(self.data.shape(), start, start + len).into_iter();
-        let mut out = match parts.next() {
-            Some(first) => self.data.read_raw_slice(&first)?,
-            None => Vec::new(),
-        };
-        for part in parts {
-            out.extend(self.data.read_raw_slice(&part)?);
-        }
-        Ok(out)
+/// The decoded elements at the C-order positions `start..start + len` of `d`.
+fn read_values(d: &Dataset, start: u64, len: u64) -> hdf5_lite::Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for part in boxes(d.shape(), start, start + len) {
+        out.extend(d.read_values_slice(&part)?);
     }
-
-    fn read_values(&self, start: u64, len: u64) -> hdf5_lite::Result<Vec<Value>> {
-        let mut out = Vec::new();
-        for part in boxes(self.data.shape(), start, start + len) {
-            out.extend(self.data.read_values_slice(&part)?);
-        }
-        Ok(out)
-    }
+    Ok(out)
 }
 
 /// Compares the values of `a` and `b` in windows of at most `size` per side.
-pub fn compare(a: Side<'_>, b: Side<'_>, size: WindowSize) -> Outcome {
-    let (na, nb) = (a.count(), b.count());
+pub fn compare(a: &Dataset, b: &Dataset, size: WindowSize) -> Outcome {
+    let (na, nb) = (count(a), count(b));
     if na != nb {
         return Outcome::Counts(na, nb);
     }
@@ -99,16 +91,16 @@ pub fn compare(a: Side<'_>, b: Side<'_>, size: WindowSize) -> Outcome {
     if na == 0 {
         return Outcome::Compared(diffs);
     }
-    let dt = a.data.datatype();
-    let by_bytes = dt == b.data.datatype() && !has_heap_data(dt);
-    let by_chunks = by_bytes && stored_alike(a.data, b.data);
+    let dt = a.datatype();
+    let by_bytes = dt == b.datatype() && !has_heap_data(dt);
+    let by_chunks = by_bytes && stored_alike(a, b);
     let budget = if by_bytes {
         size.stored_bytes / u64::from(dt.size().max(1))
     } else {
         size.values
     };
     let mut errors: [Option<String>; 2] = [None, None];
-    for (start, len) in Windows::new(a.data.shape(), a.data.chunks(), budget) {
+    for (start, len) in Windows::new(a.shape(), a.chunks(), budget) {
         if errors.iter().all(Option::is_some) {
             break;
         }
@@ -119,13 +111,13 @@ pub fn compare(a: Side<'_>, b: Side<'_>, size: WindowSize) -> Outcome {
         let live = [errors[0].is_none(), errors[1].is_none()];
         if by_bytes {
             let read = [(a, live[0]), (b, live[1])]
-                .map(|(s, live)| live.then(|| s.read_stored(start, len)));
+                .map(|(d, live)| live.then(|| read_stored(d, start, len)));
             if let Some([x, y]) = settle(read, &mut errors) {
                 compare_stored(dt, &x, &y, start, &mut diffs);
             }
         } else {
             let read = [(a, live[0]), (b, live[1])]
-                .map(|(s, live)| live.then(|| s.read_values(start, len)));
+                .map(|(d, live)| live.then(|| read_values(d, start, len)));
             if let Some([x, y]) = settle(read, &mut errors) {
                 compare_values(x, y, start, &mut diffs);
             }
@@ -185,20 +177,16 @@ fn stored_alike(a: &Dataset, b: &Dataset) -> bool {
 /// Whether the window's stored chunks are the same bytes in both files (the same chunks
 /// stored, each with the same filter mask and bytes; chunks not stored hold the same fill
 /// value). A window whose chunks cannot be listed is not known to be equal.
-fn chunks_equal(a: Side<'_>, b: Side<'_>, start: u64, len: u64) -> bool {
-    let parts = boxes(a.data.shape(), start, start + len);
+fn chunks_equal(a: &Dataset, b: &Dataset, start: u64, len: u64) -> bool {
+    let parts = boxes(a.shape(), start, start + len);
     let [window] = parts.as_slice() else {
         return false;
     };
-    let (Ok(ra), Ok(rb)) = (
-        a.data.chunk_records_in(window),
-        b.data.chunk_records_in(window),
-    ) else {
+    let (Ok(ra), Ok(rb)) = (a.chunk_records_in(window), b.chunk_records_in(window)) else {
         return false;
     };
     if ra.len() != rb.len()
-        || (a.data.fill_value() != b.data.fill_value()
-            && ra.len() as u128 != grid(window, a.data.chunks()))
+        || (a.fill_value() != b.fill_value() && ra.len() as u128 != grid(window, a.chunks()))
     {
         return false;
     }
@@ -207,7 +195,7 @@ fn chunks_equal(a: Side<'_>, b: Side<'_>, start: u64, len: u64) -> bool {
             && x.filter_mask == y.filter_mask
             && x.size == y.size
             && matches!(
-                (a.file.read_raw_chunk(x), b.file.read_raw_chunk(y)),
+                (a.file().read_raw_chunk(x), b.file().read_raw_chunk(y)),
                 (Ok(p), Ok(q)) if p == q
             )
     })
@@ -274,7 +262,7 @@ fn compare_values(a: Vec<Value>, b: Vec<Value>, start: u64, diffs: &mut Differen
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hdf5_lite::read::Numeric;
+    use hdf5_lite::read::{File, Numeric};
     use hdf5_lite::write::{DatasetSpec, MemFile, Writer};
     use std::sync::Arc;
 
@@ -318,11 +306,7 @@ mod tests {
 
     fn run(a: &File, b: &File, name: &str) -> Outcome {
         let (da, db) = (a.dataset(name).unwrap(), b.dataset(name).unwrap());
-        compare(
-            Side { file: a, data: &da },
-            Side { file: b, data: &db },
-            SMALL,
-        )
+        compare(&da, &db, SMALL)
     }
 
     fn listed(outcome: Outcome) -> (u64, Vec<(u64, Json, Json)>) {
