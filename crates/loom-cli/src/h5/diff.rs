@@ -1,6 +1,7 @@
-//! `loom h5 diff A B`: compares two files object by object, like h5diff: groups,
-//! datasets, named datatypes, attributes, types, shapes, chunking, filters, fill values
-//! and values. Exit 0 when equal, 1 when they differ, 2 on an error.
+//! `loom h5 diff A B`: compares two files object by object, like h5diff: which groups,
+//! datasets and named datatypes exist, attributes, and each dataset's type, shape,
+//! maximum shape, chunking, filters, fill value and values. Exit 0 when equal, 1 when
+//! they differ, 2 on an error.
 //!
 //! The files are walked together, one object at a time, and each dataset's values are
 //! compared window by window ([`data`]), so memory stays bounded by a window whatever
