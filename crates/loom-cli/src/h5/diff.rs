@@ -335,12 +335,16 @@ impl Differences {
         }
     }
 
-    /// Records that element `index` differs (values made only when listed).
+    /// Records that element `index` differs, in any order: the [`SHOWN`] lowest
+    /// indexes are kept (values made only for those).
     fn differ(&mut self, index: u64, a: impl FnOnce() -> Json, b: impl FnOnce() -> Json) {
         self.count += 1;
-        if self.shown.len() < SHOWN {
-            self.shown.push((index, a(), b()));
+        if self.shown.len() == SHOWN && self.shown.last().is_some_and(|s| s.0 < index) {
+            return;
         }
+        let at = self.shown.partition_point(|s| s.0 < index);
+        self.shown.insert(at, (index, a(), b()));
+        self.shown.truncate(SHOWN);
     }
 
     fn report(&self, shown: &str, say: &mut dyn FnMut(String) -> io::Result<()>) -> io::Result<()> {

@@ -3,12 +3,13 @@
 //!
 //! Windows are C-order runs of element positions (see [`super::windows`]), cut on the
 //! first dataset's chunk boundaries. When both datasets store their chunks alike (same
-//! type, shape, chunk shape, filters and layout flags), a window whose stored chunks are
-//! byte for byte the same is equal without decoding anything. Otherwise both windows are
-//! read: elements of the same fixed-size type are compared by their bytes first and
-//! decoded only where the bytes differ; variable-length or differing types are decoded
-//! and compared as the dump prints them (so NaN equals NaN, and -0.0 equals 0.0).
+//! type, shape, chunk shape, filters and layout flags), the stored chunks of a window are
+//! compared byte for byte and only those that differ are decoded. Otherwise both windows
+//! are read whole. Elements of the same fixed-size type are compared by their bytes first
+//! and decoded only where the bytes differ; variable-length or differing types are
+//! decoded and compared as the dump prints them (so NaN equals NaN, and -0.0 equals 0.0).
 
+use hdf5_lite::format::chunk_index::ChunkRecord;
 use hdf5_lite::format::messages::{Datatype, Layout};
 use hdf5_lite::read::{decode_value, Dataset, Hyperslab, Value};
 use serde_json::Value as Json;
@@ -104,16 +105,22 @@ pub fn compare(a: &Dataset, b: &Dataset, size: WindowSize) -> Outcome {
         if errors.iter().all(Option::is_some) {
             break;
         }
-        let clean = errors.iter().all(Option::is_none);
-        if clean && by_chunks && chunks_equal(a, b, start, len) {
-            continue;
+        if errors.iter().all(Option::is_none) && by_chunks {
+            let parts = boxes(a.shape(), start, start + len);
+            if let [window] = parts.as_slice() {
+                if let Some(differing) = differing_chunks(a, b, window) {
+                    if compare_parts(a, b, &differing, &mut errors, &mut diffs) {
+                        continue;
+                    }
+                }
+            }
         }
         let live = [errors[0].is_none(), errors[1].is_none()];
         if by_bytes {
             let read = [(a, live[0]), (b, live[1])]
                 .map(|(d, live)| live.then(|| read_stored(d, start, len)));
             if let Some([x, y]) = settle(read, &mut errors) {
-                compare_stored(dt, &x, &y, start, &mut diffs);
+                compare_stored(dt, &x, &y, |i| start + i, &mut diffs);
             }
         } else {
             let read = [(a, live[0]), (b, live[1])]
@@ -127,6 +134,31 @@ pub fn compare(a: &Dataset, b: &Dataset, size: WindowSize) -> Outcome {
         [None, None] => Outcome::Compared(diffs),
         [ea, eb] => Outcome::Failed(ea, eb),
     }
+}
+
+/// Compares the boxes `parts` of `a` and `b` (the same type); false when reading one
+/// failed (recorded in `errors`).
+fn compare_parts(
+    a: &Dataset,
+    b: &Dataset,
+    parts: &[Hyperslab],
+    errors: &mut [Option<String>; 2],
+    diffs: &mut Differences,
+) -> bool {
+    for part in parts {
+        let read = [a, b].map(|d| Some(d.read_raw_slice(part)));
+        let Some([x, y]) = settle(read, errors) else {
+            return false;
+        };
+        compare_stored(
+            a.datatype(),
+            &x,
+            &y,
+            |i| position(a.shape(), part, i),
+            diffs,
+        );
+    }
+    true
 }
 
 /// Both windows when both sides were read cleanly; else records the new errors (a
@@ -174,36 +206,63 @@ fn stored_alike(a: &Dataset, b: &Dataset) -> bool {
         && a.filters() == b.filters()
 }
 
-/// Whether the window's stored chunks are the same bytes in both files (the same chunks
-/// stored, each with the same filter mask and bytes; chunks not stored hold the same fill
-/// value). A window whose chunks cannot be listed is not known to be equal.
-fn chunks_equal(a: &Dataset, b: &Dataset, start: u64, len: u64) -> bool {
-    let parts = boxes(a.shape(), start, start + len);
-    let [window] = parts.as_slice() else {
-        return false;
-    };
-    let (Ok(ra), Ok(rb)) = (a.chunk_records_in(window), b.chunk_records_in(window)) else {
-        return false;
-    };
+/// The parts of `window` (a box of `a`'s shape) whose stored chunks differ between `a`
+/// and `b` (each a chunk's intersection with the window), so only those are decoded;
+/// none when every chunk is stored as the same bytes with the same filter mask. `None`
+/// when the chunks cannot be paired (not listed alike, or chunks not stored whose fill
+/// values differ): then the window is compared whole.
+fn differing_chunks(a: &Dataset, b: &Dataset, window: &Hyperslab) -> Option<Vec<Hyperslab>> {
+    let chunks = a.chunks()?;
+    let (ra, rb) = (
+        a.chunk_records_in(window).ok()?,
+        b.chunk_records_in(window).ok()?,
+    );
     if ra.len() != rb.len()
-        || (a.fill_value() != b.fill_value() && ra.len() as u128 != grid(window, a.chunks()))
+        || ra.iter().zip(&rb).any(|(x, y)| x.offset != y.offset)
+        || (a.fill_value() != b.fill_value() && ra.len() as u128 != grid(window, chunks))
     {
-        return false;
+        return None;
     }
-    ra.iter().zip(&rb).all(|(x, y)| {
-        x.offset == y.offset
-            && x.filter_mask == y.filter_mask
+    let same = |x: &ChunkRecord, y: &ChunkRecord| {
+        x.filter_mask == y.filter_mask
             && x.size == y.size
             && matches!(
                 (a.file().read_raw_chunk(x), b.file().read_raw_chunk(y)),
                 (Ok(p), Ok(q)) if p == q
             )
-    })
+    };
+    let parts = ra
+        .iter()
+        .zip(&rb)
+        .filter(|(x, y)| !same(x, y))
+        .map(|(x, _)| {
+            let (start, count) = (0..chunks.len())
+                .map(|d| {
+                    let lo = window.start[d].max(x.offset[d]);
+                    let hi = (window.start[d] + window.count[d]).min(x.offset[d] + chunks[d]);
+                    (lo, hi.saturating_sub(lo))
+                })
+                .unzip();
+            Hyperslab { start, count }
+        })
+        .collect();
+    Some(parts)
+}
+
+/// The C-order position in `shape` of element `i` (C order) of the box `part`.
+fn position(shape: &[u64], part: &Hyperslab, mut i: u64) -> u64 {
+    let (mut at, mut stride) = (0, 1);
+    for d in (0..shape.len()).rev() {
+        let n = part.count[d].max(1);
+        at += (part.start[d] + i % n) * stride;
+        i /= n;
+        stride *= shape[d];
+    }
+    at
 }
 
 /// How many chunks of shape `chunks` a hyperslab touches.
-fn grid(window: &Hyperslab, chunks: Option<&[u64]>) -> u128 {
-    let Some(chunks) = chunks else { return 0 };
+fn grid(window: &Hyperslab, chunks: &[u64]) -> u128 {
     window
         .start
         .iter()
@@ -215,8 +274,14 @@ fn grid(window: &Hyperslab, chunks: Option<&[u64]>) -> u128 {
 
 /// Compares elements of the same fixed-size type by their bytes, decoding only those
 /// whose bytes differ (different bytes may hold equal values: NaNs, -0.0 and 0.0,
-/// bytes after a string's end).
-fn compare_stored(dt: &Datatype, a: &[u8], b: &[u8], start: u64, diffs: &mut Differences) {
+/// bytes after a string's end); element `i` is at position `at(i)` of the dataset.
+fn compare_stored(
+    dt: &Datatype,
+    a: &[u8],
+    b: &[u8],
+    at: impl Fn(u64) -> u64,
+    diffs: &mut Differences,
+) {
     if a == b {
         return;
     }
@@ -231,7 +296,7 @@ fn compare_stored(dt: &Datatype, a: &[u8], b: &[u8], start: u64, diffs: &mut Dif
             if ea == eb {
                 continue;
             }
-            let at = start + (k * BLOCK + i) as u64;
+            let at = at((k * BLOCK + i) as u64);
             if integer {
                 diffs.differ(at, || decoded(dt, ea), || decoded(dt, eb));
             } else {
@@ -319,26 +384,62 @@ mod tests {
     #[test]
     fn differences_across_windows_are_counted_and_listed_in_order() {
         let a = file([50, 40], [8, 8], &[], &[]);
-        // -0.0 equals 0.0 (element 0): four differences.
+        // -0.0 equals 0.0 (element 0): six differences. 9 and 40 are in one window
+        // (rows 0 to 7) but in two chunks, 40's first.
         let changes = [
             (1999, -1.0),
             (3, -2.0),
+            (40, 4.5),
+            (9, 4.5),
             (1000, f32::NAN),
             (321, -0.0),
             (0, -0.0),
         ];
         let b = file([50, 40], [8, 8], &changes, &[(19, "x"), (7, "y")]);
         let (count, shown) = listed(run(&a, &b, "/m"));
-        assert_eq!(count, 4);
+        assert_eq!(count, 6);
         let at: Vec<u64> = shown.iter().map(|s| s.0).collect();
-        assert_eq!(at, [3, 321, 1000, 1999]);
-        assert_eq!(shown[2].2, Json::from("nan"));
-        assert_eq!(shown[3], (1999, Json::from(1999.0), Json::from(-1.0)));
+        assert_eq!(at, [3, 9, 40, 321, 1000, 1999]);
+        assert_eq!(shown[4].2, Json::from("nan"));
+        assert_eq!(shown[5], (1999, Json::from(1999.0), Json::from(-1.0)));
+        // Chunk (0, 0) holds positions 40.. of rows 1 to 7 and is compared before chunk
+        // (0, 1), which holds positions 8 to 15 of row 0: the ten lowest are listed.
+        let mut changes: Vec<(u64, f32)> = (1..8)
+            .flat_map(|r| (0..8).map(move |c| (r * 40 + c, -1.0)))
+            .collect();
+        changes.extend((8..16).map(|c| (c, -1.0)));
+        let c = file([50, 40], [8, 8], &changes, &[]);
+        let (count, shown) = listed(run(&a, &c, "/m"));
+        assert_eq!(count, 64);
+        let at: Vec<u64> = shown.iter().map(|s| s.0).collect();
+        assert_eq!(at, [8, 9, 10, 11, 12, 13, 14, 15, 40, 41]);
         let (count, shown) = listed(run(&a, &b, "/s"));
         assert_eq!(count, 2);
         assert_eq!(shown[0], (7, Json::from("s7"), Json::from("y")));
         assert_eq!(listed(run(&a, &a, "/m")).0, 0);
         assert_eq!(listed(run(&b, &b, "/s")).0, 0);
+    }
+
+    #[test]
+    fn chunks_not_stored_hold_each_files_fill_value() {
+        let make = |fill: f32| {
+            let mem = Arc::new(MemFile::new());
+            let mut w = Writer::create_in(mem.clone()).unwrap();
+            let spec = DatasetSpec::new(f32::datatype(), &[16, 16])
+                .chunks(&[8, 8])
+                .deflate(1)
+                .fill_value(&fill.to_le_bytes());
+            w.create_dataset("/m", &spec).unwrap();
+            w.write_numbers("/m", &[0, 0], &[8, 8], &[1.0f32; 64])
+                .unwrap();
+            w.close().unwrap();
+            File::from_bytes(mem.to_bytes()).unwrap()
+        };
+        let (zero, seven) = (make(0.0), make(7.0));
+        let (count, shown) = listed(run(&zero, &seven, "/m"));
+        assert_eq!(count, 192);
+        assert_eq!(shown[0], (8, Json::from(0.0), Json::from(7.0)));
+        assert_eq!(listed(run(&seven, &make(7.0), "/m")).0, 0);
     }
 
     #[test]
@@ -367,7 +468,7 @@ mod tests {
         let records = m.chunk_records_in(&window).unwrap();
         let offsets: Vec<Vec<u64>> = records.iter().map(|r| r.offset.clone()).collect();
         assert_eq!(offsets, (0..5).map(|c| vec![8, c * 8]).collect::<Vec<_>>());
-        assert_eq!(grid(&window, m.chunks()), 5);
+        assert_eq!(grid(&window, &[8, 8]), 5);
         let all = m.chunk_records().unwrap();
         assert_eq!(all.len(), 35);
         assert!(records.iter().all(|r| all.contains(r)));
