@@ -10,7 +10,7 @@
 //! decoded and compared as the dump prints them (so NaN equals NaN, and -0.0 equals 0.0).
 
 use hdf5_lite::format::chunk_index::ChunkRecord;
-use hdf5_lite::format::messages::{Datatype, Layout};
+use hdf5_lite::format::messages::{ByteOrder, Datatype, Layout};
 use hdf5_lite::read::{decode_value, Dataset, Hyperslab, Value};
 use serde_json::Value as Json;
 
@@ -286,7 +286,6 @@ fn compare_stored(
         return;
     }
     let size = dt.size().max(1) as usize;
-    let integer = matches!(dt, Datatype::Integer { .. });
     let blocks = a.chunks(size * BLOCK).zip(b.chunks(size * BLOCK));
     for (k, (ba, bb)) in blocks.enumerate() {
         if ba == bb {
@@ -297,16 +296,48 @@ fn compare_stored(
                 continue;
             }
             let at = at((k * BLOCK + i) as u64);
-            if integer {
-                diffs.differ(at, || decoded(dt, ea), || decoded(dt, eb));
-            } else {
-                let (va, vb) = (decoded(dt, ea), decoded(dt, eb));
-                if va.is_null() || va != vb {
-                    diffs.differ(at, || va, || vb);
+            match same_number(dt, ea, eb) {
+                Some(true) => {}
+                Some(false) => diffs.differ(at, || decoded(dt, ea), || decoded(dt, eb)),
+                None => {
+                    let (va, vb) = (decoded(dt, ea), decoded(dt, eb));
+                    if va.is_null() || va != vb {
+                        diffs.differ(at, || va, || vb);
+                    }
                 }
             }
         }
     }
+}
+
+/// Whether two elements of different bytes hold the same number as the dump prints it,
+/// without decoding them to values: never for integers; for 4- and 8-byte floats when
+/// they are equal (-0.0 and 0.0) or both NaN. `None` for other types.
+fn same_number(dt: &Datatype, a: &[u8], b: &[u8]) -> Option<bool> {
+    let order = match dt {
+        Datatype::Integer { .. } => return Some(false),
+        Datatype::Float { order, .. } => *order,
+        _ => return None,
+    };
+    let float = |x: &[u8]| -> Option<f64> {
+        let big = order == ByteOrder::Big;
+        if let Ok(b4) = <[u8; 4]>::try_from(x) {
+            let v = if big {
+                f32::from_be_bytes(b4)
+            } else {
+                f32::from_le_bytes(b4)
+            };
+            return Some(f64::from(v));
+        }
+        let b8 = <[u8; 8]>::try_from(x).ok()?;
+        Some(if big {
+            f64::from_be_bytes(b8)
+        } else {
+            f64::from_le_bytes(b8)
+        })
+    };
+    let (x, y) = (float(a)?, float(b)?);
+    Some(x == y || (x.is_nan() && y.is_nan()))
 }
 
 /// One element as the dump prints it (null when it cannot be decoded).
@@ -418,6 +449,37 @@ mod tests {
         assert_eq!(shown[0], (7, Json::from("s7"), Json::from("y")));
         assert_eq!(listed(run(&a, &a, "/m")).0, 0);
         assert_eq!(listed(run(&b, &b, "/s")).0, 0);
+    }
+
+    #[test]
+    fn numbers_of_different_bytes_compare_as_the_dump_prints_them() {
+        let le = f32::datatype();
+        let be = Datatype::Float {
+            size: 8,
+            order: ByteOrder::Big,
+        };
+        let quiet = f32::NAN.to_le_bytes();
+        let payload = f32::from_bits(0x7fc0_0001).to_le_bytes();
+        assert_eq!(same_number(&le, &quiet, &payload), Some(true));
+        assert_eq!(
+            same_number(&le, &0f32.to_le_bytes(), &(-0f32).to_le_bytes()),
+            Some(true)
+        );
+        assert_eq!(
+            same_number(&le, &1f32.to_le_bytes(), &2f32.to_le_bytes()),
+            Some(false)
+        );
+        let (one, two) = (1f64.to_be_bytes(), 2f64.to_be_bytes());
+        assert_eq!(same_number(&be, &one, &two), Some(false));
+        assert_eq!(decoded(&be, &two), Json::from(2.0));
+        assert_eq!(
+            same_number(&i32::datatype(), &[1, 0, 0, 0], &[2, 0, 0, 0]),
+            Some(false)
+        );
+        assert_eq!(
+            same_number(&hdf5_lite::write::vlen_utf8(), &[0; 16], &[1; 16]),
+            None
+        );
     }
 
     #[test]
