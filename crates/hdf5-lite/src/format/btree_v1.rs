@@ -28,10 +28,17 @@ pub fn group_symbol_nodes(ctx: &Ctx, address: u64) -> Result<Vec<u64>> {
     // A group key is one heap offset of "size of lengths" bytes.
     let key_size = usize::from(ctx.sizes.lengths);
     let mut out = Vec::new();
-    walk(ctx, address, GROUP, key_size, None, &mut |_key, child| {
-        out.push(child);
-        Ok(())
-    })?;
+    walk(
+        ctx,
+        address,
+        GROUP,
+        key_size,
+        None,
+        &mut |_node, _key, child| {
+            out.push(child);
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 
@@ -39,10 +46,17 @@ pub fn group_symbol_nodes(ctx: &Ctx, address: u64) -> Result<Vec<u64>> {
 pub fn group_tree(ctx: &Ctx, address: u64) -> Result<(Vec<u64>, Vec<u64>)> {
     let key_size = usize::from(ctx.sizes.lengths);
     let mut snods = Vec::new();
-    let nodes = walk(ctx, address, GROUP, key_size, None, &mut |_key, child| {
-        snods.push(child);
-        Ok(())
-    })?;
+    let nodes = walk(
+        ctx,
+        address,
+        GROUP,
+        key_size,
+        None,
+        &mut |_node, _key, child| {
+            snods.push(child);
+            Ok(())
+        },
+    )?;
     Ok((nodes, snods))
 }
 
@@ -50,7 +64,7 @@ pub fn group_tree(ctx: &Ctx, address: u64) -> Result<(Vec<u64>, Vec<u64>)> {
 /// and its chunks.
 pub fn chunk_tree(ctx: &Ctx, address: u64, rank: usize) -> Result<(Vec<u64>, Vec<ChunkRecord>)> {
     let mut records = Vec::new();
-    let nodes = chunk_walk_into(ctx, address, rank, None, &mut |r| {
+    let nodes = chunk_walk_into(ctx, address, rank, None, &mut |_leaf, r| {
         records.push(r);
         Ok(())
     })?;
@@ -58,14 +72,32 @@ pub fn chunk_tree(ctx: &Ctx, address: u64, rank: usize) -> Result<(Vec<u64>, Vec
 }
 
 /// Calls `f` with every chunk of a chunk B-tree (type 1), as [`chunk_records`] lists
-/// them, without collecting them.
+/// them, without collecting them, and the address of the leaf that holds it.
 pub fn for_each_chunk(
     ctx: &Ctx,
     address: u64,
     rank: usize,
-    f: &mut dyn FnMut(ChunkRecord) -> Result<()>,
+    f: &mut dyn FnMut(u64, ChunkRecord) -> Result<()>,
 ) -> Result<()> {
     chunk_walk_into(ctx, address, rank, None, f).map(|_| ())
+}
+
+/// The chunks of one leaf (a level-0 node) of a chunk B-tree (type 1), left to right:
+/// `leaf` is an address [`for_each_chunk`] passed.
+pub fn chunk_leaf(
+    ctx: &Ctx,
+    leaf: u64,
+    rank: usize,
+    f: &mut dyn FnMut(ChunkRecord) -> Result<()>,
+) -> Result<()> {
+    check_rank(leaf, rank)?;
+    let mut w = Walker::new(ctx, CHUNK, chunk_key_len(rank) as usize);
+    let node = w.read_node(leaf, Some(0))?;
+    let children = node.entries.len() - 1;
+    for (key, child) in &node.entries[..children] {
+        f(chunk_record(key, *child, rank))?;
+    }
+    Ok(())
 }
 
 /// Every chunk of a chunk B-tree (type 1) of a dataset of rank `rank`, left to right
@@ -96,29 +128,24 @@ fn chunk_walk(
     within: Option<(&[u64], &[u64])>,
 ) -> Result<Vec<ChunkRecord>> {
     let mut out = Vec::new();
-    chunk_walk_into(ctx, address, rank, within, &mut |r| {
+    chunk_walk_into(ctx, address, rank, within, &mut |_leaf, r| {
         out.push(r);
         Ok(())
     })?;
     Ok(out)
 }
 
-/// Hands the chunks to `out`; returns the addresses of the nodes read.
+/// Hands the chunks to `out` with the address of their leaf; returns the addresses of
+/// the nodes read.
 fn chunk_walk_into(
     ctx: &Ctx,
     address: u64,
     rank: usize,
     within: Option<(&[u64], &[u64])>,
-    out: &mut dyn FnMut(ChunkRecord) -> Result<()>,
+    out: &mut dyn FnMut(u64, ChunkRecord) -> Result<()>,
 ) -> Result<Vec<u64>> {
-    if rank == 0 || rank > MAX_RANK {
-        return Err(Error::corrupt(
-            STRUCTURE,
-            address,
-            format!("chunk B-tree for a dataset of rank {rank}"),
-        ));
-    }
-    let key_size = 8 + 8 * (rank + 1);
+    check_rank(address, rank)?;
+    let key_size = chunk_key_len(rank) as usize;
     let offsets = |key: &[u8]| -> Vec<u64> { (0..rank).map(|d| le_u64(key, 8 + 8 * d)).collect() };
     let prune = |left: Option<&[u8]>, right: Option<&[u8]>| -> bool {
         let Some((lo, hi)) = within else { return true };
@@ -131,10 +158,10 @@ fn chunk_walk_into(
         CHUNK,
         key_size,
         Some(&prune),
-        &mut |key, child| {
-            let offset = offsets(key);
+        &mut |leaf, key, child| {
+            let r = chunk_record(key, child, rank);
             if let Some((lo, hi)) = within {
-                if offset
+                if r.offset
                     .iter()
                     .zip(lo.iter().zip(hi))
                     .any(|(o, (l, h))| o < l || o >= h)
@@ -142,14 +169,32 @@ fn chunk_walk_into(
                     return Ok(());
                 }
             }
-            out(ChunkRecord {
-                offset,
-                address: child,
-                size: u64::from(le_u32(key, 0)),
-                filter_mask: le_u32(key, 4),
-            })
+            out(leaf, r)
         },
     )
+}
+
+/// An error unless a chunk B-tree (at `address`) can serve a dataset of rank `rank`.
+fn check_rank(address: u64, rank: usize) -> Result<()> {
+    if rank == 0 || rank > MAX_RANK {
+        return Err(Error::corrupt(
+            STRUCTURE,
+            address,
+            format!("chunk B-tree for a dataset of rank {rank}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The chunk to the right of `key` (a chunk key of a dataset of rank `rank`, whose
+/// length the walk has checked), stored at `child`.
+fn chunk_record(key: &[u8], child: u64, rank: usize) -> ChunkRecord {
+    ChunkRecord {
+        offset: (0..rank).map(|d| le_u64(key, 8 + 8 * d)).collect(),
+        address: child,
+        size: u64::from(le_u32(key, 0)),
+        filter_mask: le_u32(key, 4),
+    }
 }
 
 /// Whether some point `x` of the box `lo..hi` has `a <= x < b` in lexicographic (C)
@@ -351,6 +396,7 @@ fn le_u64(b: &[u8], at: usize) -> u64 {
 
 /// One decoded node: its level and its (left key, child address) pairs.
 struct Node {
+    address: u64,
     level: u8,
     entries: Vec<(Vec<u8>, u64)>,
 }
@@ -359,6 +405,10 @@ struct Node {
 /// a child (`None` where a bound is not to be trusted), it says whether the child can
 /// hold anything wanted.
 type Prune<'a> = &'a dyn Fn(Option<&[u8]>, Option<&[u8]>) -> bool;
+
+/// Called with each level-0 entry: the leaf's address, the entry's left key and its
+/// child.
+type Leaf<'a> = &'a mut dyn FnMut(u64, &[u8], u64) -> Result<()>;
 
 /// State of one walk over a tree.
 struct Walker<'a> {
@@ -373,7 +423,19 @@ struct Walker<'a> {
     nodes: Vec<u64>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    /// A walk over `ctx` of nodes of type `node_type` with keys of `key_size` bytes.
+    fn new(ctx: &'a Ctx, node_type: u8, key_size: usize) -> Self {
+        Walker {
+            ctx,
+            node_type,
+            key_size,
+            visited: Visited::default(),
+            budget: ctx.source.len(),
+            nodes: Vec::new(),
+        }
+    }
+
     /// Reads the node at `address`, checking its signature, type and level.
     fn read_node(&mut self, address: u64, expected_level: Option<u8>) -> Result<Node> {
         self.visited.visit(STRUCTURE, address)?;
@@ -434,21 +496,20 @@ impl Walker<'_> {
         // The final key, kept with a placeholder child so `entries[i + 1].0` is always the
         // key to the right of child `i`.
         entries.push((c.bytes(self.key_size)?.to_vec(), UNDEF));
-        Ok(Node { level, entries })
+        Ok(Node {
+            address,
+            level,
+            entries,
+        })
     }
 
     /// Visits the level-0 entries below `node`, left to right. Levels strictly
     /// decrease, so the recursion is at most 256 deep.
-    fn descend(
-        &mut self,
-        node: Node,
-        prune: Option<Prune<'_>>,
-        leaf: &mut dyn FnMut(&[u8], u64) -> Result<()>,
-    ) -> Result<()> {
+    fn descend(&mut self, node: Node, prune: Option<Prune<'_>>, leaf: Leaf<'_>) -> Result<()> {
         let children = node.entries.len() - 1;
         if node.level == 0 {
             for (key, child) in &node.entries[..children] {
-                leaf(key, *child)?;
+                leaf(node.address, key, *child)?;
             }
             return Ok(());
         }
@@ -471,23 +532,16 @@ impl Walker<'_> {
 }
 
 /// Visits every (left key, child) pair at level 0 of the tree rooted at `root`, left to
-/// right.
+/// right, with the address of its leaf.
 fn walk(
     ctx: &Ctx,
     root: u64,
     node_type: u8,
     key_size: usize,
     prune: Option<Prune<'_>>,
-    leaf: &mut dyn FnMut(&[u8], u64) -> Result<()>,
+    leaf: Leaf<'_>,
 ) -> Result<Vec<u64>> {
-    let mut w = Walker {
-        ctx,
-        node_type,
-        key_size,
-        visited: Visited::default(),
-        budget: ctx.source.len(),
-        nodes: Vec::new(),
-    };
+    let mut w = Walker::new(ctx, node_type, key_size);
     let node = w.read_node(root, None)?;
     w.descend(node, prune, leaf)?;
     Ok(w.nodes)

@@ -1,5 +1,7 @@
-//! A dataset's chunk records held in memory, so that reads of window after window of
-//! one dataset look their chunks up instead of walking the file's chunk index again.
+//! Chunk records held in memory, so that reads of window after window of one dataset
+//! look their chunks up instead of walking the file's chunk index again: all of a
+//! dataset's for the indexes that are listed whole, one leaf's for a v1 B-tree (see
+//! [`chunk_leaves`](super::chunk_leaves)).
 //!
 //! The table stores, per stored chunk, its chunk coordinates (offset ÷ chunk shape) and
 //! its address, stored size and filter mask, column by column and sorted in C order of
@@ -14,7 +16,7 @@ use crate::format::chunk_index::ChunkRecord;
 use crate::read::select::ChunkSet;
 use crate::region;
 
-/// The stored chunks of one dataset (see the module documentation).
+/// Stored chunks of one dataset (see the module documentation).
 #[derive(Debug)]
 pub(crate) struct ChunkTable {
     rank: usize,
@@ -106,12 +108,29 @@ impl ChunkTable {
         Ok(self)
     }
 
-    fn len(&self) -> usize {
+    /// Number of records.
+    pub(crate) fn len(&self) -> usize {
         self.address.len()
     }
 
     fn coords(&self, i: usize) -> &[u64] {
         &self.coords[i * self.rank..(i + 1) * self.rank]
+    }
+
+    /// Bytes the table holds on the heap.
+    pub(crate) fn bytes(&self) -> usize {
+        8 * (self.coords.capacity() + self.address.capacity() + self.size.capacity())
+            + 4 * self.mask.capacity()
+    }
+
+    /// Whether the records are in strictly increasing C order, the first at `first`
+    /// and all below `end` (when given): what a run of records listed earlier holds.
+    pub(crate) fn spans(&self, first: &[u64], end: Option<&[u64]>) -> bool {
+        let n = self.len();
+        n > 0
+            && self.coords(0) == first
+            && (1..n).all(|i| self.coords(i - 1) < self.coords(i))
+            && end.is_none_or(|e| self.coords(n - 1) < e)
     }
 
     fn record(&self, i: usize, chunk_dims: &[u64]) -> ChunkRecord {
@@ -152,46 +171,18 @@ impl ChunkTable {
     /// The records whose chunk coordinates lie in `sets` (one per dimension), in C
     /// order of the offsets.
     pub(crate) fn needed(&self, sets: &[ChunkSet], chunk_dims: &[u64]) -> Vec<ChunkRecord> {
-        let rank = self.rank;
-        let Some((last, outer)) = sets.split_last() else {
-            return Vec::new();
-        };
-        let rows = outer
-            .iter()
-            .fold(1u128, |a, s| a.saturating_mul(u128::from(s.len())));
         let mut out = Vec::new();
-        if rows >= self.len() as u128 {
+        let Some(last) = sets.last() else {
+            return out;
+        };
+        if grid_rows(sets) >= self.len() as u128 {
             // More grid rows than records: one pass over the records.
-            for i in 0..self.len() {
-                let c = self.coords(i);
-                if sets.iter().zip(c).all(|(s, &k)| s.contains(k)) {
-                    out.push(self.record(i, chunk_dims));
-                }
-            }
+            self.push_in(sets, chunk_dims, &mut out);
             return out;
         }
-        // One grid row (all coordinates but the last) at a time: the records of a row
-        // are consecutive.
-        let (lo, hi) = last.bounds();
-        let mut key = vec![0u64; rank];
-        let zeros = vec![0u64; rank];
-        let ends: Vec<u64> = outer.iter().map(ChunkSet::len).chain([1]).collect();
-        let walked = region::for_each_row(&zeros, &ends, |k| {
-            for (d, s) in outer.iter().enumerate() {
-                key[d] = s.get(k[d]);
-            }
-            key[rank - 1] = lo;
-            let mut i = self.lower_bound(&key);
-            while i < self.len() {
-                let c = self.coords(i);
-                if c[..rank - 1] != key[..rank - 1] || c[rank - 1] >= hi {
-                    break;
-                }
-                if last.contains(c[rank - 1]) {
-                    out.push(self.record(i, chunk_dims));
-                }
-                i += 1;
-            }
+        let (_, hi) = last.bounds();
+        let walked = for_each_grid_row(sets, |key| {
+            self.push_row(key, hi, last, chunk_dims, &mut out);
             Ok::<(), Infallible>(())
         });
         match walked {
@@ -199,6 +190,76 @@ impl ChunkTable {
             Err(never) => match never {},
         }
     }
+
+    /// Appends the records whose chunk coordinates lie in `sets` to `out`, in C order,
+    /// looking at every record.
+    pub(crate) fn push_in(
+        &self,
+        sets: &[ChunkSet],
+        chunk_dims: &[u64],
+        out: &mut Vec<ChunkRecord>,
+    ) {
+        for i in 0..self.len() {
+            if sets.iter().zip(self.coords(i)).all(|(s, &k)| s.contains(k)) {
+                out.push(self.record(i, chunk_dims));
+            }
+        }
+    }
+
+    /// Appends to `out`, in C order, the records of the grid row `key` (all coordinates
+    /// but the last; `key`'s last is where the row's search starts) whose last
+    /// coordinate is below `hi` and in `last`.
+    pub(crate) fn push_row(
+        &self,
+        key: &[u64],
+        hi: u64,
+        last: &ChunkSet,
+        chunk_dims: &[u64],
+        out: &mut Vec<ChunkRecord>,
+    ) {
+        let rank = self.rank;
+        let mut i = self.lower_bound(key);
+        while i < self.len() {
+            let c = self.coords(i);
+            if c[..rank - 1] != key[..rank - 1] || c[rank - 1] >= hi {
+                break;
+            }
+            if last.contains(c[rank - 1]) {
+                out.push(self.record(i, chunk_dims));
+            }
+            i += 1;
+        }
+    }
+}
+
+/// Rows of the chunk grid `sets` spans (all dimensions but the last).
+pub(crate) fn grid_rows(sets: &[ChunkSet]) -> u128 {
+    let outer = sets.split_last().map_or(&[][..], |(_, o)| o);
+    outer
+        .iter()
+        .fold(1u128, |a, s| a.saturating_mul(u128::from(s.len())))
+}
+
+/// Calls `f` with each row of the chunk grid `sets` spans, in C order: the coordinates
+/// of the row, then the lowest coordinate of the last dimension's set.
+pub(crate) fn for_each_grid_row<E>(
+    sets: &[ChunkSet],
+    mut f: impl FnMut(&[u64]) -> Result<(), E>,
+) -> Result<(), E> {
+    let Some((last, outer)) = sets.split_last() else {
+        return Ok(());
+    };
+    let rank = sets.len();
+    let mut key = vec![0u64; rank];
+    key[rank - 1] = last.bounds().0;
+    let zeros = vec![0u64; rank];
+    let ends: Vec<u64> = outer.iter().map(ChunkSet::len).chain([1]).collect();
+    region::for_each_row(&zeros, &ends, |k| {
+        for (d, s) in outer.iter().enumerate() {
+            key[d] = s.get(k[d]);
+        }
+        f(&key)
+    })
 }
 
 #[cfg(test)]

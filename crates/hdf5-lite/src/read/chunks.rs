@@ -17,6 +17,7 @@ use crate::format::chunk_index::{chunk_records, ChunkGeometry, ChunkRecord};
 use crate::format::filters::ChunkDecoder;
 use crate::format::messages::{ChunkIndexKind, Dataspace, Datatype, FilterPipeline, Layout};
 use crate::format::{Ctx, UNDEF};
+use crate::read::chunk_leaves::{LeafIndex, LEAF_CACHE_BYTES};
 use crate::read::chunk_table::ChunkTable;
 use crate::read::convert::{convert_into, Numeric};
 use crate::read::select::{BoxRuns, ChunkSet, Selection};
@@ -29,14 +30,15 @@ enum Records {
     Listed(ChunkTable),
     /// A v1 B-tree. The first read walks only the nodes its selection needs (a small
     /// read of a large matrix touches a few hundred of its thousands of nodes); the
-    /// second lists the whole tree into a table that every later read looks up (window
-    /// after window of a scan would otherwise walk the tree again each time). `None` in
-    /// `table`: listing it failed, so reads keep walking (a damaged part of the tree
-    /// fails only the reads that need it).
+    /// second lists the tree's leaves into an index that every later read looks up,
+    /// with a bounded cache of decoded leaves (window after window of a scan would
+    /// otherwise walk the tree again each time). `None` in `leaves`: listing them
+    /// failed, so reads keep walking (a damaged part of the tree fails only the reads
+    /// that need it).
     BTree {
         address: u64,
         reads: AtomicUsize,
-        table: OnceLock<Option<ChunkTable>>,
+        leaves: OnceLock<Option<LeafIndex>>,
     },
 }
 
@@ -74,7 +76,7 @@ impl ChunkMap {
             Records::BTree {
                 address: *address,
                 reads: AtomicUsize::new(0),
-                table: OnceLock::new(),
+                leaves: OnceLock::new(),
             }
         } else {
             let geometry = ChunkGeometry {
@@ -104,10 +106,7 @@ impl ChunkMap {
     pub(crate) fn records(&self, ctx: &Ctx) -> Result<Vec<ChunkRecord>> {
         match &self.records {
             Records::Listed(table) => Ok(table.records(&self.chunk_dims)),
-            Records::BTree { address, table, .. } => match table.get() {
-                Some(Some(t)) => Ok(t.records(&self.chunk_dims)),
-                _ => self.walk_all(ctx, *address),
-            },
+            Records::BTree { address, .. } => self.walk_all(ctx, *address),
         }
     }
 
@@ -122,25 +121,21 @@ impl ChunkMap {
     /// sorted by offset; an error if the index lists one chunk twice.
     fn needed(&self, ctx: &Ctx, sets: &[ChunkSet]) -> Result<Vec<ChunkRecord>> {
         let cd = &self.chunk_dims;
-        let (address, reads, table) = match &self.records {
+        let (address, reads, leaves) = match &self.records {
             Records::Listed(table) => return Ok(table.needed(sets, cd)),
             Records::BTree {
                 address,
                 reads,
-                table,
-            } => (*address, reads, table),
+                leaves,
+            } => (*address, reads, leaves),
         };
-        if table.get().is_none() && reads.fetch_add(1, Ordering::Relaxed) >= 1 {
-            // Straight into the table: no list of records in between.
-            let mut t = ChunkTable::empty(cd.len());
-            let listed =
-                btree_v1::for_each_chunk(ctx, address, cd.len(), &mut |r| t.push(&r, cd, address))
-                    .and_then(|()| t.finish(address));
-            // Another thread may have listed it meanwhile: the same records.
-            let _ = table.set(listed.ok());
+        if leaves.get().is_none() && reads.fetch_add(1, Ordering::Relaxed) >= 1 {
+            let listed = LeafIndex::list(ctx, address, cd, LEAF_CACHE_BYTES);
+            // Another thread may have listed them meanwhile: the same leaves.
+            let _ = leaves.set(listed.ok());
         }
-        if let Some(Some(t)) = table.get() {
-            return Ok(t.needed(sets, cd));
+        if let Some(Some(index)) = leaves.get() {
+            return index.needed(ctx, sets, cd);
         }
         let rank = cd.len();
         let inside = |r: &ChunkRecord| (0..rank).all(|d| sets[d].contains(r.offset[d] / cd[d]));

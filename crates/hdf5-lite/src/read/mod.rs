@@ -15,6 +15,7 @@
 //! ```
 
 mod attribute;
+mod chunk_leaves;
 mod chunk_table;
 mod chunks;
 mod compound;
