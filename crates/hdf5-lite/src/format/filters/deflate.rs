@@ -1,11 +1,13 @@
-//! A deflate encoder for many small independent zlib streams, such as the chunks of an
-//! HDF5 dataset at gzip levels 1 and 2: a zlib stream (RFC 1950: header, deflate data,
+//! A fast deflate encoder for many small independent zlib streams, such as the chunks of
+//! an HDF5 dataset written at gzip level 2: a zlib stream (RFC 1950: header, deflate data,
 //! Adler-32 of the input) holding deflate blocks (RFC 1951).
 //!
-//! - Matching is greedy, over a short hash chain (4 candidates, stopping at the first
-//!   match of 8 or more bytes). Positions are kept as a running offset that grows from
-//!   one stream to the next by more than the window, so entries left by earlier streams
-//!   fall outside the window and the tables are never cleared between chunks.
+//! - Matching is greedy, over a short hash chain of four-byte hashes (4 candidates,
+//!   stopping at the first match of 8 or more bytes); a run of zero bytes (most of a
+//!   sparse count matrix) is taken as a distance-1 match without a search.
+//! - Positions are kept as a running offset that grows from one stream to the next by
+//!   more than the window, so entries left by earlier streams fall outside the window
+//!   and the tables (32 KiB + 128 KiB) are never cleared between chunks.
 //! - Each block is written as the smallest of dynamic Huffman (codes limited to 15 bits,
 //!   RFC 1951 3.2.7), fixed Huffman (3.2.6) or stored (3.2.4).
 
@@ -164,7 +166,8 @@ impl Deflater {
         }
     }
 
-    /// Appends `input` to `out` as one zlib stream (header marking `level`, 0–9).
+    /// Appends `input` to `out` as one zlib stream. `level` (0–9) is only marked in the
+    /// header; the compression is the same at every level.
     pub fn compress(&mut self, input: &[u8], level: u32, out: &mut Vec<u8>) {
         let flevel = match level {
             0 | 1 => 0,
