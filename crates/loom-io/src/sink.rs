@@ -6,7 +6,7 @@ use std::ops::AddAssign;
 
 use loom_core::hdf5_lite::read::Numeric;
 use loom_core::{LayerOptions, LoomConnection};
-use ndarray::{s, Array2};
+use ndarray::{Array2, ArrayView2};
 
 use crate::error::{IoError, Result};
 
@@ -26,6 +26,12 @@ pub(crate) fn window_len(other: usize, len: usize) -> usize {
 /// A zeroed (rows, cols) block, failing cleanly instead of aborting when it cannot be
 /// allocated.
 pub(crate) fn zeros<T: Numeric>(rows: usize, cols: usize) -> Result<Array2<T>> {
+    Array2::from_shape_vec((rows, cols), zeroed(rows, cols)?)
+        .map_err(|e| IoError::Invalid(e.to_string()))
+}
+
+/// The elements of a zeroed (rows, cols) block, in C order.
+fn zeroed<T: Numeric>(rows: usize, cols: usize) -> Result<Vec<T>> {
     let n = rows
         .checked_mul(cols)
         .ok_or_else(|| IoError::Invalid(format!("a {rows} x {cols} window is too large")))?;
@@ -33,7 +39,7 @@ pub(crate) fn zeros<T: Numeric>(rows: usize, cols: usize) -> Result<Array2<T>> {
     v.try_reserve_exact(n)
         .map_err(|_| IoError::Invalid(format!("cannot allocate a {rows} x {cols} window")))?;
     v.resize(n, T::default());
-    Array2::from_shape_vec((rows, cols), v).map_err(|e| IoError::Invalid(e.to_string()))
+    Ok(v)
 }
 
 /// Creates layer `name` of `shape` full of zeros, stored as `dtype` (a numpy name), without
@@ -58,10 +64,12 @@ pub(crate) fn create_layer(
 #[derive(Debug)]
 pub(crate) struct ColumnWriter<T> {
     name: String,
+    rows: usize,
     cols: usize,
     width: usize,
     start: usize,
-    block: Array2<T>,
+    /// The window: rows x width, C order.
+    block: Vec<T>,
     dirty: bool,
 }
 
@@ -75,10 +83,11 @@ impl<T: Numeric + AddAssign> ColumnWriter<T> {
         let width = window_len(rows, cols);
         Ok(ColumnWriter {
             name: name.to_owned(),
+            rows,
             cols,
             width,
             start: 0,
-            block: zeros(rows, width)?,
+            block: zeroed(rows, width)?,
             dirty: false,
         })
     }
@@ -98,8 +107,8 @@ impl<T: Numeric + AddAssign> ColumnWriter<T> {
         while col >= self.start + self.width {
             self.flush(ds)?;
         }
-        if let Some(b) = self.block.get_mut((row, col - self.start)) {
-            *b += v;
+        if row < self.rows {
+            self.block[row * self.width + col - self.start] += v;
             self.dirty = true;
         }
         Ok(Ok(()))
@@ -121,10 +130,10 @@ impl<T: Numeric + AddAssign> ColumnWriter<T> {
         while col >= self.start + self.width {
             self.flush(ds)?;
         }
-        let mut column = self.block.column_mut(col - self.start);
+        let at = col - self.start;
         for (&r, &v) in rows.iter().zip(values) {
-            if let Some(b) = column.get_mut(r) {
-                *b += v;
+            if r < self.rows {
+                self.block[r * self.width + at] += v;
             }
         }
         self.dirty |= !rows.is_empty();
@@ -135,7 +144,13 @@ impl<T: Numeric + AddAssign> ColumnWriter<T> {
     fn flush(&mut self, ds: &mut LoomConnection) -> Result<()> {
         let w = self.width.min(self.cols.saturating_sub(self.start));
         if self.dirty && w > 0 {
-            let view = self.block.slice(s![.., ..w]);
+            if w < self.width {
+                // The last window is narrower: its columns are packed to the front of
+                // the block, which is then written as it lies, without a copy.
+                pack_front(&mut self.block, self.rows, self.width, w);
+            }
+            let view = ArrayView2::from_shape((self.rows, w), &self.block[..self.rows * w])
+                .map_err(|e| IoError::Invalid(e.to_string()))?;
             ds.layers_mut()
                 .write(&self.name, .., self.start..self.start + w, view)?;
             self.block.fill(T::default());
@@ -151,5 +166,30 @@ impl<T: Numeric + AddAssign> ColumnWriter<T> {
             self.flush(ds)?;
         }
         Ok(())
+    }
+}
+
+/// Moves the first `w` columns of the rows x `width` C-order `block` to its front, as a
+/// rows x `w` C-order block.
+fn pack_front<T: Copy>(block: &mut [T], rows: usize, width: usize, w: usize) {
+    for r in 1..rows {
+        let from = r * width;
+        block.copy_within(from..from + w, r * w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packs_a_narrow_last_window_to_the_front() {
+        let (rows, width, w) = (4, 5, 2);
+        let mut block: Vec<u32> = (0..(rows * width) as u32).collect();
+        pack_front(&mut block, rows, width, w);
+        assert_eq!(&block[..rows * w], &[0, 1, 5, 6, 10, 11, 15, 16]);
+        let mut whole: Vec<u32> = (0..6).collect();
+        pack_front(&mut whole, 2, 3, 3);
+        assert_eq!(whole, vec![0, 1, 2, 3, 4, 5]);
     }
 }

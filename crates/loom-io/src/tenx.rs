@@ -169,7 +169,7 @@ fn folder(ds: &mut LoomConnection, dir: &Path, sample: &str) -> Result<()> {
     let barcodes = first_existing(dir, &["barcodes.tsv.gz", "barcodes.tsv"])
         .ok_or_else(|| missing("barcodes.tsv[.gz]"))?;
     let genes_lines = read_lines(&genes)?;
-    let bcs = read_lines(&barcodes)?;
+    let mut bcs = read_lines(&barcodes)?;
     import_layer(ds, "", &matrix, false)?;
     let (n, m) = ds.shape();
     check_len(&genes, genes_lines.len(), n as usize, "rows")?;
@@ -185,16 +185,21 @@ fn folder(ds: &mut LoomConnection, dir: &Path, sample: &str) -> Result<()> {
     if genes_lines.iter().all(|l| l.split('\t').count() > 2) && !genes_lines.is_empty() {
         ds.ra_mut().set("FeatureType", AttrValues::from(field(2)))?;
     }
-    set_cell_ids(ds, sample, bcs.iter().map(|b| b.trim()))
+    for b in &mut bcs {
+        if b.trim().len() != b.len() {
+            *b = b.trim().to_owned();
+        }
+    }
+    set_cell_ids(ds, sample, bcs)
 }
 
-fn set_cell_ids<'a>(
-    ds: &mut LoomConnection,
-    sample: &str,
-    bcs: impl Iterator<Item = &'a str>,
-) -> Result<()> {
-    let ids: Vec<String> = bcs.map(|b| format!("{sample}:{b}")).collect();
-    ds.ca_mut().set("CellID", AttrValues::from(ids))?;
+/// `CellID = sample:barcode`, made from the barcodes in place (the barcodes and the
+/// cell IDs of a million cells are not held twice).
+fn set_cell_ids(ds: &mut LoomConnection, sample: &str, mut bcs: Vec<String>) -> Result<()> {
+    for b in &mut bcs {
+        *b = format!("{sample}:{b}");
+    }
+    ds.ca_mut().set("CellID", AttrValues::from(bcs))?;
     Ok(())
 }
 
@@ -281,7 +286,7 @@ fn h5(
             }
         }
     }
-    set_cell_ids(ds, sample, bcs.iter().map(|b| b.as_str()))?;
+    set_cell_ids(ds, sample, bcs)?;
     Ok(if v3 {
         genome.map(str::to_owned)
     } else {

@@ -351,7 +351,7 @@ pub(crate) fn read_contiguous(
 /// The stored chunks one read needs.
 #[derive(Debug)]
 pub(crate) struct ChunkPlan {
-    records: Vec<ChunkRecord>,
+    pub(crate) records: Vec<ChunkRecord>,
     /// Whether every chunk the selection touches is stored (else the output must hold
     /// the fill value before the read).
     pub complete: bool,

@@ -180,6 +180,12 @@ impl Dataset {
         &self.inner.pipeline
     }
 
+    /// The file the dataset is in (for a dataset reached through an external link, the
+    /// linked file: its chunk records' addresses are in that file).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
     /// The dataset's absolute path.
     pub fn path(&self) -> &str {
         &self.inner.path
@@ -391,6 +397,21 @@ impl Dataset {
     /// Every stored chunk (offset in elements, address, stored size, filter mask).
     pub fn chunk_records(&self) -> Result<Vec<crate::format::chunk_index::ChunkRecord>> {
         self.chunk_map()?.records(self.file.ctx())
+    }
+
+    /// The stored chunks a hyperslab touches (offset, address, stored size, filter
+    /// mask), sorted by offset; empty unless the dataset is chunked. With
+    /// [`File::read_raw_chunk`] a window's chunks can be compared or copied as stored,
+    /// without decoding them, and without listing every chunk of the dataset.
+    pub fn chunk_records_in(
+        &self,
+        sel: &Hyperslab,
+    ) -> Result<Vec<crate::format::chunk_index::ChunkRecord>> {
+        if self.is_null() || !matches!(self.inner.layout, Layout::Chunked { .. }) {
+            return Ok(Vec::new());
+        }
+        sel.check(self.shape(), &self.inner.path)?;
+        Ok(self.plan(&Selection::hyperslab(sel))?.records)
     }
 
     /// The whole dataset converted to `T`.

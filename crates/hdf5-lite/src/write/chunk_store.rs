@@ -2,51 +2,38 @@
 //! index is built at flush (spec III.A.1 type 1 records, IV.A.2.i).
 //!
 //! A chunk is named by its linear index on the dataset's chunk grid (C order, so the
-//! index order is the B-tree's key order). Records live in pages of [`PAGE`] slots of 16
+//! index order is the B-tree's key order). Records live in pages of 64 slots of 16
 //! bytes (address, stored size, filter mask), allocated as chunks are written: a dataset
 //! written whole costs about 17 bytes a chunk, a chunk written alone at most one page.
-
-use std::collections::BTreeMap;
+//! Given a scratch directory, a store keeps a bounded number of pages in memory and the
+//! rest in a scratch file (see `chunk_pages`).
 
 use crate::error::{Error, Result};
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::UNDEF;
+use crate::write::chunk_pages::{Page, Pages, Scratch, Slot, EMPTY, SLOTS};
 
-/// Slots a page holds.
-const PAGE: u64 = 16;
-
-/// One stored chunk; `address` is [`UNDEF`] for a chunk not written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Slot {
-    address: u64,
-    size: u32,
-    filter_mask: u32,
-}
-
-const EMPTY: Slot = Slot {
-    address: UNDEF,
-    size: 0,
-    filter_mask: 0,
-};
+/// Slots a page holds, as a grid index step.
+const PAGE: u64 = SLOTS as u64;
 
 /// The records of one dataset, keyed by chunk position.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct ChunkStore {
     chunk_dims: Vec<u64>,
     /// Chunks along each dimension of the current shape.
     grid: Vec<u64>,
-    pages: BTreeMap<u64, Box<[Slot; PAGE as usize]>>,
+    pages: Pages,
     len: usize,
 }
 
 impl ChunkStore {
     /// No chunks yet, for a dataset of `shape` in chunks of `chunk_dims` (checked: same
-    /// rank, no zero chunk dimension).
-    pub(crate) fn new(chunk_dims: &[u64], shape: &[u64]) -> Result<Self> {
+    /// rank, no zero chunk dimension); records beyond a bounded cache go to `scratch`.
+    pub(crate) fn new(chunk_dims: &[u64], shape: &[u64], scratch: &Scratch) -> Result<Self> {
         Ok(ChunkStore {
             chunk_dims: chunk_dims.to_vec(),
             grid: grid(chunk_dims, shape)?,
-            pages: BTreeMap::new(),
+            pages: Pages::new(scratch),
             len: 0,
         })
     }
@@ -57,8 +44,9 @@ impl ChunkStore {
         chunk_dims: &[u64],
         shape: &[u64],
         records: Vec<ChunkRecord>,
+        scratch: &Scratch,
     ) -> Result<Self> {
-        let mut store = ChunkStore::new(chunk_dims, shape)?;
+        let mut store = ChunkStore::new(chunk_dims, shape, scratch)?;
         for r in records {
             if store.index(&r.offset).is_some() {
                 store.insert(&r)?;
@@ -114,10 +102,12 @@ impl ChunkStore {
     }
 
     /// The record of the chunk at `offset`, if it is stored.
-    pub(crate) fn get(&self, offset: &[u64]) -> Option<ChunkRecord> {
-        let at = self.index(offset)?;
-        let slot = self.pages.get(&(at / PAGE))?[(at % PAGE) as usize];
-        (slot.address != UNDEF).then(|| self.record(at, &slot))
+    pub(crate) fn get(&self, offset: &[u64]) -> Result<Option<ChunkRecord>> {
+        let Some(at) = self.index(offset) else {
+            return Ok(None);
+        };
+        let slot = self.pages.slot(at / PAGE, (at % PAGE) as usize)?;
+        Ok((slot.address != UNDEF).then(|| self.record(at, &slot)))
     }
 
     /// Stores `r`; returns the (address, size) of the record it replaces.
@@ -138,11 +128,7 @@ impl ChunkStore {
                 r.offset
             )));
         }
-        let page = self
-            .pages
-            .entry(at / PAGE)
-            .or_insert_with(|| Box::new([EMPTY; PAGE as usize]));
-        let slot = &mut page[(at % PAGE) as usize];
+        let slot = &mut self.pages.page_mut(at / PAGE)?[(at % PAGE) as usize];
         let old = *slot;
         *slot = Slot {
             address: r.address,
@@ -157,23 +143,44 @@ impl ChunkStore {
         }
     }
 
-    fn slots(&self) -> impl Iterator<Item = (u64, &Slot)> + '_ {
-        self.pages.iter().flat_map(|(&p, page)| {
-            page.iter()
-                .enumerate()
-                .filter(|(_, s)| s.address != UNDEF)
-                .map(move |(i, s)| (p * PAGE + i as u64, s))
+    /// Every stored slot with its grid index, in grid order.
+    fn slots(&self) -> impl Iterator<Item = Result<(u64, Slot)>> + '_ {
+        let mut page: Page = [EMPTY; SLOTS];
+        let mut at = None::<u64>;
+        let mut i = SLOTS;
+        let mut from = Some(0u64);
+        std::iter::from_fn(move || loop {
+            if let Some(p) = at {
+                while i < SLOTS {
+                    i += 1;
+                    if page[i - 1].address != UNDEF {
+                        return Some(Ok((p * PAGE + (i - 1) as u64, page[i - 1])));
+                    }
+                }
+            }
+            let p = self.pages.next_page(from?)?;
+            from = p.checked_add(1);
+            match self.pages.read(p, &mut page) {
+                Ok(_) => (at, i) = (Some(p), 0),
+                Err(e) => {
+                    from = None;
+                    at = None;
+                    return Some(Err(e));
+                }
+            }
         })
     }
 
     /// Every record, in chunk-offset (C) order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = ChunkRecord> + '_ {
-        self.slots().map(|(at, s)| self.record(at, s))
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Result<ChunkRecord>> + '_ {
+        self.slots()
+            .map(|s| s.map(|(at, slot)| self.record(at, &slot)))
     }
 
     /// The (address, size) of every stored chunk, in chunk order.
-    pub(crate) fn extents(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.slots().map(|(_, s)| (s.address, u64::from(s.size)))
+    pub(crate) fn extents(&self) -> impl Iterator<Item = Result<(u64, u64)>> + '_ {
+        self.slots()
+            .map(|s| s.map(|(_, slot)| (slot.address, u64::from(slot.size))))
     }
 
     /// Calls `f(address, size)` on every stored chunk; `f` may move the chunk.
@@ -181,31 +188,32 @@ impl ChunkStore {
         &mut self,
         mut f: impl FnMut(&mut u64, u64) -> Result<()>,
     ) -> Result<()> {
-        for page in self.pages.values_mut() {
+        self.pages.for_each_page_mut(|page| {
             for s in page.iter_mut().filter(|s| s.address != UNDEF) {
                 f(&mut s.address, u64::from(s.size))?;
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// A hash of every record (position, address, size, mask).
-    pub(crate) fn fingerprint(&self) -> u64 {
+    pub(crate) fn fingerprint(&self) -> Result<u64> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (&self.grid, &self.chunk_dims).hash(&mut h);
-        for (at, s) in self.slots() {
-            (at, s).hash(&mut h);
+        for s in self.slots() {
+            s?.hash(&mut h);
         }
-        h.finish()
+        Ok(h.finish())
     }
 
     /// Moves to the grid of `shape` (same rank); chunks wholly outside it are dropped
     /// and their (address, size) returned.
     pub(crate) fn reshape(&mut self, shape: &[u64]) -> Result<Vec<(u64, u64)>> {
-        let mut next = ChunkStore::new(&self.chunk_dims, shape)?;
+        let mut next = ChunkStore::new(&self.chunk_dims, shape, self.pages.scratch())?;
         let mut dropped = Vec::new();
         for r in self.iter() {
+            let r = r?;
             if next.index(&r.offset).is_some() {
                 next.insert(&r)?;
             } else {
@@ -255,53 +263,186 @@ mod tests {
 
     #[test]
     fn keeps_records_in_offset_order() {
-        let mut s = ChunkStore::new(&[10, 4], &[95, 30]).unwrap();
+        let mut s = ChunkStore::new(&[10, 4], &[95, 30], &Scratch::Memory).unwrap();
         let offsets = [[90, 28], [0, 4], [40, 0], [0, 0], [10, 20]];
         for (i, o) in offsets.iter().enumerate() {
             assert_eq!(s.insert(&rec(o, 1000 + i as u64, 7)).unwrap(), None);
         }
         let mut want: Vec<Vec<u64>> = offsets.iter().map(|o| o.to_vec()).collect();
         want.sort();
-        let got: Vec<Vec<u64>> = s.iter().map(|r| r.offset).collect();
+        let got: Vec<Vec<u64>> = s.iter().map(|r| r.unwrap().offset).collect();
         assert_eq!(got, want);
         assert_eq!(s.len(), 5);
-        assert_eq!(s.get(&[40, 0]).unwrap(), rec(&[40, 0], 1002, 7));
-        assert_eq!(s.get(&[40, 4]), None);
-        assert_eq!(s.get(&[41, 0]), None);
+        assert_eq!(s.get(&[40, 0]).unwrap().unwrap(), rec(&[40, 0], 1002, 7));
+        assert_eq!(s.get(&[40, 4]).unwrap(), None);
+        assert_eq!(s.get(&[41, 0]).unwrap(), None);
         assert_eq!(s.insert(&rec(&[40, 0], 5, 9)).unwrap(), Some((1002, 7)));
         assert_eq!(s.len(), 5);
     }
 
     #[test]
     fn refuses_what_it_cannot_hold() {
-        let mut s = ChunkStore::new(&[10, 4], &[95, 30]).unwrap();
+        let mut s = ChunkStore::new(&[10, 4], &[95, 30], &Scratch::Memory).unwrap();
         assert!(s.insert(&rec(&[100, 0], 1, 1)).is_err());
         assert!(s.insert(&rec(&[5, 0], 1, 1)).is_err());
         assert!(s.insert(&rec(&[0], 1, 1)).is_err());
         assert!(s.insert(&rec(&[0, 0], 1, 1 << 32)).is_err());
         assert!(s.insert(&rec(&[0, 0], UNDEF, 1)).is_err());
-        assert!(ChunkStore::new(&[1, 1, 1], &[u64::MAX, u64::MAX, 2]).is_err());
-        assert!(ChunkStore::new(&[0, 1], &[1, 1]).is_err());
+        assert!(ChunkStore::new(&[1, 1, 1], &[u64::MAX, u64::MAX, 2], &Scratch::Memory).is_err());
+        assert!(ChunkStore::new(&[0, 1], &[1, 1], &Scratch::Memory).is_err());
     }
 
     #[test]
     fn reshape_rekeys_and_drops_chunks_outside() {
-        let mut s = ChunkStore::new(&[2, 2], &[6, 6]).unwrap();
+        let mut s = ChunkStore::new(&[2, 2], &[6, 6], &Scratch::Memory).unwrap();
         for (i, o) in [[0, 0], [0, 4], [4, 2], [2, 2]].iter().enumerate() {
             s.insert(&rec(o, 100 + i as u64, 3)).unwrap();
         }
-        let before = s.fingerprint();
+        let before = s.fingerprint().unwrap();
         assert_eq!(s.reshape(&[5, 3]).unwrap(), vec![(101, 3)]);
-        assert_ne!(s.fingerprint(), before);
-        let got: Vec<(Vec<u64>, u64)> = s.iter().map(|r| (r.offset, r.address)).collect();
+        assert_ne!(s.fingerprint().unwrap(), before);
+        let got: Vec<(Vec<u64>, u64)> = s
+            .iter()
+            .map(|r| r.unwrap())
+            .map(|r| (r.offset, r.address))
+            .collect();
         assert_eq!(
             got,
             vec![(vec![0, 0], 100), (vec![2, 2], 103), (vec![4, 2], 102)]
         );
         s.reshape(&[9, 40]).unwrap();
-        assert_eq!(s.get(&[4, 2]).unwrap().address, 102);
+        assert_eq!(s.get(&[4, 2]).unwrap().unwrap().address, 102);
         s.insert(&rec(&[8, 38], 7, 1)).unwrap();
-        assert_eq!(s.iter().last().unwrap().offset, vec![8, 38]);
+        assert_eq!(s.iter().last().unwrap().unwrap().offset, vec![8, 38]);
         assert_eq!(s.extents().count(), 4);
+    }
+
+    /// What the store should hold: grid index → (address, size, mask).
+    type Model = std::collections::BTreeMap<u64, (u64, u64, u32)>;
+
+    fn check(s: &ChunkStore, model: &Model, grid: &[u64; 2], chunk: &[u64; 2]) {
+        let got: Vec<ChunkRecord> = s.iter().map(|r| r.unwrap()).collect();
+        let want: Vec<ChunkRecord> = model
+            .iter()
+            .map(|(&at, &(address, size, filter_mask))| ChunkRecord {
+                offset: vec![at / grid[1] * chunk[0], at % grid[1] * chunk[1]],
+                address,
+                size,
+                filter_mask,
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(s.len(), model.len());
+        let extents: Vec<(u64, u64)> = s.extents().map(|e| e.unwrap()).collect();
+        let want_extents: Vec<(u64, u64)> = want.iter().map(|r| (r.address, r.size)).collect();
+        assert_eq!(extents, want_extents);
+        for r in &want {
+            assert_eq!(s.get(&r.offset).unwrap().as_ref(), Some(r));
+        }
+    }
+
+    /// Writes `writes` (grid index, address) into a store spilling past `cap` pages and
+    /// into one that keeps everything in memory; both must equal the model.
+    fn run_writes(cap: usize, writes: &[(u64, u64)]) {
+        let (chunk, shape) = ([3, 5], [250, 700]);
+        let grid = [84, 140];
+        let mut spilled = ChunkStore::new(&chunk, &shape, &Scratch::Test(cap)).unwrap();
+        let mut memory = ChunkStore::new(&chunk, &shape, &Scratch::Memory).unwrap();
+        let mut model = Model::new();
+        for (i, &(at, address)) in writes.iter().enumerate() {
+            let at = at % (grid[0] * grid[1]);
+            let r = ChunkRecord {
+                offset: vec![at / grid[1] * chunk[0], at % grid[1] * chunk[1]],
+                address: address + 1,
+                size: i as u64 + 1,
+                filter_mask: (i % 3) as u32,
+            };
+            let old = model
+                .insert(at, (r.address, r.size, r.filter_mask))
+                .map(|(a, s, _)| (a, s));
+            assert_eq!(spilled.insert(&r).unwrap(), old);
+            assert_eq!(memory.insert(&r).unwrap(), old);
+        }
+        check(&spilled, &model, &grid, &chunk);
+        check(&memory, &model, &grid, &chunk);
+        assert_eq!(
+            spilled.fingerprint().unwrap(),
+            memory.fingerprint().unwrap()
+        );
+        // Moving every chunk (as compaction does) reaches every record once.
+        let mut seen = 0;
+        spilled
+            .for_each_address_mut(|a, _| {
+                *a += 1 << 40;
+                seen += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(seen, model.len());
+        for v in model.values_mut() {
+            v.0 += 1 << 40;
+        }
+        check(&spilled, &model, &grid, &chunk);
+    }
+
+    #[test]
+    fn column_bands_spill_and_read_back() {
+        // An import's order: bands of columns, every chunk row of each band in turn.
+        let mut writes = Vec::new();
+        for band in 0..140 / 7 {
+            for row in 0..84 {
+                for col in band * 7..band * 7 + 7 {
+                    writes.push((row * 140 + col, writes.len() as u64 * 100));
+                }
+            }
+        }
+        run_writes(8, &writes);
+        run_writes(2, &writes);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_write_order_reads_back_as_written(
+            cap in 2usize..40,
+            writes in proptest::collection::vec((0u64..11_760, 0u64..1 << 50), 0..3000),
+            rewrites in proptest::collection::vec(0usize..3000, 0..300),
+        ) {
+            // Rewrites of chunks written before, with new addresses.
+            let mut all = writes.clone();
+            all.extend(
+                rewrites
+                    .iter()
+                    .filter_map(|&i| writes.get(i))
+                    .map(|&(at, a)| (at, a ^ 0x5555)),
+            );
+            run_writes(cap, &all);
+        }
+    }
+
+    #[test]
+    fn a_failed_spill_is_an_error_and_loses_no_record() {
+        let mut s = ChunkStore::new(&[1, 1], &[4, 64], &Scratch::Failing(2)).unwrap();
+        s.insert(&rec(&[0, 5], 10, 1)).unwrap();
+        s.insert(&rec(&[1, 6], 11, 1)).unwrap();
+        assert!(matches!(s.insert(&rec(&[2, 7], 12, 1)), Err(Error::Io(_))));
+        assert_eq!(s.get(&[0, 5]).unwrap().unwrap().address, 10);
+        assert_eq!(s.get(&[1, 6]).unwrap().unwrap().address, 11);
+        let got: Vec<u64> = s.iter().map(|r| r.unwrap().address).collect();
+        assert_eq!(got, vec![10, 11]);
+    }
+
+    #[test]
+    fn spilled_store_reshapes() {
+        let mut s = ChunkStore::new(&[1, 1], &[300, 300], &Scratch::Test(3)).unwrap();
+        for i in 0..300 {
+            for j in (0..300).step_by(7) {
+                s.insert(&rec(&[i, j], 1 + i * 1000 + j, 2)).unwrap();
+            }
+        }
+        let dropped = s.reshape(&[200, 300]).unwrap();
+        assert_eq!(dropped.len(), 100 * 43);
+        assert_eq!(s.len(), 200 * 43);
+        assert_eq!(s.get(&[199, 294]).unwrap().unwrap().address, 1 + 199_294);
+        assert_eq!(s.get(&[199, 295]).unwrap(), None);
     }
 }

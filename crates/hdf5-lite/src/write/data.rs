@@ -14,6 +14,7 @@ use crate::format::messages::{
 use crate::format::{Allocate, UNDEF};
 use crate::read::Hyperslab;
 use crate::region::{self, Grid};
+use crate::write::chunk_pages::Scratch;
 use crate::write::chunk_store::ChunkStore;
 use crate::write::spec::{element_count, DatasetSpec};
 use crate::write::tree::{DataStorage, DatasetNode};
@@ -30,7 +31,7 @@ thread_local! {
 
 impl DatasetNode {
     /// A new dataset, validated; its chunks or block are allocated on first write.
-    pub(crate) fn create(path: &str, spec: &DatasetSpec) -> Result<Self> {
+    pub(crate) fn create(path: &str, spec: &DatasetSpec, scratch: &Scratch) -> Result<Self> {
         let invalid = |why: String| Err(Error::InvalidInput(format!("{path}: {why}")));
         let rank = spec.shape.len();
         let elem = spec.datatype.size();
@@ -114,7 +115,7 @@ impl DatasetNode {
                     return invalid(format!("chunks of {chunks:?} exceed 4 GiB"));
                 }
                 DataStorage::Chunked {
-                    records: ChunkStore::new(chunks, &spec.shape)?,
+                    records: ChunkStore::new(chunks, &spec.shape, scratch)?,
                 }
             }
             None if filtered || unlimited => {
@@ -411,16 +412,18 @@ impl DatasetNode {
             space.alloc.release(at, size);
         }
         let chunk_dims = records.chunk_dims().to_vec();
-        let cut: Vec<ChunkRecord> = records
-            .iter()
-            .filter(|r| {
-                r.offset
-                    .iter()
-                    .zip(&chunk_dims)
-                    .zip(shape.iter().zip(&old))
-                    .any(|((&o, &c), (&n, &was))| n < was && o + c > n)
-            })
-            .collect();
+        let mut cut: Vec<ChunkRecord> = Vec::new();
+        for r in records.iter() {
+            let r = r?;
+            if r.offset
+                .iter()
+                .zip(&chunk_dims)
+                .zip(shape.iter().zip(&old))
+                .any(|((&o, &c), (&n, &was))| n < was && o + c > n)
+            {
+                cut.push(r);
+            }
+        }
         let ctx = ChunkCtx {
             shape,
             chunk_dims: &chunk_dims,
@@ -601,12 +604,12 @@ fn write_chunks(
         // Old contents of partly covered chunks, read before the parallel part.
         let mut bases = Vec::with_capacity(batch.len());
         for off in batch {
-            bases.push(match records.get(off) {
-                Some(rec) if !covers(sel, off, ctx.chunk_dims, ctx.shape) => {
-                    Some(ctx.decode(space, &rec)?)
-                }
-                _ => None,
-            });
+            let old = if covers(sel, off, ctx.chunk_dims, ctx.shape) {
+                None
+            } else {
+                records.get(off)?
+            };
+            bases.push(old.map(|rec| ctx.decode(space, &rec)).transpose()?);
         }
         let build = |(off, base): (&Vec<u64>, Option<Vec<u8>>)| -> Result<Vec<u8>> {
             SCRATCH.with(|scratch| {

@@ -55,6 +55,7 @@
 
 mod btree_levels;
 pub mod chunk_btree;
+mod chunk_pages;
 mod chunk_store;
 mod compact;
 mod compound;
@@ -87,6 +88,7 @@ use crate::format::Sizes;
 use crate::open::FileOptions;
 use crate::read::{self, File, Hyperslab, Numeric};
 use crate::storage::{Source, Storage};
+use chunk_pages::Scratch;
 pub(crate) use dense_attrs::extents as dense_extents;
 use elements::{attribute_message, encode_strings};
 use free_space::FreeSpace;
@@ -152,6 +154,16 @@ impl<'a> Space<'a> {
         self.get(address, &mut buf)?;
         Ok(buf)
     }
+}
+
+/// Chunk records of a file at `path` spill next to it (the output's file system, not a
+/// memory-backed /tmp).
+fn scratch_beside(path: &Path) -> Scratch {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Scratch::Dir(dir.into())
 }
 
 /// Releases the extents a rewrite of the committed object at `address` replaces; a
@@ -222,6 +234,8 @@ pub struct Writer {
     /// Whether the space earlier sessions left behind has been looked for.
     recovered: bool,
     k: (u16, u16, u16),
+    /// Where the chunk records of large datasets go until the commit.
+    scratch: Scratch,
     root: Option<GroupNode>,
     /// Whether an edit has succeeded since the last commit; objects loaded by an edit
     /// that then failed are not written.
@@ -255,6 +269,7 @@ impl Writer {
     pub(crate) fn create_file(file: RwFile, path: &Path) -> Result<Self> {
         let file = Arc::new(file);
         let mut w = Self::create_in(file.clone())?;
+        w.scratch = scratch_beside(path);
         w.file = Some((file, path.to_path_buf()));
         Ok(w)
     }
@@ -262,6 +277,7 @@ impl Writer {
     pub(crate) fn open_file(file: RwFile, path: &Path) -> Result<Self> {
         let file = Arc::new(file);
         let mut w = Self::open_in(file.clone())?;
+        w.scratch = scratch_beside(path);
         w.file = Some((file, path.to_path_buf()));
         Ok(w)
     }
@@ -284,6 +300,7 @@ impl Writer {
             snapshot_blocks: Vec::new(),
             recovered: false,
             k: (4, 16, 32),
+            scratch: Scratch::Memory,
             root: Some(GroupNode::default()),
             dirty: true,
             aborted: None,
@@ -325,6 +342,7 @@ impl Writer {
             snapshot_blocks: Vec::new(),
             recovered: false,
             k,
+            scratch: Scratch::Memory,
             root: None,
             dirty: false,
             aborted: None,
@@ -453,7 +471,7 @@ impl Writer {
                 .as_ref()
                 .ok_or_else(|| Error::InvalidInput("no file".into()))?;
             let address = file.superblock().root_object_header;
-            match tree::load(file, address, "/")? {
+            match tree::load(file, address, "/", &self.scratch)? {
                 Child::Group(g) => {
                     let mut root = Child::Group(g);
                     release_own(&mut self.alloc, file, address, &mut root, self.k)?;
@@ -479,6 +497,7 @@ impl Writer {
     fn node(&mut self, path: &str) -> Result<NodeMut<'_>> {
         let parts = split(path)?;
         let k = self.k;
+        let scratch = self.scratch.clone();
         self.root()?;
         let (Some(root), file) = (self.root.as_mut(), self.committed.as_ref()) else {
             return Err(Error::InvalidInput("no root group".into()));
@@ -505,7 +524,7 @@ impl Writer {
                 let file = file.ok_or_else(|| Error::NotFound {
                     path: walked.clone(),
                 })?;
-                let mut loaded = tree::load(file, *address, &walked)?;
+                let mut loaded = tree::load(file, *address, &walked, &scratch)?;
                 release_own(&mut self.alloc, file, *address, &mut loaded, k)?;
                 *child = loaded;
             }
@@ -588,7 +607,7 @@ impl Writer {
     pub fn create_dataset(&mut self, path: &str, spec: &DatasetSpec) -> Result<()> {
         self.edit(|w| {
             let (parent, name) = parent_and_name(path)?;
-            let node = DatasetNode::create(path, spec)?;
+            let node = DatasetNode::create(path, spec, &w.scratch)?;
             let group = w.group(&parent)?;
             if group.links.contains_key(name.as_bytes()) {
                 return Err(Error::Exists {
@@ -766,6 +785,7 @@ impl Writer {
     /// subtree is walked; if it holds anything the walk does not fully understand (or
     /// an object linked from elsewhere too), its space is left alone. Global heap
     /// collections are left too (other objects may share them); reopening finds them.
+    /// So are the chunks of a dataset whose records its scratch file fails to give back.
     fn release_subtree(&mut self, child: Child) {
         match child {
             Child::Clean(address) => {
@@ -787,7 +807,7 @@ impl Writer {
                     })));
                 }
                 tree::DataStorage::Chunked { records, .. } => {
-                    for (at, size) in records.extents() {
+                    for (at, size) in records.extents().map_while(|e| e.ok()) {
                         self.alloc.release(at, size);
                     }
                 }

@@ -20,6 +20,7 @@ use crate::format::symbol_table;
 use crate::format::{Allocate, UNDEF};
 use crate::read::{File, Object};
 use crate::write::chunk_btree::build_chunk_btree;
+use crate::write::chunk_pages::Scratch;
 use crate::write::chunk_store::ChunkStore;
 use crate::write::group_build::{build_group, GroupEntry};
 use crate::write::{dense_attrs, Space};
@@ -91,8 +92,8 @@ pub(crate) struct KeptIndex {
 
 impl KeptIndex {
     /// Whether it still indexes exactly `records`.
-    fn indexes(&self, records: &ChunkStore) -> bool {
-        self.fingerprint == records.fingerprint()
+    fn indexes(&self, records: &ChunkStore) -> Result<bool> {
+        Ok(self.fingerprint == records.fingerprint()?)
     }
 }
 
@@ -128,7 +129,7 @@ pub(crate) fn committed_index(
             .into_iter()
             .map(|a| (a, chunk_node_len(k.2, rank)))
             .collect(),
-        fingerprint: records.fingerprint(),
+        fingerprint: records.fingerprint()?,
     }))
 }
 
@@ -219,7 +220,7 @@ pub(crate) fn own_extents(
 }
 
 /// Loads the committed object at `address` for editing.
-pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
+pub(crate) fn load(file: &File, address: u64, path: &str, scratch: &Scratch) -> Result<Child> {
     match file.object_at(address, path.to_owned())? {
         Object::Group(g) => {
             let header = g.header();
@@ -259,7 +260,7 @@ pub(crate) fn load(file: &File, address: u64, path: &str) -> Result<Child> {
                     DataStorage::Contiguous { address: *address, size: *size, fresh: false }
                 }
                 Layout::Chunked { version, index: ChunkIndexKind::BTreeV1, chunk_dims, .. } if *version <= 3 => {
-                    let records = ChunkStore::from_records(chunk_dims, &d.dataspace().dims, d.chunk_records()?)?;
+                    let records = ChunkStore::from_records(chunk_dims, &d.dataspace().dims, d.chunk_records()?, scratch)?;
                     DataStorage::Chunked { records }
                 }
                 Layout::Chunked { version, index, .. } => {
@@ -406,22 +407,35 @@ impl DatasetNode {
             DataStorage::Chunked { records } => {
                 let chunk_dims = records.chunk_dims();
                 let elem = self.datatype.size();
-                let root = match &self.kept_index {
-                    Some(kept) if kept.indexes(records) => kept.root,
-                    _ => {
+                let kept = match &self.kept_index {
+                    Some(kept) if kept.indexes(records)? => Some(kept.root),
+                    _ => None,
+                };
+                let root = match kept {
+                    Some(root) => root,
+                    None => {
                         for &(at, len) in self.kept_index.iter().flat_map(|k| &k.extents) {
                             space.alloc.release(at, len);
                         }
                         let storage = space.storage;
-                        build_chunk_btree(
-                            records.iter(),
+                        // The build takes plain records: a failed read of the store ends
+                        // them early, and its error is the one reported.
+                        let mut failed = None;
+                        let built = build_chunk_btree(
+                            records
+                                .iter()
+                                .map_while(|r| r.map_err(|e| failed = Some(e)).ok()),
                             records.len(),
                             chunk_dims,
                             elem,
                             space.istore_k,
                             space.alloc,
                             &mut |block| Ok(storage.write_all_at(block.address, &block.bytes)?),
-                        )?
+                        );
+                        if let Some(e) = failed {
+                            return Err(e);
+                        }
+                        built?
                     }
                 };
                 Layout::Chunked {

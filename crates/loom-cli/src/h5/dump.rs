@@ -166,31 +166,12 @@ impl State {
     }
 
     fn dataset(&mut self, d: &Dataset) -> Json {
-        let null = d.is_null();
-        let shape = (!null).then(|| d.shape().to_vec());
-        let maxshape = (!null).then(|| d.maxshape());
-        let filters: Vec<Json> = d
-            .filters()
-            .iter()
-            .map(|f| json!({"id": f.id, "name": display_name(f), "params": f.client_data}))
-            .collect();
-        let fillvalue = d
-            .fill_value()
-            .and_then(|bytes| decode_value(d.datatype(), bytes).ok())
-            .map_or(Json::Null, super::json::value);
-        let mut out = Map::new();
-        out.insert("kind".into(), json!("dataset"));
-        out.insert("dtype".into(), dtype(d.datatype()));
-        out.insert("shape".into(), json!(shape));
-        out.insert("maxshape".into(), json!(maxshape));
-        out.insert("chunks".into(), json!(d.chunks()));
-        out.insert("filters".into(), Json::Array(filters));
-        out.insert("fillvalue".into(), fillvalue);
+        let mut out = dataset_fields(d);
         out.insert(
             "attributes".into(),
             self.attributes(d.path(), d.attributes()),
         );
-        if null {
+        if d.is_null() {
             out.insert("data".into(), Json::Null);
         } else if self.options.max_elements.is_some_and(|max| d.len() > max) {
             // Described without data.
@@ -213,4 +194,30 @@ impl State {
         }
         Json::Object(out)
     }
+}
+
+/// A dataset's description as the dump gives it, up to its attributes: kind, dtype,
+/// shape, maxshape, chunks, filters and fill value (shared with `loom h5 diff`).
+pub fn dataset_fields(d: &Dataset) -> Map<String, Json> {
+    let null = d.is_null();
+    let shape = (!null).then(|| d.shape().to_vec());
+    let maxshape = (!null).then(|| d.maxshape());
+    let filters: Vec<Json> = d
+        .filters()
+        .iter()
+        .map(|f| json!({"id": f.id, "name": display_name(f), "params": f.client_data}))
+        .collect();
+    let fillvalue = d
+        .fill_value()
+        .and_then(|bytes| decode_value(d.datatype(), bytes).ok())
+        .map_or(Json::Null, super::json::value);
+    let mut out = Map::new();
+    out.insert("kind".into(), json!("dataset"));
+    out.insert("dtype".into(), dtype(d.datatype()));
+    out.insert("shape".into(), json!(shape));
+    out.insert("maxshape".into(), json!(maxshape));
+    out.insert("chunks".into(), json!(d.chunks()));
+    out.insert("filters".into(), Json::Array(filters));
+    out.insert("fillvalue".into(), fillvalue);
+    out
 }
