@@ -21,7 +21,7 @@ const MEM_LEVEL: i32 = 6;
 const OWN_LEVEL: u32 = 2;
 
 /// Encoding state reused from chunk to chunk (one per thread): the deflaters (hdf5-lite's
-/// own at [`OWN_LEVEL`], else zlib-rs configured for chunk-sized streams), each made on
+/// own at gzip level 2, else zlib-rs configured for chunk-sized streams), each made on
 /// first use and reset rather than rebuilt for each chunk (building one allocates and
 /// clears some 200–300 KB, more than a 64 × 64 float32 chunk holds), and two buffers the
 /// filters write into in turn.
