@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 use crate::format::checksum::fletcher32;
 use crate::format::messages::{Filter, FilterPipeline};
 
+mod deflate;
 mod encode;
+pub use deflate::Deflater;
 pub use encode::{encode_chunk, shuffle, ChunkEncoder};
 
 /// Registered id of deflate (zlib).

@@ -1,0 +1,390 @@
+//! A fast deflate encoder for many small independent zlib streams, such as the chunks of
+//! an HDF5 dataset written at gzip level 2: a zlib stream (RFC 1950: header, deflate data,
+//! Adler-32 of the input) holding deflate blocks (RFC 1951).
+//!
+//! - Matching is greedy, over a short hash chain of four-byte hashes (4 candidates,
+//!   stopping at the first match of 8 or more bytes); a run of zero bytes (most of a
+//!   sparse count matrix) is taken as a distance-1 match without a search.
+//! - Positions are kept as a running offset that grows from one stream to the next by
+//!   more than the window, so entries left by earlier streams fall outside the window
+//!   and the tables (32 KiB + 128 KiB) are never cleared between chunks.
+//! - Each block is written as the smallest of dynamic Huffman (codes limited to 15 bits,
+//!   RFC 1951 3.2.7), fixed Huffman (3.2.6) or stored (3.2.4).
+
+mod block;
+mod huffman;
+#[cfg(test)]
+mod tests;
+
+use block::{write_stored, write_tokens, Bits, Codes, Header};
+use huffman::Scratch;
+
+/// The deflate window: how far back a match may reach.
+const WINDOW: usize = 32 * 1024;
+/// Bits of the hash of a position's next four bytes.
+const HASH_BITS: u32 = 13;
+/// The shortest match taken (the hash covers four bytes; deflate allows three).
+const MIN_MATCH: usize = 4;
+/// The longest match deflate codes.
+const MAX_MATCH: usize = 258;
+/// Candidates tried per position.
+const MAX_CHAIN: u32 = 4;
+/// A match this long ends the search.
+const NICE_MATCH: usize = 8;
+/// Matches up to this long have every position inserted into the hash; longer ones only
+/// their last.
+const MAX_INSERT: usize = 4;
+/// Tokens per block: a block's codes are fitted to its own symbols.
+const BLOCK_TOKENS: usize = 1 << 14;
+/// The most input matched under one position base (then the tables are cleared).
+const SEGMENT: usize = 1 << 30;
+/// The first position base: above 0, the value of a never-set table entry.
+const FIRST_BASE: u32 = WINDOW as u32 + 1;
+
+/// Literal/length symbols, with end-of-block (256) and the two unused codes 286, 287
+/// that fixed Huffman blocks still assign.
+const LITLEN_SYMBOLS: usize = 288;
+/// Distance symbols (30 used; fixed blocks assign 32).
+const DIST_SYMBOLS: usize = 32;
+/// End of block.
+const END_OF_BLOCK: usize = 256;
+
+/// Length codes 257.. (RFC 1951 3.2.5): the first length of each and its extra bits.
+const LENGTH_BASE: [u16; 29] = [
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+    163, 195, 227, 258,
+];
+const LENGTH_EXTRA: [u8; 29] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+];
+/// Distance codes 0..30 (RFC 1951 3.2.5): the first distance of each and its extra bits.
+const DIST_BASE: [u16; 30] = [
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+];
+const DIST_EXTRA: [u8; 30] = [
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
+    13,
+];
+/// The order code-length code lengths are stored in (RFC 1951 3.2.7).
+const CODE_LENGTH_ORDER: [usize; 19] = [
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+];
+
+/// The length code (0 for symbol 257) of every match length less 3.
+const LENGTH_CODE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut code = 0;
+    while code < 29 {
+        let mut len = LENGTH_BASE[code] as usize;
+        while len < LENGTH_BASE[code] as usize + (1 << LENGTH_EXTRA[code]) && len <= MAX_MATCH {
+            table[len - 3] = code as u8;
+            len += 1;
+        }
+        code += 1;
+    }
+    table
+};
+
+/// The distance code of a distance less 1: for `d` < 256 at `d`, above at 256 + `d` / 128
+/// (codes from 16 on span multiples of 128).
+const DIST_CODE: [u8; 512] = {
+    let mut table = [0u8; 512];
+    let mut code = 0;
+    while code < 30 {
+        let mut d = DIST_BASE[code] as usize - 1;
+        while d < DIST_BASE[code] as usize - 1 + (1 << DIST_EXTRA[code]) {
+            if d < 256 {
+                table[d] = code as u8;
+            } else {
+                table[256 + (d >> 7)] = code as u8;
+            }
+            d += 1;
+        }
+        code += 1;
+    }
+    table
+};
+
+/// The distance code of a distance less 1.
+fn dist_code(d: u32) -> usize {
+    let at = if d < 256 { d } else { 256 + (d >> 7) };
+    usize::from(DIST_CODE[at as usize])
+}
+
+/// A match token: length less 3 above distance less 1, with the top bit set; a literal
+/// token is the byte.
+const MATCH: u32 = 1 << 31;
+
+/// Deflate state reused from stream to stream: the match finder's tables, the block's
+/// tokens and symbol counts, and the code tables.
+pub struct Deflater {
+    /// Per hash of four bytes, the last position (with the base) that had it.
+    head: Box<[u32]>,
+    /// Per position modulo the window, the position before it with the same hash.
+    prev: Box<[u32]>,
+    /// The position of the next stream's first byte.
+    base: u32,
+    tokens: Vec<u32>,
+    litlen_freq: [u32; LITLEN_SYMBOLS],
+    dist_freq: [u32; DIST_SYMBOLS],
+    code: Codes,
+    fixed: Codes,
+    scratch: Scratch,
+    /// The deflate data of the stream being written.
+    buf: Vec<u8>,
+}
+
+impl std::fmt::Debug for Deflater {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deflater")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Deflater {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Deflater {
+    /// A deflater with empty tables (some 200 KiB, set up once).
+    pub fn new() -> Self {
+        Deflater {
+            head: vec![0; 1 << HASH_BITS].into_boxed_slice(),
+            prev: vec![0; WINDOW].into_boxed_slice(),
+            base: FIRST_BASE,
+            tokens: Vec::with_capacity(BLOCK_TOKENS + 1),
+            litlen_freq: [0; LITLEN_SYMBOLS],
+            dist_freq: [0; DIST_SYMBOLS],
+            code: Codes::empty(),
+            fixed: Codes::fixed(),
+            scratch: Scratch::default(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Appends `input` to `out` as one zlib stream. `level` (0–9) is only marked in the
+    /// header; the compression is the same at every level.
+    pub fn compress(&mut self, input: &[u8], level: u32, out: &mut Vec<u8>) {
+        let flevel = match level {
+            0 | 1 => 0,
+            2..=5 => 1,
+            6 => 2,
+            _ => 3,
+        };
+        // CMF: deflate with a 32 KiB window; FLG: level, no dictionary, check bits.
+        let cmf = 0x78u16;
+        let flg = flevel << 6;
+        let check = (31 - ((cmf << 8) | flg) % 31) % 31;
+        out.extend_from_slice(&[cmf as u8, (flg | check) as u8]);
+        // Worst case: every block stored, in pieces of 65535 with 5 bytes (and a partial
+        // byte) each, and a spare word for `Bits::put`.
+        let pieces = input.len() / BLOCK_TOKENS + input.len() / 65535 + input.len() / SEGMENT;
+        let need = input.len() + 6 * (pieces + 2) + 8;
+        let mut buf = std::mem::take(&mut self.buf);
+        if buf.len() < need {
+            buf.resize(need, 0);
+        }
+        let mut bits = Bits {
+            buf: &mut buf,
+            pos: 0,
+            acc: 0,
+            n: 0,
+        };
+        let mut start = 0;
+        loop {
+            let end = input.len().min(start + SEGMENT);
+            self.segment(input, start, end, &mut bits);
+            if end == input.len() {
+                break;
+            }
+            start = end;
+        }
+        bits.align();
+        let written = bits.pos;
+        out.extend_from_slice(&buf[..written]);
+        self.buf = buf;
+        let adler = zlib_rs::adler32::adler32(1, input);
+        out.extend_from_slice(&adler.to_be_bytes());
+    }
+
+    /// Matches `input[start..end]` (earlier bytes are not referenced) and writes its
+    /// blocks, the last marked final if `end` is the input's end.
+    fn segment(&mut self, input: &[u8], start: usize, end: usize, bits: &mut Bits<'_>) {
+        let seg = &input[start..end];
+        let n = seg.len();
+        if u64::from(self.base) + n as u64 + WINDOW as u64 >= u64::from(u32::MAX) {
+            self.head.fill(0);
+            self.base = FIRST_BASE;
+        }
+        let base = self.base;
+        let last = end == input.len();
+        let (mut i, mut block_start) = (0, 0);
+        while i < n {
+            if i + MIN_MATCH > n {
+                self.literal(seg[i]);
+                i += 1;
+            } else if i > 0 && seg[i - 1] == 0 && word(seg, i) == 0 {
+                // Inside a run of zero bytes: the previous byte repeated, no search.
+                let run = zero_run(&seg[i..i + MAX_MATCH.min(n - i)]);
+                self.matched(run, 1);
+                self.insert(seg, base, i + run - 1);
+                i += run;
+            } else {
+                let pos = base + i as u32;
+                let h = hash(word(seg, i));
+                let mut cand = self.head[h];
+                self.head[h] = pos;
+                self.prev[pos as usize % WINDOW] = cand;
+                let lowest = base.max(pos.saturating_sub(WINDOW as u32));
+                let max = MAX_MATCH.min(n - i);
+                let (mut best, mut best_at) = (0, 0);
+                let mut chain = MAX_CHAIN;
+                while cand >= lowest && cand < pos && chain > 0 {
+                    let j = (cand - base) as usize;
+                    if best == 0 || (best < max && seg[j + best] == seg[i + best]) {
+                        let len = match_length(seg, j, i, max);
+                        if len > best {
+                            (best, best_at) = (len, j);
+                            if len >= NICE_MATCH {
+                                break;
+                            }
+                        }
+                    }
+                    cand = self.prev[cand as usize % WINDOW];
+                    chain -= 1;
+                }
+                if best >= MIN_MATCH {
+                    self.matched(best, i - best_at);
+                    if best <= MAX_INSERT {
+                        for k in i + 1..i + best {
+                            self.insert(seg, base, k);
+                        }
+                    } else {
+                        self.insert(seg, base, i + best - 1);
+                    }
+                    i += best;
+                } else {
+                    self.literal(seg[i]);
+                    i += 1;
+                }
+            }
+            if self.tokens.len() >= BLOCK_TOKENS {
+                self.block(&seg[block_start..i], last && i == n, bits);
+                block_start = i;
+            }
+        }
+        if !self.tokens.is_empty() || (last && n == 0) {
+            self.block(&seg[block_start..], last, bits);
+        }
+        self.base = base + n as u32 + WINDOW as u32;
+    }
+
+    /// Enters position `k` of `seg` (at `base`) into the hash chains, if it has four bytes.
+    fn insert(&mut self, seg: &[u8], base: u32, k: usize) {
+        if k + MIN_MATCH <= seg.len() {
+            let (p, h) = (base + k as u32, hash(word(seg, k)));
+            self.prev[p as usize % WINDOW] = self.head[h];
+            self.head[h] = p;
+        }
+    }
+
+    fn literal(&mut self, b: u8) {
+        self.tokens.push(u32::from(b));
+        self.litlen_freq[usize::from(b)] += 1;
+    }
+
+    fn matched(&mut self, len: usize, dist: usize) {
+        let (l, d) = ((len - 3) as u32, (dist - 1) as u32);
+        self.tokens.push(MATCH | (l << 16) | d);
+        self.litlen_freq[257 + usize::from(LENGTH_CODE[l as usize])] += 1;
+        self.dist_freq[dist_code(d)] += 1;
+    }
+
+    /// Writes the tokens gathered for `raw` as one block (or stored blocks), whichever
+    /// form is smallest, and clears them.
+    fn block(&mut self, raw: &[u8], last: bool, bits: &mut Bits<'_>) {
+        self.litlen_freq[END_OF_BLOCK] += 1;
+        let header = Header::plan(
+            &mut self.code,
+            &self.litlen_freq,
+            &self.dist_freq,
+            &mut self.scratch,
+        );
+        let dynamic = header.bits() + self.code.cost(&self.litlen_freq, &self.dist_freq);
+        let fixed = 3 + self.fixed.cost(&self.litlen_freq, &self.dist_freq);
+        let stored = 8 * (raw.len() as u64 + 5 * (raw.len() as u64 / 65535 + 1)) + 7;
+        if stored < dynamic.min(fixed) {
+            write_stored(raw, last, bits);
+        } else if fixed <= dynamic {
+            bits.put(u32::from(last) | (1 << 1), 3);
+            write_tokens(&self.tokens, &self.fixed, bits);
+        } else {
+            bits.put(u32::from(last) | (2 << 1), 3);
+            header.write(&mut self.code, bits);
+            write_tokens(&self.tokens, &self.code, bits);
+        }
+        self.tokens.clear();
+        self.litlen_freq.fill(0);
+        self.dist_freq.fill(0);
+    }
+}
+
+/// The four bytes of `seg` at `i`.
+fn word(seg: &[u8], i: usize) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&seg[i..i + 4]);
+    u32::from_le_bytes(word)
+}
+
+/// The hash table slot of four bytes.
+fn hash(word: u32) -> usize {
+    (word.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
+}
+
+/// How many bytes `run` starts with that are zero.
+fn zero_run(run: &[u8]) -> usize {
+    let mut n = 0;
+    for x in run.chunks_exact(16) {
+        let v = load128(x);
+        if v != 0 {
+            return n + (v.trailing_zeros() / 8) as usize;
+        }
+        n += 16;
+    }
+    n + run[n..].iter().take_while(|&&b| b == 0).count()
+}
+
+/// The length of the common prefix of `seg[j..]` and `seg[i..]` (j < i), at most `max`
+/// (with `i + max <= seg.len()`), compared 32 bytes at a time.
+fn match_length(seg: &[u8], j: usize, i: usize, max: usize) -> usize {
+    let (a, b) = (&seg[j..j + max], &seg[i..i + max]);
+    let mut n = 0;
+    for (x, y) in a.chunks_exact(32).zip(b.chunks_exact(32)) {
+        let low = load128(&x[..16]) ^ load128(&y[..16]);
+        let high = load128(&x[16..]) ^ load128(&y[16..]);
+        if low | high != 0 {
+            return n + if low != 0 {
+                low.trailing_zeros() / 8
+            } else {
+                16 + high.trailing_zeros() / 8
+            } as usize;
+        }
+        n += 32;
+    }
+    n + a[n..]
+        .iter()
+        .zip(&b[n..])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The 16 bytes of `b` (exactly 16 long) as a little-endian number.
+fn load128(b: &[u8]) -> u128 {
+    let mut word = [0u8; 16];
+    word.copy_from_slice(b);
+    u128::from_le_bytes(word)
+}
