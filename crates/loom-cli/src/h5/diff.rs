@@ -4,7 +4,7 @@
 //! they differ, 2 on an error.
 //!
 //! The files are walked together, one object at a time, and each dataset's values are
-//! compared window by window ([`data`]), so memory stays bounded by a window whatever
+//! compared window by window (module `data`), so memory stays bounded by a window whatever
 //! the files' sizes. Differences are reported as they are found, one line each, named
 //! as in the dump (`/group/dataset.shape`, `/dataset@attribute`); a dataset or attribute
 //! whose values differ gets one line with the count and at most [`SHOWN`] lines with the
