@@ -25,25 +25,12 @@ const CHUNK: u8 = 1;
 
 /// The SNOD addresses of a group B-tree (type 0), left to right.
 pub fn group_symbol_nodes(ctx: &Ctx, address: u64) -> Result<Vec<u64>> {
-    // A group key is one heap offset of "size of lengths" bytes.
-    let key_size = usize::from(ctx.sizes.lengths);
-    let mut out = Vec::new();
-    walk(
-        ctx,
-        address,
-        GROUP,
-        key_size,
-        None,
-        &mut |_node, _key, child| {
-            out.push(child);
-            Ok(())
-        },
-    )?;
-    Ok(out)
+    group_tree(ctx, address).map(|(_, snods)| snods)
 }
 
 /// The addresses of every node of a group B-tree (type 0), and its SNOD addresses.
 pub fn group_tree(ctx: &Ctx, address: u64) -> Result<(Vec<u64>, Vec<u64>)> {
+    // A group key is one heap offset of "size of lengths" bytes.
     let key_size = usize::from(ctx.sizes.lengths);
     let mut snods = Vec::new();
     let nodes = walk(

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::format::btree_v1;
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::Ctx;
-use crate::read::chunk_table::{for_each_grid_row, grid_rows, ChunkTable};
+use crate::read::chunk_table::{for_each_grid_row, grid_coords, grid_rows, ChunkTable};
 use crate::read::select::ChunkSet;
 
 /// Bytes of decoded leaves one dataset keeps: the leaves of a column band (one per chunk
@@ -61,7 +61,8 @@ impl LeafIndex {
         let mut prev: Vec<u64> = Vec::new();
         let mut coords: Vec<u64> = Vec::with_capacity(rank);
         btree_v1::for_each_chunk(ctx, root, rank, &mut |leaf, r| {
-            chunk_coords(&r, chunk_dims, root, &mut coords)?;
+            coords.clear();
+            coords.extend(grid_coords(&r, chunk_dims, root)?);
             if !prev.is_empty() && prev >= coords {
                 return Err(Error::corrupt(
                     "chunk index",
@@ -183,31 +184,6 @@ impl LeafIndex {
         }
         t.finish(self.root)
     }
-}
-
-/// Puts the chunk coordinates of `r` in `coords`; an error unless `r` is aligned to
-/// `chunk_dims` (`index` is the index's address, for errors).
-fn chunk_coords(
-    r: &ChunkRecord,
-    chunk_dims: &[u64],
-    index: u64,
-    coords: &mut Vec<u64>,
-) -> Result<()> {
-    if r.offset.len() != chunk_dims.len()
-        || r.offset.iter().zip(chunk_dims).any(|(&o, &c)| o % c != 0)
-    {
-        return Err(Error::corrupt(
-            "chunk index",
-            index,
-            format!(
-                "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
-                r.offset
-            ),
-        ));
-    }
-    coords.clear();
-    coords.extend(r.offset.iter().zip(chunk_dims).map(|(&o, &c)| o / c));
-    Ok(())
 }
 
 /// Decoded leaves, least recently used first out.

@@ -53,21 +53,10 @@ impl ChunkTable {
 
     /// Adds one record; an error if it is not aligned to `chunk_dims`.
     pub(crate) fn push(&mut self, r: &ChunkRecord, chunk_dims: &[u64], index: u64) -> Result<()> {
-        if r.offset.len() != self.rank
-            || chunk_dims.len() != self.rank
-            || r.offset.iter().zip(chunk_dims).any(|(&o, &c)| o % c != 0)
-        {
-            return Err(Error::corrupt(
-                "chunk index",
-                index,
-                format!(
-                    "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
-                    r.offset
-                ),
-            ));
+        if chunk_dims.len() != self.rank {
+            return Err(unaligned(r, chunk_dims, index));
         }
-        self.coords
-            .extend(r.offset.iter().zip(chunk_dims).map(|(&o, &c)| o / c));
+        self.coords.extend(grid_coords(r, chunk_dims, index)?);
         self.address.push(r.address);
         self.size.push(r.size);
         self.mask.push(r.filter_mask);
@@ -260,6 +249,32 @@ pub(crate) fn for_each_grid_row<E>(
         }
         f(&key)
     })
+}
+
+/// The grid coordinates of the chunk `r` (its offset over `chunk_dims`); an error naming
+/// the index at `index` unless the offset has the grid's rank and is aligned to it.
+pub(crate) fn grid_coords<'a>(
+    r: &'a ChunkRecord,
+    chunk_dims: &'a [u64],
+    index: u64,
+) -> Result<impl Iterator<Item = u64> + 'a> {
+    if r.offset.len() != chunk_dims.len()
+        || r.offset.iter().zip(chunk_dims).any(|(&o, &c)| o % c != 0)
+    {
+        return Err(unaligned(r, chunk_dims, index));
+    }
+    Ok(r.offset.iter().zip(chunk_dims).map(|(&o, &c)| o / c))
+}
+
+fn unaligned(r: &ChunkRecord, chunk_dims: &[u64], index: u64) -> Error {
+    Error::corrupt(
+        "chunk index",
+        index,
+        format!(
+            "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
+            r.offset
+        ),
+    )
 }
 
 #[cfg(test)]
