@@ -207,13 +207,8 @@ impl Walk<'_> {
                 _ => {}
             }
         }
-        for key in b.header.keys().filter(|k| !a.header.contains_key(*k)) {
-            self.say(format!(
-                "{}: only in the second file",
-                display(&child(path, key))
-            ))?;
-        }
-        Ok(())
+        let only_b = b.header.keys().filter(|k| !a.header.contains_key(*k));
+        only_in_second(path, only_b, &mut |l| self.say(l))
     }
 
     /// Compares two groups' members by name (the first file's order, then the names
@@ -394,13 +389,7 @@ fn compare_attributes(
             }
         }
     }
-    for name in mb.keys().filter(|k| !ma.contains_key(*k)) {
-        say(format!(
-            "{}: only in the second file",
-            display(&child(path, name))
-        ))?;
-    }
-    Ok(())
+    only_in_second(path, mb.keys().filter(|k| !ma.contains_key(*k)), say)
 }
 
 /// Compares two parts of the dump's description.
@@ -423,13 +412,7 @@ fn compare_json(
             Some(vb) => compare_json(&sub, va, vb, say)?,
         }
     }
-    for key in mb.keys().filter(|k| !ma.contains_key(*k)) {
-        say(format!(
-            "{}: only in the second file",
-            display(&child(path, key))
-        ))?;
-    }
-    Ok(())
+    only_in_second(path, mb.keys().filter(|k| !ma.contains_key(*k)), say)
 }
 
 /// Compares two element lists (an attribute's values) of the object at `path`.
@@ -460,6 +443,21 @@ fn compare_elements(
         }
     }
     diffs.report(&display(path), say)
+}
+
+/// Reports each of `keys` under `path` as only in the second file.
+fn only_in_second<'a>(
+    path: &str,
+    keys: impl Iterator<Item = &'a String>,
+    say: &mut dyn FnMut(String) -> io::Result<()>,
+) -> io::Result<()> {
+    for key in keys {
+        say(format!(
+            "{}: only in the second file",
+            display(&child(path, key))
+        ))?;
+    }
+    Ok(())
 }
 
 /// The dump path of `key` inside the object at `path`.
