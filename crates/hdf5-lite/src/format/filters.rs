@@ -9,8 +9,10 @@ use crate::format::messages::{Filter, FilterPipeline};
 
 mod deflate;
 mod encode;
+mod inflate;
 pub use deflate::Deflater;
 pub use encode::{encode_chunk, shuffle, ChunkEncoder};
+pub use inflate::{InflateError, Inflater};
 
 /// Registered id of deflate (zlib).
 pub const DEFLATE: u16 = 1;
