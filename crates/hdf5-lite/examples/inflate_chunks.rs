@@ -1,7 +1,7 @@
 //! Inflates every stored chunk of one dataset (its deflate step only) with zlib-rs
 //! (through flate2, as `ChunkDecoder` did before hdf5-lite had its own inflater) and with
 //! hdf5-lite's `Inflater`, and prints each one's CPU time (of this thread) and a checksum
-//! of the decoded bytes:
+//! of the decoded bytes (taken in a second, untimed pass):
 //! `cargo run --release -p hdf5-lite --example inflate_chunks FILE DATASET [zlib|ours]`
 //! (the last argument runs only that decoder).
 

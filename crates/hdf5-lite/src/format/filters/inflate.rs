@@ -16,7 +16,7 @@
 //! - Blocks are decoded by a fast loop while at least 8 input bytes and a longest match
 //!   (with slack for word copies) of output remain, then by a careful loop that checks
 //!   every step ([`block`]). Matches at distance 1 are fills, other distances under 8 are
-//!   pattern copies, longer ones word copies.
+//!   pattern copies, longer ones word copies. All of it is safe Rust.
 //!
 //! A stream that holds more bytes than the output is reported as such (not decoded
 //! further); the caller decides what that means (see `ChunkDecoder`). Corrupt input gives

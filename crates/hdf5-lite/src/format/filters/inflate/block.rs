@@ -2,11 +2,14 @@
 //! <length, backward distance> pairs decoded through [`Tables`] into the output.
 //!
 //! The fast loop runs while a whole input word is left to refill from and the output has
-//! room for a longest match plus a word: it refills once per step (56 bits cover a
-//! length and a distance with their extra bits), takes up to two literals in a row, and
-//! copies matches a word at a time, writing up to 31 bytes past the match (overwritten
-//! later, or past the stream's end and so not part of the result). The careful loop
-//! checks every refill and write; it takes over at the ends.
+//! room for a longest match plus a word: it refills once per symbol (56 bits cover a
+//! length and a distance with their extra bits) and looks the next code up before it
+//! copies a match. Matches at distance 16 or more are copied 16 bytes at a time (two
+//! words without a loop for the common match of up to 32 bytes), at 8-15 8 bytes at a
+//! time, and shorter distances (1 is a run of one byte) as a repeated 8-byte pattern;
+//! copies write up to 31 bytes past the match (overwritten later, or past the stream's
+//! end and so not part of the result). The careful loop checks every refill and write;
+//! it takes over at the ends.
 
 use super::bits::Bits;
 use super::table::{Tables, DIST_ROOT, END, EXCEPTIONAL, LITERAL, LITLEN_ROOT, SUBTABLE};
@@ -42,16 +45,31 @@ pub(super) fn stored(bits: &mut Bits, out: &mut [u8], p: usize) -> Result<usize,
     Ok(p + len)
 }
 
-/// The entry of the next literal/length code, its bits consumed.
+/// The entry of the next literal/length code and the bits it was read from, its bits
+/// (with a length's extra bits) consumed.
 #[inline(always)]
-fn litlen(bits: &mut Bits, t: &Tables) -> u32 {
-    let mut e = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
+fn litlen(bits: &mut Bits, t: &Tables) -> (u32, u64) {
+    resolve_litlen(bits, t, t.litlen[(bits.peek() & LITLEN_MASK) as usize])
+}
+
+/// [`litlen`] for the code whose first-level entry is `e`.
+#[inline(always)]
+fn resolve_litlen(bits: &mut Bits, t: &Tables, mut e: u32) -> (u32, u64) {
     if e & SUBTABLE != 0 {
         bits.consume(e & 0xff);
         e = t.litlen[(e >> 16) as usize + (bits.peek() & mask(e >> 8)) as usize];
     }
+    let read = bits.peek();
     bits.consume(e & 0xff);
-    e
+    (e, read)
+}
+
+/// The base of length or distance entry `e` plus its extra bits, which follow its code
+/// in `read` (the bits the entry was looked up in).
+#[inline(always)]
+fn value(e: u32, read: u64) -> usize {
+    let extra = (read & ((1u64 << (e & 0x3f)) - 1)) >> ((e >> 8) & 0xf);
+    (e >> 16) as usize + extra as usize
 }
 
 /// The next distance, its code and extra bits consumed.
@@ -65,8 +83,9 @@ fn distance(bits: &mut Bits, t: &Tables) -> Result<usize, InflateError> {
     if e & EXCEPTIONAL != 0 {
         return Err(corrupt(bits, "invalid distance code"));
     }
+    let read = bits.peek();
     bits.consume(e & 0xff);
-    Ok((e >> 16) as usize + bits.take((e >> 8) & 0xf) as usize)
+    Ok(value(e, read))
 }
 
 /// The low `n & 0xf` bits set.
@@ -105,34 +124,47 @@ fn huffman_body(
     mut p: usize,
 ) -> Result<usize, InflateError> {
     loop {
-        while bits.has_word() && out.len() - p >= FAST_ROOM {
+        // The fast loop looks up the next code before copying a match, so the lookup is
+        // not held up by the copy (nor undone when the copy's loop branch mispredicts).
+        'fast: while bits.has_word() && out.len() - p >= FAST_ROOM {
             bits.refill_fast();
-            let e = litlen(bits, t);
-            if e & LITERAL != 0 {
-                out[p] = (e >> 16) as u8;
-                p += 1;
-                let next = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
-                if next & LITERAL != 0 {
-                    bits.consume(next & 0xff);
-                    out[p] = (next >> 16) as u8;
+            let mut root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
+            loop {
+                let (e, read) = resolve_litlen(bits, t, root);
+                if e & LITERAL != 0 {
+                    out[p] = (e >> 16) as u8;
                     p += 1;
+                    if !(bits.has_word() && out.len() - p >= FAST_ROOM) {
+                        continue 'fast;
+                    }
+                    bits.refill_fast();
+                    root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
+                    continue;
                 }
-                continue;
+                if e & EXCEPTIONAL != 0 {
+                    return end_or_invalid(bits, e, p);
+                }
+                let len = value(e, read);
+                let d = distance(bits, t)?;
+                if d > p {
+                    return Err(corrupt(bits, "distance reaches before the stream's start"));
+                }
+                let at = p;
+                p += len;
+                let more = bits.has_word() && out.len() - p >= FAST_ROOM;
+                if more {
+                    bits.refill_fast();
+                    root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
+                }
+                copy_fast(out, at, d, len);
+                if !more {
+                    continue 'fast;
+                }
             }
-            if e & EXCEPTIONAL != 0 {
-                return end_or_invalid(bits, e, p);
-            }
-            let len = (e >> 16) as usize + bits.take((e >> 8) & 0xf) as usize;
-            let d = distance(bits, t)?;
-            if d > p {
-                return Err(corrupt(bits, "distance reaches before the stream's start"));
-            }
-            copy_fast(out, p, d, len);
-            p += len;
         }
         // One step with every bound checked.
         bits.refill()?;
-        let e = litlen(bits, t);
+        let (e, read) = litlen(bits, t);
         if e & LITERAL != 0 {
             *out.get_mut(p).ok_or(InflateError::OutputFull)? = (e >> 16) as u8;
             p += 1;
@@ -141,7 +173,7 @@ fn huffman_body(
         if e & EXCEPTIONAL != 0 {
             return end_or_invalid(bits, e, p);
         }
-        let len = (e >> 16) as usize + bits.take((e >> 8) & 0xf) as usize;
+        let len = value(e, read);
         let d = distance(bits, t)?;
         if d > p {
             return Err(corrupt(bits, "distance reaches before the stream's start"));
@@ -170,21 +202,33 @@ fn end_or_invalid(bits: &Bits, e: u32, p: usize) -> Result<usize, InflateError> 
 /// `len + 31` bytes at `p`, and `1 <= d <= p`.
 #[inline(always)]
 fn copy_fast(out: &mut [u8], p: usize, d: usize, len: usize) {
-    if d >= 32 {
-        copy_words::<32>(out, p, d, len);
+    if d >= 16 {
+        // Most matches are shorter than 32 bytes: two words, without a loop. (For d < 32
+        // the second word reads bytes the first wrote.)
+        copy_word::<16>(out, p - d, p);
+        copy_word::<16>(out, p + 16 - d, p + 16);
+        if len > 32 {
+            copy_words::<16>(out, p + 32, d, len - 32);
+        }
     } else if d >= 8 {
         copy_words::<8>(out, p, d, len);
     } else {
-        // The match repeats its first d bytes; a word holds them in phase at p, and again
-        // at every multiple of d from p, the largest of which within 8 is the step.
+        // The match repeats its first d bytes: a word of them repeated is in phase at p,
+        // and again at every multiple of d from p, the largest of which within 8 is the
+        // step. (The word read at p - d reaches past p; only its first d bytes count.)
         let mut w = [0u8; 8];
-        for (i, b) in w.iter_mut().enumerate() {
-            *b = out[p - d + i % d];
+        w.copy_from_slice(&out[p - d..p - d + 8]);
+        let period = 8 * d as u32;
+        let mut word = u64::from_le_bytes(w) & ((1 << period) - 1);
+        let mut span = period;
+        while span < 64 {
+            word |= word << span;
+            span *= 2;
         }
         let step = 8 - 8 % d;
         let mut q = p;
         while q < p + len {
-            out[q..q + 8].copy_from_slice(&w);
+            out[q..q + 8].copy_from_slice(&word.to_le_bytes());
             q += step;
         }
     }
@@ -195,9 +239,15 @@ fn copy_fast(out: &mut [u8], p: usize, d: usize, len: usize) {
 fn copy_words<const N: usize>(out: &mut [u8], p: usize, d: usize, len: usize) {
     let mut q = p;
     while q < p + len {
-        let mut w = [0u8; N];
-        w.copy_from_slice(&out[q - d..q - d + N]);
-        out[q..q + N].copy_from_slice(&w);
+        copy_word::<N>(out, q - d, q);
         q += N;
     }
+}
+
+/// Copies the `N` bytes at `from` to `to`.
+#[inline(always)]
+fn copy_word<const N: usize>(out: &mut [u8], from: usize, to: usize) {
+    let mut w = [0u8; N];
+    w.copy_from_slice(&out[from..from + N]);
+    out[to..to + N].copy_from_slice(&w);
 }

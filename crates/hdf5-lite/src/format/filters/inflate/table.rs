@@ -2,12 +2,14 @@
 //! fixed (3.2.6) and dynamic (3.2.7) blocks.
 //!
 //! A table is indexed by the next `ROOT` bits of the stream. An entry (u32) holds in its
-//! low byte the bits its code takes at this level, in bits 8..12 the extra bits that
-//! follow (lengths and distances), flags in bits 12..16, and in the high half the
-//! literal byte, the base length or distance, or the start of a second-level table.
-//! A code longer than `ROOT` bits has a second-level table for its first `ROOT` bits,
-//! indexed by the bits that follow, sized (as in zlib) to hold every code sharing that
-//! prefix; its root entry holds the second level's index bits in bits 8..12.
+//! low byte the bits to consume at this level (the code's bits here and, for lengths and
+//! distances, the extra bits that follow them, so one shift takes both), in bits 8..12
+//! the code's bits alone (the extra bits are the ones above them), flags in bits 12..16,
+//! and in the high half the literal byte, the base length or distance, or the start of a
+//! second-level table. A code longer than `ROOT` bits has a second-level table for its
+//! first `ROOT` bits, indexed by the bits that follow, sized (as in zlib) to hold every
+//! code sharing that prefix; its root entry consumes the `ROOT` bits and holds the
+//! second level's index bits in bits 8..12.
 
 use super::bits::Bits;
 use super::InflateError;
@@ -47,7 +49,7 @@ const CODE_LENGTH_ORDER: [usize; 19] = [
 /// Index bits of the literal/length table's first level.
 pub(super) const LITLEN_ROOT: u32 = 10;
 /// Index bits of the distance table's first level.
-pub(super) const DIST_ROOT: u32 = 8;
+pub(super) const DIST_ROOT: u32 = 9;
 /// Index bits of the code-length code's table (its codes are at most 7 bits).
 const PRECODE_ROOT: u32 = 7;
 /// The longest code.
@@ -158,7 +160,8 @@ impl Tables {
             false,
         )
         .map_err(|reason| corrupt(bits, reason))?;
-        let mut lens = [0u8; 286 + 30];
+        // Zero-filled, so runs of zeros are skipped; with room for a repeat's 6 bytes.
+        let mut lens = [0u8; 286 + 30 + 6];
         let n = nlit + ndist;
         let mut i = 0;
         while i < n {
@@ -169,19 +172,29 @@ impl Tables {
             }
             bits.consume(e & 0xff);
             let symbol = (e >> 16) as u8;
-            let (value, repeat) = match symbol {
-                0..=15 => (symbol, 1),
-                16 => match i.checked_sub(1) {
-                    Some(prev) => (lens[prev], 3 + bits.take(2) as usize),
-                    None => return Err(corrupt(bits, "length repeated before the first")),
-                },
-                17 => (0, 3 + bits.take(3) as usize),
-                _ => (0, 11 + bits.take(7) as usize),
+            if symbol < 16 {
+                lens[i] = symbol;
+                i += 1;
+                continue;
+            }
+            let repeat = match symbol {
+                16 => {
+                    let Some(prev) = i.checked_sub(1) else {
+                        return Err(corrupt(bits, "length repeated before the first"));
+                    };
+                    let (value, repeat) = (lens[prev], 3 + bits.take(2) as usize);
+                    // Every length from i on is still zero: write 6, zeros past the repeat.
+                    for (k, l) in lens[i..i + 6].iter_mut().enumerate() {
+                        *l = if k < repeat { value } else { 0 };
+                    }
+                    repeat
+                }
+                17 => 3 + bits.take(3) as usize,
+                _ => 11 + bits.take(7) as usize,
             };
             if i + repeat > n {
                 return Err(corrupt(bits, "code lengths overrun their count"));
             }
-            lens[i..i + repeat].fill(value);
             i += repeat;
         }
         if lens[256] == 0 {
@@ -275,7 +288,7 @@ fn build(
                 table.copy_within(..filled, filled);
                 filled *= 2;
             }
-            table[reversed] = e | len;
+            table[reversed] = finish(e, len);
         } else {
             while filled < root_size {
                 table.copy_within(..filled, filled);
@@ -294,7 +307,7 @@ fn build(
             }
             let sub = &mut table[sub_start..sub_start + (1 << sub_bits)];
             for i in ((reversed >> root)..sub.len()).step_by(1 << (len - root)) {
-                sub[i] = e | (len - root);
+                sub[i] = finish(e, len - root);
             }
         }
         count[len as usize] -= 1;
@@ -305,6 +318,13 @@ fn build(
         filled *= 2;
     }
     Ok(())
+}
+
+/// `e` (with its count of extra bits in bits 8..12) for a code of `code_bits` at its
+/// level: the bits to consume in the low byte, the code's bits in bits 8..12.
+fn finish(e: u32, code_bits: u32) -> u32 {
+    let extra = (e >> 8) & 0xf;
+    (e & !0xfff) | code_bits << 8 | (code_bits + extra)
 }
 
 /// Index bits of a second-level table whose first code is `len` bits long: enough for
