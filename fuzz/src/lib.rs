@@ -233,3 +233,83 @@ pub fn read_sqlite(bytes: Vec<u8>) {
     }
     let _ = db.table("sqlite_sequence");
 }
+
+/// Largest output the inflate comparison decodes.
+const MAX_INFLATE: usize = 1 << 22;
+
+/// hdf5-lite's inflater against zlib-rs (flate2) on one zlib stream. The first byte picks
+/// the case: bit 0 set compresses the rest with zlib-rs at level `(byte >> 1) % 10`
+/// first (bit 7 then flips one bit of the stream, chosen by the last input byte), else
+/// the rest is the stream itself; bits 5-6 pick the output size: the stream's own, 100
+/// more, one fewer, or 4096. Where zlib-rs decodes the whole stream within the size,
+/// hdf5-lite must give the same bytes; where it decodes more, hdf5-lite must report a
+/// full output; where it fails, hdf5-lite must fail.
+pub fn inflate(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let stream = if mode & 1 == 1 {
+        let mut z = flate2::write::ZlibEncoder::new(
+            Vec::new(),
+            flate2::Compression::new(u32::from(mode >> 1) % 10),
+        );
+        let mut s = std::io::Write::write_all(&mut z, rest)
+            .and_then(|()| z.finish())
+            .unwrap_or_default();
+        if mode & 0x80 != 0 && !s.is_empty() {
+            let bit = usize::from(rest.last().copied().unwrap_or(0)) * 7;
+            let at = bit / 8 % s.len();
+            s[at] ^= 1 << (bit % 8);
+        }
+        s
+    } else {
+        rest.to_vec()
+    };
+    let reference = zlib_rs_inflate(&stream);
+    let own_size = match &reference {
+        Reference::Whole(r) => r.len(),
+        _ => 4096,
+    };
+    let size = match (mode >> 5) & 3 {
+        0 => own_size,
+        1 => own_size + 100,
+        2 => own_size.saturating_sub(1),
+        _ => 4096,
+    };
+    let mut out = vec![0u8; size];
+    let ours = hdf5_lite::filters::Inflater::new().inflate_zlib(&stream, &mut out);
+    match reference {
+        Reference::Whole(r) if r.len() <= size => {
+            assert_eq!(ours, Ok(r.len()), "zlib-rs decodes the stream");
+            assert!(out[..r.len()] == r[..], "decoded bytes differ from zlib-rs's");
+        }
+        Reference::Whole(_) => {
+            assert_eq!(ours, Err(hdf5_lite::filters::InflateError::OutputFull));
+        }
+        Reference::Failed => assert!(ours.is_err(), "zlib-rs rejects the stream: {ours:?}"),
+        Reference::TooLong => {}
+    }
+}
+
+/// zlib-rs's verdict on a stream.
+enum Reference {
+    /// The whole stream's bytes.
+    Whole(Vec<u8>),
+    /// An error, or the input ends before the stream does.
+    Failed,
+    /// More than [`MAX_INFLATE`] bytes.
+    TooLong,
+}
+
+fn zlib_rs_inflate(stream: &[u8]) -> Reference {
+    let mut z = flate2::Decompress::new(true);
+    let mut out = vec![0u8; MAX_INFLATE];
+    match z.decompress(stream, &mut out, flate2::FlushDecompress::Finish) {
+        Ok(flate2::Status::StreamEnd) => {
+            out.truncate(z.total_out() as usize);
+            Reference::Whole(out)
+        }
+        Ok(_) if z.total_out() as usize == MAX_INFLATE => Reference::TooLong,
+        _ => Reference::Failed,
+    }
+}
