@@ -62,6 +62,7 @@ mod btree_levels;
 pub mod chunk_btree;
 mod chunk_pages;
 mod chunk_store;
+mod chunk_write;
 mod commit;
 mod compact;
 mod compound;
