@@ -291,6 +291,38 @@ fn an_unreadable_dataset_differs_from_a_readable_one() {
     assert!(lines.contains(&"/lzf: only in the first file"), "{out}");
 }
 
+/// Fixture 65 links its `/data` to fixture 64's chunked `/data` (an external link,
+/// resolved beside the linking file): compared with 64 itself it is equal, and compared
+/// with an edited copy of 64 the changed element is reported, with the linked file's
+/// value.
+#[test]
+fn a_dataset_reached_through_an_external_link_is_compared_from_the_linked_file() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let d = dir();
+    let (target, linking) = (
+        "64_feat_external_chunked_target.h5",
+        "65_feat_external_chunked.h5",
+    );
+    for name in [target, linking] {
+        std::fs::copy(fixtures.join(name), d.path().join(name)).unwrap();
+    }
+    let (target, linking) = (d.path().join(target), d.path().join(linking));
+    assert_eq!(diff(&linking, &target), (0, String::new()));
+    let edited = d.path().join("edited.h5");
+    std::fs::copy(&target, &edited).unwrap();
+    let mut w = hdf5_lite::FileOptions::new()
+        .locking(false)
+        .open_rw(&edited)
+        .unwrap();
+    w.write_numbers("/data", &[4, 5], &[1, 1], &[-1i32])
+        .unwrap();
+    w.close().unwrap();
+    let expected = "/data: 1 of 60 elements differ\n  element 45: 45 vs -1\n";
+    assert_eq!(diff(&linking, &edited), (1, expected.to_owned()));
+    let expected = "/data: 1 of 60 elements differ\n  element 45: -1 vs 45\n";
+    assert_eq!(diff(&edited, &linking), (1, expected.to_owned()));
+}
+
 #[test]
 fn a_closed_pipe_ends_quietly() {
     use std::io::Read;
