@@ -252,6 +252,38 @@ fn missing_objects_and_attributes_are_named() {
     assert_eq!(out.lines().count(), 5, "{out}");
 }
 
+/// Members are paired by name: the first file's names in order, then the names only
+/// the second file has, in order, whichever way the two name lists interleave.
+#[test]
+fn members_are_paired_by_name_whatever_the_interleaving() {
+    let d = dir();
+    let make = |name: &str, groups: &[&str], value: f64| {
+        let path = d.path().join(name);
+        let mut w = create(&path);
+        for g in groups {
+            w.create_group(&format!("/{g}")).unwrap();
+        }
+        w.create_dataset("/d", &DatasetSpec::new(f64::datatype(), &[1]))
+            .unwrap();
+        w.write_numbers("/d", &[0], &[1], &[value]).unwrap();
+        w.close().unwrap();
+        path
+    };
+    let a = make("a.h5", &["b", "e", "g"], 1.0);
+    let b = make("b.h5", &["a", "c", "e", "f", "h"], 2.0);
+    let expected = "\
+/b: only in the first file
+/d: 1 of 1 elements differ
+  element 0: 1.0 vs 2.0
+/g: only in the first file
+/a: only in the second file
+/c: only in the second file
+/f: only in the second file
+/h: only in the second file
+";
+    assert_eq!(diff(&a, &b), (1, expected.to_owned()));
+}
+
 #[test]
 fn a_file_that_cannot_be_read_is_exit_2() {
     let d = dir();
