@@ -104,6 +104,7 @@ fn export(args: &ExportArgs) -> Result<Vec<String>, IoError> {
     let layer = args.layer.clone().unwrap_or_default();
     match format {
         Format::H5ad => {
+            crate::output::check_replaceable(&args.output).map_err(loom_core::LoomError::from)?;
             let mut opts = H5adExport::new(&args.output);
             opts.x_layer = args.x_layer.clone().or(args.layer.clone());
             opts.obs_names = args.obs_names.clone();

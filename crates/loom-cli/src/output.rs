@@ -116,6 +116,22 @@ pub fn open_output(path: &std::path::Path) -> Result<Box<dyn Write>, LoomError> 
     })
 }
 
+/// Refuses an output that exists and is not a regular file (a device such as `/dev/null`,
+/// a folder, a pipe): a command writes its file beside the output and renames it into
+/// place, which would replace such a path instead of writing to it.
+pub fn check_replaceable(out: &std::path::Path) -> io::Result<()> {
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_file() => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "the output {} exists and is not a regular file; give a new path or a regular file",
+                out.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A temporary file name beside `out` (same folder, so a rename moves it into place).
 pub fn temp_beside(out: &std::path::Path) -> std::path::PathBuf {
     let name = out

@@ -62,6 +62,7 @@ pub fn run(args: SubsetArgs) -> ExitCode {
 }
 
 fn subset(args: &SubsetArgs) -> Result<(), LoomError> {
+    crate::output::check_replaceable(&args.output)?;
     let ds = connect(&args.input, Mode::Read)?;
     let rows = select(&ds, Axis::Rows, args.rows.as_deref())?;
     let mut cols = select(&ds, Axis::Cols, args.cols.as_deref())?;
