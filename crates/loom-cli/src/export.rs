@@ -58,6 +58,12 @@ pub struct ExportArgs {
 
 fn format_of(args: &ExportArgs) -> Result<Format, IoError> {
     if let Some(f) = args.format {
+        if f != Format::Tsv && args.output.as_os_str() == "-" {
+            return Err(IoError::Invalid(
+                "`-o -` (standard output) is for --format tsv only; h5ad and mtx need a path"
+                    .to_owned(),
+            ));
+        }
         return Ok(f);
     }
     match args.output.extension().and_then(|e| e.to_str()) {

@@ -1,7 +1,8 @@
 //! Every command that writes a file refuses an output path that exists and is not a
 //! regular file: the file is written beside the output and renamed into place, and that
 //! rename would replace a device such as `/dev/null` (found as root: `loom export in.loom
-//! -o /dev/full --format h5ad` turned /dev/full into a regular file and exited 0).
+//! -o /dev/full --format h5ad` turned /dev/full into a regular file and exited 0). They
+//! refuse `-o -` too, which wrote a file named `-`.
 
 // Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
@@ -19,26 +20,21 @@ fn fixture(path: &str) -> String {
         .to_owned()
 }
 
-/// Runs `loom` with `args`, `OUT` replaced by `out`; asserts it fails with one line naming
-/// the output, and that `out` is still the link to /dev/null, alone in its folder.
-fn refuses(args: &[&str], dir: &Path, out: &Path) {
+/// Runs `loom` in `dir` with `args`, `OUT` replaced by `out`; asserts it fails with one
+/// line holding `why`, and that `dir` holds only the link to /dev/null at `link`.
+fn refuses(args: &[&str], dir: &Path, out: &str, why: &str, link: &Path) {
     let r = Command::new(env!("CARGO_BIN_EXE_loom"))
-        .args(args.iter().map(|a| {
-            if *a == "OUT" {
-                out.to_str().unwrap()
-            } else {
-                a
-            }
-        }))
+        .args(args.iter().map(|a| if *a == "OUT" { out } else { a }))
+        .current_dir(dir)
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
     assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(err.contains("is not a regular file"), "{args:?}: {err}");
+    assert!(err.contains(why), "{args:?}: {err}");
     assert!(r.stdout.is_empty(), "{args:?}");
     assert_eq!(
-        std::fs::read_link(out).unwrap(),
+        std::fs::read_link(link).unwrap(),
         Path::new("/dev/null"),
         "{args:?}"
     );
@@ -66,6 +62,8 @@ fn writing_commands_leave_a_device_output_alone() {
         vec!["import", "10x", &cellranger, "-o", "OUT", "-q"],
         vec!["repack", i, "OUT", "-q"],
     ] {
-        refuses(&args, dir.path(), &out);
+        let link = out.to_str().unwrap();
+        refuses(&args, dir.path(), link, "is not a regular file", &out);
+        refuses(&args, dir.path(), "-", "standard output", &out);
     }
 }
