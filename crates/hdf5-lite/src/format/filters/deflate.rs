@@ -16,7 +16,7 @@ mod huffman;
 #[cfg(test)]
 mod tests;
 
-use block::{write_stored, write_tokens, Bits, Codes, Header};
+use block::{extra_bits, write_stored, write_tokens, Bits, Codes, Header};
 use huffman::Scratch;
 
 /// The deflate window: how far back a match may reach.
@@ -130,6 +130,7 @@ pub struct Deflater {
     dist_freq: [u32; DIST_SYMBOLS],
     code: Codes,
     fixed: Codes,
+    header: Header,
     scratch: Scratch,
     /// The deflate data of the stream being written.
     buf: Vec<u8>,
@@ -161,6 +162,7 @@ impl Deflater {
             dist_freq: [0; DIST_SYMBOLS],
             code: Codes::empty(),
             fixed: Codes::fixed(),
+            header: Header::new(),
             scratch: Scratch::default(),
             buf: Vec::new(),
         }
@@ -308,14 +310,13 @@ impl Deflater {
     /// form is smallest, and clears them.
     fn block(&mut self, raw: &[u8], last: bool, bits: &mut Bits<'_>) {
         self.litlen_freq[END_OF_BLOCK] += 1;
-        let header = Header::plan(
-            &mut self.code,
-            &self.litlen_freq,
-            &self.dist_freq,
-            &mut self.scratch,
-        );
-        let dynamic = header.bits() + self.code.cost(&self.litlen_freq, &self.dist_freq);
-        let fixed = 3 + self.fixed.cost(&self.litlen_freq, &self.dist_freq);
+        let (litlen, dist) = (&self.litlen_freq, &self.dist_freq);
+        let extra = extra_bits(litlen, dist);
+        let dynamic = self
+            .header
+            .plan(&mut self.code, litlen, dist, &mut self.scratch)
+            + extra;
+        let fixed = 3 + Codes::fixed_cost(litlen, dist) + extra;
         let stored = 8 * (raw.len() as u64 + 5 * (raw.len() as u64 / 65535 + 1)) + 7;
         if stored < dynamic.min(fixed) {
             write_stored(raw, last, bits);
@@ -324,7 +325,7 @@ impl Deflater {
             write_tokens(&self.tokens, &self.fixed, bits);
         } else {
             bits.put(u32::from(last) | (2 << 1), 3);
-            header.write(&mut self.code, bits);
+            self.header.write(&mut self.code, bits);
             write_tokens(&self.tokens, &self.code, bits);
         }
         self.tokens.clear();
