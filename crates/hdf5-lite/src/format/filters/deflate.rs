@@ -120,9 +120,9 @@ const MATCH: u32 = 1 << 31;
 /// tokens and symbol counts, and the code tables.
 pub struct Deflater {
     /// Per hash of four bytes, the last position (with the base) that had it.
-    head: Box<[u32]>,
+    head: Box<[u32; 1 << HASH_BITS]>,
     /// Per position modulo the window, the position before it with the same hash.
-    prev: Box<[u32]>,
+    prev: Box<[u32; WINDOW]>,
     /// The position of the next stream's first byte.
     base: u32,
     tokens: Vec<u32>,
@@ -154,8 +154,8 @@ impl Deflater {
     /// A deflater with empty tables (some 200 KiB, set up once).
     pub fn new() -> Self {
         Deflater {
-            head: vec![0; 1 << HASH_BITS].into_boxed_slice(),
-            prev: vec![0; WINDOW].into_boxed_slice(),
+            head: Box::new([0; 1 << HASH_BITS]),
+            prev: Box::new([0; WINDOW]),
             base: FIRST_BASE,
             tokens: Vec::with_capacity(BLOCK_TOKENS + 1),
             litlen_freq: [0; LITLEN_SYMBOLS],
@@ -360,27 +360,29 @@ fn zero_run(run: &[u8]) -> usize {
 }
 
 /// The length of the common prefix of `seg[j..]` and `seg[i..]` (j < i), at most `max`
-/// (with `i + max <= seg.len()`), compared 32 bytes at a time.
+/// (with `i + max <= seg.len()`), compared eight bytes at a time.
 fn match_length(seg: &[u8], j: usize, i: usize, max: usize) -> usize {
     let (a, b) = (&seg[j..j + max], &seg[i..i + max]);
     let mut n = 0;
-    for (x, y) in a.chunks_exact(32).zip(b.chunks_exact(32)) {
-        let low = load128(&x[..16]) ^ load128(&y[..16]);
-        let high = load128(&x[16..]) ^ load128(&y[16..]);
-        if low | high != 0 {
-            return n + if low != 0 {
-                low.trailing_zeros() / 8
-            } else {
-                16 + high.trailing_zeros() / 8
-            } as usize;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let diff = load64(x) ^ load64(y);
+        if diff != 0 {
+            return n + (diff.trailing_zeros() / 8) as usize;
         }
-        n += 32;
+        n += 8;
     }
     n + a[n..]
         .iter()
         .zip(&b[n..])
         .take_while(|(x, y)| x == y)
         .count()
+}
+
+/// The 8 bytes of `b` (exactly 8 long) as a little-endian number.
+fn load64(b: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(b);
+    u64::from_le_bytes(word)
 }
 
 /// The 16 bytes of `b` (exactly 16 long) as a little-endian number.

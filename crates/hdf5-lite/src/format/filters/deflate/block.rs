@@ -226,13 +226,15 @@ pub(super) fn write_tokens(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
             let c = usize::from(LENGTH_CODE[l as usize]);
             let (s, extra) = (257 + c, u32::from(LENGTH_EXTRA[c]));
             let len = u32::from(code.litlen_len[s]);
-            let value = l + 3 - u32::from(LENGTH_BASE[c]);
-            bits.put(u32::from(code.litlen[s]) | value << len, len + extra);
+            let value = u64::from(l + 3 - u32::from(LENGTH_BASE[c]));
+            let length = u64::from(code.litlen[s]) | value << len;
+            let length_bits = len + extra;
             let d = t & 0xffff;
             let c = dist_code(d);
             let (len, extra) = (u32::from(code.dist_len[c]), u32::from(DIST_EXTRA[c]));
-            let value = d + 1 - u32::from(DIST_BASE[c]);
-            bits.put(u32::from(code.dist[c]) | value << len, len + extra);
+            let value = u64::from(d + 1 - u32::from(DIST_BASE[c]));
+            let distance = u64::from(code.dist[c]) | value << len;
+            bits.put_long(length | distance << length_bits, length_bits + len + extra);
         }
     }
     bits.put(
@@ -273,7 +275,14 @@ impl Bits<'_> {
     /// Appends the low `len` bits of `v` (no higher bits set; `len` at most 32).
     #[inline]
     pub(super) fn put(&mut self, v: u32, len: u32) {
-        self.acc |= u64::from(v) << self.n;
+        self.put_long(u64::from(v), len);
+    }
+
+    /// Appends the low `len` bits of `v` (no higher bits set; `len` at most 56: a match's
+    /// length and distance codes with their extra bits take at most 48).
+    #[inline]
+    pub(super) fn put_long(&mut self, v: u64, len: u32) {
+        self.acc |= v << self.n;
         self.n += len;
         self.buf[self.pos..self.pos + 8].copy_from_slice(&self.acc.to_le_bytes());
         let whole = self.n / 8;
