@@ -153,29 +153,35 @@ impl Default for Scratch {
 }
 
 /// The canonical codes of `lens` (RFC 1951 3.2.2) into `codes`, each bit reversed so that
-/// it can be written least significant bit first.
+/// it can be written least significant bit first. Unused symbols' codes are left as
+/// they were (nothing writes them).
 pub(super) fn canonical_codes(lens: &[u8], codes: &mut [u16]) {
-    let mut count = [0u16; 16];
-    for &l in lens {
-        count[usize::from(l)] += 1;
+    // The used symbols in order, gathered without a branch; counting and numbering only
+    // those keeps a run of unused symbols from chaining through one counter.
+    let mut used = [0u16; MAX_SYMBOLS];
+    let mut n = 0;
+    for (s, &l) in lens.iter().enumerate().take(MAX_SYMBOLS) {
+        used[n] = s as u16;
+        n += usize::from(l != 0);
     }
-    count[0] = 0;
+    let used = &used[..n];
+    let mut count = [0u16; 16];
+    for &s in used {
+        count[usize::from(lens[usize::from(s)])] += 1;
+    }
     let mut next = [0u16; 16];
     let mut code = 0u16;
     for bits in 1..16 {
         code = (code + count[bits - 1]) << 1;
         next[bits] = code;
     }
-    for (&l, c) in lens.iter().zip(codes.iter_mut()) {
-        *c = if l == 0 {
-            0
-        } else {
-            let v = next[usize::from(l)];
-            next[usize::from(l)] += 1;
-            let reversed = u16::from(REVERSED[usize::from(v as u8)]) << 8
-                | u16::from(REVERSED[usize::from(v >> 8)]);
-            reversed >> (16 - u32::from(l))
-        };
+    for &s in used {
+        let l = usize::from(lens[usize::from(s)]);
+        let v = next[l];
+        next[l] += 1;
+        let reversed = u16::from(REVERSED[usize::from(v as u8)]) << 8
+            | u16::from(REVERSED[usize::from(v >> 8)]);
+        codes[usize::from(s)] = reversed >> (16 - l);
     }
 }
 
