@@ -67,6 +67,7 @@ pub mod group_build;
 mod heap_compact;
 pub(crate) mod heap_owners;
 mod nav;
+mod permute;
 mod spec;
 mod storage;
 mod tree;
