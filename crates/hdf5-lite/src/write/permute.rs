@@ -168,10 +168,12 @@ impl DatasetNode {
         for (p, &s) in ordering.iter().enumerate() {
             match dest.get_mut(s as usize) {
                 Some(slot) if s < n && *slot == u64::MAX => *slot = p as u64,
-                _ => return Err(Error::InvalidInput(format!(
+                _ => {
+                    return Err(Error::InvalidInput(format!(
                     "{}: the ordering must hold each of 0..{n} once (bad or repeated index {s})",
                     self.path
-                ))),
+                )))
+                }
             }
         }
         for (s, slot) in dest.iter_mut().enumerate().skip(n as usize) {
