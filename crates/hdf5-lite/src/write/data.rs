@@ -157,7 +157,7 @@ impl DatasetNode {
         })
     }
 
-    fn fill_element(&self) -> Vec<u8> {
+    pub(crate) fn fill_element(&self) -> Vec<u8> {
         match &self.fill.value {
             Some(v) if v.len() == self.datatype.size() as usize => v.clone(),
             _ => vec![0; self.datatype.size() as usize],

@@ -76,6 +76,7 @@ mod heap_compact;
 pub(crate) mod heap_owners;
 mod links;
 mod nav;
+mod permute;
 mod session;
 mod spec;
 mod storage;

@@ -1,8 +1,10 @@
 //! `permute` (loompy-api.md §3.11): reorder the rows or the columns of a file in place.
 //!
-//! Every layer is rewritten in strips across the permuted axis (whole chunks along the
-//! other one), each strip read in the layer's own type and written back permuted, so
-//! memory holds one strip. Attributes of the axis are reordered, graph vertices are
+//! The rows of a chunked layer are reordered chunk by chunk by hdf5-lite
+//! (`Writer::permute`: each chunk inflated and deflated once, its bytes moved as they
+//! are); otherwise a layer is rewritten in strips across the permuted axis (whole chunks
+//! along the other one), each strip read in the layer's own type and written back
+//! permuted. Either way memory holds one batch of chunks. Attributes of the axis are reordered, graph vertices are
 //! renumbered through the inverse permutation, and everything is one commit: a failure
 //! leaves the file as it was.
 //!
@@ -89,6 +91,12 @@ impl LoomConnection {
                 w.unlink(layout::TILES)?;
             }
             for (d, dtype) in &layers {
+                // Rows move as whole chunk rows; columns (one element per slab) gather
+                // faster from whole rows read as stored.
+                if axis == Axis::Rows && d.chunks().is_some() {
+                    w.permute(d.path(), axis.index(), &order)?;
+                    continue;
+                }
                 let done: Result<()> =
                     with_numeric!(*dtype, T => Ok(permute_layer::<T>(w, d, &order, axis)?));
                 done.map_err(|e| match e {
@@ -131,9 +139,8 @@ fn inverse(ordering: &[usize], len: usize) -> Result<Vec<usize>> {
     Ok(inv)
 }
 
-/// Rewrites one layer permuted along `axis`, strip by strip: each strip is read permuted
-/// (every chunk decoded once) into a buffer reused for every strip, and written back over
-/// whole chunks.
+/// Rewrites one layer permuted along `axis`, strip by strip: each strip is read
+/// permuted into a buffer reused for every strip, and written back.
 fn permute_layer<T: Numeric>(
     w: &mut Writer,
     d: &Dataset,

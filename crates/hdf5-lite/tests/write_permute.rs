@@ -1,0 +1,147 @@
+//! `Writer::permute`: a chunked dataset reordered along one dimension reads as the same
+//! values moved, for any rank, chunk shape, filter pipeline, fill value and missing
+//! chunks; a bad ordering is refused before anything changes.
+
+// Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use hdf5_lite::read::Numeric;
+use hdf5_lite::write::{DatasetSpec, MemFile, Writer};
+use ndarray::Dimension;
+use proptest::prelude::*;
+
+/// `values` (C order, `shape`) with index `i` along `dim` taken from `ordering[i]`.
+fn permuted(values: &[i32], shape: &[u64], dim: usize, ordering: &[u64]) -> Vec<i32> {
+    let inner: u64 = shape[dim + 1..].iter().product();
+    let n = shape[dim];
+    (0..values.len() as u64)
+        .map(|at| {
+            let (outer, rest) = (at / (n * inner), at % (n * inner));
+            let (i, e) = (rest / inner, rest % inner);
+            values[((outer * n + ordering[i as usize]) * inner + e) as usize]
+        })
+        .collect()
+}
+
+/// A dataset of `shape` in chunks of `chunks` holding 1, 2, 3, … where written:
+/// everything, or (`partial`) only its first half along dimension 0, the rest fill.
+fn build(shape: &[u64], chunks: &[u64], pipeline: u8, partial: bool) -> (Writer, Vec<i32>) {
+    let unlimited = vec![None; shape.len()];
+    let mut spec = DatasetSpec::new(i32::datatype(), shape)
+        .chunks(chunks)
+        .maxshape(&unlimited);
+    spec.fill_value = Some((-7i32).to_le_bytes().to_vec());
+    spec = match pipeline {
+        0 => spec,
+        1 => spec.deflate(2),
+        _ => spec.shuffle().deflate(4).fletcher32(),
+    };
+    let mut w = Writer::create_in(Arc::new(MemFile::new())).unwrap();
+    w.create_dataset("/d", &spec).unwrap();
+    let mut count = shape.to_vec();
+    if partial {
+        count[0] = shape[0] / 2;
+    }
+    let values: Vec<i32> = (1..=count.iter().product::<u64>() as i32).collect();
+    w.write_numbers("/d", &vec![0; shape.len()], &count, &values)
+        .unwrap();
+    w.commit().unwrap();
+    let before = w
+        .reader()
+        .unwrap()
+        .dataset("/d")
+        .unwrap()
+        .read::<i32>()
+        .unwrap();
+    (w, before.into_raw_vec_and_offset().0)
+}
+
+fn case() -> impl Strategy<Value = (Vec<u64>, Vec<u64>, usize, u8, bool, u64)> {
+    (1usize..=3)
+        .prop_flat_map(|rank| {
+            (
+                proptest::collection::vec(1u64..=13, rank),
+                proptest::collection::vec(1u64..=5, rank),
+                0..rank,
+                0u8..3,
+                any::<bool>(),
+                any::<u64>(),
+            )
+        })
+        .prop_map(|(shape, chunks, dim, pipeline, partial, seed)| {
+            (shape, chunks, dim, pipeline, partial, seed)
+        })
+}
+
+/// A permutation of `0..n` from `seed` (Fisher–Yates with a small LCG).
+fn shuffled(n: u64, mut seed: u64) -> Vec<u64> {
+    let mut v: Vec<u64> = (0..n).collect();
+    for i in (1..v.len()).rev() {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        v.swap(i, ((seed >> 33) % (i as u64 + 1)) as usize);
+    }
+    v
+}
+
+proptest! {
+    #[test]
+    fn permute_moves_the_values((shape, chunks, dim, pipeline, partial, seed) in case()) {
+        let (mut w, before) = build(&shape, &chunks, pipeline, partial);
+        let ordering = shuffled(shape[dim], seed);
+        w.permute("/d", dim, &ordering).unwrap();
+        w.commit().unwrap();
+        let after = w.reader().unwrap().dataset("/d").unwrap().read::<i32>().unwrap();
+        prop_assert_eq!(
+            after.into_raw_vec_and_offset().0,
+            permuted(&before, &shape, dim, &ordering)
+        );
+        // The chunks' slack past the end still reads as fill once the dataset grows.
+        let grown: Vec<u64> = shape.iter().map(|n| n + 1).collect();
+        w.resize("/d", &grown).unwrap();
+        w.commit().unwrap();
+        let all = w.reader().unwrap().dataset("/d").unwrap().read::<i32>().unwrap();
+        for (at, v) in all.indexed_iter() {
+            if at.slice().iter().zip(&shape).any(|(&i, &n)| i as u64 >= n) {
+                prop_assert_eq!(*v, -7);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bad_ordering_changes_nothing() {
+    let (mut w, before) = build(&[6, 5], &[4, 2], 1, false);
+    for (dim, ordering) in [
+        (0, vec![0u64, 1, 2, 3, 4]),
+        (0, vec![0, 1, 2, 3, 4, 4]),
+        (0, vec![0, 1, 2, 3, 4, 6]),
+        (1, vec![0, 1, 2, 3, 7]),
+        (2, vec![0]),
+    ] {
+        assert!(
+            w.permute("/d", dim, &ordering).is_err(),
+            "{dim} {ordering:?}"
+        );
+    }
+    w.commit().unwrap();
+    let after = w
+        .reader()
+        .unwrap()
+        .dataset("/d")
+        .unwrap()
+        .read::<i32>()
+        .unwrap();
+    assert_eq!(after.into_raw_vec_and_offset().0, before);
+}
+
+#[test]
+fn contiguous_datasets_are_refused() {
+    let mut w = Writer::create_in(Arc::new(MemFile::new())).unwrap();
+    let spec = DatasetSpec::new(i32::datatype(), &[3, 2]);
+    w.create_dataset("/c", &spec).unwrap();
+    assert!(w.permute("/c", 0, &[2, 1, 0]).is_err());
+}
