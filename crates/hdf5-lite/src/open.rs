@@ -71,6 +71,10 @@ impl FileOptions {
     pub fn open(&self, path: impl AsRef<Path>) -> Result<File> {
         let path = path.as_ref();
         let file = std::fs::File::open(path)?;
+        if file.metadata()?.is_dir() {
+            // Opening a folder succeeds on Unix; mapping it fails with "No such device".
+            return Err(std::io::Error::from(std::io::ErrorKind::IsADirectory).into());
+        }
         self.lock(&file, path, false)?;
         Ok(File::from_storage(read_storage(file)?)?.located(path, Vec::new()))
     }

@@ -71,6 +71,7 @@ fn aggregate(args: &AggregateArgs) -> Result<(), LoomError> {
         layer: args.layer.clone(),
         aggr_ca_if_equal: args.if_equal,
     };
+    crate::output::check_replaceable(&args.output)?;
     let ds = connect(&args.input, Mode::Read)?;
     let tmp = crate::output::temp_beside(&args.output);
     let result = ds.aggregate(Some(&tmp), &opts);

@@ -8,7 +8,7 @@ use clap::Args;
 use loom_core::ops::{combine, combine_faster, CombineFasterOptions, CombineOptions};
 use loom_core::LoomError;
 
-use crate::output::finish_op;
+use crate::output::{check_replaceable, finish_op};
 use crate::progress::Progress;
 
 /// `loom combine IN… -o OUT [--key ATTR] [--faster]`
@@ -47,7 +47,9 @@ pub fn run(args: CombineArgs) -> ExitCode {
         &format!("combining into {}", args.output.display()),
         args.quiet,
     );
-    let result: Result<(), LoomError> = if args.faster {
+    let result: Result<(), LoomError> = if let Err(e) = check_replaceable(&args.output) {
+        Err(e.into())
+    } else if args.faster {
         let opts = CombineFasterOptions {
             key: args.key.clone(),
             skip_attrs: args.skip_attrs.clone(),

@@ -58,6 +58,12 @@ pub struct ExportArgs {
 
 fn format_of(args: &ExportArgs) -> Result<Format, IoError> {
     if let Some(f) = args.format {
+        if f != Format::Tsv && args.output.as_os_str() == "-" {
+            return Err(IoError::Invalid(
+                "`-o -` (standard output) is for --format tsv only; h5ad and mtx need a path"
+                    .to_owned(),
+            ));
+        }
         return Ok(f);
     }
     match args.output.extension().and_then(|e| e.to_str()) {
@@ -104,6 +110,7 @@ fn export(args: &ExportArgs) -> Result<Vec<String>, IoError> {
     let layer = args.layer.clone().unwrap_or_default();
     match format {
         Format::H5ad => {
+            crate::output::check_replaceable(&args.output).map_err(loom_core::LoomError::from)?;
             let mut opts = H5adExport::new(&args.output);
             opts.x_layer = args.x_layer.clone().or(args.layer.clone());
             opts.obs_names = args.obs_names.clone();

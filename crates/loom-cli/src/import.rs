@@ -178,7 +178,9 @@ pub fn run(cmd: ImportCommand) -> ExitCode {
     };
     let progress = Progress::start(&format!("importing {what}"), common.quiet);
     let out = common.output.clone();
-    let result = write_new(&out, |ds| import(ds, &cmd));
+    let result = crate::output::check_replaceable(&out)
+        .map_err(|e| loom_io::IoError::from(loom_core::LoomError::from(e)))
+        .and_then(|()| write_new(&out, |ds| import(ds, &cmd)));
     progress.finish();
     match result {
         Ok(warnings) => {

@@ -60,6 +60,7 @@ fn permute(args: &PermuteArgs) -> Result<(), LoomError> {
     };
     let target = match &args.output {
         Some(out) => {
+            crate::output::check_replaceable(out)?;
             let tmp = crate::output::temp_beside(out);
             std::fs::copy(&args.input, &tmp)?;
             tmp

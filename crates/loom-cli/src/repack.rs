@@ -30,6 +30,7 @@ pub struct Args {
 
 /// Runs `loom repack`; the summary goes to stderr.
 pub fn run(args: &Args) -> Outcome {
+    crate::output::check_replaceable(&args.output).map_err(|e| Failure::Error(e.to_string()))?;
     let report = repack(&args.input, &args.output, args.gzip, args.chunks.clone())
         .map_err(|e| Failure::about(args.input.display(), e))?;
     if !args.quiet {

@@ -62,6 +62,7 @@ pub fn run(args: SubsetArgs) -> ExitCode {
 }
 
 fn subset(args: &SubsetArgs) -> Result<(), LoomError> {
+    crate::output::check_replaceable(&args.output)?;
     let ds = connect(&args.input, Mode::Read)?;
     let rows = select(&ds, Axis::Rows, args.rows.as_deref())?;
     let mut cols = select(&ds, Axis::Cols, args.cols.as_deref())?;
@@ -265,7 +266,9 @@ fn select(ds: &LoomConnection, axis: Axis, spec: Option<&str>) -> Result<Vec<i64
 }
 
 fn read_lines(path: &Path) -> Result<Vec<String>, LoomError> {
-    Ok(std::fs::read_to_string(path)?
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LoomError::InvalidInput(format!("{}: {e}", path.display())))?;
+    Ok(text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

@@ -119,6 +119,14 @@ fn bad_input_is_a_clear_error() {
         "{}",
         text(&not_hdf5.stderr)
     );
+
+    for cmd in [&["h5", "ls"][..], &["info"], &["validate"], &["stats"]] {
+        let folder = loom(&[cmd, &[fixture("io").to_str().unwrap()]].concat());
+        let err = text(&folder.stderr);
+        assert_eq!(folder.status.code(), Some(2), "{cmd:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{cmd:?}: {err}");
+        assert!(err.contains("is a directory"), "{cmd:?}: {err}");
+    }
 }
 
 #[test]

@@ -252,6 +252,38 @@ fn missing_objects_and_attributes_are_named() {
     assert_eq!(out.lines().count(), 5, "{out}");
 }
 
+/// Members are paired by name: the first file's names in order, then the names only
+/// the second file has, in order, whichever way the two name lists interleave.
+#[test]
+fn members_are_paired_by_name_whatever_the_interleaving() {
+    let d = dir();
+    let make = |name: &str, groups: &[&str], value: f64| {
+        let path = d.path().join(name);
+        let mut w = create(&path);
+        for g in groups {
+            w.create_group(&format!("/{g}")).unwrap();
+        }
+        w.create_dataset("/d", &DatasetSpec::new(f64::datatype(), &[1]))
+            .unwrap();
+        w.write_numbers("/d", &[0], &[1], &[value]).unwrap();
+        w.close().unwrap();
+        path
+    };
+    let a = make("a.h5", &["b", "e", "g"], 1.0);
+    let b = make("b.h5", &["a", "c", "e", "f", "h"], 2.0);
+    let expected = "\
+/b: only in the first file
+/d: 1 of 1 elements differ
+  element 0: 1.0 vs 2.0
+/g: only in the first file
+/a: only in the second file
+/c: only in the second file
+/f: only in the second file
+/h: only in the second file
+";
+    assert_eq!(diff(&a, &b), (1, expected.to_owned()));
+}
+
 #[test]
 fn a_file_that_cannot_be_read_is_exit_2() {
     let d = dir();
@@ -289,6 +321,38 @@ fn an_unreadable_dataset_differs_from_a_readable_one() {
         .position(|l| *l == "/szip.data: only in the second file");
     assert!(error.is_some() && data == error.map(|i| i + 1), "{out}");
     assert!(lines.contains(&"/lzf: only in the first file"), "{out}");
+}
+
+/// Fixture 65 links its `/data` to fixture 64's chunked `/data` (an external link,
+/// resolved beside the linking file): compared with 64 itself it is equal, and compared
+/// with an edited copy of 64 the changed element is reported, with the linked file's
+/// value.
+#[test]
+fn a_dataset_reached_through_an_external_link_is_compared_from_the_linked_file() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let d = dir();
+    let (target, linking) = (
+        "64_feat_external_chunked_target.h5",
+        "65_feat_external_chunked.h5",
+    );
+    for name in [target, linking] {
+        std::fs::copy(fixtures.join(name), d.path().join(name)).unwrap();
+    }
+    let (target, linking) = (d.path().join(target), d.path().join(linking));
+    assert_eq!(diff(&linking, &target), (0, String::new()));
+    let edited = d.path().join("edited.h5");
+    std::fs::copy(&target, &edited).unwrap();
+    let mut w = hdf5_lite::FileOptions::new()
+        .locking(false)
+        .open_rw(&edited)
+        .unwrap();
+    w.write_numbers("/data", &[4, 5], &[1, 1], &[-1i32])
+        .unwrap();
+    w.close().unwrap();
+    let expected = "/data: 1 of 60 elements differ\n  element 45: 45 vs -1\n";
+    assert_eq!(diff(&linking, &edited), (1, expected.to_owned()));
+    let expected = "/data: 1 of 60 elements differ\n  element 45: -1 vs 45\n";
+    assert_eq!(diff(&edited, &linking), (1, expected.to_owned()));
 }
 
 #[test]

@@ -65,6 +65,19 @@ fn import_10x_then_export_each_format() {
     assert_eq!(r.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&r.stdout).contains("cellranger2:"));
 
+    // h5ad and mtx cannot go to standard output: an error, not a file named `-`.
+    for format in ["h5ad", "mtx"] {
+        let r = Command::new(env!("CARGO_BIN_EXE_loom"))
+            .args(["export", &s(&out), "-o", "-", "--format", format])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{format}: {err}");
+        assert!(err.contains("standard output"), "{format}: {err}");
+        assert!(!dir.path().join("-").exists(), "{format}");
+    }
+
     let back = dir.path().join("back.loom");
     let r = loom(&["import", "h5ad", &s(&h5ad), "-o", &s(&back)]);
     assert_eq!(

@@ -260,6 +260,24 @@ fn subset_by_attribute_range_and_sample() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(!dir.join("bad.loom").exists());
+    let missing = dir.join("missing.txt");
+    for spec in [
+        format!("Gene in {}", missing.display()),
+        format!("@{}", missing.display()),
+    ] {
+        let r = loom(&[
+            "subset",
+            input.to_str().unwrap(),
+            "-o",
+            dir.join("bad.loom").to_str().unwrap(),
+            "--rows",
+            &spec,
+        ]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{err}");
+        assert!(err.contains("missing.txt: No such file"), "{err}");
+        assert!(!dir.join("bad.loom").exists());
+    }
 }
 
 #[test]

@@ -16,7 +16,7 @@ use loom_core::ops::AddLoomOptions;
 use loom_core::{new_in, Axis, LoomConnection, Mode};
 use sprs::TriMat;
 
-/// The column ordering fixture 12 was permuted with (`SCOPE_ORDER` in generate.py).
+/// The column ordering fixture 12 was permuted with (`SCOPE_ORDER` in fixtures/loom_files.py).
 fn scope_order() -> Vec<usize> {
     (0..40).map(|i| (i * 7) % 40).collect()
 }

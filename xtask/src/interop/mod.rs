@@ -27,6 +27,7 @@ mod edits_more;
 mod h5py_edits;
 mod loom;
 mod loomcore;
+mod loomcore_attrs;
 mod loomcore_compound;
 mod loomcore_dense;
 mod loomcore_read;

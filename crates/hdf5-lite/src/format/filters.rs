@@ -9,8 +9,10 @@ use crate::format::messages::{Filter, FilterPipeline};
 
 mod deflate;
 mod encode;
+mod inflate;
 pub use deflate::Deflater;
 pub use encode::{encode_chunk, shuffle, ChunkEncoder};
+pub use inflate::{InflateError, Inflater};
 
 /// Registered id of deflate (zlib).
 pub const DEFLATE: u16 = 1;
@@ -96,11 +98,25 @@ pub fn decode_chunk(
     Ok(out[..expected].to_vec())
 }
 
-/// Decoding state reused from chunk to chunk (one per thread): the inflater and two
+/// Decoding state reused from chunk to chunk (one per thread): the inflaters and two
 /// buffers the filters write into in turn, grown only as far as the chunks need.
+///
+/// Deflate is undone by hdf5-lite's own [`Inflater`] (faster on chunk-sized streams)
+/// whenever the whole chunk is needed and its size is possible for its stream (at most
+/// [`MAX_INFLATE_RATIO`] times its length); a read of a prefix stays with zlib-rs, which
+/// stops once it has the prefix. A stream it does not decode whole into the chunk's size (one
+/// that holds more bytes than the chunk, which libhdf5 accepts; a read of a prefix that
+/// stops before a corrupt part; a corrupt stream) is decoded again by zlib-rs, which
+/// keeps those rare cases as they were and gives the error.
 pub struct ChunkDecoder {
-    inflater: flate2::Decompress,
+    inflaters: Inflaters,
     bufs: [Vec<u8>; 2],
+}
+
+/// hdf5-lite's inflater, and zlib-rs's for the streams it does not decode.
+struct Inflaters {
+    ours: Inflater,
+    zlib: flate2::Decompress,
 }
 
 impl std::fmt::Debug for ChunkDecoder {
@@ -128,7 +144,10 @@ impl ChunkDecoder {
     /// A decoder with empty buffers.
     pub fn new() -> Self {
         ChunkDecoder {
-            inflater: flate2::Decompress::new(true),
+            inflaters: Inflaters {
+                ours: Inflater::new(),
+                zlib: flate2::Decompress::new(true),
+            },
             bufs: [Vec::new(), Vec::new()],
         }
     }
@@ -176,7 +195,7 @@ impl ChunkDecoder {
                         .any(|(j, f)| f.id == SHUFFLE && active(j));
                     let index = self.free(at);
                     let len = {
-                        let (input, out, inflater) = self.split(stored, at, index);
+                        let (input, out, inflaters) = self.split(stored, at, index);
                         let limit = if whole {
                             Limit::Whole(
                                 chunk_bytes.max(input.len().saturating_mul(MAX_INFLATE_RATIO)),
@@ -184,7 +203,8 @@ impl ChunkDecoder {
                         } else {
                             Limit::Prefix(need)
                         };
-                        inflate(inflater, input, out, limit, offset)?
+                        let size = (whole || need >= chunk_bytes).then_some(chunk_bytes);
+                        inflate(inflaters, input, size, out, limit, offset)?
                     };
                     At::Buf { index, len }
                 }
@@ -242,20 +262,20 @@ impl ChunkDecoder {
         }
     }
 
-    /// The input of a step, its output buffer `index` and the inflater, borrowed at once.
+    /// The input of a step, its output buffer `index` and the inflaters, borrowed at once.
     fn split<'s>(
         &'s mut self,
         stored: &'s [u8],
         at: At,
         index: usize,
-    ) -> (&'s [u8], &'s mut Vec<u8>, &'s mut flate2::Decompress) {
+    ) -> (&'s [u8], &'s mut Vec<u8>, &'s mut Inflaters) {
         let [a, b] = &mut self.bufs;
         let (out, other) = if index == 0 { (a, b) } else { (b, a) };
         let input = match at {
             At::Stored { start, len } => &stored[start..start + len],
             At::Buf { len, .. } => &other[..len],
         };
-        (input, out, &mut self.inflater)
+        (input, out, &mut self.inflaters)
     }
 }
 
@@ -281,9 +301,31 @@ fn grow(buf: &mut Vec<u8>, len: usize) -> Result<()> {
     Ok(())
 }
 
-/// Inflates the zlib stream `input` into `out` (grown by doubling up to the limit, never
-/// to a size the file merely declares) and returns the bytes produced.
+/// Inflates the zlib stream `input` into `out` and returns the bytes produced: with our
+/// own inflater if the whole chunk, of `whole` bytes, is wanted and the stream decodes
+/// whole into that size, else as [`inflate_zlib_rs`] does.
 fn inflate(
+    inflaters: &mut Inflaters,
+    input: &[u8],
+    whole: Option<usize>,
+    out: &mut Vec<u8>,
+    limit: Limit,
+    offset: u64,
+) -> Result<usize> {
+    if let Some(n) = whole.filter(|&n| n > 0 && n <= input.len().saturating_mul(MAX_INFLATE_RATIO))
+    {
+        grow(out, n)?;
+        if let Ok(n) = inflaters.ours.inflate_zlib(input, &mut out[..n]) {
+            return Ok(n);
+        }
+    }
+    inflate_zlib_rs(&mut inflaters.zlib, input, out, limit, offset)
+}
+
+/// Inflates the zlib stream `input` into `out` with zlib-rs (`out` grown by doubling up
+/// to the limit, never to a size the file merely declares) and returns the bytes
+/// produced.
+fn inflate_zlib_rs(
     z: &mut flate2::Decompress,
     input: &[u8],
     out: &mut Vec<u8>,
@@ -519,7 +561,7 @@ mod tests {
         // Bounded: a stream may not inflate past deflate's ratio to its input.
         let mut z = flate2::Decompress::new(true);
         let mut out = Vec::new();
-        let err = inflate(&mut z, &stored, &mut out, Limit::Whole(16), 0).unwrap_err();
+        let err = inflate_zlib_rs(&mut z, &stored, &mut out, Limit::Whole(16), 0).unwrap_err();
         assert!(err.to_string().contains("more than 16"), "{err}");
     }
 

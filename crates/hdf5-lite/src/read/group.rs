@@ -135,11 +135,17 @@ impl Group {
             .links()?
             .into_iter()
             .map(|link| {
-                let path = join(&self.path, &link.name);
-                let obj = self.resolve(&link.target, path, 0);
+                let obj = self.member(&link);
                 (link.name, obj)
             })
             .collect())
+    }
+
+    /// The object that `link` (one of [`Group::links`]) leads to, followed as
+    /// [`Group::members`] follows it; for walks that take one member at a time rather
+    /// than holding every member's object.
+    pub fn member(&self, link: &Link) -> Result<Object> {
+        self.resolve(&link.target, join(&self.path, &link.name), 0)
     }
 
     /// The object at `path`, relative to this group (or absolute, from the root).

@@ -1,4 +1,4 @@
-//! Building an old-style group (spec IV.A.2.g Symbol Table message, III.A.1 v1 B-tree
+//! Building an old-style group (spec IV.A.2.r Symbol Table message, III.A.1 v1 B-tree
 //! type 0, III.B symbol table nodes, III.D local heap) from its list of links.
 //!
 //! The layout is what libhdf5 reads back and can keep modifying: a local heap holding

@@ -15,12 +15,13 @@
 mod data;
 mod windows;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use hdf5_lite::read::{Attribute, Dataset, File, Object};
+use hdf5_lite::format::messages::Link;
+use hdf5_lite::read::{Attribute, Dataset, File, Group, Object};
 use serde_json::{json, Map, Value as Json};
 
 use super::dump::dataset_fields;
@@ -115,14 +116,12 @@ struct Node {
 }
 
 enum Body {
-    /// A group's members, and its (file, address) when it is not a link back to an
-    /// ancestor.
-    Group(MemberList, Option<(usize, u64)>),
+    /// A group, its links (sorted by name; each member's object is read when it is
+    /// compared), and its (file, address) when it is not a link back to an ancestor.
+    Group(Group, Vec<Link>, Option<(usize, u64)>),
     Dataset(Dataset),
     Leaf,
 }
-
-type MemberList = Vec<(String, hdf5_lite::Result<Object>)>;
 
 struct Walk<'a> {
     /// The groups on the way down, per file: a hard link back to one is not followed.
@@ -143,13 +142,13 @@ impl Walk<'_> {
                 header.insert("kind".into(), json!("group"));
                 header.insert("attributes".into(), attributes(g.attributes()));
                 let key = (g.file().id(), g.address());
-                let (members, key) = if self.ancestors[side].contains(&key) {
+                let (links, key) = if self.ancestors[side].contains(&key) {
                     let cycle = format!("hard link cycle back to {}", g.path());
                     header.insert("error".into(), json!(cycle));
                     (Vec::new(), None)
                 } else {
-                    match g.members() {
-                        Ok(list) => (list, Some(key)),
+                    match g.links() {
+                        Ok(links) => (links, Some(key)),
                         Err(e) => {
                             header.insert("error".into(), json!(e.to_string()));
                             (Vec::new(), Some(key))
@@ -157,7 +156,7 @@ impl Walk<'_> {
                     }
                 };
                 header.insert("members".into(), Json::Null);
-                Body::Group(members, key)
+                Body::Group(g, links, key)
             }
             Ok(Object::Dataset(d)) => {
                 header = dataset_fields(&d);
@@ -200,8 +199,8 @@ impl Walk<'_> {
                 std::mem::replace(&mut ba, Body::Leaf),
                 std::mem::replace(&mut bb, Body::Leaf),
             ) {
-                (Body::Group(ma, ka), Body::Group(mb, kb)) => {
-                    self.compare_members(&sub, ma, mb, [ka, kb])?;
+                (Body::Group(ga, la, ka), Body::Group(gb, lb, kb)) => {
+                    self.compare_members(&sub, [(&ga, la), (&gb, lb)], [ka, kb])?;
                 }
                 (Body::Dataset(da), Body::Dataset(db)) => self.compare_data(path, &da, &db)?,
                 _ => {}
@@ -217,14 +216,13 @@ impl Walk<'_> {
     fn compare_members(
         &mut self,
         path: &str,
-        ma: MemberList,
-        mb: MemberList,
+        groups: [(&Group, Vec<Link>); 2],
         keys: [Option<(usize, u64)>; 2],
     ) -> io::Result<()> {
         for (side, key) in keys.iter().enumerate() {
             self.ancestors[side].extend(*key);
         }
-        let result = self.members(path, ma, mb);
+        let result = self.members(path, groups);
         for (side, key) in keys.iter().enumerate() {
             if let Some(k) = key {
                 self.ancestors[side].remove(k);
@@ -233,29 +231,31 @@ impl Walk<'_> {
         result
     }
 
-    fn members(&mut self, path: &str, ma: MemberList, mb: MemberList) -> io::Result<()> {
-        let index: HashMap<String, usize> = mb
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| (name.clone(), i))
-            .collect();
-        let mut mb: Vec<(String, Option<hdf5_lite::Result<Object>>)> =
-            mb.into_iter().map(|(n, o)| (n, Some(o))).collect();
-        for (name, oa) in ma {
-            let sub = child(path, &name);
-            match index.get(&name).and_then(|&i| mb[i].1.take()) {
+    /// Walks both groups' links together in name order (both lists are sorted
+    /// bytewise), reading a member's object in each file only when its turn comes, so a
+    /// group holds its links, not every member's object, while the walk is below it.
+    fn members(
+        &mut self,
+        path: &str,
+        [(ga, la), (gb, lb)]: [(&Group, Vec<Link>); 2],
+    ) -> io::Result<()> {
+        let mut lb = lb.into_iter().peekable();
+        let mut only_b = Vec::new();
+        for a in la {
+            while let Some(b) = lb.next_if(|b| b.name.as_bytes() < a.name.as_bytes()) {
+                only_b.push(b.name);
+            }
+            let sub = child(path, &a.name);
+            match lb.next_if(|b| b.name == a.name) {
                 None => self.say(format!("{}: only in the first file", display(&sub)))?,
-                Some(ob) => {
-                    let (na, nb) = (self.node(0, oa), self.node(1, ob));
+                Some(b) => {
+                    let (na, nb) = (self.node(0, ga.member(&a)), self.node(1, gb.member(&b)));
                     self.compare_nodes(&sub, na, nb)?;
                 }
             }
         }
-        for (name, _) in mb.iter().filter(|(_, o)| o.is_some()) {
-            let line = format!("{}: only in the second file", display(&child(path, name)));
-            self.say(line)?;
-        }
-        Ok(())
+        only_b.extend(lb.map(|b| b.name));
+        only_in_second(path, only_b.iter(), &mut |l| self.say(l))
     }
 
     /// Compares two datasets' values; `path` is the datasets' dump path.

@@ -16,7 +16,7 @@ mod huffman;
 #[cfg(test)]
 mod tests;
 
-use block::{write_stored, write_tokens, Bits, Codes, Header};
+use block::{extra_bits, write_stored, write_tokens, Bits, Codes, Header};
 use huffman::Scratch;
 
 /// The deflate window: how far back a match may reach.
@@ -120,9 +120,9 @@ const MATCH: u32 = 1 << 31;
 /// tokens and symbol counts, and the code tables.
 pub struct Deflater {
     /// Per hash of four bytes, the last position (with the base) that had it.
-    head: Box<[u32]>,
+    head: Box<[u32; 1 << HASH_BITS]>,
     /// Per position modulo the window, the position before it with the same hash.
-    prev: Box<[u32]>,
+    prev: Box<[u32; WINDOW]>,
     /// The position of the next stream's first byte.
     base: u32,
     tokens: Vec<u32>,
@@ -130,6 +130,7 @@ pub struct Deflater {
     dist_freq: [u32; DIST_SYMBOLS],
     code: Codes,
     fixed: Codes,
+    header: Header,
     scratch: Scratch,
     /// The deflate data of the stream being written.
     buf: Vec<u8>,
@@ -153,14 +154,15 @@ impl Deflater {
     /// A deflater with empty tables (some 200 KiB, set up once).
     pub fn new() -> Self {
         Deflater {
-            head: vec![0; 1 << HASH_BITS].into_boxed_slice(),
-            prev: vec![0; WINDOW].into_boxed_slice(),
+            head: Box::new([0; 1 << HASH_BITS]),
+            prev: Box::new([0; WINDOW]),
             base: FIRST_BASE,
             tokens: Vec::with_capacity(BLOCK_TOKENS + 1),
             litlen_freq: [0; LITLEN_SYMBOLS],
             dist_freq: [0; DIST_SYMBOLS],
             code: Codes::empty(),
             fixed: Codes::fixed(),
+            header: Header::new(),
             scratch: Scratch::default(),
             buf: Vec::new(),
         }
@@ -308,14 +310,13 @@ impl Deflater {
     /// form is smallest, and clears them.
     fn block(&mut self, raw: &[u8], last: bool, bits: &mut Bits<'_>) {
         self.litlen_freq[END_OF_BLOCK] += 1;
-        let header = Header::plan(
-            &mut self.code,
-            &self.litlen_freq,
-            &self.dist_freq,
-            &mut self.scratch,
-        );
-        let dynamic = header.bits() + self.code.cost(&self.litlen_freq, &self.dist_freq);
-        let fixed = 3 + self.fixed.cost(&self.litlen_freq, &self.dist_freq);
+        let (litlen, dist) = (&self.litlen_freq, &self.dist_freq);
+        let extra = extra_bits(litlen, dist);
+        let dynamic = self
+            .header
+            .plan(&mut self.code, litlen, dist, &mut self.scratch)
+            + extra;
+        let fixed = 3 + Codes::fixed_cost(litlen, dist) + extra;
         let stored = 8 * (raw.len() as u64 + 5 * (raw.len() as u64 / 65535 + 1)) + 7;
         if stored < dynamic.min(fixed) {
             write_stored(raw, last, bits);
@@ -324,7 +325,7 @@ impl Deflater {
             write_tokens(&self.tokens, &self.fixed, bits);
         } else {
             bits.put(u32::from(last) | (2 << 1), 3);
-            header.write(&mut self.code, bits);
+            self.header.write(&mut self.code, bits);
             write_tokens(&self.tokens, &self.code, bits);
         }
         self.tokens.clear();
@@ -359,27 +360,29 @@ fn zero_run(run: &[u8]) -> usize {
 }
 
 /// The length of the common prefix of `seg[j..]` and `seg[i..]` (j < i), at most `max`
-/// (with `i + max <= seg.len()`), compared 32 bytes at a time.
+/// (with `i + max <= seg.len()`), compared eight bytes at a time.
 fn match_length(seg: &[u8], j: usize, i: usize, max: usize) -> usize {
     let (a, b) = (&seg[j..j + max], &seg[i..i + max]);
     let mut n = 0;
-    for (x, y) in a.chunks_exact(32).zip(b.chunks_exact(32)) {
-        let low = load128(&x[..16]) ^ load128(&y[..16]);
-        let high = load128(&x[16..]) ^ load128(&y[16..]);
-        if low | high != 0 {
-            return n + if low != 0 {
-                low.trailing_zeros() / 8
-            } else {
-                16 + high.trailing_zeros() / 8
-            } as usize;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let diff = load64(x) ^ load64(y);
+        if diff != 0 {
+            return n + (diff.trailing_zeros() / 8) as usize;
         }
-        n += 32;
+        n += 8;
     }
     n + a[n..]
         .iter()
         .zip(&b[n..])
         .take_while(|(x, y)| x == y)
         .count()
+}
+
+/// The 8 bytes of `b` (exactly 8 long) as a little-endian number.
+fn load64(b: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(b);
+    u64::from_le_bytes(word)
 }
 
 /// The 16 bytes of `b` (exactly 16 long) as a little-endian number.

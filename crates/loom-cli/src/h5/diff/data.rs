@@ -535,4 +535,43 @@ mod tests {
         assert_eq!(all.len(), 35);
         assert!(records.iter().all(|r| all.contains(r)));
     }
+
+    /// Fixture 65 holds only an external link to fixture 64's chunked, deflated
+    /// `/data`: the linked dataset's chunk addresses are in 64, so its stored chunks
+    /// are read from there (read from 65, the file named on the command line, they
+    /// would fail or be other bytes, and every chunk would be decoded).
+    #[test]
+    fn chunks_of_an_externally_linked_dataset_are_read_from_its_own_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let target = dir.join("64_feat_external_chunked_target.h5");
+        let linking = File::open(dir.join("65_feat_external_chunked.h5")).unwrap();
+        let direct = File::open(&target).unwrap();
+        let (a, b) = (
+            linking.dataset("/data").unwrap(),
+            direct.dataset("/data").unwrap(),
+        );
+        let whole = Hyperslab::all(&[6, 10]);
+        assert!(stored_alike(&a, &b));
+        assert_eq!(differing_chunks(&a, &b, &whole), Some(Vec::new()));
+        assert_eq!(listed(run(&linking, &direct, "/data")), (0, Vec::new()));
+
+        // A copy of 64 with element (4, 5) changed: only its chunk is decoded.
+        let mem = Arc::new(MemFile::from_bytes(std::fs::read(&target).unwrap()));
+        let mut w = Writer::open_in(mem.clone()).unwrap();
+        w.write_numbers("/data", &[4, 5], &[1, 1], &[-1i32])
+            .unwrap();
+        w.close().unwrap();
+        let edited = File::from_bytes(mem.to_bytes()).unwrap();
+        let c = edited.dataset("/data").unwrap();
+        assert!(stored_alike(&a, &c));
+        let changed = Hyperslab {
+            start: vec![3, 4],
+            count: vec![3, 4],
+        };
+        assert_eq!(differing_chunks(&a, &c, &whole), Some(vec![changed]));
+        assert_eq!(
+            listed(run(&linking, &edited, "/data")),
+            (1, vec![(45, serde_json::json!(45), serde_json::json!(-1))])
+        );
+    }
 }

@@ -46,104 +46,94 @@ impl Codes {
         canonical_codes(&self.dist_len, &mut self.dist);
     }
 
-    /// Bits the symbols counted in `litlen`, `dist` take with these codes (extra bits
-    /// included).
-    pub(super) fn cost(&self, litlen: &[u32], dist: &[u32]) -> u64 {
-        let lit: u64 = litlen[..286]
-            .iter()
-            .zip(&self.litlen_len)
-            .enumerate()
-            .map(|(s, (&f, &l))| {
-                let extra = s.checked_sub(257).map_or(0, |c| LENGTH_EXTRA[c]);
-                u64::from(f) * u64::from(l + extra)
-            })
-            .sum();
-        let d: u64 = dist
-            .iter()
-            .zip(&self.dist_len)
-            .zip(&DIST_EXTRA)
-            .map(|((&f, &l), &e)| u64::from(f) * u64::from(l + e))
-            .sum();
-        lit + d
+    /// Bits the symbols counted in `litlen`, `dist` take with the fixed codes (RFC 1951
+    /// 3.2.6), extra bits not included.
+    pub(super) fn fixed_cost(litlen: &[u32], dist: &[u32]) -> u64 {
+        let sum = |f: &[u32]| f.iter().map(|&f| u64::from(f)).sum::<u64>();
+        8 * sum(&litlen[..144])
+            + 9 * sum(&litlen[144..256])
+            + 7 * sum(&litlen[256..280])
+            + 8 * sum(&litlen[280..])
+            + 5 * sum(dist)
     }
 }
 
+/// The extra bits of the lengths and distances counted in `litlen`, `dist`.
+pub(super) fn extra_bits(litlen: &[u32], dist: &[u32]) -> u64 {
+    let lengths = litlen[257..286]
+        .iter()
+        .zip(&LENGTH_EXTRA)
+        .map(|(&f, &e)| u64::from(f) * u64::from(e));
+    let distances = dist
+        .iter()
+        .zip(&DIST_EXTRA)
+        .map(|(&f, &e)| u64::from(f) * u64::from(e));
+    lengths.chain(distances).sum()
+}
+
 /// A dynamic block's header: the code-length alphabet's codes and the run-length coded
-/// code lengths.
+/// code lengths. Kept from block to block.
 pub(super) struct Header {
     hlit: usize,
     hdist: usize,
     hclen: usize,
-    /// (code-length symbol, its extra-bits value).
-    runs: Vec<(u8, u8)>,
+    /// (code-length symbol, its extra-bits value), the first `n_runs` in use.
+    runs: [(u8, u8); LITLEN_SYMBOLS + DIST_SYMBOLS],
+    n_runs: usize,
     lens: [u8; 19],
     codes: [u16; 19],
-    /// Bits of the block header (with the 3 block-type bits).
-    bits: u64,
 }
 
 impl Header {
+    pub(super) fn new() -> Self {
+        Header {
+            hlit: 257,
+            hdist: 1,
+            hclen: 4,
+            runs: [(0, 0); LITLEN_SYMBOLS + DIST_SYMBOLS],
+            n_runs: 0,
+            lens: [0; 19],
+            codes: [0; 19],
+        }
+    }
+
     /// Fits `code` to the block's counts `litlen`, `dist` and plans the header that
-    /// describes it.
+    /// describes it. Returns the bits of the header (with the 3 block-type bits) and of
+    /// the counted symbols' codes (without their extra bits).
     pub(super) fn plan(
+        &mut self,
         code: &mut Codes,
         litlen: &[u32],
         dist: &[u32],
         scratch: &mut Scratch,
-    ) -> Header {
-        code_lengths(&litlen[..286], 15, &mut code.litlen_len[..286], scratch);
-        code_lengths(&dist[..30], 15, &mut code.dist_len[..30], scratch);
-        let hlit = 257
+    ) -> u64 {
+        let symbols = code_lengths(&litlen[..286], 15, &mut code.litlen_len[..286], scratch)
+            + code_lengths(&dist[..30], 15, &mut code.dist_len[..30], scratch);
+        self.hlit = 257
             + code.litlen_len[257..286]
                 .iter()
                 .rposition(|&l| l > 0)
                 .map_or(0, |p| p + 1);
-        let hdist = 1 + code.dist_len[1..30]
+        self.hdist = 1 + code.dist_len[1..30]
             .iter()
             .rposition(|&l| l > 0)
             .map_or(0, |p| p + 1);
-        let mut h = Header {
-            hlit,
-            hdist,
-            hclen: 4,
-            runs: Vec::new(),
-            lens: [0; 19],
-            codes: [0; 19],
-            bits: 0,
-        };
-        let lens = code.litlen_len[..hlit]
-            .iter()
-            .chain(&code.dist_len[..hdist]);
-        h.runs = run_lengths(lens);
+        let (litlen_lens, dist_lens) =
+            (&code.litlen_len[..self.hlit], &code.dist_len[..self.hdist]);
+        self.n_runs = run_lengths(litlen_lens, dist_lens, &mut self.runs);
+        let runs = &self.runs[..self.n_runs];
         let mut freq = [0u32; 19];
-        for &(sym, _) in &h.runs {
+        for &(sym, _) in runs {
             freq[usize::from(sym)] += 1;
         }
-        code_lengths(&freq, 7, &mut h.lens, scratch);
-        canonical_codes(&h.lens, &mut h.codes);
-        h.hclen = 4 + CODE_LENGTH_ORDER[4..]
+        let lens = code_lengths(&freq, 7, &mut self.lens, scratch);
+        canonical_codes(&self.lens, &mut self.codes);
+        self.hclen = 4 + CODE_LENGTH_ORDER[4..]
             .iter()
-            .rposition(|&s| h.lens[s] > 0)
+            .rposition(|&s| self.lens[s] > 0)
             .map_or(0, |p| p + 1);
-        let extra = |sym: u8| match sym {
-            16 => 2,
-            17 => 3,
-            18 => 7,
-            _ => 0,
-        };
-        h.bits = 3
-            + 14
-            + 3 * h.hclen as u64
-            + h.runs
-                .iter()
-                .map(|&(s, _)| u64::from(h.lens[usize::from(s)]) + extra(s))
-                .sum::<u64>();
-        h
-    }
-
-    /// Bits of the block header (with the 3 block-type bits).
-    pub(super) fn bits(&self) -> u64 {
-        self.bits
+        let extra = 2 * u64::from(freq[16]) + 3 * u64::from(freq[17]) + 7 * u64::from(freq[18]);
+        3 + 14 + 3 * self.hclen as u64 + lens + extra + symbols
     }
 
     /// Gives `code` (planned with this header) its codes and writes the header (after
@@ -159,52 +149,70 @@ impl Header {
         for &s in &CODE_LENGTH_ORDER[..h.hclen] {
             bits.put(u32::from(h.lens[s]), 3);
         }
-        for &(s, extra) in &h.runs {
+        for &(s, extra) in &h.runs[..h.n_runs] {
             let s = usize::from(s);
-            bits.put(u32::from(h.codes[s]), u32::from(h.lens[s]));
-            match s {
-                16 => bits.put(u32::from(extra), 2),
-                17 => bits.put(u32::from(extra), 3),
-                18 => bits.put(u32::from(extra), 7),
-                _ => {}
-            }
+            let n = match s {
+                16 => 2,
+                17 => 3,
+                18 => 7,
+                _ => 0,
+            };
+            let len = u32::from(h.lens[s]);
+            bits.put(u32::from(h.codes[s]) | u32::from(extra) << len, len + n);
         }
     }
 }
 
-/// The code lengths as code-length symbols (RFC 1951 3.2.7): 16 repeats the previous
-/// length 3–6 times, 17 and 18 give 3–10 and 11–138 zeros.
-fn run_lengths<'a>(lens: impl Iterator<Item = &'a u8>) -> Vec<(u8, u8)> {
-    let lens: Vec<u8> = lens.copied().collect();
-    let mut runs = Vec::with_capacity(lens.len());
+/// The code lengths `first` then `second` as code-length symbols (RFC 1951 3.2.7) into
+/// `runs`, returning how many: 16 repeats the previous length 3–6 times, 17 and 18 give
+/// 3–10 and 11–138 zeros. Runs may cross from `first` into `second`.
+fn run_lengths(first: &[u8], second: &[u8], runs: &mut [(u8, u8)]) -> usize {
+    let len = |i: usize| {
+        if i < first.len() {
+            first[i]
+        } else {
+            second[i - first.len()]
+        }
+    };
+    let total = first.len() + second.len();
+    let mut n = 0;
+    let mut push = |r: (u8, u8)| {
+        runs[n] = r;
+        n += 1;
+    };
     let mut i = 0;
-    while i < lens.len() {
-        let l = lens[i];
-        let run = lens[i..].iter().take_while(|&&x| x == l).count();
+    while i < total {
+        let l = len(i);
+        let mut run = 1;
+        while i + run < total && len(i + run) == l {
+            run += 1;
+        }
         let mut left = run;
         if l == 0 {
             while left >= 11 {
                 let k = left.min(138);
-                runs.push((18, (k - 11) as u8));
+                push((18, (k - 11) as u8));
                 left -= k;
             }
             if left >= 3 {
-                runs.push((17, (left - 3) as u8));
+                push((17, (left - 3) as u8));
                 left = 0;
             }
         } else {
-            runs.push((l, 0));
+            push((l, 0));
             left -= 1;
             while left >= 3 {
                 let k = left.min(6);
-                runs.push((16, (k - 3) as u8));
+                push((16, (k - 3) as u8));
                 left -= k;
             }
         }
-        runs.extend(std::iter::repeat_n((l, 0), left));
+        for _ in 0..left {
+            push((l, 0));
+        }
         i += run;
     }
-    runs
+    n
 }
 
 /// Writes `tokens` and the end-of-block code with `code`.
@@ -218,13 +226,15 @@ pub(super) fn write_tokens(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
             let c = usize::from(LENGTH_CODE[l as usize]);
             let (s, extra) = (257 + c, u32::from(LENGTH_EXTRA[c]));
             let len = u32::from(code.litlen_len[s]);
-            let value = l + 3 - u32::from(LENGTH_BASE[c]);
-            bits.put(u32::from(code.litlen[s]) | value << len, len + extra);
+            let value = u64::from(l + 3 - u32::from(LENGTH_BASE[c]));
+            let length = u64::from(code.litlen[s]) | value << len;
+            let length_bits = len + extra;
             let d = t & 0xffff;
             let c = dist_code(d);
             let (len, extra) = (u32::from(code.dist_len[c]), u32::from(DIST_EXTRA[c]));
-            let value = d + 1 - u32::from(DIST_BASE[c]);
-            bits.put(u32::from(code.dist[c]) | value << len, len + extra);
+            let value = u64::from(d + 1 - u32::from(DIST_BASE[c]));
+            let distance = u64::from(code.dist[c]) | value << len;
+            bits.put_long(length | distance << length_bits, length_bits + len + extra);
         }
     }
     bits.put(
@@ -265,7 +275,14 @@ impl Bits<'_> {
     /// Appends the low `len` bits of `v` (no higher bits set; `len` at most 32).
     #[inline]
     pub(super) fn put(&mut self, v: u32, len: u32) {
-        self.acc |= u64::from(v) << self.n;
+        self.put_long(u64::from(v), len);
+    }
+
+    /// Appends the low `len` bits of `v` (no higher bits set; `len` at most 56: a match's
+    /// length and distance codes with their extra bits take at most 48).
+    #[inline]
+    pub(super) fn put_long(&mut self, v: u64, len: u32) {
+        self.acc |= v << self.n;
         self.n += len;
         self.buf[self.pos..self.pos + 8].copy_from_slice(&self.acc.to_le_bytes());
         let whole = self.n / 8;

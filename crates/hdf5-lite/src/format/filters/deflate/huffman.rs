@@ -3,21 +3,27 @@
 //! reversed for deflate's least-significant-bit-first packing.
 
 /// The lengths (at most `limit` bits) of a complete prefix code for `freq` into `lens`
-/// (as long as `freq`); unused symbols get 0. Fewer than two used symbols are padded
-/// with the first unused ones to two codes of one bit, so that every code is complete
-/// (a decoder may reject an incomplete one). `scratch` is reused working memory.
-pub(super) fn code_lengths(freq: &[u32], limit: u32, lens: &mut [u8], scratch: &mut Scratch) {
+/// (as long as `freq`, at most [`MAX_SYMBOLS`]); unused symbols get 0. Fewer than two
+/// used symbols are padded with the first unused ones to two codes of one bit, so that
+/// every code is complete (a decoder may reject an incomplete one). The frequencies must
+/// sum to less than 2^23. Returns the bits the counted symbols take with these codes.
+/// `scratch` is reused working memory.
+pub(super) fn code_lengths(
+    freq: &[u32],
+    limit: u32,
+    lens: &mut [u8],
+    scratch: &mut Scratch,
+) -> u64 {
     lens.fill(0);
-    let leaves = &mut scratch.leaves;
-    leaves.clear();
-    leaves.extend(
-        freq.iter()
-            .enumerate()
-            .filter(|&(_, &f)| f > 0)
-            .map(|(s, &f)| (u64::from(f) << 16) | s as u64),
-    );
-    if leaves.len() < 2 {
-        let used = leaves.first().map(|&l| (l & 0xffff) as usize);
+    // The used symbols as (frequency, symbol) keys, gathered without a branch.
+    let keys = &mut scratch.keys;
+    let mut n = 0;
+    for (s, &f) in freq.iter().enumerate().take(MAX_SYMBOLS) {
+        keys[n] = (f << SYMBOL_BITS) | s as u32;
+        n += usize::from(f != 0);
+    }
+    if n < 2 {
+        let used = (n == 1).then(|| (keys[0] & SYMBOL_MASK) as usize);
         let mut padded = 0;
         for (s, len) in lens.iter_mut().enumerate() {
             if padded + usize::from(used.is_some()) == 2 {
@@ -31,49 +37,24 @@ pub(super) fn code_lengths(freq: &[u32], limit: u32, lens: &mut [u8], scratch: &
         if let Some(s) = used {
             lens[s] = 1;
         }
-        return;
+        return freq.iter().map(|&f| u64::from(f)).sum();
     }
-    leaves.sort_unstable();
-    let n = leaves.len();
-    // The Huffman tree by the two-queue method: leaves 0..n in ascending weight, internal
-    // nodes n..2n-1 made in ascending weight; each node's parent comes after it.
-    let (weight, parent) = (&mut scratch.weight, &mut scratch.parent);
-    weight.clear();
-    weight.extend(leaves.iter().map(|&l| l >> 16));
-    parent.clear();
-    parent.resize(2 * n - 1, 0);
-    let (mut leaf, mut inner) = (0, n);
-    for node in n..2 * n - 1 {
-        let mut take = || {
-            let pick = if leaf < n && (inner >= node || weight[leaf] <= weight[inner]) {
-                leaf += 1;
-                leaf - 1
-            } else {
-                inner += 1;
-                inner - 1
-            };
-            parent[pick] = node as u32;
-            weight[pick]
-        };
-        let w = take() + take();
-        weight.push(w);
+    let keys = &mut keys[..n];
+    keys.sort_unstable();
+    let depth = &mut scratch.depth[..n];
+    for (d, &k) in depth.iter_mut().zip(keys.iter()) {
+        *d = k >> SYMBOL_BITS;
     }
-    // Depths from the root down (reusing `weight`), then leaves per length, deeper
-    // leaves held at `limit`.
-    let root = 2 * n - 2;
-    weight[root] = 0;
+    tree_depths(depth);
+    // Leaves per length, deeper ones held at `limit`.
+    let limit = limit as usize;
     let mut count = [0u32; 16];
-    for node in (0..root).rev() {
-        let depth = weight[parent[node] as usize] + 1;
-        weight[node] = depth;
-        if node < n {
-            count[depth.min(u64::from(limit)) as usize] += 1;
-        }
+    for &d in depth.iter() {
+        count[(d as usize).min(limit)] += 1;
     }
     // Holding leaves at `limit` over-fills the code (Kraft sum above 1, counted in units
     // of 2^-limit). Each step moves the deepest leaf above `limit` one level down and a
     // leaf at `limit` up beside it, which lowers the sum by exactly one unit.
-    let limit = limit as usize;
     let mut excess = (1..=limit)
         .map(|d| u64::from(count[d]) << (limit - d))
         .sum::<u64>()
@@ -88,46 +69,119 @@ pub(super) fn code_lengths(freq: &[u32], limit: u32, lens: &mut [u8], scratch: &
         excess -= 1;
     }
     // The longest codes to the rarest symbols.
-    let mut rarest = leaves.iter();
+    let mut cost = 0;
+    let mut rarest = keys.iter();
     for d in (1..=limit).rev() {
-        for &l in rarest.by_ref().take(count[d] as usize) {
-            lens[(l & 0xffff) as usize] = d as u8;
+        for &k in rarest.by_ref().take(count[d] as usize) {
+            lens[(k & SYMBOL_MASK) as usize] = d as u8;
+            cost += u64::from(k >> SYMBOL_BITS) * d as u64;
         }
+    }
+    cost
+}
+
+/// The most symbols [`code_lengths`] takes (deflate's literal/length alphabet).
+pub(super) const MAX_SYMBOLS: usize = 288;
+/// Bits of a symbol in a sort key, below its frequency.
+const SYMBOL_BITS: u32 = 9;
+const SYMBOL_MASK: u32 = (1 << SYMBOL_BITS) - 1;
+
+/// Replaces `w`, the weights of two or more leaves in ascending order, with their depths
+/// in a Huffman tree (unlimited), in place and in linear time.
+///
+/// Internal nodes are made in ascending weight order and stored in the front of `w`,
+/// over leaves already taken: node `k` at `w[k]` holds its weight until a parent takes
+/// it, then that parent's index. Walking the nodes back from the root turns parent
+/// indexes into depths; then the depths of leaves follow level by level, as many leaves
+/// at each depth as the nodes there leave free, the lightest leaves deepest.
+fn tree_depths(w: &mut [u32]) {
+    let n = w.len();
+    let (mut leaf, mut node) = (0, 0);
+    for next in 0..n - 1 {
+        let mut sum = 0;
+        for _ in 0..2 {
+            if leaf < n && (node >= next || w[leaf] <= w[node]) {
+                sum += w[leaf];
+                leaf += 1;
+            } else {
+                sum += w[node];
+                w[node] = next as u32;
+                node += 1;
+            }
+        }
+        w[next] = sum;
+    }
+    // Node depths: the root (n - 2) at 0, each node one below its parent.
+    w[n - 2] = 0;
+    for k in (0..n - 2).rev() {
+        w[k] = w[w[k] as usize] + 1;
+    }
+    // Leaf depths, written from the back: at each depth, the free slots not taken by
+    // internal nodes are leaves.
+    let (mut free, mut depth) = (1usize, 0u32);
+    let mut inner = n as isize - 2;
+    let mut next = n;
+    while free > 0 {
+        let mut nodes = 0;
+        while inner >= 0 && w[inner as usize] == depth {
+            nodes += 1;
+            inner -= 1;
+        }
+        for _ in nodes..free {
+            next -= 1;
+            w[next] = depth;
+        }
+        free = 2 * nodes;
+        depth += 1;
     }
 }
 
 /// Working memory of [`code_lengths`], kept between blocks.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Scratch {
-    leaves: Vec<u64>,
-    weight: Vec<u64>,
-    parent: Vec<u32>,
+    keys: [u32; MAX_SYMBOLS],
+    depth: [u32; MAX_SYMBOLS],
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch {
+            keys: [0; MAX_SYMBOLS],
+            depth: [0; MAX_SYMBOLS],
+        }
+    }
 }
 
 /// The canonical codes of `lens` (RFC 1951 3.2.2) into `codes`, each bit reversed so that
-/// it can be written least significant bit first.
+/// it can be written least significant bit first. Unused symbols' codes are left as
+/// they were (nothing writes them).
 pub(super) fn canonical_codes(lens: &[u8], codes: &mut [u16]) {
-    let mut count = [0u16; 16];
-    for &l in lens {
-        count[usize::from(l)] += 1;
+    // The used symbols in order, gathered without a branch; counting and numbering only
+    // those keeps a run of unused symbols from chaining through one counter.
+    let mut used = [0u16; MAX_SYMBOLS];
+    let mut n = 0;
+    for (s, &l) in lens.iter().enumerate().take(MAX_SYMBOLS) {
+        used[n] = s as u16;
+        n += usize::from(l != 0);
     }
-    count[0] = 0;
+    let used = &used[..n];
+    let mut count = [0u16; 16];
+    for &s in used {
+        count[usize::from(lens[usize::from(s)])] += 1;
+    }
     let mut next = [0u16; 16];
     let mut code = 0u16;
     for bits in 1..16 {
         code = (code + count[bits - 1]) << 1;
         next[bits] = code;
     }
-    for (&l, c) in lens.iter().zip(codes.iter_mut()) {
-        *c = if l == 0 {
-            0
-        } else {
-            let v = next[usize::from(l)];
-            next[usize::from(l)] += 1;
-            let reversed = u16::from(REVERSED[usize::from(v as u8)]) << 8
-                | u16::from(REVERSED[usize::from(v >> 8)]);
-            reversed >> (16 - u32::from(l))
-        };
+    for &s in used {
+        let l = usize::from(lens[usize::from(s)]);
+        let v = next[l];
+        next[l] += 1;
+        let reversed = u16::from(REVERSED[usize::from(v as u8)]) << 8
+            | u16::from(REVERSED[usize::from(v >> 8)]);
+        codes[usize::from(s)] = reversed >> (16 - l);
     }
 }
 
@@ -182,6 +236,56 @@ mod tests {
         assert_eq!(lens, [1, 1, 0, 0, 0]);
         code_lengths(&[3, 0, 0, 0, 0], 15, &mut lens, &mut Scratch::default());
         assert_eq!(lens, [1, 1, 0, 0, 0]);
+    }
+
+    /// The bits of an optimal (unlimited) prefix code for `freq` and the depth of its
+    /// tree, by repeatedly merging the two lightest weights.
+    fn huffman_cost(freq: &[u32]) -> (u64, u64) {
+        let mut heap: std::collections::BinaryHeap<_> = freq
+            .iter()
+            .filter(|&&f| f > 0)
+            .map(|&f| std::cmp::Reverse((u64::from(f), 0)))
+            .collect();
+        let mut cost = 0;
+        while heap.len() > 1 {
+            let (a, b) = (heap.pop().unwrap().0, heap.pop().unwrap().0);
+            cost += a.0 + b.0;
+            heap.push(std::cmp::Reverse((a.0 + b.0, a.1.max(b.1) + 1)));
+        }
+        (cost, heap.pop().map_or(0, |r| r.0 .1))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lengths_are_optimal_complete_and_limited(
+            freq in proptest::collection::vec(
+                proptest::prop_oneof![3 => proptest::strategy::Just(0u32), 5 => 1u32..50, 1 => 1u32..20_000],
+                2..=MAX_SYMBOLS,
+            ),
+            limit in 7u32..=15,
+        ) {
+            let used = freq.iter().filter(|&&f| f > 0).count();
+            // A code of `limit` bits has room for 2^limit symbols.
+            proptest::prop_assume!(used <= 1 << limit);
+            let mut lens = vec![0u8; freq.len()];
+            let cost = code_lengths(&freq, limit, &mut lens, &mut Scratch::default());
+            let want: u64 = freq.iter().zip(&lens).map(|(&f, &l)| u64::from(f) * u64::from(l)).sum();
+            proptest::prop_assert_eq!(cost, want);
+            proptest::prop_assert!(lens.iter().all(|&l| l <= limit as u8));
+            for (&f, &l) in freq.iter().zip(&lens) {
+                proptest::prop_assert!(f == 0 || l > 0);
+            }
+            if used >= 2 {
+                proptest::prop_assert!(freq.iter().zip(&lens).all(|(&f, &l)| (f > 0) == (l > 0)));
+                proptest::prop_assert_eq!(kraft(&lens), 1 << 15);
+                let (optimal, depth) = huffman_cost(&freq);
+                proptest::prop_assert!(cost >= optimal);
+                // Where an optimal tree fits in `limit` levels, the code is optimal.
+                if depth <= u64::from(limit) {
+                    proptest::prop_assert_eq!(cost, optimal);
+                }
+            }
+        }
     }
 
     #[test]

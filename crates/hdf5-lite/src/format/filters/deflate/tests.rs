@@ -143,6 +143,30 @@ fn length_and_distance_codes_match_the_rfc_tables() {
     }
 }
 
+#[test]
+fn skewed_literals_need_length_limited_codes() {
+    // Byte frequencies growing like Fibonacci numbers make an unlimited Huffman tree
+    // deeper than 15 levels: the stream must still be complete and inflate.
+    let mut input = Vec::new();
+    let (mut a, mut b) = (1usize, 1usize);
+    for sym in 0..24u8 {
+        input.extend(std::iter::repeat_n(sym.wrapping_mul(37), a));
+        (a, b) = (b, a + b);
+    }
+    // Shuffled, so that the bytes are literals rather than runs.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in (1..input.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        input.swap(i, x as usize % (i + 1));
+    }
+    let mut d = Deflater::new();
+    for n in [input.len(), 16384, 300] {
+        compress(&mut d, &input[..n]);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 

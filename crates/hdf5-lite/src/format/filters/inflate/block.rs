@@ -1,0 +1,253 @@
+//! Block bodies (RFC 1951 3.2.4 stored, 3.2.5 compressed): literals and
+//! <length, backward distance> pairs decoded through [`Tables`] into the output.
+//!
+//! The fast loop runs while a whole input word is left to refill from and the output has
+//! room for a longest match plus a word: it refills once per symbol (56 bits cover a
+//! length and a distance with their extra bits) and looks the next code up before it
+//! copies a match. Matches at distance 16 or more are copied 16 bytes at a time (two
+//! words without a loop for the common match of up to 32 bytes), at 8-15 8 bytes at a
+//! time, and shorter distances (1 is a run of one byte) as a repeated 8-byte pattern;
+//! copies write up to 31 bytes past the match (overwritten later, or past the stream's
+//! end and so not part of the result). The careful loop checks every refill and write;
+//! it takes over at the ends.
+
+use super::bits::Bits;
+use super::table::{Tables, DIST_ROOT, END, EXCEPTIONAL, LITERAL, LITLEN_ROOT, SUBTABLE};
+use super::InflateError;
+
+/// The longest match.
+const MAX_MATCH: usize = 258;
+/// Output room the fast loop needs: a longest match and the overshoot of a word copy.
+const FAST_ROOM: usize = MAX_MATCH + 32;
+const LITLEN_MASK: u64 = (1 << LITLEN_ROOT) - 1;
+const DIST_MASK: u64 = (1 << DIST_ROOT) - 1;
+
+/// Copies a stored block (3.2.4) to `out` at `p`; returns the new output position.
+pub(super) fn stored(bits: &mut Bits, out: &mut [u8], p: usize) -> Result<usize, InflateError> {
+    let at = bits.align()?;
+    let rest = bits.rest();
+    let len = match rest {
+        [a, b, c, d, ..] if u16::from_le_bytes([*a, *b]) == !u16::from_le_bytes([*c, *d]) => {
+            usize::from(u16::from_le_bytes([*a, *b]))
+        }
+        [_, _, _, _, ..] => {
+            return Err(InflateError::Corrupt {
+                at,
+                reason: "stored block's length check fails",
+            })
+        }
+        _ => return Err(bits.truncated()),
+    };
+    let data = rest.get(4..4 + len).ok_or_else(|| bits.truncated())?;
+    let dst = out.get_mut(p..p + len).ok_or(InflateError::OutputFull)?;
+    dst.copy_from_slice(data);
+    bits.skip_bytes(4 + len);
+    Ok(p + len)
+}
+
+/// The entry of the next literal/length code and the bits it was read from, its bits
+/// (with a length's extra bits) consumed.
+#[inline(always)]
+fn litlen(bits: &mut Bits, t: &Tables) -> (u32, u64) {
+    resolve_litlen(bits, t, t.litlen[(bits.peek() & LITLEN_MASK) as usize])
+}
+
+/// [`litlen`] for the code whose first-level entry is `e`.
+#[inline(always)]
+fn resolve_litlen(bits: &mut Bits, t: &Tables, mut e: u32) -> (u32, u64) {
+    if e & SUBTABLE != 0 {
+        bits.consume(e & 0xff);
+        e = t.litlen[(e >> 16) as usize + (bits.peek() & mask(e >> 8)) as usize];
+    }
+    let read = bits.peek();
+    bits.consume(e & 0xff);
+    (e, read)
+}
+
+/// The base of length or distance entry `e` plus its extra bits, which follow its code
+/// in `read` (the bits the entry was looked up in).
+#[inline(always)]
+fn value(e: u32, read: u64) -> usize {
+    let extra = (read & ((1u64 << (e & 0x3f)) - 1)) >> ((e >> 8) & 0xf);
+    (e >> 16) as usize + extra as usize
+}
+
+/// The next distance, its code and extra bits consumed.
+#[inline(always)]
+fn distance(bits: &mut Bits, t: &Tables) -> Result<usize, InflateError> {
+    let mut e = t.dist[(bits.peek() & DIST_MASK) as usize];
+    if e & SUBTABLE != 0 {
+        bits.consume(e & 0xff);
+        e = t.dist[(e >> 16) as usize + (bits.peek() & mask(e >> 8)) as usize];
+    }
+    if e & EXCEPTIONAL != 0 {
+        return Err(corrupt(bits, "invalid distance code"));
+    }
+    let read = bits.peek();
+    bits.consume(e & 0xff);
+    Ok(value(e, read))
+}
+
+/// The low `n & 0xf` bits set.
+#[inline(always)]
+fn mask(n: u32) -> u64 {
+    (1 << (n & 0xf)) - 1
+}
+
+fn corrupt(bits: &Bits, reason: &'static str) -> InflateError {
+    InflateError::Corrupt {
+        at: bits.position(),
+        reason,
+    }
+}
+
+/// Decodes the body of a Huffman block into `out` from `p`, up to and including its
+/// end-of-block code; returns the new output position.
+pub(super) fn huffman(
+    bits: &mut Bits,
+    t: &Tables,
+    out: &mut [u8],
+    p: usize,
+) -> Result<usize, InflateError> {
+    // A local copy of the reader stays in registers.
+    let mut local = bits.clone();
+    let result = huffman_body(&mut local, t, out, p);
+    *bits = local;
+    result
+}
+
+#[inline(always)]
+fn huffman_body(
+    bits: &mut Bits,
+    t: &Tables,
+    out: &mut [u8],
+    mut p: usize,
+) -> Result<usize, InflateError> {
+    loop {
+        // The fast loop looks up the next code before copying a match, so the lookup is
+        // not held up by the copy (nor undone when the copy's loop branch mispredicts).
+        'fast: while bits.has_word() && out.len() - p >= FAST_ROOM {
+            bits.refill_fast();
+            let mut root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
+            loop {
+                let (e, read) = resolve_litlen(bits, t, root);
+                if e & LITERAL != 0 {
+                    out[p] = (e >> 16) as u8;
+                    p += 1;
+                    if !(bits.has_word() && out.len() - p >= FAST_ROOM) {
+                        continue 'fast;
+                    }
+                    bits.refill_fast();
+                    root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
+                    continue;
+                }
+                if e & EXCEPTIONAL != 0 {
+                    return end_or_invalid(bits, e, p);
+                }
+                let len = value(e, read);
+                let d = distance(bits, t)?;
+                if d > p {
+                    return Err(corrupt(bits, "distance reaches before the stream's start"));
+                }
+                let at = p;
+                p += len;
+                let more = bits.has_word() && out.len() - p >= FAST_ROOM;
+                if more {
+                    bits.refill_fast();
+                    root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
+                }
+                copy_fast(out, at, d, len);
+                if !more {
+                    continue 'fast;
+                }
+            }
+        }
+        // One step with every bound checked.
+        bits.refill()?;
+        let (e, read) = litlen(bits, t);
+        if e & LITERAL != 0 {
+            *out.get_mut(p).ok_or(InflateError::OutputFull)? = (e >> 16) as u8;
+            p += 1;
+            continue;
+        }
+        if e & EXCEPTIONAL != 0 {
+            return end_or_invalid(bits, e, p);
+        }
+        let len = value(e, read);
+        let d = distance(bits, t)?;
+        if d > p {
+            return Err(corrupt(bits, "distance reaches before the stream's start"));
+        }
+        if len > out.len() - p {
+            return Err(InflateError::OutputFull);
+        }
+        for i in p..p + len {
+            out[i] = out[i - d];
+        }
+        p += len;
+    }
+}
+
+/// The end of the block at output position `p`, or an error for an unused code.
+fn end_or_invalid(bits: &Bits, e: u32, p: usize) -> Result<usize, InflateError> {
+    if e & END != 0 {
+        Ok(p)
+    } else {
+        Err(corrupt(bits, "invalid literal/length code"))
+    }
+}
+
+/// Copies the `len` bytes `d` back to `out[p..]`, byte by byte in effect (the source may
+/// overlap what is being written), in words of up to 32 bytes: `out` has room for
+/// `len + 31` bytes at `p`, and `1 <= d <= p`.
+#[inline(always)]
+fn copy_fast(out: &mut [u8], p: usize, d: usize, len: usize) {
+    if d >= 16 {
+        // Most matches are shorter than 32 bytes: two words, without a loop. (For d < 32
+        // the second word reads bytes the first wrote.)
+        copy_word::<16>(out, p - d, p);
+        copy_word::<16>(out, p + 16 - d, p + 16);
+        if len > 32 {
+            copy_words::<16>(out, p + 32, d, len - 32);
+        }
+    } else if d >= 8 {
+        copy_words::<8>(out, p, d, len);
+    } else {
+        // The match repeats its first d bytes: a word of them repeated is in phase at p,
+        // and again at every multiple of d from p, the largest of which within 8 is the
+        // step. (The word read at p - d reaches past p; only its first d bytes count.)
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&out[p - d..p - d + 8]);
+        let period = 8 * d as u32;
+        let mut word = u64::from_le_bytes(w) & ((1 << period) - 1);
+        let mut span = period;
+        while span < 64 {
+            word |= word << span;
+            span *= 2;
+        }
+        let step = 8 - 8 % d;
+        let mut q = p;
+        while q < p + len {
+            out[q..q + 8].copy_from_slice(&word.to_le_bytes());
+            q += step;
+        }
+    }
+}
+
+/// Copies in words of `N` bytes, each read before it is written (`d >= N`).
+#[inline(always)]
+fn copy_words<const N: usize>(out: &mut [u8], p: usize, d: usize, len: usize) {
+    let mut q = p;
+    while q < p + len {
+        copy_word::<N>(out, q - d, q);
+        q += N;
+    }
+}
+
+/// Copies the `N` bytes at `from` to `to`.
+#[inline(always)]
+fn copy_word<const N: usize>(out: &mut [u8], from: usize, to: usize) {
+    let mut w = [0u8; N];
+    w.copy_from_slice(&out[from..from + N]);
+    out[to..to + N].copy_from_slice(&w);
+}
