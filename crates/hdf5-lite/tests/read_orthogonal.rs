@@ -1,6 +1,6 @@
 //! Orthogonal selections (a range or an index list per dimension) read back exactly what a
-//! dense model holds, for contiguous and chunked datasets with every filter, partly
-//! written (missing chunks read as the fill value).
+//! dense model holds, in C and F order, for contiguous and chunked datasets with every
+//! filter, partly written (missing chunks read as the fill value).
 
 // Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
@@ -201,6 +201,16 @@ fn run(case: &Case) -> Result<(), TestCaseError> {
     ds.read_orthogonal_into(&indices, &mut into).unwrap();
     let as_f64: Vec<f64> = into.iter().map(|&v| f64::from(v)).collect();
     prop_assert_eq!(&as_f64, &got.iter().copied().collect::<Vec<f64>>());
+    // F order: the same values with the first dimension varying fastest.
+    let mut f_order = vec![7f32; got.len()];
+    ds.read_orthogonal_into_f(&indices, &mut f_order).unwrap();
+    let want: Vec<f32> = got
+        .clone()
+        .reversed_axes()
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
+    prop_assert_eq!(f_order, want);
     // The first read of a dataset walks its chunk index, later ones look the chunks up in
     // the records the second listed: the same values.
     let again = ds.read_orthogonal::<f64>(&indices).unwrap();
@@ -253,4 +263,52 @@ fn wrong_buffers_and_indices_are_errors() {
         got.into_raw_vec_and_offset().0,
         vec![23.0, 19.0, 5.0, 1.0, 23.0, 19.0]
     );
+}
+
+#[test]
+fn f_order_reads_transpose_float_chunks() {
+    // float32 chunks of 4 x 8 (transposed in blocks of 4 x 4), edge chunks on both axes.
+    let (n, m) = (10u64, 13u64);
+    let mem = MemFile::new();
+    let mut w = Writer::create_in(Arc::new(mem.clone())).unwrap();
+    let dtype = Datatype::Float {
+        size: 4,
+        order: ByteOrder::Little,
+    };
+    let spec = DatasetSpec::new(dtype, &[n, m]).chunks(&[4, 8]).deflate(1);
+    w.create_dataset("/m", &spec).unwrap();
+    let values: Vec<u8> = (0..n * m).flat_map(|i| (i as f32).to_le_bytes()).collect();
+    w.write_raw("/m", &Hyperslab::all(&[n, m]), &values)
+        .unwrap();
+    w.close().unwrap();
+    let file = File::from_bytes(mem.to_bytes()).unwrap();
+    let d = file.dataset("/m").unwrap();
+    let picks = [9u64, 0, 4, 4];
+    let selections = [
+        [
+            Indices::Range { start: 0, count: n },
+            Indices::Range { start: 0, count: m },
+        ],
+        [
+            Indices::Range { start: 3, count: 6 },
+            Indices::Range { start: 8, count: 5 },
+        ],
+        [
+            Indices::List(&picks),
+            Indices::Range {
+                start: 1,
+                count: 12,
+            },
+        ],
+    ];
+    for sel in &selections {
+        let c = d.read_orthogonal::<f32>(sel).unwrap();
+        let mut f = vec![0f32; c.len()];
+        d.read_orthogonal_into_f(sel, &mut f).unwrap();
+        let want: Vec<f32> = c.reversed_axes().iter().copied().collect();
+        assert_eq!(f, want, "{sel:?}");
+        let mut wide = vec![0f64; f.len()];
+        d.read_orthogonal_into_f(sel, &mut wide).unwrap();
+        assert_eq!(wide, want.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
+    }
 }

@@ -53,7 +53,8 @@ impl Span {
 }
 
 /// One decoded window of one layer, C order: (window × other axis) when reading rows,
-/// (other axis × window) when reading columns.
+/// (other axis × window) when reading columns (or, for a plan by lanes, window × other
+/// axis either way: see [`Plan::lanes`]).
 #[derive(Debug)]
 pub(crate) enum Raw {
     /// Decoded as `f32` (exact for this layer's type).
@@ -134,6 +135,7 @@ struct Source {
     axis: Axis,
     other_len: u64,
     other: Option<Vec<u64>>,
+    lanes: bool,
 }
 
 impl Source {
@@ -197,7 +199,11 @@ impl Source {
             .map(|(d, _)| {
                 let mut v = spare.next().unwrap_or_default();
                 fit(&mut v, len);
-                d.read_orthogonal_into(&sel, &mut v)?;
+                if self.lanes && self.axis == Axis::Cols {
+                    d.read_orthogonal_into_f(&sel, &mut v)?;
+                } else {
+                    d.read_orthogonal_into(&sel, &mut v)?;
+                }
                 Ok(v)
             })
             .collect()
@@ -250,6 +256,10 @@ pub(crate) struct Plan {
     pub(crate) other: (u64, Option<Vec<u64>>),
     pub(crate) spans: Vec<Span>,
     pub(crate) sets: usize,
+    /// [`Prefetch::start_as`] only: each window by lanes, every row or column of the
+    /// read axis contiguous (window × other axis, C order, for either axis): columns
+    /// are transposed chunk by chunk as they are decoded.
+    pub(crate) lanes: bool,
 }
 
 impl Prefetch<Vec<Raw>> {
@@ -281,12 +291,14 @@ impl<B: Default + Send + 'static> Prefetch<B> {
             other: (other_len, other),
             spans,
             sets,
+            lanes,
         } = plan;
         let source = Source {
             layers: layers.into_iter().zip(narrow).collect(),
             axis,
             other_len,
             other,
+            lanes,
         };
         let left = spans.len();
         // Rendezvous: the thread decodes one window ahead, then waits for the consumer.

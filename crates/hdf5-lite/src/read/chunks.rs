@@ -7,7 +7,6 @@
 //! `parallel` feature; each writes only its own elements of the output.
 
 use std::cell::RefCell;
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -15,11 +14,12 @@ use crate::error::{Error, Result};
 use crate::format::btree_v1;
 use crate::format::chunk_index::{chunk_records, ChunkGeometry, ChunkRecord};
 use crate::format::filters::ChunkDecoder;
-use crate::format::messages::{ChunkIndexKind, Dataspace, Datatype, FilterPipeline, Layout};
+use crate::format::messages::{ChunkIndexKind, Dataspace, FilterPipeline, Layout};
 use crate::format::{Ctx, UNDEF};
 use crate::read::chunk_leaves::{LeafIndex, LEAF_CACHE_BYTES};
 use crate::read::chunk_table::ChunkTable;
-use crate::read::convert::{convert_into, Numeric};
+use crate::read::place::{scatter, transpose};
+pub(crate) use crate::read::place::{Out, RawOut, Shared, TypedOut};
 use crate::read::select::{BoxRuns, ChunkSet, Selection};
 
 /// Where a chunked dataset's chunk records come from.
@@ -180,90 +180,6 @@ fn check_aligned(records: &[ChunkRecord], chunk_dims: &[u64], address: u64) -> R
     }
 }
 
-/// The output of a read, written at element positions by one or several threads.
-///
-/// A read writes each element of the output at most once (every output element belongs
-/// to exactly one dataset element, hence to one chunk, and each chunk is handled by one
-/// thread): that is what makes the concurrent writes of [`Shared`] sound.
-pub(crate) trait Out: Sync {
-    /// Stores `src` (whole stored elements) from element `at` of the output on.
-    fn put(&self, at: usize, src: &[u8]) -> Result<()>;
-}
-
-/// A mutable slice that the threads of one read write at disjoint positions.
-pub(crate) struct Shared<'a, T> {
-    ptr: *mut T,
-    len: usize,
-    _borrow: PhantomData<&'a mut [T]>,
-}
-
-// SAFETY: `Shared` is a `&mut [T]` whose elements are handed out to threads at disjoint
-// positions only (see `Out`); sending or sharing it is sharing `T`s between threads.
-unsafe impl<T: Send> Send for Shared<'_, T> {}
-// SAFETY: as above.
-unsafe impl<T: Send> Sync for Shared<'_, T> {}
-
-impl<'a, T> Shared<'a, T> {
-    pub(crate) fn new(out: &'a mut [T]) -> Self {
-        Shared {
-            ptr: out.as_mut_ptr(),
-            len: out.len(),
-            _borrow: PhantomData,
-        }
-    }
-
-    /// Elements `at..at + n`, or `None` when that lies outside.
-    ///
-    /// # Safety
-    /// No other live borrow from this `Shared` may overlap `at..at + n`.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn range(&self, at: usize, n: usize) -> Option<&mut [T]> {
-        if at.checked_add(n)? > self.len {
-            return None;
-        }
-        // SAFETY: in bounds (checked above) of the slice borrowed for 'a; the caller
-        // guarantees no overlapping borrow is live.
-        Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.add(at), n) })
-    }
-}
-
-fn outside() -> Error {
-    Error::Selection("element outside the selection".into())
-}
-
-/// Stored bytes, copied as they are.
-pub(crate) struct RawOut<'a> {
-    pub out: Shared<'a, u8>,
-    pub elem: usize,
-}
-
-impl Out for RawOut<'_> {
-    fn put(&self, at: usize, src: &[u8]) -> Result<()> {
-        // SAFETY: a read writes each output element once (`Out`), so no two calls'
-        // ranges overlap.
-        let dst = unsafe { self.out.range(at * self.elem, src.len()) }.ok_or_else(outside)?;
-        dst.copy_from_slice(src);
-        Ok(())
-    }
-}
-
-/// Numbers, converted run by run straight into the typed output.
-pub(crate) struct TypedOut<'a, T> {
-    pub out: Shared<'a, T>,
-    pub datatype: &'a Datatype,
-    pub elem: usize,
-}
-
-impl<T: Numeric> Out for TypedOut<'_, T> {
-    fn put(&self, at: usize, src: &[u8]) -> Result<()> {
-        let n = src.len() / self.elem.max(1);
-        // SAFETY: a read writes each output element once (`Out`), so no two calls'
-        // ranges overlap.
-        let dst = unsafe { self.out.range(at, n) }.ok_or_else(outside)?;
-        convert_into(src, self.datatype, dst)
-    }
-}
-
 /// What a read needs to know about its dataset: shape, element size, and the path for
 /// errors.
 #[derive(Debug, Clone, Copy)]
@@ -271,17 +187,6 @@ pub(crate) struct Target<'a> {
     pub shape: &'a [u64],
     pub elem: u64,
     pub path: &'a str,
-}
-
-/// Copies the selected elements of a box held in memory (a compact dataset, a decoded
-/// chunk), whose runs are `runs`, into `out`; `address` is for errors.
-fn scatter(src: &[u8], runs: &BoxRuns<'_>, elem: usize, address: u64, out: &dyn Out) -> Result<()> {
-    runs.for_each(|s, d, n| {
-        let bytes = src
-            .get(s * elem..(s + n) * elem)
-            .ok_or_else(|| Error::corrupt("chunk", address, "chunk smaller than its dimensions"))?;
-        out.put(d, bytes)
-    })
 }
 
 /// A selection out of data held in memory (compact layout).
@@ -339,8 +244,16 @@ pub(crate) fn read_contiguous(
     let Some(runs) = BoxRuns::new(sel, &origin, t.shape, &shape) else {
         return Ok(());
     };
-    let elem = t.elem;
-    runs.for_each(|s, d, n| out.put(d, &ctx.read(address + s as u64 * elem, n as u64 * elem)?))
+    let (elem, step) = (t.elem, runs.step() as u64);
+    runs.for_each(|s, d, n| {
+        if step == 1 {
+            return out.put(d, &ctx.read(address + s as u64 * elem, n as u64 * elem)?);
+        }
+        (0..n as u64).try_for_each(|k| {
+            let at = address + (s as u64 + k * step) * elem;
+            out.put(d + k as usize, &ctx.read(at, elem)?)
+        })
+    })
 }
 
 /// The stored chunks one read needs.
@@ -379,6 +292,8 @@ pub(crate) fn plan_chunked(ctx: &Ctx, map: &ChunkMap, sel: &Selection) -> Result
 thread_local! {
     /// Each thread's chunk decoder, reused for every chunk it decodes.
     static DECODER: RefCell<ChunkDecoder> = RefCell::new(ChunkDecoder::new());
+    /// Each thread's transposed chunk (reads in F order).
+    static TRANSPOSED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs a chunked read planned by [`plan_chunked`]: each needed chunk is decoded once
@@ -404,8 +319,8 @@ pub(crate) fn read_chunked(
             size: u128::MAX,
         })?;
     let out_shape = sel.shape();
-    let one = |r: &ChunkRecord, decoder: &mut ChunkDecoder| -> Result<()> {
-        let Some(runs) = BoxRuns::new(sel, &r.offset, cd, &out_shape) else {
+    let one = |r: &ChunkRecord, decoder: &mut ChunkDecoder, turned: &mut Vec<u8>| -> Result<()> {
+        let Some(mut runs) = BoxRuns::new(sel, &r.offset, cd, &out_shape) else {
             return Ok(());
         };
         let need = usize::try_from(runs.prefix())
@@ -413,6 +328,14 @@ pub(crate) fn read_chunked(
             .and_then(|n| n.checked_mul(elem))
             .filter(|&n| n <= chunk_bytes)
             .ok_or_else(|| Error::corrupt("chunk", r.address, "selection outside the chunk"))?;
+        {
+            // The chunk's places in the output are fetched while it is decoded: stores
+            // into a large window otherwise wait for each line in turn.
+            runs.for_each(|_, d, n| {
+                out.prefetch(d, n);
+                Ok(())
+            })?;
+        }
         let stored = ctx.read(r.address, r.size)?;
         let edge = (0..rank).any(|d| r.offset[d] + cd[d] > t.shape[d]);
         let data: &[u8] = if pipeline.filters.is_empty() || (edge && map.layout_flags & 1 != 0) {
@@ -439,13 +362,29 @@ pub(crate) fn read_chunked(
                 t.path,
             )?
         };
+        if rank == 2 && runs.step() != 1 && data.len() >= chunk_bytes {
+            // F order: the chunk transposed while it is in the cache, so that each run
+            // is consecutive in it.
+            turned.resize(chunk_bytes, 0);
+            transpose(
+                &data[..chunk_bytes],
+                cd[0] as usize,
+                cd[1] as usize,
+                elem,
+                turned,
+            );
+            runs.on_transposed(cd);
+            return scatter(turned, &runs, elem, r.address, out);
+        }
         scatter(data, &runs, elem, r.address, out)
     };
     let with_decoder = |r: &ChunkRecord| -> Result<()> {
-        DECODER.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut decoder) => one(r, &mut decoder),
-            // Not reached (a decode never re-enters another); a fresh decoder is correct.
-            Err(_) => one(r, &mut ChunkDecoder::new()),
+        DECODER.with(|cell| {
+            TRANSPOSED.with(|t| match (cell.try_borrow_mut(), t.try_borrow_mut()) {
+                (Ok(mut decoder), Ok(mut turned)) => one(r, &mut decoder, &mut turned),
+                // Not reached (a decode never re-enters another); fresh ones are correct.
+                _ => one(r, &mut ChunkDecoder::new(), &mut Vec::new()),
+            })
         })
     };
     #[cfg(feature = "parallel")]

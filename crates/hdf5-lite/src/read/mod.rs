@@ -24,6 +24,7 @@ mod dataset;
 mod external;
 mod group;
 pub(crate) mod live;
+mod place;
 mod select;
 mod value;
 

@@ -1,7 +1,7 @@
 //! Orthogonal selections: per dimension a range or a list of indices (in output order,
 //! repeats allowed); the output is the C-order array of their outer product, as numpy's
-//! `ds[np.ix_(rows, cols)]`. Maps a selection onto the chunk grid and a chunk's elements
-//! onto runs of the output.
+//! `ds[np.ix_(rows, cols)]`, or on request its F-order (column-major) layout. Maps a
+//! selection onto the chunk grid and a chunk's elements onto runs of the output.
 
 use crate::error::{Error, Result};
 use crate::read::dataset::Hyperslab;
@@ -147,6 +147,8 @@ impl ChunkSet {
 #[derive(Debug)]
 pub(crate) struct Selection {
     axes: Vec<Axis>,
+    /// Whether the output is laid out in F order (the first dimension varies fastest).
+    f_order: bool,
 }
 
 impl Selection {
@@ -191,7 +193,20 @@ impl Selection {
                 }
             })
             .collect::<Result<Vec<Axis>>>()?;
-        Ok(Selection { axes })
+        Ok(Selection {
+            axes,
+            f_order: false,
+        })
+    }
+
+    /// The same selection with its output laid out in F order (column-major: for a
+    /// matrix, column after column), which is the C-order output of the transposed
+    /// selection.
+    pub(crate) fn in_f_order(self) -> Self {
+        Selection {
+            f_order: true,
+            ..self
+        }
     }
 
     /// A hyperslab, already checked against the shape.
@@ -203,6 +218,7 @@ impl Selection {
                 .zip(&sel.count)
                 .map(|(&start, &count)| Axis::Range { start, count })
                 .collect(),
+            f_order: false,
         }
     }
 
@@ -244,32 +260,47 @@ impl Selection {
 }
 
 /// The geometry of copying one box of a dataset (a chunk) into a selection's output.
+/// Every field is in the output's loop order: the dataset's dimensions for a C-order
+/// output, reversed for an F-order one.
 #[derive(Debug)]
 pub(crate) struct BoxRuns<'s> {
+    f_order: bool,
     parts: Vec<Part<'s>>,
-    origin: &'s [u64],
+    origin: Vec<u64>,
     src_strides: Vec<u64>,
     dst_strides: Vec<u64>,
 }
 
 impl<'s> BoxRuns<'s> {
-    /// The part of `sel` inside the box at `origin` of shape `dims`, whose output has
-    /// shape `out_shape`. `None` when the box holds nothing selected.
+    /// The part of `sel` inside the box at `origin` of shape `dims` (stored in C order),
+    /// whose output has shape `out_shape`. `None` when the box holds nothing selected.
     pub(crate) fn new(
         sel: &'s Selection,
-        origin: &'s [u64],
+        origin: &[u64],
         dims: &[u64],
         out_shape: &[u64],
     ) -> Option<Self> {
-        let parts = sel.parts(origin, dims);
+        let mut parts = sel.parts(origin, dims);
         if parts.iter().any(|p| p.len() == 0) {
             return None;
         }
+        let mut origin = origin.to_vec();
+        let mut src_strides = strides(dims);
+        let dst_strides = if sel.f_order {
+            parts.reverse();
+            origin.reverse();
+            src_strides.reverse();
+            let loop_shape: Vec<u64> = out_shape.iter().rev().copied().collect();
+            strides(&loop_shape)
+        } else {
+            strides(out_shape)
+        };
         Some(BoxRuns {
+            f_order: sel.f_order,
             parts,
             origin,
-            src_strides: strides(dims),
-            dst_strides: strides(out_shape),
+            src_strides,
+            dst_strides,
         })
     }
 
@@ -279,15 +310,35 @@ impl<'s> BoxRuns<'s> {
         let last: u64 = self
             .parts
             .iter()
-            .zip(self.origin)
+            .zip(&self.origin)
             .zip(&self.src_strides)
             .map(|((p, &o), &s)| (p.get(p.len() - 1).0 - o) * s)
             .sum();
         last + 1
     }
 
+    /// Takes the box as stored transposed (`dims` reversed, C order), as an F-order
+    /// read of a matrix keeps a chunk: runs become consecutive in it.
+    pub(crate) fn on_transposed(&mut self, dims: &[u64]) {
+        let turned: Vec<u64> = dims.iter().rev().copied().collect();
+        self.src_strides = if self.f_order {
+            strides(&turned)
+        } else {
+            let mut s = strides(&turned);
+            s.reverse();
+            s
+        };
+    }
+
+    /// The distance, in elements of the box, between consecutive elements of one run:
+    /// 1 for a C-order output.
+    pub(crate) fn step(&self) -> usize {
+        self.src_strides.last().map_or(1, |&s| s as usize)
+    }
+
     /// Calls `f(src, dst, n)` for every run of `n` selected elements that are
-    /// consecutive both in the box (from element `src`) and in the output (from `dst`).
+    /// consecutive in the output (from `dst`) and [`step`](Self::step) apart in the box
+    /// (from element `src`).
     pub(crate) fn for_each(
         &self,
         mut f: impl FnMut(usize, usize, usize) -> Result<()>,
@@ -297,16 +348,19 @@ impl<'s> BoxRuns<'s> {
         };
         let rank = self.parts.len();
         let o_last = self.origin[rank - 1];
+        let step = self.src_strides[rank - 1];
         // Runs along the last dimension: (offset in the box, output position, length).
         let mut runs: Vec<(u64, u64, u64)> = Vec::new();
         match *last {
-            Part::Range { lo, hi, pos } => runs.push((lo - o_last, pos, hi - lo)),
+            Part::Range { lo, hi, pos } => runs.push(((lo - o_last) * step, pos, hi - lo)),
             Part::List(picks) => {
+                let mut next = None;
                 for &(i, p) in picks {
                     match runs.last_mut() {
-                        Some((s, d, n)) if *s + *n == i - o_last && *d + *n == p => *n += 1,
-                        _ => runs.push((i - o_last, p, 1)),
+                        Some((_, d, n)) if next == Some(i) && *d + *n == p => *n += 1,
+                        _ => runs.push(((i - o_last) * step, p, 1)),
                     }
+                    next = Some(i + 1);
                 }
             }
         }

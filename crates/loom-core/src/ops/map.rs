@@ -2,8 +2,8 @@
 //! main matrix, streamed in chunk-aligned windows ([`AxisWindows`]) of about
 //! `chunksize` rows or columns, each decoded (in parallel, by hdf5-lite) one window ahead
 //! into buffers reused for every window (the reader under `scan`, `crate::prefetch`), in
-//! `f32` where that is exact. Each row or column goes to the functions as a contiguous
-//! `f64` lane converted on the way. Windows are kept small enough to stay in the caches
+//! `f32` where that is exact. Windows are read by lanes (a window of columns
+//! column-major), so each row or column goes to the functions contiguous, in place. Windows are kept small enough to stay in the caches
 //! between the reader thread and the functions.
 
 use std::ops::Range;
@@ -70,8 +70,9 @@ impl LoomConnection {
 
     /// [`map_layer`](Self::map_layer) with the functions taking each row or column as
     /// `T`, converted as [`read`](Self::read) converts: `f32` holds a `float32` layer
-    /// exactly (loompy's functions get the stored type). Rows are handed out in place
-    /// in the decoded window, columns gathered a few at a time; no `f64` copy is made.
+    /// exactly (loompy's functions get the stored type). Every row or column is handed
+    /// out in place in the decoded window (windows of columns are read column-major,
+    /// each chunk transposed as it is decoded); no `f64` copy is made.
     ///
     /// ```no_run
     /// # use loom_core::{connect, Mode};
@@ -92,11 +93,10 @@ impl LoomConnection {
         let (len, windows, plan) = self.map_windows(layer, axis, chunksize, selection)?;
         let mut reader = Prefetch::<Vec<Vec<T>>>::start_as(plan);
         let mut out = vec![vec![0.0; len]; functions.len()];
-        let mut scratch: Vec<T> = Vec::new();
         for w in windows {
             let done = reader.next_with(|bufs| {
                 let v = bufs.first().ok_or_else(|| no_values(layer))?;
-                lanes_as(v, axis, w.len(), &mut scratch, |k, lane| {
+                for_each_lane(v, w.len(), |k, lane| {
                     for (f, res) in functions.iter().zip(out.iter_mut()) {
                         res[w.start + k] = f(ArrayView1::from(lane));
                     }
@@ -163,6 +163,7 @@ impl LoomConnection {
             other: (other_len, other),
             spans,
             sets: 2,
+            lanes: true,
         };
         Ok((len, windows, plan))
     }
@@ -172,41 +173,18 @@ fn no_values(layer: &str) -> LoomError {
     LoomError::InvalidInput(format!("map read no values of layer '{layer}'"))
 }
 
-/// Calls `f(k, lane)` for each of the `count` lanes of window `src` read along `axis`:
-/// its rows in place, or its columns gathered into `scratch` (the window transposed,
-/// read row by row so that the reads stream).
-fn lanes_as<T: Copy + Default>(
-    src: &[T],
-    axis: Axis,
-    count: usize,
-    scratch: &mut Vec<T>,
-    mut f: impl FnMut(usize, &[T]),
-) {
+/// Calls `f(k, lane)` for each of the `count` lanes (rows or columns) of a window read
+/// by lanes, each contiguous.
+fn for_each_lane<T>(src: &[T], count: usize, mut f: impl FnMut(usize, &[T])) {
     let Some(cross) = src.len().checked_div(count) else {
         return;
     };
-    match axis {
-        Axis::Rows => {
-            for (k, row) in src.chunks_exact(cross.max(1)).take(count).enumerate() {
-                f(k, &row[..cross]);
-            }
-            if cross == 0 {
-                (0..count).for_each(|k| f(k, &[]));
-            }
-        }
-        Axis::Cols => {
-            if scratch.len() != src.len() {
-                scratch.resize(src.len(), T::default());
-            }
-            for (i, row) in src.chunks_exact(count).enumerate() {
-                for (j, &x) in row.iter().enumerate() {
-                    scratch[j * cross + i] = x;
-                }
-            }
-            for j in 0..count {
-                f(j, &scratch[j * cross..(j + 1) * cross]);
-            }
-        }
+    if cross == 0 {
+        (0..count).for_each(|k| f(k, &[]));
+        return;
+    }
+    for (k, lane) in src.chunks_exact(cross).take(count).enumerate() {
+        f(k, lane);
     }
 }
 
@@ -215,30 +193,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lanes_are_rows_or_columns() {
-        let (rows, cols) = (37, 70);
-        let src: Vec<f64> = (0..rows * cols).map(|k| k as f64).collect();
-        let mut scratch = Vec::new();
+    fn lanes_are_contiguous() {
+        let (count, cross) = (37, 70);
+        let src: Vec<f64> = (0..count * cross).map(|k| k as f64).collect();
         let mut seen = 0;
-        lanes_as(&src, Axis::Cols, cols, &mut scratch, |j, lane| {
-            assert_eq!(j, seen);
+        for_each_lane(&src, count, |k, lane| {
+            assert_eq!(k, seen);
             seen += 1;
-            let want: Vec<f64> = (0..rows).map(|i| (i * cols + j) as f64).collect();
+            let want: Vec<f64> = (0..cross).map(|j| (k * cross + j) as f64).collect();
             assert_eq!(lane, &want[..]);
         });
-        assert_eq!(seen, cols);
-        seen = 0;
-        lanes_as(&src, Axis::Rows, rows, &mut scratch, |i, lane| {
-            assert_eq!(i, seen);
-            seen += 1;
-            let want: Vec<f64> = (0..cols).map(|j| (i * cols + j) as f64).collect();
-            assert_eq!(lane, &want[..]);
-        });
-        assert_eq!(seen, rows);
+        assert_eq!(seen, count);
         // No values on the other axis: empty lanes.
         let mut n = 0;
-        lanes_as::<f64>(&[], Axis::Rows, 3, &mut scratch, |_, l| n += 1 + l.len());
-        lanes_as::<f64>(&[], Axis::Cols, 3, &mut scratch, |_, l| n += 1 + l.len());
-        assert_eq!(n, 6);
+        for_each_lane::<f64>(&[], 3, |_, l| n += 1 + l.len());
+        assert_eq!(n, 3);
     }
 }

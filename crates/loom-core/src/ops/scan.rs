@@ -482,6 +482,7 @@ impl Scan {
             other: (self.other_len as u64, picks),
             spans: self.windows.as_slice().iter().map(Window::span).collect(),
             sets,
+            lanes: false,
         }
     }
 

@@ -1,0 +1,287 @@
+//! Placing the elements of a box held in memory (a decoded chunk, compact data) into a
+//! read's output: run by run in C order, or for an F-order read element by element
+//! (gathered) or from the box transposed while it is in the cache.
+
+use std::marker::PhantomData;
+
+use crate::error::{Error, Result};
+use crate::format::messages::Datatype;
+use crate::read::convert::{convert_into, Numeric};
+use crate::read::select::BoxRuns;
+
+/// The output of a read, written at element positions by one or several threads.
+///
+/// A read writes each element of the output at most once (every output element belongs
+/// to exactly one dataset element, hence to one chunk, and each chunk is handled by one
+/// thread): that is what makes the concurrent writes of [`Shared`] sound.
+pub(crate) trait Out: Sync {
+    /// Stores `src` (whole stored elements) from element `at` of the output on.
+    fn put(&self, at: usize, src: &[u8]) -> Result<()>;
+    /// Hints that elements `at..at + n` of the output are about to be stored.
+    fn prefetch(&self, at: usize, n: usize);
+}
+
+/// A mutable slice that the threads of one read write at disjoint positions.
+pub(crate) struct Shared<'a, T> {
+    ptr: *mut T,
+    len: usize,
+    _borrow: PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: `Shared` is a `&mut [T]` whose elements are handed out to threads at disjoint
+// positions only (see `Out`); sending or sharing it is sharing `T`s between threads.
+unsafe impl<T: Send> Send for Shared<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Shared<'_, T> {}
+
+impl<'a, T> Shared<'a, T> {
+    pub(crate) fn new(out: &'a mut [T]) -> Self {
+        Shared {
+            ptr: out.as_mut_ptr(),
+            len: out.len(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Asks the processor to bring the cache lines of elements `at..at + n` into its
+    /// cache (nothing when that lies outside): a hint, which changes no memory.
+    fn prefetch(&self, at: usize, n: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            const LINE: usize = 64;
+            if n == 0 || at.checked_add(n).is_none_or(|end| end > self.len) {
+                return;
+            }
+            let size = std::mem::size_of::<T>();
+            let start = (self.ptr as usize).saturating_add(at.saturating_mul(size));
+            let end = start.saturating_add(n.saturating_mul(size));
+            for line in (start & !(LINE - 1)..end).step_by(LINE) {
+                // SAFETY: a prefetch never faults and changes no memory; every line
+                // holds elements of the slice (at + n <= len, checked above).
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(line as *const i8) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (at, n);
+    }
+
+    /// Elements `at..at + n`, or `None` when that lies outside.
+    ///
+    /// # Safety
+    /// No other live borrow from this `Shared` may overlap `at..at + n`.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn range(&self, at: usize, n: usize) -> Option<&mut [T]> {
+        if at.checked_add(n)? > self.len {
+            return None;
+        }
+        // SAFETY: in bounds (checked above) of the slice borrowed for 'a; the caller
+        // guarantees no overlapping borrow is live.
+        Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.add(at), n) })
+    }
+}
+
+fn outside() -> Error {
+    Error::Selection("element outside the selection".into())
+}
+
+/// Stored bytes, copied as they are.
+pub(crate) struct RawOut<'a> {
+    pub out: Shared<'a, u8>,
+    pub elem: usize,
+}
+
+impl Out for RawOut<'_> {
+    fn put(&self, at: usize, src: &[u8]) -> Result<()> {
+        // SAFETY: a read writes each output element once (`Out`), so no two calls'
+        // ranges overlap.
+        let dst = unsafe { self.out.range(at * self.elem, src.len()) }.ok_or_else(outside)?;
+        dst.copy_from_slice(src);
+        Ok(())
+    }
+
+    fn prefetch(&self, at: usize, n: usize) {
+        self.out
+            .prefetch(at.saturating_mul(self.elem), n.saturating_mul(self.elem));
+    }
+}
+
+/// Numbers, converted run by run straight into the typed output.
+pub(crate) struct TypedOut<'a, T> {
+    pub out: Shared<'a, T>,
+    pub datatype: &'a Datatype,
+    pub elem: usize,
+}
+
+impl<T: Numeric> Out for TypedOut<'_, T> {
+    fn put(&self, at: usize, src: &[u8]) -> Result<()> {
+        let n = src.len() / self.elem.max(1);
+        // SAFETY: a read writes each output element once (`Out`), so no two calls'
+        // ranges overlap.
+        let dst = unsafe { self.out.range(at, n) }.ok_or_else(outside)?;
+        convert_into(src, self.datatype, dst)
+    }
+
+    fn prefetch(&self, at: usize, n: usize) {
+        self.out.prefetch(at, n);
+    }
+}
+
+/// Copies the selected elements of a box held in memory (a compact dataset, a decoded
+/// chunk), whose runs are `runs`, into `out`; `address` is for errors.
+pub(crate) fn scatter(
+    src: &[u8],
+    runs: &BoxRuns<'_>,
+    elem: usize,
+    address: u64,
+    out: &dyn Out,
+) -> Result<()> {
+    let short = || Error::corrupt("chunk", address, "chunk smaller than its dimensions");
+    let step = runs.step();
+    if step == 1 {
+        return runs.for_each(|s, d, n| {
+            let bytes = src.get(s * elem..(s + n) * elem).ok_or_else(short)?;
+            out.put(d, bytes)
+        });
+    }
+    let mut gathered = [0u8; GATHER];
+    runs.for_each(|s, d, n| {
+        if n == 0 {
+            return Ok(());
+        }
+        let end = (n - 1)
+            .checked_mul(step)
+            .and_then(|k| k.checked_add(s + 1))
+            .and_then(|k| k.checked_mul(elem))
+            .filter(|&e| e <= src.len())
+            .ok_or_else(short)?;
+        let run = &src[s * elem..end];
+        let per = (GATHER / elem.max(1)).max(1);
+        for first in (0..n).step_by(per) {
+            let count = per.min(n - first);
+            let at = first * step * elem;
+            if elem > GATHER {
+                out.put(d + first, &run[at..at + elem])?;
+                continue;
+            }
+            gather(&run[at..], elem, step * elem, &mut gathered[..count * elem]);
+            out.put(d + first, &gathered[..count * elem])?;
+        }
+        Ok(())
+    })
+}
+
+/// Bytes gathered at a time from a run whose elements are apart in the source.
+const GATHER: usize = 1024;
+
+/// Fills `dst` with the `elem`-byte elements of `src` that are `stride` bytes apart,
+/// starting with the first. `src` must hold them all.
+fn gather(src: &[u8], elem: usize, stride: usize, dst: &mut [u8]) {
+    fn fixed<const E: usize>(src: &[u8], stride: usize, dst: &mut [u8]) {
+        let count = dst.len() / E;
+        if count == 0 || (count - 1) * stride + E > src.len() {
+            return;
+        }
+        let (from, to) = (src.as_ptr(), dst.as_mut_ptr());
+        for k in 0..count {
+            // SAFETY: element k of `src` ends at (count - 1) * stride + E <= src.len()
+            // (checked above), element k of `dst` at count * E <= dst.len().
+            unsafe {
+                let v = std::ptr::read_unaligned(from.add(k * stride).cast::<[u8; E]>());
+                std::ptr::write_unaligned(to.add(k * E).cast::<[u8; E]>(), v);
+            }
+        }
+    }
+    match elem {
+        1 => fixed::<1>(src, stride, dst),
+        2 => fixed::<2>(src, stride, dst),
+        4 => fixed::<4>(src, stride, dst),
+        8 => fixed::<8>(src, stride, dst),
+        _ => {
+            for (k, d) in dst.chunks_exact_mut(elem.max(1)).enumerate() {
+                d.copy_from_slice(&src[k * stride..k * stride + elem]);
+            }
+        }
+    }
+}
+
+/// Writes into `dst` the `rows` x `cols` matrix of `elem`-byte elements in `src` (C
+/// order) transposed: `cols` x `rows`, C order. Both hold `rows * cols * elem` bytes.
+pub(crate) fn transpose(src: &[u8], rows: usize, cols: usize, elem: usize, dst: &mut [u8]) {
+    let len = rows * cols * elem;
+    if src.len() < len || dst.len() < len {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if elem == 4 && rows.is_multiple_of(4) && cols.is_multiple_of(4) {
+        transpose_4x4(src, rows, cols, dst);
+        return;
+    }
+    // Tiles of 8 x 8 elements: both sides stay within a few cache lines per tile.
+    for i0 in (0..rows).step_by(8) {
+        for j0 in (0..cols).step_by(8) {
+            for i in i0..(i0 + 8).min(rows) {
+                for j in j0..(j0 + 8).min(cols) {
+                    let (s, d) = ((i * cols + j) * elem, (j * rows + i) * elem);
+                    dst[d..d + elem].copy_from_slice(&src[s..s + elem]);
+                }
+            }
+        }
+    }
+}
+
+/// [`transpose`] of 4-byte elements, `rows` and `cols` multiples of 4, in blocks of 4 x 4
+/// transposed in SSE registers (bits moved as they are: no arithmetic on the values).
+#[cfg(target_arch = "x86_64")]
+fn transpose_4x4(src: &[u8], rows: usize, cols: usize, dst: &mut [u8]) {
+    use std::arch::x86_64::{
+        _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps,
+    };
+    let (from, to) = (src.as_ptr().cast::<f32>(), dst.as_mut_ptr().cast::<f32>());
+    for i in (0..rows).step_by(4) {
+        for j in (0..cols).step_by(4) {
+            // SAFETY: SSE is part of x86_64. The block's rows i..i + 4 and columns
+            // j..j + 4 lie inside `src` (rows x cols elements, checked by `transpose`),
+            // and its transposed rows j..j + 4, columns i..i + 4 inside `dst`; the loads
+            // and stores are unaligned.
+            unsafe {
+                let p = from.add(i * cols + j);
+                let (r0, r1) = (_mm_loadu_ps(p), _mm_loadu_ps(p.add(cols)));
+                let (r2, r3) = (_mm_loadu_ps(p.add(2 * cols)), _mm_loadu_ps(p.add(3 * cols)));
+                let (t0, t1) = (_mm_unpacklo_ps(r0, r1), _mm_unpacklo_ps(r2, r3));
+                let (t2, t3) = (_mm_unpackhi_ps(r0, r1), _mm_unpackhi_ps(r2, r3));
+                let q = to.add(j * rows + i);
+                _mm_storeu_ps(q, _mm_movelh_ps(t0, t1));
+                _mm_storeu_ps(q.add(rows), _mm_movehl_ps(t1, t0));
+                _mm_storeu_ps(q.add(2 * rows), _mm_movelh_ps(t2, t3));
+                _mm_storeu_ps(q.add(3 * rows), _mm_movehl_ps(t3, t2));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transposes_in_blocks_and_tiles() {
+        for (rows, cols, elem) in [(8, 12, 4), (64, 64, 4), (5, 7, 4), (6, 10, 2), (3, 9, 8)] {
+            let src: Vec<u8> = (0..rows * cols * elem)
+                .map(|k| (k * 7 % 251) as u8)
+                .collect();
+            let mut dst = vec![0u8; src.len()];
+            transpose(&src, rows, cols, elem, &mut dst);
+            for i in 0..rows {
+                for j in 0..cols {
+                    let (s, d) = ((i * cols + j) * elem, (j * rows + i) * elem);
+                    assert_eq!(
+                        dst[d..d + elem],
+                        src[s..s + elem],
+                        "{rows}x{cols} at {i},{j}"
+                    );
+                }
+            }
+        }
+    }
+}
