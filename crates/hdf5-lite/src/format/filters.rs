@@ -103,7 +103,7 @@ pub fn decode_chunk(
 ///
 /// Deflate is undone by hdf5-lite's own [`Inflater`] (faster on chunk-sized streams)
 /// whenever the whole chunk is needed and its size is possible for its stream (at most
-/// [`MAX_INFLATE_RATIO`] times its length); a read of a prefix stays with zlib-rs, which
+/// 1,032 (`MAX_INFLATE_RATIO`) times its length); a read of a prefix stays with zlib-rs, which
 /// stops once it has the prefix. A stream it does not decode whole into the chunk's size (one
 /// that holds more bytes than the chunk, which libhdf5 accepts; a read of a prefix that
 /// stops before a corrupt part; a corrupt stream) is decoded again by zlib-rs, which
