@@ -10,6 +10,7 @@ use crate::format::messages::{Filter, FilterPipeline};
 mod deflate;
 mod encode;
 mod inflate;
+mod rfc1951;
 pub use deflate::Deflater;
 pub use encode::{encode_chunk, shuffle, ChunkEncoder};
 pub use inflate::{InflateError, Inflater};
