@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::read::dataset::Hyperslab;
-use crate::region::strides;
+use crate::read::dims::{strides, Dims};
 
 /// The indices one dimension of a selection takes, in output order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,17 @@ pub(crate) enum Part<'s> {
     Range { lo: u64, hi: u64, pos: u64 },
     /// (index, output position) pairs sorted by index.
     List(&'s [(u64, u64)]),
+}
+
+impl Default for Part<'_> {
+    /// An empty range (a placeholder in [`Dims`]).
+    fn default() -> Self {
+        Part::Range {
+            lo: 0,
+            hi: 0,
+            pos: 0,
+        }
+    }
 }
 
 impl Part<'_> {
@@ -250,7 +261,7 @@ impl Selection {
     }
 
     /// The picks inside the box at `origin` of shape `dims`, one part per dimension.
-    pub(crate) fn parts(&self, origin: &[u64], dims: &[u64]) -> Vec<Part<'_>> {
+    pub(crate) fn parts(&self, origin: &[u64], dims: &[u64]) -> Dims<Part<'_>> {
         self.axes
             .iter()
             .zip(origin.iter().zip(dims))
@@ -265,10 +276,10 @@ impl Selection {
 #[derive(Debug)]
 pub(crate) struct BoxRuns<'s> {
     f_order: bool,
-    parts: Vec<Part<'s>>,
-    origin: Vec<u64>,
-    src_strides: Vec<u64>,
-    dst_strides: Vec<u64>,
+    parts: Dims<Part<'s>>,
+    origin: Dims<u64>,
+    src_strides: Dims<u64>,
+    dst_strides: Dims<u64>,
 }
 
 impl<'s> BoxRuns<'s> {
@@ -284,13 +295,13 @@ impl<'s> BoxRuns<'s> {
         if parts.iter().any(|p| p.len() == 0) {
             return None;
         }
-        let mut origin = origin.to_vec();
+        let mut origin: Dims<u64> = origin.iter().copied().collect();
         let mut src_strides = strides(dims);
         let dst_strides = if sel.f_order {
             parts.reverse();
             origin.reverse();
             src_strides.reverse();
-            let loop_shape: Vec<u64> = out_shape.iter().rev().copied().collect();
+            let loop_shape: Dims<u64> = out_shape.iter().rev().copied().collect();
             strides(&loop_shape)
         } else {
             strides(out_shape)
@@ -320,7 +331,7 @@ impl<'s> BoxRuns<'s> {
     /// Takes the box as stored transposed (`dims` reversed, C order), as an F-order
     /// read of a matrix keeps a chunk: runs become consecutive in it.
     pub(crate) fn on_transposed(&mut self, dims: &[u64]) {
-        let turned: Vec<u64> = dims.iter().rev().copied().collect();
+        let turned: Dims<u64> = dims.iter().rev().copied().collect();
         self.src_strides = if self.f_order {
             strides(&turned)
         } else {
@@ -350,7 +361,7 @@ impl<'s> BoxRuns<'s> {
         let o_last = self.origin[rank - 1];
         let step = self.src_strides[rank - 1];
         // Runs along the last dimension: (offset in the box, output position, length).
-        let mut runs: Vec<(u64, u64, u64)> = Vec::new();
+        let mut runs: Dims<(u64, u64, u64)> = Dims::new();
         match *last {
             Part::Range { lo, hi, pos } => runs.push(((lo - o_last) * step, pos, hi - lo)),
             Part::List(picks) => {
@@ -364,7 +375,7 @@ impl<'s> BoxRuns<'s> {
                 }
             }
         }
-        let mut k = vec![0usize; outer.len()];
+        let mut k: Dims<usize> = outer.iter().map(|_| 0).collect();
         loop {
             let (mut src, mut dst) = (0u64, 0u64);
             for (d, part) in outer.iter().enumerate() {
