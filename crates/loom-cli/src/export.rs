@@ -3,13 +3,17 @@
 //! comes from the output's extension (`.h5ad`, `.tsv`) or `--format`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use loom_core::{connect, Mode};
+use loom_core::{connect, LoomError, Mode};
 use loom_io::{export_h5ad, export_mtx, H5adExport, IoError, MtxExport};
 
+use crate::output::{
+    check_not_input, check_replaceable, check_writable, finish_unit, one_line, open_output,
+    temp_beside, writing, About, Failure,
+};
 use crate::progress::Progress;
 
 /// Output formats.
@@ -56,10 +60,10 @@ pub struct ExportArgs {
     pub quiet: bool,
 }
 
-fn format_of(args: &ExportArgs) -> Result<Format, IoError> {
+fn format_of(args: &ExportArgs) -> Result<Format, Failure> {
     if let Some(f) = args.format {
         if f != Format::Tsv && args.output.as_os_str() == "-" {
-            return Err(IoError::Invalid(
+            return Err(Failure::Error(
                 "`-o -` (standard output) is for --format tsv only; h5ad and mtx need a path"
                     .to_owned(),
             ));
@@ -70,7 +74,7 @@ fn format_of(args: &ExportArgs) -> Result<Format, IoError> {
         Some("h5ad") => Ok(Format::H5ad),
         Some("tsv" | "tab" | "txt") => Ok(Format::Tsv),
         _ if args.output.as_os_str() == "-" => Ok(Format::Tsv),
-        _ => Err(IoError::Invalid(format!(
+        _ => Err(Failure::Error(format!(
             "{}: cannot tell the format from the name; give --format h5ad|mtx|tsv",
             args.output.display()
         ))),
@@ -83,56 +87,77 @@ pub fn run(args: ExportArgs) -> ExitCode {
     let progress = Progress::start(&format!("exporting {}", args.input.display()), args.quiet);
     let result = export(&args);
     progress.finish();
-    match result {
-        Ok(warnings) => {
-            if !args.quiet {
-                for w in warnings {
-                    eprintln!("loom: warning: {w}");
-                }
+    finish_unit(result.map(|warnings| {
+        if !args.quiet {
+            for w in warnings {
+                eprintln!("loom: warning: {w}");
             }
-            ExitCode::SUCCESS
         }
-        Err(IoError::Loom(loom_core::LoomError::Io(e)))
-            if e.kind() == std::io::ErrorKind::BrokenPipe =>
-        {
-            ExitCode::SUCCESS
+    }))
+}
+
+/// An exporter's error: one that names its own file as it is, any other about `input`.
+fn naming(input: &Path, e: IoError) -> Failure {
+    match e {
+        IoError::File { .. } | IoError::Format { .. } => Failure::Error(one_line(&e.to_string())),
+        e => Failure::about(input.display(), e),
+    }
+}
+
+fn export(args: &ExportArgs) -> Result<Vec<String>, Failure> {
+    let (input, out) = (args.input.as_path(), args.output.as_path());
+    let format = format_of(args)?;
+    check_not_input(out, &[input])?;
+    let ds = connect(input, Mode::Read).about(input)?;
+    let layer = args.layer.clone().unwrap_or_default();
+    match format {
+        Format::H5ad => {
+            check_replaceable(out)?;
+            check_writable(out)?;
+            let mut opts = H5adExport::new(out);
+            opts.x_layer = args.x_layer.clone().or(args.layer.clone());
+            opts.obs_names = args.obs_names.clone();
+            opts.var_names = args.var_names.clone();
+            export_h5ad(&ds, &opts).map_err(|e| naming(input, e))
         }
-        Err(e) => {
-            eprintln!("loom: {e}");
-            ExitCode::from(2)
+        Format::Mtx => {
+            let mut opts = MtxExport::new(out);
+            opts.layer = layer;
+            export_mtx(&ds, &opts).map_err(|e| naming(input, e))?;
+            Ok(Vec::new())
+        }
+        Format::Tsv => {
+            write_text(out, |w| ds.export_to(w, &layer)).map_err(|e| match e {
+                LoomError::Io(e) => writing(out, e),
+                e => Failure::about(input.display(), e),
+            })?;
+            Ok(Vec::new())
         }
     }
 }
 
-fn export(args: &ExportArgs) -> Result<Vec<String>, IoError> {
-    let format = format_of(args)?;
-    let ds = connect(&args.input, Mode::Read)?;
-    let layer = args.layer.clone().unwrap_or_default();
-    match format {
-        Format::H5ad => {
-            crate::output::check_replaceable(&args.output).map_err(loom_core::LoomError::from)?;
-            let mut opts = H5adExport::new(&args.output);
-            opts.x_layer = args.x_layer.clone().or(args.layer.clone());
-            opts.obs_names = args.obs_names.clone();
-            opts.var_names = args.var_names.clone();
-            export_h5ad(&ds, &opts)
-        }
-        Format::Mtx => {
-            let mut opts = MtxExport::new(&args.output);
-            opts.layer = layer;
-            export_mtx(&ds, &opts)?;
-            Ok(Vec::new())
-        }
-        Format::Tsv => {
-            if args.output.as_os_str() == "-" {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
-                ds.export_to(&mut out, &layer)?;
-                out.flush().map_err(|e| IoError::Loom(e.into()))?;
-            } else {
-                ds.export(&args.output, &layer, "tab")?;
-            }
-            Ok(Vec::new())
-        }
+/// Writes text to `out`: standard output for `-`, straight into a device or pipe, else
+/// through a temporary file beside `out` renamed into place when complete.
+fn write_text(
+    out: &Path,
+    f: impl FnOnce(&mut dyn Write) -> Result<(), LoomError>,
+) -> Result<(), LoomError> {
+    let direct = out.as_os_str() == "-" || std::fs::metadata(out).is_ok_and(|m| !m.is_file());
+    if direct {
+        let mut w = open_output(out)?;
+        f(&mut w)?;
+        return Ok(w.flush()?);
     }
+    let tmp = temp_beside(out);
+    let result = (|| {
+        let mut w = open_output(&tmp)?;
+        f(&mut w)?;
+        w.flush()?;
+        drop(w);
+        Ok(std::fs::rename(&tmp, out)?)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

@@ -8,10 +8,13 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use loom_core::LoomConnection;
 use loom_io::{
-    import_10x, import_h5ad, import_matrix_market, import_star, import_tsv, H5adImport, MtxImport,
-    StarImport, TenxImport, TsvImport,
+    import_10x, import_h5ad, import_matrix_market, import_star, import_tsv, H5adImport, IoError,
+    MtxImport, StarImport, TenxImport, TsvImport,
 };
 
+use crate::output::{
+    check_not_input, check_replaceable, check_writable, finish_unit, one_line, Failure,
+};
 use crate::progress::Progress;
 
 /// `loom import FORMAT …`
@@ -178,23 +181,54 @@ pub fn run(cmd: ImportCommand) -> ExitCode {
     };
     let progress = Progress::start(&format!("importing {what}"), common.quiet);
     let out = common.output.clone();
-    let result = crate::output::check_replaceable(&out)
-        .map_err(|e| loom_io::IoError::from(loom_core::LoomError::from(e)))
-        .and_then(|()| write_new(&out, |ds| import(ds, &cmd)));
+    let result = check_replaceable(&out)
+        .and_then(|()| check_not_input(&out, &inputs(&cmd)))
+        .and_then(|()| check_writable(&out))
+        .and_then(|()| write_new(&out, |ds| import(ds, &cmd)).map_err(|e| naming(&cmd, e)));
     progress.finish();
-    match result {
-        Ok(warnings) => {
-            if !common.quiet {
-                for w in warnings {
-                    eprintln!("loom: warning: {w}");
-                }
+    finish_unit(result.map(|warnings| {
+        if !common.quiet {
+            for w in warnings {
+                eprintln!("loom: warning: {w}");
             }
-            ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("loom: {e}");
-            ExitCode::from(2)
+    }))
+}
+
+/// The files an import reads (folders are not compared with the output).
+fn inputs(cmd: &ImportCommand) -> Vec<&Path> {
+    match cmd {
+        ImportCommand::Tenx { path, .. } => vec![path.as_path()],
+        ImportCommand::Star { dir, .. } => vec![dir.as_path()],
+        ImportCommand::Mtx {
+            matrix, rows, cols, ..
+        } => matrix
+            .iter()
+            .chain([rows, cols])
+            .map(PathBuf::as_path)
+            .collect(),
+        ImportCommand::H5ad { input, .. } | ImportCommand::Tsv { input, .. } => {
+            vec![input.as_path()]
         }
+    }
+}
+
+/// An importer's error as one line naming the input file where the importer's message
+/// does not: HDF5 errors of an h5ad or 10x `.h5` input, and an h5ad's content errors
+/// (such as `no object named "/X"`, which are about objects inside the file).
+fn naming(cmd: &ImportCommand, e: IoError) -> Failure {
+    let file = match cmd {
+        ImportCommand::H5ad { input, .. } => Some(input),
+        ImportCommand::Tenx { path, .. } => Some(path),
+        _ => None,
+    };
+    let h5ad = matches!(cmd, ImportCommand::H5ad { .. });
+    match (file, e) {
+        (Some(f), e @ IoError::Hdf5(_)) => Failure::about(f.display(), e),
+        (Some(f), e @ (IoError::Invalid(_) | IoError::Missing(_))) if h5ad => {
+            Failure::about(f.display(), e)
+        }
+        (_, e) => Failure::Error(one_line(&e.to_string())),
     }
 }
 

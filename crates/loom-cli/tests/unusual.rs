@@ -1,0 +1,292 @@
+//! Every command given unusual inputs and outputs, as a shell user might: each case ends
+//! with exit 2 and one line naming the file or option at fault, leaves no file behind
+//! and the inputs byte-identical. Each case reproduces a bug found by trying them.
+
+// Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+#![cfg(unix)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(path)
+}
+
+/// A scratch folder holding `in.loom` (the ops fixture), `other.loom`, `empty.loom`,
+/// `text.loom` (a line of text), a folder `adir` and a plain file `afile`.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("loom-cli-unusual-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let d = dir.path();
+    std::fs::copy(fixture("ops/input.loom"), d.join("in.loom")).unwrap();
+    std::fs::copy(fixture("ops/other.loom"), d.join("other.loom")).unwrap();
+    std::fs::write(d.join("empty.loom"), b"").unwrap();
+    std::fs::write(d.join("text.loom"), b"hello world\n").unwrap();
+    std::fs::create_dir(d.join("adir")).unwrap();
+    std::fs::write(d.join("afile"), b"hi\n").unwrap();
+    dir
+}
+
+/// Names and contents of the files in `dir` (folders by name only).
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let bytes = if e.file_type().unwrap().is_file() {
+                std::fs::read(e.path()).unwrap()
+            } else {
+                Vec::new()
+            };
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs `loom args` in `dir`: asserts exit 2, nothing on stdout, one line on stderr
+/// holding every one of `want` and none of `not`, and `dir` exactly as it was.
+fn fails(dir: &Path, args: &[&str], want: &[&str], not: &[&str]) {
+    let before = snapshot(dir);
+    let r = Command::new(env!("CARGO_BIN_EXE_loom"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+    assert!(r.stdout.is_empty(), "{args:?}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    for w in want {
+        assert!(err.contains(w), "{args:?}: {err:?} lacks {w:?}");
+    }
+    for n in not {
+        assert!(!err.contains(n), "{args:?}: {err:?} has {n:?}");
+    }
+    assert!(snapshot(dir) == before, "{args:?} changed the folder");
+}
+
+/// Old: `loom stats in.loom -o /dev/full` said "in.loom: No space left on device".
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_names_the_output() {
+    let dir = scratch();
+    let d = dir.path();
+    fails(
+        d,
+        &["stats", "in.loom", "-o", "/dev/full"],
+        &["/dev/full: "],
+        &["in.loom"],
+    );
+}
+
+/// Old: `loom import h5ad in.loom` said `no object named "/X"`; a text file or a folder
+/// gave the HDF5 error without any path; `loom export` named no file at all.
+#[test]
+fn input_errors_name_the_input() {
+    let dir = scratch();
+    let d = dir.path();
+    fails(
+        d,
+        &["import", "h5ad", "in.loom", "-o", "o.loom"],
+        &["in.loom: no object named \"/X\""],
+        &[],
+    );
+    for bad in ["text.loom", "empty.loom", "adir", "missing.loom"] {
+        for args in [
+            vec!["import", "h5ad", bad, "-o", "o.loom"],
+            vec!["export", bad, "-o", "o.tsv"],
+            vec!["export", bad, "-o", "o.h5ad"],
+            vec!["stats", bad],
+            vec!["subset", bad, "-o", "o.loom"],
+            vec!["aggregate", bad, "-o", "o.loom"],
+            vec!["permute", bad, "-o", "o.loom", "--random", "1"],
+            vec!["repack", bad, "o.loom"],
+        ] {
+            fails(d, &args, &[&format!("{bad}: ")], &["o.loom:", "o.tsv:"]);
+        }
+    }
+    for bad in ["text.loom", "adir"] {
+        fails(
+            d,
+            &["import", "10x", bad, "-o", "o.loom"],
+            &[&format!("{bad}: ")],
+            &[],
+        );
+    }
+}
+
+/// Old: `loom combine` named the output for an input it could not read, for a key that
+/// one input lacks, and for `--batch 0`.
+#[test]
+fn combine_names_the_input_at_fault() {
+    let dir = scratch();
+    let d = dir.path();
+    for faster in [false, true] {
+        for bad in ["text.loom", "empty.loom", "adir", "missing.loom"] {
+            let mut args = vec!["combine", "in.loom", bad, "-o", "o.loom"];
+            if faster {
+                args.push("--faster");
+            }
+            fails(d, &args, &[&format!("{bad}: ")], &["o.loom"]);
+        }
+    }
+    fails(
+        d,
+        &[
+            "combine",
+            "in.loom",
+            "other.loom",
+            "-o",
+            "o.loom",
+            "--key",
+            "Nope",
+        ],
+        &["in.loom: no row attribute named \"Nope\""],
+        &["o.loom"],
+    );
+    fails(
+        d,
+        &[
+            "combine",
+            "in.loom",
+            "other.loom",
+            "-o",
+            "o.loom",
+            "--batch",
+            "0",
+        ],
+        &["--batch must be at least 1"],
+        &["o.loom"],
+    );
+}
+
+/// Old: an output that cannot be made (under a plain file, in a missing folder) was
+/// reported with the input's name (stats, subset, permute, aggregate, repack) or with
+/// no name at all (export, import).
+#[test]
+fn an_output_that_cannot_be_made_is_named() {
+    let dir = scratch();
+    let d = dir.path();
+    let cellranger = fixture("io/cellranger2");
+    let tenx = cellranger.to_str().unwrap();
+    for out in ["afile/out.loom", "nodir/out.loom"] {
+        for args in [
+            vec!["stats", "in.loom", "-o", out],
+            vec!["export", "in.loom", "-o", out, "--format", "tsv"],
+            vec!["export", "in.loom", "-o", out, "--format", "h5ad"],
+            vec!["subset", "in.loom", "-o", out],
+            vec!["permute", "in.loom", "-o", out, "--random", "1"],
+            vec!["aggregate", "in.loom", "-o", out, "--aggr-by", "sum"],
+            vec!["combine", "in.loom", "other.loom", "-o", out],
+            vec!["repack", "in.loom", out],
+            vec!["import", "10x", tenx, "-o", out],
+        ] {
+            fails(d, &args, &[&format!("{out}: ")], &["in.loom"]);
+        }
+    }
+}
+
+/// Old: `loom export in.loom -o in.loom --format tsv` truncated its own input and died of
+/// SIGBUS reading it; `loom stats -o in.loom` emptied it; subset, aggregate, combine and
+/// import replaced it; repack said the file was "open elsewhere".
+#[test]
+fn an_output_equal_to_an_input_is_refused() {
+    let dir = scratch();
+    let d = dir.path();
+    std::os::unix::fs::symlink("in.loom", d.join("link.loom")).unwrap();
+    for out in ["in.loom", "link.loom"] {
+        for args in [
+            vec!["stats", "in.loom", "-o", out],
+            vec!["export", "in.loom", "-o", out, "--format", "tsv"],
+            vec!["export", "in.loom", "-o", out, "--format", "h5ad"],
+            vec!["export", "in.loom", "-o", out, "--format", "mtx"],
+            vec!["subset", "in.loom", "-o", out, "--cols", "0:2"],
+            vec!["aggregate", "in.loom", "-o", out, "--aggr-by", "sum"],
+            vec!["combine", "other.loom", "in.loom", "-o", out],
+            vec!["combine", "in.loom", "in.loom", "-o", out, "--faster"],
+            vec!["repack", "in.loom", out],
+            vec!["import", "h5ad", "in.loom", "-o", out],
+            vec!["import", "tsv", "in.loom", "-o", out],
+        ] {
+            fails(
+                d,
+                &args,
+                &[&format!("the output {out} is the input in.loom")],
+                &[],
+            );
+        }
+    }
+}
+
+/// Bad option values are named and leave no output: old `aggregate --ca Nope=mean`
+/// ignored the missing attribute and exited 0; `repack --gzip 99` left a partial output;
+/// `subset` prefixed its option errors with the input's name.
+#[test]
+fn bad_option_values_are_named() {
+    let dir = scratch();
+    let d = dir.path();
+    std::fs::write(d.join("idx.txt"), "1\n999\n").unwrap();
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["aggregate", "in.loom", "-o", "o.loom", "--ca", "Nope=mean"],
+            "in.loom: no column attribute named \"Nope\"",
+        ),
+        (
+            &["aggregate", "in.loom", "-o", "o.loom", "--aggr-by", "foo"],
+            "--aggr-by foo: ",
+        ),
+        (
+            &["aggregate", "in.loom", "-o", "o.loom", "--ca", "x=foo"],
+            "--ca x=foo: ",
+        ),
+        (
+            &["subset", "in.loom", "-o", "o.loom", "--cols", "@idx.txt"],
+            "--cols '@idx.txt': Index (999) out of range",
+        ),
+        (
+            &["subset", "in.loom", "-o", "o.loom", "--cols", "a:b"],
+            "--cols 'a:b': not an index range",
+        ),
+        (
+            &[
+                "subset",
+                "in.loom",
+                "-o",
+                "o.loom",
+                "--rows",
+                "Gene in nope.txt",
+            ],
+            "nope.txt: ",
+        ),
+        (
+            &["subset", "in.loom", "-o", "o.loom", "--cols", "Nope == 3"],
+            "in.loom: no column attribute named \"Nope\"",
+        ),
+        (
+            &["subset", "in.loom", "-o", "o.loom", "--cols", "5:2"],
+            "0 columns",
+        ),
+        (
+            &["permute", "in.loom", "-o", "o.loom", "--cols-by", "Nope"],
+            "in.loom: no column attribute named \"Nope\"",
+        ),
+    ];
+    for (args, want) in cases {
+        fails(d, args, &[want], &[]);
+    }
+    let r = Command::new(env!("CARGO_BIN_EXE_loom"))
+        .args(["repack", "in.loom", "o.loom", "--gzip", "99"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("--gzip"));
+    assert!(!d.join("o.loom").exists());
+}
