@@ -91,6 +91,7 @@ fn aggregate(args: &AggregateArgs) -> Result<(), Failure> {
         ds.ca().get(name).about(input)?;
     }
     let tmp = temp_beside(&args.output);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     match ds.aggregate(Some(&tmp), &opts) {
         Ok(_) => std::fs::rename(&tmp, &args.output).about(&args.output),
         Err(e) => {

@@ -9,7 +9,7 @@ use loom_core::ops::{combine, combine_faster, CombineFasterOptions, CombineOptio
 use loom_core::{connect, Mode};
 
 use crate::output::{
-    check_not_input, check_replaceable, check_writable, finish_unit, About, Failure,
+    check_not_input, check_replaceable, check_writable, finish_unit, temp_beside, About, Failure,
 };
 use crate::progress::Progress;
 
@@ -71,6 +71,8 @@ fn combine_files(args: &CombineArgs) -> Result<(), Failure> {
             ds.ra().get(key).about(input)?;
         }
     }
+    // loom-core writes the combined file under this name beside the output.
+    let _guard = crate::interrupt::remove_on_interrupt(&temp_beside(out));
     let result = if args.faster {
         let opts = CombineFasterOptions {
             key: args.key.clone(),

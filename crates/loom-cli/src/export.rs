@@ -114,6 +114,10 @@ fn export(args: &ExportArgs) -> Result<Vec<String>, Failure> {
         Format::H5ad => {
             check_replaceable(out)?;
             check_writable(out)?;
+            // loom-io writes the h5ad file as OUT.partial and renames it when complete.
+            let mut partial = out.as_os_str().to_owned();
+            partial.push(".partial");
+            let _guard = crate::interrupt::remove_on_interrupt(Path::new(&partial));
             let mut opts = H5adExport::new(out);
             opts.x_layer = args.x_layer.clone().or(args.layer.clone());
             opts.obs_names = args.obs_names.clone();
@@ -149,6 +153,7 @@ fn write_text(
         return Ok(w.flush()?);
     }
     let tmp = temp_beside(out);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     let result = (|| {
         let mut w = open_output(&tmp)?;
         f(&mut w)?;

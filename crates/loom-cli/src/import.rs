@@ -338,6 +338,7 @@ pub fn write_new<T>(
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     let tmp = out.with_file_name(name);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     let mut failure = None;
     let result = loom_core::new(&tmp)
         .map_err(loom_io::IoError::from)

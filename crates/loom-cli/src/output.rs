@@ -190,6 +190,7 @@ pub fn check_replaceable(out: &Path) -> Result<(), Failure> {
 /// output before it reads anything.
 pub fn check_writable(out: &Path) -> Result<(), Failure> {
     let tmp = temp_beside(out);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     std::fs::File::create(&tmp).about(out)?;
     std::fs::remove_file(&tmp).about(out)
 }

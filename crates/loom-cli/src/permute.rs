@@ -70,6 +70,7 @@ fn permute(args: &PermuteArgs) -> Result<(), Failure> {
         ordering(&ds, axis, by, args.random).about(input)?
     };
     let tmp = temp_beside(out);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     let result = std::fs::copy(input, &tmp)
         .map_err(LoomError::from)
         .and_then(|_| apply(connect(&tmp, Mode::ReadWrite)?, &ordering, axis))

@@ -38,6 +38,7 @@ pub fn run(args: &Args) -> Outcome {
     check_not_input(out, &[input])?;
     check_writable(out)?;
     let tmp = temp_beside(out);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     let report = repack(input, &tmp, args.gzip, args.chunks.clone())
         .about(input)
         .and_then(|r| std::fs::rename(&tmp, out).about(out).map(|()| r));

@@ -75,6 +75,7 @@ fn subset(args: &SubsetArgs) -> Result<(), Failure> {
         cols = keep;
     }
     let tmp = temp_beside(&args.output);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     let written = write_subset(&ds, &rows, &cols, &tmp).map_err(|e| match e {
         Side::Input(e) => Failure::about(input.display(), e),
         Side::Output(e) => Failure::about(args.output.display(), e),

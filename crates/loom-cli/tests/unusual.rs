@@ -290,3 +290,99 @@ fn bad_option_values_are_named() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("--gzip"));
     assert!(!d.join("o.loom").exists());
 }
+
+/// Old: SIGINT or SIGTERM (Ctrl-C, `timeout`) during a command that writes a file left
+/// its temporary file (`.OUT.PID.tmp`, `OUT.partial`) or a partial text output behind.
+/// Each command is interrupted as soon as its file appears; the folder must then be as
+/// it was, and the command ended by the signal.
+#[test]
+fn an_interrupted_command_leaves_no_file() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::{Duration, Instant};
+
+    let dir = scratch();
+    let d = dir.path();
+    // Counts that do not compress to nothing, so each command runs long enough.
+    let (n, m) = (1000, 4000);
+    let data = loom_core::ndarray::Array2::from_shape_fn((n, m), |(i, j)| {
+        (((i * m + j) as u64).wrapping_mul(2_654_435_761) >> 20) as f32 % 97.0
+    });
+    loom_core::create(
+        d.join("big.loom"),
+        &[("", loom_core::LayerInput::from(&data))],
+        &[],
+        &[],
+        &[],
+    )
+    .unwrap();
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let before = snapshot(d);
+    let known = names(d);
+    // A new file with bytes in it: the command's own file, not the empty one it makes
+    // first to check that the folder takes files.
+    let written = |d: &Path, known: &[String]| {
+        std::fs::read_dir(d).unwrap().any(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            !known.contains(&name) && e.metadata().is_ok_and(|m| m.len() > 0)
+        })
+    };
+    for (args, sig) in [
+        (
+            vec!["combine", "big.loom", "big.loom", "-o", "o.loom"],
+            libc::SIGINT,
+        ),
+        (
+            vec![
+                "combine", "big.loom", "big.loom", "-o", "o.loom", "--faster",
+            ],
+            libc::SIGTERM,
+        ),
+        (
+            vec!["subset", "big.loom", "-o", "o.loom", "--cols", "5:"],
+            libc::SIGINT,
+        ),
+        (
+            vec!["permute", "big.loom", "-o", "o.loom", "--random", "3"],
+            libc::SIGINT,
+        ),
+        (
+            vec!["repack", "big.loom", "o.loom", "--gzip", "9"],
+            libc::SIGHUP,
+        ),
+        (vec!["export", "big.loom", "-o", "o.h5ad"], libc::SIGINT),
+        (vec!["export", "big.loom", "-o", "o.tsv"], libc::SIGTERM),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_loom"))
+            .args(&args)
+            .current_dir(d)
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if written(d, &known) {
+                // SAFETY: kill only sends a signal to our own child process.
+                assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+                break child.wait().unwrap();
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "{args:?}");
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        assert_eq!(
+            status.signal(),
+            Some(sig),
+            "{args:?} ended first: {status:?}"
+        );
+        assert!(snapshot(d) == before, "{args:?} left {:?}", names(d));
+    }
+}
