@@ -86,8 +86,8 @@ pub enum ImportCommand {
         /// Prefix of every cell ID (no separator is added).
         #[arg(long, default_value = "")]
         sample_id: String,
-        /// Stored type of the matrix.
-        #[arg(long, default_value = "float32")]
+        /// Stored type of the matrix (a numpy name: float32, int16, uint8, …).
+        #[arg(long, default_value = "float32", value_parser = numpy_dtype)]
         dtype: String,
         /// Field delimiter.
         #[arg(long, default_value_t = '\t')]
@@ -372,6 +372,13 @@ pub fn write_new<T>(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A numeric numpy type name, such as `float32`.
+fn numpy_dtype(s: &str) -> Result<String, String> {
+    loom_core::parse_dtype(s)
+        .map(|_| s.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 /// A `KEY=VALUE` argument.

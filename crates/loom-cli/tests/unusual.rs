@@ -281,14 +281,40 @@ fn bad_option_values_are_named() {
     for (args, want) in cases {
         fails(d, args, &[want], &[]);
     }
-    let r = Command::new(env!("CARGO_BIN_EXE_loom"))
-        .args(["repack", "in.loom", "o.loom", "--gzip", "99"])
-        .current_dir(d)
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("--gzip"));
-    assert!(!d.join("o.loom").exists());
+    // Values clap checks: its usage message names the option; nothing is written.
+    // Old: `repack --gzip 99` left a partial output; `import tsv --dtype bogus` said
+    // "data type 'bogus' not understood" without naming the option.
+    std::fs::write(d.join("m.tsv"), "g\tc1\tc2\nA\t1\t2\n").unwrap();
+    for (args, option) in [
+        (
+            &["repack", "in.loom", "o.loom", "--gzip", "99"][..],
+            "--gzip",
+        ),
+        (
+            &["import", "tsv", "m.tsv", "-o", "o.loom", "--dtype", "bogus"],
+            "--dtype",
+        ),
+        (
+            &["import", "tsv", "m.tsv", "-o", "o.loom", "--dtype", "bool"],
+            "--dtype",
+        ),
+        (
+            &["subset", "in.loom", "-o", "o.loom", "--seed", "abc"],
+            "--seed",
+        ),
+        (&["stats", "in.loom", "--axis", "diagonal"], "--axis"),
+    ] {
+        let before = snapshot(d);
+        let r = Command::new(env!("CARGO_BIN_EXE_loom"))
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(option), "{args:?}: {err}");
+        assert!(snapshot(d) == before, "{args:?} changed the folder");
+    }
 }
 
 /// Old: SIGINT or SIGTERM (Ctrl-C, `timeout`) during a command that writes a file left
