@@ -2,7 +2,6 @@
 //! MatrixMarket folder, or loompy's tab-separated text (loom-core's `export`). The format
 //! comes from the output's extension (`.h5ad`, `.tsv`) or `--format`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,8 +10,8 @@ use loom_core::{connect, LoomError, Mode};
 use loom_io::{export_h5ad, export_mtx, H5adExport, IoError, MtxExport};
 
 use crate::output::{
-    check_not_input, check_replaceable, check_writable, finish_unit, one_line, open_output,
-    temp_beside, writing, About, Failure,
+    check_not_input, check_replaceable, check_writable, finish_unit, one_line, write_text, writing,
+    About, Failure,
 };
 use crate::progress::Progress;
 
@@ -138,31 +137,4 @@ fn export(args: &ExportArgs) -> Result<Vec<String>, Failure> {
             Ok(Vec::new())
         }
     }
-}
-
-/// Writes text to `out`: standard output for `-`, straight into a device or pipe, else
-/// through a temporary file beside `out` renamed into place when complete.
-fn write_text(
-    out: &Path,
-    f: impl FnOnce(&mut dyn Write) -> Result<(), LoomError>,
-) -> Result<(), LoomError> {
-    let direct = out.as_os_str() == "-" || std::fs::metadata(out).is_ok_and(|m| !m.is_file());
-    if direct {
-        let mut w = open_output(out)?;
-        f(&mut w)?;
-        return Ok(w.flush()?);
-    }
-    let tmp = temp_beside(out);
-    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
-    let result = (|| {
-        let mut w = open_output(&tmp)?;
-        f(&mut w)?;
-        w.flush()?;
-        drop(w);
-        Ok(std::fs::rename(&tmp, out)?)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -134,6 +134,33 @@ pub fn open_output(path: &Path) -> io::Result<Box<dyn Write>> {
     })
 }
 
+/// Writes text to `out`: standard output for `-`, straight into a device or pipe, else
+/// through a temporary file beside `out` renamed into place when complete.
+pub fn write_text<E: From<io::Error>>(
+    out: &Path,
+    f: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(), E> {
+    let direct = out.as_os_str() == "-" || std::fs::metadata(out).is_ok_and(|m| !m.is_file());
+    if direct {
+        let mut w = open_output(out)?;
+        f(&mut w)?;
+        return Ok(w.flush()?);
+    }
+    let tmp = temp_beside(out);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
+    let result = (|| {
+        let mut w = open_output(&tmp)?;
+        f(&mut w)?;
+        w.flush()?;
+        drop(w);
+        Ok(std::fs::rename(&tmp, out)?)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Refuses an output that is one of the inputs (the same file under any name): a
 /// command would replace or truncate the file it is reading.
 pub fn check_not_input(out: &Path, inputs: &[&Path]) -> Result<(), Failure> {

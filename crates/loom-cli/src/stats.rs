@@ -10,7 +10,7 @@ use clap::Args;
 use loom_core::ndarray::ArrayView1;
 use loom_core::{connect, Axis, Mode};
 
-use crate::output::{check_not_input, finish_unit, open_output, writing, About, AxisArg, Failure};
+use crate::output::{check_not_input, finish_unit, write_text, writing, About, AxisArg, Failure};
 use crate::progress::Progress;
 
 /// `loom stats IN [--axis rows|cols] [--layer L] [-o OUT]`
@@ -84,19 +84,21 @@ fn stats(args: &StatsArgs) -> Result<(), Failure> {
     };
     let n = axis.other().of(ds.shape()) as f64;
     let names = names.as_deref();
-    write_table(&args.output, names, sums, sumsqs, nnzs, n).map_err(|e| writing(&args.output, e))
+    write_text(&args.output, |out| {
+        write_table(out, names, sums, sumsqs, nnzs, n)
+    })
+    .map_err(|e| writing(&args.output, e))
 }
 
-/// Writes the table to `path` (`-`: stdout).
+/// Writes the table to `out`.
 fn write_table(
-    path: &std::path::Path,
+    out: &mut dyn Write,
     names: Option<&[String]>,
     sums: &[f64],
     sumsqs: &[f64],
     nnzs: &[f64],
     n: f64,
 ) -> std::io::Result<()> {
-    let mut out = open_output(path)?;
     let head = if names.is_some() {
         "index\tname\t"
     } else {
@@ -116,5 +118,5 @@ fn write_table(
         }
         writeln!(out, "{s}\t{mean}\t{sd}\t{nz}")?;
     }
-    out.flush()
+    Ok(())
 }
