@@ -74,6 +74,14 @@ fn subset(args: &SubsetArgs) -> Result<(), Failure> {
         keep.sort_unstable();
         cols = keep;
     }
+    if rows.is_empty() || cols.is_empty() {
+        return Err(Failure::Error(format!(
+            "the selection (--rows, --cols, --sample) holds {} rows and {} columns; a loom \
+             file needs at least one of each",
+            rows.len(),
+            cols.len()
+        )));
+    }
     let tmp = temp_beside(&args.output);
     let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     let written = write_subset(&ds, &rows, &cols, &tmp).map_err(|e| match e {
@@ -99,13 +107,6 @@ enum Side {
 
 /// Writes rows `rows` and columns `cols` of `ds` to a new file at `path`.
 fn write_subset(ds: &LoomConnection, rows: &[i64], cols: &[i64], path: &Path) -> Result<(), Side> {
-    if rows.is_empty() || cols.is_empty() {
-        return Err(Side::Input(LoomError::InvalidInput(format!(
-            "the selection holds {} rows and {} columns; a loom file needs at least one of each",
-            rows.len(),
-            cols.len()
-        ))));
-    }
     let read = read_subset(ds, rows, cols).map_err(Side::Input)?;
     let mut out = new(path).map_err(Side::Output)?;
     let cols64: Vec<u64> = read.ci.iter().map(|&c| c as u64).collect();

@@ -271,7 +271,7 @@ fn bad_option_values_are_named() {
         ),
         (
             &["subset", "in.loom", "-o", "o.loom", "--cols", "5:2"],
-            "0 columns",
+            "the selection (--rows, --cols, --sample) holds 13 rows and 0 columns",
         ),
         (
             &["permute", "in.loom", "-o", "o.loom", "--cols-by", "Nope"],
