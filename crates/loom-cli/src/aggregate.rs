@@ -92,11 +92,12 @@ fn aggregate(args: &AggregateArgs) -> Result<(), Failure> {
     }
     let tmp = temp_beside(&args.output);
     let _guard = crate::interrupt::remove_on_interrupt(&tmp);
-    match ds.aggregate(Some(&tmp), &opts) {
-        Ok(_) => std::fs::rename(&tmp, &args.output).about(&args.output),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(Failure::about(input.display(), e))
-        }
+    let result = ds
+        .aggregate(Some(&tmp), &opts)
+        .about(input)
+        .and_then(|_| std::fs::rename(&tmp, &args.output).about(&args.output));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
+    result
 }

@@ -203,6 +203,16 @@ pub fn check_replaceable(out: &Path) -> Result<(), Failure> {
             "an HDF5 file cannot be written to standard output (`-`); give a path".to_owned(),
         ));
     }
+    if out
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator)
+    {
+        return Err(Failure::Error(format!(
+            "the output {} names a folder; give a file path",
+            out.display()
+        )));
+    }
     match std::fs::metadata(out) {
         Ok(m) if !m.is_file() => Err(Failure::Error(format!(
             "the output {} exists and is not a regular file; give a new path or a regular file",

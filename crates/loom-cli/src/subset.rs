@@ -88,13 +88,11 @@ fn subset(args: &SubsetArgs) -> Result<(), Failure> {
         Side::Input(e) => Failure::about(input.display(), e),
         Side::Output(e) => Failure::about(args.output.display(), e),
     });
-    match written {
-        Ok(()) => std::fs::rename(&tmp, &args.output).about(&args.output),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
+    let result = written.and_then(|()| std::fs::rename(&tmp, &args.output).about(&args.output));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
+    result
 }
 
 /// Which file an error of [`write_subset`] is about.

@@ -193,6 +193,28 @@ fn an_output_that_cannot_be_made_is_named() {
     }
 }
 
+/// Old: `loom subset in.loom -o newdir/` failed to rename its temporary file into
+/// `newdir/` and left `.newdir.PID.tmp` behind (aggregate too).
+#[test]
+fn an_output_naming_a_folder_is_refused() {
+    let dir = scratch();
+    let d = dir.path();
+    let cellranger = fixture("io/cellranger2");
+    let tenx = cellranger.to_str().unwrap();
+    let out = "newdir/";
+    for args in [
+        vec!["export", "in.loom", "-o", out, "--format", "h5ad"],
+        vec!["subset", "in.loom", "-o", out],
+        vec!["permute", "in.loom", "-o", out, "--random", "1"],
+        vec!["aggregate", "in.loom", "-o", out, "--aggr-by", "sum"],
+        vec!["combine", "in.loom", "other.loom", "-o", out],
+        vec!["repack", "in.loom", out],
+        vec!["import", "10x", tenx, "-o", out],
+    ] {
+        fails(d, &args, &["the output newdir/ names a folder"], &[]);
+    }
+}
+
 /// Old: `loom export in.loom -o in.loom --format tsv` truncated its own input and died of
 /// SIGBUS reading it; `loom stats -o in.loom` emptied it; subset, aggregate, combine and
 /// import replaced it; repack said the file was "open elsewhere".
