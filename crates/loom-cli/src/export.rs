@@ -10,8 +10,8 @@ use loom_core::{connect, LoomError, Mode};
 use loom_io::{export_h5ad, export_mtx, H5adExport, IoError, MtxExport};
 
 use crate::output::{
-    check_not_input, check_replaceable, check_writable, finish_unit, one_line, write_text, writing,
-    About, Failure,
+    check_not_input, check_replaceable, check_writable, finish_unit, one_line, temp_beside,
+    write_text, writing, About, Failure,
 };
 use crate::progress::Progress;
 
@@ -95,6 +95,14 @@ pub fn run(args: ExportArgs) -> ExitCode {
     }))
 }
 
+/// The files loom-io's `export_mtx` writes into its folder.
+const MTX_FILES: [&str; 4] = [
+    "features.tsv.gz",
+    "barcodes.tsv.gz",
+    "matrix.mtx.gz.partial",
+    "matrix.mtx.gz",
+];
+
 /// An exporter's error: one that names its own file as it is, any other about `input`.
 fn naming(input: &Path, e: IoError) -> Failure {
     match e {
@@ -124,10 +132,29 @@ fn export(args: &ExportArgs) -> Result<Vec<String>, Failure> {
             export_h5ad(&ds, &opts).map_err(|e| naming(input, e))
         }
         Format::Mtx => {
-            let mut opts = MtxExport::new(out);
+            if out.exists() {
+                // An existing folder is filled in place.
+                let mut opts = MtxExport::new(out);
+                opts.layer = layer;
+                export_mtx(&ds, &opts).map_err(|e| naming(input, e))?;
+                return Ok(Vec::new());
+            }
+            check_writable(out)?;
+            // A new folder is filled beside the output and renamed when complete.
+            let tmp = temp_beside(out);
+            let files = MTX_FILES.map(|f| tmp.join(f));
+            let mut paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+            paths.push(&tmp);
+            let _guard = crate::interrupt::remove_all_on_interrupt(&paths);
+            let mut opts = MtxExport::new(&tmp);
             opts.layer = layer;
-            export_mtx(&ds, &opts).map_err(|e| naming(input, e))?;
-            Ok(Vec::new())
+            let result = export_mtx(&ds, &opts)
+                .map_err(|e| naming(input, e))
+                .and_then(|()| std::fs::rename(&tmp, out).about(out));
+            if result.is_err() {
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
+            result.map(|()| Vec::new())
         }
         Format::Tsv => {
             write_text(out, |w| ds.export_to(w, &layer)).map_err(|e| match e {

@@ -340,7 +340,8 @@ fn bad_option_values_are_named() {
 }
 
 /// Old: SIGINT or SIGTERM (Ctrl-C, `timeout`) during a command that writes a file left
-/// its temporary file (`.OUT.PID.tmp`, `OUT.partial`) or a partial text output behind.
+/// its temporary file (`.OUT.PID.tmp`, `OUT.partial`), a partial text output or a
+/// half-filled mtx folder behind.
 /// Each command is interrupted as soon as its file appears; the folder must then be as
 /// it was, and the command ended by the signal.
 #[test]
@@ -373,13 +374,20 @@ fn an_interrupted_command_leaves_no_file() {
     };
     let before = snapshot(d);
     let known = names(d);
-    // A new file with bytes in it: the command's own file, not the empty one it makes
-    // first to check that the folder takes files.
+    // A new file with bytes in it (or a new folder with a file in it): the command's own
+    // output, not the empty file it makes first to check that the folder takes files.
     let written = |d: &Path, known: &[String]| {
         std::fs::read_dir(d).unwrap().any(|e| {
             let e = e.unwrap();
             let name = e.file_name().to_string_lossy().into_owned();
-            !known.contains(&name) && e.metadata().is_ok_and(|m| m.len() > 0)
+            let filled = match e.metadata() {
+                Ok(m) if m.is_dir() => {
+                    std::fs::read_dir(e.path()).is_ok_and(|mut entries| entries.next().is_some())
+                }
+                Ok(m) => m.len() > 0,
+                Err(_) => false,
+            };
+            !known.contains(&name) && filled
         })
     };
     for (args, sig) in [
@@ -407,6 +415,10 @@ fn an_interrupted_command_leaves_no_file() {
         ),
         (vec!["export", "big.loom", "-o", "o.h5ad"], libc::SIGINT),
         (vec!["export", "big.loom", "-o", "o.tsv"], libc::SIGTERM),
+        (
+            vec!["export", "big.loom", "-o", "o_mtx", "--format", "mtx"],
+            libc::SIGINT,
+        ),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_loom"))
             .args(&args)
