@@ -88,5 +88,6 @@ fn combine_files(args: &CombineArgs) -> Result<(), Failure> {
         };
         combine(&args.inputs, out, &opts)
     };
-    result.about(out)
+    // The operation's messages name the input they are about.
+    result.map_err(|e| Failure::about(format!("combining into {}", out.display()), e))
 }

@@ -165,6 +165,15 @@ fn combine_names_the_input_at_fault() {
         &["--batch must be at least 1"],
         &["o.loom"],
     );
+    // The operation's own messages name the input; the line says what was being done,
+    // not "o.loom: …" as if the output were at fault.
+    std::fs::copy(fixture("ops/same_rows.loom"), d.join("same_rows.loom")).unwrap();
+    fails(
+        d,
+        &["combine", "in.loom", "same_rows.loom", "-o", "o.loom"],
+        &["combining into o.loom: same_rows.loom is missing a layer"],
+        &["loom: o.loom"],
+    );
 }
 
 /// Old: an output that cannot be made (under a plain file, in a missing folder) was
