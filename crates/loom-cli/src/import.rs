@@ -195,7 +195,7 @@ pub fn run(cmd: ImportCommand) -> ExitCode {
     }))
 }
 
-/// The files an import reads (folders are not compared with the output).
+/// The paths an import reads, which its output must not be.
 fn inputs(cmd: &ImportCommand) -> Vec<&Path> {
     match cmd {
         ImportCommand::Tenx { path, .. } => vec![path.as_path()],
