@@ -471,4 +471,70 @@ mod tests {
         assert!(s.is_empty());
         assert_eq!(s.len(), Some(0));
     }
+
+    #[test]
+    fn boxes_of_high_rank_map_every_element() {
+        // Rank 6 (past the in-place lists), a range and lists with repeats, C and F order:
+        // the runs put each selected element of the box at its place in the output.
+        let shape = [3u64, 4, 2, 6, 3, 8];
+        let (origin, dims) = ([0u64, 2, 0, 3, 0, 4], [3u64, 2, 2, 3, 3, 4]);
+        let (l1, l4) = ([3u64, 2, 3, 0], [5u64, 4, 1]);
+        let sel = [
+            Indices::Range { start: 1, count: 2 },
+            Indices::List(&l1),
+            Indices::Range { start: 0, count: 2 },
+            Indices::List(&l4),
+            Indices::Range { start: 0, count: 3 },
+            Indices::Range { start: 2, count: 4 },
+        ];
+        let picks: [Vec<u64>; 6] = [
+            vec![1, 2],
+            l1.to_vec(),
+            vec![0, 1],
+            l4.to_vec(),
+            vec![0, 1, 2],
+            vec![2, 3, 4, 5],
+        ];
+        for f_order in [false, true] {
+            let mut c = Selection::new(&sel, &shape, "/d").unwrap();
+            if f_order {
+                c = c.in_f_order();
+            }
+            let out_shape = c.shape();
+            let mut got = Vec::new();
+            let runs = BoxRuns::new(&c, &origin, &dims, &out_shape).unwrap();
+            let step = runs.step();
+            runs.for_each(|s, d, n| {
+                got.extend((0..n).map(|k| (s + k * step, d + k)));
+                Ok(())
+            })
+            .unwrap();
+            got.sort_unstable();
+            let mut want = Vec::new();
+            let mut at = [0usize; 6];
+            'all: loop {
+                let idx: Vec<u64> = (0..6).map(|d| picks[d][at[d]]).collect();
+                if (0..6).all(|d| idx[d] >= origin[d] && idx[d] < origin[d] + dims[d]) {
+                    let src = (0..6).fold(0, |a, d| a * dims[d] + idx[d] - origin[d]);
+                    let dst = if f_order {
+                        (0..6).rev().fold(0, |a, d| a * out_shape[d] + at[d] as u64)
+                    } else {
+                        (0..6).fold(0, |a, d| a * out_shape[d] + at[d] as u64)
+                    };
+                    want.push((src as usize, dst as usize));
+                }
+                for d in (0..6).rev() {
+                    at[d] += 1;
+                    if at[d] < picks[d].len() {
+                        continue 'all;
+                    }
+                    at[d] = 0;
+                }
+                break;
+            }
+            want.sort_unstable();
+            assert_eq!(got.len(), 2 * 3 * 2 * 2 * 3 * 2, "f_order {f_order}");
+            assert_eq!(got, want, "f_order {f_order}");
+        }
+    }
 }
