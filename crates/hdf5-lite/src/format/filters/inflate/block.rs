@@ -4,12 +4,13 @@
 //! The fast loop runs while a whole input word is left to refill from and the output has
 //! room for a longest match plus a word: it refills once per symbol (56 bits cover a
 //! length and a distance with their extra bits) and looks the next code up before it
-//! copies a match. Matches at distance 16 or more are copied 16 bytes at a time (two
-//! words without a loop for the common match of up to 32 bytes), at 8-15 8 bytes at a
+//! copies a match. Matches at distance 16 or more are copied 16 bytes at a time (four
+//! words without a branch for the common match of up to 64 bytes), at 8-15 8 bytes at a
 //! time, and shorter distances (1 is a run of one byte) as a repeated 8-byte pattern;
-//! copies write up to 31 bytes past the match (overwritten later, or past the stream's
+//! copies write up to 63 bytes past the match (overwritten later, or past the stream's
 //! end and so not part of the result). The careful loop checks every refill and write;
-//! it takes over at the ends.
+//! it takes over at the ends, and copies a match the same way while the output has room
+//! for the bytes written past it.
 
 use super::bits::Bits;
 use super::table::{Tables, DIST_ROOT, END, EXCEPTIONAL, LITERAL, LITLEN_ROOT, SUBTABLE};
@@ -17,8 +18,10 @@ use super::InflateError;
 
 /// The longest match.
 const MAX_MATCH: usize = 258;
-/// Output room the fast loop needs: a longest match and the overshoot of a word copy.
-const FAST_ROOM: usize = MAX_MATCH + 32;
+/// The most bytes a match copy writes past the match.
+const OVERSHOOT: usize = 64;
+/// Output room the fast loop needs: a longest match and the overshoot of its copy.
+const FAST_ROOM: usize = MAX_MATCH + OVERSHOOT;
 const LITLEN_MASK: u64 = (1 << LITLEN_ROOT) - 1;
 const DIST_MASK: u64 = (1 << DIST_ROOT) - 1;
 
@@ -181,8 +184,12 @@ fn huffman_body(
         if len > out.len() - p {
             return Err(InflateError::OutputFull);
         }
-        for i in p..p + len {
-            out[i] = out[i - d];
+        if out.len() - p - len >= OVERSHOOT {
+            copy_fast(out, p, d, len);
+        } else {
+            for i in p..p + len {
+                out[i] = out[i - d];
+            }
         }
         p += len;
     }
@@ -198,17 +205,19 @@ fn end_or_invalid(bits: &Bits, e: u32, p: usize) -> Result<usize, InflateError> 
 }
 
 /// Copies the `len` bytes `d` back to `out[p..]`, byte by byte in effect (the source may
-/// overlap what is being written), in words of up to 32 bytes: `out` has room for
-/// `len + 31` bytes at `p`, and `1 <= d <= p`.
+/// overlap what is being written), in words of up to 16 bytes: `out` has room for
+/// `len + OVERSHOOT` bytes at `p`, and `1 <= d <= p`.
 #[inline(always)]
 fn copy_fast(out: &mut [u8], p: usize, d: usize, len: usize) {
     if d >= 16 {
-        // Most matches are shorter than 32 bytes: two words, without a loop. (For d < 32
-        // the second word reads bytes the first wrote.)
+        // Most matches are at most 64 bytes long: four words, without a branch. (For
+        // d < 64 a later word reads bytes an earlier one wrote.)
         copy_word::<16>(out, p - d, p);
         copy_word::<16>(out, p + 16 - d, p + 16);
-        if len > 32 {
-            copy_words::<16>(out, p + 32, d, len - 32);
+        copy_word::<16>(out, p + 32 - d, p + 32);
+        copy_word::<16>(out, p + 48 - d, p + 48);
+        if len > 64 {
+            copy_words::<16>(out, p + 64, d, len - 64);
         }
     } else if d >= 8 {
         copy_words::<8>(out, p, d, len);

@@ -119,6 +119,26 @@ fn edge_sizes_and_levels() {
     }
 }
 
+/// Matches at every distance up to 80 and of every length class, the last one ending
+/// at the end of the output (so some are copied by the careful loop, with and without
+/// room for the bytes a word copy writes past them).
+#[test]
+fn matches_of_every_distance_and_length() {
+    for d in 1..=80usize {
+        for len in [3, 15, 16, 17, 33, 64, 65, 100, 258, 300] {
+            let seed = xorshift(d as u64 * 1000 + len as u64, d);
+            let mut data = text_like(d as u64, 40);
+            for tail in [1, 63, 64, 65, 0] {
+                data.extend((0..d + len).map(|i| seed[i % d]));
+                data.extend(xorshift(len as u64, tail));
+            }
+            for level in [1, 9] {
+                assert_decodes(&zlib(&data, level), &data);
+            }
+        }
+    }
+}
+
 #[test]
 fn header_and_trailer_errors() {
     let data = text_like(5, 1000);
