@@ -212,18 +212,21 @@ impl DatasetNode {
             )));
         }
         let line_bytes = per_line * chunk_bytes;
+        // Inflated chunks lie a cache line apart: at a power-of-two distance the same
+        // row of every chunk would share a few cache sets.
+        let slot = chunk_bytes + CACHE_LINE;
         let plan = Plan {
-            // The offset in its line of slab 0 of each source index.
+            // The offset in its inflated line of slab 0 of each source index.
             from: src
                 .iter()
-                .map(|&s| s / cd * chunk_bytes + s % cd * inner)
+                .map(|&s| s / cd * slot + s % cd * inner)
                 .collect(),
+            slot,
             cd,
             inner,
             outer,
             chunk_bytes,
             per_line,
-            line_bytes,
             filled,
             pipeline: &self.pipeline,
             path: &self.path,
@@ -391,8 +394,9 @@ struct Plan<'a> {
     /// Slabs per index within a chunk.
     outer: usize,
     chunk_bytes: usize,
+    /// Bytes from one inflated chunk of a line to the next.
+    slot: usize,
     per_line: usize,
-    line_bytes: usize,
     /// A chunk of fill values, for chunks never written.
     filled: Vec<u8>,
     pipeline: &'a FilterPipeline,
@@ -415,9 +419,10 @@ impl Plan<'_> {
             ..
         } = bufs;
         let packed = &packed[..];
-        decoded.resize(chunks.len() * self.chunk_bytes, 0);
+        decoded.resize(chunks.len() * self.slot, 0);
         let work: Vec<_> = decoded
-            .chunks_mut(self.chunk_bytes)
+            .chunks_mut(self.slot)
+            .map(|slot| &mut slot[..self.chunk_bytes])
             .zip(chunks.iter().zip(at))
             .collect();
         each(work, |(to, (r, at))| {
@@ -426,6 +431,7 @@ impl Plan<'_> {
         .into_iter()
         .collect::<Result<()>>()?;
         let decoded = &decoded[..];
+        let inflated = self.per_line * self.slot;
         let count = chunks.len() / self.per_line;
         let row = self.per_line * self.cd * self.inner;
         let direct = self.inner >= CACHE_LINE;
@@ -433,7 +439,7 @@ impl Plan<'_> {
             rows.resize(count * self.outer * row, 0);
             let work: Vec<_> = rows.chunks_mut(row).enumerate().collect();
             each(work, |(t, to)| {
-                let line = &decoded[t / self.outer * self.line_bytes..][..self.line_bytes];
+                let line = &decoded[t / self.outer * inflated..][..inflated];
                 self.gather_row(line, t % self.outer, to);
             });
         }
@@ -445,7 +451,7 @@ impl Plan<'_> {
                 let (_, encoder, chunk) = &mut *cell.borrow_mut();
                 chunk.resize(self.chunk_bytes, 0);
                 if direct {
-                    let line = &decoded[l * self.line_bytes..][..self.line_bytes];
+                    let line = &decoded[l * inflated..][..inflated];
                     self.gather_chunk(line, q, chunk);
                 } else {
                     // Chunk q's part of each of its line's rows.
