@@ -6,9 +6,11 @@ use std::process::ExitCode;
 
 use clap::Args;
 use loom_core::ops::{AggregateOptions, CaAggregation, GroupBy};
-use loom_core::{connect, LoomError, Mode};
+use loom_core::{connect, Mode};
 
-use crate::output::finish_op;
+use crate::output::{
+    check_not_input, check_replaceable, check_writable, finish_unit, temp_beside, About, Failure,
+};
 use crate::progress::Progress;
 
 /// `loom aggregate IN -o OUT [--group-by ATTR] [--aggr-by FUNC] [--ca ATTR=FUNC]…`
@@ -53,33 +55,49 @@ pub fn run(args: AggregateArgs) -> ExitCode {
     let progress = Progress::start(&format!("aggregating {}", args.input.display()), args.quiet);
     let result = aggregate(&args);
     progress.finish();
-    finish_op(result, &args.input)
+    finish_unit(result)
 }
 
-fn aggregate(args: &AggregateArgs) -> Result<(), LoomError> {
+fn aggregate(args: &AggregateArgs) -> Result<(), Failure> {
+    let input = args.input.as_path();
     let mut aggr_ca_by = Vec::new();
     for spec in &args.ca {
         let (name, func) = spec
             .split_once('=')
-            .ok_or_else(|| LoomError::InvalidInput(format!("--ca {spec}: expected NAME=FUNC")))?;
-        aggr_ca_by.push((name.to_owned(), func.parse::<CaAggregation>()?));
+            .ok_or_else(|| Failure::Error(format!("--ca {spec}: expected NAME=FUNC")))?;
+        let func = func
+            .parse::<CaAggregation>()
+            .map_err(|e| Failure::about(format!("--ca {spec}"), e))?;
+        aggr_ca_by.push((name.to_owned(), func));
     }
+    let aggr_by = args
+        .aggr_by
+        .parse()
+        .map_err(|e| Failure::about(format!("--aggr-by {}", args.aggr_by), e))?;
     let opts = AggregateOptions {
         group_by: GroupBy::Attr(args.group_by.clone()),
-        aggr_by: args.aggr_by.parse()?,
+        aggr_by,
         aggr_ca_by,
         layer: args.layer.clone(),
         aggr_ca_if_equal: args.if_equal,
     };
-    crate::output::check_replaceable(&args.output)?;
-    let ds = connect(&args.input, Mode::Read)?;
-    let tmp = crate::output::temp_beside(&args.output);
-    let result = ds.aggregate(Some(&tmp), &opts);
-    match result {
-        Ok(_) => Ok(std::fs::rename(&tmp, &args.output)?),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
+    check_replaceable(&args.output)?;
+    check_not_input(&args.output, &[input])?;
+    check_writable(&args.output)?;
+    let ds = connect(input, Mode::Read).about(input)?;
+    // loompy skips a --ca attribute the file does not have; on the command line that is a
+    // typo, so it is an error.
+    for (name, _) in &opts.aggr_ca_by {
+        ds.ca().get(name).about(input)?;
     }
+    let tmp = temp_beside(&args.output);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
+    let result = ds
+        .aggregate(Some(&tmp), &opts)
+        .about(input)
+        .and_then(|_| std::fs::rename(&tmp, &args.output).about(&args.output));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

@@ -1,14 +1,16 @@
 //! `loom combine`: one loom file with the columns of several (loompy's `combine`, or
 //! `combine_faster` with `--faster`). The output appears only when complete.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 use loom_core::ops::{combine, combine_faster, CombineFasterOptions, CombineOptions};
-use loom_core::LoomError;
+use loom_core::{connect, Mode};
 
-use crate::output::{check_replaceable, finish_op};
+use crate::output::{
+    check_not_input, check_replaceable, check_writable, finish_unit, temp_beside, About, Failure,
+};
 use crate::progress::Progress;
 
 /// `loom combine IN… -o OUT [--key ATTR] [--faster]`
@@ -47,23 +49,45 @@ pub fn run(args: CombineArgs) -> ExitCode {
         &format!("combining into {}", args.output.display()),
         args.quiet,
     );
-    let result: Result<(), LoomError> = if let Err(e) = check_replaceable(&args.output) {
-        Err(e.into())
-    } else if args.faster {
+    let result = combine_files(&args);
+    progress.finish();
+    finish_unit(result)
+}
+
+fn combine_files(args: &CombineArgs) -> Result<(), Failure> {
+    let out = args.output.as_path();
+    if args.batch == 0 && !args.faster {
+        return Err(Failure::Error("--batch must be at least 1".to_owned()));
+    }
+    check_replaceable(out)?;
+    let inputs: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+    check_not_input(out, &inputs)?;
+    check_writable(out)?;
+    // Each input opened once here so that an unreadable one, or one without the key, is
+    // named (the operation's own errors cannot tell which file they are about).
+    for input in &inputs {
+        let ds = connect(input, Mode::Read).about(input)?;
+        if let Some(key) = &args.key {
+            ds.ra().get(key).about(input)?;
+        }
+    }
+    // loom-core writes the combined file under this name beside the output.
+    let _guard = crate::interrupt::remove_on_interrupt(&temp_beside(out));
+    let result = if args.faster {
         let opts = CombineFasterOptions {
             key: args.key.clone(),
             skip_attrs: args.skip_attrs.clone(),
             ..CombineFasterOptions::default()
         };
-        combine_faster(&args.inputs, &args.output, &opts).map(|_| ())
+        combine_faster(&args.inputs, out, &opts).map(|_| ())
     } else {
         let opts = CombineOptions {
             key: args.key.clone(),
             batch_size: args.batch,
             ..CombineOptions::default()
         };
-        combine(&args.inputs, &args.output, &opts)
+        combine(&args.inputs, out, &opts)
     };
-    progress.finish();
-    finish_op(result, &args.output)
+    // The operation's messages name the input they are about.
+    result.map_err(|e| Failure::about(format!("combining into {}", out.display()), e))
 }

@@ -2,14 +2,17 @@
 //! MatrixMarket folder, or loompy's tab-separated text (loom-core's `export`). The format
 //! comes from the output's extension (`.h5ad`, `.tsv`) or `--format`.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use loom_core::{connect, Mode};
+use loom_core::{connect, LoomError, Mode};
 use loom_io::{export_h5ad, export_mtx, H5adExport, IoError, MtxExport};
 
+use crate::output::{
+    check_not_input, check_replaceable, check_writable, finish_unit, one_line, temp_beside,
+    write_text, writing, About, Failure,
+};
 use crate::progress::Progress;
 
 /// Output formats.
@@ -56,10 +59,10 @@ pub struct ExportArgs {
     pub quiet: bool,
 }
 
-fn format_of(args: &ExportArgs) -> Result<Format, IoError> {
+fn format_of(args: &ExportArgs) -> Result<Format, Failure> {
     if let Some(f) = args.format {
         if f != Format::Tsv && args.output.as_os_str() == "-" {
-            return Err(IoError::Invalid(
+            return Err(Failure::Error(
                 "`-o -` (standard output) is for --format tsv only; h5ad and mtx need a path"
                     .to_owned(),
             ));
@@ -70,7 +73,7 @@ fn format_of(args: &ExportArgs) -> Result<Format, IoError> {
         Some("h5ad") => Ok(Format::H5ad),
         Some("tsv" | "tab" | "txt") => Ok(Format::Tsv),
         _ if args.output.as_os_str() == "-" => Ok(Format::Tsv),
-        _ => Err(IoError::Invalid(format!(
+        _ => Err(Failure::Error(format!(
             "{}: cannot tell the format from the name; give --format h5ad|mtx|tsv",
             args.output.display()
         ))),
@@ -83,55 +86,81 @@ pub fn run(args: ExportArgs) -> ExitCode {
     let progress = Progress::start(&format!("exporting {}", args.input.display()), args.quiet);
     let result = export(&args);
     progress.finish();
-    match result {
-        Ok(warnings) => {
-            if !args.quiet {
-                for w in warnings {
-                    eprintln!("loom: warning: {w}");
-                }
+    finish_unit(result.map(|warnings| {
+        if !args.quiet {
+            for w in warnings {
+                eprintln!("loom: warning: {w}");
             }
-            ExitCode::SUCCESS
         }
-        Err(IoError::Loom(loom_core::LoomError::Io(e)))
-            if e.kind() == std::io::ErrorKind::BrokenPipe =>
-        {
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("loom: {e}");
-            ExitCode::from(2)
-        }
+    }))
+}
+
+/// The files loom-io's `export_mtx` writes into its folder.
+const MTX_FILES: [&str; 4] = [
+    "features.tsv.gz",
+    "barcodes.tsv.gz",
+    "matrix.mtx.gz.partial",
+    "matrix.mtx.gz",
+];
+
+/// An exporter's error: one that names its own file as it is, any other about `input`.
+fn naming(input: &Path, e: IoError) -> Failure {
+    match e {
+        IoError::File { .. } | IoError::Format { .. } => Failure::Error(one_line(&e.to_string())),
+        e => Failure::about(input.display(), e),
     }
 }
 
-fn export(args: &ExportArgs) -> Result<Vec<String>, IoError> {
+fn export(args: &ExportArgs) -> Result<Vec<String>, Failure> {
+    let (input, out) = (args.input.as_path(), args.output.as_path());
     let format = format_of(args)?;
-    let ds = connect(&args.input, Mode::Read)?;
+    check_not_input(out, &[input])?;
+    let ds = connect(input, Mode::Read).about(input)?;
     let layer = args.layer.clone().unwrap_or_default();
     match format {
         Format::H5ad => {
-            crate::output::check_replaceable(&args.output).map_err(loom_core::LoomError::from)?;
-            let mut opts = H5adExport::new(&args.output);
+            check_replaceable(out)?;
+            check_writable(out)?;
+            // loom-io writes the h5ad file as OUT.partial and renames it when complete.
+            let mut partial = out.as_os_str().to_owned();
+            partial.push(".partial");
+            let _guard = crate::interrupt::remove_on_interrupt(Path::new(&partial));
+            let mut opts = H5adExport::new(out);
             opts.x_layer = args.x_layer.clone().or(args.layer.clone());
             opts.obs_names = args.obs_names.clone();
             opts.var_names = args.var_names.clone();
-            export_h5ad(&ds, &opts)
+            export_h5ad(&ds, &opts).map_err(|e| naming(input, e))
         }
         Format::Mtx => {
-            let mut opts = MtxExport::new(&args.output);
+            if out.exists() {
+                // An existing folder is filled in place.
+                let mut opts = MtxExport::new(out);
+                opts.layer = layer;
+                export_mtx(&ds, &opts).map_err(|e| naming(input, e))?;
+                return Ok(Vec::new());
+            }
+            check_writable(out)?;
+            // A new folder is filled beside the output and renamed when complete.
+            let tmp = temp_beside(out);
+            let files = MTX_FILES.map(|f| tmp.join(f));
+            let mut paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+            paths.push(&tmp);
+            let _guard = crate::interrupt::remove_all_on_interrupt(&paths);
+            let mut opts = MtxExport::new(&tmp);
             opts.layer = layer;
-            export_mtx(&ds, &opts)?;
-            Ok(Vec::new())
+            let result = export_mtx(&ds, &opts)
+                .map_err(|e| naming(input, e))
+                .and_then(|()| std::fs::rename(&tmp, out).about(out));
+            if result.is_err() {
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
+            result.map(|()| Vec::new())
         }
         Format::Tsv => {
-            if args.output.as_os_str() == "-" {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
-                ds.export_to(&mut out, &layer)?;
-                out.flush().map_err(|e| IoError::Loom(e.into()))?;
-            } else {
-                ds.export(&args.output, &layer, "tab")?;
-            }
+            write_text(out, |w| ds.export_to(w, &layer)).map_err(|e| match e {
+                LoomError::Io(e) => writing(out, e),
+                e => Failure::about(input.display(), e),
+            })?;
             Ok(Vec::new())
         }
     }

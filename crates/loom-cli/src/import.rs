@@ -8,10 +8,13 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use loom_core::LoomConnection;
 use loom_io::{
-    import_10x, import_h5ad, import_matrix_market, import_star, import_tsv, H5adImport, MtxImport,
-    StarImport, TenxImport, TsvImport,
+    import_10x, import_h5ad, import_matrix_market, import_star, import_tsv, H5adImport, IoError,
+    MtxImport, StarImport, TenxImport, TsvImport,
 };
 
+use crate::output::{
+    check_not_input, check_replaceable, check_writable, finish_unit, one_line, Failure,
+};
 use crate::progress::Progress;
 
 /// `loom import FORMAT …`
@@ -83,8 +86,8 @@ pub enum ImportCommand {
         /// Prefix of every cell ID (no separator is added).
         #[arg(long, default_value = "")]
         sample_id: String,
-        /// Stored type of the matrix.
-        #[arg(long, default_value = "float32")]
+        /// Stored type of the matrix (a numpy name: float32, int16, uint8, …).
+        #[arg(long, default_value = "float32", value_parser = numpy_dtype)]
         dtype: String,
         /// Field delimiter.
         #[arg(long, default_value_t = '\t')]
@@ -178,23 +181,54 @@ pub fn run(cmd: ImportCommand) -> ExitCode {
     };
     let progress = Progress::start(&format!("importing {what}"), common.quiet);
     let out = common.output.clone();
-    let result = crate::output::check_replaceable(&out)
-        .map_err(|e| loom_io::IoError::from(loom_core::LoomError::from(e)))
-        .and_then(|()| write_new(&out, |ds| import(ds, &cmd)));
+    let result = check_replaceable(&out)
+        .and_then(|()| check_not_input(&out, &inputs(&cmd)))
+        .and_then(|()| check_writable(&out))
+        .and_then(|()| write_new(&out, |ds| import(ds, &cmd)).map_err(|e| naming(&cmd, e)));
     progress.finish();
-    match result {
-        Ok(warnings) => {
-            if !common.quiet {
-                for w in warnings {
-                    eprintln!("loom: warning: {w}");
-                }
+    finish_unit(result.map(|warnings| {
+        if !common.quiet {
+            for w in warnings {
+                eprintln!("loom: warning: {w}");
             }
-            ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("loom: {e}");
-            ExitCode::from(2)
+    }))
+}
+
+/// The paths an import reads, which its output must not be.
+fn inputs(cmd: &ImportCommand) -> Vec<&Path> {
+    match cmd {
+        ImportCommand::Tenx { path, .. } => vec![path.as_path()],
+        ImportCommand::Star { dir, .. } => vec![dir.as_path()],
+        ImportCommand::Mtx {
+            matrix, rows, cols, ..
+        } => matrix
+            .iter()
+            .chain([rows, cols])
+            .map(PathBuf::as_path)
+            .collect(),
+        ImportCommand::H5ad { input, .. } | ImportCommand::Tsv { input, .. } => {
+            vec![input.as_path()]
         }
+    }
+}
+
+/// An importer's error as one line naming the input file where the importer's message
+/// does not: HDF5 errors of an h5ad or 10x `.h5` input, and an h5ad's content errors
+/// (such as `no object named "/X"`, which are about objects inside the file).
+fn naming(cmd: &ImportCommand, e: IoError) -> Failure {
+    let file = match cmd {
+        ImportCommand::H5ad { input, .. } => Some(input),
+        ImportCommand::Tenx { path, .. } => Some(path),
+        _ => None,
+    };
+    let h5ad = matches!(cmd, ImportCommand::H5ad { .. });
+    match (file, e) {
+        (Some(f), e @ IoError::Hdf5(_)) => Failure::about(f.display(), e),
+        (Some(f), e @ (IoError::Invalid(_) | IoError::Missing(_))) if h5ad => {
+            Failure::about(f.display(), e)
+        }
+        (_, e) => Failure::Error(one_line(&e.to_string())),
     }
 }
 
@@ -304,6 +338,7 @@ pub fn write_new<T>(
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     let tmp = out.with_file_name(name);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     let mut failure = None;
     let result = loom_core::new(&tmp)
         .map_err(loom_io::IoError::from)
@@ -337,6 +372,13 @@ pub fn write_new<T>(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A numeric numpy type name, such as `float32`.
+fn numpy_dtype(s: &str) -> Result<String, String> {
+    loom_core::parse_dtype(s)
+        .map(|_| s.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 /// A `KEY=VALUE` argument.

@@ -53,8 +53,22 @@ pub fn values_json(v: &AttrValues) -> Json {
     }
 }
 
-/// The first few values of an attribute, as text.
+/// The first few values of an attribute, as text (of a compound, the first few values
+/// of its first few fields).
 fn preview(v: &AttrValues) -> String {
+    if let AttrValues::Compound(fields) = v {
+        let shown: Vec<String> = fields
+            .iter()
+            .take(CORNER as usize)
+            .map(|(k, f)| format!("{}: [{}]", Json::from(k.as_str()), preview(f)))
+            .collect();
+        let more = if fields.len() > CORNER as usize {
+            ", …"
+        } else {
+            ""
+        };
+        return format!("{{{}{more}}}", shown.join(", "));
+    }
     let flat: Vec<Json> = match values_json(v) {
         Json::Array(items) => items,
         other => vec![other],

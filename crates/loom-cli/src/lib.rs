@@ -7,6 +7,7 @@ pub mod export;
 pub mod h5;
 pub mod import;
 pub mod info;
+pub mod interrupt;
 pub mod output;
 pub mod permute;
 pub mod progress;

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use loom_core::{connect, Axis, LoomError, Mode};
+use loom_core::{connect, Axis, LoomConnection, LoomError, Mode};
 
-use crate::output::{finish_op, AxisArg};
+use crate::output::{check_replaceable, finish_unit, temp_beside, About, AxisArg, Failure};
 use crate::progress::Progress;
 
 /// `loom permute IN [-o OUT] (--cols-by ATTR | --rows-by ATTR | --random SEED)`
@@ -44,48 +44,62 @@ pub fn run(args: PermuteArgs) -> ExitCode {
     let progress = Progress::start(&format!("permuting {}", args.input.display()), args.quiet);
     let result = permute(&args);
     progress.finish();
-    finish_op(result, &args.input)
+    finish_unit(result)
 }
 
-fn permute(args: &PermuteArgs) -> Result<(), LoomError> {
+fn permute(args: &PermuteArgs) -> Result<(), Failure> {
+    let input = args.input.as_path();
     let (axis, by) = match (&args.cols_by, &args.rows_by, args.random) {
         (Some(a), None, None) => (Axis::Cols, Some(a)),
         (None, Some(a), None) => (Axis::Rows, Some(a)),
         (None, None, Some(_)) => (Axis::from(args.axis), None),
         _ => {
-            return Err(LoomError::InvalidInput(
+            return Err(Failure::Error(
                 "give one of --cols-by, --rows-by or --random".to_owned(),
             ))
         }
     };
-    let target = match &args.output {
-        Some(out) => {
-            crate::output::check_replaceable(out)?;
-            let tmp = crate::output::temp_beside(out);
-            std::fs::copy(&args.input, &tmp)?;
-            tmp
-        }
-        None => args.input.clone(),
+    let Some(out) = &args.output else {
+        let ds = connect(input, Mode::ReadWrite).about(input)?;
+        let ordering = ordering(&ds, axis, by, args.random).about(input)?;
+        return apply(ds, &ordering, axis).about(input);
     };
-    let result = (|| {
-        let mut ds = connect(&target, Mode::ReadWrite)?;
-        let len = axis.of(ds.shape()) as usize;
-        let ordering = match (by, args.random) {
-            (Some(name), _) => loom_core::ops::argsort(&ds.axis_attrs(axis).get(name)?, name)?,
-            (None, Some(seed)) => shuffled(len, seed),
-            _ => (0..len).collect(),
-        };
-        ds.permute(&ordering, axis)?;
-        ds.close()
-    })();
-    match (&args.output, result) {
-        (Some(out), Ok(())) => Ok(std::fs::rename(&target, out)?),
-        (Some(_), Err(e)) => {
-            let _ = std::fs::remove_file(&target);
-            Err(e)
-        }
-        (None, r) => r,
+    check_replaceable(out)?;
+    let ordering = {
+        let ds = connect(input, Mode::Read).about(input)?;
+        ordering(&ds, axis, by, args.random).about(input)?
+    };
+    let tmp = temp_beside(out);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
+    let result = std::fs::copy(input, &tmp)
+        .map_err(LoomError::from)
+        .and_then(|_| apply(connect(&tmp, Mode::ReadWrite)?, &ordering, axis))
+        .and_then(|()| Ok(std::fs::rename(&tmp, out)?));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
+    result.about(out)
+}
+
+/// The new order of `axis`: sorted by attribute `by`, or shuffled with `seed`.
+fn ordering(
+    ds: &LoomConnection,
+    axis: Axis,
+    by: Option<&String>,
+    seed: Option<u64>,
+) -> Result<Vec<usize>, LoomError> {
+    let len = axis.of(ds.shape()) as usize;
+    Ok(match (by, seed) {
+        (Some(name), _) => loom_core::ops::argsort(&ds.axis_attrs(axis).get(name)?, name)?,
+        (None, Some(seed)) => shuffled(len, seed),
+        _ => (0..len).collect(),
+    })
+}
+
+/// Permutes `ds` and closes it.
+fn apply(mut ds: LoomConnection, ordering: &[usize], axis: Axis) -> Result<(), LoomError> {
+    ds.permute(ordering, axis)?;
+    ds.close()
 }
 
 /// A Fisher–Yates shuffle of 0..len driven by SplitMix64 from `seed`.

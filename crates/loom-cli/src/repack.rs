@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use hdf5_lite::repack::RepackStats;
 use hdf5_lite::RepackOptions;
 
-use crate::output::{Failure, Outcome};
+use crate::output::{
+    check_not_input, check_replaceable, check_writable, temp_beside, About, Outcome,
+};
 
 /// `loom repack`: write a compact copy of a file (only live objects, same values), as
 /// h5repack does.
@@ -18,7 +20,7 @@ pub struct Args {
     /// The compact copy to write (replaced if it exists).
     pub output: PathBuf,
     /// Gzip level 0-9 for every chunked dataset.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=9))]
     pub gzip: Option<u32>,
     /// Chunk shape for the chunked datasets of that rank, such as 64,64.
     #[arg(long, value_name = "R,C")]
@@ -28,11 +30,22 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// Runs `loom repack`; the summary goes to stderr.
+/// Runs `loom repack`; the summary goes to stderr. The copy is written beside the output
+/// and renamed into place when complete.
 pub fn run(args: &Args) -> Outcome {
-    crate::output::check_replaceable(&args.output).map_err(|e| Failure::Error(e.to_string()))?;
-    let report = repack(&args.input, &args.output, args.gzip, args.chunks.clone())
-        .map_err(|e| Failure::about(args.input.display(), e))?;
+    let (input, out) = (args.input.as_path(), args.output.as_path());
+    check_replaceable(out)?;
+    check_not_input(out, &[input])?;
+    check_writable(out)?;
+    let tmp = temp_beside(out);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
+    let report = repack(input, &tmp, args.gzip, args.chunks.clone())
+        .about(input)
+        .and_then(|r| std::fs::rename(&tmp, out).about(out).map(|()| r));
+    if report.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    let report = report?;
     if !args.quiet {
         eprintln!("loom repack: {report}");
     }

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use loom_core::ndarray::ArrayView1;
-use loom_core::{connect, Axis, LoomError, Mode};
+use loom_core::{connect, Axis, Mode};
 
-use crate::output::{finish_op, open_output, AxisArg};
+use crate::output::{check_not_input, finish_unit, write_text, writing, About, AxisArg, Failure};
 use crate::progress::Progress;
 
 /// `loom stats IN [--axis rows|cols] [--layer L] [-o OUT]`
@@ -51,15 +51,17 @@ pub fn run(args: StatsArgs) -> ExitCode {
     let progress = Progress::start(&format!("stats of {}", args.input.display()), args.quiet);
     let result = stats(&args);
     progress.finish();
-    finish_op(result, &args.input)
+    finish_unit(result)
 }
 
-fn stats(args: &StatsArgs) -> Result<(), LoomError> {
-    let ds = connect(&args.input, Mode::Read)?;
+fn stats(args: &StatsArgs) -> Result<(), Failure> {
+    let input = args.input.as_path();
+    check_not_input(&args.output, &[input])?;
+    let ds = connect(input, Mode::Read).about(input)?;
     let axis = Axis::from(args.axis);
     let names = match &args.name {
         Some(n) => {
-            let v = ds.axis_attrs(axis).get(n)?;
+            let v = ds.axis_attrs(axis).get(n).about(input)?;
             Some(match v.as_strings() {
                 Some(s) => s.iter().cloned().collect::<Vec<_>>(),
                 None => v
@@ -70,22 +72,39 @@ fn stats(args: &StatsArgs) -> Result<(), LoomError> {
         }
         None => None,
     };
-    ds.layers().dtype(&args.layer)?;
+    ds.layers().dtype(&args.layer).about(input)?;
     let sum = |v: ArrayView1<f64>| v.sum();
     let sumsq = |v: ArrayView1<f64>| v.iter().map(|x| x * x).sum::<f64>();
     let nnz = |v: ArrayView1<f64>| v.iter().filter(|&&x| x != 0.0).count() as f64;
-    let res = ds.map_layer(&[&sum, &sumsq, &nnz], &args.layer, axis, args.batch, None)?;
+    let res = ds
+        .map_layer(&[&sum, &sumsq, &nnz], &args.layer, axis, args.batch, None)
+        .about(input)?;
+    let [sums, sumsqs, nnzs] = &res[..] else {
+        return Err(Failure::about(input.display(), "map gave no results"));
+    };
     let n = axis.other().of(ds.shape()) as f64;
-    let mut out = open_output(&args.output)?;
+    let names = names.as_deref();
+    write_text(&args.output, |out| {
+        write_table(out, names, sums, sumsqs, nnzs, n)
+    })
+    .map_err(|e| writing(&args.output, e))
+}
+
+/// Writes the table to `out`.
+fn write_table(
+    out: &mut dyn Write,
+    names: Option<&[String]>,
+    sums: &[f64],
+    sumsqs: &[f64],
+    nnzs: &[f64],
+    n: f64,
+) -> std::io::Result<()> {
     let head = if names.is_some() {
         "index\tname\t"
     } else {
         "index\t"
     };
     writeln!(out, "{head}sum\tmean\tsd\tnnz")?;
-    let [sums, sumsqs, nnzs] = &res[..] else {
-        return Err(LoomError::InvalidInput("map gave no results".to_owned()));
-    };
     for (i, ((s, ss), nz)) in sums.iter().zip(sumsqs).zip(nnzs).enumerate() {
         let mean = if n > 0.0 { s / n } else { f64::NAN };
         let sd = if n > 0.0 {
@@ -93,12 +112,11 @@ fn stats(args: &StatsArgs) -> Result<(), LoomError> {
         } else {
             f64::NAN
         };
-        match &names {
+        match names {
             Some(v) => write!(out, "{i}\t{}\t", v.get(i).map(String::as_str).unwrap_or(""))?,
             None => write!(out, "{i}\t")?,
         }
         writeln!(out, "{s}\t{mean}\t{sd}\t{nz}")?;
     }
-    out.flush()?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use loom_core::{
     Selection, DEFAULT_BUDGET,
 };
 
-use crate::output::{finish_op, temp_beside};
+use crate::output::{check_not_input, check_replaceable, finish_unit, temp_beside, About, Failure};
 use crate::progress::Progress;
 
 /// `loom subset IN -o OUT [--rows SPEC] [--cols SPEC] [--sample N --seed S]`
@@ -58,45 +58,128 @@ pub fn run(args: SubsetArgs) -> ExitCode {
     let progress = Progress::start(&format!("subsetting {}", args.input.display()), args.quiet);
     let result = subset(&args);
     progress.finish();
-    finish_op(result, &args.input)
+    finish_unit(result)
 }
 
-fn subset(args: &SubsetArgs) -> Result<(), LoomError> {
-    crate::output::check_replaceable(&args.output)?;
-    let ds = connect(&args.input, Mode::Read)?;
-    let rows = select(&ds, Axis::Rows, args.rows.as_deref())?;
-    let mut cols = select(&ds, Axis::Cols, args.cols.as_deref())?;
+fn subset(args: &SubsetArgs) -> Result<(), Failure> {
+    let input = args.input.as_path();
+    check_replaceable(&args.output)?;
+    check_not_input(&args.output, &[input])?;
+    let ds = connect(input, Mode::Read).about(input)?;
+    let rows = select(&ds, input, Axis::Rows, args.rows.as_deref())?;
+    let mut cols = select(&ds, input, Axis::Cols, args.cols.as_deref())?;
     if let Some(n) = args.sample {
         let order = crate::permute::shuffled(cols.len(), args.seed);
         let mut keep: Vec<i64> = order.into_iter().take(n).map(|k| cols[k]).collect();
         keep.sort_unstable();
         cols = keep;
     }
-    let tmp = temp_beside(&args.output);
-    let written = write_subset(&ds, &rows, &cols, &tmp);
-    match written {
-        Ok(()) => Ok(std::fs::rename(&tmp, &args.output)?),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
-/// Writes rows `rows` and columns `cols` of `ds` to a new file at `path`.
-fn write_subset(
-    ds: &LoomConnection,
-    rows: &[i64],
-    cols: &[i64],
-    path: &Path,
-) -> Result<(), LoomError> {
     if rows.is_empty() || cols.is_empty() {
-        return Err(LoomError::InvalidInput(format!(
-            "the selection holds {} rows and {} columns; a loom file needs at least one of each",
+        return Err(Failure::Error(format!(
+            "the selection (--rows, --cols, --sample) holds {} rows and {} columns; a loom \
+             file needs at least one of each",
             rows.len(),
             cols.len()
         )));
     }
+    let tmp = temp_beside(&args.output);
+    let _guard = crate::interrupt::remove_on_interrupt(&tmp);
+    let written = write_subset(&ds, &rows, &cols, &tmp).map_err(|e| match e {
+        Side::Input(e) => Failure::about(input.display(), e),
+        Side::Output(e) => Failure::about(args.output.display(), e),
+    });
+    let result = written.and_then(|()| std::fs::rename(&tmp, &args.output).about(&args.output));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Which file an error of [`write_subset`] is about.
+enum Side {
+    /// Reading the input.
+    Input(LoomError),
+    /// Writing the output.
+    Output(LoomError),
+}
+
+/// Writes rows `rows` and columns `cols` of `ds` to a new file at `path`.
+fn write_subset(ds: &LoomConnection, rows: &[i64], cols: &[i64], path: &Path) -> Result<(), Side> {
+    let read = read_subset(ds, rows, cols).map_err(Side::Input)?;
+    let mut out = new(path).map_err(Side::Output)?;
+    let cols64: Vec<u64> = read.ci.iter().map(|&c| c as u64).collect();
+    let rows: Vec<i64> = read.ri.iter().map(|&i| i as i64).collect();
+    let n_rows = read.ri.len() as u64;
+    let ra: Vec<(&str, AttrValues)> = read
+        .ra
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    for w in AxisWindows::over(&cols64, read.chunk, n_rows, DEFAULT_BUDGET) {
+        let here = Selection::List(cols64[w.clone()].iter().map(|&c| c as i64).collect());
+        let blocks = read
+            .layers
+            .iter()
+            .map(|(k, dt)| read_typed(ds, k, dt, Selection::List(rows.clone()), here.clone()))
+            .collect::<Result<Vec<_>, LoomError>>()
+            .map_err(Side::Input)?;
+        let inputs: Vec<(&str, LayerInput)> = read
+            .layers
+            .iter()
+            .zip(&blocks)
+            .map(|((k, _), b)| (k.as_str(), b.input()))
+            .collect();
+        let window_ca: Vec<(&str, AttrValues)> = read
+            .ca
+            .iter()
+            .map(|(k, v)| Ok((k.as_str(), v.take(&read.ci[w.clone()])?)))
+            .collect::<Result<_, LoomError>>()
+            .map_err(Side::Input)?;
+        let first = (w.start == 0).then_some(ra.as_slice());
+        out.add_columns(&inputs, &window_ca, first, &FillValues::None)
+            .map_err(Side::Output)?;
+    }
+    // One graph in memory at a time; the output is a temporary file, so the extra commits
+    // need no transaction.
+    for axis in [Axis::Rows, Axis::Cols] {
+        let idx = if axis == Axis::Rows {
+            &read.ri
+        } else {
+            &read.ci
+        };
+        let graphs = ds.graphs(axis);
+        for k in graphs.keys() {
+            let g = graphs.select(&k, idx).map_err(Side::Input)?;
+            out.graphs_mut(axis).set(&k, &g).map_err(Side::Output)?;
+        }
+    }
+    let globals = ds.attrs().items().map_err(Side::Input)?;
+    out.transaction(|tx| {
+        for (k, v) in globals {
+            if k != "LOOM_SPEC_VERSION" && k != "CreationDate" {
+                tx.attrs_mut().set(&k, v)?;
+            }
+        }
+        Ok(())
+    })
+    .map_err(Side::Output)?;
+    out.close().map_err(Side::Output)
+}
+
+/// What [`write_subset`] reads from the input before writing: the resolved indices, the
+/// row attributes, graphs and global attributes of the selection, the column attributes
+/// and the layers' names and types.
+struct Subset {
+    ri: Vec<usize>,
+    ci: Vec<usize>,
+    ra: Vec<(String, AttrValues)>,
+    ca: Vec<(String, AttrValues)>,
+    layers: Vec<(String, &'static str)>,
+    chunk: u64,
+}
+
+/// Reads what [`write_subset`] needs before it writes (see [`Subset`]).
+fn read_subset(ds: &LoomConnection, rows: &[i64], cols: &[i64]) -> Result<Subset, LoomError> {
     // numpy's indexing: negative indices count from the end; checked against the axis.
     let index = |v: &[i64], axis: Axis| -> Result<Vec<usize>, LoomError> {
         Ok(Selection::List(v.to_vec())
@@ -106,60 +189,27 @@ fn write_subset(
             .collect())
     };
     let (ri, ci) = (index(rows, Axis::Rows)?, index(cols, Axis::Cols)?);
-    let rows: Vec<i64> = ri.iter().map(|&i| i as i64).collect();
-    let ra: Vec<(String, AttrValues)> = ds
+    let ra = ds
         .ra()
         .items()?
         .into_iter()
         .map(|(k, v)| Ok((k, v.take(&ri)?)))
         .collect::<Result<_, LoomError>>()?;
-    let ra: Vec<(&str, AttrValues)> = ra.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    let ca = ds.ca().items()?;
-    let layers: Vec<(String, &str)> = ds
+    let layers = ds
         .layers()
         .keys()?
         .into_iter()
         .map(|k| Ok((k.clone(), ds.layers().dtype(&k)?)))
         .collect::<Result<_, LoomError>>()?;
-    let chunk = ds.layers().chunk_len("", Axis::Cols)?;
-    let cols64: Vec<u64> = ci.iter().map(|&c| c as u64).collect();
-    let mut out = new(path)?;
-    for w in AxisWindows::over(&cols64, chunk, ri.len() as u64, DEFAULT_BUDGET) {
-        let here = Selection::List(cols64[w.clone()].iter().map(|&c| c as i64).collect());
-        let blocks = layers
-            .iter()
-            .map(|(k, dt)| read_typed(ds, k, dt, Selection::List(rows.clone()), here.clone()))
-            .collect::<Result<Vec<_>, LoomError>>()?;
-        let inputs: Vec<(&str, LayerInput)> = layers
-            .iter()
-            .zip(&blocks)
-            .map(|((k, _), b)| (k.as_str(), b.input()))
-            .collect();
-        let window_ca: Vec<(&str, AttrValues)> = ca
-            .iter()
-            .map(|(k, v)| Ok((k.as_str(), v.take(&ci[w.clone()])?)))
-            .collect::<Result<_, LoomError>>()?;
-        let first = (w.start == 0).then_some(ra.as_slice());
-        out.add_columns(&inputs, &window_ca, first, &FillValues::None)?;
-    }
-    out.transaction(|tx| {
-        for axis in [Axis::Rows, Axis::Cols] {
-            let idx = if axis == Axis::Rows { &ri } else { &ci };
-            let graphs = ds.graphs(axis);
-            for k in graphs.keys() {
-                tx.graphs_mut(axis).set(&k, &graphs.select(&k, idx)?)?;
-            }
-        }
-        for (k, v) in ds.attrs().items()? {
-            if k != "LOOM_SPEC_VERSION" && k != "CreationDate" {
-                tx.attrs_mut().set(&k, v)?;
-            }
-        }
-        Ok(())
-    })?;
-    out.close()
+    Ok(Subset {
+        ra,
+        ca: ds.ca().items()?,
+        layers,
+        chunk: ds.layers().chunk_len("", Axis::Cols)?,
+        ri,
+        ci,
+    })
 }
-
 /// A window of a layer in its stored type, handed to `add_columns`.
 trait Block {
     fn input(&self) -> LayerInput<'_>;
@@ -197,21 +247,35 @@ fn read_typed(
     ))
 }
 
-/// The indices a SPEC selects on `axis` (all when `None`).
-fn select(ds: &LoomConnection, axis: Axis, spec: Option<&str>) -> Result<Vec<i64>, LoomError> {
+/// The indices a SPEC selects on `axis` (all when `None`) of `ds`, read from `input`.
+fn select(
+    ds: &LoomConnection,
+    input: &Path,
+    axis: Axis,
+    spec: Option<&str>,
+) -> Result<Vec<i64>, Failure> {
     let len = axis.of(ds.shape()) as i64;
     let Some(spec) = spec.map(str::trim) else {
         return Ok((0..len).collect());
     };
-    let bad = |why: &str| LoomError::InvalidInput(format!("'{spec}': {why}"));
+    let option = if axis == Axis::Rows {
+        "--rows"
+    } else {
+        "--cols"
+    };
+    let bad = |why: &str| Failure::Error(format!("{option} '{spec}': {why}"));
     if let Some(file) = spec.strip_prefix('@') {
-        return read_lines(Path::new(file))?
+        let indices = read_lines(Path::new(file))?
             .iter()
             .map(|l| {
                 l.parse::<i64>()
                     .map_err(|_| bad(&format!("'{l}' is not an index")))
             })
-            .collect();
+            .collect::<Result<Vec<i64>, Failure>>()?;
+        Selection::List(indices.clone())
+            .resolve(len as u64)
+            .map_err(|e| bad(&e.to_string()))?;
+        return Ok(indices);
     }
     for (op, is_in) in [(" == ", false), (" in ", true)] {
         if let Some((attr, value)) = spec.split_once(op) {
@@ -220,7 +284,7 @@ fn select(ds: &LoomConnection, axis: Axis, spec: Option<&str>) -> Result<Vec<i64
             } else {
                 vec![value.trim().trim_matches(['"', '\'']).to_owned()]
             };
-            let values = ds.axis_attrs(axis).get(attr.trim())?;
+            let values = ds.axis_attrs(axis).get(attr.trim()).about(input)?;
             let texts: Vec<String> = match values.as_strings() {
                 Some(s) => s.iter().cloned().collect(),
                 None => values
@@ -243,7 +307,7 @@ fn select(ds: &LoomConnection, axis: Axis, spec: Option<&str>) -> Result<Vec<i64
         }
     }
     if let Some((a, b)) = spec.split_once(':') {
-        let end = |s: &str| -> Result<Option<i64>, LoomError> {
+        let end = |s: &str| -> Result<Option<i64>, Failure> {
             if s.trim().is_empty() {
                 Ok(None)
             } else {
@@ -255,7 +319,8 @@ fn select(ds: &LoomConnection, axis: Axis, spec: Option<&str>) -> Result<Vec<i64
         };
         let sel = Selection::range(end(a)?, end(b)?, 1);
         return Ok(sel
-            .resolve(len as u64)?
+            .resolve(len as u64)
+            .map_err(|e| bad(&e.to_string()))?
             .into_iter()
             .map(|i| i as i64)
             .collect());
@@ -265,9 +330,8 @@ fn select(ds: &LoomConnection, axis: Axis, spec: Option<&str>) -> Result<Vec<i64
     ))
 }
 
-fn read_lines(path: &Path) -> Result<Vec<String>, LoomError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| LoomError::InvalidInput(format!("{}: {e}", path.display())))?;
+fn read_lines(path: &Path) -> Result<Vec<String>, Failure> {
+    let text = std::fs::read_to_string(path).about(path)?;
     Ok(text
         .lines()
         .map(str::trim)

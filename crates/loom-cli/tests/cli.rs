@@ -250,3 +250,31 @@ fn a_dataset_of_shape_2_pow_61_by_0_dumps_without_panic() {
     assert!(!text(&out.stderr).contains("panicked"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Old: a compound attribute (SCope's embeddings, pySCENIC's regulons) was printed whole,
+/// every value of every field on one line (megabytes for a large file).
+#[test]
+fn info_previews_compound_attributes() {
+    let out = loom(&[
+        "info",
+        fixture("11_scope_embeddings.loom").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            r#"{"_X": [6.5, 9.25, 8.75, 1.0, 2.0, …], "_Y": [-5.75, -0.25, -9.5, -0.5, -6.5, …]}"#
+        ),
+        "{stdout}"
+    );
+    let out = loom(&[
+        "info",
+        fixture("10_pyscenic_regulons.loom").to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    let line = stdout.lines().find(|l| l.contains("Regulons ")).unwrap();
+    assert!(
+        line.ends_with(r#""TF4(+)": [1, 0, 1, 1, 1, …], …}"#),
+        "{line}"
+    );
+}

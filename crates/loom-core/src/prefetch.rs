@@ -97,6 +97,7 @@ fn fit<T: Clone + Default>(v: &mut Vec<T>, len: usize) {
 
 /// Buffers of at least this many bytes are backed by transparent huge pages where the
 /// system offers them on request.
+#[cfg(target_os = "linux")]
 const HUGE_BUFFER: usize = 4 << 20;
 
 /// Asks the kernel to back the 2 MiB-aligned part of a fresh buffer (`bytes` long at

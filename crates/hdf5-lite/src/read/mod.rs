@@ -21,6 +21,7 @@ mod chunks;
 mod compound;
 mod convert;
 mod dataset;
+mod dims;
 mod external;
 mod group;
 pub(crate) mod live;

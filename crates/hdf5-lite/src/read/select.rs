@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::read::dataset::Hyperslab;
-use crate::region::strides;
+use crate::read::dims::{strides, Dims};
 
 /// The indices one dimension of a selection takes, in output order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,17 @@ pub(crate) enum Part<'s> {
     Range { lo: u64, hi: u64, pos: u64 },
     /// (index, output position) pairs sorted by index.
     List(&'s [(u64, u64)]),
+}
+
+impl Default for Part<'_> {
+    /// An empty range (a placeholder in [`Dims`]).
+    fn default() -> Self {
+        Part::Range {
+            lo: 0,
+            hi: 0,
+            pos: 0,
+        }
+    }
 }
 
 impl Part<'_> {
@@ -250,7 +261,7 @@ impl Selection {
     }
 
     /// The picks inside the box at `origin` of shape `dims`, one part per dimension.
-    pub(crate) fn parts(&self, origin: &[u64], dims: &[u64]) -> Vec<Part<'_>> {
+    pub(crate) fn parts(&self, origin: &[u64], dims: &[u64]) -> Dims<Part<'_>> {
         self.axes
             .iter()
             .zip(origin.iter().zip(dims))
@@ -265,10 +276,10 @@ impl Selection {
 #[derive(Debug)]
 pub(crate) struct BoxRuns<'s> {
     f_order: bool,
-    parts: Vec<Part<'s>>,
-    origin: Vec<u64>,
-    src_strides: Vec<u64>,
-    dst_strides: Vec<u64>,
+    parts: Dims<Part<'s>>,
+    origin: Dims<u64>,
+    src_strides: Dims<u64>,
+    dst_strides: Dims<u64>,
 }
 
 impl<'s> BoxRuns<'s> {
@@ -284,13 +295,13 @@ impl<'s> BoxRuns<'s> {
         if parts.iter().any(|p| p.len() == 0) {
             return None;
         }
-        let mut origin = origin.to_vec();
+        let mut origin: Dims<u64> = origin.iter().copied().collect();
         let mut src_strides = strides(dims);
         let dst_strides = if sel.f_order {
             parts.reverse();
             origin.reverse();
             src_strides.reverse();
-            let loop_shape: Vec<u64> = out_shape.iter().rev().copied().collect();
+            let loop_shape: Dims<u64> = out_shape.iter().rev().copied().collect();
             strides(&loop_shape)
         } else {
             strides(out_shape)
@@ -320,7 +331,7 @@ impl<'s> BoxRuns<'s> {
     /// Takes the box as stored transposed (`dims` reversed, C order), as an F-order
     /// read of a matrix keeps a chunk: runs become consecutive in it.
     pub(crate) fn on_transposed(&mut self, dims: &[u64]) {
-        let turned: Vec<u64> = dims.iter().rev().copied().collect();
+        let turned: Dims<u64> = dims.iter().rev().copied().collect();
         self.src_strides = if self.f_order {
             strides(&turned)
         } else {
@@ -350,7 +361,7 @@ impl<'s> BoxRuns<'s> {
         let o_last = self.origin[rank - 1];
         let step = self.src_strides[rank - 1];
         // Runs along the last dimension: (offset in the box, output position, length).
-        let mut runs: Vec<(u64, u64, u64)> = Vec::new();
+        let mut runs: Dims<(u64, u64, u64)> = Dims::new();
         match *last {
             Part::Range { lo, hi, pos } => runs.push(((lo - o_last) * step, pos, hi - lo)),
             Part::List(picks) => {
@@ -364,7 +375,7 @@ impl<'s> BoxRuns<'s> {
                 }
             }
         }
-        let mut k = vec![0usize; outer.len()];
+        let mut k: Dims<usize> = outer.iter().map(|_| 0).collect();
         loop {
             let (mut src, mut dst) = (0u64, 0u64);
             for (d, part) in outer.iter().enumerate() {
@@ -459,5 +470,71 @@ mod tests {
         let s = Selection::new(&[r, Indices::List(&[])], &shape, "/d").unwrap();
         assert!(s.is_empty());
         assert_eq!(s.len(), Some(0));
+    }
+
+    #[test]
+    fn boxes_of_high_rank_map_every_element() {
+        // Rank 6 (past the in-place lists), a range and lists with repeats, C and F order:
+        // the runs put each selected element of the box at its place in the output.
+        let shape = [3u64, 4, 2, 6, 3, 8];
+        let (origin, dims) = ([0u64, 2, 0, 3, 0, 4], [3u64, 2, 2, 3, 3, 4]);
+        let (l1, l4) = ([3u64, 2, 3, 0], [5u64, 4, 1]);
+        let sel = [
+            Indices::Range { start: 1, count: 2 },
+            Indices::List(&l1),
+            Indices::Range { start: 0, count: 2 },
+            Indices::List(&l4),
+            Indices::Range { start: 0, count: 3 },
+            Indices::Range { start: 2, count: 4 },
+        ];
+        let picks: [Vec<u64>; 6] = [
+            vec![1, 2],
+            l1.to_vec(),
+            vec![0, 1],
+            l4.to_vec(),
+            vec![0, 1, 2],
+            vec![2, 3, 4, 5],
+        ];
+        for f_order in [false, true] {
+            let mut c = Selection::new(&sel, &shape, "/d").unwrap();
+            if f_order {
+                c = c.in_f_order();
+            }
+            let out_shape = c.shape();
+            let mut got = Vec::new();
+            let runs = BoxRuns::new(&c, &origin, &dims, &out_shape).unwrap();
+            let step = runs.step();
+            runs.for_each(|s, d, n| {
+                got.extend((0..n).map(|k| (s + k * step, d + k)));
+                Ok(())
+            })
+            .unwrap();
+            got.sort_unstable();
+            let mut want = Vec::new();
+            let mut at = [0usize; 6];
+            'all: loop {
+                let idx: Vec<u64> = (0..6).map(|d| picks[d][at[d]]).collect();
+                if (0..6).all(|d| idx[d] >= origin[d] && idx[d] < origin[d] + dims[d]) {
+                    let src = (0..6).fold(0, |a, d| a * dims[d] + idx[d] - origin[d]);
+                    let dst = if f_order {
+                        (0..6).rev().fold(0, |a, d| a * out_shape[d] + at[d] as u64)
+                    } else {
+                        (0..6).fold(0, |a, d| a * out_shape[d] + at[d] as u64)
+                    };
+                    want.push((src as usize, dst as usize));
+                }
+                for d in (0..6).rev() {
+                    at[d] += 1;
+                    if at[d] < picks[d].len() {
+                        continue 'all;
+                    }
+                    at[d] = 0;
+                }
+                break;
+            }
+            want.sort_unstable();
+            assert_eq!(got.len(), 2 * 3 * 2 * 2 * 3 * 2, "f_order {f_order}");
+            assert_eq!(got, want, "f_order {f_order}");
+        }
     }
 }
