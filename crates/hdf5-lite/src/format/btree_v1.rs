@@ -58,6 +58,51 @@ pub fn chunk_tree(ctx: &Ctx, address: u64, rank: usize) -> Result<(Vec<u64>, Vec
     Ok((nodes, records))
 }
 
+/// A chunk as its key in a chunk B-tree (type 1) describes it, borrowed: the chunk's
+/// offset (in elements), address, stored size and filter mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkRef<'a> {
+    /// Offset of the chunk's first element, one value per dataset dimension.
+    pub offset: &'a [u64],
+    /// Address of the stored chunk.
+    pub address: u64,
+    /// Stored (filtered) size in bytes.
+    pub size: u64,
+    /// Bit i set: filter i of the pipeline was skipped.
+    pub filter_mask: u32,
+}
+
+/// Calls `f` with every chunk of a chunk B-tree (type 1) of a dataset of rank `rank`,
+/// left to right, without allocating per chunk; returns the addresses of every node of
+/// the tree (what [`chunk_tree`] gives, in one walk and without the records' memory).
+pub fn walk_chunks(
+    ctx: &Ctx,
+    address: u64,
+    rank: usize,
+    f: &mut dyn FnMut(ChunkRef<'_>) -> Result<()>,
+) -> Result<Vec<u64>> {
+    check_rank(address, rank)?;
+    let mut offset = [0u64; MAX_RANK];
+    walk(
+        ctx,
+        address,
+        CHUNK,
+        chunk_key_len(rank) as usize,
+        None,
+        &mut |_leaf, key, child| {
+            for (d, o) in offset[..rank].iter_mut().enumerate() {
+                *o = le_u64(key, 8 + 8 * d);
+            }
+            f(ChunkRef {
+                offset: &offset[..rank],
+                address: child,
+                size: u64::from(le_u32(key, 0)),
+                filter_mask: le_u32(key, 4),
+            })
+        },
+    )
+}
+
 /// Calls `f` with every chunk of a chunk B-tree (type 1), as [`chunk_records`] lists
 /// them, without collecting them, and the address of the leaf that holds it.
 pub fn for_each_chunk(
@@ -80,9 +125,8 @@ pub fn chunk_leaf(
     check_rank(leaf, rank)?;
     let mut w = Walker::new(ctx, CHUNK, chunk_key_len(rank) as usize);
     let node = w.read_node(leaf, Some(0))?;
-    let children = node.entries.len() - 1;
-    for (key, child) in &node.entries[..children] {
-        f(chunk_record(key, *child, rank))?;
+    for i in 0..node.children.len() {
+        f(chunk_record(node.key(i), node.children[i], rank))?;
     }
     Ok(())
 }
@@ -381,11 +425,21 @@ fn le_u64(b: &[u8], at: usize) -> u64 {
         .unwrap_or(0)
 }
 
-/// One decoded node: its level and its (left key, child address) pairs.
+/// One decoded node: its level, its keys (one after another, the final key last) and
+/// its child addresses; child `i` lies between keys `i` and `i + 1`.
 struct Node {
     address: u64,
     level: u8,
-    entries: Vec<(Vec<u8>, u64)>,
+    key_size: usize,
+    keys: Vec<u8>,
+    children: Vec<u64>,
+}
+
+impl Node {
+    /// Key `i` (`i <= children.len()`).
+    fn key(&self, i: usize) -> &[u8] {
+        &self.keys[i * self.key_size..(i + 1) * self.key_size]
+    }
 }
 
 /// Which children of an internal node to visit: called with the keys on either side of
@@ -471,32 +525,34 @@ impl<'a> Walker<'a> {
             .ok_or_else(|| c.corrupt("node address overflows"))?;
         let body = ctx.read(body_addr, body_len as u64)?;
         let mut c = ctx.cursor(&body, body_addr, STRUCTURE);
-        let mut entries = Vec::with_capacity(used + 1);
+        let mut keys = Vec::with_capacity((used + 1) * self.key_size);
+        let mut children = Vec::with_capacity(used);
         for _ in 0..used {
-            let key = c.bytes(self.key_size)?.to_vec();
+            keys.extend_from_slice(c.bytes(self.key_size)?);
             let child = c.offset()?;
             if child == UNDEF {
                 return Err(c.corrupt("undefined child address"));
             }
-            entries.push((key, child));
+            children.push(child);
         }
-        // The final key, kept with a placeholder child so `entries[i + 1].0` is always the
-        // key to the right of child `i`.
-        entries.push((c.bytes(self.key_size)?.to_vec(), UNDEF));
+        // The final key: key `i + 1` is always the key to the right of child `i`.
+        keys.extend_from_slice(c.bytes(self.key_size)?);
         Ok(Node {
             address,
             level,
-            entries,
+            key_size: self.key_size,
+            keys,
+            children,
         })
     }
 
     /// Visits the level-0 entries below `node`, left to right. Levels strictly
     /// decrease, so the recursion is at most 256 deep.
     fn descend(&mut self, node: Node, prune: Option<Prune<'_>>, leaf: Leaf<'_>) -> Result<()> {
-        let children = node.entries.len() - 1;
+        let children = node.children.len();
         if node.level == 0 {
-            for (key, child) in &node.entries[..children] {
-                leaf(node.address, key, *child)?;
+            for (i, &child) in node.children.iter().enumerate() {
+                leaf(node.address, node.key(i), child)?;
             }
             return Ok(());
         }
@@ -505,13 +561,13 @@ impl<'a> Walker<'a> {
                 // libhdf5 never updates a node's right-most key after the first insert,
                 // so the last child has no trusted upper bound (and, to be safe, the
                 // first child no lower one).
-                let left = (i > 0).then(|| node.entries[i].0.as_slice());
-                let right = (i + 1 < children).then(|| node.entries[i + 1].0.as_slice());
+                let left = (i > 0).then(|| node.key(i));
+                let right = (i + 1 < children).then(|| node.key(i + 1));
                 if !wanted(left, right) {
                     continue;
                 }
             }
-            let sub = self.read_node(node.entries[i].1, Some(node.level - 1))?;
+            let sub = self.read_node(node.children[i], Some(node.level - 1))?;
             self.descend(sub, prune, leaf)?;
         }
         Ok(())

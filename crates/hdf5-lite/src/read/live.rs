@@ -204,7 +204,13 @@ impl Walk<'_> {
         let k = (sb.group_leaf_k, sb.group_internal_k, sb.indexed_storage_k);
         let own_start = self.out.len();
         self.out
-            .extend(crate::write::own_extents(self.file, &header, k)?);
+            .extend(crate::write::own_structures(self.file, &header, k)?);
+        // One walk of a chunk index gives its nodes (own) and its chunks (data).
+        let mut chunks = Vec::new();
+        let index = crate::write::chunk_index_extents(self.file, &header, k, &mut |a, n| {
+            chunks.push((a, n))
+        })?;
+        self.out.extend(index);
         let found = self.objects.len();
         self.objects.push(Found {
             path: path.to_owned(),
@@ -242,11 +248,7 @@ impl Walk<'_> {
                     Layout::Chunked {
                         index: ChunkIndexKind::BTreeV1,
                         ..
-                    } => {
-                        for r in d.chunk_records()? {
-                            self.out.push((r.address, r.size));
-                        }
-                    }
+                    } => self.out.append(&mut chunks),
                     _ => return Ok(false),
                 }
                 self.objects[found].data = data_start..self.out.len();

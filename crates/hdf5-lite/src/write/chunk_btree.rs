@@ -174,7 +174,7 @@ pub fn build_chunk_btree(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::format::btree_v1::{chunk_key_len, chunk_records};
+    use crate::format::btree_v1::{chunk_key_len, chunk_records, chunk_tree, walk_chunks};
     use crate::format::chunk_index::testutil::Image;
     use crate::write::free_space::FreeSpace;
     use proptest::prelude::*;
@@ -364,6 +364,25 @@ mod tests {
             img.put(b.address, &b.bytes);
         }
         assert_eq!(chunk_records(&img.ctx(), root, dims.len()).unwrap(), want);
+        // The walk without records' memory sees the same chunks and nodes.
+        let mut walked = Vec::new();
+        let nodes = walk_chunks(&img.ctx(), root, dims.len(), &mut |c| {
+            walked.push(ChunkRecord {
+                offset: c.offset.to_vec(),
+                address: c.address,
+                size: c.size,
+                filter_mask: c.filter_mask,
+            });
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(walked, want);
+        let mut built: Vec<u64> = blocks.iter().map(|b| b.address).collect();
+        let mut seen = nodes.clone();
+        built.sort_unstable();
+        seen.sort_unstable();
+        assert_eq!(seen, built);
+        assert_eq!(nodes, chunk_tree(&img.ctx(), root, dims.len()).unwrap().0);
 
         let mut levels = BTreeMap::new();
         let (_, right) = check_subtree(&img, root, k, dims.len(), &mut levels);

@@ -9,6 +9,7 @@
 //! rest in a scratch file (see `chunk_pages`).
 
 use crate::error::{Error, Result};
+use crate::format::btree_v1::ChunkRef;
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::UNDEF;
 use crate::write::chunk_pages::{Page, Pages, Scratch, Slot, EMPTY, SLOTS};
@@ -24,6 +25,8 @@ pub(crate) struct ChunkStore {
     grid: Vec<u64>,
     pages: Pages,
     len: usize,
+    /// Bumped by every change to the records (see [`changes`](Self::changes)).
+    changes: u64,
 }
 
 impl ChunkStore {
@@ -35,24 +38,8 @@ impl ChunkStore {
             grid: grid(chunk_dims, shape)?,
             pages: Pages::new(scratch),
             len: 0,
+            changes: 0,
         })
-    }
-
-    /// The records read from a file; chunks wholly outside the shape (which no read can
-    /// reach) are left out.
-    pub(crate) fn from_records(
-        chunk_dims: &[u64],
-        shape: &[u64],
-        records: Vec<ChunkRecord>,
-        scratch: &Scratch,
-    ) -> Result<Self> {
-        let mut store = ChunkStore::new(chunk_dims, shape, scratch)?;
-        for r in records {
-            if store.index(&r.offset).is_some() {
-                store.insert(&r)?;
-            }
-        }
-        Ok(store)
     }
 
     /// The chunk dimensions.
@@ -110,9 +97,25 @@ impl ChunkStore {
         Ok((slot.address != UNDEF).then(|| self.record(at, &slot)))
     }
 
+    /// Whether `offset` is the first element of a chunk of the grid (so a record there
+    /// can be stored).
+    pub(crate) fn holds(&self, offset: &[u64]) -> bool {
+        self.index(offset).is_some()
+    }
+
     /// Stores `r`; returns the (address, size) of the record it replaces.
     pub(crate) fn insert(&mut self, r: &ChunkRecord) -> Result<Option<(u64, u64)>> {
-        let at = self.index(&r.offset).ok_or_else(|| {
+        self.insert_ref(ChunkRef {
+            offset: &r.offset,
+            address: r.address,
+            size: r.size,
+            filter_mask: r.filter_mask,
+        })
+    }
+
+    /// [`insert`](Self::insert) of a borrowed record.
+    pub(crate) fn insert_ref(&mut self, r: ChunkRef<'_>) -> Result<Option<(u64, u64)>> {
+        let at = self.index(r.offset).ok_or_else(|| {
             Error::InvalidInput(format!(
                 "chunk offset {:?} is not on the chunk grid {:?} of {:?}",
                 r.offset, self.grid, self.chunk_dims
@@ -128,6 +131,7 @@ impl ChunkStore {
                 r.offset
             )));
         }
+        self.changes += 1;
         let slot = &mut self.pages.page_mut(at / PAGE)?[(at % PAGE) as usize];
         let old = *slot;
         *slot = Slot {
@@ -188,38 +192,69 @@ impl ChunkStore {
         &mut self,
         mut f: impl FnMut(&mut u64, u64) -> Result<()>,
     ) -> Result<()> {
-        self.pages.for_each_page_mut(|page| {
+        let mut moved = false;
+        let result = self.pages.for_each_page_mut(|page| {
             for s in page.iter_mut().filter(|s| s.address != UNDEF) {
+                let was = s.address;
                 f(&mut s.address, u64::from(s.size))?;
+                moved |= s.address != was;
             }
             Ok(())
-        })
+        });
+        if moved {
+            self.changes += 1;
+        }
+        result
     }
 
-    /// A hash of every record (position, address, size, mask).
-    pub(crate) fn fingerprint(&self) -> Result<u64> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (&self.grid, &self.chunk_dims).hash(&mut h);
-        for s in self.slots() {
-            s?.hash(&mut h);
-        }
-        Ok(h.finish())
+    /// A count of the changes made to the records so far: inserts, records dropped by
+    /// a reshape, chunks moved. Equal counts of one store mean equal records (a
+    /// reshape that drops nothing keeps every record, so it changes nothing here).
+    pub(crate) fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// Moves to the grid of `shape` (same rank); chunks wholly outside it are dropped
-    /// and their (address, size) returned.
+    /// and their (address, size) returned. A grid that changes in its first dimension
+    /// only keeps every grid index, so its records stay where they are.
     pub(crate) fn reshape(&mut self, shape: &[u64]) -> Result<Vec<(u64, u64)>> {
+        let new_grid = grid(&self.chunk_dims, shape)?;
+        if new_grid.get(1..) == self.grid.get(1..) && new_grid.first() >= self.grid.first() {
+            self.grid = new_grid;
+            return Ok(Vec::new());
+        }
         let mut next = ChunkStore::new(&self.chunk_dims, shape, self.pages.scratch())?;
         let mut dropped = Vec::new();
-        for r in self.iter() {
-            let r = r?;
-            if next.index(&r.offset).is_some() {
-                next.insert(&r)?;
-            } else {
-                dropped.push((r.address, r.size));
+        // Records go over page by page, in grid order (which both grids share).
+        let mut page: Page = [EMPTY; SLOTS];
+        let mut page_at = None::<u64>;
+        let mut coords = vec![0u64; self.grid.len()];
+        for s in self.slots() {
+            let (mut at, slot) = s?;
+            for (c, &n) in coords.iter_mut().zip(&self.grid).rev() {
+                *c = at % n;
+                at /= n;
             }
+            if coords.iter().zip(&new_grid).any(|(c, n)| c >= n) {
+                dropped.push((slot.address, u64::from(slot.size)));
+                continue;
+            }
+            // Fits: inside the new grid, whose chunk count fits a u64.
+            let to = coords.iter().zip(&new_grid).fold(0, |a, (c, n)| a * n + c);
+            if page_at != Some(to / PAGE) {
+                if let Some(p) = page_at {
+                    *next.pages.page_mut(p)? = page;
+                }
+                page = [EMPTY; SLOTS];
+                page_at = Some(to / PAGE);
+            }
+            page[(to % PAGE) as usize] = slot;
+            next.len += 1;
         }
+        if let Some(p) = page_at {
+            *next.pages.page_mut(p)? = page;
+        }
+        next.changes = self.changes + u64::from(!dropped.is_empty());
         *self = next;
         Ok(dropped)
     }
@@ -298,9 +333,9 @@ mod tests {
         for (i, o) in [[0, 0], [0, 4], [4, 2], [2, 2]].iter().enumerate() {
             s.insert(&rec(o, 100 + i as u64, 3)).unwrap();
         }
-        let before = s.fingerprint().unwrap();
+        let before = s.changes();
         assert_eq!(s.reshape(&[5, 3]).unwrap(), vec![(101, 3)]);
-        assert_ne!(s.fingerprint().unwrap(), before);
+        assert_ne!(s.changes(), before);
         let got: Vec<(Vec<u64>, u64)> = s
             .iter()
             .map(|r| r.unwrap())
@@ -365,10 +400,7 @@ mod tests {
         }
         check(&spilled, &model, &grid, &chunk);
         check(&memory, &model, &grid, &chunk);
-        assert_eq!(
-            spilled.fingerprint().unwrap(),
-            memory.fingerprint().unwrap()
-        );
+        assert_eq!(spilled.changes(), memory.changes());
         // Moving every chunk (as compaction does) reaches every record once.
         let mut seen = 0;
         spilled
@@ -416,6 +448,49 @@ mod tests {
                     .map(|&(at, a)| (at, a ^ 0x5555)),
             );
             run_writes(cap, &all);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn reshape_keeps_the_records_inside_and_drops_the_rest(
+            cap in 2usize..12,
+            writes in proptest::collection::vec((0u64..84, 0u64..140), 0..2000),
+            rows in 1u64..400,
+            cols in 1u64..900,
+        ) {
+            let (chunk, shape) = ([3u64, 5], [250u64, 700]);
+            let mut s = ChunkStore::new(&chunk, &shape, &Scratch::Test(cap)).unwrap();
+            let mut model = std::collections::BTreeMap::new();
+            for (i, &(r, c)) in writes.iter().enumerate() {
+                let offset = [r * chunk[0], c * chunk[1]];
+                s.insert(&rec(&offset, 1 + i as u64, 10 + i as u64)).unwrap();
+                model.insert(offset.to_vec(), (1 + i as u64, 10 + i as u64));
+            }
+            let before = s.changes();
+            let mut dropped = s.reshape(&[rows, cols]).unwrap();
+            let inside = |o: &[u64]| o[0] < rows.div_ceil(3) * 3 && o[1] < cols.div_ceil(5) * 5;
+            let mut want_dropped: Vec<(u64, u64)> = model
+                .iter()
+                .filter(|(o, _)| !inside(o))
+                .map(|(_, &e)| e)
+                .collect();
+            dropped.sort_unstable();
+            want_dropped.sort_unstable();
+            proptest::prop_assert_eq!(&dropped, &want_dropped);
+            proptest::prop_assert_eq!(s.changes() != before, !dropped.is_empty());
+            let got: Vec<(Vec<u64>, u64, u64)> = s
+                .iter()
+                .map(|r| r.unwrap())
+                .map(|r| (r.offset, r.address, r.size))
+                .collect();
+            let want: Vec<(Vec<u64>, u64, u64)> = model
+                .into_iter()
+                .filter(|(o, _)| inside(o))
+                .map(|(o, (a, n))| (o, a, n))
+                .collect();
+            proptest::prop_assert_eq!(s.len(), want.len());
+            proptest::prop_assert_eq!(got, want);
         }
     }
 

@@ -405,15 +405,18 @@ impl DatasetNode {
         }
         let chunk_dims = records.chunk_dims().to_vec();
         let mut cut: Vec<ChunkRecord> = Vec::new();
-        for r in records.iter() {
-            let r = r?;
-            if r.offset
-                .iter()
-                .zip(&chunk_dims)
-                .zip(shape.iter().zip(&old))
-                .any(|((&o, &c), (&n, &was))| n < was && o + c > n)
-            {
-                cut.push(r);
+        // Only a dimension that shrinks cuts chunks.
+        if shape.iter().zip(&old).any(|(n, was)| n < was) {
+            for r in records.iter() {
+                let r = r?;
+                if r.offset
+                    .iter()
+                    .zip(&chunk_dims)
+                    .zip(shape.iter().zip(&old))
+                    .any(|((&o, &c), (&n, &was))| n < was && o + c > n)
+                {
+                    cut.push(r);
+                }
             }
         }
         let ctx = ChunkCtx {

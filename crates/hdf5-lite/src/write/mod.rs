@@ -98,8 +98,8 @@ use chunk_pages::Scratch;
 pub(crate) use dense_attrs::extents as dense_extents;
 use free_space::FreeSpace;
 use heap_owners::HeapOwners;
-pub(crate) use tree::own_extents;
 use tree::GroupNode;
+pub(crate) use tree::{chunk_index_extents, own_structures};
 
 /// Bytes of the version 0 superblock, which always sits at offset 0 of files we write.
 const SUPERBLOCK_SIZE: u64 = 96;

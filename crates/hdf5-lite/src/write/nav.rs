@@ -67,31 +67,12 @@ pub(crate) fn parent_and_name(path: &str) -> Result<(String, String)> {
 }
 
 /// Releases the extents a rewrite of the committed object at `address` replaces; a
-/// loaded chunked dataset keeps its chunk index until its chunks change (see
-/// [`tree::KeptIndex`]).
-fn release_own(
-    alloc: &mut FreeSpace,
-    file: &File,
-    address: u64,
-    loaded: &mut Child,
-    k: (u16, u16, u16),
-) -> Result<()> {
+/// loaded chunked dataset keeps its chunk index (`tree::load` found it) until its
+/// chunks change (see [`tree::KeptIndex`]).
+fn release_own(alloc: &mut FreeSpace, file: &File, address: u64, k: (u16, u16, u16)) -> Result<()> {
     let header = ObjectHeader::read(file.ctx(), address)?;
-    let mut keep = Vec::new();
-    if let Child::Dataset(d) = loaded {
-        if let tree::DataStorage::Chunked { records, .. } = &d.data {
-            d.kept_index = tree::committed_index(file, &header, records, k)?;
-        }
-        keep = d
-            .kept_index
-            .iter()
-            .flat_map(|i| i.extents.clone())
-            .collect();
-    }
-    for (at, size) in tree::own_extents(file, &header, k)? {
-        if !keep.contains(&(at, size)) {
-            alloc.release(at, size);
-        }
+    for (at, size) in tree::own_structures(file, &header, k)? {
+        alloc.release(at, size);
     }
     Ok(())
 }
@@ -106,11 +87,8 @@ impl Writer {
             let address = file.superblock().root_object_header;
             match tree::load(file, address, "/", &self.scratch)? {
                 Child::Group(g) => {
-                    let mut root = Child::Group(g);
-                    release_own(&mut self.alloc, file, address, &mut root, self.k)?;
-                    if let Child::Group(g) = root {
-                        self.root = Some(*g);
-                    }
+                    release_own(&mut self.alloc, file, address, self.k)?;
+                    self.root = Some(*g);
                 }
                 _ => {
                     return Err(Error::corrupt(
@@ -157,8 +135,8 @@ impl Writer {
                 let file = file.ok_or_else(|| Error::NotFound {
                     path: walked.clone(),
                 })?;
-                let mut loaded = tree::load(file, *address, &walked, &scratch)?;
-                release_own(&mut self.alloc, file, *address, &mut loaded, k)?;
+                let loaded = tree::load(file, *address, &walked, &scratch)?;
+                release_own(&mut self.alloc, file, *address, k)?;
                 *child = loaded;
             }
             current = match child {

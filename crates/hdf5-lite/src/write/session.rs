@@ -257,7 +257,9 @@ impl Writer {
         };
         self.owners = HeapOwners::new(owners);
         live.push((0, SUPERBLOCK_SIZE));
-        live.sort_unstable();
+        // Long sorted runs (a dataset's chunks usually lie in index order): the stable
+        // sort merges them instead of partitioning the whole list.
+        live.sort();
         let mut at = 0;
         for (start, len) in live {
             if start > at {

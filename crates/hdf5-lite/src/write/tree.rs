@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
-use crate::format::btree_v1::{chunk_node_len, chunk_tree, group_node_len, group_tree};
+use crate::format::btree_v1::{chunk_node_len, group_node_len, group_tree, walk_chunks, ChunkRef};
 use crate::format::local_heap::{self, LocalHeap};
 use crate::format::messages::LinkTarget;
 use crate::format::messages::{
@@ -79,58 +79,74 @@ pub(crate) struct DatasetNode {
     pub kept_index: Option<KeptIndex>,
 }
 
-/// A committed chunk B-tree: its root, its nodes' extents, and a fingerprint of the
-/// chunk records it indexes. A dataset whose attributes alone change keeps it (no 2–3
-/// KB of B-tree nodes rewritten for a stamp); once its records differ, its nodes are
-/// released and a new tree is built.
+/// A committed chunk B-tree: its root, its nodes' extents, and the count of changes its
+/// dataset's chunk records had seen when it was read (see [`ChunkStore::changes`]). A
+/// dataset whose attributes alone change keeps it (no 2–3 KB of B-tree nodes rewritten
+/// for a stamp); once its records differ, its nodes are released and a new tree is
+/// built.
 #[derive(Debug)]
 pub(crate) struct KeptIndex {
     pub root: u64,
     pub extents: Vec<(u64, u64)>,
-    fingerprint: u64,
+    changes: u64,
 }
 
 impl KeptIndex {
     /// Whether it still indexes exactly `records`.
-    fn indexes(&self, records: &ChunkStore) -> Result<bool> {
-        Ok(self.fingerprint == records.fingerprint()?)
+    fn indexes(&self, records: &ChunkStore) -> bool {
+        self.changes == records.changes()
     }
 }
 
-/// The committed chunk index of the dataset with `header`, if it has one.
-pub(crate) fn committed_index(
-    file: &File,
-    header: &ObjectHeader,
-    records: &ChunkStore,
-    k: (u16, u16, u16),
-) -> Result<Option<KeptIndex>> {
+/// The root address and rank of the committed chunk index (a v1 B-tree) of the dataset
+/// with `header`, if it has one.
+fn chunk_index_of(file: &File, header: &ObjectHeader) -> Result<Option<(u64, usize)>> {
     let ctx = file.ctx();
     let Some(m) = header.find(kind::LAYOUT) else {
         return Ok(None);
     };
     let layout = Layout::decode(&mut ctx.cursor(&m.data, m.offset, "layout message"))?;
-    let Layout::Chunked {
-        index: ChunkIndexKind::BTreeV1,
-        chunk_dims,
-        address,
-        ..
-    } = layout
-    else {
-        return Ok(None);
-    };
-    if address == UNDEF {
-        return Ok(None);
+    Ok(match layout {
+        Layout::Chunked {
+            index: ChunkIndexKind::BTreeV1,
+            chunk_dims,
+            address,
+            ..
+        } if address != UNDEF => Some((address, chunk_dims.len())),
+        _ => None,
+    })
+}
+
+/// The extents of the nodes of the chunk B-tree at `root` (rank `rank`, K = `k`),
+/// calling `f` with each chunk it indexes: one walk.
+fn chunk_index_nodes(
+    file: &File,
+    root: u64,
+    rank: usize,
+    k: u16,
+    f: &mut dyn FnMut(ChunkRef<'_>) -> Result<()>,
+) -> Result<Vec<(u64, u64)>> {
+    let nodes = walk_chunks(file.ctx(), root, rank, f)?;
+    let len = chunk_node_len(k, rank);
+    Ok(nodes.into_iter().map(|a| (a, len)).collect())
+}
+
+/// The extents of the chunk index of the dataset with `header` (none unless it has a
+/// v1 B-tree), calling `f(address, stored size)` with each chunk it indexes: one walk
+/// of the tree gives both.
+pub(crate) fn chunk_index_extents(
+    file: &File,
+    header: &ObjectHeader,
+    k: (u16, u16, u16),
+    f: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<(u64, u64)>> {
+    match chunk_index_of(file, header)? {
+        Some((root, rank)) => chunk_index_nodes(file, root, rank, k.2, &mut |c| {
+            f(c.address, c.size);
+            Ok(())
+        }),
+        None => Ok(Vec::new()),
     }
-    let rank = chunk_dims.len();
-    let (nodes, _) = chunk_tree(ctx, address, rank)?;
-    Ok(Some(KeptIndex {
-        root: address,
-        extents: nodes
-            .into_iter()
-            .map(|a| (a, chunk_node_len(k.2, rank)))
-            .collect(),
-        fingerprint: records.fingerprint()?,
-    }))
 }
 
 fn check_editable(header: &ObjectHeader, path: &str) -> Result<()> {
@@ -177,12 +193,13 @@ fn keep(header: &ObjectHeader, regenerated: &[u16]) -> Vec<RawMessage> {
         .collect()
 }
 
-/// The extents of the committed object at `address` that a copy-on-write rewrite
-/// replaces: its header blocks; its dense attribute storage (when `dense_attrs::extents`
-/// can list it; otherwise that space is left unused); a group's local heap, symbol table
-/// nodes and B-tree nodes; a chunked dataset's B-tree nodes (its chunks and data block
-/// stay).
-pub(crate) fn own_extents(
+/// The extents of the committed object with `header` that a copy-on-write rewrite
+/// replaces, but its chunk index (see [`chunk_index_extents`]; a loaded dataset keeps it
+/// until its chunks change): its header blocks; its dense attribute storage (when
+/// `dense_attrs::extents` can list it; otherwise that space is left unused); a group's
+/// local heap, symbol table nodes and B-tree nodes. A dataset's chunks and data block
+/// stay.
+pub(crate) fn own_structures(
     file: &File,
     header: &ObjectHeader,
     k: (u16, u16, u16),
@@ -200,23 +217,49 @@ pub(crate) fn own_extents(
         out.extend(nodes.into_iter().map(|a| (a, group_node_len(k.1))));
         out.extend(snods.into_iter().map(|a| (a, symbol_table::node_len(k.0))));
     }
-    if let Some(m) = header.find(kind::LAYOUT) {
-        let layout = Layout::decode(&mut ctx.cursor(&m.data, m.offset, "layout message"))?;
-        if let Layout::Chunked {
-            index: ChunkIndexKind::BTreeV1,
-            chunk_dims,
-            address,
-            ..
-        } = layout
-        {
-            if address != UNDEF {
-                let rank = chunk_dims.len();
-                let (nodes, _) = chunk_tree(ctx, address, rank)?;
-                out.extend(nodes.into_iter().map(|a| (a, chunk_node_len(k.2, rank))));
-            }
-        }
-    }
     Ok(out)
+}
+
+/// The chunk records of a committed dataset with a v1 B-tree index (layout `address`,
+/// chunks of `chunk_dims`, shape `shape`) and the index itself, read in one walk; chunks
+/// wholly outside the shape (which no read can reach) are left out of the records.
+fn load_chunks(
+    file: &File,
+    address: u64,
+    chunk_dims: &[u64],
+    shape: &[u64],
+    scratch: &Scratch,
+) -> Result<(ChunkStore, Option<KeptIndex>)> {
+    let mut records = ChunkStore::new(chunk_dims, shape, scratch)?;
+    if address == UNDEF {
+        return Ok((records, None));
+    }
+    let k = file.superblock().indexed_storage_k;
+    let extents = chunk_index_nodes(file, address, chunk_dims.len(), k, &mut |c| {
+        if c.offset.iter().zip(chunk_dims).any(|(&o, &d)| o % d != 0) {
+            return Err(Error::corrupt(
+                "chunk index",
+                address,
+                format!(
+                    "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
+                    c.offset
+                ),
+            ));
+        }
+        if records.holds(c.offset) {
+            records.insert_ref(c)?;
+        }
+        Ok(())
+    })?;
+    let changes = records.changes();
+    Ok((
+        records,
+        Some(KeptIndex {
+            root: address,
+            extents,
+            changes,
+        }),
+    ))
 }
 
 /// Loads the committed object at `address` for editing.
@@ -254,13 +297,15 @@ pub(crate) fn load(file: &File, address: u64, path: &str, scratch: &Scratch) -> 
         Object::Dataset(d) => {
             let header = d.header();
             check_editable(header, path)?;
+            let mut kept_index = None;
             let data = match d.layout() {
                 Layout::Compact { data } => DataStorage::Compact(data.clone()),
                 Layout::Contiguous { address, size } => {
                     DataStorage::Contiguous { address: *address, size: *size, fresh: false }
                 }
-                Layout::Chunked { version, index: ChunkIndexKind::BTreeV1, chunk_dims, .. } if *version <= 3 => {
-                    let records = ChunkStore::from_records(chunk_dims, &d.dataspace().dims, d.chunk_records()?, scratch)?;
+                Layout::Chunked { version, index: ChunkIndexKind::BTreeV1, chunk_dims, address, .. } if *version <= 3 => {
+                    let (records, index) = load_chunks(file, *address, chunk_dims, &d.dataspace().dims, scratch)?;
+                    kept_index = index;
                     DataStorage::Chunked { records }
                 }
                 Layout::Chunked { version, index, .. } => {
@@ -286,7 +331,7 @@ pub(crate) fn load(file: &File, address: u64, path: &str, scratch: &Scratch) -> 
                 attrs,
                 passthrough,
                 loaded: true,
-                kept_index: None,
+                kept_index,
             })))
         }
         Object::Datatype(_) => Err(Error::unsupported(format!(
@@ -408,7 +453,7 @@ impl DatasetNode {
                 let chunk_dims = records.chunk_dims();
                 let elem = self.datatype.size();
                 let kept = match &self.kept_index {
-                    Some(kept) if kept.indexes(records)? => Some(kept.root),
+                    Some(kept) if kept.indexes(records) => Some(kept.root),
                     _ => None,
                 };
                 let root = match kept {

@@ -194,3 +194,57 @@ proptest! {
         compress(&mut d, &input);
     }
 }
+
+#[test]
+fn zero_runs_of_every_length_round_trip() {
+    // Runs of zeros from 0 to 300 bytes after 1 to 14 nonzero bytes (nearer and farther
+    // than the 12 bytes looked ahead for zeros), followed by more data or by the end.
+    let mut d = Deflater::new();
+    for stretch in 1..=14usize {
+        let mut all = Vec::new();
+        for run in 0..=300usize {
+            let mut input = vec![0x3f; stretch];
+            input.extend(std::iter::repeat_n(0, run));
+            compress(&mut d, &input);
+            input.extend([0x80, 0x3f, 0, 0]);
+            compress(&mut d, &input);
+            all.extend(&input);
+        }
+        compress(&mut d, &all);
+    }
+}
+
+#[test]
+fn sparse_blocks_split_anywhere() {
+    // Enough sparse numbers for several blocks of tokens, and the all-zero chunk.
+    let mut d = Deflater::new();
+    for density in [1, 20, 90, 200] {
+        let input = counts(u64::from(density) + 11, 70_000, density);
+        let out = compress(&mut d, &input);
+        assert!(
+            out.len() < input.len() / 2 || density > 100,
+            "{}",
+            out.len()
+        );
+    }
+    assert!(compress(&mut d, &vec![0; 16384]).len() < 40);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn sparse_inputs_round_trip(
+        parts in proptest::collection::vec((0usize..300, proptest::collection::vec(1u8.., 0..16)), 0..40)
+    ) {
+        // Runs of zeros and short stretches of nonzero bytes, as sparse numbers give.
+        let mut input = Vec::new();
+        for (zeros, bytes) in parts {
+            input.extend(std::iter::repeat_n(0, zeros));
+            input.extend(bytes);
+        }
+        let mut d = Deflater::new();
+        compress(&mut d, &input);
+        compress(&mut d, &input);
+    }
+}
