@@ -146,6 +146,15 @@ impl<'a> Space<'a> {
     /// The `len` bytes at `address`; a range past the end of the storage (a corrupt size
     /// from the file) is an error before anything is allocated.
     pub(crate) fn get_vec(&self, address: u64, len: u64) -> Result<Vec<u8>> {
+        self.check_range(address, len)?;
+        let mut buf = vec![0u8; len as usize];
+        self.get(address, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// An error unless the `len` bytes at `address` lie within the storage: for sizes
+    /// from the file, checked before a buffer of that size is made.
+    pub(crate) fn check_range(&self, address: u64, len: u64) -> Result<()> {
         let end = self.storage.current_len();
         if address.checked_add(len).is_none_or(|e| e > end) {
             return Err(Error::OutOfBounds {
@@ -154,9 +163,7 @@ impl<'a> Space<'a> {
                 file_len: end,
             });
         }
-        let mut buf = vec![0u8; len as usize];
-        self.get(address, &mut buf)?;
-        Ok(buf)
+        Ok(())
     }
 }
 

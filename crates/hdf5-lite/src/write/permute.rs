@@ -1,27 +1,58 @@
-//! Reordering a chunked dataset along one dimension in place, chunk by chunk: the
-//! chunks of a line along that dimension are inflated once each and their slabs
-//! scattered straight into the line's new chunks, which are deflated in parallel and
-//! stored in one write per batch. No element is converted and no chunk is merged, so
-//! the cost is the codec's plus one copy of every element.
+//! Reordering a chunked dataset along one dimension in place, chunk by chunk. A line of
+//! chunks along that dimension is inflated into one buffer, each new chunk is gathered
+//! from it into a small per-thread buffer (so the encoder reads it from cache) and
+//! deflated, on all cores, and a batch of lines is stored in one write. No element is
+//! converted and no chunk is merged, so the cost is the codec's plus about one copy of
+//! every element.
+//!
+//! Slabs (the elements of one index along the dimension within a chunk) of at least a
+//! cache line are gathered straight into the chunk being encoded. Shorter ones (the
+//! last dimension: one element each) are first gathered row by row across the whole
+//! line, where the source and destination of a row stay in cache, and each chunk is
+//! then collected from its rows.
+//!
+//! The stored chunks of many lines are read together, in address order, adjacent ones
+//! in one read.
 //!
 //! The dimension is padded to whole chunks: positions past its end (the edge chunks'
 //! slack) keep what they held, so an edge chunk reads the same outside the shape.
 
 use std::cell::RefCell;
+use std::ops::Range;
 
 use crate::error::{Error, Result};
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::filters::{ChunkDecoder, ChunkEncoder};
+use crate::format::messages::FilterPipeline;
+use crate::write::chunk_store::ChunkStore;
 use crate::write::tree::{DataStorage, DatasetNode};
 use crate::write::{Space, Writer};
 
-/// Decoded bytes of the lines reordered together: bounds the memory of one batch.
-const BATCH_BYTES: u64 = 4 << 20;
+/// How much one step of a permute holds.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Decoded bytes of the lines reordered together (at least one line).
+    batch: u64,
+    /// Stored bytes of the lines read together (at least one line).
+    read: u64,
+    /// Chunks of the lines read together, stored or not (at least one line).
+    chunks: usize,
+}
+
+const LIMITS: Limits = Limits {
+    batch: 16 << 20,
+    read: 8 << 20,
+    chunks: 1 << 16,
+};
+
+/// Slabs this long or longer are gathered straight into the chunk being encoded.
+const CACHE_LINE: usize = 64;
 
 thread_local! {
-    /// Each thread's chunk decoder and encoder, reused from chunk to chunk.
-    static CODEC: RefCell<(ChunkDecoder, ChunkEncoder)> =
-        RefCell::new((ChunkDecoder::new(), ChunkEncoder::new()));
+    /// Each thread's chunk decoder, encoder and the chunk it gathers, reused from chunk
+    /// to chunk.
+    static CODEC: RefCell<(ChunkDecoder, ChunkEncoder, Vec<u8>)> =
+        RefCell::new((ChunkDecoder::new(), ChunkEncoder::new(), Vec::new()));
 }
 
 impl Writer {
@@ -30,6 +61,17 @@ impl Writer {
     /// once. Element bytes move as they are, whatever their type (numbers only: a
     /// datatype that refers to heap objects is refused).
     pub fn permute(&mut self, path: &str, dim: usize, ordering: &[u64]) -> Result<()> {
+        self.permute_within(path, dim, ordering, LIMITS)
+    }
+
+    /// [`permute`](Self::permute) in steps of at most `limits`.
+    fn permute_within(
+        &mut self,
+        path: &str,
+        dim: usize,
+        ordering: &[u64],
+        limits: Limits,
+    ) -> Result<()> {
         self.edit(|w| {
             let (node, mut space) = w.dataset_and_space(path)?;
             if crate::read::live::heap_refs(&node.datatype) != Some(false) {
@@ -37,7 +79,7 @@ impl Writer {
                     "{path}: only datasets of numbers can be permuted in place"
                 )));
             }
-            node.permute(&mut space, dim, ordering)
+            node.permute(&mut space, dim, ordering, limits)
         })
     }
 }
@@ -72,51 +114,28 @@ impl Lines {
     }
 }
 
-/// A batch's output bytes, written by many threads at the disjoint places the
-/// permutation sends each slab to.
-struct Scattered {
-    ptr: *mut u8,
-    len: usize,
+/// Runs `f` on every item (on all cores with the `parallel` feature) and returns the
+/// results in order.
+#[cfg(feature = "parallel")]
+fn each<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    items.into_par_iter().map(f).collect()
 }
 
-// SAFETY: a `&mut [u8]` handed to threads that write disjoint ranges of it only (each
-// destination slab is the image of exactly one source slab under a bijection).
-unsafe impl Send for Scattered {}
-// SAFETY: as above.
-unsafe impl Sync for Scattered {}
-
-impl Scattered {
-    /// Copies `src` (`N` bytes, or any length when `N` is 0) to `at`.
-    ///
-    /// # Safety
-    /// No other thread may write or read `at..at + src.len()` meanwhile.
-    unsafe fn put<const N: usize>(&self, at: usize, src: &[u8]) -> Result<()> {
-        if at.checked_add(src.len()).is_none_or(|end| end > self.len) {
-            return Err(Error::InvalidInput(
-                "permuted slab outside its chunk".into(),
-            ));
-        }
-        // SAFETY: in bounds (checked above) of the buffer this was made from, which
-        // outlives it; the caller guarantees no one else touches the range.
-        unsafe {
-            let to = self.ptr.add(at);
-            match <&[u8; N]>::try_from(src) {
-                // A fixed-size copy, not a call to memcpy, for an element.
-                Ok(value) if N > 0 => to.cast::<[u8; N]>().write_unaligned(*value),
-                _ => std::ptr::copy_nonoverlapping(src.as_ptr(), to, src.len()),
-            }
-        };
-        Ok(())
-    }
+/// Runs `f` on every item and returns the results in order.
+#[cfg(not(feature = "parallel"))]
+fn each<T, R>(items: Vec<T>, f: impl Fn(T) -> R) -> Vec<R> {
+    items.into_iter().map(f).collect()
 }
 
 impl DatasetNode {
     /// See [`Writer::permute`].
-    pub(crate) fn permute(
+    fn permute(
         &mut self,
         space: &mut Space<'_>,
         dim: usize,
         ordering: &[u64],
+        limits: Limits,
     ) -> Result<()> {
         let fill = self.fill_element();
         let DataStorage::Chunked { records } = &mut self.data else {
@@ -147,6 +166,7 @@ impl DatasetNode {
         let chunk_bytes = usize::try_from(chunk_dims.iter().product::<u64>())
             .ok()
             .and_then(|c| c.checked_mul(elem))
+            .filter(|&b| b > 0)
             .ok_or(Error::TooLarge {
                 what: "chunk",
                 size: u128::MAX,
@@ -160,14 +180,17 @@ impl DatasetNode {
             chunk_dims: chunk_dims.clone(),
             dim,
         };
-        let per_line = lines.grid[dim];
-        let cd = chunk_dims[dim];
-        // Where each (padded) index goes; the slack past the end stays where it is.
-        let padded = per_line * cd;
-        let mut dest = vec![u64::MAX; padded as usize];
-        for (p, &s) in ordering.iter().enumerate() {
-            match dest.get_mut(s as usize) {
-                Some(slot) if s < n && *slot == u64::MAX => *slot = p as u64,
+        let per_line = lines.grid[dim] as usize;
+        let cd = chunk_dims[dim] as usize;
+        // Where each (padded) index comes from; the slack past the end stays where it is.
+        let mut seen = vec![false; ordering.len()];
+        let mut src = Vec::with_capacity(per_line * cd);
+        for &s in ordering {
+            match seen.get_mut(s as usize) {
+                Some(slot) if s < n && !*slot => {
+                    *slot = true;
+                    src.push(s as usize);
+                }
                 _ => {
                     return Err(Error::InvalidInput(format!(
                     "{}: the ordering must hold each of 0..{n} once (bad or repeated index {s})",
@@ -176,10 +199,8 @@ impl DatasetNode {
                 }
             }
         }
-        for (s, slot) in dest.iter_mut().enumerate().skip(n as usize) {
-            *slot = s as u64;
-        }
-        // A slab: the elements of one index along `dim` within a chunk, `inner` long,
+        src.extend(ordering.len()..per_line * cd);
+        // A slab: the elements of one index along `dim` within a chunk, `inner` bytes,
         // `outer` of them per index.
         let inner = chunk_dims[dim + 1..].iter().product::<u64>() as usize * elem;
         let outer = chunk_dims[..dim].iter().product::<u64>() as usize;
@@ -190,113 +211,182 @@ impl DatasetNode {
                 self.path
             )));
         }
-        let line_bytes = per_line as usize * chunk_bytes;
-        let batch_lines = (BATCH_BYTES / line_bytes as u64).max(1);
-        let ctx = Slabs {
-            dest: &dest,
-            cd: cd as usize,
+        let line_bytes = per_line * chunk_bytes;
+        // Inflated chunks lie a cache line apart: at a power-of-two distance the same
+        // row of every chunk would share a few cache sets.
+        let slot = chunk_bytes + CACHE_LINE;
+        let plan = Plan {
+            // The offset in its inflated line of slab 0 of each source index.
+            from: src
+                .iter()
+                .map(|&s| s / cd * slot + s % cd * inner)
+                .collect(),
+            slot,
+            cd,
             inner,
             outer,
             chunk_bytes,
-            line_bytes,
+            per_line,
+            filled,
+            pipeline: &self.pipeline,
+            path: &self.path,
         };
-        let (mut out, mut joined) = (Vec::new(), Vec::new());
+        let batch_lines = (limits.batch / line_bytes as u64).max(1);
+        let mut bufs = Buffers::default();
         let mut line = 0;
         while line < lines.count() {
-            let count = batch_lines.min(lines.count() - line);
-            let mut sources = Vec::with_capacity((count * per_line) as usize);
-            for l in 0..count {
-                for k in 0..per_line {
-                    let stored = match records.get(&lines.offset(line + l, k))? {
-                        Some(r) => Some((space.get_vec(r.address, r.size)?, r)),
-                        None => None,
-                    };
-                    sources.push((l as usize, k as usize, stored));
+            // The lines whose stored chunks are read together.
+            let (mut group, mut stored, mut end) = (Vec::new(), 0u64, line);
+            while end < lines.count()
+                && (end == line || (stored < limits.read && group.len() < limits.chunks))
+            {
+                for k in 0..per_line as u64 {
+                    let r = records.get(&lines.offset(end, k))?;
+                    if let Some(r) = &r {
+                        space.check_range(r.address, r.size)?;
+                        stored = stored.saturating_add(r.size);
+                    }
+                    group.push(r);
                 }
+                end += 1;
             }
-            out.clear();
-            out.resize(count as usize * line_bytes, 0);
-            let scattered = Scattered {
-                ptr: out.as_mut_ptr(),
-                len: out.len(),
-            };
-            let scatter = |(l, k, stored): &(usize, usize, Option<(Vec<u8>, ChunkRecord)>)| {
-                CODEC.with(|cell| {
-                    let (decoder, _) = &mut *cell.borrow_mut();
-                    let chunk = match stored {
-                        None => &filled[..],
-                        Some((bytes, r)) => {
-                            let data = decoder.decode(
-                                &self.pipeline,
-                                r.filter_mask,
-                                bytes,
-                                chunk_bytes,
-                                chunk_bytes,
-                                r.address,
-                                &self.path,
-                            )?;
-                            data.get(..chunk_bytes).ok_or_else(|| {
-                                Error::corrupt(
-                                    "chunk",
-                                    r.address,
-                                    format!("{}: chunk shorter than its shape", self.path),
-                                )
-                            })?
-                        }
-                    };
-                    ctx.scatter(&scattered, *l, *k, chunk)
-                })
-            };
-            let encode = |chunk: &[u8]| -> Result<Vec<u8>> {
-                CODEC.with(|cell| {
-                    let (_, encoder) = &mut *cell.borrow_mut();
-                    Ok(encoder.encode(&self.pipeline, chunk)?.to_vec())
-                })
-            };
-            #[cfg(feature = "parallel")]
-            let encoded: Vec<Result<Vec<u8>>> = {
-                use rayon::prelude::*;
-                sources.par_iter().try_for_each(scatter)?;
-                out.par_chunks(chunk_bytes).map(encode).collect()
-            };
-            #[cfg(not(feature = "parallel"))]
-            let encoded: Vec<Result<Vec<u8>>> = {
-                sources.iter().try_for_each(scatter)?;
-                out.chunks(chunk_bytes).map(encode).collect()
-            };
-            drop(sources);
-            let encoded = encoded.into_iter().collect::<Result<Vec<_>>>()?;
-            // One extent and one write for the batch's chunks.
-            let total: u64 = encoded.iter().map(|c| c.len() as u64).sum();
-            let mut address = space.alloc.allocate_data(total);
-            joined.clear();
-            for stored in &encoded {
-                joined.extend_from_slice(stored);
+            let at = read_group(space, &group, &mut bufs.packed)?;
+            let mut freed = Vec::new();
+            let mut first = line;
+            while first < end {
+                let count = batch_lines.min(end - first);
+                let from = (first - line) as usize * per_line;
+                let to = from + count as usize * per_line;
+                let encoded = plan.batch(&group[from..to], &at[from..to], &mut bufs)?;
+                store_batch(
+                    space, records, &lines, first, &encoded, &mut bufs, &mut freed,
+                )?;
+                first += count;
             }
-            space.put(address, &joined)?;
-            for (i, stored) in encoded.iter().enumerate() {
-                let (l, k) = (i as u64 / per_line, i as u64 % per_line);
-                let old = records.insert(&ChunkRecord {
-                    offset: lines.offset(line + l, k),
-                    address,
-                    size: stored.len() as u64,
-                    filter_mask: 0,
-                })?;
-                if let Some((at, size)) = old {
-                    space.alloc.release(at, size);
-                }
-                address += stored.len() as u64;
-            }
-            line += count;
+            release(space, freed);
+            line = end;
         }
         Ok(())
     }
 }
 
+/// Buffers reused from batch to batch.
+#[derive(Default)]
+struct Buffers {
+    /// The stored chunks of a group of lines.
+    packed: Vec<u8>,
+    /// A batch's lines, inflated.
+    decoded: Vec<u8>,
+    /// A batch's lines gathered row by row (short slabs only).
+    rows: Vec<u8>,
+    /// A batch's new chunks, deflated, as written.
+    joined: Vec<u8>,
+}
+
+/// Reads the stored chunks of `group` into `packed` in address order, adjacent ones in
+/// one read, and returns where each one is there (an empty range for a missing chunk).
+/// Every record's range was checked to lie in the file.
+fn read_group(
+    space: &Space<'_>,
+    group: &[Option<ChunkRecord>],
+    packed: &mut Vec<u8>,
+) -> Result<Vec<Range<usize>>> {
+    let mut order: Vec<(u64, usize, usize)> = Vec::with_capacity(group.len());
+    let mut total = 0usize;
+    for (i, r) in group.iter().enumerate() {
+        if let Some(r) = r {
+            let len = usize::try_from(r.size).map_err(|_| Error::TooLarge {
+                what: "stored chunk",
+                size: u128::from(r.size),
+            })?;
+            total = total.checked_add(len).ok_or(Error::TooLarge {
+                what: "stored chunks",
+                size: u128::MAX,
+            })?;
+            order.push((r.address, len, i));
+        }
+    }
+    order.sort_unstable();
+    packed.resize(total, 0);
+    let mut at = vec![0..0; group.len()];
+    // The run of adjacent chunks not yet read: (address, place in `packed`, length).
+    let mut run: Option<(u64, usize, usize)> = None;
+    let mut place = 0;
+    for (address, len, i) in order {
+        at[i] = place..place + len;
+        run = match run {
+            Some((a, p, l)) if a + l as u64 == address => Some((a, p, l + len)),
+            Some((a, p, l)) => {
+                space.get(a, &mut packed[p..p + l])?;
+                Some((address, place, len))
+            }
+            None => Some((address, place, len)),
+        };
+        place += len;
+    }
+    if let Some((a, p, l)) = run {
+        space.get(a, &mut packed[p..p + l])?;
+    }
+    Ok(at)
+}
+
+/// Stores a batch's new chunks (`encoded`, line by line from line `first`) in one
+/// extent and one write, and records them; the chunks they replace go to `freed`.
+fn store_batch(
+    space: &mut Space<'_>,
+    records: &mut ChunkStore,
+    lines: &Lines,
+    first: u64,
+    encoded: &[Vec<u8>],
+    bufs: &mut Buffers,
+    freed: &mut Vec<(u64, u64)>,
+) -> Result<()> {
+    let per_line = lines.grid[lines.dim];
+    let total: u64 = encoded.iter().map(|c| c.len() as u64).sum();
+    let mut address = space.alloc.allocate_data(total);
+    bufs.joined.clear();
+    for stored in encoded {
+        bufs.joined.extend_from_slice(stored);
+    }
+    space.put(address, &bufs.joined)?;
+    for (i, stored) in encoded.iter().enumerate() {
+        let (l, k) = (i as u64 / per_line, i as u64 % per_line);
+        let old = records.insert(&ChunkRecord {
+            offset: lines.offset(first + l, k),
+            address,
+            size: stored.len() as u64,
+            filter_mask: 0,
+        })?;
+        freed.extend(old);
+        address += stored.len() as u64;
+    }
+    Ok(())
+}
+
+/// Gives the replaced chunks back to the allocator, adjacent ones as one extent.
+fn release(space: &mut Space<'_>, mut freed: Vec<(u64, u64)>) {
+    freed.sort_unstable();
+    let mut run: Option<(u64, u64)> = None;
+    for (at, size) in freed {
+        run = match run {
+            Some((a, s)) if a + s == at => Some((a, s + size)),
+            Some((a, s)) => {
+                space.alloc.release(a, s);
+                Some((at, size))
+            }
+            None => Some((at, size)),
+        };
+    }
+    if let Some((a, s)) = run {
+        space.alloc.release(a, s);
+    }
+}
+
 /// How the slabs of a line's chunks move.
-struct Slabs<'a> {
-    /// The new index of each (padded) index along the dimension.
-    dest: &'a [u64],
+struct Plan<'a> {
+    /// For each (padded) index along the dimension, where slab 0 of the index it takes
+    /// is in its line.
+    from: Vec<usize>,
     /// The chunk's length along the dimension.
     cd: usize,
     /// Bytes of one slab.
@@ -304,43 +394,191 @@ struct Slabs<'a> {
     /// Slabs per index within a chunk.
     outer: usize,
     chunk_bytes: usize,
-    line_bytes: usize,
+    /// Bytes from one inflated chunk of a line to the next.
+    slot: usize,
+    per_line: usize,
+    /// A chunk of fill values, for chunks never written.
+    filled: Vec<u8>,
+    pipeline: &'a FilterPipeline,
+    path: &'a str,
 }
 
-impl Slabs<'_> {
-    /// Copies every slab of the decoded chunk `k` of batch line `l` to its new place.
-    fn scatter(&self, out: &Scattered, l: usize, k: usize, chunk: &[u8]) -> Result<()> {
-        // Element-wide slabs (the last dimension) are copied as fixed-size values.
-        match self.inner {
-            1 => self.scatter_as::<1>(out, l, k, chunk),
-            2 => self.scatter_as::<2>(out, l, k, chunk),
-            4 => self.scatter_as::<4>(out, l, k, chunk),
-            8 => self.scatter_as::<8>(out, l, k, chunk),
-            _ => self.scatter_as::<0>(out, l, k, chunk),
+impl Plan<'_> {
+    /// Reorders a batch of lines, whose chunks (line by line) are `chunks`, stored in
+    /// `bufs.packed` at `at`, and returns their new chunks deflated.
+    fn batch(
+        &self,
+        chunks: &[Option<ChunkRecord>],
+        at: &[Range<usize>],
+        bufs: &mut Buffers,
+    ) -> Result<Vec<Vec<u8>>> {
+        let Buffers {
+            packed,
+            decoded,
+            rows,
+            ..
+        } = bufs;
+        let packed = &packed[..];
+        decoded.resize(chunks.len() * self.slot, 0);
+        let work: Vec<_> = decoded
+            .chunks_mut(self.slot)
+            .map(|slot| &mut slot[..self.chunk_bytes])
+            .zip(chunks.iter().zip(at))
+            .collect();
+        each(work, |(to, (r, at))| {
+            self.inflate(r.as_ref(), &packed[at.clone()], to)
+        })
+        .into_iter()
+        .collect::<Result<()>>()?;
+        let decoded = &decoded[..];
+        let inflated = self.per_line * self.slot;
+        let count = chunks.len() / self.per_line;
+        let row = self.per_line * self.cd * self.inner;
+        let direct = self.inner >= CACHE_LINE;
+        if !direct {
+            rows.resize(count * self.outer * row, 0);
+            let work: Vec<_> = rows.chunks_mut(row).enumerate().collect();
+            each(work, |(t, to)| {
+                let line = &decoded[t / self.outer * inflated..][..inflated];
+                self.gather_row(line, t % self.outer, to);
+            });
+        }
+        let rows = &rows[..];
+        let new: Vec<usize> = (0..chunks.len()).collect();
+        each(new, |c| {
+            let (l, q) = (c / self.per_line, c % self.per_line);
+            CODEC.with(|cell| {
+                let (_, encoder, chunk) = &mut *cell.borrow_mut();
+                chunk.resize(self.chunk_bytes, 0);
+                if direct {
+                    let line = &decoded[l * inflated..][..inflated];
+                    self.gather_chunk(line, q, chunk);
+                } else {
+                    // Chunk q's part of each of its line's rows.
+                    let part = self.cd * self.inner;
+                    for (o, to) in chunk.chunks_exact_mut(part).enumerate() {
+                        to.copy_from_slice(&rows[(l * self.outer + o) * row + q * part..][..part]);
+                    }
+                }
+                Ok(encoder.encode(self.pipeline, chunk)?.to_vec())
+            })
+        })
+        .into_iter()
+        .collect()
+    }
+
+    /// Inflates the stored chunk `bytes` of record `r` (none: never written) into `to`.
+    fn inflate(&self, r: Option<&ChunkRecord>, bytes: &[u8], to: &mut [u8]) -> Result<()> {
+        let Some(r) = r else {
+            to.copy_from_slice(&self.filled);
+            return Ok(());
+        };
+        CODEC.with(|cell| {
+            let (decoder, _, _) = &mut *cell.borrow_mut();
+            let data = decoder.decode(
+                self.pipeline,
+                r.filter_mask,
+                bytes,
+                self.chunk_bytes,
+                self.chunk_bytes,
+                r.address,
+                self.path,
+            )?;
+            let data = data.get(..self.chunk_bytes).ok_or_else(|| {
+                Error::corrupt(
+                    "chunk",
+                    r.address,
+                    format!("{}: chunk shorter than its shape", self.path),
+                )
+            })?;
+            to.copy_from_slice(data);
+            Ok(())
+        })
+    }
+
+    /// Gathers new chunk `q` of the inflated `line` into `to` (one chunk), slab by slab.
+    fn gather_chunk(&self, line: &[u8], q: usize, to: &mut [u8]) {
+        let (cd, inner) = (self.cd, self.inner);
+        let from = &self.from[q * cd..(q + 1) * cd];
+        for (o, slabs) in to.chunks_exact_mut(cd * inner).enumerate() {
+            for (slab, &f) in slabs.chunks_exact_mut(inner).zip(from) {
+                slab.copy_from_slice(&line[f + o * cd * inner..][..inner]);
+            }
         }
     }
 
-    /// [`scatter`](Self::scatter) of slabs of `N` bytes (0: of `inner` bytes).
-    fn scatter_as<const N: usize>(
-        &self,
-        out: &Scattered,
-        l: usize,
-        k: usize,
-        chunk: &[u8],
-    ) -> Result<()> {
-        let line = l * self.line_bytes;
-        let run = if N == 0 { self.inner } else { N };
-        for j in 0..self.cd {
-            let p = self.dest[k * self.cd + j] as usize;
-            let to = line + p / self.cd * self.chunk_bytes;
-            for o in 0..self.outer {
-                let from = (o * self.cd + j) * run;
-                let at = to + (o * self.cd + p % self.cd) * run;
-                // SAFETY: `dest` is a bijection of the padded indices and lines do not
-                // overlap, so this slab's place is written by this call alone.
-                unsafe { out.put::<N>(at, &chunk[from..from + run])? };
-            }
+    /// Gathers row `o` of the inflated `line` into `to`: slab `o` of every (padded)
+    /// index along the dimension in its new order, one chunk's part after another.
+    fn gather_row(&self, line: &[u8], o: usize, to: &mut [u8]) {
+        match self.inner {
+            1 => self.gather_row_as::<1>(line, o, to),
+            2 => self.gather_row_as::<2>(line, o, to),
+            4 => self.gather_row_as::<4>(line, o, to),
+            8 => self.gather_row_as::<8>(line, o, to),
+            _ => self.gather_row_as::<0>(line, o, to),
         }
-        Ok(())
+    }
+
+    /// [`gather_row`](Self::gather_row) of slabs of `N` bytes (0: of `inner` bytes), a
+    /// fixed-size copy for an element rather than a call to memcpy.
+    fn gather_row_as<const N: usize>(&self, line: &[u8], o: usize, to: &mut [u8]) {
+        let run = if N == 0 { self.inner } else { N };
+        let shift = o * self.cd * run;
+        for (slab, &f) in to.chunks_exact_mut(run).zip(&self.from) {
+            slab.copy_from_slice(&line[f + shift..][..run]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::Limits;
+    use crate::read::Numeric;
+    use crate::write::{DatasetSpec, MemFile, Writer};
+
+    /// Steps of a chunk or a few give the values of one step, on either path (slabs
+    /// gathered straight or row by row).
+    #[test]
+    fn small_steps_give_the_same_file() {
+        let tiny = Limits {
+            batch: 1,
+            read: 1,
+            chunks: 1,
+        };
+        let few = Limits {
+            batch: 3 * 4 * 9 * 4,
+            read: 200,
+            chunks: 7,
+        };
+        let (shape, chunks) = ([23u64, 17, 9], [4u64, 3, 9]);
+        let ordering = |n: u64| -> Vec<u64> { (0..n).map(|i| (i * 5 + 3) % n).collect() };
+        for dim in 0..3 {
+            let mut files = Vec::new();
+            for limits in [super::LIMITS, tiny, few] {
+                let mem = Arc::new(MemFile::new());
+                let mut w = Writer::create_in(mem.clone()).unwrap();
+                let spec = DatasetSpec::new(i32::datatype(), &shape)
+                    .chunks(&chunks)
+                    .deflate(2);
+                w.create_dataset("/d", &spec).unwrap();
+                // Rows 5..9 are never written: fill.
+                let values: Vec<i32> = (0..5 * 17 * 9).collect();
+                w.write_numbers("/d", &[0, 0, 0], &[5, 17, 9], &values)
+                    .unwrap();
+                let values: Vec<i32> = (0..14 * 17 * 9).map(|v| -v).collect();
+                w.write_numbers("/d", &[9, 0, 0], &[14, 17, 9], &values)
+                    .unwrap();
+                w.commit().unwrap();
+                w.permute_within("/d", dim, &ordering(shape[dim]), limits)
+                    .unwrap();
+                w.commit().unwrap();
+                let read = w.reader().unwrap().dataset("/d").unwrap().read::<i32>();
+                files.push(read.unwrap());
+            }
+            assert_eq!(files[0], files[1], "dim {dim}");
+            assert_eq!(files[0], files[2], "dim {dim}");
+        }
     }
 }

@@ -1,12 +1,12 @@
 //! `permute` (loompy-api.md §3.11): reorder the rows or the columns of a file in place.
 //!
-//! The rows of a chunked layer are reordered chunk by chunk by hdf5-lite
-//! (`Writer::permute`: each chunk inflated and deflated once, its bytes moved as they
-//! are); otherwise a layer is rewritten in strips across the permuted axis (whole chunks
-//! along the other one), each strip read in the layer's own type and written back
-//! permuted. Either way memory holds one batch of chunks. Attributes of the axis are reordered, graph vertices are
-//! renumbered through the inverse permutation, and everything is one commit: a failure
-//! leaves the file as it was.
+//! A chunked layer is reordered chunk by chunk by hdf5-lite (`Writer::permute`: each
+//! chunk inflated and deflated once, its bytes moved as they are); a contiguous one is
+//! rewritten in strips across the permuted axis, each strip read in the layer's own
+//! type and written back permuted. Either way memory holds one batch of chunks.
+//! Attributes of the axis are reordered, graph vertices are renumbered through the
+//! inverse permutation, and everything is one commit: a failure leaves the file as it
+//! was.
 //!
 //! Unlike loompy, `ordering` must be a permutation of the axis (loompy accepts repeats
 //! and silently duplicates rows), and it is checked before anything is written (loompy
@@ -91,9 +91,7 @@ impl LoomConnection {
                 w.unlink(layout::TILES)?;
             }
             for (d, dtype) in &layers {
-                // Rows move as whole chunk rows; columns (one element per slab) gather
-                // faster from whole rows read as stored.
-                if axis == Axis::Rows && d.chunks().is_some() {
+                if d.chunks().is_some() {
                     w.permute(d.path(), axis.index(), &order)?;
                     continue;
                 }
