@@ -9,10 +9,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+mod support;
+use support::Crashing;
+
 use hdf5_lite::format::messages::Layout;
 use hdf5_lite::read::{File, Numeric};
 use hdf5_lite::write::{AttrValue, DatasetSpec, MemFile, StorageMut, Writer};
-use hdf5_lite::Storage;
 use proptest::prelude::*;
 
 const ROWS: u64 = 37;
@@ -100,45 +102,6 @@ proptest! {
             prop_assert_eq!(got_cols, cols);
             prop_assert_eq!(got, expected(cols));
         }
-    }
-}
-
-/// A [`MemFile`] whose k-th write fails.
-#[derive(Debug)]
-struct Crashing {
-    inner: MemFile,
-    writes: AtomicU64,
-    fail_at: u64,
-}
-
-impl Storage for Crashing {
-    fn len(&self) -> u64 {
-        self.inner.len()
-    }
-    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        self.inner.read_exact_at(offset, buf)
-    }
-}
-
-impl StorageMut for Crashing {
-    fn write_all_at(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
-        if n == self.fail_at {
-            if offset != 0 {
-                self.inner.write_all_at(offset, &data[..data.len() / 2])?;
-            }
-            return Err(std::io::Error::other("simulated crash"));
-        }
-        self.inner.write_all_at(offset, data)
-    }
-    fn sync(&self) -> std::io::Result<()> {
-        Ok(())
-    }
-    fn current_len(&self) -> u64 {
-        self.inner.current_len()
-    }
-    fn truncate(&self, len: u64) -> std::io::Result<()> {
-        self.inner.truncate(len)
     }
 }
 

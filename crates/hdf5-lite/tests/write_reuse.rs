@@ -8,9 +8,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+mod support;
+use support::Crashing;
+
 use hdf5_lite::read::{File, Numeric};
 use hdf5_lite::write::{AttrValue, DatasetSpec, MemFile, StorageMut, Writer};
-use hdf5_lite::Storage;
 
 const N: u64 = 48;
 
@@ -112,45 +114,6 @@ fn a_file_edited_over_many_sessions_stays_small() {
     if let Ok(dir) = std::env::var("HDF5_LITE_REUSE_OUT") {
         std::fs::write(format!("{dir}/sessions.h5"), mem.to_bytes()).unwrap();
         eprintln!("sizes {sizes:?}");
-    }
-}
-
-/// A [`MemFile`] whose k-th write fails.
-#[derive(Debug)]
-struct Crashing {
-    inner: MemFile,
-    writes: AtomicU64,
-    fail_at: u64,
-}
-
-impl Storage for Crashing {
-    fn len(&self) -> u64 {
-        self.inner.len()
-    }
-    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        self.inner.read_exact_at(offset, buf)
-    }
-}
-
-impl StorageMut for Crashing {
-    fn write_all_at(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
-        if n == self.fail_at {
-            if offset != 0 {
-                self.inner.write_all_at(offset, &data[..data.len() / 2])?;
-            }
-            return Err(std::io::Error::other("simulated crash"));
-        }
-        self.inner.write_all_at(offset, data)
-    }
-    fn sync(&self) -> std::io::Result<()> {
-        Ok(())
-    }
-    fn current_len(&self) -> u64 {
-        self.inner.current_len()
-    }
-    fn truncate(&self, len: u64) -> std::io::Result<()> {
-        self.inner.truncate(len)
     }
 }
 
