@@ -307,6 +307,18 @@ fn read_group(
         }
     }
     order.sort_unstable();
+    // Stored chunks never share bytes, so what is read here is at most the file.
+    let mut end = 0;
+    for &(address, len, _) in &order {
+        if address < end {
+            return Err(Error::corrupt(
+                "chunk index",
+                address,
+                "a stored chunk overlaps the one before it",
+            ));
+        }
+        end = address + len as u64;
+    }
     packed.resize(total, 0);
     let mut at = vec![0..0; group.len()];
     // The run of adjacent chunks not yet read: (address, place in `packed`, length).
@@ -537,6 +549,39 @@ mod tests {
     use super::Limits;
     use crate::read::Numeric;
     use crate::write::{DatasetSpec, MemFile, Writer};
+
+    /// Chunk records that share bytes (a corrupt index) are an error before the group's
+    /// buffer is sized from them; adjacent and missing chunks are read into place.
+    #[test]
+    fn overlapping_stored_chunks_are_refused() {
+        use crate::format::chunk_index::ChunkRecord;
+        use crate::write::free_space::FreeSpace;
+        use crate::write::vlen::OpenHeap;
+        use crate::write::{Space, StorageMut};
+
+        let mem = MemFile::new();
+        mem.write_all_at(0, &(0u8..100).collect::<Vec<u8>>())
+            .unwrap();
+        let (mut alloc, mut heap) = (FreeSpace::new(100), OpenHeap::default());
+        let space = Space::new(&mem, &mut alloc, &mut heap, (16, 16, 32));
+        let rec = |address, size| {
+            Some(ChunkRecord {
+                offset: vec![0],
+                address,
+                size,
+                filter_mask: 0,
+            })
+        };
+        let mut packed = Vec::new();
+        let at = super::read_group(&space, &[rec(40, 10), None, rec(30, 10)], &mut packed);
+        assert_eq!(at.unwrap(), vec![10..20, 0..0, 0..10]);
+        assert_eq!(packed, (30u8..50).collect::<Vec<u8>>());
+        let err = super::read_group(&space, &[rec(30, 60), rec(40, 60)], &mut packed);
+        assert!(
+            err.unwrap_err().to_string().contains("overlaps"),
+            "an overlap is corrupt"
+        );
+    }
 
     /// Steps of a chunk or a few give the values of one step, on either path (slabs
     /// gathered straight or row by row).
