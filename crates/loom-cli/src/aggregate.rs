@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use loom_core::ops::{AggregateOptions, CaAggregation, GroupBy};
-use loom_core::{connect, Mode};
+use loom_core::Mode;
 
+use crate::open::open;
 use crate::output::{
     check_not_input, check_replaceable, check_writable, finish_unit, temp_beside, About, Failure,
 };
@@ -84,7 +85,7 @@ fn aggregate(args: &AggregateArgs) -> Result<(), Failure> {
     check_replaceable(&args.output)?;
     check_not_input(&args.output, &[input])?;
     check_writable(&args.output)?;
-    let ds = connect(input, Mode::Read).about(input)?;
+    let ds = open(input, Mode::Read)?;
     // loompy skips a --ca attribute the file does not have; on the command line that is a
     // typo, so it is an error.
     for (name, _) in &opts.aggr_ca_by {

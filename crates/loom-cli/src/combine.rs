@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use loom_core::ops::{combine, combine_faster, CombineFasterOptions, CombineOptions};
-use loom_core::{connect, Mode};
+use loom_core::Mode;
 
+use crate::open::open;
 use crate::output::{
     check_not_input, check_replaceable, check_writable, finish_unit, temp_beside, About, Failure,
 };
@@ -33,10 +34,10 @@ pub struct CombineArgs {
     #[arg(long)]
     pub faster: bool,
     /// With --faster: column attributes to leave out (repeatable).
-    #[arg(long = "skip-attr", value_name = "NAME")]
+    #[arg(long = "skip-attr", value_name = "NAME", requires = "faster")]
     pub skip_attrs: Vec<String>,
     /// Columns copied at a time (not with --faster).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, conflicts_with = "faster")]
     pub batch: usize,
     /// No progress on stderr.
     #[arg(short, long)]
@@ -66,7 +67,7 @@ fn combine_files(args: &CombineArgs) -> Result<(), Failure> {
     // Each input opened once here so that an unreadable one, or one without the key, is
     // named (the operation's own errors cannot tell which file they are about).
     for input in &inputs {
-        let ds = connect(input, Mode::Read).about(input)?;
+        let ds = open(input, Mode::Read)?;
         if let Some(key) = &args.key {
             ds.ra().get(key).about(input)?;
         }

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use loom_core::{connect, LoomError, Mode};
+use loom_core::{Axis, LoomError, Mode};
 use loom_io::{export_h5ad, export_mtx, H5adExport, IoError, MtxExport};
 
+use crate::open::{labels, open};
 use crate::output::{
     check_not_input, check_replaceable, check_writable, finish_unit, one_line, temp_beside,
     write_text, writing, About, Failure,
@@ -46,14 +47,16 @@ pub struct ExportArgs {
     #[arg(long)]
     pub layer: Option<String>,
     /// h5ad: the layer for X (default: `spliced` when present, else the main layer).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "layer")]
     pub x_layer: Option<String>,
-    /// h5ad: column attribute holding the obs names.
-    #[arg(long, default_value = "CellID")]
-    pub obs_names: String,
-    /// h5ad: row attribute holding the var names.
-    #[arg(long, default_value = "Gene")]
-    pub var_names: String,
+    /// h5ad: column attribute holding the obs names (default: CellID when the file has
+    /// it, else 0, 1, 2, …).
+    #[arg(long, value_name = "ATTR")]
+    pub obs_names: Option<String>,
+    /// h5ad: row attribute holding the var names (default: Gene when the file has it,
+    /// else 0, 1, 2, …).
+    #[arg(long, value_name = "ATTR")]
+    pub var_names: Option<String>,
     /// No progress and no warnings on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -83,7 +86,11 @@ fn format_of(args: &ExportArgs) -> Result<Format, Failure> {
 /// Runs `loom export`: exit 0 when written, 2 on an error; a closed stdout pipe ends
 /// quietly.
 pub fn run(args: ExportArgs) -> ExitCode {
-    let progress = Progress::start(&format!("exporting {}", args.input.display()), args.quiet);
+    let progress = Progress::start_writing(
+        &format!("exporting {}", args.input.display()),
+        args.quiet,
+        &args.output,
+    );
     let result = export(&args);
     progress.finish();
     finish_unit(result.map(|warnings| {
@@ -114,8 +121,22 @@ fn naming(input: &Path, e: IoError) -> Failure {
 fn export(args: &ExportArgs) -> Result<Vec<String>, Failure> {
     let (input, out) = (args.input.as_path(), args.output.as_path());
     let format = format_of(args)?;
+    if format != Format::H5ad {
+        let h5ad_only = [
+            ("--x-layer", args.x_layer.is_some()),
+            ("--obs-names", args.obs_names.is_some()),
+            ("--var-names", args.var_names.is_some()),
+        ];
+        if let Some((option, _)) = h5ad_only.iter().find(|(_, given)| *given) {
+            let this = if format == Format::Mtx { "mtx" } else { "tsv" };
+            return Err(Failure::Error(format!(
+                "{option} is for h5ad output; {} is written as {this}",
+                out.display()
+            )));
+        }
+    }
     check_not_input(out, &[input])?;
-    let ds = connect(input, Mode::Read).about(input)?;
+    let ds = open(input, Mode::Read)?;
     let layer = args.layer.clone().unwrap_or_default();
     match format {
         Format::H5ad => {
@@ -127,8 +148,27 @@ fn export(args: &ExportArgs) -> Result<Vec<String>, Failure> {
             let _guard = crate::interrupt::remove_on_interrupt(Path::new(&partial));
             let mut opts = H5adExport::new(out);
             opts.x_layer = args.x_layer.clone().or(args.layer.clone());
-            opts.obs_names = args.obs_names.clone();
-            opts.var_names = args.var_names.clone();
+            // anndata.read_loom ignores a names attribute it cannot use; a name typed on
+            // the command line is meant, so it must be there, one value per cell or gene.
+            for (name, axis, option, field) in [
+                (
+                    &args.obs_names,
+                    Axis::Cols,
+                    "--obs-names",
+                    &mut opts.obs_names,
+                ),
+                (
+                    &args.var_names,
+                    Axis::Rows,
+                    "--var-names",
+                    &mut opts.var_names,
+                ),
+            ] {
+                if let Some(name) = name {
+                    labels(&ds, input, axis, &format!("{option} {name}"), name)?;
+                    field.clone_from(name);
+                }
+            }
             export_h5ad(&ds, &opts).map_err(|e| naming(input, e))
         }
         Format::Mtx => {

@@ -4,11 +4,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use loom_core::{AttrValues, Axis, LoomConnection, Mode};
+use loom_core::{AttrValues, Axis, LoomConnection, LoomError, Mode};
 use serde_json::{json, Map, Value as Json};
 
 use crate::h5::json::dtype;
 use crate::h5::ls::dtype_text;
+use crate::open::{is_loom, not_loom};
 use crate::output::{Failure, Outcome};
 
 /// Rows and columns of the matrix corner shown, and values shown per attribute.
@@ -109,9 +110,13 @@ pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Outcome {
 }
 
 /// Gathers the report for the file at `path` (opened read-only, without validation, so
-/// files loompy's validator rejects are still described).
+/// files loompy's validator rejects are still described). An HDF5 file that is not laid
+/// out as a loom file at all (see [`is_loom`]) is an error.
 pub fn info(path: &std::path::Path) -> loom_core::Result<Info> {
     let ds = LoomConnection::open(path, Mode::Read, false)?;
+    if !is_loom(&ds.hdf5()) {
+        return Err(LoomError::InvalidInput(not_loom(path)));
+    }
     Ok(describe(&ds))
 }
 

@@ -8,6 +8,7 @@ pub mod h5;
 pub mod import;
 pub mod info;
 pub mod interrupt;
+pub mod open;
 pub mod output;
 pub mod permute;
 pub mod progress;

@@ -14,7 +14,7 @@ use loom_cli::{
 #[command(
     name = "loom",
     version,
-    about = "Inspect, dump and compare .loom and HDF5 files"
+    about = "Inspect, check, convert and operate on .loom files, and inspect any HDF5 file"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let outcome: Outcome = match cli.command {
-        // These two write their own output (files, or stdout for `-`).
+        // These write their own output (files, or stdout for `-`) and exit status.
         Command::Import(cmd) => return import::run(cmd),
         Command::Export(args) => return export::run(args),
         Command::Combine(args) => return combine::run(args),

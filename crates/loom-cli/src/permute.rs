@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use clap::Args;
 use loom_core::{connect, Axis, LoomConnection, LoomError, Mode};
 
-use crate::output::{check_replaceable, finish_unit, temp_beside, About, AxisArg, Failure};
+use crate::open::open;
+use crate::output::{
+    check_not_input, check_replaceable, finish_unit, temp_beside, About, AxisArg, Failure,
+};
 use crate::progress::Progress;
 
 /// `loom permute IN [-o OUT] (--cols-by ATTR | --rows-by ATTR | --random SEED)`
@@ -28,11 +31,11 @@ pub struct PermuteArgs {
     #[arg(long, conflicts_with = "random")]
     pub rows_by: Option<String>,
     /// Shuffle with this seed (the axis from --axis).
-    #[arg(long)]
+    #[arg(long, value_name = "SEED")]
     pub random: Option<u64>,
-    /// The axis for --random.
-    #[arg(long, value_enum, default_value = "cols")]
-    pub axis: AxisArg,
+    /// The axis for --random (default: cols).
+    #[arg(long, value_enum, requires = "random", conflicts_with_all = ["cols_by", "rows_by"])]
+    pub axis: Option<AxisArg>,
     /// No progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -52,7 +55,7 @@ fn permute(args: &PermuteArgs) -> Result<(), Failure> {
     let (axis, by) = match (&args.cols_by, &args.rows_by, args.random) {
         (Some(a), None, None) => (Axis::Cols, Some(a)),
         (None, Some(a), None) => (Axis::Rows, Some(a)),
-        (None, None, Some(_)) => (Axis::from(args.axis), None),
+        (None, None, Some(_)) => (Axis::from(args.axis.unwrap_or(AxisArg::Cols)), None),
         _ => {
             return Err(Failure::Error(
                 "give one of --cols-by, --rows-by or --random".to_owned(),
@@ -60,13 +63,17 @@ fn permute(args: &PermuteArgs) -> Result<(), Failure> {
         }
     };
     let Some(out) = &args.output else {
-        let ds = connect(input, Mode::ReadWrite).about(input)?;
+        let ds = open(input, Mode::ReadWrite)?;
         let ordering = ordering(&ds, axis, by, args.random).about(input)?;
         return apply(ds, &ordering, axis).about(input);
     };
     check_replaceable(out)?;
+    check_not_input(out, &[input]).map_err(|f| match f {
+        Failure::Error(m) => Failure::Error(format!("{m}, or leave out -o to permute in place")),
+        f => f,
+    })?;
     let ordering = {
-        let ds = connect(input, Mode::Read).about(input)?;
+        let ds = open(input, Mode::Read)?;
         ordering(&ds, axis, by, args.random).about(input)?
     };
     let tmp = temp_beside(out);

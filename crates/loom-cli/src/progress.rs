@@ -1,8 +1,10 @@
 //! Progress on stderr for long-running commands: an indicatif spinner with the elapsed
-//! time when stderr is a terminal, nothing otherwise or with `--quiet`; log lines
-//! (warnings, the summary) on stderr unless `--quiet`.
+//! time when stderr is a terminal (unless the data goes to that terminal too), nothing
+//! otherwise or with `--quiet`; log lines (warnings, the summary) on stderr unless
+//! `--quiet`.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -27,6 +29,16 @@ impl Progress {
             bar
         });
         Progress { bar, quiet }
+    }
+
+    /// [`Progress::start`] for a command whose data goes to `output`: no spinner when
+    /// that is standard output (`-`) on a terminal, where it would be drawn among the data.
+    pub fn start_writing(message: &str, quiet: bool, output: &Path) -> Self {
+        let shared = output.as_os_str() == "-" && std::io::stdout().is_terminal();
+        Progress {
+            quiet,
+            ..Self::start(message, quiet || shared)
+        }
     }
 
     /// A log line on stderr (above the spinner), unless quiet.

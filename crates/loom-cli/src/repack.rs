@@ -8,7 +8,7 @@ use hdf5_lite::repack::RepackStats;
 use hdf5_lite::RepackOptions;
 
 use crate::output::{
-    check_not_input, check_replaceable, check_writable, temp_beside, About, Outcome,
+    check_not_input, check_replaceable, check_writable, temp_beside, About, Failure, Outcome,
 };
 
 /// `loom repack`: write a compact copy of a file (only live objects, same values), as
@@ -17,8 +17,20 @@ use crate::output::{
 pub struct Args {
     /// The file to copy.
     pub input: PathBuf,
-    /// The compact copy to write (replaced if it exists).
-    pub output: PathBuf,
+    /// The compact copy to write (replaced if it exists); `-o OUTPUT` works too.
+    #[arg(
+        required_unless_present = "output_option",
+        conflicts_with = "output_option"
+    )]
+    pub output: Option<PathBuf>,
+    /// The compact copy, given as the other commands take their output.
+    #[arg(
+        short = 'o',
+        long = "output",
+        id = "output_option",
+        value_name = "OUTPUT"
+    )]
+    pub output_option: Option<PathBuf>,
     /// Gzip level 0-9 for every chunked dataset.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=9))]
     pub gzip: Option<u32>,
@@ -33,7 +45,10 @@ pub struct Args {
 /// Runs `loom repack`; the summary goes to stderr. The copy is written beside the output
 /// and renamed into place when complete.
 pub fn run(args: &Args) -> Outcome {
-    let (input, out) = (args.input.as_path(), args.output.as_path());
+    let input = args.input.as_path();
+    let Some(out) = args.output.as_deref().or(args.output_option.as_deref()) else {
+        return Err(Failure::Error("give the output file".to_owned()));
+    };
     check_replaceable(out)?;
     check_not_input(out, &[input])?;
     check_writable(out)?;

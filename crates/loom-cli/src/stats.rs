@@ -8,15 +8,17 @@ use std::process::ExitCode;
 
 use clap::Args;
 use loom_core::ndarray::ArrayView1;
-use loom_core::{connect, Axis, Mode};
+use loom_core::{Axis, Mode};
 
+use crate::open::{labels, open};
 use crate::output::{check_not_input, finish_unit, write_text, writing, About, AxisArg, Failure};
 use crate::progress::Progress;
 
 /// `loom stats IN [--axis rows|cols] [--layer L] [-o OUT]`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Output columns: index, name (with --name), sum, mean, sd, nnz.
+    after_help = "Output columns: index, name (with --name), sum, mean, sd, nnz. sd is the
+population standard deviation (numpy's std, ddof=0).
 
 Examples:
   loom stats cells.loom --axis cols --name CellID > qc.tsv
@@ -48,7 +50,11 @@ pub struct StatsArgs {
 /// Runs `loom stats`: exit 0 when written, 2 on an error; a closed stdout pipe ends
 /// quietly.
 pub fn run(args: StatsArgs) -> ExitCode {
-    let progress = Progress::start(&format!("stats of {}", args.input.display()), args.quiet);
+    let progress = Progress::start_writing(
+        &format!("stats of {}", args.input.display()),
+        args.quiet,
+        &args.output,
+    );
     let result = stats(&args);
     progress.finish();
     finish_unit(result)
@@ -57,35 +63,32 @@ pub fn run(args: StatsArgs) -> ExitCode {
 fn stats(args: &StatsArgs) -> Result<(), Failure> {
     let input = args.input.as_path();
     check_not_input(&args.output, &[input])?;
-    let ds = connect(input, Mode::Read).about(input)?;
+    let ds = open(input, Mode::Read)?;
     let axis = Axis::from(args.axis);
     let names = match &args.name {
-        Some(n) => {
-            let v = ds.axis_attrs(axis).get(n).about(input)?;
-            Some(match v.as_strings() {
-                Some(s) => s.iter().cloned().collect::<Vec<_>>(),
-                None => v
-                    .to_f64()
-                    .map(|f| f.iter().map(|x| x.to_string()).collect())
-                    .unwrap_or_default(),
-            })
-        }
+        Some(n) => Some(labels(&ds, input, axis, &format!("--name {n}"), n)?),
         None => None,
     };
     ds.layers().dtype(&args.layer).about(input)?;
     let sum = |v: ArrayView1<f64>| v.sum();
-    let sumsq = |v: ArrayView1<f64>| v.iter().map(|x| x * x).sum::<f64>();
+    // Two passes over the row or column (it is in cache): the mean of squares minus the
+    // squared mean loses every digit when the values are large and close together.
+    let sd = |v: ArrayView1<f64>| {
+        let n = v.len() as f64;
+        let mean = v.sum() / n;
+        (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt()
+    };
     let nnz = |v: ArrayView1<f64>| v.iter().filter(|&&x| x != 0.0).count() as f64;
     let res = ds
-        .map_layer(&[&sum, &sumsq, &nnz], &args.layer, axis, args.batch, None)
+        .map_layer(&[&sum, &sd, &nnz], &args.layer, axis, args.batch, None)
         .about(input)?;
-    let [sums, sumsqs, nnzs] = &res[..] else {
+    let [sums, sds, nnzs] = &res[..] else {
         return Err(Failure::about(input.display(), "map gave no results"));
     };
     let n = axis.other().of(ds.shape()) as f64;
     let names = names.as_deref();
     write_text(&args.output, |out| {
-        write_table(out, names, sums, sumsqs, nnzs, n)
+        write_table(out, names, sums, sds, nnzs, n)
     })
     .map_err(|e| writing(&args.output, e))
 }
@@ -95,7 +98,7 @@ fn write_table(
     out: &mut dyn Write,
     names: Option<&[String]>,
     sums: &[f64],
-    sumsqs: &[f64],
+    sds: &[f64],
     nnzs: &[f64],
     n: f64,
 ) -> std::io::Result<()> {
@@ -105,13 +108,8 @@ fn write_table(
         "index\t"
     };
     writeln!(out, "{head}sum\tmean\tsd\tnnz")?;
-    for (i, ((s, ss), nz)) in sums.iter().zip(sumsqs).zip(nnzs).enumerate() {
+    for (i, ((s, sd), nz)) in sums.iter().zip(sds).zip(nnzs).enumerate() {
         let mean = if n > 0.0 { s / n } else { f64::NAN };
-        let sd = if n > 0.0 {
-            (ss / n - mean * mean).max(0.0).sqrt()
-        } else {
-            f64::NAN
-        };
         match names {
             Some(v) => write!(out, "{i}\t{}\t", v.get(i).map(String::as_str).unwrap_or(""))?,
             None => write!(out, "{i}\t")?,

@@ -11,10 +11,11 @@ use std::process::ExitCode;
 use clap::Args;
 use loom_core::ops::FillValues;
 use loom_core::{
-    connect, new, AttrValues, Axis, AxisWindows, LayerInput, LoomConnection, LoomError, Mode,
+    new, AttrValues, Axis, AxisWindows, Dtype, LayerInput, LoomConnection, LoomError, Mode,
     Selection, DEFAULT_BUDGET,
 };
 
+use crate::open::{labels, open};
 use crate::output::{check_not_input, check_replaceable, finish_unit, temp_beside, About, Failure};
 use crate::progress::Progress;
 
@@ -46,7 +47,7 @@ pub struct SubsetArgs {
     #[arg(long)]
     pub sample: Option<usize>,
     /// Seed of the sample.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, requires = "sample")]
     pub seed: u64,
     /// No progress on stderr.
     #[arg(short, long)]
@@ -65,7 +66,7 @@ fn subset(args: &SubsetArgs) -> Result<(), Failure> {
     let input = args.input.as_path();
     check_replaceable(&args.output)?;
     check_not_input(&args.output, &[input])?;
-    let ds = connect(input, Mode::Read).about(input)?;
+    let ds = open(input, Mode::Read)?;
     let rows = select(&ds, input, Axis::Rows, args.rows.as_deref())?;
     let mut cols = select(&ds, input, Axis::Cols, args.cols.as_deref())?;
     if let Some(n) = args.sample {
@@ -284,17 +285,13 @@ fn select(
             } else {
                 vec![value.trim().trim_matches(['"', '\'']).to_owned()]
             };
-            let values = ds.axis_attrs(axis).get(attr.trim()).about(input)?;
-            let texts: Vec<String> = match values.as_strings() {
-                Some(s) => s.iter().cloned().collect(),
-                None => values
-                    .to_f64()
-                    .ok_or_else(|| bad("the attribute is neither numbers nor strings"))?
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect(),
-            };
-            let numeric = values.as_strings().is_none();
+            let what = format!("{option} '{spec}'");
+            let attr = attr.trim();
+            let texts = labels(ds, input, axis, &what, attr)?;
+            let numeric = ds
+                .axis_attrs(axis)
+                .info(attr)
+                .is_ok_and(|i| !matches!(i.dtype, Dtype::Str));
             let matches = |t: &String| {
                 wanted.iter().any(|w| {
                     w == t

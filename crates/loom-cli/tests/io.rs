@@ -173,3 +173,71 @@ fn import_star_with_a_sample_database() {
         "{err}"
     );
 }
+
+/// The h5ad's obs and var names come from the attributes named by `--obs-names` and
+/// `--var-names`. Old: a name the file does not have was ignored (the names became 0,
+/// 1, 2, … as `anndata.read_loom` makes them) with exit 0; a name typed on the command
+/// line is meant, so it is now an error naming the option, and no file is written.
+/// Without the options, CellID and Gene are used when present, else 0, 1, 2, ….
+#[test]
+fn export_obs_and_var_names_come_from_the_named_attributes() {
+    let dir = tempdir("names");
+    let d = dir.path();
+    let input = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ops/input.loom");
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let index = |h5ad: &std::path::Path, frame: &str| {
+        let f = hdf5_lite::read::File::open(h5ad).unwrap();
+        f.dataset(&format!("/{frame}/_index"))
+            .unwrap()
+            .read_strings()
+            .unwrap()
+    };
+
+    let named = d.join("named.h5ad");
+    let r = loom(&[
+        "export",
+        &s(&input),
+        "-o",
+        &s(&named),
+        "--obs-names",
+        "Tissue",
+        "--var-names",
+        "Rank",
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let obs = index(&named, "obs");
+    assert_eq!(obs.len(), 11);
+    assert_eq!(obs[..3], ["brain/x", "gut.y", "brain/x"]);
+    assert_eq!(index(&named, "var")[..3], ["4", "6", "7"]);
+
+    let default = d.join("default.h5ad");
+    let r = loom(&["export", &s(&input), "-o", &s(&default)]);
+    assert_eq!(r.status.code(), Some(0));
+    assert_eq!(index(&default, "obs")[..2], ["C00", "C01"]);
+    assert_eq!(index(&default, "var")[..2], ["G00", "G01"]);
+
+    for (option, name, want) in [
+        ("--obs-names", "Nope", "--obs-names Nope: "),
+        ("--var-names", "Nope", "--var-names Nope: "),
+        ("--obs-names", "Gene", "no column attribute named \"Gene\""),
+    ] {
+        let out = d.join("bad.h5ad");
+        let r = loom(&["export", &s(&input), "-o", &s(&out), option, name]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{err}");
+        assert!(!out.exists());
+    }
+    // Not for the other formats, where the names would be silently unused.
+    let r = loom(&["export", &s(&input), "-o", "-", "--obs-names", "CellID"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("--obs-names is for h5ad output"), "{err}");
+    assert!(r.stdout.is_empty());
+}

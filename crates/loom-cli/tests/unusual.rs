@@ -226,7 +226,8 @@ fn an_output_naming_a_folder_is_refused() {
 
 /// Old: `loom export in.loom -o in.loom --format tsv` truncated its own input and died of
 /// SIGBUS reading it; `loom stats -o in.loom` emptied it; subset, aggregate, combine and
-/// import replaced it; repack said the file was "open elsewhere".
+/// import replaced it; repack said the file was "open elsewhere"; permute copied it and
+/// permuted the copy into its place (in place, the long way round).
 #[test]
 fn an_output_equal_to_an_input_is_refused() {
     let dir = scratch();
@@ -245,6 +246,7 @@ fn an_output_equal_to_an_input_is_refused() {
             vec!["repack", "in.loom", out],
             vec!["import", "h5ad", "in.loom", "-o", out],
             vec!["import", "tsv", "in.loom", "-o", out],
+            vec!["permute", "in.loom", "-o", out, "--cols-by", "Clusters"],
         ] {
             fails(
                 d,
@@ -334,6 +336,25 @@ fn bad_option_values_are_named() {
             "--seed",
         ),
         (&["stats", "in.loom", "--axis", "diagonal"], "--axis"),
+        // Old: --axis was ignored unless --random was given.
+        (
+            &["permute", "in.loom", "--cols-by", "Batch", "--axis", "rows"],
+            "--axis",
+        ),
+        // Old: --x-layer won over --layer, silently.
+        (
+            &[
+                "export",
+                "in.loom",
+                "-o",
+                "o.h5ad",
+                "--layer",
+                "",
+                "--x-layer",
+                "counts",
+            ],
+            "--x-layer",
+        ),
     ] {
         let before = snapshot(d);
         let r = Command::new(env!("CARGO_BIN_EXE_loom"))
@@ -454,4 +475,56 @@ fn an_interrupted_command_leaves_no_file() {
         );
         assert!(snapshot(d) == before, "{args:?} left {:?}", names(d));
     }
+}
+
+/// Old: `loom info plain.h5` printed "0 rows x 0 columns" and the validator's findings
+/// with exit 0, and the other commands printed the validator's whole list on one long
+/// line. `loom info` describes loom files; on an HDF5 file that is not one it fails
+/// (exit 2, an error, as the README's exit rules have it: it is not a yes/no question as
+/// `loom validate` is, which answers 1 "not valid") with one line pointing to `loom h5 ls`.
+#[test]
+fn a_plain_hdf5_file_is_not_a_loom_file() {
+    let dir = scratch();
+    let d = dir.path();
+    std::fs::copy(
+        fixture("40_feat_dense_attrs_links_latest.h5"),
+        d.join("plain.h5"),
+    )
+    .unwrap();
+    let want = "plain.h5: not a loom file (it has no /matrix); `loom h5 ls plain.h5`";
+    for args in [
+        vec!["info", "plain.h5"],
+        vec!["info", "plain.h5", "--json"],
+        vec!["stats", "plain.h5"],
+        vec!["export", "plain.h5", "-o", "o.tsv"],
+        vec!["subset", "plain.h5", "-o", "o.loom"],
+        vec!["aggregate", "plain.h5", "-o", "o.loom"],
+        vec!["permute", "plain.h5", "--random", "1"],
+        vec!["permute", "plain.h5", "-o", "o.loom", "--random", "1"],
+        vec!["combine", "in.loom", "plain.h5", "-o", "o.loom"],
+    ] {
+        fails(d, &args, &[want], &["validator", "row_attrs"]);
+    }
+    let r = Command::new(env!("CARGO_BIN_EXE_loom"))
+        .args(["validate", "plain.h5"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    // An empty loom file (loompy's `new()`: the groups, no matrix) is still described.
+    loom_core::new(d.join("empty_new.loom"))
+        .unwrap()
+        .close()
+        .unwrap();
+    let r = Command::new(env!("CARGO_BIN_EXE_loom"))
+        .args(["info", "empty_new.loom"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        text.starts_with("empty_new.loom: 0 rows x 0 columns"),
+        "{text}"
+    );
 }
