@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use loom_core::ndarray::ArrayView1;
-use loom_core::{Axis, Mode};
+use loom_core::{Axis, LoomConnection, Mode, Numeric};
 
 use crate::open::{labels, open};
 use crate::output::{check_not_input, finish_unit, write_text, writing, About, AxisArg, Failure};
@@ -69,19 +69,13 @@ fn stats(args: &StatsArgs) -> Result<(), Failure> {
         Some(n) => Some(labels(&ds, input, axis, &format!("--name {n}"), n)?),
         None => None,
     };
-    ds.layers().dtype(&args.layer).about(input)?;
-    let sum = |v: ArrayView1<f64>| v.sum();
-    // Two passes over the row or column (it is in cache): the mean of squares minus the
-    // squared mean loses every digit when the values are large and close together.
-    let sd = |v: ArrayView1<f64>| {
-        let n = v.len() as f64;
-        let mean = v.sum() / n;
-        (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt()
-    };
-    let nnz = |v: ArrayView1<f64>| v.iter().filter(|&&x| x != 0.0).count() as f64;
-    let res = ds
-        .map_layer(&[&sum, &sd, &nnz], &args.layer, axis, args.batch, None)
-        .about(input)?;
+    // A float32 layer is handed to the functions as stored (no float64 copy of each
+    // window); other types as float64, which holds every value of the smaller ones.
+    let res = match ds.layers().dtype(&args.layer).about(input)? {
+        "float32" => columns::<f32>(&ds, &args.layer, axis, args.batch),
+        _ => columns::<f64>(&ds, &args.layer, axis, args.batch),
+    }
+    .about(input)?;
     let [sums, sds, nnzs] = &res[..] else {
         return Err(Failure::about(input.display(), "map gave no results"));
     };
@@ -91,6 +85,45 @@ fn stats(args: &StatsArgs) -> Result<(), Failure> {
         write_table(out, names, sums, sds, nnzs, n)
     })
     .map_err(|e| writing(&args.output, e))
+}
+
+/// Sum, standard deviation and non-zero count of every row or column (`axis`) of
+/// `layer`, its values read as `T`.
+fn columns<T: Numeric + Into<f64>>(
+    ds: &LoomConnection,
+    layer: &str,
+    axis: Axis,
+    batch: usize,
+) -> loom_core::Result<Vec<Vec<f64>>> {
+    let sum = |v: ArrayView1<T>| sum_by(&v, |x| x.into());
+    // Two passes over the row or column (it is in cache): the mean of squares minus the
+    // squared mean loses every digit when the values are large and close together.
+    let sd = |v: ArrayView1<T>| {
+        let n = v.len() as f64;
+        let mean = sum_by(&v, |x| x.into()) / n;
+        (sum_by(&v, |x| (x.into() - mean) * (x.into() - mean)) / n).sqrt()
+    };
+    let nnz = |v: ArrayView1<T>| v.iter().filter(|&&x| x.into() != 0.0).count() as f64;
+    ds.map_layer_as::<T>(&[&sum, &sd, &nnz], layer, axis, batch, None)
+}
+
+/// The sum of `f` over `v`, in eight running sums on a contiguous row or column, so
+/// that each addition does not wait for the one before it.
+fn sum_by<T: Copy>(v: &ArrayView1<T>, f: impl Fn(T) -> f64) -> f64 {
+    let Some(values) = v.as_slice() else {
+        return v.iter().map(|&x| f(x)).sum();
+    };
+    let mut acc = [0.0f64; 8];
+    let mut chunks = values.chunks_exact(8);
+    for c in &mut chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += f(x);
+        }
+    }
+    for (a, &x) in acc.iter_mut().zip(chunks.remainder()) {
+        *a += f(x);
+    }
+    acc.iter().sum()
 }
 
 /// Writes the table to `out`.
