@@ -487,24 +487,14 @@ impl Plan<'_> {
         };
         CODEC.with(|cell| {
             let (decoder, _, _) = &mut *cell.borrow_mut();
-            let data = decoder.decode(
+            decoder.decode_into(
                 self.pipeline,
                 r.filter_mask,
                 bytes,
-                self.chunk_bytes,
-                self.chunk_bytes,
+                to,
                 r.address,
                 self.path,
-            )?;
-            let data = data.get(..self.chunk_bytes).ok_or_else(|| {
-                Error::corrupt(
-                    "chunk",
-                    r.address,
-                    format!("{}: chunk shorter than its shape", self.path),
-                )
-            })?;
-            to.copy_from_slice(data);
-            Ok(())
+            )
         })
     }
 
