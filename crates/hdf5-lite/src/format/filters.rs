@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::format::checksum::fletcher32;
 use crate::format::messages::{Filter, FilterPipeline};
 
+mod decode_into;
 mod deflate;
 mod encode;
 mod inflate;
@@ -162,8 +163,8 @@ impl ChunkDecoder {
 
     /// Undoes `pipeline` on the stored bytes `stored` of a chunk of `chunk_bytes` bytes
     /// and returns at least its first `need` bytes (`need <= chunk_bytes`): deflate stops
-    /// once it has produced them unless a shuffle still has to be undone (which needs the
-    /// whole chunk). Unfiltered or checksum-only chunks are returned without a copy.
+    /// once it has produced them unless a shuffle or a checksum still has to be undone
+    /// (which needs the whole stream). Unfiltered or checksum-only chunks are returned without a copy.
     /// A chunk that decodes to more than `chunk_bytes` is accepted (libhdf5 reads it);
     /// one that decodes to fewer than `need` is an error. `offset` and `path` are for
     /// error messages.
@@ -189,11 +190,12 @@ impl ChunkDecoder {
             }
             at = match filter.id {
                 DEFLATE => {
-                    // A shuffle undone after this step needs every byte of the chunk.
+                    // A shuffle or a checksum undone after this step needs every
+                    // byte of the stream.
                     let whole = pipeline.filters[..i]
                         .iter()
                         .enumerate()
-                        .any(|(j, f)| f.id == SHUFFLE && active(j));
+                        .any(|(j, f)| matches!(f.id, SHUFFLE | FLETCHER32) && active(j));
                     let index = self.free(at);
                     let len = {
                         let (input, out, inflaters) = self.split(stored, at, index);

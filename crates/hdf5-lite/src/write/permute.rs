@@ -243,7 +243,6 @@ impl DatasetNode {
                 for k in 0..per_line as u64 {
                     let r = records.get(&lines.offset(end, k))?;
                     if let Some(r) = &r {
-                        space.check_range(r.address, r.size)?;
                         stored = stored.saturating_add(r.size);
                     }
                     group.push(r);
@@ -285,7 +284,7 @@ struct Buffers {
 
 /// Reads the stored chunks of `group` into `packed` in address order, adjacent ones in
 /// one read, and returns where each one is there (an empty range for a missing chunk).
-/// Every record's range was checked to lie in the file.
+/// Records that overlap or lie past the end of the file are a corrupt index.
 fn read_group(
     space: &Space<'_>,
     group: &[Option<ChunkRecord>],
@@ -307,8 +306,9 @@ fn read_group(
         }
     }
     order.sort_unstable();
-    // Stored chunks never share bytes, so what is read here is at most the file.
-    let mut end = 0;
+    // Stored chunks never share bytes, so what is read here is at most the file: each
+    // one ends before the next begins, and the last one within the file.
+    let mut end = 0u64;
     for &(address, len, _) in &order {
         if address < end {
             return Err(Error::corrupt(
@@ -317,7 +317,11 @@ fn read_group(
                 "a stored chunk overlaps the one before it",
             ));
         }
-        end = address + len as u64;
+        // One that wraps past the last address overlaps the next, or fails the check.
+        end = address.saturating_add(len as u64);
+    }
+    if let Some(&(address, len, _)) = order.last() {
+        space.check_range(address, len as u64)?;
     }
     packed.resize(total, 0);
     let mut at = vec![0..0; group.len()];
@@ -487,24 +491,14 @@ impl Plan<'_> {
         };
         CODEC.with(|cell| {
             let (decoder, _, _) = &mut *cell.borrow_mut();
-            let data = decoder.decode(
+            decoder.decode_into(
                 self.pipeline,
                 r.filter_mask,
                 bytes,
-                self.chunk_bytes,
-                self.chunk_bytes,
+                to,
                 r.address,
                 self.path,
-            )?;
-            let data = data.get(..self.chunk_bytes).ok_or_else(|| {
-                Error::corrupt(
-                    "chunk",
-                    r.address,
-                    format!("{}: chunk shorter than its shape", self.path),
-                )
-            })?;
-            to.copy_from_slice(data);
-            Ok(())
+            )
         })
     }
 
@@ -547,11 +541,13 @@ mod tests {
     use std::sync::Arc;
 
     use super::Limits;
+    use crate::error::Error;
     use crate::read::Numeric;
     use crate::write::{DatasetSpec, MemFile, Writer};
 
-    /// Chunk records that share bytes (a corrupt index) are an error before the group's
-    /// buffer is sized from them; adjacent and missing chunks are read into place.
+    /// Chunk records that share bytes or lie past the end of the file (a corrupt index)
+    /// are an error before the group's buffer is sized from them; adjacent and missing
+    /// chunks are read into place.
     #[test]
     fn overlapping_stored_chunks_are_refused() {
         use crate::format::chunk_index::ChunkRecord;
@@ -581,6 +577,18 @@ mod tests {
             err.unwrap_err().to_string().contains("overlaps"),
             "an overlap is corrupt"
         );
+        // Past the end of the file, or wrapping past the last address.
+        for group in [
+            vec![rec(10, 5), rec(95, 6)],
+            vec![rec(10, 5), rec(20, u64::MAX - 10)],
+            vec![rec(20, u64::MAX - 10), rec(50, 5)],
+        ] {
+            let err = super::read_group(&space, &group, &mut packed).unwrap_err();
+            assert!(
+                matches!(err, Error::OutOfBounds { .. } | Error::Corrupt { .. }),
+                "{group:?}: {err}"
+            );
+        }
     }
 
     /// Steps of a chunk or a few give the values of one step, on either path (slabs
