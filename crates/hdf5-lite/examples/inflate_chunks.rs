@@ -3,8 +3,9 @@
 //! hdf5-lite's `Inflater`, and prints each one's CPU time (of this thread) and a checksum
 //! of the decoded bytes (folded in as each chunk is decoded, so both times include the
 //! same checksum work, about a tenth of them):
-//! `cargo run --release -p hdf5-lite --example inflate_chunks FILE DATASET [zlib|ours]`
-//! (the last argument runs only that decoder).
+//! `cargo run --release -p hdf5-lite --example inflate_chunks FILE DATASET [zlib|ours|both] [N]`
+//! (the third argument runs only that decoder; the fourth takes only the first N chunks,
+//! for instruction counts under callgrind).
 
 use std::time::Duration;
 
@@ -37,10 +38,14 @@ fn checksum(sum: &mut u64, bytes: &[u8]) {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: inflate_chunks FILE DATASET [zlib|ours]";
+    let usage = "usage: inflate_chunks FILE DATASET [zlib|ours|both] [N]";
     let (path, dataset) = (args.next().ok_or(usage)?, args.next().ok_or(usage)?);
-    let only = args.next();
+    let only = args.next().filter(|o| o != "both");
     let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    let limit = match args.next() {
+        Some(n) => n.parse::<usize>().map_err(|_| usage)?,
+        None => usize::MAX,
+    };
     let file = File::open(&path)?;
     let ds = file.dataset(&dataset)?;
     if ds.filters().iter().map(|f| f.id).collect::<Vec<_>>() != [DEFLATE] {
@@ -50,6 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         * ds.datatype().size() as usize;
     let bytes = std::fs::read(&path)?;
     let records = ds.chunk_records()?;
+    let records = &records[..records.len().min(limit)];
     let stored: Vec<&[u8]> = records
         .iter()
         .map(|r| bytes.get(r.address as usize..(r.address + r.size) as usize))

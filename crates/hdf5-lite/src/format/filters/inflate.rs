@@ -16,7 +16,8 @@
 //! - Blocks are decoded by a fast loop while at least 8 input bytes and a longest match
 //!   (with slack for word copies) of output remain, then by a careful loop that checks
 //!   every step ([`block`]). Matches at distance 1 are fills, other distances under 8 are
-//!   pattern copies, longer ones word copies. All of it is safe Rust.
+//!   pattern copies, longer ones word copies ([`copy`]). It is safe Rust but for one call:
+//!   the loops compiled for BMI2, made only when the CPU has it.
 //!
 //! A stream that holds more bytes than the output is reported as such (not decoded
 //! further); the caller decides what that means (see `ChunkDecoder`). Corrupt input gives
@@ -25,6 +26,9 @@
 
 mod bits;
 mod block;
+mod copy;
+#[cfg(test)]
+mod match_tests;
 mod table;
 #[cfg(test)]
 mod tests;

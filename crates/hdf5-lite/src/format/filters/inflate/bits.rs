@@ -73,6 +73,16 @@ impl<'a> Bits<'a> {
         Ok(())
     }
 
+    /// [`Bits::refill`] if fewer than `n` bits are held.
+    #[inline(always)]
+    pub(super) fn ensure(&mut self, n: u32) -> Result<(), InflateError> {
+        if self.count < n {
+            self.refill()
+        } else {
+            Ok(())
+        }
+    }
+
     /// The buffer's bits, lowest first (at least the `count` held are valid).
     #[inline(always)]
     pub(super) fn peek(&self) -> u64 {

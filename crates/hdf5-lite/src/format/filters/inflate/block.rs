@@ -2,24 +2,22 @@
 //! <length, backward distance> pairs decoded through [`Tables`] into the output.
 //!
 //! The fast loop runs while a whole input word is left to refill from and the output has
-//! room for a longest match plus a word: it refills once per symbol (56 bits cover a
-//! length and a distance with their extra bits) and looks the next code up before it
-//! copies a match. Matches at distance 16 or more are copied 16 bytes at a time (four
-//! words without a branch for the common match of up to 64 bytes), at 8-15 8 bytes at a
-//! time, and shorter distances (1 is a run of one byte) as a repeated 8-byte pattern;
-//! copies write up to 63 bytes past the match (overwritten later, or past the stream's
-//! end and so not part of the result). The careful loop checks every refill and write;
-//! it takes over at the ends, and copies a match the same way while the output has room
-//! for the bytes written past it.
+//! room for a longest match plus a copy's overshoot: it refills once per symbol (56 bits
+//! cover a length and a distance with their extra bits) and looks the next code up before
+//! it copies a match ([`copy_match`]: 16-byte words, four without a branch for the
+//! common match of up to 64 bytes, 8-byte words at distances 8-15, a repeated 8-byte
+//! pattern below). The careful loop checks every refill and write; it takes over at the
+//! ends, and copies a match the same way while the output has room for the bytes written
+//! past it. On x86-64 CPUs with BMI2 (detected at run time) the loops are compiled with
+//! its shifts and masks, which the bit buffer uses at every step.
 
 use super::bits::Bits;
+use super::copy::{copy_match, OVERSHOOT};
 use super::table::{Tables, DIST_ROOT, END, EXCEPTIONAL, LITERAL, LITLEN_ROOT, SUBTABLE};
 use super::InflateError;
 
 /// The longest match.
 const MAX_MATCH: usize = 258;
-/// The most bytes a match copy writes past the match.
-const OVERSHOOT: usize = 64;
 /// Output room the fast loop needs: a longest match and the overshoot of its copy.
 const FAST_ROOM: usize = MAX_MATCH + OVERSHOOT;
 const LITLEN_MASK: u64 = (1 << LITLEN_ROOT) - 1;
@@ -114,9 +112,30 @@ pub(super) fn huffman(
 ) -> Result<usize, InflateError> {
     // A local copy of the reader stays in registers.
     let mut local = bits.clone();
+    #[cfg(target_arch = "x86_64")]
+    let result = if std::is_x86_feature_detected!("bmi2") {
+        // SAFETY: `huffman_bmi2` needs only BMI2, which this CPU has (checked just above).
+        unsafe { huffman_bmi2(&mut local, t, out, p) }
+    } else {
+        huffman_body(&mut local, t, out, p)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
     let result = huffman_body(&mut local, t, out, p);
     *bits = local;
     result
+}
+
+/// [`huffman_body`] compiled with BMI2's shifts by a register (one instruction, no flags)
+/// and its masks of the low bits of a word.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi2")]
+fn huffman_bmi2(
+    bits: &mut Bits,
+    t: &Tables,
+    out: &mut [u8],
+    p: usize,
+) -> Result<usize, InflateError> {
+    huffman_body(bits, t, out, p)
 }
 
 #[inline(always)]
@@ -159,7 +178,7 @@ fn huffman_body(
                     bits.refill_fast();
                     root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
                 }
-                copy_fast(out, at, d, len);
+                copy_match(out, at, d, len);
                 if !more {
                     continue 'fast;
                 }
@@ -185,7 +204,7 @@ fn huffman_body(
             return Err(InflateError::OutputFull);
         }
         if out.len() - p - len >= OVERSHOOT {
-            copy_fast(out, p, d, len);
+            copy_match(out, p, d, len);
         } else {
             for i in p..p + len {
                 out[i] = out[i - d];
@@ -202,61 +221,4 @@ fn end_or_invalid(bits: &Bits, e: u32, p: usize) -> Result<usize, InflateError> 
     } else {
         Err(corrupt(bits, "invalid literal/length code"))
     }
-}
-
-/// Copies the `len` bytes `d` back to `out[p..]`, byte by byte in effect (the source may
-/// overlap what is being written), in words of up to 16 bytes: `out` has room for
-/// `len + OVERSHOOT` bytes at `p`, and `1 <= d <= p`.
-#[inline(always)]
-fn copy_fast(out: &mut [u8], p: usize, d: usize, len: usize) {
-    if d >= 16 {
-        // Most matches are at most 64 bytes long: four words, without a branch. (For
-        // d < 64 a later word reads bytes an earlier one wrote.)
-        copy_word::<16>(out, p - d, p);
-        copy_word::<16>(out, p + 16 - d, p + 16);
-        copy_word::<16>(out, p + 32 - d, p + 32);
-        copy_word::<16>(out, p + 48 - d, p + 48);
-        if len > 64 {
-            copy_words::<16>(out, p + 64, d, len - 64);
-        }
-    } else if d >= 8 {
-        copy_words::<8>(out, p, d, len);
-    } else {
-        // The match repeats its first d bytes: a word of them repeated is in phase at p,
-        // and again at every multiple of d from p, the largest of which within 8 is the
-        // step. (The word read at p - d reaches past p; only its first d bytes count.)
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&out[p - d..p - d + 8]);
-        let period = 8 * d as u32;
-        let mut word = u64::from_le_bytes(w) & ((1 << period) - 1);
-        let mut span = period;
-        while span < 64 {
-            word |= word << span;
-            span *= 2;
-        }
-        let step = 8 - 8 % d;
-        let mut q = p;
-        while q < p + len {
-            out[q..q + 8].copy_from_slice(&word.to_le_bytes());
-            q += step;
-        }
-    }
-}
-
-/// Copies in words of `N` bytes, each read before it is written (`d >= N`).
-#[inline(always)]
-fn copy_words<const N: usize>(out: &mut [u8], p: usize, d: usize, len: usize) {
-    let mut q = p;
-    while q < p + len {
-        copy_word::<N>(out, q - d, q);
-        q += N;
-    }
-}
-
-/// Copies the `N` bytes at `from` to `to`.
-#[inline(always)]
-fn copy_word<const N: usize>(out: &mut [u8], from: usize, to: usize) {
-    let mut w = [0u8; N];
-    w.copy_from_slice(&out[from..from + N]);
-    out[to..to + N].copy_from_slice(&w);
 }

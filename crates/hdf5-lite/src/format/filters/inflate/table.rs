@@ -130,7 +130,7 @@ impl Tables {
         }
         let mut code_lens = [0u8; 19];
         for &i in &CODE_LENGTH_ORDER[..ncode] {
-            bits.refill()?;
+            bits.ensure(3)?;
             code_lens[i] = bits.take(3) as u8;
         }
         build(
@@ -146,7 +146,8 @@ impl Tables {
         let n = nlit + ndist;
         let mut i = 0;
         while i < n {
-            bits.refill()?;
+            // A code-length code and its extra bits: at most 7 + 7.
+            bits.ensure(14)?;
             let e = self.precode[(bits.peek() & (PRECODE_SIZE as u64 - 1)) as usize];
             if e & EXCEPTIONAL != 0 {
                 return Err(corrupt(bits, "invalid code-length code"));
