@@ -217,10 +217,13 @@ fn run_lengths(first: &[u8], second: &[u8], runs: &mut [(u8, u8)]) -> usize {
 
 /// Writes `tokens` and the end-of-block code with `code`.
 pub(super) fn write_tokens(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
+    // The writer's state in locals: through `bits`, every token stored it to memory.
+    let (mut acc, mut n, mut pos) = (bits.acc, bits.n, bits.pos);
+    let buf = &mut *bits.buf;
     for &t in tokens {
-        if t & MATCH == 0 {
-            let s = t as usize;
-            bits.put(u32::from(code.litlen[s]), u32::from(code.litlen_len[s]));
+        let (v, len) = if t & MATCH == 0 {
+            let s = (t & 0xff) as usize;
+            (u64::from(code.litlen[s]), u32::from(code.litlen_len[s]))
         } else {
             let l = (t >> 16) & 0xff;
             let c = usize::from(LENGTH_CODE[l as usize]);
@@ -234,9 +237,18 @@ pub(super) fn write_tokens(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
             let (len, extra) = (u32::from(code.dist_len[c]), u32::from(DIST_EXTRA[c]));
             let value = u64::from(d + 1 - u32::from(DIST_BASE[c]));
             let distance = u64::from(code.dist[c]) | value << len;
-            bits.put_long(length | distance << length_bits, length_bits + len + extra);
-        }
+            (length | distance << length_bits, length_bits + len + extra)
+        };
+        // A match's codes and extra bits take at most 48 bits, `n` is at most 7.
+        acc |= v << n;
+        n += len;
+        buf[pos..pos + 8].copy_from_slice(&acc.to_le_bytes());
+        let whole = n / 8;
+        pos += whole as usize;
+        acc >>= whole * 8;
+        n -= whole * 8;
     }
+    (bits.acc, bits.n, bits.pos) = (acc, n, pos);
     bits.put(
         u32::from(code.litlen[END_OF_BLOCK]),
         u32::from(code.litlen_len[END_OF_BLOCK]),

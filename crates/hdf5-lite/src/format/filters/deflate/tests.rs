@@ -248,3 +248,14 @@ proptest! {
         compress(&mut d, &input);
     }
 }
+
+#[test]
+fn sparse_count_chunk_keeps_its_size() {
+    // A 64 × 64 float32 chunk of counts about 8% nonzero, as the medium benchmark matrix
+    // holds: its stream length pins the encoder's ratio on such data (a change to it
+    // must be meant, and measured on the medium matrix with examples/deflate_chunks).
+    let chunk = counts(17, 4096, 20);
+    let out = compress(&mut Deflater::new(), &chunk);
+    assert_eq!(chunk.iter().filter(|&&b| b != 0).count(), 608);
+    assert_eq!(out.len(), 878);
+}
