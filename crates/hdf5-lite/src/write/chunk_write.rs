@@ -191,7 +191,7 @@ pub(super) fn write_chunks(
             };
             bases.push(old.map(|rec| ctx.decode(space, &rec)).transpose()?);
         }
-        let build = |(i, (off, base)): Work<'_>| -> Result<Vec<u8>> {
+        let build = |(off, base): (&Vec<u64>, Option<Vec<u8>>)| -> Result<Vec<u8>> {
             SCRATCH.with(|scratch| {
                 let (encoder, buf) = &mut *scratch.borrow_mut();
                 let mut base = base;
@@ -221,15 +221,10 @@ pub(super) fn write_chunks(
                         ctx.path
                     )));
                 }
-                // A thread mostly takes the chunks of a batch in turn: the next one's
-                // rows come in from memory while this one is encoded.
-                if let Some(next) = batch.get(i + 1) {
-                    prefetch_source(ctx, data, from, next);
-                }
                 Ok(encoder.encode(ctx.pipeline, chunk)?.to_vec())
             })
         };
-        let work: Vec<Work<'_>> = batch.iter().zip(bases).enumerate().collect();
+        let work: Vec<(&Vec<u64>, Option<Vec<u8>>)> = batch.iter().zip(bases).collect();
         #[cfg(feature = "parallel")]
         let encoded: Vec<Result<Vec<u8>>> = {
             use rayon::prelude::*;
@@ -255,10 +250,6 @@ pub(super) fn write_chunks(
     }
     Ok(())
 }
-
-/// A chunk of a batch: its place in the batch, its offset, and its old contents when
-/// they are merged.
-type Work<'a> = (usize, (&'a Vec<u64>, Option<Vec<u8>>));
 
 /// Bytes bound for consecutive addresses, written as one.
 #[derive(Default)]
@@ -288,33 +279,4 @@ impl Run {
         }
         Ok(())
     }
-}
-
-/// Asks the processor to bring the bytes of `data` (the selection `from`) that the chunk
-/// at `off` takes into its cache: a hint, which changes no memory. The rows of a chunk
-/// lie far apart in a wide selection, each on its own page, so the copy would otherwise
-/// wait on memory (and the page tables) row after row.
-fn prefetch_source(ctx: &ChunkCtx<'_>, data: &[u8], from: Grid<'_>, off: &[u64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
-        const LINE: usize = 64;
-        let to = Grid {
-            origin: off,
-            dims: ctx.chunk_dims,
-        };
-        let _ = region::for_each_run::<()>(from, to, ctx.elem, |s, _, n| {
-            if let Some(run) = data.get(s..s + n) {
-                let start = run.as_ptr() as usize;
-                for line in (start & !(LINE - 1)..start + n).step_by(LINE) {
-                    // SAFETY: a prefetch never faults and changes no memory; each line
-                    // holds bytes of `run`.
-                    unsafe { _mm_prefetch::<_MM_HINT_T1>(line as *const i8) };
-                }
-            }
-            Ok(())
-        });
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (ctx, data, from, off);
 }
