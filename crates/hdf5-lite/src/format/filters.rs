@@ -12,6 +12,8 @@ mod deflate;
 mod encode;
 mod inflate;
 mod rfc1951;
+#[cfg(test)]
+mod test_support;
 pub use deflate::Deflater;
 pub use encode::{encode_chunk, shuffle, ChunkEncoder};
 pub use inflate::{InflateError, Inflater};
@@ -421,8 +423,8 @@ fn verify_fletcher32(data: &[u8], offset: u64) -> Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    use super::test_support::zlib;
     use super::*;
-    use std::io::Write;
 
     fn filter(id: u16, cd: &[u32]) -> Filter {
         Filter {
@@ -431,12 +433,6 @@ mod tests {
             flags: 0,
             client_data: cd.to_vec(),
         }
-    }
-
-    fn zlib(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
     }
 
     #[test]

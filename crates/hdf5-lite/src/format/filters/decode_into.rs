@@ -94,30 +94,10 @@ impl ChunkDecoder {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{pipeline, zlib};
     use super::super::{fletcher32, shuffle, ChunkDecoder, DEFLATE, FLETCHER32, SHUFFLE};
     use crate::error::Error;
-    use crate::format::messages::{Filter, FilterPipeline};
-    use std::io::Write;
-
-    fn pipeline(ids: &[(u16, u32)]) -> FilterPipeline {
-        FilterPipeline {
-            filters: ids
-                .iter()
-                .map(|&(id, cd)| Filter {
-                    id,
-                    name: None,
-                    flags: 0,
-                    client_data: vec![cd],
-                })
-                .collect(),
-        }
-    }
-
-    fn zlib(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
+    use crate::format::messages::FilterPipeline;
 
     fn checksummed(mut stored: Vec<u8>) -> Vec<u8> {
         stored.extend_from_slice(&fletcher32(&stored).to_le_bytes());

@@ -181,21 +181,7 @@ fn shuffle_into(data: &[u8], size: usize, out: &mut Vec<u8>) {
 mod tests {
     use super::*;
     use crate::format::filters::decode_chunk;
-    use crate::format::messages::Filter;
-
-    fn pipeline(filters: &[(u16, u32)]) -> FilterPipeline {
-        FilterPipeline {
-            filters: filters
-                .iter()
-                .map(|&(id, cd)| Filter {
-                    id,
-                    name: None,
-                    flags: 0,
-                    client_data: vec![cd],
-                })
-                .collect(),
-        }
-    }
+    use crate::format::filters::test_support::pipeline;
 
     #[test]
     fn one_encoder_many_chunks_and_levels_round_trip() {

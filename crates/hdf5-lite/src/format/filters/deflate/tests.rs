@@ -3,6 +3,7 @@ use std::io::Read;
 use proptest::prelude::*;
 
 use super::*;
+use crate::format::filters::test_support::xorshift;
 use crate::format::filters::{decode_chunk, DEFLATE};
 use crate::format::messages::{Filter, FilterPipeline};
 
@@ -34,18 +35,6 @@ fn compress(d: &mut Deflater, input: &[u8]) -> Vec<u8> {
     d.compress(input, 2, &mut out);
     assert_round_trips(&out, input);
     out
-}
-
-fn xorshift(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 /// Float32 counts as a 64 × 64 chunk of a sparse count matrix holds: mostly 0.0, some

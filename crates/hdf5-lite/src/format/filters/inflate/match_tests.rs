@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::format::filters::rfc1951::{DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA};
+use crate::format::filters::test_support::xorshift;
 
 /// A little-endian bit writer.
 #[derive(Default)]
@@ -94,18 +95,6 @@ fn stream(head: &[u8], d: usize, len: usize, tail: &[u8]) -> (Vec<u8>, Vec<u8>) 
     (s, data)
 }
 
-fn noise(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 /// Every distance 1..=300 with every length 3..=258, the match ending at the end of the
 /// output, a little before it, and far enough from it for the fast loop; decoded into
 /// outputs of the exact size, larger, and one byte short.
@@ -114,10 +103,10 @@ fn every_distance_and_length_at_every_distance_from_the_end() {
     let mut inf = Inflater::new();
     let mut out = vec![0u8; 300 + 258 + 330 + 400];
     for d in 1..=300usize {
-        let head = noise(d as u64, d);
+        let head = xorshift(d as u64, d);
         for len in 3..=258 {
             for tail_len in [0, 1, 63, 64, 65, 330] {
-                let tail = noise(len as u64, tail_len);
+                let tail = xorshift(len as u64, tail_len);
                 let (s, data) = stream(&head, d, len, &tail);
                 let n = data.len();
                 for size in [n, n + 1, n + 64, n + 400] {
@@ -146,7 +135,7 @@ fn distance_before_the_start_is_an_error() {
         };
         w.put(1, 1);
         w.put(1, 2);
-        for b in noise(1, head) {
+        for b in xorshift(1, head) {
             w.litlen(u32::from(b));
         }
         w.length(10);

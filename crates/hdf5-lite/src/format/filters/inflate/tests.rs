@@ -3,6 +3,7 @@ use std::io::{Read, Write};
 use proptest::prelude::*;
 
 use super::*;
+use crate::format::filters::test_support::xorshift;
 use crate::format::filters::Deflater;
 
 fn zlib(data: &[u8], level: u32) -> Vec<u8> {
@@ -56,18 +57,6 @@ fn assert_like_reference(stream: &[u8], size: usize) {
         (Err(e), Some(b)) => panic!("ours failed ({e}), zlib-rs decoded {} bytes", b.len()),
         (Err(_), None) => {}
     }
-}
-
-fn xorshift(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 /// Little-endian f32 counts: mostly zeros, some small integers (a sparse count matrix).
