@@ -11,7 +11,7 @@
 //! as libhdf5 requires.
 
 use crate::error::{Error, Result};
-use crate::format::btree_v1::{chunk_node_len, encode_chunk_node, ChunkKey};
+use crate::format::btree_v1::{chunk_node_len, encode_chunk_node, ChunkKey, NodeLinks};
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::MAX_RANK;
 use crate::format::{Allocate, Block, UNDEF};
@@ -59,23 +59,6 @@ fn check_record(r: &ChunkRecord, prev: Option<&ChunkRecord>, chunk_dims: &[u64])
     }
 }
 
-/// The node type of chunk B-tree nodes (spec III.A.1).
-const CHUNK_NODE: u8 = 1;
-
-/// Bytes of leaves gathered into one write at most (about 400 leaves of rank 2).
-const LEAF_WRITE: usize = 1 << 20;
-
-/// Appends a chunk key's bytes: size, filter mask, offsets, then the element-size
-/// dimension's offset.
-fn push_key(node: &mut Vec<u8>, size: u32, filter_mask: u32, offset: &[u64], element: u64) {
-    node.extend_from_slice(&size.to_le_bytes());
-    node.extend_from_slice(&filter_mask.to_le_bytes());
-    for o in offset {
-        node.extend_from_slice(&o.to_le_bytes());
-    }
-    node.extend_from_slice(&element.to_le_bytes());
-}
-
 /// The key to the left of chunk `r`.
 fn key_of(r: &ChunkRecord) -> ChunkKey {
     ChunkKey {
@@ -106,9 +89,8 @@ fn right_most_key(last: &ChunkRecord, chunk_dims: &[u64], element_size: u32) -> 
 /// Lays out a chunk B-tree with K = `k` (32 unless the superblock says otherwise) over
 /// the `count` records of `records`, sorted by offset (in elements), of a dataset whose
 /// chunks have dimensions `chunk_dims` and whose elements have `element_size` bytes.
-/// Nodes go to `put` as they are encoded (leaves at consecutive addresses up to 1 MiB
-/// in one block), so the records are streamed: only the nodes above the leaves are
-/// held. Returns the root address; no records give
+/// Each node goes to `put` as soon as it is encoded, so the records are streamed: only
+/// the nodes above the leaves are held. Returns the root address; no records give
 /// [`UNDEF`] (and no nodes), which libhdf5 reads as "no chunk written yet".
 pub fn build_chunk_btree(
     records: impl IntoIterator<Item = ChunkRecord>,
@@ -137,74 +119,46 @@ pub fn build_chunk_btree(
         |links, keys: &[ChunkKey], kids: &[u64]| encode_chunk_node(links, keys, kids, k, rank);
 
     // Level 0: the chunks themselves; chunk i's right key is chunk i + 1's left key.
-    // Leaves are encoded straight into one buffer, and leaves at consecutive addresses
-    // (the usual case: they are allocated one after another) go out as one block.
     let runs = balanced_runs(count, 2 * usize::from(k));
     let addresses: Vec<u64> = runs.iter().map(|_| alloc.allocate(node_len)).collect();
     let mut records = records.into_iter().peekable();
     let mut prev: Option<ChunkRecord> = None;
     let mut parents = Vec::with_capacity(runs.len());
-    let mut pending = Block {
-        address: addresses[0],
-        bytes: Vec::new(),
-    };
+    let mut keys = Vec::with_capacity(2 * usize::from(k) + 1);
+    let mut kids = Vec::with_capacity(2 * usize::from(k));
     for (i, run) in runs.iter().enumerate() {
-        if pending.address + pending.bytes.len() as u64 != addresses[i]
-            || pending.bytes.len() >= LEAF_WRITE
-        {
-            let next = Block {
-                address: addresses[i],
-                bytes: Vec::with_capacity(pending.bytes.capacity()),
-            };
-            put(std::mem::replace(&mut pending, next))?;
-        }
-        let node = &mut pending.bytes;
-        let start = node.len();
-        let used = u16::try_from(run.len())
-            .map_err(|_| invalid(format!("a node of {} children", run.len())))?;
-        node.extend_from_slice(b"TREE");
-        node.extend_from_slice(&[CHUNK_NODE, 0]);
-        node.extend_from_slice(&used.to_le_bytes());
-        let left = i.checked_sub(1).map_or(UNDEF, |j| addresses[j]);
-        let right = addresses.get(i + 1).copied().unwrap_or(UNDEF);
-        node.extend_from_slice(&left.to_le_bytes());
-        node.extend_from_slice(&right.to_le_bytes());
-        let mut first = None;
+        keys.clear();
+        kids.clear();
         for _ in run.clone() {
             let r = records
                 .next()
                 .ok_or_else(|| invalid(format!("fewer records than the {count} counted")))?;
             check_record(&r, prev.as_ref(), chunk_dims)?;
-            if first.is_none() {
-                first = Some(key_of(&r));
-            }
-            // Checked by `check_record`.
-            let size = u32::try_from(r.size).unwrap_or(u32::MAX);
-            push_key(node, size, r.filter_mask, &r.offset, 0);
-            node.extend_from_slice(&r.address.to_le_bytes());
+            keys.push(key_of(&r));
+            kids.push(r.address);
             prev = Some(r);
         }
         let last = prev.as_ref().ok_or_else(|| invalid("an empty run"))?;
-        let right_key = match records.peek() {
+        keys.push(match records.peek() {
             Some(next) if i + 1 < runs.len() => key_of(next),
             Some(_) => return Err(invalid(format!("more records than the {count} counted"))),
             None => right_most_key(last, chunk_dims, element_size)?,
+        });
+        let links = NodeLinks {
+            level: 0,
+            left: i.checked_sub(1).map_or(UNDEF, |j| addresses[j]),
+            right: addresses.get(i + 1).copied().unwrap_or(UNDEF),
         };
-        push_key(
-            node,
-            right_key.size,
-            right_key.filter_mask,
-            &right_key.offset,
-            right_key.element_offset,
-        );
-        node.resize(start + node_len as usize, 0);
+        put(Block {
+            address: addresses[i],
+            bytes: encode(links, &keys, &kids)?,
+        })?;
         parents.push(Child {
             address: addresses[i],
-            left: first.ok_or_else(|| invalid("an empty run"))?,
-            right: right_key,
+            left: keys[0].clone(),
+            right: keys[keys.len() - 1].clone(),
         });
     }
-    put(pending)?;
     if let [root] = parents.as_slice() {
         return Ok(root.address);
     }
@@ -405,13 +359,9 @@ mod tests {
             return;
         }
         let mut img = Image::default();
-        // Blocks hold whole nodes, leaves at consecutive addresses several to a block.
-        let node_len = chunk_node_len(k, dims.len());
-        let mut built = Vec::new();
         for b in &blocks {
-            assert_eq!(b.bytes.len() as u64 % node_len, 0);
+            assert_eq!(b.bytes.len() as u64, chunk_node_len(k, dims.len()));
             img.put(b.address, &b.bytes);
-            built.extend((0..b.bytes.len() as u64 / node_len).map(|i| b.address + i * node_len));
         }
         assert_eq!(chunk_records(&img.ctx(), root, dims.len()).unwrap(), want);
         // The walk without records' memory sees the same chunks and nodes.
@@ -427,6 +377,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(walked, want);
+        let mut built: Vec<u64> = blocks.iter().map(|b| b.address).collect();
         let mut seen = nodes.clone();
         built.sort_unstable();
         seen.sort_unstable();
