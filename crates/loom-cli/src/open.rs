@@ -4,21 +4,23 @@
 
 use std::path::Path;
 
-use loom_core::{connect, AttrValues, Axis, File, LoomConnection, Mode};
+use loom_core::{connect, layout, AttrValues, Axis, File, LoomConnection, Mode};
 
 use crate::output::Failure;
 
 /// Whether `file` is laid out as a loom file: it has the main matrix `/matrix`, or the
 /// `/row_attrs` and `/col_attrs` groups of an empty one (as loompy's `new()` leaves it).
 pub fn is_loom(file: &File) -> bool {
-    file.dataset("/matrix").is_ok()
-        || (file.group("/row_attrs").is_ok() && file.group("/col_attrs").is_ok())
+    file.dataset(layout::MATRIX).is_ok()
+        || (file.group(layout::attrs_group(Axis::Rows)).is_ok()
+            && file.group(layout::attrs_group(Axis::Cols)).is_ok())
 }
 
 /// Why the HDF5 file at `path` is refused: it is not a loom file, and what to run instead.
 pub fn not_loom(path: &Path) -> String {
     format!(
-        "not a loom file (it has no /matrix); `loom h5 ls {}` lists what it holds",
+        "not a loom file (it has no {}); `loom h5 ls {}` lists what it holds",
+        layout::MATRIX,
         path.display()
     )
 }
