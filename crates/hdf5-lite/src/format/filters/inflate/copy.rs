@@ -79,12 +79,13 @@ fn put<const N: usize>(out: &mut [u8], at: usize, w: &[u8; N]) {
 #[inline(always)]
 fn copy_word<const N: usize>(out: &mut [u8], from: usize, to: usize) {
     let w = word::<N>(out, from);
-    out[to..to + N].copy_from_slice(&w);
+    put(out, to, &w);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::filters::test_support::xorshift;
 
     /// Every distance 1..=300 and length 3..=258 against a byte-by-byte copy, with the
     /// bytes before the match and after its overshoot left as they were.
@@ -92,14 +93,7 @@ mod tests {
     fn every_distance_and_length_copies_as_bytes_do() {
         let start = 300;
         let room = start + 258 + OVERSHOOT;
-        let mut fresh = vec![0u8; room + 32];
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        for b in &mut fresh {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
+        let fresh = xorshift(0x9e37_79b9_7f4a_7c15, room + 32);
         for d in 1..=300 {
             for len in 3..=258 {
                 let mut out = fresh.clone();
