@@ -205,9 +205,10 @@ fn pattern(rows: usize, cols: usize, seed: u32) -> ndarray::Array2<f32> {
     })
 }
 
-/// Writes a loom file of `m` as the main layer, with column and row attributes.
+/// Writes a loom file of `m` as the main layer, with column and row attributes (genes
+/// named in sorted order).
 fn write_input(path: &std::path::Path, m: &ndarray::Array2<f32>, tag: &str) {
-    let genes: Vec<String> = (0..m.nrows()).map(|i| format!("g{i}")).collect();
+    let genes: Vec<String> = (0..m.nrows()).map(|i| format!("g{i:04}")).collect();
     let cells: Vec<String> = (0..m.ncols()).map(|j| format!("{tag}{j}")).collect();
     loom_core::create(
         path,
@@ -299,5 +300,46 @@ fn combine_faster_copies_aligned_chunks_compressed_and_values_match() {
     let keep: Vec<usize> = (0..128).filter(|&j| mask[j]).collect();
     let want = ndarray::concatenate![ndarray::Axis(1), a.select(ndarray::Axis(1), &keep), b];
     assert_eq!(read_all(&out), want);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn combine_faster_decodes_off_grid_columns_in_bands_of_rows_and_wide_windows() {
+    use loom_core::ops::{combine_faster, CombineFasterOptions};
+    use loom_core::Selection;
+    let dir = scratch("input.loom", "combine-bands")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    // 130 rows: bands of 64, 64 and 2. The second file lands at column 100, off the
+    // 64-column grid, and is wider than one band window (4,096 columns), so its columns
+    // are decoded in two windows per band, the second starting on a chunk boundary.
+    let (c, d) = (pattern(130, 100, 3), pattern(130, 4300, 4));
+    let (pc, pd) = (dir.join("c.loom"), dir.join("d.loom"));
+    write_input(&pc, &c, "c");
+    write_input(&pd, &d, "d");
+    let out = dir.join("cd.loom");
+    let stats = combine_faster(&[&pc, &pd], &out, &CombineFasterOptions::default()).unwrap();
+    assert_eq!(stats.decoded_columns, 36 + 4300);
+    let got = connect(&out, Mode::Read)
+        .unwrap()
+        .read::<f32>(Selection::All, Selection::All)
+        .unwrap();
+    let want = ndarray::concatenate![ndarray::Axis(1), c, d];
+    assert_eq!(got, want);
+    // By a key already in order: the rows stay where they are, so c's first chunk
+    // column (three chunks) is still copied as stored.
+    let opts = CombineFasterOptions {
+        key: Some("Gene".into()),
+        ..CombineFasterOptions::default()
+    };
+    let keyed = dir.join("keyed.loom");
+    let stats = combine_faster(&[&pc, &pd], &keyed, &opts).unwrap();
+    assert_eq!(stats.raw_chunks, 3);
+    let got = connect(&keyed, Mode::Read)
+        .unwrap()
+        .read::<f32>(Selection::All, Selection::All)
+        .unwrap();
+    assert_eq!(got, want);
     std::fs::remove_dir_all(&dir).unwrap();
 }

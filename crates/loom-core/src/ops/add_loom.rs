@@ -94,7 +94,9 @@ impl LoomConnection {
             )));
         }
         let ordering = match &opts.key {
-            Some(key) => Some(align(&self.ra().get(key)?, &other.ra().get(key)?, key)?),
+            Some(key) => {
+                super::unless_in_order(align(&self.ra().get(key)?, &other.ra().get(key)?, key)?)
+            }
             None => None,
         };
         let missing: Vec<String> = self
@@ -175,12 +177,9 @@ impl LoomConnection {
         for name in self.layers().keys()? {
             let target = self.layers().dtype(&name)?;
             super::check_rewritable(target)?;
-            let chunk_cols = self
-                .layers()
-                .dataset(&name)?
-                .chunks()
-                .and_then(|c| c.get(1).copied())
-                .unwrap_or(64);
+            let chunks = self.layers().dataset(&name)?.chunks().map(<[u64]>::to_vec);
+            let chunk_of = |i: usize| chunks.as_ref().and_then(|c| c.get(i).copied());
+            let (chunk_rows, chunk_cols) = (chunk_of(0).unwrap_or(64), chunk_of(1).unwrap_or(64));
             let source = other.layers().dataset(&name)?;
             let (rows, cols) = (rows.as_deref(), cols.as_slice());
             parts.push(AppendLayer {
@@ -190,6 +189,7 @@ impl LoomConnection {
                 write: Box::new(move |w, path, offset| {
                     let to = Target {
                         path,
+                        chunk_rows,
                         chunk_cols,
                         offset,
                     };

@@ -209,7 +209,7 @@ pub fn combine_faster(
     let orderings: Vec<Option<Vec<usize>>> = inputs
         .iter()
         .map(|ds| match &opts.key {
-            Some(k) => Ok(Some(argsort(&ds.ra().get(k)?, k)?)),
+            Some(k) => Ok(super::unless_in_order(argsort(&ds.ra().get(k)?, k)?)),
             None => Ok(None),
         })
         .collect::<Result<_>>()?;
@@ -496,6 +496,7 @@ fn copy_selected<T: Numeric>(
     let rows: Option<Vec<u64>> = ordering.map(|o| o.iter().map(|&i| i as u64).collect());
     let target = Target {
         path: grid.path,
+        chunk_rows: grid.chunks.0,
         chunk_cols: grid.chunks.1,
         offset,
     };

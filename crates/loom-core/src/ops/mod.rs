@@ -62,6 +62,13 @@ pub fn argsort(v: &AttrValues, name: &str) -> Result<Vec<usize>> {
     Ok(idx)
 }
 
+/// `ordering` (the source row of each row), or `None` when it keeps every row where it is:
+/// rows in order, which merges copy as stored chunks or read in bands of rows.
+pub(crate) fn unless_in_order(ordering: Vec<usize>) -> Option<Vec<usize>> {
+    let moved = ordering.iter().enumerate().any(|(i, &o)| i != o);
+    moved.then_some(ordering)
+}
+
 /// numpy's sort order for floats: NaN after everything else.
 pub(crate) fn cmp_nan_last(a: f64, b: f64) -> Ordering {
     match (a.is_nan(), b.is_nan()) {
