@@ -9,7 +9,9 @@ use loom_core::{parse_dtype, AttrValues};
 
 use crate::error::Result;
 
-/// Elements per chunk of the growing CSR `data`/`indices` datasets.
+/// Elements per chunk of the growing CSR `data`/`indices` datasets, at most: a matrix
+/// with fewer cells gets chunks of its cell count (a chunk is allocated whole, so a
+/// 13 x 11 matrix took 2 x 256 KiB for its few entries).
 pub(crate) const SPARSE_CHUNK: u64 = 1 << 16;
 
 pub(crate) fn tag(w: &mut Writer, path: &str, kind: &str, version: &str) -> Result<()> {
@@ -121,6 +123,8 @@ pub(crate) struct CsrWriter<V> {
     path: String,
     data: Vec<V>,
     indices: IndexBuf,
+    /// Elements per chunk of `data` and `indices`.
+    chunk: u64,
     written: u64,
     indptr: Vec<u64>,
     indptr_written: u64,
@@ -197,10 +201,11 @@ impl<V: Numeric> CsrWriter<V> {
         } else {
             "int64"
         };
+        let chunk = SPARSE_CHUNK.min(shape.0.saturating_mul(shape.1)).max(1);
         for (name, dt) in [("data", dtype), ("indices", index_type)] {
             let spec = DatasetSpec::new(parse_dtype(dt)?, &[0])
                 .maxshape(&[None])
-                .chunks(&[SPARSE_CHUNK]);
+                .chunks(&[chunk]);
             w.create_dataset(&format!("{path}/{name}"), &spec)?;
         }
         let rows = shape.0.checked_add(1).ok_or_else(|| {
@@ -214,6 +219,7 @@ impl<V: Numeric> CsrWriter<V> {
             path: path.to_owned(),
             data: Vec::new(),
             indices,
+            chunk,
             written: 0,
             indptr: vec![0],
             indptr_written: 0,
@@ -279,7 +285,7 @@ impl<V: Numeric> CsrWriter<V> {
         let n = if all {
             self.data.len()
         } else {
-            (self.data.len() as u64 / SPARSE_CHUNK * SPARSE_CHUNK) as usize
+            (self.data.len() as u64 / self.chunk * self.chunk) as usize
         };
         if n == 0 {
             return Ok(());

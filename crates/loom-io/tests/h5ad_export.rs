@@ -55,6 +55,14 @@ fn loom_to_h5ad_holds_read_loom_values() {
     let src_json = loom_json(&src);
     assert_same(&src_json["col_graphs"], &got["col_graphs"]);
     assert_same(&src_json["attrs"], &got["attrs"]);
+    // A small matrix's sparse arrays are chunked by its cell count, not 65,536 entries
+    // (2 x 256 KiB per matrix, whatever its few entries).
+    let (n, m) = src.shape();
+    let file = loom_core::File::open(&out).unwrap();
+    for path in ["X/data", "X/indices", "layers/spliced/data"] {
+        let chunks = file.dataset(path).unwrap().chunks().map(<[u64]>::to_vec);
+        assert_eq!(chunks, Some(vec![n * m]), "{path}");
+    }
 }
 
 #[test]
