@@ -3,8 +3,7 @@
 
 use super::huffman::{canonical_codes, code_lengths, Scratch};
 use super::{
-    dist_code, CODE_LENGTH_ORDER, DIST_BASE, DIST_EXTRA, DIST_SYMBOLS, END_OF_BLOCK, LENGTH_BASE,
-    LENGTH_CODE, LENGTH_EXTRA, LITLEN_SYMBOLS, MATCH,
+    CODE_LENGTH_ORDER, DIST_EXTRA, DIST_SYMBOLS, END_OF_BLOCK, LENGTH_EXTRA, LITLEN_SYMBOLS, MATCH,
 };
 
 /// One block's codes: lengths and bit-reversed codes per symbol.
@@ -217,6 +216,19 @@ fn run_lengths(first: &[u8], second: &[u8], runs: &mut [(u8, u8)]) -> usize {
 
 /// Writes `tokens` and the end-of-block code with `code`.
 pub(super) fn write_tokens(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
+    // Per length and distance code: its Huffman code (low 16 bits), the code's length
+    // (bits 16-23) and that length with the extra bits (from bit 24).
+    let entry = |code: u16, len: u8, extra: u8| {
+        u32::from(code) | u32::from(len) << 16 | (u32::from(len) + u32::from(extra)) << 24
+    };
+    let mut lengths = [0u32; 32];
+    for (c, (e, &extra)) in lengths.iter_mut().zip(&LENGTH_EXTRA).enumerate() {
+        *e = entry(code.litlen[257 + c], code.litlen_len[257 + c], extra);
+    }
+    let mut distances = [0u32; 32];
+    for (c, (e, &extra)) in distances.iter_mut().zip(&DIST_EXTRA).enumerate() {
+        *e = entry(code.dist[c], code.dist_len[c], extra);
+    }
     // The writer's state in locals: through `bits`, every token stored it to memory.
     let (mut acc, mut n, mut pos) = (bits.acc, bits.n, bits.pos);
     let buf = &mut *bits.buf;
@@ -225,19 +237,11 @@ pub(super) fn write_tokens(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
             let s = (t & 0xff) as usize;
             (u64::from(code.litlen[s]), u32::from(code.litlen_len[s]))
         } else {
-            let l = (t >> 16) & 0xff;
-            let c = usize::from(LENGTH_CODE[l as usize]);
-            let (s, extra) = (257 + c, u32::from(LENGTH_EXTRA[c]));
-            let len = u32::from(code.litlen_len[s]);
-            let value = u64::from(l + 3 - u32::from(LENGTH_BASE[c]));
-            let length = u64::from(code.litlen[s]) | value << len;
-            let length_bits = len + extra;
-            let d = t & 0xffff;
-            let c = dist_code(d);
-            let (len, extra) = (u32::from(code.dist_len[c]), u32::from(DIST_EXTRA[c]));
-            let value = u64::from(d + 1 - u32::from(DIST_BASE[c]));
-            let distance = u64::from(code.dist[c]) | value << len;
-            (length | distance << length_bits, length_bits + len + extra)
+            let l = lengths[(t >> 23 & 31) as usize];
+            let d = distances[(t >> 13 & 31) as usize];
+            let length = u64::from(l & 0xffff) | u64::from(t >> 18 & 31) << (l >> 16 & 0xff);
+            let distance = u64::from(d & 0xffff) | u64::from(t & 0x1fff) << (d >> 16 & 0xff);
+            (length | distance << (l >> 24), (l >> 24) + (d >> 24))
         };
         // A match's codes and extra bits take at most 48 bits, `n` is at most 7.
         acc |= v << n;
