@@ -216,6 +216,26 @@ fn run_lengths(code: &Codes, hlit: usize, hdist: usize, runs: &mut [(u8, u8)]) -
 
 /// Writes `tokens` and the end-of-block code with `code`.
 pub(super) fn write_tokens(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("bmi2") {
+        // SAFETY: `write_tokens_bmi2` needs only BMI2, which this CPU has (checked just
+        // above).
+        unsafe { write_tokens_bmi2(tokens, code, bits) };
+        return;
+    }
+    write_tokens_body(tokens, code, bits);
+}
+
+/// [`write_tokens_body`] compiled with BMI2's shifts by a register (one instruction, no
+/// flags).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi2")]
+fn write_tokens_bmi2(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
+    write_tokens_body(tokens, code, bits);
+}
+
+#[inline(always)]
+fn write_tokens_body(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
     // Per length and distance code: its Huffman code (low 16 bits), the code's length
     // (bits 16-23) and that length with the extra bits (from bit 24).
     let entry = |code: u16, len: u8, extra: u8| {
