@@ -225,13 +225,14 @@ impl Deflater {
                 self.head[h] = pos;
                 self.prev[pos as usize % WINDOW] = cand;
                 let lowest = base.max(pos.saturating_sub(WINDOW as u32));
-                let max = MAX_MATCH.min(n - i);
+                let here = &seg[i..i + MAX_MATCH.min(n - i)];
                 let (mut best, mut best_at) = (0, 0);
                 let mut chain = MAX_CHAIN;
                 while cand >= lowest && cand < pos && chain > 0 {
                     let j = (cand - base) as usize;
-                    if best == 0 || (best < max && seg[j + best] == seg[i + best]) {
-                        let len = match_length(seg, j, i, max);
+                    let there = &seg[j..j + here.len()];
+                    if best == 0 || (best < here.len() && there[best] == here[best]) {
+                        let len = match_length(there, here);
                         if len > best {
                             (best, best_at) = (len, j);
                             if len >= NICE_MATCH {
@@ -347,10 +348,9 @@ fn zero_run(run: &[u8]) -> usize {
     n + run[n..].iter().take_while(|&&b| b == 0).count()
 }
 
-/// The length of the common prefix of `seg[j..]` and `seg[i..]` (j < i), at most `max`
-/// (with `i + max <= seg.len()`), compared eight bytes at a time.
-fn match_length(seg: &[u8], j: usize, i: usize, max: usize) -> usize {
-    let (a, b) = (&seg[j..j + max], &seg[i..i + max]);
+/// The length of the common prefix of `a` and `b` (as long as `a`), compared eight bytes
+/// at a time.
+fn match_length(a: &[u8], b: &[u8]) -> usize {
     let mut n = 0;
     for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
         let diff = load64(x) ^ load64(y);
