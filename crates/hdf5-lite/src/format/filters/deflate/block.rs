@@ -132,17 +132,26 @@ impl Header {
         for &s in &CODE_LENGTH_ORDER[..h.hclen] {
             bits.put(u32::from(h.pre.lens[s]), 3);
         }
-        for &(s, extra) in &h.runs[..h.n_runs] {
-            let s = usize::from(s);
-            let n = match s {
-                16 => 2,
-                17 => 3,
-                18 => 7,
-                _ => 0,
-            };
+        // Per code-length symbol: its code (low 16 bits), the code's length (bits 16-23)
+        // and that length with the symbol's extra bits (from bit 24).
+        let mut entries = [0u32; 19];
+        for (s, e) in entries.iter_mut().enumerate() {
             let len = u32::from(h.pre.lens[s]);
-            bits.put(u32::from(h.pre.codes[s]) | u32::from(extra) << len, len + n);
+            let extra = [2, 3, 7].get(s.wrapping_sub(16)).copied().unwrap_or(0);
+            *e = u32::from(h.pre.codes[s]) | len << 16 | (len + extra) << 24;
         }
+        // The writer's state in a local, kept in registers.
+        let mut local = Bits {
+            buf: &mut *bits.buf,
+            pos: bits.pos,
+            acc: bits.acc,
+            n: bits.n,
+        };
+        for &(s, extra) in &h.runs[..h.n_runs] {
+            let e = entries[usize::from(s)];
+            local.put(e & 0xffff | u32::from(extra) << (e >> 16 & 0xff), e >> 24);
+        }
+        (bits.pos, bits.acc, bits.n) = (local.pos, local.acc, local.n);
     }
 }
 
