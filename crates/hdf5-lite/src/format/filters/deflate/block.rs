@@ -353,3 +353,79 @@ impl Bits<'_> {
         self.pos += bytes.len();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code-length symbols of `lens`, one length at a time (the whole sequence
+    /// scanned, rather than the used symbols' gaps).
+    fn runs_one_by_one(lens: &[u8]) -> Vec<(u8, u8)> {
+        let mut runs = Vec::new();
+        let mut i = 0;
+        while i < lens.len() {
+            let l = lens[i];
+            let run = lens[i..].iter().take_while(|&&m| m == l).count();
+            let mut left = run;
+            if l == 0 {
+                while left >= 11 {
+                    let k = left.min(138);
+                    runs.push((18, (k - 11) as u8));
+                    left -= k;
+                }
+                if left >= 3 {
+                    runs.push((17, (left - 3) as u8));
+                    left = 0;
+                }
+            } else {
+                runs.push((l, 0));
+                left -= 1;
+                while left >= 3 {
+                    let k = left.min(6);
+                    runs.push((16, (k - 3) as u8));
+                    left -= k;
+                }
+            }
+            runs.extend(std::iter::repeat_n((l, 0), left));
+            i += run;
+        }
+        runs
+    }
+
+    /// `n` code lengths from stretches of (zeros, a length, how many times), zeros after.
+    fn lengths<const N: usize>(n: usize, stretches: &[(usize, u8, usize)]) -> [u8; N] {
+        let mut lens = [0u8; N];
+        let mut at = 0;
+        for &(zeros, len, times) in stretches {
+            at += zeros;
+            for l in lens[..n].iter_mut().skip(at).take(times) {
+                *l = len;
+            }
+            at += times;
+        }
+        lens
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn run_lengths_match_a_scan_of_every_length(
+            litlen in proptest::collection::vec((0usize..160, 1u8..16, 1usize..9), 0..12),
+            dist in proptest::collection::vec((0usize..12, 1u8..16, 1usize..9), 0..6),
+        ) {
+            let mut litlen_lens = lengths::<LITLEN_SYMBOLS>(286, &litlen);
+            // End-of-block always has a code.
+            litlen_lens[END_OF_BLOCK] = litlen_lens[END_OF_BLOCK].max(1);
+            let dist_lens = lengths::<DIST_SYMBOLS>(30, &dist);
+            let code = Codes {
+                litlen: Code::from_lens(litlen_lens),
+                dist: Code::from_lens(dist_lens),
+            };
+            let last = |lens: &[u8]| lens.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1);
+            let (hlit, hdist) = (last(&litlen_lens).max(257), last(&dist_lens).max(1));
+            let mut runs = [(0, 0); LITLEN_SYMBOLS + DIST_SYMBOLS];
+            let n = run_lengths(&code, hlit, hdist, &mut runs);
+            let all: Vec<u8> = litlen_lens[..hlit].iter().chain(&dist_lens[..hdist]).copied().collect();
+            proptest::prop_assert_eq!(&runs[..n], &runs_one_by_one(&all)[..]);
+        }
+    }
+}
