@@ -2,9 +2,11 @@
 //! before hdf5-lite had its own encoder: memory level 6) and with hdf5-lite's
 //! `Deflater`, at the dataset's own gzip level, and prints each encoder's total time and
 //! output bytes (one thread; the chunks are inflated untimed):
-//! `cargo run --release -p hdf5-lite --example deflate_chunks FILE DATASET [EVERY [ONLY]]`
-//! (`EVERY`: only every n-th chunk; `ONLY`: `zlib`, `ours` or `none` runs only that
-//! encoder, for timing the process's CPU time from outside).
+//! `cargo run --release -p hdf5-lite --example deflate_chunks FILE DATASET [EVERY [ONLY [N]]]`
+//! (`EVERY`: only every n-th chunk; `ONLY`: `zlib`, `ours`, `both` or `none` runs only
+//! that encoder, for timing the process's CPU time from outside; `N`: only the first N
+//! of those chunks, for instruction counts under callgrind). A checksum of the
+//! `Deflater`'s streams shows whether a change to it alters its output.
 
 use std::time::{Duration, Instant};
 
@@ -14,10 +16,14 @@ use hdf5_lite::read::File;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: deflate_chunks FILE DATASET [EVERY [zlib|ours|none]]";
+    let usage = "usage: deflate_chunks FILE DATASET [EVERY [zlib|ours|both|none [N]]]";
     let (path, dataset) = (args.next().ok_or(usage)?, args.next().ok_or(usage)?);
     let every: usize = args.next().map_or(Ok(1), |s| s.parse())?;
-    let only = args.next();
+    let only = args.next().filter(|o| o != "both");
+    let limit = match args.next() {
+        Some(n) => n.parse::<usize>().map_err(|_| usage)?,
+        None => usize::MAX,
+    };
     let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let file = File::open(&path)?;
     let ds = file.dataset(&dataset)?;
@@ -44,7 +50,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut mine = Vec::with_capacity(out.len());
     let (mut t_zlib, mut t_ours) = (Duration::ZERO, Duration::ZERO);
     let (mut n_zlib, mut n_ours, mut n_in, mut chunks) = (0u64, 0u64, 0u64, 0u64);
-    for r in ds.chunk_records()?.iter().step_by(every) {
+    // FNV-1a over every byte of the Deflater's streams.
+    let mut sum = 0xcbf2_9ce4_8422_2325u64;
+    for r in ds.chunk_records()?.iter().step_by(every).take(limit) {
         let (a, s) = (r.address as usize, r.size as usize);
         let stored = bytes.get(a..a + s).ok_or("chunk outside the file")?;
         let data = decoder.decode(
@@ -74,6 +82,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ours.compress(data, level, &mut mine);
             t_ours += t.elapsed();
             n_ours += mine.len() as u64;
+            for &b in &mine {
+                sum = (sum ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
         }
         n_in += data.len() as u64;
         chunks += 1;
@@ -84,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t_zlib.as_secs_f64()
     );
     println!(
-        "Deflater: {:8.3} s {n_ours:>12} bytes",
+        "Deflater: {:8.3} s {n_ours:>12} bytes, checksum {sum:016x}",
         t_ours.as_secs_f64()
     );
     println!(

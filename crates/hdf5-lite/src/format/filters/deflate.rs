@@ -50,14 +50,16 @@ const DIST_SYMBOLS: usize = 32;
 /// End of block.
 const END_OF_BLOCK: usize = 256;
 
-/// The length code (0 for symbol 257) of every match length less 3.
-const LENGTH_CODE: [u8; 256] = {
-    let mut table = [0u8; 256];
+/// Per match length less 3: its length code (0 for symbol 257) above the 5-bit value of
+/// its extra bits, as a match token holds them.
+const LENGTH_CODE: [u16; 256] = {
+    let mut table = [0u16; 256];
     let mut code = 0;
     while code < 29 {
-        let mut len = LENGTH_BASE[code] as usize;
-        while len < LENGTH_BASE[code] as usize + (1 << LENGTH_EXTRA[code]) && len <= MAX_MATCH {
-            table[len - 3] = code as u8;
+        let base = LENGTH_BASE[code] as usize;
+        let mut len = base;
+        while len < base + (1 << LENGTH_EXTRA[code]) && len <= MAX_MATCH {
+            table[len - 3] = (code << 5 | (len - base)) as u16;
             len += 1;
         }
         code += 1;
@@ -91,8 +93,10 @@ fn dist_code(d: u32) -> usize {
     usize::from(DIST_CODE[at as usize])
 }
 
-/// A match token: length less 3 above distance less 1, with the top bit set; a literal
-/// token is the byte.
+/// A match token has the top bit set, then the length code (5 bits, 0 for symbol 257),
+/// the value of the length's extra bits (5), the distance code (5) and the value of the
+/// distance's extra bits (13): all the token writer needs besides the block's codes. A
+/// literal token is the byte.
 const MATCH: u32 = 1 << 31;
 
 /// Deflate state reused from stream to stream: the match finder's tables, the block's
@@ -221,13 +225,14 @@ impl Deflater {
                 self.head[h] = pos;
                 self.prev[pos as usize % WINDOW] = cand;
                 let lowest = base.max(pos.saturating_sub(WINDOW as u32));
-                let max = MAX_MATCH.min(n - i);
+                let here = &seg[i..i + MAX_MATCH.min(n - i)];
                 let (mut best, mut best_at) = (0, 0);
                 let mut chain = MAX_CHAIN;
                 while cand >= lowest && cand < pos && chain > 0 {
                     let j = (cand - base) as usize;
-                    if best == 0 || (best < max && seg[j + best] == seg[i + best]) {
-                        let len = match_length(seg, j, i, max);
+                    let there = &seg[j..j + here.len()];
+                    if best == 0 || (best < here.len() && there[best] == here[best]) {
+                        let len = match_length(there, here);
                         if len > best {
                             (best, best_at) = (len, j);
                             if len >= NICE_MATCH {
@@ -273,16 +278,21 @@ impl Deflater {
         }
     }
 
+    #[inline]
     fn literal(&mut self, b: u8) {
         self.tokens.push(u32::from(b));
         self.litlen_freq[usize::from(b)] += 1;
     }
 
+    #[inline]
     fn matched(&mut self, len: usize, dist: usize) {
-        let (l, d) = ((len - 3) as u32, (dist - 1) as u32);
-        self.tokens.push(MATCH | (l << 16) | d);
-        self.litlen_freq[257 + usize::from(LENGTH_CODE[l as usize])] += 1;
-        self.dist_freq[dist_code(d)] += 1;
+        let length = u32::from(LENGTH_CODE[len - 3]);
+        let dc = dist_code((dist - 1) as u32);
+        let d_extra = dist as u32 - u32::from(DIST_BASE[dc]);
+        self.tokens
+            .push(MATCH | length << 18 | (dc as u32) << 13 | d_extra);
+        self.litlen_freq[257 + (length >> 5) as usize] += 1;
+        self.dist_freq[dc] += 1;
     }
 
     /// Writes the tokens gathered for `raw` as one block (or stored blocks), whichever
@@ -338,10 +348,9 @@ fn zero_run(run: &[u8]) -> usize {
     n + run[n..].iter().take_while(|&&b| b == 0).count()
 }
 
-/// The length of the common prefix of `seg[j..]` and `seg[i..]` (j < i), at most `max`
-/// (with `i + max <= seg.len()`), compared eight bytes at a time.
-fn match_length(seg: &[u8], j: usize, i: usize, max: usize) -> usize {
-    let (a, b) = (&seg[j..j + max], &seg[i..i + max]);
+/// The length of the common prefix of `a` and `b` (as long as `a`), compared eight bytes
+/// at a time.
+fn match_length(a: &[u8], b: &[u8]) -> usize {
     let mut n = 0;
     for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
         let diff = load64(x) ^ load64(y);

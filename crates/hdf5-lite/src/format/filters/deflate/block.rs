@@ -1,34 +1,29 @@
 //! Writing deflate blocks (RFC 1951 3.2.3-3.2.7): the codes of a block, the dynamic
 //! block header, the tokens and stored blocks, all through a bit writer.
 
-use super::huffman::{canonical_codes, code_lengths, Scratch};
+use super::huffman::{Code, Scratch};
 use super::{
-    dist_code, CODE_LENGTH_ORDER, DIST_BASE, DIST_EXTRA, DIST_SYMBOLS, END_OF_BLOCK, LENGTH_BASE,
-    LENGTH_CODE, LENGTH_EXTRA, LITLEN_SYMBOLS, MATCH,
+    CODE_LENGTH_ORDER, DIST_EXTRA, DIST_SYMBOLS, END_OF_BLOCK, LENGTH_EXTRA, LITLEN_SYMBOLS, MATCH,
 };
 
-/// One block's codes: lengths and bit-reversed codes per symbol.
+/// One block's codes.
 pub(super) struct Codes {
-    litlen_len: [u8; LITLEN_SYMBOLS],
-    litlen: [u16; LITLEN_SYMBOLS],
-    dist_len: [u8; DIST_SYMBOLS],
-    dist: [u16; DIST_SYMBOLS],
+    litlen: Code<LITLEN_SYMBOLS>,
+    dist: Code<DIST_SYMBOLS>,
 }
 
 impl Codes {
     pub(super) fn empty() -> Self {
         Codes {
-            litlen_len: [0; LITLEN_SYMBOLS],
-            litlen: [0; LITLEN_SYMBOLS],
-            dist_len: [0; DIST_SYMBOLS],
-            dist: [0; DIST_SYMBOLS],
+            litlen: Code::new(),
+            dist: Code::new(),
         }
     }
 
     /// The fixed Huffman codes (RFC 1951 3.2.6).
     pub(super) fn fixed() -> Self {
-        let mut c = Codes::empty();
-        for (s, l) in c.litlen_len.iter_mut().enumerate() {
+        let mut lens = [0u8; LITLEN_SYMBOLS];
+        for (s, l) in lens.iter_mut().enumerate() {
             *l = match s {
                 0..=143 => 8,
                 144..=255 => 9,
@@ -36,14 +31,10 @@ impl Codes {
                 _ => 8,
             };
         }
-        c.dist_len = [5; DIST_SYMBOLS];
-        c.assign();
-        c
-    }
-
-    fn assign(&mut self) {
-        canonical_codes(&self.litlen_len, &mut self.litlen);
-        canonical_codes(&self.dist_len, &mut self.dist);
+        Codes {
+            litlen: Code::from_lens(lens),
+            dist: Code::from_lens([5; DIST_SYMBOLS]),
+        }
     }
 
     /// Bits the symbols counted in `litlen`, `dist` take with the fixed codes (RFC 1951
@@ -80,8 +71,8 @@ pub(super) struct Header {
     /// (code-length symbol, its extra-bits value), the first `n_runs` in use.
     runs: [(u8, u8); LITLEN_SYMBOLS + DIST_SYMBOLS],
     n_runs: usize,
-    lens: [u8; 19],
-    codes: [u16; 19],
+    /// The code-length code.
+    pre: Code<19>,
 }
 
 impl Header {
@@ -92,8 +83,7 @@ impl Header {
             hclen: 4,
             runs: [(0, 0); LITLEN_SYMBOLS + DIST_SYMBOLS],
             n_runs: 0,
-            lens: [0; 19],
-            codes: [0; 19],
+            pre: Code::new(),
         }
     }
 
@@ -107,30 +97,23 @@ impl Header {
         dist: &[u32],
         scratch: &mut Scratch,
     ) -> u64 {
-        let symbols = code_lengths(&litlen[..286], 15, &mut code.litlen_len[..286], scratch)
-            + code_lengths(&dist[..30], 15, &mut code.dist_len[..30], scratch);
-        self.hlit = 257
-            + code.litlen_len[257..286]
-                .iter()
-                .rposition(|&l| l > 0)
-                .map_or(0, |p| p + 1);
-        self.hdist = 1 + code.dist_len[1..30]
-            .iter()
-            .rposition(|&l| l > 0)
-            .map_or(0, |p| p + 1);
-        let (litlen_lens, dist_lens) =
-            (&code.litlen_len[..self.hlit], &code.dist_len[..self.hdist]);
-        self.n_runs = run_lengths(litlen_lens, dist_lens, &mut self.runs);
+        let symbols =
+            code.litlen.fit(&litlen[..286], 15, scratch) + code.dist.fit(&dist[..30], 15, scratch);
+        // Every used literal/length symbol is below 286 and every distance below 30.
+        let last = |used: &[u16]| used.last().map_or(0, |&s| usize::from(s) + 1);
+        self.hlit = last(code.litlen.used()).max(257);
+        self.hdist = last(code.dist.used()).max(1);
+        self.n_runs = run_lengths(code, self.hlit, self.hdist, &mut self.runs);
         let runs = &self.runs[..self.n_runs];
         let mut freq = [0u32; 19];
         for &(sym, _) in runs {
             freq[usize::from(sym)] += 1;
         }
-        let lens = code_lengths(&freq, 7, &mut self.lens, scratch);
-        canonical_codes(&self.lens, &mut self.codes);
+        let lens = self.pre.fit(&freq, 7, scratch);
+        self.pre.assign();
         self.hclen = 4 + CODE_LENGTH_ORDER[4..]
             .iter()
-            .rposition(|&s| self.lens[s] > 0)
+            .rposition(|&s| self.pre.lens[s] > 0)
             .map_or(0, |p| p + 1);
         let extra = 2 * u64::from(freq[16]) + 3 * u64::from(freq[17]) + 7 * u64::from(freq[18]);
         3 + 14 + 3 * self.hclen as u64 + lens + extra + symbols
@@ -140,53 +123,78 @@ impl Header {
     /// the block type).
     pub(super) fn write(&self, code: &mut Codes, bits: &mut Bits<'_>) {
         let h = self;
-        canonical_codes(&code.litlen_len[..h.hlit], &mut code.litlen[..h.hlit]);
-        canonical_codes(&code.dist_len[..h.hdist], &mut code.dist[..h.hdist]);
+        code.litlen.assign();
+        code.dist.assign();
         bits.put(
             (h.hlit - 257) as u32 | (((h.hdist - 1) as u32) << 5) | (((h.hclen - 4) as u32) << 10),
             14,
         );
         for &s in &CODE_LENGTH_ORDER[..h.hclen] {
-            bits.put(u32::from(h.lens[s]), 3);
+            bits.put(u32::from(h.pre.lens[s]), 3);
         }
+        // Per code-length symbol: its code (low 16 bits), the code's length (bits 16-23)
+        // and that length with the symbol's extra bits (from bit 24).
+        let mut entries = [0u32; 19];
+        for (s, e) in entries.iter_mut().enumerate() {
+            let len = u32::from(h.pre.lens[s]);
+            let extra = [2, 3, 7].get(s.wrapping_sub(16)).copied().unwrap_or(0);
+            *e = u32::from(h.pre.codes[s]) | len << 16 | (len + extra) << 24;
+        }
+        // The writer's state in a local, kept in registers.
+        let mut local = Bits {
+            buf: &mut *bits.buf,
+            pos: bits.pos,
+            acc: bits.acc,
+            n: bits.n,
+        };
         for &(s, extra) in &h.runs[..h.n_runs] {
-            let s = usize::from(s);
-            let n = match s {
-                16 => 2,
-                17 => 3,
-                18 => 7,
-                _ => 0,
-            };
-            let len = u32::from(h.lens[s]);
-            bits.put(u32::from(h.codes[s]) | u32::from(extra) << len, len + n);
+            let e = entries[usize::from(s)];
+            local.put(e & 0xffff | u32::from(extra) << (e >> 16 & 0xff), e >> 24);
         }
+        (bits.pos, bits.acc, bits.n) = (local.pos, local.acc, local.n);
     }
 }
 
-/// The code lengths `first` then `second` as code-length symbols (RFC 1951 3.2.7) into
-/// `runs`, returning how many: 16 repeats the previous length 3–6 times, 17 and 18 give
-/// 3–10 and 11–138 zeros. Runs may cross from `first` into `second`.
-fn run_lengths(first: &[u8], second: &[u8], runs: &mut [(u8, u8)]) -> usize {
-    let len = |i: usize| {
-        if i < first.len() {
-            first[i]
-        } else {
-            second[i - first.len()]
-        }
-    };
-    let total = first.len() + second.len();
+/// The code lengths of `code`'s first `hlit` literal/length symbols then its first
+/// `hdist` distances, as code-length symbols (RFC 1951 3.2.7) into `runs`, returning how
+/// many: 16 repeats the previous length 3–6 times, 17 and 18 give 3–10 and 11–138 zeros.
+/// Runs may cross from the first lengths into the second. Only the used symbols are
+/// visited: the zeros are the gaps between them.
+fn run_lengths(code: &Codes, hlit: usize, hdist: usize, runs: &mut [(u8, u8)]) -> usize {
+    // The used symbols' places in the sequence of lengths, and their lengths.
+    let litlen = (code.litlen.used().iter()).map(|&s| (s, code.litlen.lens[usize::from(s)]));
+    let dist =
+        (code.dist.used().iter()).map(|&s| (hlit as u16 + s, code.dist.lens[usize::from(s)]));
+    let mut places = [(0u16, 0u8); LITLEN_SYMBOLS + DIST_SYMBOLS];
+    let mut m = 0;
+    for (p, place) in places.iter_mut().zip(litlen.chain(dist)) {
+        *p = place;
+        m += 1;
+    }
+    let places = &places[..m];
+    let total = hlit + hdist;
     let mut n = 0;
     let mut push = |r: (u8, u8)| {
         runs[n] = r;
         n += 1;
     };
-    let mut i = 0;
+    let (mut i, mut k) = (0, 0);
     while i < total {
-        let l = len(i);
-        let mut run = 1;
-        while i + run < total && len(i + run) == l {
-            run += 1;
-        }
+        let (l, run) = match places.get(k) {
+            Some(&(at, l)) if usize::from(at) == i => {
+                // A run of one nonzero length over consecutive used symbols.
+                let mut run = 1;
+                while places
+                    .get(k + run)
+                    .is_some_and(|&(at, m)| usize::from(at) == i + run && m == l)
+                {
+                    run += 1;
+                }
+                k += run;
+                (l, run)
+            }
+            next => (0, next.map_or(total, |&(at, _)| usize::from(at)) - i),
+        };
         let mut left = run;
         if l == 0 {
             while left >= 11 {
@@ -217,27 +225,56 @@ fn run_lengths(first: &[u8], second: &[u8], runs: &mut [(u8, u8)]) -> usize {
 
 /// Writes `tokens` and the end-of-block code with `code`.
 pub(super) fn write_tokens(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("bmi2") {
+        // SAFETY: `write_tokens_bmi2` needs only BMI2, which this CPU has (checked just
+        // above).
+        unsafe { write_tokens_bmi2(tokens, code, bits) };
+        return;
+    }
+    write_tokens_body(tokens, code, bits);
+}
+
+/// [`write_tokens_body`] compiled with BMI2's shifts by a register (one instruction, no
+/// flags).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi2")]
+fn write_tokens_bmi2(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
+    write_tokens_body(tokens, code, bits);
+}
+
+#[inline(always)]
+fn write_tokens_body(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
+    // Per length and distance code: its Huffman code (low 16 bits), the code's length
+    // (bits 16-23) and that length with the extra bits (from bit 24).
+    let entry = |code: u16, len: u8, extra: u8| {
+        u32::from(code) | u32::from(len) << 16 | (u32::from(len) + u32::from(extra)) << 24
+    };
+    let mut lengths = [0u32; 32];
+    for (c, (e, &extra)) in lengths.iter_mut().zip(&LENGTH_EXTRA).enumerate() {
+        let s = 257 + c;
+        *e = entry(code.litlen.codes[s], code.litlen.lens[s], extra);
+    }
+    let mut distances = [0u32; 32];
+    for (c, (e, &extra)) in distances.iter_mut().zip(&DIST_EXTRA).enumerate() {
+        *e = entry(code.dist.codes[c], code.dist.lens[c], extra);
+    }
     // The writer's state in locals: through `bits`, every token stored it to memory.
     let (mut acc, mut n, mut pos) = (bits.acc, bits.n, bits.pos);
     let buf = &mut *bits.buf;
     for &t in tokens {
         let (v, len) = if t & MATCH == 0 {
             let s = (t & 0xff) as usize;
-            (u64::from(code.litlen[s]), u32::from(code.litlen_len[s]))
+            (
+                u64::from(code.litlen.codes[s]),
+                u32::from(code.litlen.lens[s]),
+            )
         } else {
-            let l = (t >> 16) & 0xff;
-            let c = usize::from(LENGTH_CODE[l as usize]);
-            let (s, extra) = (257 + c, u32::from(LENGTH_EXTRA[c]));
-            let len = u32::from(code.litlen_len[s]);
-            let value = u64::from(l + 3 - u32::from(LENGTH_BASE[c]));
-            let length = u64::from(code.litlen[s]) | value << len;
-            let length_bits = len + extra;
-            let d = t & 0xffff;
-            let c = dist_code(d);
-            let (len, extra) = (u32::from(code.dist_len[c]), u32::from(DIST_EXTRA[c]));
-            let value = u64::from(d + 1 - u32::from(DIST_BASE[c]));
-            let distance = u64::from(code.dist[c]) | value << len;
-            (length | distance << length_bits, length_bits + len + extra)
+            let l = lengths[(t >> 23 & 31) as usize];
+            let d = distances[(t >> 13 & 31) as usize];
+            let length = u64::from(l & 0xffff) | u64::from(t >> 18 & 31) << (l >> 16 & 0xff);
+            let distance = u64::from(d & 0xffff) | u64::from(t & 0x1fff) << (d >> 16 & 0xff);
+            (length | distance << (l >> 24), (l >> 24) + (d >> 24))
         };
         // A match's codes and extra bits take at most 48 bits, `n` is at most 7.
         acc |= v << n;
@@ -250,8 +287,8 @@ pub(super) fn write_tokens(tokens: &[u32], code: &Codes, bits: &mut Bits<'_>) {
     }
     (bits.acc, bits.n, bits.pos) = (acc, n, pos);
     bits.put(
-        u32::from(code.litlen[END_OF_BLOCK]),
-        u32::from(code.litlen_len[END_OF_BLOCK]),
+        u32::from(code.litlen.codes[END_OF_BLOCK]),
+        u32::from(code.litlen.lens[END_OF_BLOCK]),
     );
 }
 
@@ -314,5 +351,81 @@ impl Bits<'_> {
     fn bytes(&mut self, bytes: &[u8]) {
         self.buf[self.pos..self.pos + bytes.len()].copy_from_slice(bytes);
         self.pos += bytes.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code-length symbols of `lens`, one length at a time (the whole sequence
+    /// scanned, rather than the used symbols' gaps).
+    fn runs_one_by_one(lens: &[u8]) -> Vec<(u8, u8)> {
+        let mut runs = Vec::new();
+        let mut i = 0;
+        while i < lens.len() {
+            let l = lens[i];
+            let run = lens[i..].iter().take_while(|&&m| m == l).count();
+            let mut left = run;
+            if l == 0 {
+                while left >= 11 {
+                    let k = left.min(138);
+                    runs.push((18, (k - 11) as u8));
+                    left -= k;
+                }
+                if left >= 3 {
+                    runs.push((17, (left - 3) as u8));
+                    left = 0;
+                }
+            } else {
+                runs.push((l, 0));
+                left -= 1;
+                while left >= 3 {
+                    let k = left.min(6);
+                    runs.push((16, (k - 3) as u8));
+                    left -= k;
+                }
+            }
+            runs.extend(std::iter::repeat_n((l, 0), left));
+            i += run;
+        }
+        runs
+    }
+
+    /// `n` code lengths from stretches of (zeros, a length, how many times), zeros after.
+    fn lengths<const N: usize>(n: usize, stretches: &[(usize, u8, usize)]) -> [u8; N] {
+        let mut lens = [0u8; N];
+        let mut at = 0;
+        for &(zeros, len, times) in stretches {
+            at += zeros;
+            for l in lens[..n].iter_mut().skip(at).take(times) {
+                *l = len;
+            }
+            at += times;
+        }
+        lens
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn run_lengths_match_a_scan_of_every_length(
+            litlen in proptest::collection::vec((0usize..160, 1u8..16, 1usize..9), 0..12),
+            dist in proptest::collection::vec((0usize..12, 1u8..16, 1usize..9), 0..6),
+        ) {
+            let mut litlen_lens = lengths::<LITLEN_SYMBOLS>(286, &litlen);
+            // End-of-block always has a code.
+            litlen_lens[END_OF_BLOCK] = litlen_lens[END_OF_BLOCK].max(1);
+            let dist_lens = lengths::<DIST_SYMBOLS>(30, &dist);
+            let code = Codes {
+                litlen: Code::from_lens(litlen_lens),
+                dist: Code::from_lens(dist_lens),
+            };
+            let last = |lens: &[u8]| lens.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1);
+            let (hlit, hdist) = (last(&litlen_lens).max(257), last(&dist_lens).max(1));
+            let mut runs = [(0, 0); LITLEN_SYMBOLS + DIST_SYMBOLS];
+            let n = run_lengths(&code, hlit, hdist, &mut runs);
+            let all: Vec<u8> = litlen_lens[..hlit].iter().chain(&dist_lens[..hdist]).copied().collect();
+            proptest::prop_assert_eq!(&runs[..n], &runs_one_by_one(&all)[..]);
+        }
     }
 }

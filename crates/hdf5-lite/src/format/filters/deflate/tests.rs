@@ -121,9 +121,10 @@ fn zlib_header_marks_the_level() {
 #[test]
 fn length_and_distance_codes_match_the_rfc_tables() {
     for len in 3..=258usize {
-        let c = usize::from(LENGTH_CODE[len - 3]);
+        let c = usize::from(LENGTH_CODE[len - 3] >> 5);
         let base = usize::from(LENGTH_BASE[c]);
         assert!(base <= len && len < base + (1 << LENGTH_EXTRA[c]) || len == 258 && c == 28);
+        assert_eq!(usize::from(LENGTH_CODE[len - 3] & 31), len - base);
     }
     for dist in 1..=32768u32 {
         let c = dist_code(dist - 1);
