@@ -1,7 +1,8 @@
 //! Progress on stderr for long-running commands: an indicatif spinner with the elapsed
 //! time when stderr is a terminal (unless the data goes to that terminal too), nothing
-//! otherwise or with `--quiet`; log lines (warnings, the summary) on stderr unless
-//! `--quiet`.
+//! otherwise or with `--quiet`; a bar with the time left instead where the command counts
+//! its steps (`stats`, row by row or column by column); log lines (warnings, the summary)
+//! on stderr unless `--quiet`.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -38,6 +39,24 @@ impl Progress {
         Progress {
             quiet,
             ..Self::start(message, quiet || shared)
+        }
+    }
+
+    /// Turns the spinner into a bar of `len` steps, with the time left.
+    pub fn steps(&self, len: u64) {
+        if let Some(b) = &self.bar {
+            let template = "{msg} {wide_bar} {human_pos}/{human_len} [{elapsed}<{eta}]";
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                b.set_style(style);
+            }
+            b.set_length(len);
+        }
+    }
+
+    /// Moves the bar to step `pos` (of [`Progress::steps`]).
+    pub fn at(&self, pos: u64) {
+        if let Some(b) = &self.bar {
+            b.set_position(pos);
         }
     }
 

@@ -2,6 +2,7 @@
 //! column of a layer, as tab-separated text, computed with loom-core's `map` (one pass,
 //! memory bounded by the window).
 
+use std::cell::Cell;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,12 +56,12 @@ pub fn run(args: StatsArgs) -> ExitCode {
         args.quiet,
         &args.output,
     );
-    let result = stats(&args);
+    let result = stats(&args, &progress);
     progress.finish();
     finish_unit(result)
 }
 
-fn stats(args: &StatsArgs) -> Result<(), Failure> {
+fn stats(args: &StatsArgs, progress: &Progress) -> Result<(), Failure> {
     let input = args.input.as_path();
     check_not_input(&args.output, &[input])?;
     let ds = open(input, Mode::Read)?;
@@ -72,8 +73,8 @@ fn stats(args: &StatsArgs) -> Result<(), Failure> {
     // A float32 layer is handed to the functions as stored (no float64 copy of each
     // window); other types as float64, which holds every value of the smaller ones.
     let res = match ds.layers().dtype(&args.layer).about(input)? {
-        "float32" => columns::<f32>(&ds, &args.layer, axis, args.batch),
-        _ => columns::<f64>(&ds, &args.layer, axis, args.batch),
+        "float32" => columns::<f32>(&ds, &args.layer, axis, args.batch, progress),
+        _ => columns::<f64>(&ds, &args.layer, axis, args.batch, progress),
     }
     .about(input)?;
     let [sums, sds, nnzs] = &res[..] else {
@@ -88,14 +89,21 @@ fn stats(args: &StatsArgs) -> Result<(), Failure> {
 }
 
 /// Sum, standard deviation and non-zero count of every row or column (`axis`) of
-/// `layer`, its values read as `T`.
+/// `layer`, its values read as `T`; `progress` counts the rows or columns done.
 fn columns<T: Numeric + Into<f64>>(
     ds: &LoomConnection,
     layer: &str,
     axis: Axis,
     batch: usize,
+    progress: &Progress,
 ) -> loom_core::Result<Vec<Vec<f64>>> {
-    let sum = |v: ArrayView1<T>| sum_by(&v, |x| x.into());
+    progress.steps(axis.of(ds.shape()));
+    let done = Cell::new(0);
+    let sum = |v: ArrayView1<T>| {
+        done.set(done.get() + 1);
+        progress.at(done.get());
+        sum_by(&v, |x| x.into())
+    };
     // Two passes over the row or column (it is in cache): the mean of squares minus the
     // squared mean loses every digit when the values are large and close together.
     let sd = |v: ArrayView1<T>| {
