@@ -4,9 +4,9 @@
 //! The fast loop runs while a whole input word is left to refill from and the output has
 //! room for a longest match plus a copy's overshoot: it refills once per symbol (56 bits
 //! cover a length and a distance with their extra bits) and looks the next code up before
-//! it copies a match ([`copy_match`]: 16-byte words, four without a branch for the
-//! common match of up to 64 bytes, 8-byte words at distances 8-15, a repeated 8-byte
-//! pattern below). The careful loop checks every refill and write; it takes over at the
+//! it copies a match ([`copy_match`]: blocks of four 16-byte words, one without a branch
+//! for the common match of up to 64 bytes, 8-byte words at distances 8-15, a repeated
+//! 8-byte pattern below). The careful loop checks every refill and write; it takes over at the
 //! ends, and copies a match the same way while the output has room for the bytes written
 //! past it. On x86-64 CPUs with BMI2 (detected at run time) the loops are compiled with
 //! its shifts and masks, which the bit buffer uses at every step.
