@@ -145,21 +145,21 @@ fn huffman_body(
     out: &mut [u8],
     mut p: usize,
 ) -> Result<usize, InflateError> {
+    // The fast loop runs while p < fast_end, that is while FAST_ROOM bytes are left.
+    let fast_end = (out.len() + 1).saturating_sub(FAST_ROOM);
     loop {
         // The fast loop looks up the next code before copying a match, so the lookup is
         // not held up by the copy (nor undone when the copy's loop branch mispredicts).
-        'fast: while bits.has_word() && out.len() - p >= FAST_ROOM {
-            bits.refill_fast();
+        if p < fast_end && bits.refill_word() {
             let mut root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
             loop {
                 let (e, read) = resolve_litlen(bits, t, root);
                 if e & LITERAL != 0 {
                     out[p] = (e >> 16) as u8;
                     p += 1;
-                    if !(bits.has_word() && out.len() - p >= FAST_ROOM) {
-                        continue 'fast;
+                    if !(p < fast_end && bits.refill_word()) {
+                        break;
                     }
-                    bits.refill_fast();
                     root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
                     continue;
                 }
@@ -173,14 +173,12 @@ fn huffman_body(
                 }
                 let at = p;
                 p += len;
-                let more = bits.has_word() && out.len() - p >= FAST_ROOM;
-                if more {
-                    bits.refill_fast();
+                if p < fast_end && bits.refill_word() {
                     root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
-                }
-                copy_match(out, at, d, len);
-                if !more {
-                    continue 'fast;
+                    copy_match(out, at, d, len);
+                } else {
+                    copy_match(out, at, d, len);
+                    break;
                 }
             }
         }
