@@ -285,6 +285,8 @@ fn build(
     let root_size = 1usize << root;
     let mut filled = 0;
     let mut code = 0u32;
+    // The code bit-reversed, as the table is indexed.
+    let mut reversed = 0usize;
     for (len, &n) in count
         .iter()
         .enumerate()
@@ -299,8 +301,8 @@ fn build(
             filled = 1 << len;
         }
         for &symbol in &sorted[next..next + n] {
-            let reversed = (code.reverse_bits() >> (32 - len)) as usize;
             table[reversed] = finish(entries[usize::from(symbol)], len as u32);
+            reversed = next_reversed(reversed, len);
             code += 1;
         }
         next += n;
@@ -344,6 +346,16 @@ fn build(
     Ok(())
 }
 
+/// The code after the `len`-bit code whose bits reversed are `r`, reversed (the bits of
+/// the next code of a longer length reversed are the same): adding one to the code turns
+/// its trailing ones, the ones at the top of `r`, to zeros and the zero below them to
+/// one. (After a code of all ones the result is meaningless; no code follows it.)
+fn next_reversed(r: usize, len: usize) -> usize {
+    let zeros = !r & ((1 << len) - 1);
+    let top = 1 << (zeros | 1).ilog2();
+    (r & (top - 1)) | top
+}
+
 /// Copies the first `filled` entries of `table` to the `filled` after them.
 fn double(table: &mut [u32], filled: usize) {
     let (done, rest) = table.split_at_mut(filled);
@@ -385,6 +397,22 @@ mod tests {
         }
         let index = (reversed >> root) & ((1 << ((e >> 8) & 0xf)) - 1);
         table[(e >> 16) as usize + index]
+    }
+
+    /// The next reversed code is the next code reversed, for every code but the last of
+    /// every length.
+    #[test]
+    fn next_reversed_counts_in_reversed_bits() {
+        let rev = |c: usize, len: usize| (c as u32).reverse_bits() as usize >> (32 - len);
+        for len in 1..=15 {
+            for c in 0..(1 << len) - 1 {
+                assert_eq!(
+                    next_reversed(rev(c, len), len),
+                    rev(c + 1, len),
+                    "{len} {c}"
+                );
+            }
+        }
     }
 
     /// Every symbol of a code with lengths 1 to 15 (the deepest DEFLATE allows) decodes
