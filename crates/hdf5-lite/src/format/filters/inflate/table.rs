@@ -223,6 +223,18 @@ impl Tables {
     }
 }
 
+/// Where [`build`] keeps the next position of a code length's symbols: its own slot, but
+/// for length 0 (unused) one past the lengths.
+const NEXT_SLOT: [usize; MAX_LEN + 1] = {
+    let mut t = [0; MAX_LEN + 1];
+    let mut l = 0;
+    while l <= MAX_LEN {
+        t[l] = if l == 0 { MAX_LEN + 1 } else { l };
+        l += 1;
+    }
+    t
+};
+
 /// Builds the table of the canonical code with code lengths `lens` (0: unused symbol)
 /// into `table`, whose first level has `root` index bits; `entries[symbol]` is a
 /// symbol's entry before [`finish`]. An over-subscribed set is an error, and so is an
@@ -263,17 +275,21 @@ fn build(
         }
         table[..1 << root].fill(UNUSED);
     }
-    // Symbols in canonical order, by length and then by value, after the unused ones
-    // (sorted too, so that no symbol is a branch).
-    let mut offset = [0usize; MAX_LEN + 1];
+    // Symbols in canonical order, by length and then by value, after the space of the
+    // unused ones. An unused symbol is written too (so that no symbol is a branch), always
+    // at the start, and the next position after it goes to a slot that is never read
+    // (`NEXT_SLOT`): the unused symbols, most of a literal alphabet, do not each wait for
+    // the previous one's store (the used ones of one length still do).
+    let mut offset = [0usize; MAX_LEN + 2];
     for l in 1..=MAX_LEN {
         offset[l] = offset[l - 1] + count[l - 1] as usize;
     }
     let mut sorted = [0u16; 288];
     for (symbol, &l) in lens.iter().enumerate() {
-        let at = &mut offset[usize::from(l & 15)];
-        sorted[*at] = symbol as u16;
-        *at += 1;
+        let l = usize::from(l & 15);
+        let at = offset[l];
+        sorted[at] = symbol as u16;
+        offset[NEXT_SLOT[l]] = at + 1;
     }
     let mut next = count[0] as usize;
     // The first level is filled by doubling: once the codes of length l are in place,
