@@ -36,28 +36,24 @@ impl<'a> Bits<'a> {
         }
     }
 
-    /// Whether [`Bits::refill_fast`] may be called.
+    /// Refills from a whole word of input, if one is left (then at least 56 bits are
+    /// held); false, without a change, if not.
     #[inline(always)]
-    pub(super) fn has_word(&self) -> bool {
-        self.pos + 8 <= self.input.len()
-    }
-
-    /// Refills from a whole word of input (needs [`Bits::has_word`]).
-    #[inline(always)]
-    pub(super) fn refill_fast(&mut self) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&self.input[self.pos..self.pos + 8]);
-        self.buf |= u64::from_le_bytes(word) << self.count;
+    pub(super) fn refill_word(&mut self) -> bool {
+        let Some(word) = self.input.get(self.pos..).and_then(<[u8]>::first_chunk) else {
+            return false;
+        };
+        self.buf |= u64::from_le_bytes(*word) << self.count;
         self.pos += ((63 - self.count) >> 3) as usize;
         self.count |= 56;
+        true
     }
 
     /// Refills to at least 56 bits, feeding zero bytes past the end of the input; an
     /// error once more than [`PAST_END`] of them would be needed.
     #[inline]
     pub(super) fn refill(&mut self) -> Result<(), InflateError> {
-        if self.has_word() {
-            self.refill_fast();
+        if self.refill_word() {
             return Ok(());
         }
         while self.count <= 56 {

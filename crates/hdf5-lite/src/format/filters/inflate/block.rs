@@ -4,9 +4,9 @@
 //! The fast loop runs while a whole input word is left to refill from and the output has
 //! room for a longest match plus a copy's overshoot: it refills once per symbol (56 bits
 //! cover a length and a distance with their extra bits) and looks the next code up before
-//! it copies a match ([`copy_match`]: 16-byte words, four without a branch for the
-//! common match of up to 64 bytes, 8-byte words at distances 8-15, a repeated 8-byte
-//! pattern below). The careful loop checks every refill and write; it takes over at the
+//! it copies a match ([`copy_match`]: blocks of four 16-byte words, one without a branch
+//! for the common match of up to 64 bytes, 8-byte words at distances 8-15, a repeated
+//! 8-byte pattern below). The careful loop checks every refill and write; it takes over at the
 //! ends, and copies a match the same way while the output has room for the bytes written
 //! past it. On x86-64 CPUs with BMI2 (detected at run time) the loops are compiled with
 //! its shifts and masks, which the bit buffer uses at every step.
@@ -66,10 +66,12 @@ fn resolve_litlen(bits: &mut Bits, t: &Tables, mut e: u32) -> (u32, u64) {
 }
 
 /// The base of length or distance entry `e` plus its extra bits, which follow its code
-/// in `read` (the bits the entry was looked up in).
+/// in `read` (the bits the entry was looked up in). The code's bits are bits 8..12 of
+/// `e`; bits 12..14 are flags clear in such an entry, so they are taken with six bits,
+/// as a 64-bit shift masks its count anyway (one instruction fewer).
 #[inline(always)]
 fn value(e: u32, read: u64) -> usize {
-    let extra = (read & ((1u64 << (e & 0x3f)) - 1)) >> ((e >> 8) & 0xf);
+    let extra = (read & ((1u64 << (e & 0x3f)) - 1)) >> ((e >> 8) & 0x3f);
     (e >> 16) as usize + extra as usize
 }
 
@@ -145,21 +147,21 @@ fn huffman_body(
     out: &mut [u8],
     mut p: usize,
 ) -> Result<usize, InflateError> {
+    // The fast loop runs while p < fast_end, that is while FAST_ROOM bytes are left.
+    let fast_end = (out.len() + 1).saturating_sub(FAST_ROOM);
     loop {
         // The fast loop looks up the next code before copying a match, so the lookup is
         // not held up by the copy (nor undone when the copy's loop branch mispredicts).
-        'fast: while bits.has_word() && out.len() - p >= FAST_ROOM {
-            bits.refill_fast();
+        if p < fast_end && bits.refill_word() {
             let mut root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
             loop {
                 let (e, read) = resolve_litlen(bits, t, root);
                 if e & LITERAL != 0 {
                     out[p] = (e >> 16) as u8;
                     p += 1;
-                    if !(bits.has_word() && out.len() - p >= FAST_ROOM) {
-                        continue 'fast;
+                    if !(p < fast_end && bits.refill_word()) {
+                        break;
                     }
-                    bits.refill_fast();
                     root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
                     continue;
                 }
@@ -173,14 +175,12 @@ fn huffman_body(
                 }
                 let at = p;
                 p += len;
-                let more = bits.has_word() && out.len() - p >= FAST_ROOM;
-                if more {
-                    bits.refill_fast();
+                if p < fast_end && bits.refill_word() {
                     root = t.litlen[(bits.peek() & LITLEN_MASK) as usize];
-                }
-                copy_match(out, at, d, len);
-                if !more {
-                    continue 'fast;
+                    copy_match(out, at, d, len);
+                } else {
+                    copy_match(out, at, d, len);
+                    break;
                 }
             }
         }

@@ -17,16 +17,20 @@ pub(super) const OVERSHOOT: usize = 64;
 #[inline(always)]
 pub(super) fn copy_match(out: &mut [u8], p: usize, d: usize, len: usize) {
     if d >= 16 {
-        // Most matches are at most 64 bytes long: four words, without a branch. (For
-        // d < 64 a later word reads bytes an earlier one wrote.) Indexed in one window
-        // from the source's start, whose bounds are checked once.
-        let win = &mut out[p - d..][..d + 64];
-        for k in [0, 16, 32, 48] {
-            let w = word::<16>(win, k);
-            put(win, d + k, &w);
-        }
-        if len > 64 {
-            copy_words::<16>(out, p + 64, d, len - 64);
+        // Blocks of four words, each block's bounds checked once: most matches are at
+        // most 64 bytes long, one block without a branch; longer ones take one more
+        // block per 64 bytes. (For d < 64 a later word reads bytes an earlier one wrote.)
+        let mut q = p;
+        loop {
+            let win = &mut out[q - d..][..d + 64];
+            for k in [0, 16, 32, 48] {
+                let w = word::<16>(win, k);
+                put(win, d + k, &w);
+            }
+            q += 64;
+            if q >= p + len {
+                break;
+            }
         }
     } else if d >= 8 {
         copy_words::<8>(out, p, d, len);

@@ -57,27 +57,49 @@ pub(super) struct Tables {
 /// An unused code (a valid entry that ends decoding with an error).
 const UNUSED: u32 = EXCEPTIONAL;
 
-fn litlen_entry(symbol: usize) -> u32 {
-    match symbol {
-        0..=255 => LITERAL | (symbol as u32) << 16,
-        256 => EXCEPTIONAL | END,
-        257..=285 => {
-            let i = symbol - 257;
-            u32::from(LENGTH_BASE[i]) << 16 | u32::from(LENGTH_EXTRA[i]) << 8
-        }
-        _ => UNUSED,
+/// The entries of the literal/length symbols before [`finish`]: a literal's byte, the end
+/// of block, a length's base with its count of extra bits in the low byte; 286 and 287
+/// are unused.
+static LITLEN_ENTRIES: [u32; 288] = litlen_entries();
+/// The entries of the distance symbols before [`finish`] (30 and 31 are unused).
+static DIST_ENTRIES: [u32; 32] = dist_entries();
+/// The entries of the code-length symbols: the symbol.
+static PRECODE_ENTRIES: [u32; 19] = precode_entries();
+
+const fn litlen_entries() -> [u32; 288] {
+    let mut t = [UNUSED; 288];
+    let mut s = 0;
+    while s < 256 {
+        t[s] = LITERAL | (s as u32) << 16;
+        s += 1;
     }
+    t[256] = EXCEPTIONAL | END;
+    let mut i = 0;
+    while i < LENGTH_BASE.len() {
+        t[257 + i] = (LENGTH_BASE[i] as u32) << 16 | LENGTH_EXTRA[i] as u32;
+        i += 1;
+    }
+    t
 }
 
-fn dist_entry(symbol: usize) -> u32 {
-    match symbol {
-        0..=29 => u32::from(DIST_BASE[symbol]) << 16 | u32::from(DIST_EXTRA[symbol]) << 8,
-        _ => UNUSED,
+const fn dist_entries() -> [u32; 32] {
+    let mut t = [UNUSED; 32];
+    let mut i = 0;
+    while i < DIST_BASE.len() {
+        t[i] = (DIST_BASE[i] as u32) << 16 | DIST_EXTRA[i] as u32;
+        i += 1;
     }
+    t
 }
 
-fn precode_entry(symbol: usize) -> u32 {
-    (symbol as u32) << 16
+const fn precode_entries() -> [u32; 19] {
+    let mut t = [0; 19];
+    let mut i = 0;
+    while i < 19 {
+        t[i] = (i as u32) << 16;
+        i += 1;
+    }
+    t
 }
 
 impl Tables {
@@ -106,10 +128,10 @@ impl Tables {
             &mut self.litlen,
             LITLEN_ROOT,
             &lens[..288],
-            litlen_entry,
+            &LITLEN_ENTRIES,
             true,
         )?;
-        build(&mut self.dist, DIST_ROOT, &lens[288..], dist_entry, true)?;
+        build(&mut self.dist, DIST_ROOT, &lens[288..], &DIST_ENTRIES, true)?;
         self.fixed = true;
         Ok(())
     }
@@ -137,7 +159,7 @@ impl Tables {
             &mut self.precode,
             PRECODE_ROOT,
             &code_lens,
-            precode_entry,
+            &PRECODE_ENTRIES,
             false,
         )
         .map_err(|reason| corrupt(bits, reason))?;
@@ -186,24 +208,42 @@ impl Tables {
             &mut self.litlen,
             LITLEN_ROOT,
             &lens[..nlit],
-            litlen_entry,
+            &LITLEN_ENTRIES,
             true,
         )
         .map_err(|reason| corrupt(bits, reason))?;
-        build(&mut self.dist, DIST_ROOT, &lens[nlit..n], dist_entry, true)
-            .map_err(|reason| corrupt(bits, reason))
+        build(
+            &mut self.dist,
+            DIST_ROOT,
+            &lens[nlit..n],
+            &DIST_ENTRIES,
+            true,
+        )
+        .map_err(|reason| corrupt(bits, reason))
     }
 }
 
+/// Where [`build`] keeps the next position of a code length's symbols: its own slot, but
+/// for length 0 (unused) one past the lengths.
+const NEXT_SLOT: [usize; MAX_LEN + 1] = {
+    let mut t = [0; MAX_LEN + 1];
+    let mut l = 0;
+    while l <= MAX_LEN {
+        t[l] = if l == 0 { MAX_LEN + 1 } else { l };
+        l += 1;
+    }
+    t
+};
+
 /// Builds the table of the canonical code with code lengths `lens` (0: unused symbol)
-/// into `table`, whose first level has `root` index bits; `entry` gives a symbol's
-/// entry before its bit count is added. An over-subscribed set is an error, and so is an
+/// into `table`, whose first level has `root` index bits; `entries[symbol]` is a
+/// symbol's entry before [`finish`]. An over-subscribed set is an error, and so is an
 /// incomplete one, except (with `single_allowed`) a set of one one-bit code, or none.
 fn build(
     table: &mut [u32],
     root: u32,
     lens: &[u8],
-    entry: impl Fn(usize) -> u32,
+    entries: &[u32],
     single_allowed: bool,
 ) -> Result<(), &'static str> {
     // Four counts in turn, so that runs of one length do not wait on one counter.
@@ -218,7 +258,7 @@ fn build(
         }
     }
     let mut count = [0u32; MAX_LEN + 1];
-    for (l, n) in count.iter_mut().enumerate().skip(1) {
+    for (l, n) in count.iter_mut().enumerate() {
         *n = counts.iter().map(|c| c[l]).sum();
     }
     let max = (1..=MAX_LEN).rev().find(|&l| count[l] > 0).unwrap_or(0);
@@ -235,51 +275,73 @@ fn build(
         }
         table[..1 << root].fill(UNUSED);
     }
-    // Symbols in canonical order: by length, then by value.
+    // Symbols in canonical order, by length and then by value, after the space of the
+    // unused ones. An unused symbol is written too (so that no symbol is a branch), always
+    // at the start, and the next position after it goes to a slot that is never read
+    // (`NEXT_SLOT`): the unused symbols, most of a literal alphabet, do not each wait for
+    // the previous one's store (the used ones of one length still do).
     let mut offset = [0usize; MAX_LEN + 2];
     for l in 1..=MAX_LEN {
-        offset[l + 1] = offset[l] + count[l] as usize;
+        offset[l] = offset[l - 1] + count[l - 1] as usize;
     }
     let mut sorted = [0u16; 288];
     for (symbol, &l) in lens.iter().enumerate() {
-        if l > 0 {
-            sorted[offset[usize::from(l)]] = symbol as u16;
-            offset[usize::from(l)] += 1;
-        }
+        let l = usize::from(l & 15);
+        let at = offset[l];
+        sorted[at] = symbol as u16;
+        offset[NEXT_SLOT[l]] = at + 1;
     }
-    let total = offset[MAX_LEN];
+    let mut next = count[0] as usize;
     // The first level is filled by doubling: once the codes of length l are in place,
     // entries [0, 2^l) are final for every code of length <= l, and copying them to
     // [2^l, 2^(l+1)) repeats each one as a code of length <= l is repeated (its entry
     // stands at every index whose low l bits are its reversed code). Codes of length
-    // l + 1 then overwrite the copies at their own indexes.
+    // l + 1 then overwrite the copies at their own indexes. Before the shortest code
+    // there is nothing to copy.
     let root_size = 1usize << root;
-    let mut filled = 1;
-    let (mut code, mut len) = (0u32, 0u32);
+    let mut filled = 0;
+    let mut code = 0u32;
+    // The code bit-reversed, as the table is indexed.
+    let mut reversed = 0usize;
+    for (len, &n) in count
+        .iter()
+        .enumerate()
+        .take(max.min(root as usize) + 1)
+        .skip(1)
+    {
+        let n = n as usize;
+        if filled > 0 {
+            double(table, filled);
+            filled *= 2;
+        } else if n > 0 {
+            filled = 1 << len;
+        }
+        for &symbol in &sorted[next..next + n] {
+            table[reversed] = finish(entries[usize::from(symbol)], len as u32);
+            reversed = next_reversed(reversed, len);
+            code += 1;
+        }
+        next += n;
+        code <<= 1;
+    }
+    filled = filled.max(1);
+    while filled < root_size {
+        double(table, filled);
+        filled *= 2;
+    }
+    // Longer codes: second-level tables, one for each run of codes that share their
+    // first `root` bits.
     let mut prefix = usize::MAX;
     let (mut next_free, mut sub_start, mut sub_bits) = (root_size, 0usize, 0u32);
-    for &symbol in &sorted[..total] {
-        let symbol = usize::from(symbol);
-        let l = u32::from(lens[symbol]);
-        code <<= l - len;
-        len = l;
-        let reversed = (code.reverse_bits() >> (32 - len)) as usize;
-        let e = entry(symbol);
-        if len <= root {
-            while filled < 1 << len {
-                table.copy_within(..filled, filled);
-                filled *= 2;
-            }
-            table[reversed] = finish(e, len);
-        } else {
-            while filled < root_size {
-                table.copy_within(..filled, filled);
-                filled *= 2;
-            }
+    for len in root as usize + 1..=max {
+        for _ in 0..count[len] {
+            let symbol = usize::from(sorted[next]);
+            next += 1;
+            let reversed = (code.reverse_bits() >> (32 - len)) as usize;
             let p = reversed & (root_size - 1);
             if p != prefix {
                 prefix = p;
-                sub_bits = second_level_bits(&count, len as usize, root as usize, max);
+                sub_bits = second_level_bits(&count, len, root as usize, max);
                 sub_start = next_free;
                 next_free += 1 << sub_bits;
                 if next_free > table.len() {
@@ -288,25 +350,38 @@ fn build(
                 table[p] = EXCEPTIONAL | SUBTABLE | (sub_start as u32) << 16 | sub_bits << 8 | root;
             }
             let sub = &mut table[sub_start..sub_start + (1 << sub_bits)];
-            for i in ((reversed >> root)..sub.len()).step_by(1 << (len - root)) {
-                sub[i] = finish(e, len - root);
+            let step = 1 << (len - root as usize);
+            for i in ((reversed >> root)..sub.len()).step_by(step) {
+                sub[i] = finish(entries[symbol], len as u32 - root);
             }
+            count[len] -= 1;
+            code += 1;
         }
-        count[len as usize] -= 1;
-        code += 1;
-    }
-    while filled < root_size {
-        table.copy_within(..filled, filled);
-        filled *= 2;
+        code <<= 1;
     }
     Ok(())
 }
 
-/// `e` (with its count of extra bits in bits 8..12) for a code of `code_bits` at its
+/// The code after the `len`-bit code whose bits reversed are `r`, reversed (the bits of
+/// the next code of a longer length reversed are the same): adding one to the code turns
+/// its trailing ones, the ones at the top of `r`, to zeros and the zero below them to
+/// one. (After a code of all ones the result is meaningless; no code follows it.)
+fn next_reversed(r: usize, len: usize) -> usize {
+    let zeros = !r & ((1 << len) - 1);
+    let top = 1 << (zeros | 1).ilog2();
+    (r & (top - 1)) | top
+}
+
+/// Copies the first `filled` entries of `table` to the `filled` after them.
+fn double(table: &mut [u32], filled: usize) {
+    let (done, rest) = table.split_at_mut(filled);
+    rest[..filled].copy_from_slice(done);
+}
+
+/// `e` (with its count of extra bits in the low byte) for a code of `code_bits` at its
 /// level: the bits to consume in the low byte, the code's bits in bits 8..12.
 fn finish(e: u32, code_bits: u32) -> u32 {
-    let extra = (e >> 8) & 0xf;
-    (e & !0xfff) | code_bits << 8 | (code_bits + extra)
+    e + code_bits * 0x101
 }
 
 /// Index bits of a second-level table whose first code is `len` bits long: enough for
@@ -323,4 +398,102 @@ fn second_level_bits(count: &[u32; MAX_LEN + 1], len: usize, root: usize, max: u
         left <<= 1;
     }
     bits as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The entry a code of `lens` decodes to, walked as the block loops walk it: the
+    /// code's bits reversed (first bit lowest), then a second level if the root says so.
+    fn lookup(table: &[u32], root: u32, reversed: usize) -> u32 {
+        let e = table[reversed & ((1 << root) - 1)];
+        if e & SUBTABLE == 0 {
+            return e;
+        }
+        let index = (reversed >> root) & ((1 << ((e >> 8) & 0xf)) - 1);
+        table[(e >> 16) as usize + index]
+    }
+
+    /// The next reversed code is the next code reversed, for every code but the last of
+    /// every length.
+    #[test]
+    fn next_reversed_counts_in_reversed_bits() {
+        let rev = |c: usize, len: usize| (c as u32).reverse_bits() as usize >> (32 - len);
+        for len in 1..=15 {
+            for c in 0..(1 << len) - 1 {
+                assert_eq!(
+                    next_reversed(rev(c, len), len),
+                    rev(c + 1, len),
+                    "{len} {c}"
+                );
+            }
+        }
+    }
+
+    /// Every symbol of a code with lengths 1 to 15 (the deepest DEFLATE allows) decodes
+    /// from its canonical code (RFC 1951 3.2.2, computed here as the RFC does) to its
+    /// entry, with its code's bits and extra bits at the level it ends in.
+    #[test]
+    fn codes_of_every_length_decode_to_their_symbols() {
+        // Lengths 1, 2, ..., 15, 15 are complete; spread over literals, the end of block
+        // and lengths, in an order unlike the lengths'.
+        let symbols = [
+            280usize, 3, 256, 97, 260, 0, 285, 255, 200, 257, 17, 270, 128, 64, 1, 300,
+        ];
+        let mut lens = [0u8; 288];
+        for (i, &s) in symbols.iter().enumerate() {
+            lens[s % 288] = (i + 1).min(15) as u8;
+        }
+        lens[300 % 288] = 15;
+        let mut table = vec![0u32; LITLEN_SIZE];
+        build(&mut table, LITLEN_ROOT, &lens, &LITLEN_ENTRIES, true).unwrap();
+
+        let mut bl_count = [0u32; 16];
+        for &l in &lens {
+            bl_count[usize::from(l)] += 1;
+        }
+        bl_count[0] = 0;
+        let mut next_code = [0u32; 16];
+        let mut code = 0;
+        for bits in 1..16 {
+            code = (code + bl_count[bits - 1]) << 1;
+            next_code[bits] = code;
+        }
+        let mut checked = 0;
+        for (symbol, &l) in lens.iter().enumerate() {
+            if l == 0 {
+                continue;
+            }
+            let l = u32::from(l);
+            let code = next_code[l as usize];
+            next_code[l as usize] += 1;
+            let reversed = (code.reverse_bits() >> (32 - l)) as usize;
+            let e = lookup(&table, LITLEN_ROOT, reversed);
+            let level_bits = if l > LITLEN_ROOT { l - LITLEN_ROOT } else { l };
+            assert_eq!(
+                e,
+                finish(LITLEN_ENTRIES[symbol], level_bits),
+                "symbol {symbol}"
+            );
+            assert_eq!((e >> 8) & 0xf, level_bits, "symbol {symbol}");
+            checked += 1;
+        }
+        assert_eq!(checked, 16);
+        // Spelled out: literal 97 (4-bit code), length 270 (base 23, 2 extra bits after
+        // its 12-bit code: a second level of 2 bits) and literal 12 (the last 15-bit code:
+        // 5 bits at the second level).
+        let at = |symbol: usize| {
+            let l = u32::from(lens[symbol]);
+            let code = next_code[l as usize] - 1;
+            lookup(
+                &table,
+                LITLEN_ROOT,
+                (code.reverse_bits() >> (32 - l)) as usize,
+            )
+        };
+        assert_eq!(at(97), LITERAL | 97 << 16 | 4 << 8 | 4);
+        assert_eq!(at(270), 23 << 16 | 2 << 8 | 4);
+        assert_eq!(at(12), LITERAL | 12 << 16 | 5 << 8 | 5);
+    }
 }
