@@ -98,6 +98,7 @@ fn apply(d: &Path, case: &Value) -> Result<(), String> {
                 file_attrs: file_attrs(case),
                 batch_size: number(case, "batch_size")?,
                 convert_attrs: case["convert_attrs"].as_bool().unwrap_or(false),
+                ..CombineOptions::default()
             };
             combine(&files, ours("loom"), &opts).map_err(s)
         }
@@ -115,6 +116,7 @@ fn apply(d: &Path, case: &Value) -> Result<(), String> {
                 selections,
                 key,
                 skip_attrs: strings(&case["skip_attrs"]),
+                ..CombineFasterOptions::default()
             };
             combine_faster(&files, ours("loom"), &opts)
                 .map(drop)

@@ -54,12 +54,12 @@ pub struct AggregateArgs {
 /// Runs `loom aggregate`: exit 0 when written, 2 on an error.
 pub fn run(args: AggregateArgs) -> ExitCode {
     let progress = Progress::start(&format!("aggregating {}", args.input.display()), args.quiet);
-    let result = aggregate(&args);
+    let result = aggregate(&args, &progress.observer());
     progress.finish();
     finish_unit(result)
 }
 
-fn aggregate(args: &AggregateArgs) -> Result<(), Failure> {
+fn aggregate(args: &AggregateArgs, observer: &loom_core::Progress) -> Result<(), Failure> {
     let input = args.input.as_path();
     let mut aggr_ca_by = Vec::new();
     for spec in &args.ca {
@@ -85,7 +85,8 @@ fn aggregate(args: &AggregateArgs) -> Result<(), Failure> {
     check_replaceable(&args.output)?;
     check_not_input(&args.output, &[input])?;
     check_writable(&args.output)?;
-    let ds = open(input, Mode::Read)?;
+    let mut ds = open(input, Mode::Read)?;
+    ds.set_progress(observer.clone());
     // loompy skips a --ca attribute the file does not have; on the command line that is a
     // typo, so it is an error.
     for (name, _) in &opts.aggr_ca_by {

@@ -50,12 +50,12 @@ pub fn run(args: CombineArgs) -> ExitCode {
         &format!("combining into {}", args.output.display()),
         args.quiet,
     );
-    let result = combine_files(&args);
+    let result = combine_files(&args, &progress.observer());
     progress.finish();
     finish_unit(result)
 }
 
-fn combine_files(args: &CombineArgs) -> Result<(), Failure> {
+fn combine_files(args: &CombineArgs, observer: &loom_core::Progress) -> Result<(), Failure> {
     let out = args.output.as_path();
     if args.batch == 0 && !args.faster {
         return Err(Failure::Error("--batch must be at least 1".to_owned()));
@@ -78,6 +78,7 @@ fn combine_files(args: &CombineArgs) -> Result<(), Failure> {
         let opts = CombineFasterOptions {
             key: args.key.clone(),
             skip_attrs: args.skip_attrs.clone(),
+            progress: observer.clone(),
             ..CombineFasterOptions::default()
         };
         combine_faster(&args.inputs, out, &opts).map(|_| ())
@@ -85,6 +86,7 @@ fn combine_files(args: &CombineArgs) -> Result<(), Failure> {
         let opts = CombineOptions {
             key: args.key.clone(),
             batch_size: args.batch,
+            progress: observer.clone(),
             ..CombineOptions::default()
         };
         combine(&args.inputs, out, &opts)

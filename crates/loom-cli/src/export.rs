@@ -91,7 +91,7 @@ pub fn run(args: ExportArgs) -> ExitCode {
         args.quiet,
         &args.output,
     );
-    let result = export(&args);
+    let result = export(&args, &progress.observer());
     progress.finish();
     finish_unit(result.map(|warnings| {
         if !args.quiet {
@@ -118,7 +118,7 @@ fn naming(input: &Path, e: IoError) -> Failure {
     }
 }
 
-fn export(args: &ExportArgs) -> Result<Vec<String>, Failure> {
+fn export(args: &ExportArgs, observer: &loom_core::Progress) -> Result<Vec<String>, Failure> {
     let (input, out) = (args.input.as_path(), args.output.as_path());
     let format = format_of(args)?;
     if format != Format::H5ad {
@@ -136,7 +136,8 @@ fn export(args: &ExportArgs) -> Result<Vec<String>, Failure> {
         }
     }
     check_not_input(out, &[input])?;
-    let ds = open(input, Mode::Read)?;
+    let mut ds = open(input, Mode::Read)?;
+    ds.set_progress(observer.clone());
     let layer = args.layer.clone().unwrap_or_default();
     match format {
         Format::H5ad => {

@@ -45,12 +45,12 @@ pub struct PermuteArgs {
 /// no output is left behind).
 pub fn run(args: PermuteArgs) -> ExitCode {
     let progress = Progress::start(&format!("permuting {}", args.input.display()), args.quiet);
-    let result = permute(&args);
+    let result = permute(&args, &progress.observer());
     progress.finish();
     finish_unit(result)
 }
 
-fn permute(args: &PermuteArgs) -> Result<(), Failure> {
+fn permute(args: &PermuteArgs, observer: &loom_core::Progress) -> Result<(), Failure> {
     let input = args.input.as_path();
     let (axis, by) = match (&args.cols_by, &args.rows_by, args.random) {
         (Some(a), None, None) => (Axis::Cols, Some(a)),
@@ -65,7 +65,7 @@ fn permute(args: &PermuteArgs) -> Result<(), Failure> {
     let Some(out) = &args.output else {
         let ds = open(input, Mode::ReadWrite)?;
         let ordering = ordering(&ds, axis, by, args.random).about(input)?;
-        return apply(ds, &ordering, axis).about(input);
+        return apply(ds, &ordering, axis, observer).about(input);
     };
     check_replaceable(out)?;
     check_not_input(out, &[input]).map_err(|f| match f {
@@ -80,7 +80,7 @@ fn permute(args: &PermuteArgs) -> Result<(), Failure> {
     let _guard = crate::interrupt::remove_on_interrupt(&tmp);
     let result = std::fs::copy(input, &tmp)
         .map_err(LoomError::from)
-        .and_then(|_| apply(connect(&tmp, Mode::ReadWrite)?, &ordering, axis))
+        .and_then(|_| apply(connect(&tmp, Mode::ReadWrite)?, &ordering, axis, observer))
         .and_then(|()| Ok(std::fs::rename(&tmp, out)?));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -103,8 +103,14 @@ fn ordering(
     })
 }
 
-/// Permutes `ds` and closes it.
-fn apply(mut ds: LoomConnection, ordering: &[usize], axis: Axis) -> Result<(), LoomError> {
+/// Permutes `ds` (telling `observer` how far it got) and closes it.
+fn apply(
+    mut ds: LoomConnection,
+    ordering: &[usize],
+    axis: Axis,
+    observer: &loom_core::Progress,
+) -> Result<(), LoomError> {
+    ds.set_progress(observer.clone());
     ds.permute(ordering, axis)?;
     ds.close()
 }

@@ -1,8 +1,9 @@
 //! Progress on stderr for long-running commands: an indicatif spinner with the elapsed
 //! time when stderr is a terminal (unless the data goes to that terminal too), nothing
-//! otherwise or with `--quiet`; a bar with the time left instead where the command counts
-//! its steps (`stats`, row by row or column by column); log lines (warnings, the summary)
-//! on stderr unless `--quiet`.
+//! otherwise or with `--quiet`; a bar with the time left instead once the command counts
+//! its steps (`stats` row by row or column by column, the others through loom-core's
+//! [`loom_core::Progress`] observer); log lines (warnings, the summary) on stderr unless
+//! `--quiet`.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -45,12 +46,22 @@ impl Progress {
     /// Turns the spinner into a bar of `len` steps, with the time left.
     pub fn steps(&self, len: u64) {
         if let Some(b) = &self.bar {
-            let template = "{msg} {wide_bar} {human_pos}/{human_len} [{elapsed}<{eta}]";
-            if let Ok(style) = ProgressStyle::with_template(template) {
-                b.set_style(style);
-            }
-            b.set_length(len);
+            as_bar(b, len);
         }
+    }
+
+    /// An observer for a loom-core operation: the spinner becomes a bar of the
+    /// operation's steps at its first report (unobserved when nothing is shown).
+    pub fn observer(&self) -> loom_core::Progress {
+        let Some(bar) = self.bar.clone() else {
+            return loom_core::Progress::default();
+        };
+        loom_core::Progress::new(move |done, total| {
+            bar.set_position(done);
+            if bar.length() != Some(total) {
+                as_bar(&bar, total);
+            }
+        })
     }
 
     /// Moves the bar to step `pos` (of [`Progress::steps`]).
@@ -77,4 +88,13 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// Makes `bar` a bar of `len` steps, with the time left.
+fn as_bar(bar: &ProgressBar, len: u64) {
+    let template = "{msg} {wide_bar} {human_pos}/{human_len} [{elapsed}<{eta}]";
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.set_length(len);
 }

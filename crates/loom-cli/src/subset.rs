@@ -57,12 +57,12 @@ pub struct SubsetArgs {
 /// Runs `loom subset`: exit 0 when written, 2 on an error (no output is left).
 pub fn run(args: SubsetArgs) -> ExitCode {
     let progress = Progress::start(&format!("subsetting {}", args.input.display()), args.quiet);
-    let result = subset(&args);
+    let result = subset(&args, &progress.observer());
     progress.finish();
     finish_unit(result)
 }
 
-fn subset(args: &SubsetArgs) -> Result<(), Failure> {
+fn subset(args: &SubsetArgs, observer: &loom_core::Progress) -> Result<(), Failure> {
     let input = args.input.as_path();
     check_replaceable(&args.output)?;
     check_not_input(&args.output, &[input])?;
@@ -85,7 +85,7 @@ fn subset(args: &SubsetArgs) -> Result<(), Failure> {
     }
     let tmp = temp_beside(&args.output);
     let _guard = crate::interrupt::remove_on_interrupt(&tmp);
-    let written = write_subset(&ds, &rows, &cols, &tmp).map_err(|e| match e {
+    let written = write_subset(&ds, &rows, &cols, &tmp, observer).map_err(|e| match e {
         Side::Input(e) => Failure::about(input.display(), e),
         Side::Output(e) => Failure::about(args.output.display(), e),
     });
@@ -104,8 +104,15 @@ enum Side {
     Output(LoomError),
 }
 
-/// Writes rows `rows` and columns `cols` of `ds` to a new file at `path`.
-fn write_subset(ds: &LoomConnection, rows: &[i64], cols: &[i64], path: &Path) -> Result<(), Side> {
+/// Writes rows `rows` and columns `cols` of `ds` to a new file at `path`, telling
+/// `observer` the columns written after each window.
+fn write_subset(
+    ds: &LoomConnection,
+    rows: &[i64],
+    cols: &[i64],
+    path: &Path,
+    observer: &loom_core::Progress,
+) -> Result<(), Side> {
     let read = read_subset(ds, rows, cols).map_err(Side::Input)?;
     let mut out = new(path).map_err(Side::Output)?;
     let cols64: Vec<u64> = read.ci.iter().map(|&c| c as u64).collect();
@@ -139,6 +146,7 @@ fn write_subset(ds: &LoomConnection, rows: &[i64], cols: &[i64], path: &Path) ->
         let first = (w.start == 0).then_some(ra.as_slice());
         out.add_columns(&inputs, &window_ca, first, &FillValues::None)
             .map_err(Side::Output)?;
+        observer.report(w.end as u64, cols64.len() as u64);
     }
     // One graph in memory at a time; the output is a temporary file, so the extra commits
     // need no transaction.

@@ -10,6 +10,7 @@ use hdf5_lite::FileOptions;
 
 use crate::error::{LoomError, Result};
 use crate::layout::{self, matrix_shape, GROUPS, SPEC_VERSION};
+use crate::progress::Progress;
 use crate::timestamp::timestamp;
 use crate::transaction::Upgrade;
 use crate::validate::{LoomValidator, Strictness};
@@ -63,6 +64,8 @@ pub struct LoomConnection {
     pub(crate) staged_upgrade: Option<Upgrade>,
     /// Inside [`LoomConnection::transaction`].
     pub(crate) in_transaction: bool,
+    /// Who hears how far the long operations got ([`LoomConnection::set_progress`]).
+    pub(crate) progress: Progress,
 }
 
 /// What reads see, and the writer.
@@ -263,6 +266,7 @@ impl LoomConnection {
             upgrade,
             staged_upgrade: None,
             in_transaction: false,
+            progress: Progress::default(),
         };
         ds.cache(&file);
         ds
@@ -278,6 +282,18 @@ impl LoomConnection {
     /// The file's path (`<storage>` for a connection opened on a storage backend).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Sets who hears how far this connection's long operations got: `permute`
+    /// (lines of chunks, or strips, of each layer), `add_columns` and `add_loom` (columns
+    /// of each layer), `export` and `aggregate` (rows).
+    pub fn set_progress(&mut self, progress: Progress) {
+        self.progress = progress;
+    }
+
+    /// The observer set with [`set_progress`](Self::set_progress) (unobserved by default).
+    pub fn progress(&self) -> &Progress {
+        &self.progress
     }
 
     /// The mode it was opened in.

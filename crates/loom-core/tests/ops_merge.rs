@@ -142,6 +142,7 @@ fn combine_faster_matches_loompy() {
         selections: Some(vec![Some(mask), None]),
         key: Some("Gene".into()),
         skip_attrs: vec!["Depth".into()],
+        ..CombineFasterOptions::default()
     };
     combine_faster(
         &[fixture("input.loom"), fixture("same_rows.loom")],

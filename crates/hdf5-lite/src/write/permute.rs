@@ -61,16 +61,30 @@ impl Writer {
     /// once. Element bytes move as they are, whatever their type (numbers only: a
     /// datatype that refers to heap objects is refused).
     pub fn permute(&mut self, path: &str, dim: usize, ordering: &[u64]) -> Result<()> {
-        self.permute_within(path, dim, ordering, LIMITS)
+        self.permute_within(path, dim, ordering, LIMITS, &|_, _| {})
     }
 
-    /// [`permute`](Self::permute) in steps of at most `limits`.
+    /// [`permute`](Self::permute), calling `progress(done, total)` after each group of
+    /// lines of chunks (along `dim`) is stored: `done` lines of `total`, the last call
+    /// with `done == total`.
+    pub fn permute_reporting(
+        &mut self,
+        path: &str,
+        dim: usize,
+        ordering: &[u64],
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<()> {
+        self.permute_within(path, dim, ordering, LIMITS, progress)
+    }
+
+    /// [`permute_reporting`](Self::permute_reporting) in steps of at most `limits`.
     fn permute_within(
         &mut self,
         path: &str,
         dim: usize,
         ordering: &[u64],
         limits: Limits,
+        progress: &dyn Fn(u64, u64),
     ) -> Result<()> {
         self.edit(|w| {
             let (node, mut space) = w.dataset_and_space(path)?;
@@ -79,7 +93,7 @@ impl Writer {
                     "{path}: only datasets of numbers can be permuted in place"
                 )));
             }
-            node.permute(&mut space, dim, ordering, limits)
+            node.permute(&mut space, dim, ordering, limits, progress)
         })
     }
 }
@@ -129,13 +143,14 @@ fn each<T, R>(items: Vec<T>, f: impl Fn(T) -> R) -> Vec<R> {
 }
 
 impl DatasetNode {
-    /// See [`Writer::permute`].
+    /// See [`Writer::permute_reporting`].
     fn permute(
         &mut self,
         space: &mut Space<'_>,
         dim: usize,
         ordering: &[u64],
         limits: Limits,
+        progress: &dyn Fn(u64, u64),
     ) -> Result<()> {
         let fill = self.fill_element();
         let DataStorage::Chunked { records } = &mut self.data else {
@@ -264,6 +279,7 @@ impl DatasetNode {
             }
             release(space, freed);
             line = end;
+            progress(line, lines.count());
         }
         Ok(())
     }
@@ -538,6 +554,7 @@ impl Plan<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::RefCell;
     use std::sync::Arc;
 
     use super::Limits;
@@ -624,8 +641,20 @@ mod tests {
                 w.write_numbers("/d", &[9, 0, 0], &[14, 17, 9], &values)
                     .unwrap();
                 w.commit().unwrap();
-                w.permute_within("/d", dim, &ordering(shape[dim]), limits)
+                let seen = RefCell::new(Vec::new());
+                let report = |done, total| seen.borrow_mut().push((done, total));
+                w.permute_within("/d", dim, &ordering(shape[dim]), limits, &report)
                     .unwrap();
+                // Lines of chunks along `dim` on the 6 x 6 x 1 chunk grid, each group
+                // of lines reported once it is stored (tiny steps: line by line).
+                let seen = seen.into_inner();
+                let total = [6u64, 6, 36][dim];
+                assert!(seen.windows(2).all(|p| p[0].0 < p[1].0), "{seen:?}");
+                assert!(seen.iter().all(|s| s.1 == total), "{seen:?}");
+                assert_eq!(seen.last(), Some(&(total, total)));
+                if limits.chunks == 1 {
+                    assert_eq!(seen.len() as u64, total);
+                }
                 w.commit().unwrap();
                 let read = w.reader().unwrap().dataset("/d").unwrap().read::<i32>();
                 files.push(read.unwrap());

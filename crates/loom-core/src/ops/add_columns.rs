@@ -79,7 +79,7 @@ impl LoomConnection {
                     name: (*name).to_owned(),
                     shape: m.shape(),
                     dtype: m.datatype()?,
-                    write: Box::new(move |w, path, col0| m.write_at(w, path, col0)),
+                    write: Box::new(move |w, path, col0, _| m.write_at(w, path, col0)),
                 })
             })
             .collect::<Result<_>>()?;
@@ -241,6 +241,9 @@ impl LoomConnection {
         }
         let total = old_cols + n_cols;
         let stamp = AttrValue::string(&timestamp());
+        // Progress: the new columns, layer after layer.
+        let progress = self.progress.clone();
+        let all_new = n_cols.saturating_mul(layer_types.len() as u64);
         self.edit(|w| {
             for a in &staged_rows {
                 a.write(w, &stamp)?;
@@ -248,7 +251,9 @@ impl LoomConnection {
             // The main layer first: it sets the shape.
             let mut order: Vec<_> = layer_types.iter().collect();
             order.sort_by_key(|(name, _, _)| !name.is_empty());
-            for (name, m, dtype) in order {
+            for (i, (name, m, dtype)) in order.into_iter().enumerate() {
+                let before = n_cols * i as u64;
+                let report = |done: u64| progress.report(before + done, all_new);
                 let path = if is_new {
                     Self::fresh_layer(
                         w,
@@ -262,7 +267,8 @@ impl LoomConnection {
                     w.resize(&path, &[n_rows, total])?;
                     path
                 };
-                (m.write)(w, &path, old_cols)?;
+                (m.write)(w, &path, old_cols, &report)?;
+                report(n_cols);
                 w.set_attribute(&path, layout::LAST_MODIFIED, &stamp)?;
             }
             for k in &deleted {
@@ -279,9 +285,10 @@ impl LoomConnection {
     }
 }
 
-/// Writes a layer's new columns into the dataset at a path from a column on.
+/// Writes a layer's new columns into the dataset at a path from a column on, telling
+/// the callback how many are done as it goes (or not at all).
 pub(super) type WriteColumns<'a> =
-    Box<dyn Fn(&mut Writer, &str, u64) -> hdf5_lite::Result<()> + 'a>;
+    Box<dyn Fn(&mut Writer, &str, u64, &dyn Fn(u64)) -> hdf5_lite::Result<()> + 'a>;
 
 /// One layer of an append: its name, the shape of the new block (N × M'), its element
 /// type (used when the file is new), and how to write it.

@@ -186,7 +186,7 @@ impl LoomConnection {
                 name,
                 shape: vec![on as usize, om as usize],
                 dtype: source.datatype().clone(),
-                write: Box::new(move |w, path, offset| {
+                write: Box::new(move |w, path, offset, report| {
                     let to = Target {
                         path,
                         chunk_rows,
@@ -194,7 +194,7 @@ impl LoomConnection {
                         offset,
                     };
                     let done: Result<()> = with_numeric!(target, T => Ok(copy_columns::<T>(
-                        w, &source, &to, cols, rows
+                        w, &source, &to, cols, rows, report
                     )?));
                     done.map_err(|e| match e {
                         LoomError::Hdf5(e) => e,

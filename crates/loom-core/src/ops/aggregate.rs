@@ -335,6 +335,7 @@ impl LoomConnection {
                 None,
             )?;
             let (mut vals, mut scratch) = (Vec::new(), Vec::new());
+            let mut rows = 0;
             scan.for_each_batch(|b| {
                 let block = &b.view.layer(&opts.layer)?.values;
                 for (k, row) in block.outer_iter().enumerate() {
@@ -345,6 +346,8 @@ impl LoomConnection {
                         matrix[[r, g]] = opts.aggr_by.apply(&vals, &mut scratch);
                     }
                 }
+                rows += b.indexes.len() as u64;
+                self.progress.report(rows, n as u64);
                 Ok::<(), LoomError>(())
             })?;
         }

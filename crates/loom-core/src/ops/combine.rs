@@ -27,6 +27,7 @@ use crate::connection::{LoomConnection, Mode};
 use crate::error::{LoomError, Result};
 use crate::layers::LayerOptions;
 use crate::layout;
+use crate::progress::Progress;
 use crate::timestamp::timestamp;
 use crate::values::AttrValues;
 
@@ -42,6 +43,9 @@ pub struct CombineOptions {
     /// Global attributes that differ become column attributes (see
     /// [`AddLoomOptions::convert_attrs`]).
     pub convert_attrs: bool,
+    /// Hears the columns appended (those of every file after the first, once per
+    /// layer).
+    pub progress: Progress,
 }
 
 impl Default for CombineOptions {
@@ -51,6 +55,7 @@ impl Default for CombineOptions {
             file_attrs: Vec::new(),
             batch_size: 1000,
             convert_attrs: false,
+            progress: Progress::default(),
         }
     }
 }
@@ -77,6 +82,8 @@ pub struct CombineFasterOptions {
     pub key: Option<String>,
     /// Column attributes left out.
     pub skip_attrs: Vec<String>,
+    /// Hears the output columns written (once per layer).
+    pub progress: Progress,
 }
 
 /// A temporary path beside `out`, removed on drop unless kept.
@@ -125,9 +132,17 @@ pub fn combine(
         ));
     };
     let out = out.as_ref();
+    let others: Vec<LoomConnection> = files[1..]
+        .iter()
+        .map(|f| crate::connect(f, Mode::Read))
+        .collect::<Result<_>>()?;
     let tmp = Temp::beside(out);
     std::fs::copy(first.as_ref(), &tmp.path)?;
     let mut ds = crate::connect(&tmp.path, Mode::ReadWrite)?;
+    // Progress: each other file's columns once per layer (as add_loom reports them).
+    let layers = ds.layers().keys()?.len() as u64;
+    let total: u64 = others.iter().map(|o| o.shape().1 * layers).sum();
+    let mut before = 0;
     for (k, v) in &opts.file_attrs {
         ds.attrs_mut().set(k, v.clone())?;
     }
@@ -137,8 +152,13 @@ pub fn combine(
         convert_attrs: opts.convert_attrs,
         ..AddLoomOptions::default()
     };
-    for f in &files[1..] {
-        ds.add_loom(f, &add)?;
+    for other in &others {
+        let outer = opts.progress.clone();
+        ds.set_progress(Progress::new(move |done, _| {
+            outer.report(before + done, total)
+        }));
+        ds.add_loom_from(other, &add)?;
+        before += other.shape().1 * layers;
     }
     ds.close()?;
     tmp.finish(out)
@@ -273,12 +293,14 @@ pub fn combine_faster(
     let files: Vec<hdf5_lite::read::File> = inputs.iter().map(LoomConnection::hdf5).collect();
     let stamp = AttrValue::string(&timestamp());
     let total = n_cells as u64;
+    let all = total.saturating_mul(layers.len() as u64);
     let mut stats = CombineStats::default();
     dsout.edit(|w| {
         // The main layer first (it makes the shape); the union keeps first-seen order.
         let mut order: Vec<usize> = (0..layers.len()).collect();
         order.sort_by_key(|&i| !layers[i].0.is_empty());
-        for li in order {
+        for (pos, li) in order.into_iter().enumerate() {
+            let layer_start = total * pos as u64;
             let (name, dt) = &layers[li];
             let datatype = crate::layers::parse_dtype(dt)
                 .map_err(|e| hdf5_lite::Error::InvalidInput(e.to_string()))?;
@@ -297,6 +319,8 @@ pub fn combine_faster(
             };
             let mut offset = 0u64;
             for (fi, cols) in picked.iter().enumerate() {
+                let before = layer_start + offset;
+                let report = |done: u64| opts.progress.report(before + done, all);
                 if let Some(src) = &sources[fi][li] {
                     let input = Input {
                         file: &files[fi],
@@ -304,7 +328,7 @@ pub fn combine_faster(
                         raw: orderings[fi].is_none() && grid.matches(src),
                     };
                     let done: Result<()> = with_numeric!(*dt, T => Ok(copy_columns::<T>(
-                        w, &input, &grid, offset, cols, orderings[fi].as_deref(), &mut stats
+                        w, &input, &grid, offset, cols, orderings[fi].as_deref(), &mut stats, &report
                     )?));
                     done.map_err(|e| match e {
                         LoomError::Hdf5(e) => e,
@@ -312,6 +336,7 @@ pub fn combine_faster(
                     })?;
                 }
                 offset += cols.len() as u64;
+                report(cols.len() as u64);
             }
             w.set_attribute(&path, layout::LAST_MODIFIED, &stamp)?;
         }
@@ -360,7 +385,8 @@ struct Input<'a> {
 /// Copies the columns `cols` (increasing) of an input layer to the output from column
 /// `offset` on: each stored chunk that holds only selected columns landing on an output
 /// chunk (whole, or the output's last) is copied as it is; the columns between are
-/// decoded and written by [`copy_selected`].
+/// decoded and written by [`copy_selected`]; `report` hears how many of `cols` are done.
+#[allow(clippy::too_many_arguments)]
 fn copy_columns<T: Numeric>(
     w: &mut Writer,
     input: &Input<'_>,
@@ -369,6 +395,7 @@ fn copy_columns<T: Numeric>(
     cols: &[usize],
     ordering: Option<&[usize]>,
     stats: &mut CombineStats,
+    report: &dyn Fn(u64),
 ) -> hdf5_lite::Result<()> {
     let d = input.dataset;
     let m = match d.shape() {
@@ -377,7 +404,7 @@ fn copy_columns<T: Numeric>(
     };
     if !input.raw || cols.is_empty() {
         stats.decoded_columns += cols.len() as u64;
-        return copy_selected::<T>(w, d, grid, offset, cols, ordering);
+        return copy_selected::<T>(w, d, grid, offset, cols, ordering, report);
     }
     let cc = grid.chunks.1;
     // Stored chunks by their first column.
@@ -406,7 +433,16 @@ fn copy_columns<T: Numeric>(
         };
         if pending < p {
             stats.decoded_columns += (p - pending) as u64;
-            copy_selected::<T>(w, d, grid, offset + pending as u64, &cols[pending..p], None)?;
+            let report = |done: u64| report(pending as u64 + done);
+            copy_selected::<T>(
+                w,
+                d,
+                grid,
+                offset + pending as u64,
+                &cols[pending..p],
+                None,
+                &report,
+            )?;
         }
         for r in records {
             let bytes = input.file.read_raw_chunk(r)?;
@@ -415,10 +451,20 @@ fn copy_columns<T: Numeric>(
         }
         p += width;
         pending = p;
+        report(p as u64);
     }
     if pending < cols.len() {
         stats.decoded_columns += (cols.len() - pending) as u64;
-        copy_selected::<T>(w, d, grid, offset + pending as u64, &cols[pending..], None)?;
+        let report = |done: u64| report(pending as u64 + done);
+        copy_selected::<T>(
+            w,
+            d,
+            grid,
+            offset + pending as u64,
+            &cols[pending..],
+            None,
+            &report,
+        )?;
     }
     Ok(())
 }
@@ -491,6 +537,7 @@ fn copy_selected<T: Numeric>(
     offset: u64,
     cols: &[usize],
     ordering: Option<&[usize]>,
+    report: &dyn Fn(u64),
 ) -> hdf5_lite::Result<()> {
     let cols: Vec<u64> = cols.iter().map(|&c| c as u64).collect();
     let rows: Option<Vec<u64>> = ordering.map(|o| o.iter().map(|&i| i as u64).collect());
@@ -500,5 +547,5 @@ fn copy_selected<T: Numeric>(
         chunk_cols: grid.chunks.1,
         offset,
     };
-    copy_columns::copy_columns::<T>(w, source, &target, &cols, rows.as_deref())
+    copy_columns::copy_columns::<T>(w, source, &target, &cols, rows.as_deref(), report)
 }

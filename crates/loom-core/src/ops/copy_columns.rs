@@ -39,13 +39,15 @@ pub(super) struct Target<'a> {
 }
 
 /// Copies the columns `cols` of `source` (any order) to `target`, rows taken as
-/// `rows` (source row of each target row) when given, else in order.
+/// `rows` (source row of each target row) when given, else in order; `report` hears
+/// how many of `cols` are done after each window.
 pub(super) fn copy_columns<T: Numeric>(
     w: &mut Writer,
     source: &Dataset,
     target: &Target<'_>,
     cols: &[u64],
     rows: Option<&[u64]>,
+    report: &dyn Fn(u64),
 ) -> hdf5_lite::Result<()> {
     let n = match source.shape() {
         [n, _] => *n,
@@ -104,6 +106,7 @@ pub(super) fn copy_columns<T: Numeric>(
             r0 += height;
         }
         k = end;
+        report(k as u64);
     }
     Ok(())
 }

@@ -92,6 +92,7 @@ impl LoomConnection {
             None,
         )?;
         let mut line = String::new();
+        let mut rows = 0;
         scan.for_each_batch(|b| {
             let block = &b.view.layer(layer)?.values;
             for (k, row) in block.outer_iter().enumerate() {
@@ -115,6 +116,8 @@ impl LoomConnection {
                 line.push('\n');
                 out.write_all(line.as_bytes())?;
             }
+            rows += b.indexes.len() as u64;
+            self.progress.report(rows, n);
             Ok::<(), LoomError>(())
         })?;
         Ok(())

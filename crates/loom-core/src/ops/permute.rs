@@ -86,17 +86,29 @@ impl LoomConnection {
         let graph_group = layout::graphs_group(axis);
         let stamp = AttrValue::string(&timestamp());
         let order: Vec<u64> = ordering.iter().map(|&i| i as u64).collect();
+        // Progress: the positions across the permuted axis, layer after layer.
+        let across = axis.other().of(self.shape());
+        let total = across.saturating_mul(layers.len() as u64);
+        let progress = self.progress.clone();
         self.edit(|w| {
             if tiles {
                 w.unlink(layout::TILES)?;
             }
-            for (d, dtype) in &layers {
+            for (i, (d, dtype)) in layers.iter().enumerate() {
+                let before = across * i as u64;
+                let report = |done: u64| progress.report(before + done, total);
                 if d.chunks().is_some() {
-                    w.permute(d.path(), axis.index(), &order)?;
+                    // Lines of chunks along the axis, as positions across it.
+                    let lines = |line: u64, lines: u64| {
+                        let share = u128::from(across) * u128::from(line) / u128::from(lines);
+                        report(u64::try_from(share).unwrap_or(across));
+                    };
+                    w.permute_reporting(d.path(), axis.index(), &order, &lines)?;
                     continue;
                 }
-                let done: Result<()> =
-                    with_numeric!(*dtype, T => Ok(permute_layer::<T>(w, d, &order, axis)?));
+                let done: Result<()> = with_numeric!(*dtype, T => Ok(permute_layer::<T>(
+                    w, d, &order, axis, &report
+                )?));
                 done.map_err(|e| match e {
                     LoomError::Hdf5(e) => e,
                     other => hdf5_lite::Error::InvalidInput(other.to_string()),
@@ -138,12 +150,14 @@ fn inverse(ordering: &[usize], len: usize) -> Result<Vec<usize>> {
 }
 
 /// Rewrites one layer permuted along `axis`, strip by strip: each strip is read
-/// permuted into a buffer reused for every strip, and written back.
+/// permuted into a buffer reused for every strip, and written back; `report` hears the
+/// positions across the axis done after each strip.
 fn permute_layer<T: Numeric>(
     w: &mut Writer,
     d: &Dataset,
     ordering: &[u64],
     axis: Axis,
+    report: &dyn Fn(u64),
 ) -> hdf5_lite::Result<()> {
     let (n, m) = match d.shape() {
         [n, m] => (*n, *m),
@@ -195,6 +209,7 @@ fn permute_layer<T: Numeric>(
         }
         w.write_numbers(&path, &lo, &count, &buf)?;
         start += width;
+        report(start);
     }
     Ok(())
 }
