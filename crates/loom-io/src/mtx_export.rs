@@ -143,6 +143,7 @@ fn write_matrix(
             }
         }
         c0 = c1;
+        ds.progress().report(c0 as u64, m as u64);
     }
     body.finish().map_err(io)?.flush().map_err(io)?;
     let out = |e| IoError::file(mpath, e);

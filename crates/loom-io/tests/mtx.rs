@@ -112,9 +112,17 @@ fn loom_to_10x_folder_and_back() {
     )
     .unwrap();
     ds.close().unwrap();
-    let src = connect(&first, Mode::Read).unwrap();
+    let mut src = connect(&first, Mode::Read).unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    src.set_progress(loom_core::Progress::new({
+        let seen = seen.clone();
+        move |done, total| seen.lock().unwrap().push((done, total))
+    }));
     let folder = dir.path().join("filtered_feature_bc_matrix");
     export_mtx(&src, &MtxExport::new(&folder)).unwrap();
+    // The cells written, window by window (one window here).
+    let cells = src.shape().1;
+    assert_eq!(*seen.lock().unwrap(), [(cells, cells)]);
     let again = dir.path().join("again.loom");
     let mut ds = loom_core::new(&again).unwrap();
     import_10x(
