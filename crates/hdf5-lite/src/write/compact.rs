@@ -21,10 +21,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::Allocate;
 use crate::read::live::{live_objects, Live};
 use crate::read::File;
+use crate::write::chunk_store::ChunkStore;
 use crate::write::heap_owners::Owner;
 use crate::write::tree::{DataStorage, DatasetNode};
 use crate::write::{Space, Writer, SUPERBLOCK_SIZE};
@@ -148,34 +149,155 @@ fn move_data(node: &mut DatasetNode, space: &mut Space<'_>, b: u64) -> Result<()
             node.kept_index = Some(kept);
         }
     }
-    let mut relocate = |address: &mut u64, size: u64| -> Result<()> {
-        if *address + size <= b {
-            return Ok(());
-        }
-        let bytes = space.get_vec(*address, size)?;
-        let to = space.alloc.allocate(size);
-        space.put(to, &bytes)?;
-        space.alloc.release(*address, size);
-        *address = to;
-        Ok(())
-    };
     match &mut node.data {
-        DataStorage::Chunked { records, .. } => {
-            records.for_each_address_mut(&mut relocate)?;
-        }
+        DataStorage::Chunked { records, .. } => move_chunks(records, space, b)?,
         DataStorage::Contiguous {
             address,
             size,
             fresh,
         } => {
             if *address != crate::format::UNDEF && *address + *size > b {
-                relocate(address, *size)?;
+                let bytes = space.get_vec(*address, *size)?;
+                let to = space.alloc.allocate(*size);
+                space.put(to, &bytes)?;
+                space.alloc.release(*address, *size);
+                *address = to;
                 *fresh = true;
             }
         }
         DataStorage::Compact(_) => {}
     }
     Ok(())
+}
+
+/// Copies every chunk of `records` that ends above `b` to space the allocator hands
+/// out, and points its record at the copy. The new places are taken in chunk order,
+/// each chunk's old place released right after, as when one chunk moves at a time; the
+/// bytes then move in steps of about `COPY_BYTES`, each step's chunks read (adjacent
+/// ones in one read) before any is written (adjacent new places in one write). A new
+/// place can only be the old place of a chunk moved before it, whose bytes were read
+/// in the same step or an earlier one.
+fn move_chunks(records: &mut ChunkStore, space: &mut Space<'_>, b: u64) -> Result<()> {
+    // (old address, size, new address), in chunk order.
+    let mut moves: Vec<(u64, u64, u64)> = Vec::new();
+    for extent in records.extents() {
+        let (address, size) = extent?;
+        if address + size > b {
+            let to = space.alloc.allocate(size);
+            space.alloc.release(address, size);
+            moves.push((address, size, to));
+        }
+    }
+    let mut bufs = (Vec::new(), Vec::new());
+    let mut rest = &moves[..];
+    while !rest.is_empty() {
+        let mut bytes = 0;
+        let count = rest
+            .iter()
+            .take_while(|m| {
+                let first = bytes == 0;
+                bytes += m.1;
+                first || bytes <= COPY_BYTES
+            })
+            .count();
+        copy_step(space, &rest[..count], &mut bufs)?;
+        rest = &rest[count..];
+    }
+    let mut next = moves.iter();
+    records.for_each_address_mut(|address, size| {
+        if *address + size > b {
+            match next.next() {
+                Some(&(from, _, to)) if from == *address => *address = to,
+                _ => {
+                    return Err(Error::InvalidInput(
+                        "the chunk records changed while their chunks moved".into(),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Bytes of chunks one step of [`move_chunks`] copies (at least one chunk).
+const COPY_BYTES: u64 = 8 << 20;
+
+/// Copies the chunks of `step`, (old address, size, new address) each: all are read
+/// into `read` (in address order, adjacent ones in one read), then gathered into
+/// `write` in the order of their new places, written adjacent ones in one write.
+fn copy_step(
+    space: &Space<'_>,
+    step: &[(u64, u64, u64)],
+    (read, write): &mut (Vec<u8>, Vec<u8>),
+) -> Result<()> {
+    let len = |size: u64| {
+        usize::try_from(size).map_err(|_| Error::TooLarge {
+            what: "stored chunk",
+            size: u128::from(size),
+        })
+    };
+    let mut order: Vec<usize> = (0..step.len()).collect();
+    order.sort_unstable_by_key(|&i| step[i].0);
+    // Where each chunk is in `read`.
+    let mut place = vec![0usize; step.len()];
+    let mut total = 0usize;
+    for &i in &order {
+        place[i] = total;
+        total = total.checked_add(len(step[i].1)?).ok_or(Error::TooLarge {
+            what: "stored chunks",
+            size: u128::MAX,
+        })?;
+    }
+    read.resize(total, 0);
+    for run in runs(&order, |i| (step[i].0, step[i].1), 1) {
+        let (address, size) = (step[run[0]].0, run_size(step, run));
+        space.check_range(address, size)?;
+        let at = place[run[0]];
+        space.get(address, &mut read[at..at + len(size)?])?;
+    }
+    order.sort_unstable_by_key(|&i| step[i].2);
+    for run in runs(&order, |i| (step[i].2, step[i].1), ALIGN) {
+        let start = step[run[0]].2;
+        let end = run.iter().map(|&i| step[i].2 + step[i].1).max();
+        let span = end.unwrap_or(start) - start;
+        write.clear();
+        write.resize(len(span)?, 0);
+        if run_size(step, run) < span {
+            // The padding between new places keeps the bytes it holds (none past the
+            // end of the file, where a write leaves zeros).
+            let held = space.storage.current_len().saturating_sub(start).min(span);
+            space.get(start, &mut write[..len(held)?])?;
+        }
+        for &i in run {
+            let (at, to) = (place[i], len(step[i].2 - start)?);
+            let size = len(step[i].1)?;
+            write[to..to + size].copy_from_slice(&read[at..at + size]);
+        }
+        space.put(start, write)?;
+    }
+    Ok(())
+}
+
+/// New places are 8-byte aligned: places this close are one write, padding included.
+const ALIGN: u64 = 8;
+
+/// The runs of `order` whose extents (`extent(i)`: address, size) each begin less than
+/// `gap` bytes after the one before ends (1: right after it).
+fn runs<'a>(
+    order: &'a [usize],
+    extent: impl Fn(usize) -> (u64, u64) + 'a,
+    gap: u64,
+) -> impl Iterator<Item = &'a [usize]> + 'a {
+    order.chunk_by(move |&i, &j| {
+        let (a, n) = extent(i);
+        a.checked_add(n)
+            .is_some_and(|end| (end..end.saturating_add(gap)).contains(&extent(j).0))
+    })
+}
+
+/// The bytes of a run of chunks of `step`.
+fn run_size(step: &[(u64, u64, u64)], run: &[usize]) -> u64 {
+    run.iter().map(|&i| step[i].1).sum()
 }
 
 impl Writer {
@@ -363,5 +485,44 @@ impl Writer {
             }
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::write::free_space::FreeSpace;
+    use crate::write::vlen::OpenHeap;
+    use crate::write::{MemFile, Space, StorageMut};
+
+    /// A step's chunks are all read before any is written: a new place that is the old
+    /// place of a chunk moved before it gets that chunk's successor's bytes, not its
+    /// own; adjacent old and new places go in one read and one write.
+    #[test]
+    fn a_step_reads_every_chunk_before_writing() {
+        let mem = MemFile::new();
+        mem.write_all_at(0, &(0u8..100).collect::<Vec<u8>>())
+            .unwrap();
+        let (mut alloc, mut heap) = (FreeSpace::new(100), OpenHeap::default());
+        let space = Space::new(&mem, &mut alloc, &mut heap, (16, 16, 32));
+        // 10..15 moves to 50; 15..20 to where 10..15 was; 30..35 to where 15..20 was.
+        let step = [(10, 5, 50), (15, 5, 10), (30, 5, 15)];
+        super::copy_step(&space, &step, &mut (Vec::new(), Vec::new())).unwrap();
+        let bytes = mem.to_bytes();
+        assert_eq!(bytes[50..55], [10, 11, 12, 13, 14]);
+        assert_eq!(bytes[10..20], [15, 16, 17, 18, 19, 30, 31, 32, 33, 34]);
+        // New places 1..7 bytes apart are one write that keeps the padding's bytes, and
+        // leaves zeros in padding past the end of the file.
+        let step = [(0, 3, 20), (5, 2, 32), (90, 6, 24), (3, 2, 104)];
+        super::copy_step(&space, &step, &mut (Vec::new(), Vec::new())).unwrap();
+        let bytes = mem.to_bytes();
+        assert_eq!(
+            bytes[20..36],
+            [0, 1, 2, 23, 90, 91, 92, 93, 94, 95, 30, 31, 5, 6, 34, 35]
+        );
+        assert_eq!(bytes[96..], [96, 97, 98, 99, 0, 0, 0, 0, 3, 4]);
+        // A chunk past the end of the file is an error, before anything is written.
+        let step = [(10, 5, 60), (104, 5, 70)];
+        assert!(super::copy_step(&space, &step, &mut (Vec::new(), Vec::new())).is_err());
+        assert_eq!(mem.to_bytes()[60..65], [60, 61, 62, 63, 64]);
     }
 }
