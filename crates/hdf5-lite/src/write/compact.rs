@@ -248,10 +248,21 @@ fn copy_step(
             size: u128::MAX,
         })?;
     }
+    // Every chunk inside the file (its length asked once) before the buffer is sized
+    // from their sizes.
+    let end = space.storage.current_len();
+    for &(address, size, _) in step {
+        if address.checked_add(size).is_none_or(|e| e > end) {
+            return Err(Error::OutOfBounds {
+                offset: address,
+                len: size,
+                file_len: end,
+            });
+        }
+    }
     read.resize(total, 0);
     for run in runs(&order, |i| (step[i].0, step[i].1), 1) {
         let (address, size) = (step[run[0]].0, run_size(step, run));
-        space.check_range(address, size)?;
         let at = place[run[0]];
         space.get(address, &mut read[at..at + len(size)?])?;
     }
