@@ -100,7 +100,9 @@ impl LoomConnection {
                 if d.chunks().is_some() {
                     // Lines of chunks along the axis, as positions across it.
                     let lines = |line: u64, lines: u64| {
-                        let share = u128::from(across) * u128::from(line) / u128::from(lines);
+                        let share = (u128::from(across) * u128::from(line))
+                            .checked_div(u128::from(lines))
+                            .unwrap_or(0);
                         report(u64::try_from(share).unwrap_or(across));
                     };
                     w.permute_reporting(d.path(), axis.index(), &order, &lines)?;
