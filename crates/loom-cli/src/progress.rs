@@ -1,9 +1,9 @@
 //! Progress on stderr for long-running commands: an indicatif spinner with the elapsed
 //! time when stderr is a terminal (unless the data goes to that terminal too), nothing
 //! otherwise or with `--quiet`; a bar with the time left instead once the command counts
-//! its steps (`stats` row by row or column by column, the others through loom-core's
-//! [`loom_core::Progress`] observer); log lines (warnings, the summary) on stderr unless
-//! `--quiet`.
+//! its steps (through a [`loom_core::Progress`] observer: `stats` row by row or column
+//! by column, the others as loom-core's operations report); log lines (warnings, the
+//! summary) on stderr unless `--quiet`.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -43,13 +43,6 @@ impl Progress {
         }
     }
 
-    /// Turns the spinner into a bar of `len` steps, with the time left.
-    pub fn steps(&self, len: u64) {
-        if let Some(b) = &self.bar {
-            as_bar(b, len);
-        }
-    }
-
     /// An observer for a loom-core operation: the spinner becomes a bar of the
     /// operation's steps at its first report (unobserved when nothing is shown).
     pub fn observer(&self) -> loom_core::Progress {
@@ -62,13 +55,6 @@ impl Progress {
                 as_bar(&bar, total);
             }
         })
-    }
-
-    /// Moves the bar to step `pos` (of [`Progress::steps`]).
-    pub fn at(&self, pos: u64) {
-        if let Some(b) = &self.bar {
-            b.set_position(pos);
-        }
     }
 
     /// A log line on stderr (above the spinner), unless quiet.

@@ -56,12 +56,12 @@ pub fn run(args: StatsArgs) -> ExitCode {
         args.quiet,
         &args.output,
     );
-    let result = stats(&args, &progress);
+    let result = stats(&args, &progress.observer());
     progress.finish();
     finish_unit(result)
 }
 
-fn stats(args: &StatsArgs, progress: &Progress) -> Result<(), Failure> {
+fn stats(args: &StatsArgs, progress: &loom_core::Progress) -> Result<(), Failure> {
     let input = args.input.as_path();
     check_not_input(&args.output, &[input])?;
     let ds = open(input, Mode::Read)?;
@@ -95,13 +95,13 @@ fn columns<T: Numeric + Into<f64>>(
     layer: &str,
     axis: Axis,
     batch: usize,
-    progress: &Progress,
+    progress: &loom_core::Progress,
 ) -> loom_core::Result<Vec<Vec<f64>>> {
-    progress.steps(axis.of(ds.shape()));
+    let total = axis.of(ds.shape());
     let done = Cell::new(0);
     let sum = |v: ArrayView1<T>| {
         done.set(done.get() + 1);
-        progress.at(done.get());
+        progress.report(done.get(), total);
         sum_by(&v, |x| x.into())
     };
     // Two passes over the row or column (it is in cache): the mean of squares minus the
