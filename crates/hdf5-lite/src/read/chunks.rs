@@ -18,9 +18,10 @@ use crate::format::messages::{ChunkIndexKind, Dataspace, FilterPipeline, Layout}
 use crate::format::{Ctx, UNDEF};
 use crate::read::chunk_leaves::{LeafIndex, LEAF_CACHE_BYTES};
 use crate::read::chunk_table::ChunkTable;
-use crate::read::place::{scatter, transpose};
+use crate::read::place::scatter;
 pub(crate) use crate::read::place::{Out, RawOut, Shared, TypedOut};
 use crate::read::select::{BoxRuns, ChunkSet, Selection};
+use crate::region::transpose;
 
 /// Where a chunked dataset's chunk records come from.
 #[derive(Debug)]

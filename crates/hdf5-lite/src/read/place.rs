@@ -1,6 +1,7 @@
 //! Placing the elements of a box held in memory (a decoded chunk, compact data) into a
 //! read's output: run by run in C order, or for an F-order read element by element
-//! (gathered) or from the box transposed while it is in the cache.
+//! (gathered) or from the box transposed while it is in the cache
+//! ([`transpose`](crate::region::transpose)).
 
 use std::marker::PhantomData;
 
@@ -200,87 +201,6 @@ fn gather(src: &[u8], elem: usize, stride: usize, dst: &mut [u8]) {
         _ => {
             for (k, d) in dst.chunks_exact_mut(elem.max(1)).enumerate() {
                 d.copy_from_slice(&src[k * stride..k * stride + elem]);
-            }
-        }
-    }
-}
-
-/// Writes into `dst` the `rows` x `cols` matrix of `elem`-byte elements in `src` (C
-/// order) transposed: `cols` x `rows`, C order. Both hold `rows * cols * elem` bytes.
-pub(crate) fn transpose(src: &[u8], rows: usize, cols: usize, elem: usize, dst: &mut [u8]) {
-    let len = rows * cols * elem;
-    if src.len() < len || dst.len() < len {
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if elem == 4 && rows.is_multiple_of(4) && cols.is_multiple_of(4) {
-        transpose_4x4(src, rows, cols, dst);
-        return;
-    }
-    // Tiles of 8 x 8 elements: both sides stay within a few cache lines per tile.
-    for i0 in (0..rows).step_by(8) {
-        for j0 in (0..cols).step_by(8) {
-            for i in i0..(i0 + 8).min(rows) {
-                for j in j0..(j0 + 8).min(cols) {
-                    let (s, d) = ((i * cols + j) * elem, (j * rows + i) * elem);
-                    dst[d..d + elem].copy_from_slice(&src[s..s + elem]);
-                }
-            }
-        }
-    }
-}
-
-/// [`transpose`] of 4-byte elements, `rows` and `cols` multiples of 4, in blocks of 4 x 4
-/// transposed in SSE registers (bits moved as they are: no arithmetic on the values).
-#[cfg(target_arch = "x86_64")]
-fn transpose_4x4(src: &[u8], rows: usize, cols: usize, dst: &mut [u8]) {
-    use std::arch::x86_64::{
-        _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps,
-    };
-    let (from, to) = (src.as_ptr().cast::<f32>(), dst.as_mut_ptr().cast::<f32>());
-    for i in (0..rows).step_by(4) {
-        for j in (0..cols).step_by(4) {
-            // SAFETY: SSE is part of x86_64. The block's rows i..i + 4 and columns
-            // j..j + 4 lie inside `src` (rows x cols elements, checked by `transpose`),
-            // and its transposed rows j..j + 4, columns i..i + 4 inside `dst`; the loads
-            // and stores are unaligned.
-            unsafe {
-                let p = from.add(i * cols + j);
-                let (r0, r1) = (_mm_loadu_ps(p), _mm_loadu_ps(p.add(cols)));
-                let (r2, r3) = (_mm_loadu_ps(p.add(2 * cols)), _mm_loadu_ps(p.add(3 * cols)));
-                let (t0, t1) = (_mm_unpacklo_ps(r0, r1), _mm_unpacklo_ps(r2, r3));
-                let (t2, t3) = (_mm_unpackhi_ps(r0, r1), _mm_unpackhi_ps(r2, r3));
-                let q = to.add(j * rows + i);
-                _mm_storeu_ps(q, _mm_movelh_ps(t0, t1));
-                _mm_storeu_ps(q.add(rows), _mm_movehl_ps(t1, t0));
-                _mm_storeu_ps(q.add(2 * rows), _mm_movelh_ps(t2, t3));
-                _mm_storeu_ps(q.add(3 * rows), _mm_movehl_ps(t3, t2));
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn transposes_in_blocks_and_tiles() {
-        for (rows, cols, elem) in [(8, 12, 4), (64, 64, 4), (5, 7, 4), (6, 10, 2), (3, 9, 8)] {
-            let src: Vec<u8> = (0..rows * cols * elem)
-                .map(|k| (k * 7 % 251) as u8)
-                .collect();
-            let mut dst = vec![0u8; src.len()];
-            transpose(&src, rows, cols, elem, &mut dst);
-            for i in 0..rows {
-                for j in 0..cols {
-                    let (s, d) = ((i * cols + j) * elem, (j * rows + i) * elem);
-                    assert_eq!(
-                        dst[d..d + elem],
-                        src[s..s + elem],
-                        "{rows}x{cols} at {i},{j}"
-                    );
-                }
             }
         }
     }
