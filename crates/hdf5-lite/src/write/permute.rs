@@ -7,9 +7,13 @@
 //!
 //! Slabs (the elements of one index along the dimension within a chunk) of at least a
 //! cache line are gathered straight into the chunk being encoded. Shorter ones (the
-//! last dimension: one element each) are first gathered row by row across the whole
-//! line, where the source and destination of a row stay in cache, and each chunk is
-//! then collected from its rows.
+//! last dimension: one element each) whose slabs of one index in a chunk make a cache
+//! line are turned: each chunk is transposed as soon as it is inflated, so that an
+//! index's slabs are one run, gathered run by run like long slabs, and each new chunk
+//! is transposed back before it is deflated (both in the cache). The rest (rank 1,
+//! chunks of a row or two) are first gathered row by row across the whole line, where
+//! the source and destination of a row stay in cache, and each chunk is then collected
+//! from its rows.
 //!
 //! The stored chunks of many lines are read together, in address order, adjacent ones
 //! in one read.
@@ -24,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::filters::{ChunkDecoder, ChunkEncoder};
 use crate::format::messages::FilterPipeline;
+use crate::region::transpose;
 use crate::write::chunk_store::ChunkStore;
 use crate::write::tree::{DataStorage, DatasetNode};
 use crate::write::{Space, Writer};
@@ -49,10 +54,10 @@ const LIMITS: Limits = Limits {
 const CACHE_LINE: usize = 64;
 
 thread_local! {
-    /// Each thread's chunk decoder, encoder and the chunk it gathers, reused from chunk
-    /// to chunk.
-    static CODEC: RefCell<(ChunkDecoder, ChunkEncoder, Vec<u8>)> =
-        RefCell::new((ChunkDecoder::new(), ChunkEncoder::new(), Vec::new()));
+    /// Each thread's chunk decoder, encoder, the chunk it gathers and a chunk turned
+    /// (transposed), reused from chunk to chunk.
+    static CODEC: RefCell<(ChunkDecoder, ChunkEncoder, Vec<u8>, Vec<u8>)> =
+        RefCell::new((ChunkDecoder::new(), ChunkEncoder::new(), Vec::new(), Vec::new()));
 }
 
 impl Writer {
@@ -219,6 +224,18 @@ impl DatasetNode {
         // `outer` of them per index.
         let inner = chunk_dims[dim + 1..].iter().product::<u64>() as usize * elem;
         let outer = chunk_dims[..dim].iter().product::<u64>() as usize;
+        // Short slabs are turned (see the module's notes) when an index's slabs in a
+        // chunk make a cache line: a chunk is then an `outer` x `cd` matrix of slabs,
+        // transposed, with one slab of `outer * inner` bytes per index.
+        let turn = (inner < CACHE_LINE && outer * inner >= CACHE_LINE).then_some(Turn {
+            rows: outer,
+            cols: cd,
+            elem: inner,
+        });
+        let (inner, outer) = match turn {
+            Some(_) => (outer * inner, 1),
+            None => (inner, outer),
+        };
         let filled: Vec<u8> = fill.iter().copied().cycle().take(chunk_bytes).collect();
         if filled.len() != chunk_bytes {
             return Err(Error::InvalidInput(format!(
@@ -242,6 +259,7 @@ impl DatasetNode {
             outer,
             chunk_bytes,
             per_line,
+            turn,
             filled,
             pipeline: &self.pipeline,
             path: &self.path,
@@ -414,6 +432,15 @@ fn release(space: &mut Space<'_>, mut freed: Vec<(u64, u64)>) {
     }
 }
 
+/// A chunk seen as a `rows` x `cols` matrix of `elem`-byte slabs (C order), one column
+/// per index along the dimension.
+#[derive(Debug, Clone, Copy)]
+struct Turn {
+    rows: usize,
+    cols: usize,
+    elem: usize,
+}
+
 /// How the slabs of a line's chunks move.
 struct Plan<'a> {
     /// For each (padded) index along the dimension, where slab 0 of the index it takes
@@ -421,14 +448,17 @@ struct Plan<'a> {
     from: Vec<usize>,
     /// The chunk's length along the dimension.
     cd: usize,
-    /// Bytes of one slab.
+    /// Bytes of one slab (of a turned chunk when `turn` is set).
     inner: usize,
-    /// Slabs per index within a chunk.
+    /// Slabs per index within a chunk (one when `turn` is set).
     outer: usize,
     chunk_bytes: usize,
     /// Bytes from one inflated chunk of a line to the next.
     slot: usize,
     per_line: usize,
+    /// How inflated chunks are turned (transposed) before their slabs move, and new
+    /// chunks turned back before they are deflated; none: as they are.
+    turn: Option<Turn>,
     /// A chunk of fill values, for chunks never written.
     filled: Vec<u8>,
     pipeline: &'a FilterPipeline,
@@ -480,7 +510,7 @@ impl Plan<'_> {
         each(new, |c| {
             let (l, q) = (c / self.per_line, c % self.per_line);
             CODEC.with(|cell| {
-                let (_, encoder, chunk) = &mut *cell.borrow_mut();
+                let (_, encoder, chunk, turned) = &mut *cell.borrow_mut();
                 chunk.resize(self.chunk_bytes, 0);
                 if direct {
                     let line = &decoded[l * inflated..][..inflated];
@@ -492,6 +522,15 @@ impl Plan<'_> {
                         to.copy_from_slice(&rows[(l * self.outer + o) * row + q * part..][..part]);
                     }
                 }
+                let chunk = match self.turn {
+                    // Its columns back into rows.
+                    Some(t) => {
+                        turned.resize(self.chunk_bytes, 0);
+                        transpose(chunk, t.cols, t.rows, t.elem, turned);
+                        turned
+                    }
+                    None => chunk,
+                };
                 Ok(encoder.encode(self.pipeline, chunk)?.to_vec())
             })
         })
@@ -499,22 +538,33 @@ impl Plan<'_> {
         .collect()
     }
 
-    /// Inflates the stored chunk `bytes` of record `r` (none: never written) into `to`.
+    /// Inflates the stored chunk `bytes` of record `r` (none: never written) into `to`,
+    /// turned if the plan says so.
     fn inflate(&self, r: Option<&ChunkRecord>, bytes: &[u8], to: &mut [u8]) -> Result<()> {
-        let Some(r) = r else {
-            to.copy_from_slice(&self.filled);
-            return Ok(());
-        };
         CODEC.with(|cell| {
-            let (decoder, _, _) = &mut *cell.borrow_mut();
-            decoder.decode_into(
-                self.pipeline,
-                r.filter_mask,
-                bytes,
-                to,
-                r.address,
-                self.path,
-            )
+            let (decoder, _, _, turned) = &mut *cell.borrow_mut();
+            let into = match self.turn {
+                Some(_) => {
+                    turned.resize(self.chunk_bytes, 0);
+                    &mut turned[..]
+                }
+                None => &mut *to,
+            };
+            match r {
+                None => into.copy_from_slice(&self.filled),
+                Some(r) => decoder.decode_into(
+                    self.pipeline,
+                    r.filter_mask,
+                    bytes,
+                    into,
+                    r.address,
+                    self.path,
+                )?,
+            }
+            if let Some(t) = self.turn {
+                transpose(turned, t.rows, t.cols, t.elem, to);
+            }
+            Ok(())
         })
     }
 
