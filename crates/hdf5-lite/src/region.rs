@@ -120,7 +120,7 @@ pub(crate) fn transpose(src: &[u8], rows: usize, cols: usize, elem: usize, dst: 
         return;
     }
     #[cfg(target_arch = "x86_64")]
-    if elem == 4 && rows.is_multiple_of(4) && cols.is_multiple_of(4) {
+    if in_blocks(rows, cols, elem) {
         transpose_4x4(src, rows, cols, dst);
         return;
     }
@@ -135,6 +135,13 @@ pub(crate) fn transpose(src: &[u8], rows: usize, cols: usize, elem: usize, dst: 
             }
         }
     }
+}
+
+/// Whether [`transpose`] moves a `rows` x `cols` matrix of `elem`-byte elements in SSE
+/// blocks (4-byte elements, both sides multiples of 4, on x86_64): several times faster
+/// than its tiles of single elements.
+pub(crate) fn in_blocks(rows: usize, cols: usize, elem: usize) -> bool {
+    cfg!(target_arch = "x86_64") && elem == 4 && rows.is_multiple_of(4) && cols.is_multiple_of(4)
 }
 
 /// [`transpose`] of 4-byte elements, `rows` and `cols` multiples of 4, in blocks of 4 x 4

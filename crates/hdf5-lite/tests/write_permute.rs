@@ -141,17 +141,19 @@ proptest! {
     }
 }
 
-/// Slabs shorter than a cache line: those whose slabs of one index in a chunk make one
-/// (chunks turned before and after the move; 4-byte slabs in chunks whose sides are
-/// multiples of 4 and not, 8-byte ones) and those gathered row by row (the last case),
-/// with missing chunks and shuffled ones.
+/// Slabs shorter than a cache line: 4-byte ones whose slabs of one index in a chunk make
+/// one, in chunks whose sides are multiples of 4 (turned: transposed before and after the
+/// move), along the last or a middle dimension; and the rest (gathered row by row), with
+/// missing chunks and shuffled ones.
 #[test]
 fn turned_chunks_move_the_values() {
     for (shape, chunks, dim) in [
         (vec![37u64, 70], vec![16u64, 8], 1),
+        (vec![45, 53], vec![20, 12], 1),
+        (vec![9, 7, 30], vec![4, 4, 8], 2),
+        (vec![35, 13, 2], vec![16, 4, 1], 1),
         (vec![45, 23], vec![20, 6], 1),
-        (vec![11, 29, 4], vec![8, 5, 2], 1),
-        (vec![3, 100], vec![3, 7], 1),
+        (vec![17, 40], vec![8, 8], 1),
     ] {
         for (pipeline, partial) in [(1, true), (2, false)] {
             let ordering = shuffled(shape[dim], shape[0] * 31 + u64::from(pipeline));
