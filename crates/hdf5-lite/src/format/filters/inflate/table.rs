@@ -279,8 +279,6 @@ fn build(
     let root_size = 1usize << root;
     let mut filled = 0;
     let mut code = 0u32;
-    // The code bit-reversed, as the table is indexed.
-    let mut reversed = 0usize;
     for (len, &n) in count
         .iter()
         .enumerate()
@@ -295,8 +293,11 @@ fn build(
             filled = 1 << len;
         }
         for &symbol in &sorted[next..next + n] {
+            // The code bit-reversed, as the table is indexed (a code of `len` bits is
+            // below 2^len, and `len` is at most the root).
+            let reversed = usize::from(REVERSED[code as usize & (REVERSED.len() - 1)])
+                >> (LITLEN_ROOT as usize - len);
             table[reversed] = finish(entries[usize::from(symbol)], len as u32);
-            reversed = next_reversed(reversed, len);
             code += 1;
         }
         next += n;
@@ -360,15 +361,19 @@ fn for_each_used(lens: &[u8], mut f: impl FnMut(usize, usize)) {
     }
 }
 
-/// The code after the `len`-bit code whose bits reversed are `r`, reversed (the bits of
-/// the next code of a longer length reversed are the same): adding one to the code turns
-/// its trailing ones, the ones at the top of `r`, to zeros and the zero below them to
-/// one. (After a code of all ones the result is meaningless; no code follows it.)
-fn next_reversed(r: usize, len: usize) -> usize {
-    let zeros = !r & ((1 << len) - 1);
-    let top = 1 << (zeros | 1).ilog2();
-    (r & (top - 1)) | top
-}
+/// `REVERSED[c]`: the `LITLEN_ROOT` (the largest root) low bits of `c` in reverse order;
+/// shifted right by `LITLEN_ROOT - len`, the `len`-bit code `c` reversed.
+// Every root fits `REVERSED`.
+const _: () = assert!(DIST_ROOT <= LITLEN_ROOT && PRECODE_ROOT <= LITLEN_ROOT);
+static REVERSED: [u16; 1 << LITLEN_ROOT] = {
+    let mut t = [0u16; 1 << LITLEN_ROOT];
+    let mut c = 0;
+    while c < t.len() {
+        t[c] = ((c as u32).reverse_bits() >> (32 - LITLEN_ROOT)) as u16;
+        c += 1;
+    }
+    t
+};
 
 /// Copies the first `filled` entries of `table` to the `filled` after them.
 fn double(table: &mut [u32], filled: usize) {
@@ -428,20 +433,21 @@ mod tests {
         assert!(none.is_empty());
     }
 
-    /// The next reversed code is the next code reversed, for every code but the last of
-    /// every length.
+    /// Shifted for a length, the table's entries are the codes of that length reversed
+    /// bit by bit.
     #[test]
-    fn next_reversed_counts_in_reversed_bits() {
-        let rev = |c: usize, len: usize| (c as u32).reverse_bits() as usize >> (32 - len);
-        for len in 1..=15 {
-            for c in 0..(1 << len) - 1 {
+    fn reversed_codes_of_every_root_length() {
+        for len in 1..=LITLEN_ROOT as usize {
+            for (c, &reversed) in REVERSED.iter().enumerate().take(1 << len) {
+                let want = (0..len).fold(0, |r, b| r | ((c >> b) & 1) << (len - 1 - b));
                 assert_eq!(
-                    next_reversed(rev(c, len), len),
-                    rev(c + 1, len),
+                    usize::from(reversed) >> (LITLEN_ROOT as usize - len),
+                    want,
                     "{len} {c}"
                 );
             }
         }
+        assert_eq!(REVERSED[0b00_0000_0110], 0b01_1000_0000);
     }
 
     /// Every symbol of a code with lengths 1 to 15 (the deepest DEFLATE allows) decodes
