@@ -329,14 +329,9 @@ pub(crate) fn read_chunked(
             .and_then(|n| n.checked_mul(elem))
             .filter(|&n| n <= chunk_bytes)
             .ok_or_else(|| Error::corrupt("chunk", r.address, "selection outside the chunk"))?;
-        {
-            // The chunk's places in the output are fetched while it is decoded: stores
-            // into a large window otherwise wait for each line in turn.
-            runs.for_each(|_, d, n| {
-                out.prefetch(d, n);
-                Ok(())
-            })?;
-        }
+        // The chunk's places in the output are fetched while it is decoded: stores into
+        // a large window otherwise wait for each line in turn.
+        out.prefetch_runs(&runs);
         let stored = ctx.read(r.address, r.size)?;
         let edge = (0..rank).any(|d| r.offset[d] + cd[d] > t.shape[d]);
         let data: &[u8] = if pipeline.filters.is_empty() || (edge && map.layout_flags & 1 != 0) {

@@ -20,6 +20,25 @@ pub(crate) trait Out: Sync {
     fn put(&self, at: usize, src: &[u8]) -> Result<()>;
     /// Hints that elements `at..at + n` of the output are about to be stored.
     fn prefetch(&self, at: usize, n: usize);
+    /// [`prefetch`](Out::prefetch) for every run of `runs`.
+    fn prefetch_runs(&self, runs: &BoxRuns<'_>) {
+        // `for_each` fails only when the closure does.
+        let _ = runs.for_each(|_, d, n| {
+            self.prefetch(d, n);
+            Ok(())
+        });
+    }
+    /// Stores the runs of `runs` (consecutive in `src`, a box of `elem`-byte elements),
+    /// run by run; `address` is for errors.
+    fn put_runs(&self, src: &[u8], runs: &BoxRuns<'_>, elem: usize, address: u64) -> Result<()> {
+        runs.for_each(|s, d, n| self.put(d, run_bytes(src, s, n, elem, address)?))
+    }
+}
+
+/// Elements `s..s + n` of a box of `elem`-byte elements held in `src`.
+fn run_bytes(src: &[u8], s: usize, n: usize, elem: usize, address: u64) -> Result<&[u8]> {
+    src.get(s * elem..(s + n) * elem)
+        .ok_or_else(|| Error::corrupt("chunk", address, "chunk smaller than its dimensions"))
 }
 
 /// A mutable slice that the threads of one read write at disjoint positions.
@@ -57,10 +76,13 @@ impl<'a, T> Shared<'a, T> {
             let size = std::mem::size_of::<T>();
             let start = (self.ptr as usize).saturating_add(at.saturating_mul(size));
             let end = start.saturating_add(n.saturating_mul(size));
-            for line in (start & !(LINE - 1)..end).step_by(LINE) {
+            // A plain loop: `step_by` costs several times the prefetches themselves.
+            let mut line = start & !(LINE - 1);
+            while line < end {
                 // SAFETY: a prefetch never faults and changes no memory; every line
                 // holds elements of the slice (at + n <= len, checked above).
                 unsafe { _mm_prefetch::<_MM_HINT_T0>(line as *const i8) };
+                line += LINE;
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
@@ -126,6 +148,19 @@ impl<T: Numeric> Out for TypedOut<'_, T> {
     fn prefetch(&self, at: usize, n: usize) {
         self.out.prefetch(at, n);
     }
+
+    fn put_runs(&self, src: &[u8], runs: &BoxRuns<'_>, elem: usize, address: u64) -> Result<()> {
+        runs.for_each(|s, d, n| {
+            let bytes = run_bytes(src, s, n, elem, address)?;
+            // SAFETY: a read writes each output element once (`Out`), so no two calls'
+            // ranges overlap.
+            let dst = unsafe { self.out.range(d, n) }.ok_or_else(outside)?;
+            if T::native_le_into(bytes, self.datatype, dst) {
+                return Ok(());
+            }
+            convert_into(bytes, self.datatype, dst)
+        })
+    }
 }
 
 /// Copies the selected elements of a box held in memory (a compact dataset, a decoded
@@ -140,10 +175,7 @@ pub(crate) fn scatter(
     let short = || Error::corrupt("chunk", address, "chunk smaller than its dimensions");
     let step = runs.step();
     if step == 1 {
-        return runs.for_each(|s, d, n| {
-            let bytes = src.get(s * elem..(s + n) * elem).ok_or_else(short)?;
-            out.put(d, bytes)
-        });
+        return out.put_runs(src, runs, elem, address);
     }
     let mut gathered = [0u8; GATHER];
     runs.for_each(|s, d, n| {

@@ -223,17 +223,12 @@ impl Tables {
     }
 }
 
-/// Where [`build`] keeps the next position of a code length's symbols: its own slot, but
-/// for length 0 (unused) one past the lengths.
-const NEXT_SLOT: [usize; MAX_LEN + 1] = {
-    let mut t = [0; MAX_LEN + 1];
-    let mut l = 0;
-    while l <= MAX_LEN {
-        t[l] = if l == 0 { MAX_LEN + 1 } else { l };
-        l += 1;
-    }
-    t
-};
+/// The low four bits of each byte of a word.
+const LOW_NIBBLES: u64 = 0x0f0f_0f0f_0f0f_0f0f;
+/// The low seven bits of each byte.
+const LOW_SEVEN_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+/// The top bit of each byte.
+const TOP_BITS: u64 = 0x8080_8080_8080_8080;
 
 /// Builds the table of the canonical code with code lengths `lens` (0: unused symbol)
 /// into `table`, whose first level has `root` index bits; `entries[symbol]` is a
@@ -246,21 +241,10 @@ fn build(
     entries: &[u32],
     single_allowed: bool,
 ) -> Result<(), &'static str> {
-    // Four counts in turn, so that runs of one length do not wait on one counter.
-    let mut counts = [[0u32; 16]; 4];
-    let quads = lens.chunks_exact(4);
-    for &l in quads.remainder() {
-        counts[0][usize::from(l & 15)] += 1;
-    }
-    for q in quads {
-        for (c, &l) in counts.iter_mut().zip(q) {
-            c[usize::from(l & 15)] += 1;
-        }
-    }
+    // Most of a literal alphabet is unused: the lengths are read eight at a time, and
+    // only the used ones are counted and then sorted.
     let mut count = [0u32; MAX_LEN + 1];
-    for (l, n) in count.iter_mut().enumerate() {
-        *n = counts.iter().map(|c| c[l]).sum();
-    }
+    for_each_used(lens, |_, l| count[l] += 1);
     let max = (1..=MAX_LEN).rev().find(|&l| count[l] > 0).unwrap_or(0);
     let mut left: i64 = 1;
     for &c in &count[1..] {
@@ -275,23 +259,17 @@ fn build(
         }
         table[..1 << root].fill(UNUSED);
     }
-    // Symbols in canonical order, by length and then by value, after the space of the
-    // unused ones. An unused symbol is written too (so that no symbol is a branch), always
-    // at the start, and the next position after it goes to a slot that is never read
-    // (`NEXT_SLOT`): the unused symbols, most of a literal alphabet, do not each wait for
-    // the previous one's store (the used ones of one length still do).
-    let mut offset = [0usize; MAX_LEN + 2];
-    for l in 1..=MAX_LEN {
+    // The used symbols in canonical order: by length, then by value.
+    let mut offset = [0usize; MAX_LEN + 1];
+    for l in 2..=MAX_LEN {
         offset[l] = offset[l - 1] + count[l - 1] as usize;
     }
     let mut sorted = [0u16; 288];
-    for (symbol, &l) in lens.iter().enumerate() {
-        let l = usize::from(l & 15);
-        let at = offset[l];
-        sorted[at] = symbol as u16;
-        offset[NEXT_SLOT[l]] = at + 1;
-    }
-    let mut next = count[0] as usize;
+    for_each_used(lens, |symbol, l| {
+        sorted[offset[l]] = symbol as u16;
+        offset[l] += 1;
+    });
+    let mut next = 0;
     // The first level is filled by doubling: once the codes of length l are in place,
     // entries [0, 2^l) are final for every code of length <= l, and copying them to
     // [2^l, 2^(l+1)) repeats each one as a code of length <= l is repeated (its entry
@@ -301,8 +279,6 @@ fn build(
     let root_size = 1usize << root;
     let mut filled = 0;
     let mut code = 0u32;
-    // The code bit-reversed, as the table is indexed.
-    let mut reversed = 0usize;
     for (len, &n) in count
         .iter()
         .enumerate()
@@ -317,8 +293,11 @@ fn build(
             filled = 1 << len;
         }
         for &symbol in &sorted[next..next + n] {
+            // The code bit-reversed, as the table is indexed (a code of `len` bits is
+            // below 2^len, and `len` is at most the root).
+            let reversed = usize::from(REVERSED[code as usize & (REVERSED.len() - 1)])
+                >> (LITLEN_ROOT as usize - len);
             table[reversed] = finish(entries[usize::from(symbol)], len as u32);
-            reversed = next_reversed(reversed, len);
             code += 1;
         }
         next += n;
@@ -362,15 +341,39 @@ fn build(
     Ok(())
 }
 
-/// The code after the `len`-bit code whose bits reversed are `r`, reversed (the bits of
-/// the next code of a longer length reversed are the same): adding one to the code turns
-/// its trailing ones, the ones at the top of `r`, to zeros and the zero below them to
-/// one. (After a code of all ones the result is meaningless; no code follows it.)
-fn next_reversed(r: usize, len: usize) -> usize {
-    let zeros = !r & ((1 << len) - 1);
-    let top = 1 << (zeros | 1).ilog2();
-    (r & (top - 1)) | top
+/// Calls `f(symbol, length)` for each symbol whose length in `lens` is not zero, in
+/// order (lengths are taken modulo 16).
+fn for_each_used(lens: &[u8], mut f: impl FnMut(usize, usize)) {
+    let words = lens.chunks_exact(8);
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    let tail = u64::from_le_bytes(last);
+    let words = words.map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
+    for (w, lengths) in words.chain(std::iter::once(tail)).enumerate() {
+        let lengths = lengths & LOW_NIBBLES;
+        // The top bit of each byte: whether its length is not zero.
+        let mut nonzero = lengths.wrapping_add(LOW_SEVEN_BITS) & TOP_BITS;
+        while nonzero != 0 {
+            let k = nonzero.trailing_zeros() as usize / 8;
+            f(w * 8 + k, (lengths >> (8 * k)) as usize & 15);
+            nonzero &= nonzero - 1;
+        }
+    }
 }
+
+/// `REVERSED[c]`: the `LITLEN_ROOT` (the largest root) low bits of `c` in reverse order;
+/// shifted right by `LITLEN_ROOT - len`, the `len`-bit code `c` reversed.
+// Every root fits `REVERSED`.
+const _: () = assert!(DIST_ROOT <= LITLEN_ROOT && PRECODE_ROOT <= LITLEN_ROOT);
+static REVERSED: [u16; 1 << LITLEN_ROOT] = {
+    let mut t = [0u16; 1 << LITLEN_ROOT];
+    let mut c = 0;
+    while c < t.len() {
+        t[c] = ((c as u32).reverse_bits() >> (32 - LITLEN_ROOT)) as u16;
+        c += 1;
+    }
+    t
+};
 
 /// Copies the first `filled` entries of `table` to the `filled` after them.
 fn double(table: &mut [u32], filled: usize) {
@@ -415,20 +418,36 @@ mod tests {
         table[(e >> 16) as usize + index]
     }
 
-    /// The next reversed code is the next code reversed, for every code but the last of
-    /// every length.
+    /// The used symbols of 19 lengths (two words and a tail of three), in order, with
+    /// their lengths modulo 16 (a length byte of 16 counts as unused).
     #[test]
-    fn next_reversed_counts_in_reversed_bits() {
-        let rev = |c: usize, len: usize| (c as u32).reverse_bits() as usize >> (32 - len);
-        for len in 1..=15 {
-            for c in 0..(1 << len) - 1 {
+    fn used_symbols_are_found_in_every_word_and_the_tail() {
+        let lens = [
+            0u8, 7, 0, 0, 0, 0, 0, 15, 1, 0, 0, 16, 0, 0, 0, 0, 0, 0x13, 2,
+        ];
+        let mut got = Vec::new();
+        for_each_used(&lens, |symbol, l| got.push((symbol, l)));
+        assert_eq!(got, vec![(1, 7), (7, 15), (8, 1), (17, 3), (18, 2)]);
+        let mut none = Vec::new();
+        for_each_used(&[0; 30], |symbol, l| none.push((symbol, l)));
+        assert!(none.is_empty());
+    }
+
+    /// Shifted for a length, the table's entries are the codes of that length reversed
+    /// bit by bit.
+    #[test]
+    fn reversed_codes_of_every_root_length() {
+        for len in 1..=LITLEN_ROOT as usize {
+            for (c, &reversed) in REVERSED.iter().enumerate().take(1 << len) {
+                let want = (0..len).fold(0, |r, b| r | ((c >> b) & 1) << (len - 1 - b));
                 assert_eq!(
-                    next_reversed(rev(c, len), len),
-                    rev(c + 1, len),
+                    usize::from(reversed) >> (LITLEN_ROOT as usize - len),
+                    want,
                     "{len} {c}"
                 );
             }
         }
+        assert_eq!(REVERSED[0b00_0000_0110], 0b01_1000_0000);
     }
 
     /// Every symbol of a code with lengths 1 to 15 (the deepest DEFLATE allows) decodes
