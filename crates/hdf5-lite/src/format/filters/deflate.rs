@@ -348,29 +348,22 @@ fn zero_run(run: &[u8]) -> usize {
     n + run[n..].iter().take_while(|&&b| b == 0).count()
 }
 
-/// The length of the common prefix of `a` and `b` (as long as `a`), compared eight bytes
-/// at a time.
+/// The length of the common prefix of `a` and `b` (as long as `a`), compared sixteen
+/// bytes at a time.
 fn match_length(a: &[u8], b: &[u8]) -> usize {
     let mut n = 0;
-    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        let diff = load64(x) ^ load64(y);
+    for (x, y) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
+        let diff = load128(x) ^ load128(y);
         if diff != 0 {
             return n + (diff.trailing_zeros() / 8) as usize;
         }
-        n += 8;
+        n += 16;
     }
     n + a[n..]
         .iter()
         .zip(&b[n..])
         .take_while(|(x, y)| x == y)
         .count()
-}
-
-/// The 8 bytes of `b` (exactly 8 long) as a little-endian number.
-fn load64(b: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(b);
-    u64::from_le_bytes(word)
 }
 
 /// The 16 bytes of `b` (exactly 16 long) as a little-endian number.
