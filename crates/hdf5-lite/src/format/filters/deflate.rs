@@ -108,7 +108,10 @@ pub struct Deflater {
     prev: Box<[u32; WINDOW]>,
     /// The position of the next stream's first byte.
     base: u32,
-    tokens: Vec<u32>,
+    /// The block's tokens, the first `n_tokens`: a block is written once it has
+    /// `BLOCK_TOKENS`, and one token is added per step, so there is always room.
+    tokens: Box<[u32; BLOCK_TOKENS]>,
+    n_tokens: usize,
     litlen_freq: [u32; LITLEN_SYMBOLS],
     dist_freq: [u32; DIST_SYMBOLS],
     code: Codes,
@@ -140,7 +143,8 @@ impl Deflater {
             head: Box::new([0; 1 << HASH_BITS]),
             prev: Box::new([0; WINDOW]),
             base: FIRST_BASE,
-            tokens: Vec::with_capacity(BLOCK_TOKENS + 1),
+            tokens: Box::new([0; BLOCK_TOKENS]),
+            n_tokens: 0,
             litlen_freq: [0; LITLEN_SYMBOLS],
             dist_freq: [0; DIST_SYMBOLS],
             code: Codes::empty(),
@@ -258,12 +262,12 @@ impl Deflater {
                     i += 1;
                 }
             }
-            if self.tokens.len() >= BLOCK_TOKENS {
+            if self.n_tokens == BLOCK_TOKENS {
                 self.block(&seg[block_start..i], last && i == n, bits);
                 block_start = i;
             }
         }
-        if !self.tokens.is_empty() || (last && n == 0) {
+        if self.n_tokens > 0 || (last && n == 0) {
             self.block(&seg[block_start..], last, bits);
         }
         self.base = base + n as u32 + WINDOW as u32;
@@ -279,8 +283,14 @@ impl Deflater {
     }
 
     #[inline]
+    fn push(&mut self, token: u32) {
+        self.tokens[self.n_tokens] = token;
+        self.n_tokens += 1;
+    }
+
+    #[inline]
     fn literal(&mut self, b: u8) {
-        self.tokens.push(u32::from(b));
+        self.push(u32::from(b));
         self.litlen_freq[usize::from(b)] += 1;
     }
 
@@ -289,8 +299,7 @@ impl Deflater {
         let length = u32::from(LENGTH_CODE[len - 3]);
         let dc = dist_code((dist - 1) as u32);
         let d_extra = dist as u32 - u32::from(DIST_BASE[dc]);
-        self.tokens
-            .push(MATCH | length << 18 | (dc as u32) << 13 | d_extra);
+        self.push(MATCH | length << 18 | (dc as u32) << 13 | d_extra);
         self.litlen_freq[257 + (length >> 5) as usize] += 1;
         self.dist_freq[dc] += 1;
     }
@@ -311,13 +320,13 @@ impl Deflater {
             write_stored(raw, last, bits);
         } else if fixed <= dynamic {
             bits.put(u32::from(last) | (1 << 1), 3);
-            write_tokens(&self.tokens, &self.fixed, bits);
+            write_tokens(&self.tokens[..self.n_tokens], &self.fixed, bits);
         } else {
             bits.put(u32::from(last) | (2 << 1), 3);
             self.header.write(&mut self.code, bits);
-            write_tokens(&self.tokens, &self.code, bits);
+            write_tokens(&self.tokens[..self.n_tokens], &self.code, bits);
         }
-        self.tokens.clear();
+        self.n_tokens = 0;
         self.litlen_freq.fill(0);
         self.dist_freq.fill(0);
     }
