@@ -357,11 +357,19 @@ fn zero_run(run: &[u8]) -> usize {
     n + run[n..].iter().take_while(|&&b| b == 0).count()
 }
 
-/// The length of the common prefix of `a` and `b` (as long as `a`), compared sixteen
-/// bytes at a time.
+/// The length of the common prefix of `a` and `b` (as long as `a`): the first eight
+/// bytes compared at once (whether the match is short, below `NICE_MATCH`), the rest
+/// sixteen at a time.
 fn match_length(a: &[u8], b: &[u8]) -> usize {
     let mut n = 0;
-    for (x, y) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
+    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        let diff = u64::from_le_bytes(*x) ^ u64::from_le_bytes(*y);
+        if diff != 0 {
+            return (diff.trailing_zeros() / 8) as usize;
+        }
+        n = 8;
+    }
+    for (x, y) in a[n..].chunks_exact(16).zip(b[n..].chunks_exact(16)) {
         let diff = load128(x) ^ load128(y);
         if diff != 0 {
             return n + (diff.trailing_zeros() / 8) as usize;
