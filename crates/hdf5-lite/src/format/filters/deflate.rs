@@ -235,13 +235,11 @@ impl Deflater {
                 while cand >= lowest && cand < pos && chain > 0 {
                     let j = (cand - base) as usize;
                     let there = &seg[j..j + here.len()];
-                    if best == 0 || (best < here.len() && there[best] == here[best]) {
-                        let len = match_length(there, here);
-                        if len > best {
-                            (best, best_at) = (len, j);
-                            if len >= NICE_MATCH {
-                                break;
-                            }
+                    let len = match_length(there, here);
+                    if len > best {
+                        (best, best_at) = (len, j);
+                        if len >= NICE_MATCH {
+                            break;
                         }
                     }
                     cand = self.prev[cand as usize % WINDOW];
