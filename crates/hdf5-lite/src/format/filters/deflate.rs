@@ -216,8 +216,9 @@ impl Deflater {
             if i + MIN_MATCH > n {
                 self.literal(seg[i]);
                 i += 1;
-            } else if i > 0 && seg[i - 1] == 0 && word(seg, i) == 0 {
-                // Inside a run of zero bytes: the previous byte repeated, no search.
+            } else if i > 0 && word(seg, i) == 0 && seg[i - 1] == 0 {
+                // Inside a run of zero bytes: the previous byte repeated, no search. (The
+                // next four bytes are tested first: after a zero run they are not zero.)
                 let run = zero_run(&seg[i..i + MAX_MATCH.min(n - i)]);
                 self.matched(run, 1);
                 self.insert(seg, base, i + run - 1);
