@@ -108,7 +108,10 @@ pub struct Deflater {
     prev: Box<[u32; WINDOW]>,
     /// The position of the next stream's first byte.
     base: u32,
-    tokens: Vec<u32>,
+    /// The block's tokens, the first `n_tokens`: a block is written once it has
+    /// `BLOCK_TOKENS`, and one token is added per step, so there is always room.
+    tokens: Box<[u32; BLOCK_TOKENS]>,
+    n_tokens: usize,
     litlen_freq: [u32; LITLEN_SYMBOLS],
     dist_freq: [u32; DIST_SYMBOLS],
     code: Codes,
@@ -140,7 +143,8 @@ impl Deflater {
             head: Box::new([0; 1 << HASH_BITS]),
             prev: Box::new([0; WINDOW]),
             base: FIRST_BASE,
-            tokens: Vec::with_capacity(BLOCK_TOKENS + 1),
+            tokens: Box::new([0; BLOCK_TOKENS]),
+            n_tokens: 0,
             litlen_freq: [0; LITLEN_SYMBOLS],
             dist_freq: [0; DIST_SYMBOLS],
             code: Codes::empty(),
@@ -212,8 +216,9 @@ impl Deflater {
             if i + MIN_MATCH > n {
                 self.literal(seg[i]);
                 i += 1;
-            } else if i > 0 && seg[i - 1] == 0 && word(seg, i) == 0 {
-                // Inside a run of zero bytes: the previous byte repeated, no search.
+            } else if i > 0 && word(seg, i) == 0 && seg[i - 1] == 0 {
+                // Inside a run of zero bytes: the previous byte repeated, no search. (The
+                // next four bytes are tested first: after a zero run they are not zero.)
                 let run = zero_run(&seg[i..i + MAX_MATCH.min(n - i)]);
                 self.matched(run, 1);
                 self.insert(seg, base, i + run - 1);
@@ -231,13 +236,11 @@ impl Deflater {
                 while cand >= lowest && cand < pos && chain > 0 {
                     let j = (cand - base) as usize;
                     let there = &seg[j..j + here.len()];
-                    if best == 0 || (best < here.len() && there[best] == here[best]) {
-                        let len = match_length(there, here);
-                        if len > best {
-                            (best, best_at) = (len, j);
-                            if len >= NICE_MATCH {
-                                break;
-                            }
+                    let len = match_length(there, here);
+                    if len > best {
+                        (best, best_at) = (len, j);
+                        if len >= NICE_MATCH {
+                            break;
                         }
                     }
                     cand = self.prev[cand as usize % WINDOW];
@@ -258,12 +261,12 @@ impl Deflater {
                     i += 1;
                 }
             }
-            if self.tokens.len() >= BLOCK_TOKENS {
+            if self.n_tokens == BLOCK_TOKENS {
                 self.block(&seg[block_start..i], last && i == n, bits);
                 block_start = i;
             }
         }
-        if !self.tokens.is_empty() || (last && n == 0) {
+        if self.n_tokens > 0 || (last && n == 0) {
             self.block(&seg[block_start..], last, bits);
         }
         self.base = base + n as u32 + WINDOW as u32;
@@ -279,8 +282,14 @@ impl Deflater {
     }
 
     #[inline]
+    fn push(&mut self, token: u32) {
+        self.tokens[self.n_tokens] = token;
+        self.n_tokens += 1;
+    }
+
+    #[inline]
     fn literal(&mut self, b: u8) {
-        self.tokens.push(u32::from(b));
+        self.push(u32::from(b));
         self.litlen_freq[usize::from(b)] += 1;
     }
 
@@ -289,8 +298,7 @@ impl Deflater {
         let length = u32::from(LENGTH_CODE[len - 3]);
         let dc = dist_code((dist - 1) as u32);
         let d_extra = dist as u32 - u32::from(DIST_BASE[dc]);
-        self.tokens
-            .push(MATCH | length << 18 | (dc as u32) << 13 | d_extra);
+        self.push(MATCH | length << 18 | (dc as u32) << 13 | d_extra);
         self.litlen_freq[257 + (length >> 5) as usize] += 1;
         self.dist_freq[dc] += 1;
     }
@@ -311,13 +319,13 @@ impl Deflater {
             write_stored(raw, last, bits);
         } else if fixed <= dynamic {
             bits.put(u32::from(last) | (1 << 1), 3);
-            write_tokens(&self.tokens, &self.fixed, bits);
+            write_tokens(&self.tokens[..self.n_tokens], &self.fixed, bits);
         } else {
             bits.put(u32::from(last) | (2 << 1), 3);
             self.header.write(&mut self.code, bits);
-            write_tokens(&self.tokens, &self.code, bits);
+            write_tokens(&self.tokens[..self.n_tokens], &self.code, bits);
         }
-        self.tokens.clear();
+        self.n_tokens = 0;
         self.litlen_freq.fill(0);
         self.dist_freq.fill(0);
     }
@@ -348,29 +356,30 @@ fn zero_run(run: &[u8]) -> usize {
     n + run[n..].iter().take_while(|&&b| b == 0).count()
 }
 
-/// The length of the common prefix of `a` and `b` (as long as `a`), compared eight bytes
-/// at a time.
+/// The length of the common prefix of `a` and `b` (as long as `a`): the first eight
+/// bytes compared at once (whether the match is short, below `NICE_MATCH`), the rest
+/// sixteen at a time.
 fn match_length(a: &[u8], b: &[u8]) -> usize {
     let mut n = 0;
-    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        let diff = load64(x) ^ load64(y);
+    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        let diff = u64::from_le_bytes(*x) ^ u64::from_le_bytes(*y);
+        if diff != 0 {
+            return (diff.trailing_zeros() / 8) as usize;
+        }
+        n = 8;
+    }
+    for (x, y) in a[n..].chunks_exact(16).zip(b[n..].chunks_exact(16)) {
+        let diff = load128(x) ^ load128(y);
         if diff != 0 {
             return n + (diff.trailing_zeros() / 8) as usize;
         }
-        n += 8;
+        n += 16;
     }
     n + a[n..]
         .iter()
         .zip(&b[n..])
         .take_while(|(x, y)| x == y)
         .count()
-}
-
-/// The 8 bytes of `b` (exactly 8 long) as a little-endian number.
-fn load64(b: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(b);
-    u64::from_le_bytes(word)
 }
 
 /// The 16 bytes of `b` (exactly 16 long) as a little-endian number.
