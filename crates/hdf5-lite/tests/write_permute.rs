@@ -25,6 +25,16 @@ fn permuted(values: &[i32], shape: &[u64], dim: usize, ordering: &[u64]) -> Vec<
         .collect()
 }
 
+/// What `/d` reads now.
+fn read_d(w: &mut Writer) -> ndarray::ArrayD<i32> {
+    w.reader()
+        .unwrap()
+        .dataset("/d")
+        .unwrap()
+        .read::<i32>()
+        .unwrap()
+}
+
 /// A dataset of `shape` in chunks of `chunks` holding 1, 2, 3, … where written:
 /// everything, or (`partial`) only its first half along dimension 0, the rest fill.
 fn build(shape: &[u64], chunks: &[u64], pipeline: u8, partial: bool) -> (Writer, Vec<i32>) {
@@ -48,13 +58,7 @@ fn build(shape: &[u64], chunks: &[u64], pipeline: u8, partial: bool) -> (Writer,
     w.write_numbers("/d", &vec![0; shape.len()], &count, &values)
         .unwrap();
     w.commit().unwrap();
-    let before = w
-        .reader()
-        .unwrap()
-        .dataset("/d")
-        .unwrap()
-        .read::<i32>()
-        .unwrap();
+    let before = read_d(&mut w);
     (w, before.into_raw_vec_and_offset().0)
 }
 
@@ -101,23 +105,11 @@ fn permute_case(
     let (mut w, before) = build(shape, chunks, pipeline, partial);
     w.permute("/d", dim, ordering).unwrap();
     w.commit().unwrap();
-    let after = w
-        .reader()
-        .unwrap()
-        .dataset("/d")
-        .unwrap()
-        .read::<i32>()
-        .unwrap();
+    let after = read_d(&mut w);
     let grown: Vec<u64> = shape.iter().map(|n| n + 1).collect();
     w.resize("/d", &grown).unwrap();
     w.commit().unwrap();
-    let all = w
-        .reader()
-        .unwrap()
-        .dataset("/d")
-        .unwrap()
-        .read::<i32>()
-        .unwrap();
+    let all = read_d(&mut w);
     let slack = all
         .indexed_iter()
         .filter(|(at, _)| at.slice().iter().zip(shape).any(|(&i, &n)| i as u64 >= n))
@@ -181,13 +173,7 @@ fn a_bad_ordering_changes_nothing() {
         );
     }
     w.commit().unwrap();
-    let after = w
-        .reader()
-        .unwrap()
-        .dataset("/d")
-        .unwrap()
-        .read::<i32>()
-        .unwrap();
+    let after = read_d(&mut w);
     assert_eq!(after.into_raw_vec_and_offset().0, before);
 }
 
