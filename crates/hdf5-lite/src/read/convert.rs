@@ -135,7 +135,10 @@ macro_rules! each {
     }};
 }
 
-/// Converts raw stored elements of `dtype` into `out` (as many as both hold).
+/// Converts raw stored elements of `dtype` into `out` (as many as both hold). Inlined:
+/// elements stored as the type is held (little-endian, same kind and size) are copied
+/// where the caller runs, as a read puts a chunk's runs one after another.
+#[inline]
 pub(crate) fn convert_into<T: Numeric>(
     bytes: &[u8],
     dtype: &Datatype,
@@ -144,6 +147,11 @@ pub(crate) fn convert_into<T: Numeric>(
     if T::native_le_into(bytes, dtype, out) {
         return Ok(());
     }
+    convert_other(bytes, dtype, out)
+}
+
+/// [`convert_into`] of elements stored in another type or byte order.
+fn convert_other<T: Numeric>(bytes: &[u8], dtype: &Datatype, out: &mut [T]) -> Result<()> {
     let as_uint;
     let base = match dtype {
         Datatype::Enum { base, .. } => base.as_ref(),

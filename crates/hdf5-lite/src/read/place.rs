@@ -148,19 +148,6 @@ impl<T: Numeric> Out for TypedOut<'_, T> {
     fn prefetch(&self, at: usize, n: usize) {
         self.out.prefetch(at, n);
     }
-
-    fn put_runs(&self, src: &[u8], runs: &BoxRuns<'_>, elem: usize, address: u64) -> Result<()> {
-        runs.for_each(|s, d, n| {
-            let bytes = run_bytes(src, s, n, elem, address)?;
-            // SAFETY: a read writes each output element once (`Out`), so no two calls'
-            // ranges overlap.
-            let dst = unsafe { self.out.range(d, n) }.ok_or_else(outside)?;
-            if T::native_le_into(bytes, self.datatype, dst) {
-                return Ok(());
-            }
-            convert_into(bytes, self.datatype, dst)
-        })
-    }
 }
 
 /// Copies the selected elements of a box held in memory (a compact dataset, a decoded
