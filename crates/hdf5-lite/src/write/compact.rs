@@ -252,13 +252,7 @@ fn copy_step(
     // from their sizes.
     let end = space.storage.current_len();
     for &(address, size, _) in step {
-        if address.checked_add(size).is_none_or(|e| e > end) {
-            return Err(Error::OutOfBounds {
-                offset: address,
-                len: size,
-                file_len: end,
-            });
-        }
+        super::within(address, size, end)?;
     }
     read.resize(total, 0);
     for run in runs(&order, |i| (step[i].0, step[i].1), 1) {

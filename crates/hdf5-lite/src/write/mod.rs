@@ -155,16 +155,21 @@ impl<'a> Space<'a> {
     /// An error unless the `len` bytes at `address` lie within the storage: for sizes
     /// from the file, checked before a buffer of that size is made.
     pub(crate) fn check_range(&self, address: u64, len: u64) -> Result<()> {
-        let end = self.storage.current_len();
-        if address.checked_add(len).is_none_or(|e| e > end) {
-            return Err(Error::OutOfBounds {
-                offset: address,
-                len,
-                file_len: end,
-            });
-        }
-        Ok(())
+        within(address, len, self.storage.current_len())
     }
+}
+
+/// An error unless the `len` bytes at `address` end by `end` (a file's length, asked
+/// once for many ranges).
+pub(crate) fn within(address: u64, len: u64, end: u64) -> Result<()> {
+    if address.checked_add(len).is_none_or(|e| e > end) {
+        return Err(Error::OutOfBounds {
+            offset: address,
+            len,
+            file_len: end,
+        });
+    }
+    Ok(())
 }
 
 /// A file open for writing. Edits are staged and written by [`Writer::commit`],
