@@ -199,10 +199,10 @@ fn mem() -> (Arc<MemFile>, LoomConnection) {
     (f, ds)
 }
 
-/// A layer tall enough that each CSC window is read in several row bands (1,000 columns
-/// fit one window; a band holds 256 of its 600 rows), as f32 and as f64.
+/// A layer tall enough that each COO and CSC window is read in several row bands (1,000
+/// columns fit one window; a band holds 256 of its 600 rows), as f32 and as f64.
 #[test]
-fn compressed_columns_over_row_bands() {
+fn nonzeros_over_row_bands() {
     let (_f, mut ds) = mem();
     let dense = Array2::from_shape_fn((600, 1000), |(i, j)| {
         if (i * 7 + j * 13) % 11 < 2 {
@@ -221,7 +221,19 @@ fn compressed_columns_over_row_bands() {
     ds.layers_mut()
         .set_with("wide", dense.view(), &opts)
         .unwrap();
+    // One column window: loompy's COO order is row-major across the bands.
+    let (mut want_rows, mut want_cols, mut want_values) = (Vec::new(), Vec::new(), Vec::new());
+    for ((i, j), &v) in dense.indexed_iter().filter(|(_, v)| **v != 0.0) {
+        want_rows.push(i);
+        want_cols.push(j);
+        want_values.push(v);
+    }
     for layer in ["", "wide"] {
+        let coo = ds.sparse(.., .., layer).unwrap();
+        assert_eq!(coo.shape(), (600, 1000));
+        assert_eq!(coo.row_inds(), want_rows);
+        assert_eq!(coo.col_inds(), want_cols);
+        assert_eq!(coo.data(), want_values);
         assert_eq!(ds.layers().as_csc(layer).unwrap().to_dense(), dense);
         // Streamed in windows of 128 columns: the same CSC, piece by piece.
         let (mut indptr, mut rows, mut values) = (vec![0usize], Vec::new(), Vec::new());
