@@ -363,13 +363,29 @@ impl<V: Copy + Default> Nonzeros<V> {
     }
 }
 
-/// Calls `f(position, value)` for each nonzero of `row`, in order, from a mask of 16
-/// elements at a time ([`nonzero_mask`]); a quarter of the blocks of the medium file
-/// (8% nonzero) are all zero.
+/// Calls `f(position, value)` for each nonzero of `row`, in order, from masks of 64
+/// elements at a time (four of [`nonzero_mask`]), then of 16, then element by element.
+/// The loop over a mask's bits ends after a varying count, a branch the CPU mispredicts
+/// about once a mask: masks of 64 (5 nonzeros in the medium file, 8% nonzero) mispredict
+/// a quarter as often as masks of 16.
 fn for_each_nonzero<T: Numeric + PartialEq>(row: &[T], mut f: impl FnMut(usize, T)) {
     let zero = T::default();
-    let (blocks, rest) = row.as_chunks::<16>();
+    let (wide, rest) = row.as_chunks::<64>();
     let mut base = 0;
+    for block in wide {
+        let (quarters, _) = block.as_chunks::<16>();
+        let mut mask = quarters
+            .iter()
+            .enumerate()
+            .fold(0u64, |m, (q, b)| m | u64::from(nonzero_mask(b)) << (16 * q));
+        while mask != 0 {
+            let k = mask.trailing_zeros() as usize;
+            f(base + k, block[k]);
+            mask &= mask - 1;
+        }
+        base += 64;
+    }
+    let (blocks, rest) = rest.as_chunks::<16>();
     for block in blocks {
         let mut mask = nonzero_mask(block);
         while mask != 0 {
@@ -448,6 +464,19 @@ mod tests {
             let wide = block.map(f64::from);
             assert_eq!(nonzero_mask(&wide), want);
         }
+        // Masks of 64, of 16 and single elements: 2 x 64 + 16 + 6.
+        let long: Vec<f32> = (0..150)
+            .map(|k| match k % 13 {
+                0 => k as f32,
+                5 => f32::NAN,
+                9 => -0.0,
+                _ => 0.0,
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for_each_nonzero(&long, |j, _| seen.push(j));
+        let want: Vec<usize> = (0..150).filter(|&k| long[k] != 0.0).collect();
+        assert_eq!(seen, want);
         let mut ints = Vec::new();
         for_each_nonzero(&[0.0f64, 2.0, 0.0], |j, v| ints.push((j, v)));
         assert_eq!(ints, vec![(1, 2.0)]);
