@@ -11,6 +11,8 @@
 //! and lengths and zero-fill each node to its full size for K (2K + 1 keys and 2K
 //! children): libhdf5 reads and rewrites whole node images.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::MAX_RANK;
@@ -313,27 +315,23 @@ pub fn chunk_node_len(k: u16, rank: usize) -> u64 {
     node_len(k, chunk_key_len(rank))
 }
 
-/// Encodes a node whose keys are already encoded; `keys` has one more item than
-/// `children`.
+/// Encodes a node of `keys` keys of `key_len` bytes each, one more than `children`:
+/// `put_key(i, b)` appends key `i` to `b` (written in place, so a node of many keys makes
+/// no allocation per key).
 fn encode_node(
     node_type: u8,
     links: NodeLinks,
-    keys: &[Vec<u8>],
+    keys: usize,
     key_len: u64,
     children: &[u64],
     k: u16,
+    put_key: impl Fn(usize, &mut Vec<u8>),
 ) -> Result<Vec<u8>> {
     let what = if node_type == GROUP { "group" } else { "chunk" };
-    if k == 0 || children.len() > 2 * usize::from(k) || keys.len() != children.len() + 1 {
+    if k == 0 || children.len() > 2 * usize::from(k) || keys != children.len() + 1 {
         return Err(Error::unsupported(format!(
-            "writing a {what} B-tree node with {} children and {} keys for K {k}",
+            "writing a {what} B-tree node with {} children and {keys} keys for K {k}",
             children.len(),
-            keys.len()
-        )));
-    }
-    if keys.iter().any(|key| key.len() as u64 != key_len) {
-        return Err(Error::unsupported(format!(
-            "writing a {what} B-tree node with keys of the wrong size"
         )));
     }
     let total = node_len(k, key_len);
@@ -350,12 +348,16 @@ fn encode_node(
     b.extend_from_slice(&used.to_le_bytes());
     b.extend_from_slice(&links.left.to_le_bytes());
     b.extend_from_slice(&links.right.to_le_bytes());
-    for (key, child) in keys.iter().zip(children) {
-        b.extend_from_slice(key);
+    for (i, child) in children.iter().enumerate() {
+        put_key(i, &mut b);
         b.extend_from_slice(&child.to_le_bytes());
     }
-    if let Some(last) = keys.last() {
-        b.extend_from_slice(last);
+    put_key(children.len(), &mut b);
+    let written = NODE_HEADER_LEN + keys as u64 * key_len + children.len() as u64 * 8;
+    if b.len() as u64 != written {
+        return Err(Error::unsupported(format!(
+            "writing a {what} B-tree node with keys of the wrong size"
+        )));
     }
     b.resize(total as usize, 0);
     Ok(b)
@@ -369,8 +371,9 @@ pub fn encode_group_node(
     children: &[u64],
     k: u16,
 ) -> Result<Vec<u8>> {
-    let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.to_le_bytes().to_vec()).collect();
-    encode_node(GROUP, links, &keys, 8, children, k)
+    encode_node(GROUP, links, keys.len(), 8, children, k, |i, b| {
+        b.extend_from_slice(&keys[i].to_le_bytes());
+    })
 }
 
 /// Encodes a chunk node (type 1) of a dataset of rank `rank`: one more key than
@@ -387,20 +390,16 @@ pub fn encode_chunk_node(
             "writing a chunk B-tree node with keys that do not match rank {rank}"
         )));
     }
-    let keys: Vec<Vec<u8>> = keys
-        .iter()
-        .map(|key| {
-            let mut b = Vec::with_capacity(chunk_key_len(rank) as usize);
-            b.extend_from_slice(&key.size.to_le_bytes());
-            b.extend_from_slice(&key.filter_mask.to_le_bytes());
-            for o in &key.offset {
-                b.extend_from_slice(&o.to_le_bytes());
-            }
-            b.extend_from_slice(&key.element_offset.to_le_bytes());
-            b
-        })
-        .collect();
-    encode_node(CHUNK, links, &keys, chunk_key_len(rank), children, k)
+    let key_len = chunk_key_len(rank);
+    encode_node(CHUNK, links, keys.len(), key_len, children, k, |i, b| {
+        let key = &keys[i];
+        b.extend_from_slice(&key.size.to_le_bytes());
+        b.extend_from_slice(&key.filter_mask.to_le_bytes());
+        for o in &key.offset {
+            b.extend_from_slice(&o.to_le_bytes());
+        }
+        b.extend_from_slice(&key.element_offset.to_le_bytes());
+    })
 }
 
 /// A little-endian u32 at `at` of a slice whose length the caller has checked.
@@ -425,20 +424,22 @@ fn le_u64(b: &[u8], at: usize) -> u64 {
         .unwrap_or(0)
 }
 
-/// One decoded node: its level, its keys (one after another, the final key last) and
-/// its child addresses; child `i` lies between keys `i` and `i + 1`.
-struct Node {
+/// One decoded node: its level, its entries as stored (key, child address, ..., the
+/// final key) and its child addresses; child `i` lies between keys `i` and `i + 1`.
+struct Node<'a> {
     address: u64,
     level: u8,
     key_size: usize,
-    keys: Vec<u8>,
+    /// Bytes of one (key, child address) entry.
+    entry_size: usize,
+    body: Cow<'a, [u8]>,
     children: Vec<u64>,
 }
 
-impl Node {
+impl Node<'_> {
     /// Key `i` (`i <= children.len()`).
     fn key(&self, i: usize) -> &[u8] {
-        &self.keys[i * self.key_size..(i + 1) * self.key_size]
+        &self.body[i * self.entry_size..][..self.key_size]
     }
 }
 
@@ -478,7 +479,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Reads the node at `address`, checking its signature, type and level.
-    fn read_node(&mut self, address: u64, expected_level: Option<u8>) -> Result<Node> {
+    fn read_node(&mut self, address: u64, expected_level: Option<u8>) -> Result<Node<'a>> {
         self.visited.visit(STRUCTURE, address)?;
         self.nodes.push(address);
         let ctx = self.ctx;
@@ -523,32 +524,33 @@ impl<'a> Walker<'a> {
         let body_addr = address
             .checked_add(header_len as u64)
             .ok_or_else(|| c.corrupt("node address overflows"))?;
+        // Read whole (`ctx.read` has checked its length); the keys stay where they are,
+        // key `i + 1` always the key to the right of child `i`.
         let body = ctx.read(body_addr, body_len as u64)?;
-        let mut c = ctx.cursor(&body, body_addr, STRUCTURE);
-        let mut keys = Vec::with_capacity((used + 1) * self.key_size);
+        let entry_size = self.key_size + o;
         let mut children = Vec::with_capacity(used);
-        for _ in 0..used {
-            keys.extend_from_slice(c.bytes(self.key_size)?);
+        for (i, entry) in body.chunks_exact(entry_size).take(used).enumerate() {
+            let at = body_addr + (i * entry_size + self.key_size) as u64;
+            let mut c = ctx.cursor(&entry[self.key_size..], at, STRUCTURE);
             let child = c.offset()?;
             if child == UNDEF {
                 return Err(c.corrupt("undefined child address"));
             }
             children.push(child);
         }
-        // The final key: key `i + 1` is always the key to the right of child `i`.
-        keys.extend_from_slice(c.bytes(self.key_size)?);
         Ok(Node {
             address,
             level,
             key_size: self.key_size,
-            keys,
+            entry_size,
+            body,
             children,
         })
     }
 
     /// Visits the level-0 entries below `node`, left to right. Levels strictly
     /// decrease, so the recursion is at most 256 deep.
-    fn descend(&mut self, node: Node, prune: Option<Prune<'_>>, leaf: Leaf<'_>) -> Result<()> {
+    fn descend(&mut self, node: Node<'_>, prune: Option<Prune<'_>>, leaf: Leaf<'_>) -> Result<()> {
         let children = node.children.len();
         if node.level == 0 {
             for (i, &child) in node.children.iter().enumerate() {

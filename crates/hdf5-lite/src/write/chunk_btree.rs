@@ -22,9 +22,9 @@ fn invalid(reason: impl std::fmt::Display) -> Error {
     Error::InvalidInput(format!("writing a chunk B-tree: {reason}"))
 }
 
-/// Checks `r` against the chunk grid and against the record before it (offsets must
-/// increase strictly).
-fn check_record(r: &ChunkRecord, prev: Option<&ChunkRecord>, chunk_dims: &[u64]) -> Result<()> {
+/// Checks `r` against the chunk grid and against the offset of the record before it
+/// (offsets must increase strictly).
+fn check_record(r: &ChunkRecord, prev: Option<&[u64]>, chunk_dims: &[u64]) -> Result<()> {
     let rank = chunk_dims.len();
     if r.offset.len() != rank {
         return Err(invalid(format!(
@@ -48,40 +48,38 @@ fn check_record(r: &ChunkRecord, prev: Option<&ChunkRecord>, chunk_dims: &[u64])
         return Err(invalid(format!("chunk at {:?} has no address", r.offset)));
     }
     match prev {
-        Some(p) if p.offset == r.offset => {
-            Err(invalid(format!("two chunks at offset {:?}", r.offset)))
-        }
-        Some(p) if p.offset > r.offset => Err(invalid(format!(
-            "chunk at {:?} comes after {:?}: records must be sorted by offset",
-            r.offset, p.offset
+        Some(p) if p == r.offset => Err(invalid(format!("two chunks at offset {:?}", r.offset))),
+        Some(p) if p > r.offset.as_slice() => Err(invalid(format!(
+            "chunk at {:?} comes after {p:?}: records must be sorted by offset",
+            r.offset
         ))),
         _ => Ok(()),
     }
 }
 
-/// The key to the left of chunk `r`.
-fn key_of(r: &ChunkRecord) -> ChunkKey {
+/// The key to the left of chunk `r` (its offset moved in, not copied).
+fn key_of(r: ChunkRecord) -> ChunkKey {
     ChunkKey {
         // Checked by `check_record`.
         size: u32::try_from(r.size).unwrap_or(u32::MAX),
         filter_mask: r.filter_mask,
-        offset: r.offset.clone(),
+        offset: r.offset,
         element_offset: 0,
     }
 }
 
-/// The tree's right-most key: past the last chunk, with the element size last.
-fn right_most_key(last: &ChunkRecord, chunk_dims: &[u64], element_size: u32) -> Result<ChunkKey> {
+/// The tree's right-most key: past the last chunk (at offset `last`), with the element
+/// size last.
+fn right_most_key(last: &[u64], chunk_dims: &[u64], element_size: u32) -> Result<ChunkKey> {
     Ok(ChunkKey {
         size: 0,
         filter_mask: 0,
         offset: last
-            .offset
             .iter()
             .zip(chunk_dims)
             .map(|(o, d)| o.checked_add(*d))
             .collect::<Option<Vec<u64>>>()
-            .ok_or_else(|| invalid(format!("chunk offset {:?} overflows", last.offset)))?,
+            .ok_or_else(|| invalid(format!("chunk offset {last:?} overflows")))?,
         element_offset: u64::from(element_size),
     })
 }
@@ -122,7 +120,9 @@ pub fn build_chunk_btree(
     let runs = balanced_runs(count, 2 * usize::from(k));
     let addresses: Vec<u64> = runs.iter().map(|_| alloc.allocate(node_len)).collect();
     let mut records = records.into_iter().peekable();
-    let mut prev: Option<ChunkRecord> = None;
+    // The offset of the record before (`rank` values once there is one).
+    let mut prev = [0u64; MAX_RANK];
+    let mut any = false;
     let mut parents = Vec::with_capacity(runs.len());
     let mut keys = Vec::with_capacity(2 * usize::from(k) + 1);
     let mut kids = Vec::with_capacity(2 * usize::from(k));
@@ -133,16 +133,19 @@ pub fn build_chunk_btree(
             let r = records
                 .next()
                 .ok_or_else(|| invalid(format!("fewer records than the {count} counted")))?;
-            check_record(&r, prev.as_ref(), chunk_dims)?;
-            keys.push(key_of(&r));
+            check_record(&r, any.then_some(&prev[..rank]), chunk_dims)?;
+            prev[..rank].copy_from_slice(&r.offset);
+            any = true;
             kids.push(r.address);
-            prev = Some(r);
+            keys.push(key_of(r));
         }
-        let last = prev.as_ref().ok_or_else(|| invalid("an empty run"))?;
+        if !any {
+            return Err(invalid("an empty run"));
+        }
         keys.push(match records.peek() {
-            Some(next) if i + 1 < runs.len() => key_of(next),
+            Some(next) if i + 1 < runs.len() => key_of(next.clone()),
             Some(_) => return Err(invalid(format!("more records than the {count} counted"))),
-            None => right_most_key(last, chunk_dims, element_size)?,
+            None => right_most_key(&prev[..rank], chunk_dims, element_size)?,
         });
         let links = NodeLinks {
             level: 0,

@@ -11,7 +11,7 @@
 use crate::error::{Error, Result};
 use crate::format::btree_v1::ChunkRef;
 use crate::format::chunk_index::ChunkRecord;
-use crate::format::UNDEF;
+use crate::format::{MAX_RANK, UNDEF};
 use crate::write::chunk_pages::{Page, Pages, Scratch, Slot, EMPTY, SLOTS};
 
 /// Slots a page holds, as a grid index step.
@@ -71,12 +71,14 @@ impl ChunkStore {
 
     /// The offset (in elements) of the chunk with linear index `at`.
     fn offset(&self, mut at: u64) -> Vec<u64> {
-        let mut offset = vec![0; self.grid.len()];
-        for d in (0..self.grid.len()).rev() {
+        // Built on the stack and copied once (`grid` checked the rank).
+        let mut offset = [0; MAX_RANK];
+        let rank = self.grid.len();
+        for d in (0..rank).rev() {
             offset[d] = at % self.grid[d] * self.chunk_dims[d];
             at /= self.grid[d];
         }
-        offset
+        offset[..rank].to_vec()
     }
 
     fn record(&self, at: u64, slot: &Slot) -> ChunkRecord {
@@ -97,12 +99,6 @@ impl ChunkStore {
         Ok((slot.address != UNDEF).then(|| self.record(at, &slot)))
     }
 
-    /// Whether `offset` is the first element of a chunk of the grid (so a record there
-    /// can be stored).
-    pub(crate) fn holds(&self, offset: &[u64]) -> bool {
-        self.index(offset).is_some()
-    }
-
     /// Stores `r`; returns the (address, size) of the record it replaces.
     pub(crate) fn insert(&mut self, r: &ChunkRecord) -> Result<Option<(u64, u64)>> {
         self.insert_ref(ChunkRef {
@@ -121,30 +117,63 @@ impl ChunkStore {
                 r.offset, self.grid, self.chunk_dims
             ))
         })?;
-        let size = u32::try_from(r.size).map_err(|_| Error::TooLarge {
-            what: "stored chunk",
-            size: u128::from(r.size),
-        })?;
-        if r.address == UNDEF {
-            return Err(Error::InvalidInput(format!(
-                "chunk at {:?} has no address",
-                r.offset
-            )));
-        }
+        let new = slot_of(&r)?;
         self.changes += 1;
         let slot = &mut self.pages.page_mut(at / PAGE)?[(at % PAGE) as usize];
-        let old = *slot;
-        *slot = Slot {
-            address: r.address,
-            size,
-            filter_mask: r.filter_mask,
-        };
+        let old = std::mem::replace(slot, new);
         if old.address == UNDEF {
             self.len += 1;
             Ok(None)
         } else {
             Ok(Some((old.address, u64::from(old.size))))
         }
+    }
+
+    /// Stores the records that `feed` hands to the function it is given, as
+    /// [`insert_ref`](Self::insert_ref) would, except that records off the grid are
+    /// skipped; returns what `feed` returns. A chunk index lists its records in grid
+    /// order, so they are gathered a page at a time: one page lookup per page, not one
+    /// per record.
+    pub(crate) fn load<T>(
+        &mut self,
+        feed: impl FnOnce(&mut dyn FnMut(ChunkRef<'_>) -> Result<()>) -> Result<T>,
+    ) -> Result<T> {
+        let mut page: Page = [EMPTY; SLOTS];
+        let mut page_at = None::<u64>;
+        let fed = feed(&mut |r| {
+            let Some(at) = self.index(r.offset) else {
+                return Ok(());
+            };
+            let slot = slot_of(&r)?;
+            if page_at != Some(at / PAGE) {
+                if let Some(p) = page_at {
+                    self.merge(p, &page)?;
+                }
+                page = [EMPTY; SLOTS];
+                page_at = Some(at / PAGE);
+            }
+            page[(at % PAGE) as usize] = slot;
+            Ok(())
+        })?;
+        if let Some(p) = page_at {
+            self.merge(p, &page)?;
+        }
+        Ok(fed)
+    }
+
+    /// Stores the records of `page` (its slots that hold one) in page `p`.
+    fn merge(&mut self, p: u64, page: &Page) -> Result<()> {
+        let stored = self.pages.page_mut(p)?;
+        let mut added = 0;
+        for (to, from) in stored.iter_mut().zip(page) {
+            if from.address != UNDEF {
+                added += usize::from(to.address == UNDEF);
+                *to = *from;
+            }
+        }
+        self.len += added;
+        self.changes += 1;
+        Ok(())
     }
 
     /// Every stored slot with its grid index, in grid order.
@@ -260,9 +289,29 @@ impl ChunkStore {
     }
 }
 
-/// Chunks along each dimension of `shape`; their product must fit a u64.
+/// The slot of record `r`: an error for a size over 32 bits or no address.
+fn slot_of(r: &ChunkRef<'_>) -> Result<Slot> {
+    let size = u32::try_from(r.size).map_err(|_| Error::TooLarge {
+        what: "stored chunk",
+        size: u128::from(r.size),
+    })?;
+    if r.address == UNDEF {
+        return Err(Error::InvalidInput(format!(
+            "chunk at {:?} has no address",
+            r.offset
+        )));
+    }
+    Ok(Slot {
+        address: r.address,
+        size,
+        filter_mask: r.filter_mask,
+    })
+}
+
+/// Chunks along each dimension of `shape` (of rank at most [`MAX_RANK`]); their product
+/// must fit a u64.
 fn grid(chunk_dims: &[u64], shape: &[u64]) -> Result<Vec<u64>> {
-    if chunk_dims.len() != shape.len() || chunk_dims.contains(&0) {
+    if chunk_dims.len() != shape.len() || chunk_dims.len() > MAX_RANK || chunk_dims.contains(&0) {
         return Err(Error::InvalidInput(format!(
             "chunk shape {chunk_dims:?} does not fit shape {shape:?}"
         )));
@@ -284,240 +333,4 @@ fn grid(chunk_dims: &[u64], shape: &[u64]) -> Result<Vec<u64>> {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn rec(offset: &[u64], address: u64, size: u64) -> ChunkRecord {
-        ChunkRecord {
-            offset: offset.to_vec(),
-            address,
-            size,
-            filter_mask: 0,
-        }
-    }
-
-    #[test]
-    fn keeps_records_in_offset_order() {
-        let mut s = ChunkStore::new(&[10, 4], &[95, 30], &Scratch::Memory).unwrap();
-        let offsets = [[90, 28], [0, 4], [40, 0], [0, 0], [10, 20]];
-        for (i, o) in offsets.iter().enumerate() {
-            assert_eq!(s.insert(&rec(o, 1000 + i as u64, 7)).unwrap(), None);
-        }
-        let mut want: Vec<Vec<u64>> = offsets.iter().map(|o| o.to_vec()).collect();
-        want.sort();
-        let got: Vec<Vec<u64>> = s.iter().map(|r| r.unwrap().offset).collect();
-        assert_eq!(got, want);
-        assert_eq!(s.len(), 5);
-        assert_eq!(s.get(&[40, 0]).unwrap().unwrap(), rec(&[40, 0], 1002, 7));
-        assert_eq!(s.get(&[40, 4]).unwrap(), None);
-        assert_eq!(s.get(&[41, 0]).unwrap(), None);
-        assert_eq!(s.insert(&rec(&[40, 0], 5, 9)).unwrap(), Some((1002, 7)));
-        assert_eq!(s.len(), 5);
-    }
-
-    #[test]
-    fn refuses_what_it_cannot_hold() {
-        let mut s = ChunkStore::new(&[10, 4], &[95, 30], &Scratch::Memory).unwrap();
-        assert!(s.insert(&rec(&[100, 0], 1, 1)).is_err());
-        assert!(s.insert(&rec(&[5, 0], 1, 1)).is_err());
-        assert!(s.insert(&rec(&[0], 1, 1)).is_err());
-        assert!(s.insert(&rec(&[0, 0], 1, 1 << 32)).is_err());
-        assert!(s.insert(&rec(&[0, 0], UNDEF, 1)).is_err());
-        assert!(ChunkStore::new(&[1, 1, 1], &[u64::MAX, u64::MAX, 2], &Scratch::Memory).is_err());
-        assert!(ChunkStore::new(&[0, 1], &[1, 1], &Scratch::Memory).is_err());
-    }
-
-    #[test]
-    fn reshape_rekeys_and_drops_chunks_outside() {
-        let mut s = ChunkStore::new(&[2, 2], &[6, 6], &Scratch::Memory).unwrap();
-        for (i, o) in [[0, 0], [0, 4], [4, 2], [2, 2]].iter().enumerate() {
-            s.insert(&rec(o, 100 + i as u64, 3)).unwrap();
-        }
-        let before = s.changes();
-        assert_eq!(s.reshape(&[5, 3]).unwrap(), vec![(101, 3)]);
-        assert_ne!(s.changes(), before);
-        let got: Vec<(Vec<u64>, u64)> = s
-            .iter()
-            .map(|r| r.unwrap())
-            .map(|r| (r.offset, r.address))
-            .collect();
-        assert_eq!(
-            got,
-            vec![(vec![0, 0], 100), (vec![2, 2], 103), (vec![4, 2], 102)]
-        );
-        s.reshape(&[9, 40]).unwrap();
-        assert_eq!(s.get(&[4, 2]).unwrap().unwrap().address, 102);
-        s.insert(&rec(&[8, 38], 7, 1)).unwrap();
-        assert_eq!(s.iter().last().unwrap().unwrap().offset, vec![8, 38]);
-        assert_eq!(s.extents().count(), 4);
-    }
-
-    /// What the store should hold: grid index → (address, size, mask).
-    type Model = std::collections::BTreeMap<u64, (u64, u64, u32)>;
-
-    fn check(s: &ChunkStore, model: &Model, grid: &[u64; 2], chunk: &[u64; 2]) {
-        let got: Vec<ChunkRecord> = s.iter().map(|r| r.unwrap()).collect();
-        let want: Vec<ChunkRecord> = model
-            .iter()
-            .map(|(&at, &(address, size, filter_mask))| ChunkRecord {
-                offset: vec![at / grid[1] * chunk[0], at % grid[1] * chunk[1]],
-                address,
-                size,
-                filter_mask,
-            })
-            .collect();
-        assert_eq!(got, want);
-        assert_eq!(s.len(), model.len());
-        let extents: Vec<(u64, u64)> = s.extents().map(|e| e.unwrap()).collect();
-        let want_extents: Vec<(u64, u64)> = want.iter().map(|r| (r.address, r.size)).collect();
-        assert_eq!(extents, want_extents);
-        for r in &want {
-            assert_eq!(s.get(&r.offset).unwrap().as_ref(), Some(r));
-        }
-    }
-
-    /// Writes `writes` (grid index, address) into a store spilling past `cap` pages and
-    /// into one that keeps everything in memory; both must equal the model.
-    fn run_writes(cap: usize, writes: &[(u64, u64)]) {
-        let (chunk, shape) = ([3, 5], [250, 700]);
-        let grid = [84, 140];
-        let mut spilled = ChunkStore::new(&chunk, &shape, &Scratch::Test(cap)).unwrap();
-        let mut memory = ChunkStore::new(&chunk, &shape, &Scratch::Memory).unwrap();
-        let mut model = Model::new();
-        for (i, &(at, address)) in writes.iter().enumerate() {
-            let at = at % (grid[0] * grid[1]);
-            let r = ChunkRecord {
-                offset: vec![at / grid[1] * chunk[0], at % grid[1] * chunk[1]],
-                address: address + 1,
-                size: i as u64 + 1,
-                filter_mask: (i % 3) as u32,
-            };
-            let old = model
-                .insert(at, (r.address, r.size, r.filter_mask))
-                .map(|(a, s, _)| (a, s));
-            assert_eq!(spilled.insert(&r).unwrap(), old);
-            assert_eq!(memory.insert(&r).unwrap(), old);
-        }
-        check(&spilled, &model, &grid, &chunk);
-        check(&memory, &model, &grid, &chunk);
-        assert_eq!(spilled.changes(), memory.changes());
-        // Moving every chunk (as compaction does) reaches every record once.
-        let mut seen = 0;
-        spilled
-            .for_each_address_mut(|a, _| {
-                *a += 1 << 40;
-                seen += 1;
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(seen, model.len());
-        for v in model.values_mut() {
-            v.0 += 1 << 40;
-        }
-        check(&spilled, &model, &grid, &chunk);
-    }
-
-    #[test]
-    fn column_bands_spill_and_read_back() {
-        // An import's order: bands of columns, every chunk row of each band in turn.
-        let mut writes = Vec::new();
-        for band in 0..140 / 7 {
-            for row in 0..84 {
-                for col in band * 7..band * 7 + 7 {
-                    writes.push((row * 140 + col, writes.len() as u64 * 100));
-                }
-            }
-        }
-        run_writes(8, &writes);
-        run_writes(2, &writes);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_write_order_reads_back_as_written(
-            cap in 2usize..40,
-            writes in proptest::collection::vec((0u64..11_760, 0u64..1 << 50), 0..3000),
-            rewrites in proptest::collection::vec(0usize..3000, 0..300),
-        ) {
-            // Rewrites of chunks written before, with new addresses.
-            let mut all = writes.clone();
-            all.extend(
-                rewrites
-                    .iter()
-                    .filter_map(|&i| writes.get(i))
-                    .map(|&(at, a)| (at, a ^ 0x5555)),
-            );
-            run_writes(cap, &all);
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn reshape_keeps_the_records_inside_and_drops_the_rest(
-            cap in 2usize..12,
-            writes in proptest::collection::vec((0u64..84, 0u64..140), 0..2000),
-            rows in 1u64..400,
-            cols in 1u64..900,
-        ) {
-            let (chunk, shape) = ([3u64, 5], [250u64, 700]);
-            let mut s = ChunkStore::new(&chunk, &shape, &Scratch::Test(cap)).unwrap();
-            let mut model = std::collections::BTreeMap::new();
-            for (i, &(r, c)) in writes.iter().enumerate() {
-                let offset = [r * chunk[0], c * chunk[1]];
-                s.insert(&rec(&offset, 1 + i as u64, 10 + i as u64)).unwrap();
-                model.insert(offset.to_vec(), (1 + i as u64, 10 + i as u64));
-            }
-            let before = s.changes();
-            let mut dropped = s.reshape(&[rows, cols]).unwrap();
-            let inside = |o: &[u64]| o[0] < rows.div_ceil(3) * 3 && o[1] < cols.div_ceil(5) * 5;
-            let mut want_dropped: Vec<(u64, u64)> = model
-                .iter()
-                .filter(|(o, _)| !inside(o))
-                .map(|(_, &e)| e)
-                .collect();
-            dropped.sort_unstable();
-            want_dropped.sort_unstable();
-            proptest::prop_assert_eq!(&dropped, &want_dropped);
-            proptest::prop_assert_eq!(s.changes() != before, !dropped.is_empty());
-            let got: Vec<(Vec<u64>, u64, u64)> = s
-                .iter()
-                .map(|r| r.unwrap())
-                .map(|r| (r.offset, r.address, r.size))
-                .collect();
-            let want: Vec<(Vec<u64>, u64, u64)> = model
-                .into_iter()
-                .filter(|(o, _)| inside(o))
-                .map(|(o, (a, n))| (o, a, n))
-                .collect();
-            proptest::prop_assert_eq!(s.len(), want.len());
-            proptest::prop_assert_eq!(got, want);
-        }
-    }
-
-    #[test]
-    fn a_failed_spill_is_an_error_and_loses_no_record() {
-        let mut s = ChunkStore::new(&[1, 1], &[4, 64], &Scratch::Failing(2)).unwrap();
-        s.insert(&rec(&[0, 5], 10, 1)).unwrap();
-        s.insert(&rec(&[1, 6], 11, 1)).unwrap();
-        assert!(matches!(s.insert(&rec(&[2, 7], 12, 1)), Err(Error::Io(_))));
-        assert_eq!(s.get(&[0, 5]).unwrap().unwrap().address, 10);
-        assert_eq!(s.get(&[1, 6]).unwrap().unwrap().address, 11);
-        let got: Vec<u64> = s.iter().map(|r| r.unwrap().address).collect();
-        assert_eq!(got, vec![10, 11]);
-    }
-
-    #[test]
-    fn spilled_store_reshapes() {
-        let mut s = ChunkStore::new(&[1, 1], &[300, 300], &Scratch::Test(3)).unwrap();
-        for i in 0..300 {
-            for j in (0..300).step_by(7) {
-                s.insert(&rec(&[i, j], 1 + i * 1000 + j, 2)).unwrap();
-            }
-        }
-        let dropped = s.reshape(&[200, 300]).unwrap();
-        assert_eq!(dropped.len(), 100 * 43);
-        assert_eq!(s.len(), 200 * 43);
-        assert_eq!(s.get(&[199, 294]).unwrap().unwrap().address, 1 + 199_294);
-        assert_eq!(s.get(&[199, 295]).unwrap(), None);
-    }
-}
+mod tests;

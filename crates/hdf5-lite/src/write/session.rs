@@ -257,8 +257,16 @@ impl Writer {
         };
         self.owners = HeapOwners::new(owners);
         live.push((0, SUPERBLOCK_SIZE));
-        // Long sorted runs (a dataset's chunks usually lie in index order): the stable
-        // sort merges them instead of partitioning the whole list.
+        // Chunks written in index order lie end to end: joined first, they leave the sort
+        // far fewer extents. What remains is long sorted runs, which the stable sort
+        // merges instead of partitioning the whole list.
+        live.dedup_by(|next, prev| {
+            let joins = prev.0.checked_add(prev.1) == Some(next.0);
+            if joins {
+                prev.1 += next.1;
+            }
+            joins
+        });
         live.sort();
         let mut at = 0;
         for (start, len) in live {

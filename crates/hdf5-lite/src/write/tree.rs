@@ -235,21 +235,20 @@ fn load_chunks(
         return Ok((records, None));
     }
     let k = file.superblock().indexed_storage_k;
-    let extents = chunk_index_nodes(file, address, chunk_dims.len(), k, &mut |c| {
-        if c.offset.iter().zip(chunk_dims).any(|(&o, &d)| o % d != 0) {
-            return Err(Error::corrupt(
-                "chunk index",
-                address,
-                format!(
-                    "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
-                    c.offset
-                ),
-            ));
-        }
-        if records.holds(c.offset) {
-            records.insert_ref(c)?;
-        }
-        Ok(())
+    let extents = records.load(|store| {
+        chunk_index_nodes(file, address, chunk_dims.len(), k, &mut |c| {
+            if c.offset.iter().zip(chunk_dims).any(|(&o, &d)| o % d != 0) {
+                return Err(Error::corrupt(
+                    "chunk index",
+                    address,
+                    format!(
+                        "chunk offset {:?} is not aligned to chunk dims {chunk_dims:?}",
+                        c.offset
+                    ),
+                ));
+            }
+            store(c)
+        })
     })?;
     let changes = records.changes();
     Ok((
