@@ -2,12 +2,12 @@
 //! an HDF5 dataset written at gzip level 2: a zlib stream (RFC 1950: header, deflate data,
 //! Adler-32 of the input) holding deflate blocks (RFC 1951).
 //!
-//! - Matching is greedy, over a short hash chain of four-byte hashes (4 candidates,
-//!   stopping at the first match of 8 or more bytes); a run of zero bytes (most of a
-//!   sparse count matrix) is taken as a distance-1 match without a search.
+//! - Matching is greedy, with one candidate per position: the last position whose next
+//!   four bytes had the same hash (a table of 32 KiB, no chains); a run of zero bytes
+//!   (most of a sparse count matrix) is taken as a distance-1 match without a search.
 //! - Positions are kept as a running offset that grows from one stream to the next by
 //!   more than the window, so entries left by earlier streams fall outside the window
-//!   and the tables (32 KiB + 128 KiB) are never cleared between chunks.
+//!   and the table is never cleared between chunks.
 //! - Each block is written as the smallest of dynamic Huffman (codes limited to 15 bits,
 //!   RFC 1951 3.2.7), fixed Huffman (3.2.6) or stored (3.2.4).
 
@@ -28,13 +28,14 @@ const HASH_BITS: u32 = 13;
 const MIN_MATCH: usize = 4;
 /// The longest match deflate codes.
 const MAX_MATCH: usize = 258;
-/// Candidates tried per position.
-const MAX_CHAIN: u32 = 4;
-/// A match this long ends the search.
-const NICE_MATCH: usize = 8;
-/// Matches up to this long have every position inserted into the hash; longer ones only
-/// their last.
-const MAX_INSERT: usize = 4;
+/// Matches up to this long have every position entered into the hash table (read from
+/// one load of 16 bytes); longer ones none (nor zero runs): their bytes are mostly zeros,
+/// whose next match is a zero run.
+const MAX_INSERT: usize = 8;
+const _: () = assert!(MAX_INSERT + 3 <= 16);
+/// The hash table slot never looked up: the positions a short match's insertion does not
+/// enter are written there (no branch on the match's length).
+const SPARE: usize = 1 << HASH_BITS;
 /// Tokens per block: a block's codes are fitted to its own symbols.
 const BLOCK_TOKENS: usize = 1 << 14;
 /// The most input matched under one position base (then the tables are cleared).
@@ -99,13 +100,12 @@ fn dist_code(d: u32) -> usize {
 /// literal token is the byte.
 const MATCH: u32 = 1 << 31;
 
-/// Deflate state reused from stream to stream: the match finder's tables, the block's
+/// Deflate state reused from stream to stream: the match finder's table, the block's
 /// tokens and symbol counts, and the code tables.
 pub struct Deflater {
-    /// Per hash of four bytes, the last position (with the base) that had it.
-    head: Box<[u32; 1 << HASH_BITS]>,
-    /// Per position modulo the window, the position before it with the same hash.
-    prev: Box<[u32; WINDOW]>,
+    /// Per hash of four bytes, the last position (with the base) entered with it; then
+    /// the slot `SPARE`.
+    head: Box<[u32; SPARE + 1]>,
     /// The position of the next stream's first byte.
     base: u32,
     /// The block's tokens, the first `n_tokens`: a block is written once it has
@@ -137,11 +137,10 @@ impl Default for Deflater {
 }
 
 impl Deflater {
-    /// A deflater with empty tables (some 200 KiB, set up once).
+    /// A deflater with empty tables (some 100 KiB, set up once).
     pub fn new() -> Self {
         Deflater {
-            head: Box::new([0; 1 << HASH_BITS]),
-            prev: Box::new([0; WINDOW]),
+            head: Box::new([0; SPARE + 1]),
             base: FIRST_BASE,
             tokens: Box::new([0; BLOCK_TOKENS]),
             n_tokens: 0,
@@ -221,41 +220,26 @@ impl Deflater {
                 // next four bytes are tested first: after a zero run they are not zero.)
                 let run = zero_run(&seg[i..i + MAX_MATCH.min(n - i)]);
                 self.matched(run, 1);
-                self.insert(seg, base, i + run - 1);
                 i += run;
             } else {
                 let pos = base + i as u32;
                 let h = hash(word(seg, i));
-                let mut cand = self.head[h];
+                let cand = self.head[h];
                 self.head[h] = pos;
-                self.prev[pos as usize % WINDOW] = cand;
                 let lowest = base.max(pos.saturating_sub(WINDOW as u32));
-                let here = &seg[i..i + MAX_MATCH.min(n - i)];
-                let (mut best, mut best_at) = (0, 0);
-                let mut chain = MAX_CHAIN;
-                while cand >= lowest && cand < pos && chain > 0 {
+                let (len, j) = if cand >= lowest {
                     let j = (cand - base) as usize;
-                    let there = &seg[j..j + here.len()];
-                    let len = match_length(there, here);
-                    if len > best {
-                        (best, best_at) = (len, j);
-                        if len >= NICE_MATCH {
-                            break;
-                        }
+                    let here = &seg[i..i + MAX_MATCH.min(n - i)];
+                    (match_length(&seg[j..j + here.len()], here), j)
+                } else {
+                    (0, 0)
+                };
+                if len >= MIN_MATCH {
+                    self.matched(len, i - j);
+                    if len <= MAX_INSERT {
+                        self.insert_inside(seg, base, i, len);
                     }
-                    cand = self.prev[cand as usize % WINDOW];
-                    chain -= 1;
-                }
-                if best >= MIN_MATCH {
-                    self.matched(best, i - best_at);
-                    if best <= MAX_INSERT {
-                        for k in i + 1..i + best {
-                            self.insert(seg, base, k);
-                        }
-                    } else {
-                        self.insert(seg, base, i + best - 1);
-                    }
-                    i += best;
+                    i += len;
                 } else {
                     self.literal(seg[i]);
                     i += 1;
@@ -272,12 +256,21 @@ impl Deflater {
         self.base = base + n as u32 + WINDOW as u32;
     }
 
-    /// Enters position `k` of `seg` (at `base`) into the hash chains, if it has four bytes.
-    fn insert(&mut self, seg: &[u8], base: u32, k: usize) {
-        if k + MIN_MATCH <= seg.len() {
-            let (p, h) = (base + k as u32, hash(word(seg, k)));
-            self.prev[p as usize % WINDOW] = self.head[h];
-            self.head[h] = p;
+    /// Enters the positions after `i` of a match of `len` (at most `MAX_INSERT`) at `i`
+    /// in `seg` (at `base`) into the hash table, those that have four bytes.
+    #[inline]
+    fn insert_inside(&mut self, seg: &[u8], base: u32, i: usize, len: usize) {
+        if let Some(bytes) = seg.get(i + 1..i + 17) {
+            let v = load128(bytes);
+            for k in 1..MAX_INSERT {
+                let h = hash((v >> (8 * (k - 1))) as u32);
+                let h = if k < len { h } else { SPARE };
+                self.head[h] = base + (i + k) as u32;
+            }
+        } else {
+            for k in i + 1..(i + len).min(seg.len() + 1 - MIN_MATCH) {
+                self.head[hash(word(seg, k))] = base + k as u32;
+            }
         }
     }
 
@@ -357,8 +350,7 @@ fn zero_run(run: &[u8]) -> usize {
 }
 
 /// The length of the common prefix of `a` and `b` (as long as `a`): the first eight
-/// bytes compared at once (whether the match is short, below `NICE_MATCH`), the rest
-/// sixteen at a time.
+/// bytes compared at once (whether the match is short), the rest sixteen at a time.
 fn match_length(a: &[u8], b: &[u8]) -> usize {
     let mut n = 0;
     if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {

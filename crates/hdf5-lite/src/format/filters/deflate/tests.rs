@@ -247,5 +247,7 @@ fn sparse_count_chunk_keeps_its_size() {
     let chunk = counts(17, 4096, 20);
     let out = compress(&mut Deflater::new(), &chunk);
     assert_eq!(chunk.iter().filter(|&&b| b != 0).count(), 608);
-    assert_eq!(out.len(), 878);
+    // 878 with a hash chain of 4 candidates; one candidate costs 11 bytes here (on the
+    // medium matrix it makes 0.01% less).
+    assert_eq!(out.len(), 889);
 }
