@@ -83,12 +83,11 @@ impl<'a> Decoder<'a> {
             Datatype::Enum { base, .. } => self.decode(base, bytes)?,
             Datatype::FixedString { padding, .. } => Value::String(fixed_string(bytes, *padding)),
             Datatype::VarLenString { padding, .. } => {
-                let data = self.vlen_bytes(bytes, 1)?;
-                Value::String(fixed_string(&data, *padding))
+                Value::String(fixed_string(self.vlen_bytes(bytes, 1)?, *padding))
             }
             Datatype::VarLenSequence { base, .. } => {
                 let item = base.size() as usize;
-                let data = self.vlen_bytes(bytes, item)?;
+                let data = self.vlen_bytes(bytes, item)?.to_vec();
                 Value::List(self.decode_all(base, &data)?)
             }
             Datatype::Compound { fields, .. } => {
@@ -125,7 +124,7 @@ impl<'a> Decoder<'a> {
 
     /// The bytes a variable-length element refers to: `length(4) | collection | index(4)`;
     /// `length` counts items of `item_size` bytes.
-    fn vlen_bytes(&mut self, element: &[u8], item_size: usize) -> Result<Vec<u8>> {
+    fn vlen_bytes(&mut self, element: &[u8], item_size: usize) -> Result<&[u8]> {
         let Some(ctx) = self.ctx else {
             return Err(Error::unsupported(
                 "variable-length data outside a dataset or attribute",
@@ -136,7 +135,7 @@ impl<'a> Decoder<'a> {
         let collection = c.offset()?;
         let index = c.u32()?;
         if len == 0 {
-            return Ok(Vec::new());
+            return Ok(&[]);
         }
         let object = self.heap.object(ctx, collection, index)?;
         let want = len.saturating_mul(item_size as u64);
@@ -153,7 +152,7 @@ impl<'a> Decoder<'a> {
                     ),
                 )
             })?;
-        Ok(object[..n].to_vec())
+        Ok(&object[..n])
     }
 }
 
@@ -185,7 +184,12 @@ pub(crate) fn nest(items: Vec<Value>, dims: &[u32]) -> Value {
 fn fixed_string(bytes: &[u8], padding: StringPadding) -> String {
     let is_pad = |b: u8| b == 0 || (padding == StringPadding::SpacePad && b == b' ');
     let end = bytes.iter().rposition(|&b| !is_pad(b)).map_or(0, |p| p + 1);
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
+    let bytes = &bytes[..end];
+    // Valid UTF-8 is the common case, and checking it is cheaper than the lossy walk.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 pub(crate) fn uint(bytes: &[u8], order: ByteOrder) -> u64 {
