@@ -84,20 +84,23 @@ impl<'a> Cursor<'a> {
 
     /// Takes the next `n` bytes.
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.bytes.len())
-            .ok_or_else(|| {
-                self.corrupt(format!(
-                    "needs {n} bytes at position {}, only {} left",
-                    self.pos,
-                    self.remaining()
-                ))
-            })?;
+        let Some(end) = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len()) else {
+            return Err(self.short(n));
+        };
         let out = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(out)
+    }
+
+    /// The error for `n` bytes wanted past the end; kept out of line so that
+    /// [`Cursor::bytes`] stays small enough to inline.
+    #[cold]
+    fn short(&self, n: usize) -> Error {
+        self.corrupt(format!(
+            "needs {n} bytes at position {}, only {} left",
+            self.pos,
+            self.remaining()
+        ))
     }
 
     /// Skips `n` bytes.

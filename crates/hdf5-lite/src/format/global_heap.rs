@@ -10,7 +10,6 @@
 //! [`MIN_COLLECTION_SIZE`] bytes (libhdf5 rejects smaller ones) and always describes the
 //! free space at the end with an explicit object 0.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
@@ -22,11 +21,52 @@ const STRUCTURE: &str = "global heap collection";
 /// Global heap collections read so far, so each is parsed once per read.
 #[derive(Debug, Default)]
 pub struct GlobalHeap {
-    collections: HashMap<u64, HashMap<u16, Vec<u8>>>,
+    collections: Vec<Collection>,
+    /// Where each collection's address is in `collections`.
+    by_address: HashMap<u64, usize>,
+    /// The collection looked up last: consecutive elements mostly share one.
+    last: usize,
     /// Bytes of the collections cached. Collections of a sound file never overlap, so
     /// together they fit in the file; crafted overlapping ones would otherwise copy the
     /// file once per collection.
     cached: u64,
+}
+
+/// A parsed collection: its bytes and where each object lies in them.
+#[derive(Debug)]
+struct Collection {
+    address: u64,
+    bytes: Vec<u8>,
+    /// Every object but the free space, sorted by index (without repeats).
+    objects: Vec<Span>,
+}
+
+/// Where one object's data lies in its collection's bytes.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    index: u16,
+    start: usize,
+    len: usize,
+}
+
+impl Collection {
+    /// The data of the object with `index` (not 0).
+    fn get(&self, index: u16) -> Option<&[u8]> {
+        // Writers number objects 1, 2, ... in order, so object i is usually at i - 1.
+        let guess = usize::from(index).wrapping_sub(1);
+        let span = match self.objects.get(guess) {
+            Some(s) if s.index == index => s,
+            _ => {
+                let at = self
+                    .objects
+                    .binary_search_by_key(&index, |s| s.index)
+                    .ok()?;
+                self.objects.get(at)?
+            }
+        };
+        self.bytes
+            .get(span.start..span.start.checked_add(span.len)?)
+    }
 }
 
 impl GlobalHeap {
@@ -37,26 +77,15 @@ impl GlobalHeap {
 
     /// The object with `index` in the collection at `collection`.
     pub fn object(&mut self, ctx: &Ctx, collection: u64, index: u32) -> Result<&[u8]> {
-        let objects = match self.collections.entry(collection) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(v) => {
-                let (objects, size) = parse_collection(ctx, collection)?;
-                self.cached = self.cached.saturating_add(size);
-                if self.cached > ctx.source.len() {
-                    return Err(Error::corrupt(
-                        STRUCTURE,
-                        collection,
-                        "collections overlap: more collection bytes than the file holds",
-                    ));
-                }
-                v.insert(objects)
-            }
+        let at = match self.collections.get(self.last) {
+            Some(c) if c.address == collection => self.last,
+            _ => self.find(ctx, collection)?,
         };
+        self.last = at;
         u16::try_from(index)
             .ok()
             .filter(|&i| i != 0)
-            .and_then(|i| objects.get(&i))
-            .map(Vec::as_slice)
+            .and_then(|i| self.collections.get(at)?.get(i))
             .ok_or_else(|| {
                 Error::corrupt(
                     STRUCTURE,
@@ -64,6 +93,26 @@ impl GlobalHeap {
                     format!("no object with index {index} in the collection"),
                 )
             })
+    }
+
+    /// Where the collection at `address` is in `collections`, parsed if it is new.
+    fn find(&mut self, ctx: &Ctx, address: u64) -> Result<usize> {
+        if let Some(&at) = self.by_address.get(&address) {
+            return Ok(at);
+        }
+        let parsed = parse_collection(ctx, address)?;
+        self.cached = self.cached.saturating_add(parsed.bytes.len() as u64);
+        if self.cached > ctx.source.len() {
+            return Err(Error::corrupt(
+                STRUCTURE,
+                address,
+                "collections overlap: more collection bytes than the file holds",
+            ));
+        }
+        let at = self.collections.len();
+        self.collections.push(parsed);
+        self.by_address.insert(address, at);
+        Ok(at)
     }
 }
 
@@ -144,9 +193,8 @@ fn align8(n: usize) -> Option<usize> {
     n.checked_add(7).map(|v| v & !7)
 }
 
-/// Reads every object of the collection at `address`.
-/// Returns them with the collection's size.
-fn parse_collection(ctx: &Ctx, address: u64) -> Result<(HashMap<u16, Vec<u8>>, u64)> {
+/// Reads the collection at `address` and finds its objects.
+fn parse_collection(ctx: &Ctx, address: u64) -> Result<Collection> {
     let lengths = usize::from(ctx.sizes.lengths);
     let fixed = 8 + lengths;
     let header_len = align8(fixed).unwrap_or(fixed);
@@ -163,11 +211,13 @@ fn parse_collection(ctx: &Ctx, address: u64) -> Result<(HashMap<u16, Vec<u8>>, u
         return Err(c.corrupt(format!("collection size {size} is smaller than its header")));
     }
     // Bounds-checked against the file before anything is allocated.
-    let bytes = ctx.read(address, size)?;
+    let bytes = ctx.read(address, size)?.into_owned();
     let mut c = ctx.cursor(&bytes, address, STRUCTURE);
     c.seek(header_len)?;
     let object_header_len = 8 + lengths;
-    let mut objects = HashMap::new();
+    let mut objects = Vec::new();
+    // One bit per 16-bit index, set once the index is seen.
+    let mut seen = [0u64; 1 << 10];
     // Every pass consumes at least one object header, so this ends.
     while c.remaining() >= object_header_len {
         let index = c.u16()?;
@@ -185,14 +235,23 @@ fn parse_collection(ctx: &Ctx, address: u64) -> Result<(HashMap<u16, Vec<u8>>, u
                     "object {index} of {len} bytes runs past the end of the collection"
                 ))
             })?;
-        let data = c.bytes(len)?;
-        if objects.insert(index, data.to_vec()).is_some() {
+        let start = c.pos();
+        c.skip(len)?;
+        let (word, bit) = (usize::from(index >> 6), 1u64 << (index & 63));
+        if seen[word] & bit != 0 {
             return Err(c.corrupt(format!("object index {index} appears twice")));
         }
+        seen[word] |= bit;
+        objects.push(Span { index, start, len });
         let padding = align8(len).map_or(0, |p| p - len).min(c.remaining());
         c.skip(padding)?;
     }
-    Ok((objects, size))
+    objects.sort_unstable_by_key(|s| s.index);
+    Ok(Collection {
+        address,
+        bytes,
+        objects,
+    })
 }
 
 #[cfg(test)]
@@ -262,6 +321,51 @@ mod tests {
         assert!(heap.object(&ctx, 40, 0).is_err());
         assert!(heap.object(&ctx, 40, 70_000).is_err());
         assert_eq!(heap.collections.len(), 1);
+        assert_eq!(heap.by_address.len(), 1);
+    }
+
+    #[test]
+    fn finds_objects_across_collections_and_sparse_indices() {
+        let mut file = collection(
+            0,
+            4096,
+            &[
+                object(7, b"seven"),
+                object(300, b"x"),
+                object(65535, b"last"),
+            ],
+        );
+        file.extend(collection(0, 4096, &[object(2, b"b"), object(1, b"a")]));
+        let ctx = ctx(file);
+        let mut heap = GlobalHeap::new();
+        for _ in 0..2 {
+            assert_eq!(heap.object(&ctx, 0, 65535).unwrap(), b"last");
+            assert_eq!(heap.object(&ctx, 4096, 1).unwrap(), b"a");
+            assert_eq!(heap.object(&ctx, 0, 7).unwrap(), b"seven");
+            assert_eq!(heap.object(&ctx, 4096, 2).unwrap(), b"b");
+            assert_eq!(heap.object(&ctx, 0, 300).unwrap(), b"x");
+            assert!(heap.object(&ctx, 0, 1).is_err());
+            assert!(heap.object(&ctx, 4096, 3).is_err());
+            assert!(heap.object(&ctx, 0, 65536).is_err());
+        }
+        assert_eq!(heap.collections.len(), 2);
+        assert_eq!(heap.cached, 8192);
+    }
+
+    #[test]
+    fn refuses_overlapping_collections() {
+        // A second collection inside the first one's object (at address 32, to the end).
+        let mut inner = b"GCOL\x01\0\0\0".to_vec();
+        inner.extend_from_slice(&4064u64.to_le_bytes());
+        inner.extend_from_slice(&object(1, b"inner"));
+        let file = collection(0, 4096, &[object(1, &inner)]);
+        let ctx = ctx(file);
+        let mut heap = GlobalHeap::new();
+        assert_eq!(&heap.object(&ctx, 0, 1).unwrap()[..4], b"GCOL");
+        let err = heap.object(&ctx, 32, 1).unwrap_err();
+        assert!(err.to_string().contains("collections overlap"), "{err}");
+        // Alone, the inner collection is sound.
+        assert_eq!(GlobalHeap::new().object(&ctx, 32, 1).unwrap(), b"inner");
     }
 
     #[test]
@@ -300,6 +404,12 @@ mod tests {
         // Duplicate indices.
         let dup = collection(0, 64, &[object(1, b"a"), object(1, b"b")]);
         assert!(GlobalHeap::new().object(&ctx(dup), 0, 1).is_err());
+        let dup = collection(0, 96, &[object(2, b"a"), object(1, b"b"), object(2, b"c")]);
+        let err = GlobalHeap::new().object(&ctx(dup), 0, 1).unwrap_err();
+        assert!(
+            err.to_string().contains("object index 2 appears twice"),
+            "{err}"
+        );
     }
 
     #[test]

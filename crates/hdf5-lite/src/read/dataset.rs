@@ -503,16 +503,8 @@ impl Dataset {
                 target: "String",
             });
         }
-        self.read_values()?
-            .into_iter()
-            .map(|v| match v {
-                Value::String(s) => Ok(s),
-                _ => Err(Error::TypeMismatch {
-                    datatype: format!("{:?}", self.inner.datatype),
-                    target: "String",
-                }),
-            })
-            .collect()
+        let raw = self.read_raw_slice(&Hyperslab::all(self.shape()))?;
+        Decoder::new(self.file.ctx()).decode_strings(&self.inner.datatype, &raw)
     }
 }
 

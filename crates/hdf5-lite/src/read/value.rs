@@ -68,6 +68,29 @@ impl<'a> Decoder<'a> {
             .collect()
     }
 
+    /// Decodes every element of `bytes` (a whole number of `dtype` elements) straight
+    /// into strings, as [`Decoder::decode_all`] would into [`Value::String`]s; an error
+    /// unless `dtype` is a string type.
+    pub(crate) fn decode_strings(&mut self, dtype: &Datatype, bytes: &[u8]) -> Result<Vec<String>> {
+        let size = dtype.size() as usize;
+        if size == 0 {
+            return Err(Error::corrupt("datatype", 0, "element size 0"));
+        }
+        bytes
+            .chunks_exact(size)
+            .map(|e| match dtype {
+                Datatype::FixedString { padding, .. } => Ok(fixed_string(e, *padding)),
+                Datatype::VarLenString { padding, .. } => {
+                    Ok(fixed_string(self.vlen_bytes(e, 1)?, *padding))
+                }
+                _ => Err(Error::TypeMismatch {
+                    datatype: format!("{dtype:?}"),
+                    target: "String",
+                }),
+            })
+            .collect()
+    }
+
     /// Decodes one element.
     pub(crate) fn decode(&mut self, dtype: &Datatype, bytes: &[u8]) -> Result<Value> {
         Ok(match dtype {
@@ -83,12 +106,11 @@ impl<'a> Decoder<'a> {
             Datatype::Enum { base, .. } => self.decode(base, bytes)?,
             Datatype::FixedString { padding, .. } => Value::String(fixed_string(bytes, *padding)),
             Datatype::VarLenString { padding, .. } => {
-                let data = self.vlen_bytes(bytes, 1)?;
-                Value::String(fixed_string(&data, *padding))
+                Value::String(fixed_string(self.vlen_bytes(bytes, 1)?, *padding))
             }
             Datatype::VarLenSequence { base, .. } => {
                 let item = base.size() as usize;
-                let data = self.vlen_bytes(bytes, item)?;
+                let data = self.vlen_bytes(bytes, item)?.to_vec();
                 Value::List(self.decode_all(base, &data)?)
             }
             Datatype::Compound { fields, .. } => {
@@ -125,7 +147,7 @@ impl<'a> Decoder<'a> {
 
     /// The bytes a variable-length element refers to: `length(4) | collection | index(4)`;
     /// `length` counts items of `item_size` bytes.
-    fn vlen_bytes(&mut self, element: &[u8], item_size: usize) -> Result<Vec<u8>> {
+    fn vlen_bytes(&mut self, element: &[u8], item_size: usize) -> Result<&[u8]> {
         let Some(ctx) = self.ctx else {
             return Err(Error::unsupported(
                 "variable-length data outside a dataset or attribute",
@@ -136,7 +158,7 @@ impl<'a> Decoder<'a> {
         let collection = c.offset()?;
         let index = c.u32()?;
         if len == 0 {
-            return Ok(Vec::new());
+            return Ok(&[]);
         }
         let object = self.heap.object(ctx, collection, index)?;
         let want = len.saturating_mul(item_size as u64);
@@ -153,7 +175,7 @@ impl<'a> Decoder<'a> {
                     ),
                 )
             })?;
-        Ok(object[..n].to_vec())
+        Ok(&object[..n])
     }
 }
 
@@ -185,7 +207,12 @@ pub(crate) fn nest(items: Vec<Value>, dims: &[u32]) -> Value {
 fn fixed_string(bytes: &[u8], padding: StringPadding) -> String {
     let is_pad = |b: u8| b == 0 || (padding == StringPadding::SpacePad && b == b' ');
     let end = bytes.iter().rposition(|&b| !is_pad(b)).map_or(0, |p| p + 1);
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
+    let bytes = &bytes[..end];
+    // Valid UTF-8 is the common case, and checking it is cheaper than the lossy walk.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 pub(crate) fn uint(bytes: &[u8], order: ByteOrder) -> u64 {
@@ -266,6 +293,67 @@ mod tests {
             fixed_string(b"\xffa", StringPadding::NullTerminate),
             "\u{fffd}a"
         );
+    }
+
+    #[test]
+    fn decodes_strings_as_values_would() {
+        use crate::format::global_heap::encode_collection;
+        use crate::format::messages::CharSet;
+        use crate::format::Sizes;
+        use crate::storage::{MemStorage, Source};
+        use std::sync::Arc;
+
+        let objects: [&[u8]; 3] = [b"ok", b"\xffa\0", b"pad  "];
+        let ctx = Ctx {
+            source: Source::new(Arc::new(MemStorage::new(
+                encode_collection(&objects).unwrap(),
+            ))),
+            base: 0,
+            sizes: Sizes::default(),
+        };
+        let mut elements = Vec::new();
+        for (index, o) in (1u32..).zip(objects) {
+            elements.extend_from_slice(&(o.len() as u32).to_le_bytes());
+            elements.extend_from_slice(&0u64.to_le_bytes());
+            elements.extend_from_slice(&index.to_le_bytes());
+        }
+        // An empty string points nowhere.
+        elements.extend_from_slice(&[0; 16]);
+        let vlen = Datatype::VarLenString {
+            size: 16,
+            padding: StringPadding::SpacePad,
+            charset: CharSet::Utf8,
+        };
+        let fixed = Datatype::FixedString {
+            size: 4,
+            padding: StringPadding::NullPad,
+            charset: CharSet::Ascii,
+        };
+        let want = ["ok", "\u{fffd}a", "pad", ""];
+        for (dtype, bytes) in [
+            (&vlen, &elements[..]),
+            (&fixed, b"ok\0\0\xffa\0\0pad\0\0\0\0\0"),
+        ] {
+            let strings = Decoder::new(&ctx).decode_strings(dtype, bytes).unwrap();
+            assert_eq!(strings, want);
+            let values = Decoder::new(&ctx).decode_all(dtype, bytes).unwrap();
+            assert_eq!(values, want.map(|s| Value::String(s.to_owned())));
+        }
+        // A bad index is the same error either way; other types are refused.
+        let mut bad = elements.clone();
+        bad[12..16].copy_from_slice(&9u32.to_le_bytes());
+        let a = Decoder::new(&ctx).decode_strings(&vlen, &bad).unwrap_err();
+        let b = Decoder::new(&ctx).decode_all(&vlen, &bad).unwrap_err();
+        assert_eq!(a.to_string(), b.to_string());
+        let int = Datatype::Integer {
+            size: 4,
+            signed: true,
+            order: ByteOrder::Little,
+        };
+        assert!(matches!(
+            Decoder::new(&ctx).decode_strings(&int, &[0; 8]),
+            Err(Error::TypeMismatch { .. })
+        ));
     }
 
     #[test]
