@@ -48,6 +48,15 @@ pub fn decode_value(dtype: &Datatype, bytes: &[u8]) -> Result<Value> {
     .decode(dtype, bytes)
 }
 
+/// The elements of `bytes`, `dtype`'s size each (an error for a size of 0).
+fn elements<'b>(dtype: &Datatype, bytes: &'b [u8]) -> Result<std::slice::ChunksExact<'b, u8>> {
+    let size = dtype.size() as usize;
+    if size == 0 {
+        return Err(Error::corrupt("datatype", 0, "element size 0"));
+    }
+    Ok(bytes.chunks_exact(size))
+}
+
 impl<'a> Decoder<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Decoder {
@@ -58,12 +67,7 @@ impl<'a> Decoder<'a> {
 
     /// Decodes every element of `bytes` (a whole number of `dtype` elements).
     pub(crate) fn decode_all(&mut self, dtype: &Datatype, bytes: &[u8]) -> Result<Vec<Value>> {
-        let size = dtype.size() as usize;
-        if size == 0 {
-            return Err(Error::corrupt("datatype", 0, "element size 0"));
-        }
-        bytes
-            .chunks_exact(size)
+        elements(dtype, bytes)?
             .map(|e| self.decode(dtype, e))
             .collect()
     }
@@ -72,12 +76,7 @@ impl<'a> Decoder<'a> {
     /// into strings, as [`Decoder::decode_all`] would into [`Value::String`]s; an error
     /// unless `dtype` is a string type.
     pub(crate) fn decode_strings(&mut self, dtype: &Datatype, bytes: &[u8]) -> Result<Vec<String>> {
-        let size = dtype.size() as usize;
-        if size == 0 {
-            return Err(Error::corrupt("datatype", 0, "element size 0"));
-        }
-        bytes
-            .chunks_exact(size)
+        elements(dtype, bytes)?
             .map(|e| match dtype {
                 Datatype::FixedString { padding, .. } => Ok(fixed_string(e, *padding)),
                 Datatype::VarLenString { padding, .. } => {
