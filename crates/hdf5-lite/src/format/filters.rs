@@ -97,21 +97,25 @@ pub fn decode_chunk(
     offset: u64,
     path: &str,
 ) -> Result<Vec<u8>> {
-    let run = |decoder: &mut ChunkDecoder| {
+    with_decoder(|decoder| {
         let out = decoder.decode(pipeline, mask, &data, expected, expected, offset, path)?;
         Ok(out[..expected].to_vec())
-    };
-    DECODER.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut decoder) => run(&mut decoder),
-        // Not reached (a decode never re-enters another); a fresh one is correct.
-        Err(_) => run(&mut ChunkDecoder::new()),
     })
 }
 
 thread_local! {
-    /// The decoder [`decode_chunk`] reuses on each thread (making one allocates and
-    /// clears some 40 KB of tables, more than a chunk of 64 x 64 float32 takes to decode).
+    /// Each thread's chunk decoder (making one allocates and clears its inflaters' tables
+    /// and state, more work than decoding a chunk of 64 x 64 float32).
     static DECODER: std::cell::RefCell<ChunkDecoder> = std::cell::RefCell::new(ChunkDecoder::new());
+}
+
+/// Runs `f` with this thread's reused [`ChunkDecoder`] (a fresh one should `f` ever
+/// need a second decoder while the first is in use).
+pub(crate) fn with_decoder<R>(f: impl FnOnce(&mut ChunkDecoder) -> R) -> R {
+    DECODER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut decoder) => f(&mut decoder),
+        Err(_) => f(&mut ChunkDecoder::new()),
+    })
 }
 
 /// Decoding state reused from chunk to chunk (one per thread): the inflaters and two

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use crate::error::{Error, Result};
 use crate::format::btree_v1;
 use crate::format::chunk_index::{chunk_records, ChunkGeometry, ChunkRecord};
-use crate::format::filters::ChunkDecoder;
+use crate::format::filters::{with_decoder, ChunkDecoder};
 use crate::format::messages::{ChunkIndexKind, Dataspace, FilterPipeline, Layout};
 use crate::format::{Ctx, UNDEF};
 use crate::read::chunk_leaves::{LeafIndex, LEAF_CACHE_BYTES};
@@ -291,8 +291,6 @@ pub(crate) fn plan_chunked(ctx: &Ctx, map: &ChunkMap, sel: &Selection) -> Result
 }
 
 thread_local! {
-    /// Each thread's chunk decoder, reused for every chunk it decodes.
-    static DECODER: RefCell<ChunkDecoder> = RefCell::new(ChunkDecoder::new());
     /// Each thread's transposed chunk (reads in F order).
     static TRANSPOSED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -374,20 +372,20 @@ pub(crate) fn read_chunked(
         }
         scatter(data, &runs, elem, r.address, out)
     };
-    let with_decoder = |r: &ChunkRecord| -> Result<()> {
-        DECODER.with(|cell| {
-            TRANSPOSED.with(|t| match (cell.try_borrow_mut(), t.try_borrow_mut()) {
-                (Ok(mut decoder), Ok(mut turned)) => one(r, &mut decoder, &mut turned),
-                // Not reached (a decode never re-enters another); fresh ones are correct.
-                _ => one(r, &mut ChunkDecoder::new(), &mut Vec::new()),
+    let decode_one = |r: &ChunkRecord| -> Result<()> {
+        with_decoder(|decoder| {
+            TRANSPOSED.with(|t| match t.try_borrow_mut() {
+                Ok(mut turned) => one(r, decoder, &mut turned),
+                // Not reached (a decode never re-enters another); a fresh one is correct.
+                Err(_) => one(r, decoder, &mut Vec::new()),
             })
         })
     };
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        plan.records.par_iter().try_for_each(with_decoder)
+        plan.records.par_iter().try_for_each(decode_one)
     }
     #[cfg(not(feature = "parallel"))]
-    plan.records.iter().try_for_each(with_decoder)
+    plan.records.iter().try_for_each(decode_one)
 }
