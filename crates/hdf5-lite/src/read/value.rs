@@ -77,17 +77,24 @@ impl<'a> Decoder<'a> {
     /// unless `dtype` is a string type.
     pub(crate) fn decode_strings(&mut self, dtype: &Datatype, bytes: &[u8]) -> Result<Vec<String>> {
         elements(dtype, bytes)?
-            .map(|e| match dtype {
-                Datatype::FixedString { padding, .. } => Ok(fixed_string(e, *padding)),
-                Datatype::VarLenString { padding, .. } => {
-                    Ok(fixed_string(self.vlen_bytes(e, 1)?, *padding))
-                }
-                _ => Err(Error::TypeMismatch {
+            .map(|e| {
+                self.string(dtype, e)?.ok_or_else(|| Error::TypeMismatch {
                     datatype: format!("{dtype:?}"),
                     target: "String",
-                }),
+                })
             })
             .collect()
+    }
+
+    /// The string element `bytes` of a string type; `None` for any other type.
+    fn string(&mut self, dtype: &Datatype, bytes: &[u8]) -> Result<Option<String>> {
+        Ok(match dtype {
+            Datatype::FixedString { padding, .. } => Some(fixed_string(bytes, *padding)),
+            Datatype::VarLenString { padding, .. } => {
+                Some(fixed_string(self.vlen_bytes(bytes, 1)?, *padding))
+            }
+            _ => None,
+        })
     }
 
     /// Decodes one element.
@@ -103,9 +110,8 @@ impl<'a> Decoder<'a> {
             }
             Datatype::Float { order, .. } => Value::Float(float(bytes, *order)?),
             Datatype::Enum { base, .. } => self.decode(base, bytes)?,
-            Datatype::FixedString { padding, .. } => Value::String(fixed_string(bytes, *padding)),
-            Datatype::VarLenString { padding, .. } => {
-                Value::String(fixed_string(self.vlen_bytes(bytes, 1)?, *padding))
+            Datatype::FixedString { .. } | Datatype::VarLenString { .. } => {
+                Value::String(self.string(dtype, bytes)?.unwrap_or_default())
             }
             Datatype::VarLenSequence { base, .. } => {
                 let item = base.size() as usize;
