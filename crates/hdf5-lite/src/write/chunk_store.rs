@@ -138,26 +138,12 @@ impl ChunkStore {
         &mut self,
         feed: impl FnOnce(&mut dyn FnMut(ChunkRef<'_>) -> Result<()>) -> Result<T>,
     ) -> Result<T> {
-        let mut page: Page = [EMPTY; SLOTS];
-        let mut page_at = None::<u64>;
-        let fed = feed(&mut |r| {
-            let Some(at) = self.index(r.offset) else {
-                return Ok(());
-            };
-            let slot = slot_of(&r)?;
-            if page_at != Some(at / PAGE) {
-                if let Some(p) = page_at {
-                    self.merge(p, &page)?;
-                }
-                page = [EMPTY; SLOTS];
-                page_at = Some(at / PAGE);
-            }
-            page[(at % PAGE) as usize] = slot;
-            Ok(())
+        let mut batch = PageBatch::new();
+        let fed = feed(&mut |r| match self.index(r.offset) {
+            Some(at) => batch.put(self, at, slot_of(&r)?),
+            None => Ok(()),
         })?;
-        if let Some(p) = page_at {
-            self.merge(p, &page)?;
-        }
+        batch.flush(self)?;
         Ok(fed)
     }
 
@@ -255,8 +241,7 @@ impl ChunkStore {
         let mut next = ChunkStore::new(&self.chunk_dims, shape, self.pages.scratch())?;
         let mut dropped = Vec::new();
         // Records go over page by page, in grid order (which both grids share).
-        let mut page: Page = [EMPTY; SLOTS];
-        let mut page_at = None::<u64>;
+        let mut batch = PageBatch::new();
         let mut coords = vec![0u64; self.grid.len()];
         for s in self.slots() {
             let (mut at, slot) = s?;
@@ -270,22 +255,48 @@ impl ChunkStore {
             }
             // Fits: inside the new grid, whose chunk count fits a u64.
             let to = coords.iter().zip(&new_grid).fold(0, |a, (c, n)| a * n + c);
-            if page_at != Some(to / PAGE) {
-                if let Some(p) = page_at {
-                    *next.pages.page_mut(p)? = page;
-                }
-                page = [EMPTY; SLOTS];
-                page_at = Some(to / PAGE);
-            }
-            page[(to % PAGE) as usize] = slot;
-            next.len += 1;
+            batch.put(&mut next, to, slot)?;
         }
-        if let Some(p) = page_at {
-            *next.pages.page_mut(p)? = page;
-        }
+        batch.flush(&mut next)?;
         next.changes = self.changes + u64::from(!dropped.is_empty());
         *self = next;
         Ok(dropped)
+    }
+}
+
+/// Records arriving in grid order, gathered into one page before they go into a store:
+/// one page lookup per page, not one per record.
+struct PageBatch {
+    at: Option<u64>,
+    page: Page,
+}
+
+impl PageBatch {
+    fn new() -> Self {
+        PageBatch {
+            at: None,
+            page: [EMPTY; SLOTS],
+        }
+    }
+
+    /// Adds `slot` at grid index `at`, storing the page gathered so far in `store` first
+    /// if `at` is on another page.
+    fn put(&mut self, store: &mut ChunkStore, at: u64, slot: Slot) -> Result<()> {
+        if self.at != Some(at / PAGE) {
+            self.flush(store)?;
+            self.at = Some(at / PAGE);
+        }
+        self.page[(at % PAGE) as usize] = slot;
+        Ok(())
+    }
+
+    /// Stores the page gathered so far in `store` (merged into what it holds).
+    fn flush(&mut self, store: &mut ChunkStore) -> Result<()> {
+        if let Some(p) = self.at.take() {
+            store.merge(p, &self.page)?;
+            self.page = [EMPTY; SLOTS];
+        }
+        Ok(())
     }
 }
 
