@@ -263,7 +263,7 @@ impl Writer {
         live.dedup_by(|next, prev| {
             let joins = prev.0.checked_add(prev.1) == Some(next.0);
             if joins {
-                prev.1 += next.1;
+                prev.1 = prev.1.saturating_add(next.1);
             }
             joins
         });
