@@ -159,68 +159,89 @@ impl Header {
 /// `hdist` distances, as code-length symbols (RFC 1951 3.2.7) into `runs`, returning how
 /// many: 16 repeats the previous length 3–6 times, 17 and 18 give 3–10 and 11–138 zeros.
 /// Runs may cross from the first lengths into the second. Only the used symbols are
-/// visited: the zeros are the gaps between them.
+/// visited, in one pass: the zeros are the gaps between them.
 fn run_lengths(code: &Codes, hlit: usize, hdist: usize, runs: &mut [(u8, u8)]) -> usize {
-    // The used symbols' places in the sequence of lengths, and their lengths.
-    let litlen = (code.litlen.used().iter()).map(|&s| (s, code.litlen.lens[usize::from(s)]));
-    let dist =
-        (code.dist.used().iter()).map(|&s| (hlit as u16 + s, code.dist.lens[usize::from(s)]));
-    let mut places = [(0u16, 0u8); LITLEN_SYMBOLS + DIST_SYMBOLS];
-    let mut m = 0;
-    for (p, place) in places.iter_mut().zip(litlen.chain(dist)) {
-        *p = place;
-        m += 1;
-    }
-    let places = &places[..m];
-    let total = hlit + hdist;
-    let mut n = 0;
-    let mut push = |r: (u8, u8)| {
-        runs[n] = r;
-        n += 1;
+    let mut runs = Runs {
+        runs,
+        n: 0,
+        next: 0,
+        len: 0,
+        repeats: 0,
     };
-    let (mut i, mut k) = (0, 0);
-    while i < total {
-        let (l, run) = match places.get(k) {
-            Some(&(at, l)) if usize::from(at) == i => {
-                // A run of one nonzero length over consecutive used symbols.
-                let mut run = 1;
-                while places
-                    .get(k + run)
-                    .is_some_and(|&(at, m)| usize::from(at) == i + run && m == l)
-                {
-                    run += 1;
-                }
-                k += run;
-                (l, run)
-            }
-            next => (0, next.map_or(total, |&(at, _)| usize::from(at)) - i),
-        };
-        let mut left = run;
-        if l == 0 {
-            while left >= 11 {
-                let k = left.min(138);
-                push((18, (k - 11) as u8));
-                left -= k;
-            }
-            if left >= 3 {
-                push((17, (left - 3) as u8));
-                left = 0;
-            }
-        } else {
-            push((l, 0));
-            left -= 1;
-            while left >= 3 {
-                let k = left.min(6);
-                push((16, (k - 3) as u8));
-                left -= k;
-            }
-        }
-        for _ in 0..left {
-            push((l, 0));
-        }
-        i += run;
+    for &s in code.litlen.used() {
+        runs.length(usize::from(s), code.litlen.lens[usize::from(s)]);
     }
-    n
+    for &s in code.dist.used() {
+        runs.length(hlit + usize::from(s), code.dist.lens[usize::from(s)]);
+    }
+    runs.end_repeats();
+    runs.zeros(hlit + hdist - runs.next);
+    runs.n
+}
+
+/// The code-length symbols of a sequence of code lengths given as its nonzero lengths in
+/// order, with their places: the zeros between are the gaps.
+struct Runs<'a> {
+    runs: &'a mut [(u8, u8)],
+    n: usize,
+    /// The place after the last length given.
+    next: usize,
+    /// The last length given, and how many times it has repeated since it was written.
+    len: u8,
+    repeats: usize,
+}
+
+impl Runs<'_> {
+    #[inline]
+    fn push(&mut self, run: (u8, u8)) {
+        self.runs[self.n] = run;
+        self.n += 1;
+    }
+
+    /// The nonzero length `len` at place `at` (after the last one given).
+    #[inline(always)]
+    fn length(&mut self, at: usize, len: u8) {
+        if at == self.next && len == self.len {
+            self.repeats += 1;
+        } else {
+            self.end_repeats();
+            self.zeros(at - self.next);
+            self.push((len, 0));
+            self.len = len;
+        }
+        self.next = at + 1;
+    }
+
+    /// Writes the pending repeats of the last length.
+    #[inline]
+    fn end_repeats(&mut self) {
+        while self.repeats >= 3 {
+            let k = self.repeats.min(6);
+            self.push((16, (k - 3) as u8));
+            self.repeats -= k;
+        }
+        for _ in 0..self.repeats {
+            self.push((self.len, 0));
+        }
+        self.repeats = 0;
+    }
+
+    /// Writes a run of `n` zero lengths.
+    #[inline]
+    fn zeros(&mut self, mut n: usize) {
+        while n >= 11 {
+            let k = n.min(138);
+            self.push((18, (k - 11) as u8));
+            n -= k;
+        }
+        if n >= 3 {
+            self.push((17, (n - 3) as u8));
+            n = 0;
+        }
+        for _ in 0..n {
+            self.push((0, 0));
+        }
+    }
 }
 
 /// Writes `tokens` and the end-of-block code with `code`.
