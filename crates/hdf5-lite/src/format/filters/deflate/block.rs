@@ -147,9 +147,24 @@ impl Header {
             acc: bits.acc,
             n: bits.n,
         };
-        for &(s, extra) in &h.runs[..h.n_runs] {
+        // A symbol with its extra bits takes at most 7 + 7 bits: four go in one put.
+        let bits_of = |&(s, extra): &(u8, u8)| {
             let e = entries[usize::from(s)];
-            local.put(e & 0xffff | u32::from(extra) << (e >> 16 & 0xff), e >> 24);
+            (e & 0xffff | u32::from(extra) << (e >> 16 & 0xff), e >> 24)
+        };
+        let mut fours = h.runs[..h.n_runs].chunks_exact(4);
+        for four in &mut fours {
+            let (mut v, mut n) = (0u64, 0);
+            for run in four {
+                let (b, len) = bits_of(run);
+                v |= u64::from(b) << n;
+                n += len;
+            }
+            local.put_long(v, n);
+        }
+        for run in fours.remainder() {
+            let (b, len) = bits_of(run);
+            local.put(b, len);
         }
         (bits.pos, bits.acc, bits.n) = (local.pos, local.acc, local.n);
     }
