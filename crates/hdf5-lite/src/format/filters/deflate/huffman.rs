@@ -87,8 +87,18 @@ impl<const N: usize> Code<N> {
             *d = k >> SYMBOL_BITS;
         }
         tree_depths(depth);
-        // Leaves per length, deeper ones held at `limit`.
         let limit = limit as usize;
+        // The depths fall along the keys, the rarest deepest: when the first is within the
+        // limit, so is every one, and each key takes its own.
+        if depth[0] as usize <= limit {
+            let mut cost = 0;
+            for (&k, &d) in keys.iter().zip(depth.iter()) {
+                self.lens[(k & SYMBOL_MASK) as usize] = d as u8;
+                cost += u64::from(k >> SYMBOL_BITS) * u64::from(d);
+            }
+            return cost;
+        }
+        // Leaves per length, deeper ones held at `limit`.
         let mut count = [0u32; 16];
         for &d in depth.iter() {
             count[(d as usize).min(limit)] += 1;
