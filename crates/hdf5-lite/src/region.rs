@@ -53,7 +53,8 @@ pub(crate) fn for_each_row<E>(
 
 /// Calls `f(src, dst, len)` with the byte offsets into each array and the byte length
 /// of every contiguous run of the elements both arrays hold (the intersection of their
-/// boxes), in C order.
+/// boxes), in C order. The offsets step from run to run by the strides of the dimension
+/// that advances (less the span of those that wrap), not recomputed per run.
 pub(crate) fn for_each_run<E>(
     from: Grid<'_>,
     to: Grid<'_>,
@@ -76,25 +77,43 @@ pub(crate) fn for_each_run<E>(
     let (src_strides, dst_strides) = (strides(from.dims), strides(to.dims));
     let last = rank - 1;
     let run = ((hi[last] - lo[last]) * elem) as usize;
-    let linear = |idx: &[u64], origin: &[u64], strides: &[u64]| -> usize {
-        let n: u64 = idx
-            .iter()
-            .zip(origin)
-            .zip(strides)
+    let linear = |origin: &[u64], strides: &[u64]| -> u64 {
+        let n: u64 = (lo.iter().zip(origin).zip(strides))
             .map(|((&i, &o), &s)| (i - o) * s)
             .sum();
-        (n * elem) as usize
+        n * elem
     };
-    let mut at = vec![0u64; rank];
-    for_each_row(&lo, &hi, |prefix| {
-        at[..last].copy_from_slice(prefix);
-        at[last] = lo[last];
-        f(
-            linear(&at, from.origin, &src_strides),
-            linear(&at, to.origin, &dst_strides),
-            run,
-        )
-    })
+    let (mut s, mut d) = (
+        linear(from.origin, &src_strides),
+        linear(to.origin, &dst_strides),
+    );
+    // Per outer dimension: the byte steps of one index in each array.
+    let step: Vec<(u64, u64)> = (0..last)
+        .map(|k| (src_strides[k] * elem, dst_strides[k] * elem))
+        .collect();
+    let mut idx: Vec<u64> = lo[..last].to_vec();
+    loop {
+        f(s as usize, d as usize, run)?;
+        let mut k = last;
+        loop {
+            if k == 0 {
+                return Ok(());
+            }
+            k -= 1;
+            idx[k] += 1;
+            let (ss, ds) = step[k];
+            if idx[k] < hi[k] {
+                s += ss;
+                d += ds;
+                break;
+            }
+            // Back to the dimension's first index.
+            let wrapped = idx[k] - 1 - lo[k];
+            s -= wrapped * ss;
+            d -= wrapped * ds;
+            idx[k] = lo[k];
+        }
+    }
 }
 
 /// Copies the elements both arrays hold (the intersection of their boxes) from `src` to
@@ -210,6 +229,70 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, vec![vec![0, 1], vec![0, 2], vec![1, 1], vec![1, 2]]);
+    }
+
+    /// Byte `k` of element `e` of an array at `origin`: a value naming the element's
+    /// dataset coordinates, so a copy can be checked element by element.
+    fn coordinates(origin: &[u64], dims: &[u64], elem: u64) -> Vec<u8> {
+        let n: u64 = dims.iter().product();
+        let mut out = Vec::new();
+        for e in 0..n {
+            let (mut rest, mut name) = (e, 0u64);
+            for (d, (&o, &len)) in origin.iter().zip(dims).enumerate().rev() {
+                name += (o + rest % len) * 10u64.pow(d as u32);
+                rest /= len;
+            }
+            out.extend((0..elem).map(|k| (name * 3 + k) as u8));
+        }
+        out
+    }
+
+    #[test]
+    fn runs_step_through_rank_three_boxes() {
+        // Boxes that overlap in part, in whole, along one edge, or not at all.
+        let cases: [([u64; 3], [u64; 3], [u64; 3], [u64; 3]); 4] = [
+            ([0, 0, 0], [4, 5, 6], [1, 2, 3], [5, 2, 2]),
+            ([2, 1, 0], [3, 3, 3], [0, 0, 0], [9, 9, 9]),
+            ([0, 0, 0], [2, 2, 7], [1, 0, 5], [1, 2, 4]),
+            ([0, 0, 0], [2, 2, 2], [2, 0, 0], [2, 2, 2]),
+        ];
+        for elem in [1, 4] {
+            for (so, sd, to, td) in &cases {
+                let src = coordinates(so, sd, elem);
+                let (from, into) = (
+                    Grid {
+                        origin: so,
+                        dims: sd,
+                    },
+                    Grid {
+                        origin: to,
+                        dims: td,
+                    },
+                );
+                let mut dst = vec![0xff; (td.iter().product::<u64>() * elem) as usize];
+                assert!(copy(&src, from, &mut dst, into, elem));
+                // Every element of `dst` inside both boxes names its own coordinates.
+                let want = coordinates(to, td, elem);
+                for (e, (got, want)) in dst
+                    .chunks(elem as usize)
+                    .zip(want.chunks(elem as usize))
+                    .enumerate()
+                {
+                    let mut rest = e as u64;
+                    let mut inside = true;
+                    for d in (0..3).rev() {
+                        let at = to[d] + rest % td[d];
+                        rest /= td[d];
+                        inside &= so[d] <= at && at < so[d] + sd[d];
+                    }
+                    if inside {
+                        assert_eq!(got, want, "element {e}");
+                    } else {
+                        assert!(got.iter().all(|&b| b == 0xff), "element {e}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
