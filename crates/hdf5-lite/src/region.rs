@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn runs_step_through_rank_three_boxes() {
         // Boxes that overlap in part, in whole, along one edge, or not at all.
-        let cases: [([u64; 3], [u64; 3], [u64; 3], [u64; 3]); 4] = [
+        let cases = [
             ([0, 0, 0], [4, 5, 6], [1, 2, 3], [5, 2, 2]),
             ([2, 1, 0], [3, 3, 3], [0, 0, 0], [9, 9, 9]),
             ([0, 0, 0], [2, 2, 7], [1, 0, 5], [1, 2, 4]),
