@@ -25,6 +25,13 @@ const GROUP: u8 = 0;
 /// Node type 1: the tree indexes a dataset's raw data chunks.
 const CHUNK: u8 = 1;
 
+mod encode;
+pub(crate) use encode::NodeWriter;
+pub use encode::{
+    chunk_key_len, chunk_node_len, encode_chunk_node, encode_group_node, group_node_len, ChunkKey,
+    NodeLinks,
+};
+
 /// The SNOD addresses of a group B-tree (type 0), left to right.
 pub fn group_symbol_nodes(ctx: &Ctx, address: u64) -> Result<Vec<u64>> {
     group_tree(ctx, address).map(|(_, snods)| snods)
@@ -266,162 +273,36 @@ fn between(a: &[u64], b: &[u64], lo: &[u64], hi: &[u64]) -> bool {
     }
 }
 
-/// Level and sibling addresses of a node being encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NodeLinks {
-    /// 0 for leaves; one more than the children's level otherwise.
-    pub level: u8,
-    /// The node to the left on the same level, or [`UNDEF`].
-    pub left: u64,
-    /// The node to the right on the same level, or [`UNDEF`].
-    pub right: u64,
-}
-
-/// A chunk B-tree key (8-byte offsets).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChunkKey {
-    /// Stored (filtered) size of the chunk to the right of the key; 0 for a final key.
-    pub size: u32,
-    /// Filter mask of that chunk.
-    pub filter_mask: u32,
-    /// Chunk offset in elements, one per dataset dimension.
-    pub offset: Vec<u64>,
-    /// The trailing offset of the element-size dimension: 0, except that libhdf5 puts the
-    /// element size there in a tree's right-most key.
-    pub element_offset: u64,
-}
-
-/// Bytes of the fixed part of a node: signature, type, level, entries, siblings.
-const NODE_HEADER_LEN: u64 = 24;
-
-/// Bytes of a node with `2k` children and `2k + 1` keys of `key_len` bytes.
-fn node_len(k: u16, key_len: u64) -> u64 {
-    let k = u64::from(k);
-    NODE_HEADER_LEN + (2 * k + 1) * key_len + 2 * k * 8
-}
-
-/// Bytes of a group node (type 0) for K = `k`: 544 for K = 16.
-pub fn group_node_len(k: u16) -> u64 {
-    node_len(k, 8)
-}
-
-/// Bytes of a chunk key for a dataset of rank `rank`.
-pub fn chunk_key_len(rank: usize) -> u64 {
-    8 + 8 * (rank as u64 + 1)
-}
-
-/// Bytes of a chunk node (type 1) for K = `k` and rank `rank`: 2096 for K = 32, rank 1.
-pub fn chunk_node_len(k: u16, rank: usize) -> u64 {
-    node_len(k, chunk_key_len(rank))
-}
-
-/// Encodes a node of `keys` keys of `key_len` bytes each, one more than `children`:
-/// `put_key(i, b)` appends key `i` to `b` (written in place, so a node of many keys makes
-/// no allocation per key).
-fn encode_node(
-    node_type: u8,
-    links: NodeLinks,
-    keys: usize,
-    key_len: u64,
-    children: &[u64],
-    k: u16,
-    put_key: impl Fn(usize, &mut Vec<u8>),
-) -> Result<Vec<u8>> {
-    let what = if node_type == GROUP { "group" } else { "chunk" };
-    if k == 0 || children.len() > 2 * usize::from(k) || keys != children.len() + 1 {
-        return Err(Error::unsupported(format!(
-            "writing a {what} B-tree node with {} children and {keys} keys for K {k}",
-            children.len(),
-        )));
-    }
-    let total = node_len(k, key_len);
-    let mut b = Vec::with_capacity(total as usize);
-    b.extend_from_slice(b"TREE");
-    b.push(node_type);
-    b.push(links.level);
-    // children.len() <= 2 * k <= 131070: checked above, so this fits unless K > 32767.
-    let used = u16::try_from(children.len()).map_err(|_| {
-        Error::unsupported(format!(
-            "writing a {what} B-tree node of over 65535 children"
-        ))
-    })?;
-    b.extend_from_slice(&used.to_le_bytes());
-    b.extend_from_slice(&links.left.to_le_bytes());
-    b.extend_from_slice(&links.right.to_le_bytes());
-    for (i, child) in children.iter().enumerate() {
-        put_key(i, &mut b);
-        b.extend_from_slice(&child.to_le_bytes());
-    }
-    put_key(children.len(), &mut b);
-    let written = NODE_HEADER_LEN + keys as u64 * key_len + children.len() as u64 * 8;
-    if b.len() as u64 != written {
-        return Err(Error::unsupported(format!(
-            "writing a {what} B-tree node with keys of the wrong size"
-        )));
-    }
-    b.resize(total as usize, 0);
-    Ok(b)
-}
-
-/// Encodes a group node (type 0): `keys` are local heap offsets, one more than
-/// `children`. Zero-filled to [`group_node_len`]`(k)` bytes.
-pub fn encode_group_node(
-    links: NodeLinks,
-    keys: &[u64],
-    children: &[u64],
-    k: u16,
-) -> Result<Vec<u8>> {
-    encode_node(GROUP, links, keys.len(), 8, children, k, |i, b| {
-        b.extend_from_slice(&keys[i].to_le_bytes());
-    })
-}
-
-/// Encodes a chunk node (type 1) of a dataset of rank `rank`: one more key than
-/// `children`. Zero-filled to [`chunk_node_len`]`(k, rank)` bytes.
-pub fn encode_chunk_node(
-    links: NodeLinks,
-    keys: &[ChunkKey],
-    children: &[u64],
-    k: u16,
-    rank: usize,
-) -> Result<Vec<u8>> {
-    if rank == 0 || rank > MAX_RANK || keys.iter().any(|key| key.offset.len() != rank) {
-        return Err(Error::unsupported(format!(
-            "writing a chunk B-tree node with keys that do not match rank {rank}"
-        )));
-    }
-    let key_len = chunk_key_len(rank);
-    encode_node(CHUNK, links, keys.len(), key_len, children, k, |i, b| {
-        let key = &keys[i];
-        b.extend_from_slice(&key.size.to_le_bytes());
-        b.extend_from_slice(&key.filter_mask.to_le_bytes());
-        for o in &key.offset {
-            b.extend_from_slice(&o.to_le_bytes());
-        }
-        b.extend_from_slice(&key.element_offset.to_le_bytes());
-    })
-}
-
 /// A little-endian u32 at `at` of a slice whose length the caller has checked.
 fn le_u32(b: &[u8], at: usize) -> u32 {
     b.get(at..at + 4)
-        .map(|s| {
-            s.iter()
-                .rev()
-                .fold(0u32, |acc, &x| (acc << 8) | u32::from(x))
-        })
-        .unwrap_or(0)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u32::from_le_bytes)
 }
 
 /// A little-endian u64 at `at` of a slice whose length the caller has checked.
 fn le_u64(b: &[u8], at: usize) -> u64 {
     b.get(at..at + 8)
-        .map(|s| {
-            s.iter()
-                .rev()
-                .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
-        })
-        .unwrap_or(0)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// The file address in the first `n` (1 to 8) bytes of `b`, which holds them,
+/// little-endian; all ones is [`UNDEF`] (as `Cursor::offset` reads it).
+fn le_address(b: &[u8], n: usize) -> u64 {
+    if n == 8 {
+        // The usual size, read as one word (all ones is UNDEF already).
+        return le_u64(b, 0);
+    }
+    let n = n.min(8).min(b.len());
+    let mut le = [0u8; 8];
+    le[..n].copy_from_slice(&b[..n]);
+    let v = u64::from_le_bytes(le);
+    if v == (1u64 << (8 * n)) - 1 {
+        UNDEF
+    } else {
+        v
+    }
 }
 
 /// One decoded node: its level, its entries as stored (key, child address, ..., the
@@ -529,11 +410,13 @@ impl<'a> Walker<'a> {
         let body = ctx.read(body_addr, body_len as u64)?;
         let entry_size = self.key_size + o;
         let mut children = Vec::with_capacity(used);
+        // Each entry is a key then an `o`-byte address, `o` being 2, 4 or 8 (checked
+        // with the superblock).
         for (i, entry) in body.chunks_exact(entry_size).take(used).enumerate() {
-            let at = body_addr + (i * entry_size + self.key_size) as u64;
-            let mut c = ctx.cursor(&entry[self.key_size..], at, STRUCTURE);
-            let child = c.offset()?;
+            let child = le_address(&entry[self.key_size..], o);
             if child == UNDEF {
+                let at = body_addr + (i * entry_size + self.key_size) as u64;
+                let c = ctx.cursor(&entry[self.key_size..], at, STRUCTURE);
                 return Err(c.corrupt("undefined child address"));
             }
             children.push(child);

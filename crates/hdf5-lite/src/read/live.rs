@@ -168,15 +168,20 @@ struct Walk<'a> {
 impl Walk<'_> {
     /// Adds the collections that the variable-length values in `raw` point into.
     fn refs(&mut self, raw: &[u8], owner: &Owner) {
+        // Neighbouring values mostly share a collection: each collection is noted once
+        // per run of them, and the owner copied only into a set that lacks it.
+        let mut last = None;
         for element in raw.chunks_exact(16) {
             let mut a = [0u8; 8];
             a.copy_from_slice(&element[4..12]);
             let collection = u64::from_le_bytes(a);
-            if collection != 0 && collection != UNDEF {
-                self.owners
-                    .entry(collection)
-                    .or_default()
-                    .insert(owner.clone());
+            if collection == 0 || collection == UNDEF || last == Some(collection) {
+                continue;
+            }
+            last = Some(collection);
+            let set = self.owners.entry(collection).or_default();
+            if !set.contains(owner) {
+                set.insert(owner.clone());
             }
         }
     }

@@ -10,8 +10,12 @@
 //! last place. That key is strictly greater than every chunk and lies on the chunk grid,
 //! as libhdf5 requires.
 
+use std::ops::Range;
+
 use crate::error::{Error, Result};
-use crate::format::btree_v1::{chunk_node_len, encode_chunk_node, ChunkKey, NodeLinks};
+use crate::format::btree_v1::{
+    chunk_node_len, encode_chunk_node, ChunkKey, ChunkRef, NodeLinks, NodeWriter,
+};
 use crate::format::chunk_index::ChunkRecord;
 use crate::format::MAX_RANK;
 use crate::format::{Allocate, Block, UNDEF};
@@ -24,7 +28,7 @@ fn invalid(reason: impl std::fmt::Display) -> Error {
 
 /// Checks `r` against the chunk grid and against the offset of the record before it
 /// (offsets must increase strictly).
-fn check_record(r: &ChunkRecord, prev: Option<&[u64]>, chunk_dims: &[u64]) -> Result<()> {
+fn check_record(r: &ChunkRef<'_>, prev: Option<&[u64]>, chunk_dims: &[u64]) -> Result<()> {
     let rank = chunk_dims.len();
     if r.offset.len() != rank {
         return Err(invalid(format!(
@@ -49,7 +53,7 @@ fn check_record(r: &ChunkRecord, prev: Option<&[u64]>, chunk_dims: &[u64]) -> Re
     }
     match prev {
         Some(p) if p == r.offset => Err(invalid(format!("two chunks at offset {:?}", r.offset))),
-        Some(p) if p > r.offset.as_slice() => Err(invalid(format!(
+        Some(p) if p > r.offset => Err(invalid(format!(
             "chunk at {:?} comes after {p:?}: records must be sorted by offset",
             r.offset
         ))),
@@ -57,13 +61,17 @@ fn check_record(r: &ChunkRecord, prev: Option<&[u64]>, chunk_dims: &[u64]) -> Re
     }
 }
 
-/// The key to the left of chunk `r` (its offset moved in, not copied).
-fn key_of(r: ChunkRecord) -> ChunkKey {
+/// The stored size of chunk `r` as its key holds it (checked by `check_record`).
+fn key_size(r: &ChunkRef<'_>) -> u32 {
+    u32::try_from(r.size).unwrap_or(u32::MAX)
+}
+
+/// The key to the left of chunk `r`.
+fn key_of(r: &ChunkRef<'_>) -> ChunkKey {
     ChunkKey {
-        // Checked by `check_record`.
-        size: u32::try_from(r.size).unwrap_or(u32::MAX),
+        size: key_size(r),
         filter_mask: r.filter_mask,
-        offset: r.offset,
+        offset: r.offset.to_vec(),
         element_offset: 0,
     }
 }
@@ -99,78 +107,192 @@ pub fn build_chunk_btree(
     alloc: &mut dyn Allocate,
     put: &mut dyn FnMut(Block) -> Result<()>,
 ) -> Result<u64> {
-    let rank = chunk_dims.len();
-    if rank == 0 || rank > MAX_RANK || chunk_dims.contains(&0) {
-        return Err(invalid(format!("chunk dimensions {chunk_dims:?}")));
+    let mut tree = ChunkTreeBuilder::new(count, chunk_dims, element_size, k, alloc)?;
+    for r in records {
+        tree.push(
+            ChunkRef {
+                offset: &r.offset,
+                address: r.address,
+                size: r.size,
+                filter_mask: r.filter_mask,
+            },
+            put,
+        )?;
     }
-    if element_size == 0 || k == 0 {
-        return Err(invalid(format!("element size {element_size}, K {k}")));
-    }
-    if count == 0 {
-        return match records.into_iter().next() {
-            None => Ok(UNDEF),
-            Some(_) => Err(invalid("more records than counted")),
-        };
-    }
-    let node_len = chunk_node_len(k, rank);
-    let encode =
-        |links, keys: &[ChunkKey], kids: &[u64]| encode_chunk_node(links, keys, kids, k, rank);
+    tree.finish(alloc, put)
+}
 
-    // Level 0: the chunks themselves; chunk i's right key is chunk i + 1's left key.
-    let runs = balanced_runs(count, 2 * usize::from(k));
-    let addresses: Vec<u64> = runs.iter().map(|_| alloc.allocate(node_len)).collect();
-    let mut records = records.into_iter().peekable();
-    // The offset of the record before (`rank` values once there is one).
-    let mut prev = [0u64; MAX_RANK];
-    let mut any = false;
-    let mut parents = Vec::with_capacity(runs.len());
-    let mut keys = Vec::with_capacity(2 * usize::from(k) + 1);
-    let mut kids = Vec::with_capacity(2 * usize::from(k));
-    for (i, run) in runs.iter().enumerate() {
-        keys.clear();
-        kids.clear();
-        for _ in run.clone() {
-            let r = records
-                .next()
-                .ok_or_else(|| invalid(format!("fewer records than the {count} counted")))?;
-            check_record(&r, any.then_some(&prev[..rank]), chunk_dims)?;
-            prev[..rank].copy_from_slice(&r.offset);
-            any = true;
-            kids.push(r.address);
-            keys.push(key_of(r));
+/// [`build_chunk_btree`] fed one borrowed record at a time ([`push`](Self::push)), so
+/// that records need not be built whole: each leaf is encoded in place as its chunks
+/// arrive, and only the keys at the leaves' edges are kept for the levels above.
+pub(crate) struct ChunkTreeBuilder<'a> {
+    chunk_dims: &'a [u64],
+    element_size: u32,
+    k: u16,
+    count: usize,
+    node_len: u64,
+    /// The records of each leaf, and the leaves' addresses.
+    runs: Vec<Range<usize>>,
+    addresses: Vec<u64>,
+    /// Records pushed so far.
+    seen: usize,
+    /// The next leaf to start.
+    next: usize,
+    /// The leaf being encoded (the index of its run) and its left key.
+    leaf: Option<(usize, NodeWriter, ChunkKey)>,
+    /// The offset of the record before (`rank` values once there is one).
+    prev: [u64; MAX_RANK],
+    parents: Vec<Child<ChunkKey>>,
+}
+
+impl<'a> ChunkTreeBuilder<'a> {
+    /// A tree for `count` records (see [`build_chunk_btree`]); its leaves are allocated
+    /// now.
+    pub(crate) fn new(
+        count: usize,
+        chunk_dims: &'a [u64],
+        element_size: u32,
+        k: u16,
+        alloc: &mut dyn Allocate,
+    ) -> Result<Self> {
+        let rank = chunk_dims.len();
+        if rank == 0 || rank > MAX_RANK || chunk_dims.contains(&0) {
+            return Err(invalid(format!("chunk dimensions {chunk_dims:?}")));
         }
-        if !any {
-            return Err(invalid("an empty run"));
+        if element_size == 0 || k == 0 {
+            return Err(invalid(format!("element size {element_size}, K {k}")));
         }
-        keys.push(match records.peek() {
-            Some(next) if i + 1 < runs.len() => key_of(next.clone()),
-            Some(_) => return Err(invalid(format!("more records than the {count} counted"))),
-            None => right_most_key(&prev[..rank], chunk_dims, element_size)?,
-        });
+        let node_len = chunk_node_len(k, rank);
+        // Level 0: the chunks themselves; chunk i's right key is chunk i + 1's left key.
+        let runs = balanced_runs(count, 2 * usize::from(k));
+        let addresses: Vec<u64> = runs.iter().map(|_| alloc.allocate(node_len)).collect();
+        let parents = Vec::with_capacity(runs.len());
+        Ok(ChunkTreeBuilder {
+            chunk_dims,
+            element_size,
+            k,
+            count,
+            node_len,
+            runs,
+            addresses,
+            seen: 0,
+            next: 0,
+            leaf: None,
+            prev: [0; MAX_RANK],
+            parents,
+        })
+    }
+
+    /// Adds the next record (offsets must increase); a leaf it completes goes to `put`.
+    pub(crate) fn push(
+        &mut self,
+        r: ChunkRef<'_>,
+        put: &mut dyn FnMut(Block) -> Result<()>,
+    ) -> Result<()> {
+        let rank = self.chunk_dims.len();
+        if self.seen == self.count {
+            return Err(invalid(format!(
+                "more records than the {} counted",
+                self.count
+            )));
+        }
+        let prev = (self.seen > 0).then_some(&self.prev[..rank]);
+        check_record(&r, prev, self.chunk_dims)?;
+        let starts = match self.runs.get(self.next) {
+            Some(run) if run.start == self.seen => {
+                self.next += 1;
+                Some(self.next - 1)
+            }
+            _ => None,
+        };
+        let leaf = match (self.leaf.take(), starts) {
+            (Some((i, node, left)), Some(next)) => {
+                // Chunk r's left key is the right key of the leaf before it.
+                self.close(i, node, left, key_of(&r), put)?;
+                self.open(next, &r)?
+            }
+            (None, Some(next)) => self.open(next, &r)?,
+            (Some(leaf), None) => leaf,
+            (None, None) => return Err(invalid("an empty run")),
+        };
+        let (_, node, _) = self.leaf.insert(leaf);
+        node.chunk_key(key_size(&r), r.filter_mask, r.offset, 0);
+        node.child(r.address);
+        self.prev[..rank].copy_from_slice(r.offset);
+        self.seen += 1;
+        Ok(())
+    }
+
+    /// Starts leaf `i`, whose first chunk is `first`.
+    fn open(&self, i: usize, first: &ChunkRef<'_>) -> Result<(usize, NodeWriter, ChunkKey)> {
         let links = NodeLinks {
             level: 0,
-            left: i.checked_sub(1).map_or(UNDEF, |j| addresses[j]),
-            right: addresses.get(i + 1).copied().unwrap_or(UNDEF),
+            left: i.checked_sub(1).map_or(UNDEF, |j| self.addresses[j]),
+            right: self.addresses.get(i + 1).copied().unwrap_or(UNDEF),
         };
+        let node = NodeWriter::chunk(links, self.runs[i].len(), self.k, self.chunk_dims.len())?;
+        Ok((i, node, key_of(first)))
+    }
+
+    /// Ends leaf `i` (left key `left`) with its right key `right`, and hands it to `put`.
+    fn close(
+        &mut self,
+        i: usize,
+        mut node: NodeWriter,
+        left: ChunkKey,
+        right: ChunkKey,
+        put: &mut dyn FnMut(Block) -> Result<()>,
+    ) -> Result<()> {
+        node.chunk_key(
+            right.size,
+            right.filter_mask,
+            &right.offset,
+            right.element_offset,
+        );
         put(Block {
-            address: addresses[i],
-            bytes: encode(links, &keys, &kids)?,
+            address: self.addresses[i],
+            bytes: node.finish()?,
         })?;
-        parents.push(Child {
-            address: addresses[i],
-            left: keys[0].clone(),
-            right: keys[keys.len() - 1].clone(),
+        self.parents.push(Child {
+            address: self.addresses[i],
+            left,
+            right,
         });
+        Ok(())
     }
-    if let [root] = parents.as_slice() {
-        return Ok(root.address);
+
+    /// Ends the last leaf and builds the levels above; returns the root address.
+    pub(crate) fn finish(
+        mut self,
+        alloc: &mut dyn Allocate,
+        put: &mut dyn FnMut(Block) -> Result<()>,
+    ) -> Result<u64> {
+        if self.seen < self.count {
+            return Err(invalid(format!(
+                "fewer records than the {} counted",
+                self.count
+            )));
+        }
+        let Some((i, node, left)) = self.leaf.take() else {
+            return Ok(UNDEF);
+        };
+        let rank = self.chunk_dims.len();
+        let right = right_most_key(&self.prev[..rank], self.chunk_dims, self.element_size)?;
+        self.close(i, node, left, right, put)?;
+        if let [root] = self.parents.as_slice() {
+            return Ok(root.address);
+        }
+        let right_most = self.parents[self.parents.len() - 1].right.clone();
+        let (k, rank) = (self.k, rank);
+        let encode =
+            |links, keys: &[ChunkKey], kids: &[u64]| encode_chunk_node(links, keys, kids, k, rank);
+        let (root, blocks) =
+            build_levels(self.parents, 1, k, self.node_len, right_most, alloc, encode)?;
+        for block in blocks {
+            put(block)?;
+        }
+        Ok(root)
     }
-    let right_most = parents[parents.len() - 1].right.clone();
-    let (root, blocks) = build_levels(parents, 1, k, node_len, right_most, alloc, encode)?;
-    for block in blocks {
-        put(block)?;
-    }
-    Ok(root)
 }
 
 #[cfg(test)]

@@ -69,21 +69,20 @@ impl ChunkStore {
         Some(at)
     }
 
-    /// The offset (in elements) of the chunk with linear index `at`.
-    fn offset(&self, mut at: u64) -> Vec<u64> {
-        // Built on the stack and copied once (`grid` checked the rank).
-        let mut offset = [0; MAX_RANK];
-        let rank = self.grid.len();
-        for d in (0..rank).rev() {
+    /// The offset (in elements) of the chunk with linear index `at`, in the first
+    /// `rank` values of `offset` (`grid` checked the rank).
+    fn offset_into(&self, mut at: u64, offset: &mut [u64; MAX_RANK]) {
+        for d in (0..self.grid.len()).rev() {
             offset[d] = at % self.grid[d] * self.chunk_dims[d];
             at /= self.grid[d];
         }
-        offset[..rank].to_vec()
     }
 
     fn record(&self, at: u64, slot: &Slot) -> ChunkRecord {
+        let mut offset = [0; MAX_RANK];
+        self.offset_into(at, &mut offset);
         ChunkRecord {
-            offset: self.offset(at),
+            offset: offset[..self.grid.len()].to_vec(),
             address: slot.address,
             size: u64::from(slot.size),
             filter_mask: slot.filter_mask,
@@ -194,6 +193,24 @@ impl ChunkStore {
     pub(crate) fn iter(&self) -> impl Iterator<Item = Result<ChunkRecord>> + '_ {
         self.slots()
             .map(|s| s.map(|(at, slot)| self.record(at, &slot)))
+    }
+
+    /// Calls `f` with every record, borrowed, in chunk-offset (C) order: what
+    /// [`iter`](Self::iter) gives, without building each record.
+    pub(crate) fn for_each_ref(&self, mut f: impl FnMut(ChunkRef<'_>) -> Result<()>) -> Result<()> {
+        let rank = self.grid.len();
+        let mut offset = [0; MAX_RANK];
+        for s in self.slots() {
+            let (at, slot) = s?;
+            self.offset_into(at, &mut offset);
+            f(ChunkRef {
+                offset: &offset[..rank],
+                address: slot.address,
+                size: u64::from(slot.size),
+                filter_mask: slot.filter_mask,
+            })?;
+        }
+        Ok(())
     }
 
     /// The (address, size) of every stored chunk, in chunk order.

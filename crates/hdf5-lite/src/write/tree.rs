@@ -17,9 +17,9 @@ use crate::format::messages::{
 };
 use crate::format::object_header::{encode_v1, encode_v2, fits_v1, ObjectHeader, RawMessage};
 use crate::format::symbol_table;
-use crate::format::{Allocate, UNDEF};
+use crate::format::{Allocate, Block, UNDEF};
 use crate::read::{File, Object};
-use crate::write::chunk_btree::build_chunk_btree;
+use crate::write::chunk_btree::ChunkTreeBuilder;
 use crate::write::chunk_pages::Scratch;
 use crate::write::chunk_store::ChunkStore;
 use crate::write::group_build::{build_group, GroupEntry};
@@ -462,24 +462,18 @@ impl DatasetNode {
                             space.alloc.release(at, len);
                         }
                         let storage = space.storage;
-                        // The build takes plain records: a failed read of the store ends
-                        // them early, and its error is the one reported.
-                        let mut failed = None;
-                        let built = build_chunk_btree(
-                            records
-                                .iter()
-                                .map_while(|r| r.map_err(|e| failed = Some(e)).ok()),
+                        let put = &mut |block: Block| {
+                            Ok(storage.write_all_at(block.address, &block.bytes)?)
+                        };
+                        let mut tree = ChunkTreeBuilder::new(
                             records.len(),
                             chunk_dims,
                             elem,
                             space.istore_k,
                             space.alloc,
-                            &mut |block| Ok(storage.write_all_at(block.address, &block.bytes)?),
-                        );
-                        if let Some(e) = failed {
-                            return Err(e);
-                        }
-                        built?
+                        )?;
+                        records.for_each_ref(|r| tree.push(r, put))?;
+                        tree.finish(space.alloc, put)?
                     }
                 };
                 Layout::Chunked {

@@ -80,12 +80,18 @@ struct Collection {
     address: u64,
     capacity: u64,
     used: u64,
-    objects: Vec<Vec<u8>>,
+    /// The objects end to end, and where each ends in `bytes`.
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 impl Collection {
     fn block(&self) -> Result<Block> {
-        let refs: Vec<&[u8]> = self.objects.iter().map(Vec::as_slice).collect();
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        let refs: Vec<&[u8]> = starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.bytes[start..end])
+            .collect();
         Ok(Block {
             address: self.address,
             bytes: encode_collection(&refs)?,
@@ -103,8 +109,7 @@ impl OpenHeap {
     ) -> Result<((u64, u32), Option<Block>)> {
         let fp = object_footprint(object);
         let fits = |c: &Collection| {
-            c.objects.len() < MAX_OBJECTS
-                && collection_size(c.used.saturating_add(fp)) <= c.capacity
+            c.ends.len() < MAX_OBJECTS && collection_size(c.used.saturating_add(fp)) <= c.capacity
         };
         let mut full = None;
         if !self.current.as_ref().is_some_and(fits) {
@@ -119,14 +124,18 @@ impl OpenHeap {
                 address,
                 capacity,
                 used: 0,
-                objects: Vec::new(),
+                bytes: Vec::new(),
+                ends: Vec::new(),
             });
         }
         if let Some((_, _, owners)) = self.created.last_mut() {
             match (&self.owner, owners.as_mut()) {
-                (Some(o), Some(set)) => {
+                // Most objects of a collection have one owner: no copy of it
+                // for each.
+                (Some(o), Some(set)) if !set.contains(o) => {
                     set.insert(o.clone());
                 }
+                (Some(_), Some(_)) => {}
                 _ => *owners = None,
             }
         }
@@ -134,8 +143,9 @@ impl OpenHeap {
             return Err(crate::Error::InvalidInput("no open heap collection".into()));
         };
         c.used = c.used.saturating_add(fp);
-        c.objects.push(object.to_vec());
-        Ok(((c.address, c.objects.len() as u32), full))
+        c.bytes.extend_from_slice(object);
+        c.ends.push(c.bytes.len());
+        Ok(((c.address, c.ends.len() as u32), full))
     }
 
     /// Bytes of objects (see `object_footprint`) the open collection still takes; `None`

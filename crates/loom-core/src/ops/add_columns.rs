@@ -13,6 +13,7 @@
 //! - numbers appended to a string attribute (or the reverse) are an error (numpy turns
 //!   the numbers into their text).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use hdf5_lite::format::messages::Datatype;
@@ -381,7 +382,11 @@ pub(super) fn repeat(v: &AttrValues, n: usize, k: &str) -> Result<AttrValues> {
 
 /// `np.concatenate([old, new])` with numpy's type promotion among numbers; `None` when
 /// the trailing shapes differ (loompy then deletes the attribute).
-pub(super) fn concat(old: &AttrValues, new: &AttrValues, k: &str) -> Result<Option<AttrValues>> {
+pub(super) fn concat<'a>(
+    old: &'a AttrValues,
+    new: &'a AttrValues,
+    k: &str,
+) -> Result<Option<AttrValues>> {
     if old.shape().get(1..) != new.shape().get(1..) {
         return Ok(None);
     }
@@ -395,8 +400,15 @@ pub(super) fn concat(old: &AttrValues, new: &AttrValues, k: &str) -> Result<Opti
             old.dtype().name()
         ))
     })?;
-    let (a, b) = (old.cast(target)?, new.cast(target)?);
-    Ok(Some(match (&a, &b) {
+    // Values already of the target type are joined as they are, not copied first.
+    let cast = |v: &'a AttrValues| -> Result<Cow<'a, AttrValues>> {
+        Ok(match v.dtype() == target {
+            true => Cow::Borrowed(v),
+            false => Cow::Owned(v.cast(target)?),
+        })
+    };
+    let (a, b) = (cast(old)?, cast(new)?);
+    Ok(Some(match (&*a, &*b) {
         (AttrValues::Str(x), AttrValues::Str(y)) => AttrValues::Str(join(x, y, k)?),
         (AttrValues::Int { values: x, bytes }, AttrValues::Int { values: y, .. }) => {
             AttrValues::Int {

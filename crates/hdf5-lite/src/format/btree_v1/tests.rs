@@ -140,6 +140,104 @@ fn four_byte_offsets_and_lengths() {
 }
 
 #[test]
+fn an_undefined_child_is_corrupt_at_its_address() {
+    // 8-byte offsets: the second child of the leaf at 0 is all ones.
+    let keys = vec![
+        chunk_key(40, 0, &[0]),
+        chunk_key(37, 0, &[10]),
+        chunk_key(0, 0, &[20]),
+    ];
+    let mut img = Image::default();
+    img.put(0, &node(1, 0, &keys, &[4000, UNDEF]));
+    img.put(5000, &[0]);
+    let err = chunk_records(&img.ctx(), 0, 1).unwrap_err();
+    // Header 24 bytes, a key of 24 bytes and a child, then the second key.
+    assert!(matches!(err, Error::Corrupt { offset: 80, .. }), "{err}");
+    assert!(err.to_string().contains("undefined child address"), "{err}");
+
+    // 4-byte offsets: all ones in 4 bytes is undefined too, other values are read.
+    let leaf = |second: u32| {
+        Bytes::new()
+            .raw(b"TREE")
+            .u8(0)
+            .u8(0)
+            .u16(2)
+            .u32(u32::MAX)
+            .u32(u32::MAX)
+            .u32(0)
+            .u32(640)
+            .u32(8)
+            .u32(second)
+            .u32(16)
+            .0
+    };
+    let mut ctx_img = Image::default();
+    ctx_img.put(40, &leaf(0xffff_fffe));
+    let mut ctx = ctx_img.ctx();
+    ctx.sizes = crate::format::Sizes {
+        offsets: 4,
+        lengths: 4,
+    };
+    assert_eq!(
+        group_symbol_nodes(&ctx, 40).unwrap(),
+        vec![640, 0xffff_fffe]
+    );
+    let mut bad = Image::default();
+    bad.put(40, &leaf(u32::MAX));
+    let mut ctx = bad.ctx();
+    ctx.sizes = crate::format::Sizes {
+        offsets: 4,
+        lengths: 4,
+    };
+    let err = group_symbol_nodes(&ctx, 40).unwrap_err();
+    // Header 16 bytes, then (key, child) pairs of 4 bytes each.
+    assert!(matches!(err, Error::Corrupt { offset: 68, .. }), "{err}");
+}
+
+#[test]
+fn a_node_writer_checks_its_entries() {
+    // Two children announced, one given.
+    let mut w = NodeWriter::chunk(ROOT, 2, 32, 1).unwrap();
+    w.chunk_key(10, 0, &[0], 0);
+    w.child(4000);
+    w.chunk_key(0, 0, &[8], 4);
+    assert!(w.finish().is_err());
+    // A key of the wrong rank.
+    let mut w = NodeWriter::chunk(ROOT, 1, 32, 1).unwrap();
+    w.chunk_key(10, 0, &[0, 0], 0);
+    w.child(4000);
+    w.chunk_key(0, 0, &[8], 4);
+    assert!(w.finish().is_err());
+    // More children than 2K, rank 0, K 0.
+    assert!(NodeWriter::chunk(ROOT, 5, 2, 1).is_err());
+    assert!(NodeWriter::chunk(ROOT, 1, 32, 0).is_err());
+    assert!(NodeWriter::chunk(ROOT, 0, 0, 1).is_err());
+    // What it writes is what encode_chunk_node writes.
+    let keys = [
+        ChunkKey {
+            size: 10,
+            filter_mask: 1,
+            offset: vec![0],
+            element_offset: 0,
+        },
+        ChunkKey {
+            size: 0,
+            filter_mask: 0,
+            offset: vec![8],
+            element_offset: 4,
+        },
+    ];
+    let mut w = NodeWriter::chunk(ROOT, 1, 2, 1).unwrap();
+    w.chunk_key(10, 1, &[0], 0);
+    w.child(4000);
+    w.chunk_key(0, 0, &[8], 4);
+    assert_eq!(
+        w.finish().unwrap(),
+        encode_chunk_node(ROOT, &keys, &[4000], 2, 1).unwrap()
+    );
+}
+
+#[test]
 fn bad_rank_is_an_error() {
     let img = group_tree();
     assert!(chunk_records(&img.ctx(), 100, 0).is_err());

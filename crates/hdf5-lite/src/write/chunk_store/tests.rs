@@ -147,6 +147,18 @@ fn check(s: &ChunkStore, model: &Model, grid: &[u64; 2], chunk: &[u64; 2]) {
         })
         .collect();
     assert_eq!(got, want);
+    let mut borrowed = Vec::new();
+    s.for_each_ref(|r| {
+        borrowed.push(ChunkRecord {
+            offset: r.offset.to_vec(),
+            address: r.address,
+            size: r.size,
+            filter_mask: r.filter_mask,
+        });
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(borrowed, want);
     assert_eq!(s.len(), model.len());
     let extents: Vec<(u64, u64)> = s.extents().map(|e| e.unwrap()).collect();
     let want_extents: Vec<(u64, u64)> = want.iter().map(|r| (r.address, r.size)).collect();
