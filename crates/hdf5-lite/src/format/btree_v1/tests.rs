@@ -114,10 +114,10 @@ fn rejects_cycles_and_level_jumps() {
     assert!(err.to_string().contains("level 1 was expected"), "{err}");
 }
 
-#[test]
-fn four_byte_offsets_and_lengths() {
-    // A leaf group node with 4-byte fields: header 16 bytes, keys of 4 bytes.
-    let mut img = Image::default();
+/// A leaf group node with 4-byte fields (header 16 bytes, keys of 4 bytes) whose two
+/// children are at 640 and `second`, and a context reading it at 40 with 4-byte offsets
+/// and lengths.
+fn four_byte_leaf(second: u32) -> Image {
     let leaf = Bytes::new()
         .raw(b"TREE")
         .u8(0)
@@ -128,15 +128,30 @@ fn four_byte_offsets_and_lengths() {
         .u32(0)
         .u32(640)
         .u32(8)
-        .u32(720)
+        .u32(second)
         .u32(16);
+    let mut img = Image::default();
     img.put(40, &leaf.0);
+    img
+}
+
+/// [`Image::ctx`] with 4-byte offsets and lengths.
+fn four_byte_ctx(img: &Image) -> Ctx {
     let mut ctx = img.ctx();
     ctx.sizes = crate::format::Sizes {
         offsets: 4,
         lengths: 4,
     };
-    assert_eq!(group_symbol_nodes(&ctx, 40).unwrap(), vec![640, 720]);
+    ctx
+}
+
+#[test]
+fn four_byte_offsets_and_lengths() {
+    let img = four_byte_leaf(720);
+    assert_eq!(
+        group_symbol_nodes(&four_byte_ctx(&img), 40).unwrap(),
+        vec![640, 720]
+    );
 }
 
 #[test]
@@ -156,40 +171,13 @@ fn an_undefined_child_is_corrupt_at_its_address() {
     assert!(err.to_string().contains("undefined child address"), "{err}");
 
     // 4-byte offsets: all ones in 4 bytes is undefined too, other values are read.
-    let leaf = |second: u32| {
-        Bytes::new()
-            .raw(b"TREE")
-            .u8(0)
-            .u8(0)
-            .u16(2)
-            .u32(u32::MAX)
-            .u32(u32::MAX)
-            .u32(0)
-            .u32(640)
-            .u32(8)
-            .u32(second)
-            .u32(16)
-            .0
-    };
-    let mut ctx_img = Image::default();
-    ctx_img.put(40, &leaf(0xffff_fffe));
-    let mut ctx = ctx_img.ctx();
-    ctx.sizes = crate::format::Sizes {
-        offsets: 4,
-        lengths: 4,
-    };
+    let img = four_byte_leaf(0xffff_fffe);
     assert_eq!(
-        group_symbol_nodes(&ctx, 40).unwrap(),
+        group_symbol_nodes(&four_byte_ctx(&img), 40).unwrap(),
         vec![640, 0xffff_fffe]
     );
-    let mut bad = Image::default();
-    bad.put(40, &leaf(u32::MAX));
-    let mut ctx = bad.ctx();
-    ctx.sizes = crate::format::Sizes {
-        offsets: 4,
-        lengths: 4,
-    };
-    let err = group_symbol_nodes(&ctx, 40).unwrap_err();
+    let bad = four_byte_leaf(u32::MAX);
+    let err = group_symbol_nodes(&four_byte_ctx(&bad), 40).unwrap_err();
     // Header 16 bytes, then (key, child) pairs of 4 bytes each.
     assert!(matches!(err, Error::Corrupt { offset: 68, .. }), "{err}");
 }
