@@ -402,9 +402,10 @@ pub(super) fn concat<'a>(
     })?;
     // Values already of the target type are joined as they are, not copied first.
     let cast = |v: &'a AttrValues| -> Result<Cow<'a, AttrValues>> {
-        Ok(match v.dtype() == target {
-            true => Cow::Borrowed(v),
-            false => Cow::Owned(v.cast(target)?),
+        Ok(if v.dtype() == target {
+            Cow::Borrowed(v)
+        } else {
+            Cow::Owned(v.cast(target)?)
         })
     };
     let (a, b) = (cast(old)?, cast(new)?);
